@@ -1,0 +1,159 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { createGatewayRuntime, getGraphQLWSOptions, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+import { normalizeNodeRequest } from '@whatwg-node/server';
+import type { Redis } from 'ioredis';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+
+import { CONTEXT_HEADER } from '../subgraphs/common/auth-context';
+import { SUBGRAPH_NAMES, type Config } from '../subgraphs/common/config';
+import type { Logger } from '../subgraphs/common/logger';
+import { createRedis } from '../subgraphs/common/redis';
+import type { Shutdown } from '../subgraphs/common/shutdown';
+import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
+import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
+import { useOperationLimits } from './plugins/use-operation-limits';
+import { useScopes } from './plugins/use-scopes';
+import { createContextSigner } from './signed-context';
+import { readSupergraph } from './supergraph-file';
+
+export interface GatewayDeps {
+  config: Readonly<Config>;
+  log: Logger;
+  shutdown: Shutdown;
+  keys: KeyStore;
+  redis: Redis;
+}
+
+export interface GatewayOptions {
+  /** 0 = any free port (tests). Default: config.ports.gateway. */
+  port?: number;
+  /** Defaults to schema/supergraph.graphql. */
+  supergraphSdl?: string;
+  /** Subgraph URLs; default config.subgraphUrls. */
+  subgraphUrls?: Record<string, string>;
+}
+
+export interface RunningGateway {
+  url: string;
+  wsUrl: string;
+  port: number;
+  server: Server;
+  runtime: GatewayRuntime<AuthedContext>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+/**
+ * The Hive Gateway runtime (Rust query planner) on node:http + graphql-ws, with API-key auth,
+ * per-operation scope checks, operation limits and a signed tenant context for every subgraph call.
+ */
+export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const { config, log, keys, shutdown } = deps;
+  const production = config.nodeEnv === 'production';
+  const supergraph = opts.supergraphSdl ?? readSupergraph();
+  const urls = opts.subgraphUrls ?? config.subgraphUrls;
+  const sign = createContextSigner(config.secret, config.contextTtlSeconds);
+
+  const transportEntries: Record<string, object> = {
+    // subscriptions go to the subgraphs over graphql-ws on the same path as HTTP
+    '*.http': { options: { subscriptions: { kind: 'ws', location: GRAPHQL_PATH } } },
+  };
+  for (const name of SUBGRAPH_NAMES) if (urls[name]) transportEntries[name] = { location: urls[name] };
+
+  const runtime = createGatewayRuntime<AuthedContext>({
+    supergraph,
+    unifiedGraphHandler,
+    transportEntries,
+    graphqlEndpoint: GRAPHQL_PATH,
+    logging: config.logLevel === 'debug' ? 'debug' : 'warn',
+    landingPage: false,
+    graphiql: !production,
+    maskedErrors: true,
+    disableIntrospection: production ? { disableIf: () => true } : undefined,
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ context }) => {
+        const principal = (context as AuthedContext).principal;
+        return principal ? { [CONTEXT_HEADER]: sign(principal) } : undefined;
+      },
+    },
+    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH), useScopes(supergraph), useOperationLimits(config.limits, production)],
+  });
+  shutdown.defer(() => runtime.dispose());
+
+  // Other gateway instances (and the keys CLI) announce revocations; drop them from the cache.
+  const revocations = createRedis(config.redisUrl, shutdown, 'foresight-gateway-revocations');
+  await revocations.subscribe(KEY_REVOKED_CHANNEL);
+  revocations.on('message', (_channel: string, hash: string) => keys.evict(hash));
+
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+    if (req.url === '/readyz') return void readiness(deps.redis, urls).then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
+    return runtime(req as IncomingMessage, res as ServerResponse);
+  });
+
+  // The runtime must have its schema before the first subscription arrives.
+  await runtime.getSchema();
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const ws = useServer<Record<string, unknown>, Extra & Record<PropertyKey, unknown>>(
+    {
+      ...getGraphQLWSOptions<AuthedContext, Extra & Record<PropertyKey, unknown>>(runtime, (ctx) => ({
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        // without `request`, propagateHeaders sees nothing for subscriptions
+        request: normalizeNodeRequest(ctx.extra.request, runtime.fetchAPI),
+      })),
+      // a bad key is refused at connection_init (close 4403) rather than per operation
+      onConnect: async (ctx) => {
+        const key = bearerKey(ctx.connectionParams);
+        return Boolean(key && (await keys.resolve(key)));
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.ports.gateway, config.host, () => resolve());
+  });
+  shutdown.defer(async () => {
+    for (const client of wss.clients) client.terminate();
+    await ws.dispose();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  log.info({ port }, 'gateway listening');
+  return { url: `http://${host}:${port}${GRAPHQL_PATH}`, wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`, port, server, runtime };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Ready when Redis answers and every subgraph's /healthz does, each within a second. */
+async function readiness(redis: Redis, urls: Record<string, string>) {
+  const checks: Record<string, string> = {};
+  const probe = async (name: string, fn: () => Promise<unknown>) => {
+    try {
+      await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
+      checks[name] = 'ok';
+    } catch (err) {
+      checks[name] = (err as Error).message;
+    }
+  };
+  await Promise.all([
+    probe('redis', () => redis.ping()),
+    ...Object.entries(urls).map(([name, url]) =>
+      probe(name, async () => {
+        const res = await fetch(url.replace(/\/graphql$/, '/healthz'));
+        if (!res.ok) throw new Error(`status ${res.status}`);
+      }),
+    ),
+  ]);
+  return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+}

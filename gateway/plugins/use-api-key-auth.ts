@@ -1,0 +1,64 @@
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { GraphQLError } from 'graphql';
+
+import type { TenantContext } from '../../subgraphs/common/auth-context';
+import type { KeyStore } from '../keys/key-store';
+
+/** Context key under which the resolved caller travels through the gateway. */
+export interface AuthedContext {
+  principal?: TenantContext;
+}
+
+/** The key from `Authorization: Bearer <key>` (header or graphql-ws connectionParams, any case). */
+export function bearerKey(source: Record<string, unknown> | Headers | null | undefined): string | null {
+  if (!source) return null;
+  // whatwg-node may hand us its own Headers implementation, so test the shape, not the class
+  const raw =
+    typeof (source as Headers).get === 'function'
+      ? (source as Headers).get('authorization')
+      : ((source as Record<string, unknown>).authorization ?? (source as Record<string, unknown>).Authorization);
+  if (typeof raw !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(raw.trim());
+  return match ? match[1] : null;
+}
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/**
+ * Authenticates every operation by API key before any GraphQL work: HTTP requests without a
+ * valid key get a 401 from `onRequest`; WebSocket operations resolve the key from the
+ * connection's `connectionParams` (also checked at `connection_init`, see create-gateway.ts).
+ */
+export function useApiKeyAuth(keys: KeyStore, graphqlEndpoint: string): GatewayPlugin<AuthedContext> {
+  const principals = new WeakMap<Request, TenantContext>();
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== graphqlEndpoint) return;
+      const key = bearerKey(request.headers);
+      const principal = key ? await keys.resolve(key) : null;
+      if (principal) {
+        principals.set(request, principal);
+        return;
+      }
+      const message = key ? 'invalid or revoked API key' : 'missing API key: send Authorization: Bearer <key>';
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [unauthenticated(message).toJSON()] }), {
+          status: 401,
+          headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
+        }),
+      );
+    },
+    async onContextBuilding({ context, extendContext }) {
+      const ctx = context as typeof context & { request?: Request; connectionParams?: Record<string, unknown> };
+      let principal = ctx.request ? principals.get(ctx.request) : undefined;
+      if (!principal && ctx.connectionParams) {
+        const key = bearerKey(ctx.connectionParams);
+        principal = (key && (await keys.resolve(key))) || undefined;
+      }
+      if (!principal) throw unauthenticated('missing or invalid API key');
+      extendContext({ principal });
+    },
+  };
+}

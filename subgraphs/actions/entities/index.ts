@@ -1,0 +1,3 @@
+import { Alert } from './alert.entity';
+
+export const ACTIONS_ENTITIES = [Alert];

@@ -1,0 +1,30 @@
+import { buildFederatedSchema } from '../common/build-subgraph-schema';
+import { profileReferenceResolver } from '../common/profile-reference';
+import { Profile } from './resolvers/profile.type';
+import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
+import { ACTIONS_ENTITIES } from './entities';
+import { ACTIONS_MIGRATIONS } from './migrations';
+import type { ActionsContext } from './resolvers/actions.context';
+import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver';
+import { AlertService } from './services/alert.service';
+import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
+
+export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
+  name: 'actions',
+  orm: { name: 'actions', entities: ACTIONS_ENTITIES, migrations: ACTIONS_MIGRATIONS, migrationsDir: 'subgraphs/actions/migrations' },
+  buildSchema: () =>
+    buildFederatedSchema({
+      resolvers: [AlertResolver, ProfileAlertsResolver],
+      referenceResolvers: profileReferenceResolver,
+      entityTypes: [Profile],
+    }),
+  createContext: (deps, auth, requestId) => ({
+    auth,
+    tenantId: auth.tenantId,
+    requestId,
+    services: { alerts: new AlertService(deps.orm.em.fork(), auth.tenantId) },
+  }),
+  startWorkers: (deps) => void startRaiseAlertsWorker(deps),
+};
+
+if (require.main === module) runSubgraphMain(actionsSubgraph);

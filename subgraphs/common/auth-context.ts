@@ -1,0 +1,78 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** What an API key may do. `admin` implies every other scope. */
+export const SCOPES = [
+  'profiles:read',
+  'events:write',
+  'risk:read',
+  'risk:subscribe',
+  'actions:write',
+  'admin',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+export function hasScope(granted: readonly string[], needed: string): boolean {
+  return granted.includes('admin') || granted.includes(needed);
+}
+
+/** Header (HTTP) and `extensions.headers` key (graphql-ws) carrying the signed tenant context. */
+export const CONTEXT_HEADER = 'x-foresight-context';
+
+/** Who is calling, as resolved by the gateway from an API key. */
+export interface TenantContext {
+  tenantId: string;
+  /** Id of the API key row, for audit logs. */
+  keyId: string;
+  scopes: string[];
+}
+
+interface SignedPayload {
+  tid: string;
+  kid: string;
+  scp: string[];
+  /** Expiry, unix seconds. */
+  exp: number;
+}
+
+/**
+ * `base64url(JSON payload) + "." + base64url(HMAC-SHA256(secret, payload))`. The short expiry
+ * bounds how long a captured header can be replayed.
+ */
+export function signContext(ctx: TenantContext, secret: string, ttlSeconds: number, nowMs = Date.now()): string {
+  const payload: SignedPayload = {
+    tid: ctx.tenantId,
+    kid: ctx.keyId,
+    scp: ctx.scopes,
+    exp: Math.floor(nowMs / 1000) + ttlSeconds,
+  };
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${mac(body, secret)}`;
+}
+
+/** The context a valid, unexpired token carries; `null` for anything else. Never throws. */
+export function verifyContext(token: unknown, secret: string, nowMs = Date.now()): TenantContext | null {
+  if (typeof token !== 'string') return null;
+  const dot = token.indexOf('.');
+  if (dot <= 0) return null;
+  const body = token.slice(0, dot);
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  const expected = Buffer.from(mac(body, secret), 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  let payload: SignedPayload;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as SignedPayload;
+  } catch {
+    return null;
+  }
+  if (typeof payload.tid !== 'string' || !Array.isArray(payload.scp) || typeof payload.exp !== 'number') return null;
+  if (payload.exp * 1000 < nowMs) return null;
+  return { tenantId: payload.tid, keyId: payload.kid, scopes: payload.scp };
+}
+
+function mac(body: string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('base64url');
+}

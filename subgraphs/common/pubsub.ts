@@ -1,0 +1,43 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
+
+import { createRedis } from './redis';
+import type { Shutdown } from './shutdown';
+
+/**
+ * A risk score moved past the configured delta or crossed a bucket. JSON-safe (dates as ISO
+ * strings) because it travels through Redis.
+ */
+export interface RiskChangedEvent {
+  tenantId: string;
+  profileId: string;
+  scoreId: string;
+  /** 0–100. */
+  score: number;
+  previousScore: number | null;
+  bucket: string;
+  previousBucket: string | null;
+  /** Which risk moved (`churn`, `drop_off`, …). */
+  kind: string;
+  /** True when the bucket changed. */
+  crossing: boolean;
+  scoredAt: string;
+}
+
+/**
+ * Every pub/sub topic, declared once. The second tuple element is the routing id: topics are
+ * published per tenant, so a subscriber only ever receives its own tenant's events.
+ */
+export type Topics = {
+  RISK_CHANGED: [tenantId: string, payload: RiskChangedEvent];
+};
+export const RISK_CHANGED = 'RISK_CHANGED';
+
+export type FsPubSub = PubSub<Topics>;
+
+/** Redis-backed pub/sub: a publish on any instance reaches subscribers on every instance. */
+export function createRedisPubSub(redisUrl: string, shutdown?: Shutdown): FsPubSub {
+  const publishClient = createRedis(redisUrl, shutdown, 'foresight-pub');
+  const subscribeClient = createRedis(redisUrl, shutdown, 'foresight-sub');
+  return createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+}

@@ -1,0 +1,94 @@
+import type { GraphQLSchema } from 'graphql';
+import type { Redis } from 'ioredis';
+
+import type { TenantContext } from './auth-context';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { initOrm, type Orm, type OrmSpec } from './orm';
+import { createRedisPubSub, type FsPubSub } from './pubsub';
+import { Queues } from './queues';
+import { createRedis } from './redis';
+import type { RequestContext } from './request-context';
+import { serveSubgraph, type ServedSubgraph } from './serve-subgraph';
+import { Shutdown } from './shutdown';
+
+/** Everything a subgraph's services and workers need, built once per process. */
+export interface SubgraphDeps {
+  config: Readonly<Config>;
+  log: Logger;
+  shutdown: Shutdown;
+  orm: Orm;
+  /** Shared connection for queues (BullMQ needs `maxRetriesPerRequest: null`). */
+  redis: Redis;
+  pubSub: FsPubSub;
+  /** Producers for the typed queues in `queues.ts`. */
+  queues: Queues;
+}
+
+/** How one subgraph plugs into the shared process wiring. */
+export interface SubgraphDefinition<C extends RequestContext> {
+  name: string;
+  orm: OrmSpec;
+  /** Only `pubSub` is used, so `npm run schema` can build it without Redis or a database. */
+  buildSchema(deps: Pick<SubgraphDeps, 'pubSub'>): Promise<GraphQLSchema>;
+  createContext(deps: SubgraphDeps, auth: TenantContext, requestId: string): C;
+  /** Starts the subgraph's BullMQ workers; each registers its own teardown. */
+  startWorkers?(deps: SubgraphDeps): void;
+}
+
+export interface RunningSubgraph extends ServedSubgraph {
+  deps: SubgraphDeps;
+  close(): Promise<void>;
+}
+
+export interface RunOptions {
+  /** Overrides the configured port (0 = any free port). */
+  port?: number;
+  /** Start the workers in this process too. Default true. */
+  workers?: boolean;
+}
+
+/** Opens the ORM, Redis and pub/sub, serves the schema and starts the workers. */
+export async function runSubgraph<C extends RequestContext>(
+  def: SubgraphDefinition<C>,
+  config: Readonly<Config>,
+  opts: RunOptions = {},
+): Promise<RunningSubgraph> {
+  const log = createLogger(def.name, config.logLevel);
+  const shutdown = new Shutdown(log);
+  try {
+    const redis = createRedis(config.redisUrl, shutdown, `foresight-${def.name}`);
+    const pubSub = createRedisPubSub(config.redisUrl, shutdown);
+    const orm = await initOrm(config, def.orm, shutdown);
+    const queues = new Queues(redis, config.queuePrefix);
+    shutdown.defer(() => queues.close());
+    const deps: SubgraphDeps = { config, log, shutdown, orm, redis, pubSub, queues };
+    const schema = await def.buildSchema(deps);
+    if (opts.workers !== false) def.startWorkers?.(deps);
+    const served = await serveSubgraph({
+      name: def.name,
+      schema,
+      host: config.host,
+      port: opts.port ?? config.ports[def.name as keyof Config['ports']],
+      secret: config.secret,
+      log,
+      shutdown,
+      createContext: (auth, requestId) => def.createContext(deps, auth, requestId),
+    });
+    return { ...served, deps, close: () => shutdown.run() };
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}
+
+/** Process entry of one subgraph: run it, stop cleanly on SIGINT/SIGTERM, explain a failed start. */
+export function runSubgraphMain<C extends RequestContext>(def: SubgraphDefinition<C>, config = loadConfig()): void {
+  runSubgraph(def, config).then(
+    (running) => running.deps.shutdown.installSignalHandlers(),
+    (err: unknown) => {
+      console.error(`${def.name}: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+}

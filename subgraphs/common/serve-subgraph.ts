@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { ArgumentValidationError, AuthorizationError } from 'type-graphql';
+import { WebSocketServer } from 'ws';
+
+import { CONTEXT_HEADER, verifyContext, type TenantContext } from './auth-context';
+import { AppError } from './errors';
+import type { Logger } from './logger';
+import type { RequestContext } from './request-context';
+import type { Shutdown } from './shutdown';
+
+export interface ServeSubgraphOptions<C extends RequestContext> {
+  name: string;
+  schema: GraphQLSchema;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  secret: string;
+  log: Logger;
+  shutdown: Shutdown;
+  /** Builds the per-request context: forks the entity manager and the services on it. */
+  createContext: (auth: TenantContext, requestId: string) => C;
+}
+
+export interface ServedSubgraph {
+  url: string;
+  port: number;
+  server: Server;
+}
+
+/**
+ * One subgraph on HTTP (Apollo Server 5) and graphql-ws, both on `/graphql`. Every operation must
+ * carry a valid signed tenant context from the gateway, so the subgraph cannot be reached around it.
+ */
+export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgraphOptions<C>): Promise<ServedSubgraph> {
+  const { schema, log, secret } = opts;
+  const app = express();
+  const server = createServer(app);
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+
+  const authenticate = (token: unknown): TenantContext => {
+    const auth = verifyContext(token, secret);
+    if (!auth) {
+      throw new GraphQLError('missing or invalid signed tenant context: call this service through the gateway', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
+    return auth;
+  };
+  const format = (formatted: GraphQLFormattedError, error: unknown) => formatError(formatted, error, log);
+
+  // The tenant is checked per subscribe message, never per connection: the gateway multiplexes
+  // several tenants over one socket.
+  const ws = useServer<Record<string, unknown>>(
+    {
+      schema,
+      onSubscribe: (_ctx, _id, payload) => {
+        try {
+          authenticate(wsContextToken(payload.extensions));
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        return undefined;
+      },
+      context: (_ctx, _id, payload) =>
+        opts.createContext(authenticate(wsContextToken(payload.extensions)), randomUUID()),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return result;
+        return { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) };
+      },
+    },
+    wss,
+  );
+
+  const drainWs: ApolloServerPlugin = {
+    async serverWillStart() {
+      return { drainServer: async () => void (await ws.dispose()) };
+    },
+  };
+  const apollo = new ApolloServer<C>({
+    schema,
+    formatError: format,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), drainWs],
+    logger: { debug: () => undefined, info: () => undefined, warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: opts.name }));
+  app.use(
+    '/graphql',
+    express.json({ limit: '2mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        opts.createContext(authenticate(req.headers[CONTEXT_HEADER]), String(req.headers['x-request-id'] ?? randomUUID())),
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  opts.shutdown.defer(() => apollo.stop());
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}/graphql`;
+  log.info({ url }, `${opts.name} subgraph listening`);
+  return { url, port, server };
+}
+
+/** The gateway forwards propagated headers of a subscription inside `extensions.headers`. */
+function wsContextToken(extensions: Record<string, unknown> | undefined | null): unknown {
+  const headers = extensions?.headers as Record<string, unknown> | undefined;
+  return headers?.[CONTEXT_HEADER];
+}
+
+const CLIENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * The one place errors become client-visible: `AppError` codes pass through, authorization and
+ * validation failures get their codes, and anything else is masked and logged.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) {
+    return { ...formatted, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  if (original instanceof AuthorizationError) {
+    return { ...formatted, message: 'missing scope for this field', extensions: { code: 'FORBIDDEN' } };
+  }
+  if (original instanceof ArgumentValidationError) {
+    const fields = original.extensions.validationErrors?.map((v) => ({
+      field: v.property,
+      constraints: v.constraints,
+    }));
+    return { ...formatted, message: 'invalid arguments', extensions: { code: 'BAD_USER_INPUT', fields } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
+  log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

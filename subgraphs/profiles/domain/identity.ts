@@ -1,0 +1,22 @@
+/**
+ * Identifier values that SDKs send when they have none: never treated as an identity, or every
+ * anonymous visitor would merge into one profile.
+ */
+export const JUNK_IDENTITY_VALUES: readonly string[] = ['', 'null', 'undefined', 'anonymous', 'unknown', 'nil', 'none', '-1', '0'];
+
+/** Kinds of identifier, as strings, so this module needs no entity import. */
+export type IdentityKind = 'user_id' | 'email' | 'anonymous_id' | 'phone' | 'external';
+
+/**
+ * The canonical form of an identity value, or `null` when the value is junk. Emails are trimmed
+ * and lower-cased; phones keep digits and a leading `+`; others are trimmed.
+ */
+export function normalizeIdentity(kind: IdentityKind | `${IdentityKind}`, raw: string): string | null {
+  let value = raw.trim();
+  if (kind === 'email') value = value.toLowerCase();
+  if (kind === 'phone') value = value.replace(/(?!^\+)[^\d]/g, '');
+  if (JUNK_IDENTITY_VALUES.includes(value.toLowerCase())) return null;
+  // all-zero ids (00000000-0000-…) and all-dash strings come from uninitialised SDK state
+  if (/^[0-]+$/.test(value)) return null;
+  return value;
+}

@@ -1,0 +1,31 @@
+import { Entity, Enum, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+
+import { TenantEntity } from '../../common/base.entity';
+import type { Profile } from './profile.entity';
+
+export enum IdentityType {
+  USER_ID = 'user_id',
+  EMAIL = 'email',
+  ANONYMOUS_ID = 'anonymous_id',
+  PHONE = 'phone',
+  EXTERNAL = 'external',
+}
+registerEnumType(IdentityType, { name: 'IdentityType', description: 'Kinds of identifier a profile is known by.' });
+
+/** An identifier pointing at one profile; unique per tenant, so two profiles never share one. */
+@ObjectType()
+@Entity({ tableName: 'identity' })
+@Unique({ properties: ['tenantId', 'type', 'value'] })
+export class Identity extends TenantEntity {
+  @Field(() => IdentityType)
+  @Enum({ items: () => IdentityType, nativeEnumName: undefined })
+  type!: IdentityType;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 512 })
+  value!: string;
+
+  @ManyToOne({ entity: 'Profile', ref: true, deleteRule: 'cascade' })
+  profile!: Ref<Profile>;
+}

@@ -1,0 +1,4 @@
+import { Identity } from './identity.entity';
+import { Profile } from './profile.entity';
+
+export const PROFILES_ENTITIES = [Profile, Identity];

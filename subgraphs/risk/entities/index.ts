@@ -1,0 +1,3 @@
+import { RiskScore } from './risk-score.entity';
+
+export const RISK_ENTITIES = [RiskScore];

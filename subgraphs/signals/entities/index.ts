@@ -1,0 +1,3 @@
+import { Signal } from './signal.entity';
+
+export const SIGNALS_ENTITIES = [Signal];
