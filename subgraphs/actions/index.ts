@@ -1,3 +1,6 @@
+// Must load before any decorated class: type-graphql and MikroORM read design-time metadata.
+import 'reflect-metadata';
+
 import { buildFederatedSchema } from '../common/build-subgraph-schema';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';

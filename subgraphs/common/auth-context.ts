@@ -59,8 +59,9 @@ export function verifyContext(token: unknown, secret: string, nowMs = Date.now()
   const dot = token.indexOf('.');
   if (dot <= 0) return null;
   const body = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = Buffer.from(mac(body, secret), 'base64url');
+  // compare the text, not the decoded bytes: base64url decoding skips junk and spare bits
+  const given = Buffer.from(token.slice(dot + 1));
+  const expected = Buffer.from(mac(body, secret));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   let payload: SignedPayload;
   try {
@@ -68,6 +69,7 @@ export function verifyContext(token: unknown, secret: string, nowMs = Date.now()
   } catch {
     return null;
   }
+  if (payload === null || typeof payload !== 'object') return null;
   if (typeof payload.tid !== 'string' || !Array.isArray(payload.scp) || typeof payload.exp !== 'number') return null;
   if (payload.exp * 1000 < nowMs) return null;
   return { tenantId: payload.tid, keyId: payload.kid, scopes: payload.scp };

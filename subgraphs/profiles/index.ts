@@ -1,3 +1,6 @@
+// Must load before any decorated class: type-graphql and MikroORM read design-time metadata.
+import 'reflect-metadata';
+
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
 import { buildFederatedSchema } from '../common/build-subgraph-schema';
 import { PROFILES_ENTITIES } from './entities';

@@ -13,10 +13,15 @@ export type IdentityKind = 'user_id' | 'email' | 'anonymous_id' | 'phone' | 'ext
  */
 export function normalizeIdentity(kind: IdentityKind | `${IdentityKind}`, raw: string): string | null {
   let value = raw.trim();
+  // judged before normalisation too: a phone of '-1' would otherwise become the identity '1'
+  if (isJunk(value)) return null;
   if (kind === 'email') value = value.toLowerCase();
   if (kind === 'phone') value = value.replace(/(?!^\+)[^\d]/g, '');
-  if (JUNK_IDENTITY_VALUES.includes(value.toLowerCase())) return null;
+  return isJunk(value) ? null : value;
+}
+
+function isJunk(value: string): boolean {
+  if (JUNK_IDENTITY_VALUES.includes(value.toLowerCase())) return true;
   // all-zero ids (00000000-0000-…) and all-dash strings come from uninitialised SDK state
-  if (/^[0-]+$/.test(value)) return null;
-  return value;
+  return /^[0-]+$/.test(value);
 }

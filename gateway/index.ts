@@ -1,0 +1,37 @@
+// Must load before any decorated class: type-graphql and MikroORM read design-time metadata.
+import 'reflect-metadata';
+
+import { loadConfig } from '../subgraphs/common/config';
+import { createLogger } from '../subgraphs/common/logger';
+import { initOrm } from '../subgraphs/common/orm';
+import { assertRedisReachable, createRedis } from '../subgraphs/common/redis';
+import { Shutdown } from '../subgraphs/common/shutdown';
+import { createGateway } from './create-gateway';
+import { GATEWAY_ORM, KeyStore } from './keys/key-store';
+
+/** Gateway process entry: key store, gateway, and a dev admin key on the very first start. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await assertRedisReachable(config.redisUrl);
+  const log = createLogger('gateway', config.logLevel);
+  const shutdown = new Shutdown(log);
+  shutdown.installSignalHandlers();
+  const orm = await initOrm(config, GATEWAY_ORM, shutdown);
+  const keys = new KeyStore(orm, config.secret);
+  const redis = createRedis(config.redisUrl, shutdown, 'foresight-gateway');
+  const gateway = await createGateway({ config, log, shutdown, keys, redis });
+
+  if (config.nodeEnv !== 'production' && (await keys.count()) === 0) {
+    const created = await keys.create('dev', ['admin'], 'created on first start');
+    process.stdout.write(
+      `\nFirst start: created tenant "dev" with an admin API key (shown once, stored only as a hash):\n\n    ${created.key}\n\n` +
+        `Try: curl -s ${gateway.url} -H 'authorization: Bearer ${created.key}' -H 'content-type: application/json' -d '{"query":"{ alerts { id } }"}'\n\n`,
+    );
+  }
+  process.stdout.write(`gateway ready: ${gateway.url} (HTTP) · ${gateway.wsUrl} (graphql-ws) · /healthz · /readyz\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`gateway: ${(err as Error).message}`);
+  process.exit(1);
+});
