@@ -7,5 +7,6 @@ module.exports = {
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
   // Integration and e2e suites open sockets to Redis and SQL; they close them in afterAll.
-  forceExit: false,
+  // the gateway's upstream graphql-ws clients close idle sockets after a 3 s grace timer
+  openHandlesTimeout: 5000,
 };

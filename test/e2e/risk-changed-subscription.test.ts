@@ -1,0 +1,128 @@
+import { createRiskService } from '../../subgraphs/risk';
+import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
+import { subscribe } from '../fixtures/ws-client';
+
+const RISK_CHANGED = /* GraphQL */ `
+  subscription Watch($filter: RiskChangedFilter) {
+    riskChanged(filter: $filter) {
+      score
+      previousScore
+      bucket
+      crossing
+      kind
+      profile { id traits identities { type value } }
+    }
+  }
+`;
+
+async function createProfile(stack: Stack, key: string, userId: string, traits: Record<string, unknown>) {
+  const res = await gql(
+    stack.gateway.url,
+    `mutation($input: UpsertProfileInput!) { upsertProfile(input: $input) { id } }`,
+    { input: { identities: [{ type: 'USER_ID', value: userId }], traits } },
+    bearer(key),
+  );
+  return res.data!.upsertProfile.id as string;
+}
+
+/** Subscribers must be registered with Redis before the publish; a short pause covers the hop. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+describe('riskChanged through the gateway', () => {
+  let stack: Stack;
+  let keyA: string;
+  let keyB: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    keyA = await stack.key('tenant-a', ['admin']);
+    keyB = await stack.key('tenant-b', ['admin']);
+  });
+  afterAll(() => stack?.stop());
+
+  it('delivers a score published by the risk subgraph, with profile fields hydrated from profiles', async () => {
+    const profileId = await createProfile(stack, keyA, 'sub-1', { plan: 'gold' });
+    const sub = subscribe(stack.gateway.wsUrl, RISK_CHANGED, {}, { authorization: `Bearer ${keyA}` });
+    try {
+      await settle();
+      await createRiskService(stack.subgraphs.risk.deps, 'tenant-a').record({
+        profileId,
+        kind: 'churn',
+        score: 80,
+        reasons: {},
+        model: 'prior',
+      });
+      const [event] = await sub.next(1);
+      expect(event.errors).toBeUndefined();
+      expect(event.data!.riskChanged).toEqual({
+        score: 80,
+        previousScore: null,
+        bucket: 'HIGH',
+        crossing: true,
+        kind: 'churn',
+        profile: { id: profileId, traits: { plan: 'gold' }, identities: [{ type: 'USER_ID', value: 'sub-1' }] },
+      });
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('never delivers one tenant’s changes to another tenant', async () => {
+    const profileA = await createProfile(stack, keyA, 'iso-a', {});
+    const profileB = await createProfile(stack, keyB, 'iso-b', {});
+    const subA = subscribe(stack.gateway.wsUrl, RISK_CHANGED, {}, { authorization: `Bearer ${keyA}` });
+    const subB = subscribe(stack.gateway.wsUrl, RISK_CHANGED, {}, { Authorization: `Bearer ${keyB}` });
+    try {
+      await settle();
+      await createRiskService(stack.subgraphs.risk.deps, 'tenant-a').record({ profileId: profileA, kind: 'churn', score: 60, reasons: {}, model: 'prior' });
+      await createRiskService(stack.subgraphs.risk.deps, 'tenant-b').record({ profileId: profileB, kind: 'churn', score: 30, reasons: {}, model: 'prior' });
+      await subA.next(1);
+      await subB.next(1);
+      await settle();
+      expect(subA.results.map((r) => r.data!.riskChanged.profile.id)).toEqual([profileA]);
+      expect(subB.results.map((r) => r.data!.riskChanged.profile.id)).toEqual([profileB]);
+    } finally {
+      await Promise.all([subA.close(), subB.close()]);
+    }
+  });
+
+  it('applies the subscriber’s filter and stays quiet for moves below the delta', async () => {
+    const profileId = await createProfile(stack, keyA, 'filter-1', {});
+    const sub = subscribe(
+      stack.gateway.wsUrl,
+      RISK_CHANGED,
+      { filter: { profileIds: [profileId], minScore: 50 } },
+      { authorization: `Bearer ${keyA}` },
+    );
+    try {
+      await settle();
+      const risk = createRiskService(stack.subgraphs.risk.deps, 'tenant-a');
+      await risk.record({ profileId, kind: 'churn', score: 20, reasons: {}, model: 'prior' }); // below minScore
+      await risk.record({ profileId, kind: 'churn', score: 55, reasons: {}, model: 'prior' }); // delivered
+      await risk.record({ profileId, kind: 'churn', score: 57, reasons: {}, model: 'prior' }); // < delta: not published
+      await risk.record({ profileId, kind: 'churn', score: 90, reasons: {}, model: 'prior' }); // delivered
+      await sub.next(2);
+      await settle();
+      expect(sub.results.map((r) => [r.data!.riskChanged.score, r.data!.riskChanged.bucket])).toEqual([
+        [55, 'MEDIUM'],
+        [90, 'HIGH'],
+      ]);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('refuses a subscriber whose key lacks risk:subscribe', async () => {
+    const key = await stack.key('tenant-a', ['profiles:read', 'risk:read']);
+    const sub = subscribe(stack.gateway.wsUrl, RISK_CHANGED, {}, { authorization: `Bearer ${key}` });
+    const [result] = await sub.next(1);
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await sub.close();
+  });
+
+  it('closes the connection at connection_init for a bad key', async () => {
+    const sub = subscribe(stack.gateway.wsUrl, RISK_CHANGED, {}, { authorization: 'Bearer fsk_not-a-real-key' });
+    await expect(sub.closedWith).resolves.toBe(4403);
+    await sub.close();
+  });
+});
