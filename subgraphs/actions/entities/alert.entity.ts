@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, Property, Unique, type Opt } from '@mikro-orm/core';
+import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
@@ -32,7 +32,8 @@ export class Alert extends TenantEntity {
   message!: string;
 
   @Field(() => AlertStatus)
-  @Enum({ items: () => AlertStatus })
+  // a plain column: SQLite's enum CHECK constraints make the schema diff never settle
+  @Property({ type: 'string', length: 16 })
   status: Opt<AlertStatus> = AlertStatus.OPEN;
 
   @Field(() => Date, { nullable: true })

@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
@@ -19,7 +19,8 @@ registerEnumType(IdentityType, { name: 'IdentityType', description: 'Kinds of id
 @Unique({ properties: ['tenantId', 'type', 'value'] })
 export class Identity extends TenantEntity {
   @Field(() => IdentityType)
-  @Enum({ items: () => IdentityType, nativeEnumName: undefined })
+  // a plain column: SQLite's enum CHECK constraints make the schema diff never settle
+  @Property({ type: 'string', length: 16 })
   type!: IdentityType;
 
   @Field(() => String)

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 
 import { AppError } from '../../common/errors';
+import { isUuid } from '../../common/ids';
 import type { EntityManager } from '../../common/orm';
 import { normalizeIdentity } from '../domain/identity';
 import { Identity, IdentityType } from '../entities/identity.entity';
@@ -18,7 +19,9 @@ export class ProfileService {
     private readonly tenantId: string,
   ) {
     this.byIdLoader = new DataLoader(async (ids) => {
-      const rows = await this.em.find(Profile, { tenantId: this.tenantId, id: { $in: [...ids] } });
+      // an id that is not a UUID cannot exist: answer null instead of a database error
+      const valid = ids.filter(isUuid);
+      const rows = valid.length ? await this.em.find(Profile, { tenantId: this.tenantId, id: { $in: valid } }) : [];
       const byId = new Map(rows.map((p) => [p.id, p]));
       return ids.map((id) => byId.get(id) ?? null);
     });

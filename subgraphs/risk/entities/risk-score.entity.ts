@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, Property } from '@mikro-orm/core';
+import { Entity, Index, Property } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 
@@ -29,7 +29,8 @@ export class RiskScore extends TenantEntity {
   score!: number;
 
   @Field(() => RiskBucket)
-  @Enum({ items: () => RiskBucket })
+  // a plain column: SQLite's enum CHECK constraints make the schema diff never settle
+  @Property({ type: 'string', length: 16 })
   bucket!: RiskBucket;
 
   @Field(() => GraphQLJSONObject, { description: 'Why: contributing factors and their evidence.' })

@@ -1,13 +1,13 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125095606 extends Migration {
+export class Migration20261125100316 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create schema if not exists "profiles";`);
     this.addSql(`create table "profiles"."profile" ("id" uuid not null, "tenant_id" varchar(64) not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "traits" jsonb not null, constraint "profile_pkey" primary key ("id"));`);
     this.addSql(`create index "profile_tenant_id_index" on "profiles"."profile" ("tenant_id");`);
 
-    this.addSql(`create table "profiles"."identity" ("id" uuid not null, "tenant_id" varchar(64) not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "type" text check ("type" in ('user_id', 'email', 'anonymous_id', 'phone', 'external')) not null, "value" varchar(512) not null, "profile_id" uuid not null, constraint "identity_pkey" primary key ("id"));`);
+    this.addSql(`create table "profiles"."identity" ("id" uuid not null, "tenant_id" varchar(64) not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "type" varchar(16) not null, "value" varchar(512) not null, "profile_id" uuid not null, constraint "identity_pkey" primary key ("id"));`);
     this.addSql(`create index "identity_tenant_id_index" on "profiles"."identity" ("tenant_id");`);
     this.addSql(`alter table "profiles"."identity" add constraint "identity_tenant_id_type_value_unique" unique ("tenant_id", "type", "value");`);
 
