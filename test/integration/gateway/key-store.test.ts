@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { ApiKey } from '../../../gateway/keys/api-key.entity';
+import { GATEWAY_ORM, KeyStore } from '../../../gateway/keys/key-store';
+import { initOrm, type Orm } from '../../../subgraphs/common/orm';
+import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..', '..');
+
+describe('KeyStore', () => {
+  let env: TestEnv;
+  let orm: Orm;
+  let store: KeyStore;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    orm = await initOrm(env.config, GATEWAY_ORM);
+    store = new KeyStore(orm, env.config.secret);
+  });
+  afterAll(async () => {
+    await orm?.close(true);
+    await env?.cleanup();
+  });
+
+  it('stores only a hash and a display prefix, never the key', async () => {
+    const created = await store.create('acme', ['profiles:read']);
+    const row = await orm.em.fork().findOneOrFail(ApiKey, { id: created.id });
+    expect(row.hash).not.toContain(created.key);
+    expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(created.key.startsWith(row.prefix)).toBe(true);
+    expect(JSON.stringify(row)).not.toContain(created.key.slice(10));
+  });
+
+  it('resolves a key to its tenant and scopes', async () => {
+    const created = await store.create('acme', ['risk:read', 'risk:subscribe']);
+    expect(await store.resolve(created.key)).toEqual({ tenantId: 'acme', keyId: created.id, scopes: ['risk:read', 'risk:subscribe'] });
+  });
+
+  it('rejects unknown scopes and bad tenant names', async () => {
+    await expect(store.create('acme', ['profiles:write'])).rejects.toThrow(/invalid scopes: profiles:write/);
+    await expect(store.create('Bad Name', ['admin'])).rejects.toThrow(/invalid tenant name/);
+    await expect(store.create('acme', [])).rejects.toThrow(/invalid scopes/);
+  });
+
+  it('stops resolving a key once revoked, even when the look-up was cached', async () => {
+    const created = await store.create('acme', ['admin']);
+    expect(await store.resolve(created.key)).not.toBeNull();
+    await store.revoke(created.id);
+    expect(await store.resolve(created.key)).toBeNull();
+  });
+
+  it('does not resolve a key issued under another secret', async () => {
+    const created = await store.create('acme', ['admin']);
+    expect(await new KeyStore(orm, 'another-secret').resolve(created.key)).toBeNull();
+  });
+});
+
+describe('npm run keys (CLI)', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await createTestEnv();
+  });
+  afterAll(() => env?.cleanup());
+
+  const cli = (...args: string[]) =>
+    run(process.execPath, [join(ROOT, 'scripts', 'run-ts.js'), 'scripts/keys.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: env.config.dataDir, FORESIGHT_SECRET: env.config.secret, DATABASE_URL: env.config.databaseUrl ?? '', NODE_ENV: 'test' },
+    });
+
+  it('creates, lists and revokes keys', async () => {
+    const { stdout } = await cli('create', '--tenant', 'cli-co', '--scopes', 'profiles:read,risk:subscribe', '--json');
+    const created = JSON.parse(stdout.trim()) as { tenant: string; key: string; scopes: string[]; id: string };
+    expect(created).toMatchObject({ tenant: 'cli-co', scopes: ['profiles:read', 'risk:subscribe'] });
+    expect(created.key).toMatch(/^fsk_/);
+
+    const listed = JSON.parse((await cli('list', '--json')).stdout) as { id: string; revokedAt: string | null }[];
+    expect(listed).toEqual([expect.objectContaining({ id: created.id, revokedAt: null })]);
+
+    await cli('revoke', created.id);
+    const after = JSON.parse((await cli('list', '--tenant', 'cli-co', '--json')).stdout) as { revokedAt: string | null }[];
+    expect(after[0].revokedAt).not.toBeNull();
+  }, 120_000);
+
+  it('exits non-zero with a clear message for an unknown scope', async () => {
+    await expect(cli('create', '--tenant', 'cli-co', '--scopes', 'everything')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('invalid scopes: everything'),
+    });
+  }, 120_000);
+});
