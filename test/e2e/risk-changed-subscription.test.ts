@@ -1,4 +1,5 @@
-import { createRiskService } from '../../subgraphs/risk';
+import { runSubgraph } from '../../subgraphs/common/run-subgraph';
+import { createRiskService, riskSubgraph } from '../../subgraphs/risk';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { subscribe } from '../fixtures/ws-client';
 
@@ -64,6 +65,22 @@ describe('riskChanged through the gateway', () => {
       });
     } finally {
       await sub.close();
+    }
+  });
+
+  it('fans out across instances: a score recorded by another risk instance reaches the subscriber', async () => {
+    const profileId = await createProfile(stack, keyA, 'fanout-1', {});
+    // a second risk process, not connected to the gateway at all, sharing only Redis and the database
+    const other = await runSubgraph(riskSubgraph, stack.config, { port: 0, workers: false });
+    const sub = subscribe(stack.gateway.wsUrl, RISK_CHANGED, { filter: { profileIds: [profileId] } }, { authorization: `Bearer ${keyA}` });
+    try {
+      await settle();
+      await createRiskService(other.deps, 'tenant-a').record({ profileId, kind: 'churn', score: 42, reasons: {}, model: 'prior' });
+      const [event] = await sub.next(1);
+      expect(event.data!.riskChanged).toMatchObject({ score: 42, bucket: 'LOW', profile: { id: profileId } });
+    } finally {
+      await sub.close();
+      await other.close();
     }
   });
 
