@@ -6,8 +6,52 @@ import type { Redis } from 'ioredis';
  * and are deterministic, so enqueueing the same work twice is a no-op.
  */
 export const RAISE_ALERTS = 'raise-alerts';
+/** signals → profiles: map a stored event's identities to one profile. */
+export const RESOLVE_IDENTITY = 'resolve-identity';
+/** profiles → signals: the event belongs to this profile; mark it processed (and detect friction). */
+export const EVENT_RESOLVED = 'event-resolved';
+/** profiles → profiles: re-evaluate segment membership of one profile. */
+export const EVALUATE_SEGMENTS = 'evaluate-segments';
+/** signals (scheduled): re-enqueue stored events that were never processed. */
+export const SWEEP_EVENTS = 'sweep-events';
+/** profiles (scheduled): re-check time-based segment conditions. */
+export const RECHECK_SEGMENTS = 'recheck-segments';
+
+/** Event types of the Segment tracking spec. */
+export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
+
+/**
+ * A stored event as the profiles stage needs it: identities, traits, and what computed traits
+ * are built from. JSON-safe (ISO dates) because it travels through Redis.
+ */
+export interface ResolveIdentityJob {
+  tenantId: string;
+  eventId: string;
+  messageId: string;
+  type: EventType;
+  /** `track` event name, or the page/screen name. */
+  name: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  /** `alias`: the identity being linked to `userId`. */
+  previousId: string | null;
+  /** `group`: the account/company id. */
+  groupId: string | null;
+  /** `identify`/`group` traits merged with `context.traits`. */
+  traits: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  /** `context.externalIds`. */
+  externalIds: { id: string; type: string }[];
+  /** Event time, corrected for client clock skew (ISO). */
+  timestamp: string;
+}
 
 export interface JobPayloads {
+  [RESOLVE_IDENTITY]: ResolveIdentityJob;
+  [EVENT_RESOLVED]: { tenantId: string; eventId: string; profileId: string };
+  [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
+  [SWEEP_EVENTS]: Record<string, never>;
+  [RECHECK_SEGMENTS]: Record<string, never>;
   /** A risk score crossed into a new bucket: the actions stage decides whether to alert. */
   [RAISE_ALERTS]: {
     tenantId: string;
