@@ -1,6 +1,8 @@
 // Must load before any decorated class: type-graphql and MikroORM read design-time metadata.
 import 'reflect-metadata';
 
+import { setMaxListeners } from 'node:events';
+
 import { loadConfig } from '../subgraphs/common/config';
 import { createLogger } from '../subgraphs/common/logger';
 import { initOrm } from '../subgraphs/common/orm';
@@ -11,6 +13,9 @@ import { GATEWAY_ORM, KeyStore } from './keys/key-store';
 
 /** Gateway process entry: key store, gateway, and a dev admin key on the very first start. */
 async function main(): Promise<void> {
+  // the runtime's fetch hangs every in-flight subgraph call on one shared AbortSignal; under load
+  // that passes Node's default of 10 listeners and prints a (harmless) leak warning
+  setMaxListeners(1000);
   const config = loadConfig();
   await assertRedisReachable(config.redisUrl);
   const log = createLogger('gateway', config.logLevel);
