@@ -11,19 +11,18 @@
 // the order each round. Everything listens on 127.0.0.1.
 import 'reflect-metadata';
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import autocannon from 'autocannon';
 
-import { GATEWAY_ORM, KeyStore } from '../gateway/keys/key-store';
 import { projectRoot } from '../gateway/supergraph-file';
-import type { Config } from '../subgraphs/common/config';
-import { initOrm } from '../subgraphs/common/orm';
 import { createBenchEnv } from './lib/bench-env';
-import { Child, type CpuSnapshot, type LoopDelay } from './lib/child';
+import { Child, type LoopDelay } from './lib/child';
 import type { GatewayKind, StartGatewayRequest } from './lib/gateway-process';
+import { createApiKey } from './lib/keys';
+import { cpuMs, intEnv, packageVersion, percentile, round2, say, table } from './lib/report';
 import type { SeedRequest, Traffic } from './lib/subgraphs-process';
 
 const DURATION = intEnv('BENCH_DURATION', 10);
@@ -93,15 +92,6 @@ interface RunResult {
   firstBadBody?: string;
 }
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (got "${raw}")`);
-  return n;
-}
-
-const say = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 async function postGql(url: string, query: string, variables: Record<string, unknown>, key?: string): Promise<{ status: number; body: GqlBody }> {
   const res = await fetch(url, {
@@ -149,15 +139,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
-}
-
-async function createAdminKey(config: Readonly<Config>): Promise<string> {
-  const orm = await initOrm(config, GATEWAY_ORM);
-  try {
-    return (await new KeyStore(orm, config.secret).create(TENANT, ['admin'], 'gateway benchmark')).key;
-  } finally {
-    await orm.close(true);
-  }
 }
 
 /** A subgraph must refuse a call that does not carry the gateway's signed context. */
@@ -239,10 +220,6 @@ function trafficDelta(before: Traffic, after: Traffic): { requests: number; conn
   return { requests, connections };
 }
 
-function cpuMs(before: CpuSnapshot, after: CpuSnapshot): number {
-  return (after.user - before.user + after.system - before.system) / 1000;
-}
-
 /** One closed-loop autocannon run; every body is checked for `errors` and a profile. */
 async function load(url: string, key: string, ids: string[], seconds: number, connections: number, nextRef: { i: number }) {
   const bodies = ids.map((id) => JSON.stringify({ query: QUERY, variables: { id } }));
@@ -282,21 +259,6 @@ async function load(url: string, key: string, ids: string[], seconds: number, co
   });
   return { result, latencies, bodyErrors, firstBadBody };
 }
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function packageVersion(name: string): string {
-  try {
-    return (JSON.parse(readFileSync(join(projectRoot(), 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function summarize(kind: GatewayKind, runs: RunResult[]) {
   const mine = runs.filter((r) => r.kind === kind);
@@ -340,12 +302,6 @@ function summarize(kind: GatewayKind, runs: RunResult[]) {
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
   if (PROFILES < 2 * CONNECTIONS) throw new Error('BENCH_PROFILES must be at least twice BENCH_CONNECTIONS, so in-flight ids stay distinct');
   const started = Date.now();
@@ -354,7 +310,7 @@ async function main(): Promise<void> {
   if (loadAtStart > cpus().length) {
     say(`warning: load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs before starting: other work will skew the figures`);
   }
-  const env = createBenchEnv();
+  const env = await createBenchEnv();
   const children: Child[] = [];
   try {
     say(`layout: ${LAYOUT}`);
@@ -363,7 +319,7 @@ async function main(): Promise<void> {
     children.push(subgraphs);
     const subgraphUrls = await subgraphs.call<Record<string, string>>('start');
     for (const url of Object.values(subgraphUrls)) await assertSubgraphRefusesUnsigned(url);
-    const key = await createAdminKey(env.config);
+    const key = await createApiKey(env.config, TENANT, ['admin'], 'gateway benchmark');
 
     say(`seeding ${PROFILES} profiles through our gateway, plus a signal and a High risk score each…`);
     const seeder = await startGateway('ours', env.vars, subgraphUrls);

@@ -13,6 +13,7 @@ import { SUBGRAPH_NAMES, type Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
 import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
+import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
 import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
 import { useOperationLimits } from './plugins/use-operation-limits';
@@ -89,8 +90,23 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   await revocations.subscribe(KEY_REVOKED_CHANNEL);
   revocations.on('message', (_channel: string, hash: string) => keys.evict(hash));
 
+  // the Segment tracking API is served by the signals service, behind the same key check
+  const segmentApi = createSegmentForwarder({
+    keys,
+    sign,
+    log,
+    signalsBaseUrl: urls.signals ? urls.signals.replace(/\/graphql$/, '') : null,
+  });
+
   const server = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+    if (req.url?.startsWith(SEGMENT_PATH_PREFIX)) {
+      return void segmentApi(req, res).catch((err: unknown) => {
+        log.error({ err }, 'segment api forwarding failed');
+        if (!res.headersSent) sendJson(res, 500, { success: false, code: 'INTERNAL_SERVER_ERROR', message: 'internal server error' });
+        else res.destroy();
+      });
+    }
     if (req.url === '/readyz') return void readiness(deps.redis, urls).then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
     return runtime(req as IncomingMessage, res as ServerResponse);
   });

@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -28,17 +30,34 @@ export interface LoopDelay {
 }
 
 /**
- * Child side: answers the parent's calls with `handlers` (plus `cpu`), and exits when the parent
- * goes away. `stop` must be among the handlers; the process exits once it has answered.
+ * Child side: answers the parent's calls with `handlers` (plus `cpu`, the event-loop delay and an
+ * on-demand CPU profile), and exits when the parent goes away. `stop` must be among the handlers;
+ * the process exits once it has answered.
  */
 export function serveParent(handlers: Handlers & { stop(): Promise<void> }): void {
-  if (!process.send) throw new Error('this file runs as a child of bench/gateway.bench.ts');
+  if (!process.send) throw new Error('this file runs as a child of a benchmark in bench/');
   const send = (msg: ChildMessage) => process.send!(msg);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  let profiler: Session | null = null;
   const all: Handlers = {
     ...handlers,
     cpu: () => process.cpuUsage(),
+    // a V8 CPU profile of a chosen window only (not start-up), written as a .cpuprofile file
+    startCpuProfile: async () => {
+      if (profiler) throw new Error('a CPU profile is already running');
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    },
+    stopCpuProfile: async (file) => {
+      if (!profiler) throw new Error('no CPU profile is running');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = null;
+      writeFileSync(file as string, JSON.stringify(profile));
+    },
     resetLoopDelay: () => void loop.reset(),
     loopDelay: (): LoopDelay => ({ p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 }),
   };
@@ -131,6 +150,15 @@ export class Child {
 
   loopDelay(): Promise<LoopDelay> {
     return this.call<LoopDelay>('loopDelay');
+  }
+
+  startCpuProfile(): Promise<void> {
+    return this.call<void>('startCpuProfile');
+  }
+
+  /** Stops the profile started by `startCpuProfile` and writes it to `file` (.cpuprofile). */
+  stopCpuProfile(file: string): Promise<void> {
+    return this.call<void>('stopCpuProfile', file);
   }
 
   /** Asks the child to close everything and exit; kills it (by pid) if it has not exited in `graceMs`. */

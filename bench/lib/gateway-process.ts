@@ -1,4 +1,4 @@
-// Child process of bench/gateway.bench.ts: one gateway under test (ours or the Apollo baseline),
+// Child process of the benchmarks: one gateway under test (ours or the Apollo baseline; ingest.bench.ts uses ours),
 // alone in its process so it has an event loop of its own, like in production.
 import 'reflect-metadata';
 

@@ -1,5 +1,6 @@
-// Child process of bench/gateway.bench.ts: the four subgraphs (and their workers) on free ports,
-// plus the direct seeding of signals and risk scores that has no public mutation yet.
+// Child process of the benchmarks: the subgraphs (all four by default, with their workers) on free
+// ports, plus the direct seeding of signals and risk scores that has no public mutation yet
+// (bench/gateway.bench.ts). bench/ingest.bench.ts runs `signals` alone, without workers.
 import 'reflect-metadata';
 
 import { Alert } from '../../subgraphs/actions/entities/alert.entity';
@@ -12,6 +13,14 @@ import { serveParent } from './child';
 
 /** HTTP requests and new TCP connections each subgraph has received so far. */
 export type Traffic = Record<string, { requests: number; connections: number }>;
+
+/** Which subgraphs to run in this process. Default: all of them, workers included. */
+export interface StartSubgraphsRequest {
+  /** Names of the subgraphs to run; default every one. */
+  only?: string[];
+  /** Start their BullMQ workers (and job schedulers). Default true. */
+  workers?: boolean;
+}
 
 export interface SeedRequest {
   tenant: string;
@@ -28,9 +37,12 @@ async function closeAll(): Promise<void> {
 }
 
 serveParent({
-  async start() {
-    for (const def of SUBGRAPHS) {
-      const s = await runSubgraph(def, config, { port: 0 });
+  async start(arg) {
+    const { only, workers = true } = (arg ?? {}) as StartSubgraphsRequest;
+    const unknown = only?.filter((name) => !SUBGRAPHS.some((def) => def.name === name)) ?? [];
+    if (unknown.length) throw new Error(`unknown subgraph(s): ${unknown.join(', ')}`);
+    for (const def of SUBGRAPHS.filter((d) => !only || only.includes(d.name))) {
+      const s = await runSubgraph(def, config, { port: 0, workers });
       running.push(s);
       byName[def.name] = s;
       const t = (traffic[def.name] = { requests: 0, connections: 0 });

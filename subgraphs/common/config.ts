@@ -33,6 +33,22 @@ export interface Config {
   contextTtlSeconds: number;
   /** Prefix of every BullMQ key and pub/sub channel, so environments can share a Redis. Default `foresight`. */
   queuePrefix: string;
+  /** Timing of every BullMQ worker (applied by `workerOptions`, see `queues.ts`). */
+  queues: {
+    /**
+     * How long a worker's lock on a running job lasts, in ms (`QUEUE_LOCK_DURATION_MS`); the
+     * worker renews it every half of that while the job runs. When a worker process dies, its
+     * running jobs stay locked this long before they can be recovered. Default 30000 (BullMQ's).
+     */
+    lockDurationMs: number;
+    /**
+     * How often workers look for stalled jobs (running, but their lock expired because their
+     * worker died) and queue them again, in ms (`QUEUE_STALLED_INTERVAL_MS`). A dead worker's jobs
+     * run again about `lockDurationMs` + `stalledIntervalMs` after it died, once any worker of the
+     * queue runs. Default 30000 (BullMQ's).
+     */
+    stalledIntervalMs: number;
+  };
   limits: {
     /** Deepest selection allowed. Default 12. */
     maxDepth: number;
@@ -43,9 +59,45 @@ export interface Config {
     /** Static cost per operation (graphql-armor cost-limit). Default 5000. */
     maxCost: number;
   };
+  identity: {
+    /**
+     * Identifier values never treated as identities, in addition to the built-in list
+     * (`''`, `null`, `undefined`, `anonymous`, `unknown`, `nil`, `none`, `-1`, `0`, all-zero and
+     * all-dash strings). Compared case-insensitively after trimming. From `IDENTITY_JUNK_VALUES`,
+     * comma-separated. Default none.
+     */
+    junkValues: readonly string[];
+  };
   risk: {
     /** A new score publishes `riskChanged` when it moves by more than this many points (0–100). Default 5. */
     changeDelta: number;
+  };
+  segments: {
+    /**
+     * How often time-based segment conditions ("not seen for D days", "performed X in the last D
+     * days") are re-checked, in ms (`SEGMENT_RECHECK_INTERVAL_MS`). Membership can lag time by at
+     * most this much. Default 300000 (5 minutes).
+     */
+    recheckIntervalMs: number;
+  };
+  ingest: {
+    /**
+     * Events per second one API key may send (Segment HTTP API and `ingestEvents` share the
+     * quota); over it the answer is 429 with `Retry-After`. Default 5000.
+     */
+    rateLimitPerSecond: number;
+    /**
+     * Waiting `resolve-identity` jobs above which ingestion answers 429 (back-pressure while the
+     * profiles stage catches up). Default 100000.
+     */
+    maxQueueDepth: number;
+    /** How often the sweeper looks for stored events that were never processed, in ms. Default 30000. */
+    sweepIntervalMs: number;
+    /**
+     * How long an enqueued, unprocessed event is left alone before the sweeper enqueues it again,
+     * in ms. Default 300000 (5 minutes).
+     */
+    sweepGraceMs: number;
   };
 }
 
@@ -75,11 +127,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       FORESIGHT_SECRET: str({ default: '' }),
       CONTEXT_TTL_SECONDS: num({ default: 60 }),
       QUEUE_PREFIX: str({ default: 'foresight' }),
+      QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
+      QUEUE_STALLED_INTERVAL_MS: num({ default: 30_000 }),
       MAX_DEPTH: num({ default: 12 }),
       MAX_ALIASES: num({ default: 20 }),
       MAX_TOKENS: num({ default: 2000 }),
       MAX_COST: num({ default: 5000 }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
+      SEGMENT_RECHECK_INTERVAL_MS: num({ default: 300_000 }),
+      IDENTITY_JUNK_VALUES: str({ default: '' }),
+      INGEST_RATE_LIMIT_PER_SECOND: num({ default: 5000 }),
+      INGEST_MAX_QUEUE_DEPTH: num({ default: 100_000 }),
+      SWEEP_INTERVAL_MS: num({ default: 30_000 }),
+      SWEEP_GRACE_MS: num({ default: 300_000 }),
       FORESIGHT_PRETTY_LOGS: bool({ default: false }),
     },
     {
@@ -98,9 +158,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (e.NODE_ENV === 'production' && e.FORESIGHT_SECRET.length < 32) {
     problems.push('FORESIGHT_SECRET: at least 32 characters are required in production');
   }
-  for (const key of ['MAX_DEPTH', 'MAX_ALIASES', 'MAX_TOKENS', 'MAX_COST', 'CONTEXT_TTL_SECONDS'] as const) {
+  const positive = [
+    'MAX_DEPTH',
+    'MAX_ALIASES',
+    'MAX_TOKENS',
+    'MAX_COST',
+    'CONTEXT_TTL_SECONDS',
+    'SEGMENT_RECHECK_INTERVAL_MS',
+    'INGEST_RATE_LIMIT_PER_SECOND',
+    'INGEST_MAX_QUEUE_DEPTH',
+    'SWEEP_INTERVAL_MS',
+    'QUEUE_LOCK_DURATION_MS',
+    'QUEUE_STALLED_INTERVAL_MS',
+  ] as const;
+  for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
+  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH'] as const) {
+    if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
+  }
+  if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
   if (problems.length) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -132,13 +209,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secret: e.FORESIGHT_SECRET || devSecret(dataDir),
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
     queuePrefix: e.QUEUE_PREFIX,
+    queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS },
     limits: {
       maxDepth: e.MAX_DEPTH,
       maxAliases: e.MAX_ALIASES,
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
     },
+    identity: {
+      junkValues: Object.freeze(
+        e.IDENTITY_JUNK_VALUES.split(',')
+          .map((v) => v.trim().toLowerCase())
+          .filter((v) => v.length > 0),
+      ),
+    },
     risk: { changeDelta: e.RISK_CHANGE_DELTA },
+    segments: { recheckIntervalMs: e.SEGMENT_RECHECK_INTERVAL_MS },
+    ingest: {
+      rateLimitPerSecond: e.INGEST_RATE_LIMIT_PER_SECOND,
+      maxQueueDepth: e.INGEST_MAX_QUEUE_DEPTH,
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+      sweepGraceMs: e.SWEEP_GRACE_MS,
+    },
   });
 }
 

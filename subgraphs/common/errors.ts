@@ -1,5 +1,8 @@
-/** Error codes a client can act on; `serve-subgraph.ts` maps them to `extensions.code`. */
-export type AppErrorCode = 'NOT_FOUND' | 'BAD_USER_INPUT' | 'FORBIDDEN' | 'CONFLICT' | 'UNAUTHENTICATED';
+/**
+ * Error codes a client can act on; `serve-subgraph.ts` maps them to `extensions.code`.
+ * `RATE_LIMITED` carries `retryAfterSeconds` in its details.
+ */
+export type AppErrorCode = 'NOT_FOUND' | 'BAD_USER_INPUT' | 'FORBIDDEN' | 'CONFLICT' | 'UNAUTHENTICATED' | 'RATE_LIMITED';
 
 /** A failure the caller caused or can fix. Every other error is masked as INTERNAL_SERVER_ERROR. */
 export class AppError extends Error {

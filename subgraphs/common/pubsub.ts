@@ -25,13 +25,32 @@ export interface RiskChangedEvent {
 }
 
 /**
+ * A profile entered or left a segment. JSON-safe (dates as ISO strings) because it travels
+ * through Redis; the same payload is queued for the actions stage (`SEGMENT_MEMBERSHIP_CHANGED`
+ * in `queues.ts`). Delivery is at least once: a job that crashed after publishing publishes again.
+ */
+export interface SegmentMembershipChangedEvent {
+  tenantId: string;
+  segmentId: string;
+  segmentName: string;
+  profileId: string;
+  /** The membership row (one stay in the segment); with `change`, a unique id of the event. */
+  membershipId: string;
+  change: 'entered' | 'exited';
+  /** When the profile entered or left (the evaluation time). */
+  at: string;
+}
+
+/**
  * Every pub/sub topic, declared once. The second tuple element is the routing id: topics are
  * published per tenant, so a subscriber only ever receives its own tenant's events.
  */
 export type Topics = {
   RISK_CHANGED: [tenantId: string, payload: RiskChangedEvent];
+  SEGMENT_MEMBERSHIP_CHANGED: [tenantId: string, payload: SegmentMembershipChangedEvent];
 };
 export const RISK_CHANGED = 'RISK_CHANGED';
+export const SEGMENT_MEMBERSHIP_CHANGED = 'SEGMENT_MEMBERSHIP_CHANGED';
 
 export type FsPubSub = PubSub<Topics>;
 

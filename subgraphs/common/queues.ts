@@ -1,6 +1,8 @@
 import { Queue, type QueueOptions, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
+import type { SegmentMembershipChangedEvent } from './pubsub';
+
 /**
  * Queue names and job payloads, declared once. Job ids are joined with `-` (BullMQ reserves `:`)
  * and are deterministic, so enqueueing the same work twice is a no-op.
@@ -16,6 +18,30 @@ export const EVALUATE_SEGMENTS = 'evaluate-segments';
 export const SWEEP_EVENTS = 'sweep-events';
 /** profiles (scheduled): re-check time-based segment conditions. */
 export const RECHECK_SEGMENTS = 'recheck-segments';
+/** profiles → profiles: evaluate one bounded page of profiles (segment backfill or time re-check). */
+export const EVALUATE_SEGMENT_PAGE = 'evaluate-segment-page';
+/**
+ * profiles → actions: a profile entered or left a segment. No worker consumes it yet (the
+ * actions side will, in a later issue); jobs wait in the queue until one does.
+ */
+export const SEGMENT_MEMBERSHIP_CHANGED = 'segment-membership-changed';
+/**
+ * any stage → profiles: store computed traits a stage derived (e.g. the latest risk bucket) on
+ * the profile, under `computedTraits.<source>`.
+ */
+export const SET_COMPUTED_TRAITS = 'set-computed-traits';
+
+/**
+ * One page of a chained segment evaluation; each page queues the next (job ids carry the cursor,
+ * so a replayed page queues nothing new).
+ * - `backfill`: one segment, every profile of the tenant, after the segment was created or its
+ *   condition changed; the chain stops when the segment is gone or has a newer `version`.
+ * - `recheck`: the tenant's time-based segments, for the profiles whose events crossed a window
+ *   edge since each segment's last check, all evaluated at `now` (ISO), the time of the tick.
+ */
+export type EvaluateSegmentPageJob =
+  | { kind: 'backfill'; tenantId: string; segmentId: string; version: number; after: string | null }
+  | { kind: 'recheck'; tenantId: string; now: string; after: string | null };
 
 /** Event types of the Segment tracking spec. */
 export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
@@ -46,12 +72,30 @@ export interface ResolveIdentityJob {
   timestamp: string;
 }
 
+/**
+ * Computed traits pushed by another stage. `traits` replace the keys they name inside the
+ * `source` namespace (other keys of that namespace are kept). A merged profile id is followed to
+ * its survivor. Give each job a deterministic id, e.g. `<tenantId>-<profileId>-<source>-<version>`.
+ */
+export interface SetComputedTraitsJob {
+  tenantId: string;
+  profileId: string;
+  /** Namespace in `computedTraits`, e.g. `risk`: lower-case letters, digits and `_`, not a built-in name. */
+  source: string;
+  /** JSON-safe values. */
+  traits: Record<string, unknown>;
+}
+
 export interface JobPayloads {
   [RESOLVE_IDENTITY]: ResolveIdentityJob;
   [EVENT_RESOLVED]: { tenantId: string; eventId: string; profileId: string };
   [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
   [RECHECK_SEGMENTS]: Record<string, never>;
+  [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;
+  /** Job id `<tenantId>-<membershipId>-<change>`: one job per entry or exit. */
+  [SEGMENT_MEMBERSHIP_CHANGED]: SegmentMembershipChangedEvent;
+  [SET_COMPUTED_TRAITS]: SetComputedTraitsJob;
   /** A risk score crossed into a new bucket: the actions stage decides whether to alert. */
   [RAISE_ALERTS]: {
     tenantId: string;
@@ -84,8 +128,34 @@ export function queueOptions(connection: Redis, prefix: string): QueueOptions {
   };
 }
 
+/** Lock and stalled-job timing of workers (`Config.queues`). */
+export interface WorkerTiming {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+const workerTimings = new WeakMap<Redis, Readonly<WorkerTiming>>();
+
+/**
+ * Sets the lock and stalled-check timing of every worker built afterwards by `workerOptions` on
+ * this connection. `runSubgraph` calls it with `config.queues` for `deps.redis`, so worker modules
+ * keep calling `workerOptions(deps.redis, prefix)` and get the configured timing. A connection
+ * never given one gets BullMQ's defaults (which are also the configuration's).
+ */
+export function setWorkerTiming(connection: Redis, timing: Readonly<WorkerTiming>): void {
+  workerTimings.set(connection, timing);
+}
+
 export function workerOptions(connection: Redis, prefix: string, concurrency = 8): WorkerOptions {
-  return { connection, prefix: queuePrefix(prefix), concurrency, autorun: true };
+  const timing = workerTimings.get(connection);
+  return {
+    connection,
+    prefix: queuePrefix(prefix),
+    concurrency,
+    autorun: true,
+    // lockRenewTime defaults to half the lock duration
+    ...(timing && { lockDuration: timing.lockDurationMs, stalledInterval: timing.stalledIntervalMs }),
+  };
 }
 
 export function createQueue<N extends QueueName>(name: N, connection: Redis, prefix: string): Queue<JobPayloads[N]> {

@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Redis } from 'ioredis';
 
@@ -6,7 +7,7 @@ import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { initOrm, type Orm, type OrmSpec } from './orm';
 import { createRedisPubSub, type FsPubSub } from './pubsub';
-import { Queues } from './queues';
+import { Queues, setWorkerTiming } from './queues';
 import { createRedis } from './redis';
 import type { RequestContext } from './request-context';
 import { serveSubgraph, type ServedSubgraph } from './serve-subgraph';
@@ -32,8 +33,13 @@ export interface SubgraphDefinition<C extends RequestContext> {
   /** Only `pubSub` is used, so `npm run schema` can build it without Redis or a database. */
   buildSchema(deps: Pick<SubgraphDeps, 'pubSub'>): Promise<GraphQLSchema>;
   createContext(deps: SubgraphDeps, auth: TenantContext, requestId: string): C;
-  /** Starts the subgraph's BullMQ workers; each registers its own teardown. */
-  startWorkers?(deps: SubgraphDeps): void;
+  /** Starts the subgraph's BullMQ workers (and job schedulers); each registers its own teardown. */
+  startWorkers?(deps: SubgraphDeps): void | Promise<void>;
+  /**
+   * Plain HTTP routes beside `/graphql` (e.g. the Segment API of `signals`), mounted before it on
+   * the same express app. They get no tenant check for free: each verifies the signed context.
+   */
+  http?(app: Express, deps: SubgraphDeps): void;
 }
 
 export interface RunningSubgraph extends ServedSubgraph {
@@ -58,13 +64,14 @@ export async function runSubgraph<C extends RequestContext>(
   const shutdown = new Shutdown(log);
   try {
     const redis = createRedis(config.redisUrl, shutdown, `foresight-${def.name}`);
+    setWorkerTiming(redis, config.queues);
     const pubSub = createRedisPubSub(config.redisUrl, shutdown);
     const orm = await initOrm(config, def.orm, shutdown);
     const queues = new Queues(redis, config.queuePrefix);
     shutdown.defer(() => queues.close());
     const deps: SubgraphDeps = { config, log, shutdown, orm, redis, pubSub, queues };
     const schema = await def.buildSchema(deps);
-    if (opts.workers !== false) def.startWorkers?.(deps);
+    if (opts.workers !== false) await def.startWorkers?.(deps);
     const served = await serveSubgraph({
       name: def.name,
       schema,
@@ -74,6 +81,7 @@ export async function runSubgraph<C extends RequestContext>(
       log,
       shutdown,
       createContext: (auth, requestId) => def.createContext(deps, auth, requestId),
+      routes: def.http ? (app) => def.http!(app, deps) : undefined,
     });
     return { ...served, deps, close: () => shutdown.run() };
   } catch (err) {

@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { ArgumentValidationError, AuthorizationError } from 'type-graphql';
@@ -29,6 +29,8 @@ export interface ServeSubgraphOptions<C extends RequestContext> {
   shutdown: Shutdown;
   /** Builds the per-request context: forks the entity manager and the services on it. */
   createContext: (auth: TenantContext, requestId: string) => C;
+  /** Mounts extra HTTP routes before `/graphql` (see `SubgraphDefinition.http`). */
+  routes?: (app: Express) => void;
 }
 
 export interface ServedSubgraph {
@@ -95,6 +97,7 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   await apollo.start();
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: opts.name }));
+  opts.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: '2mb' }),

@@ -8,13 +8,23 @@ import { PROFILES_MIGRATIONS } from './migrations';
 import { ProfileResolver } from './resolvers/profile.resolver';
 import type { ProfilesContext } from './resolvers/profiles.context';
 import { ProfileService } from './services/profile.service';
+import { createSegmentService } from './services/segment.service';
+import { SegmentMembershipChangedResolver } from './resolvers/segment-membership-changed.resolver';
+import { ProfileSegmentsResolver, SegmentMembershipResolver } from './resolvers/segment-membership.resolver';
+import { SegmentResolver } from './resolvers/segment.resolver';
+import { startEvaluateSegmentPageWorker } from './workers/evaluate-segment-page.worker';
+import { startEvaluateSegmentsWorker } from './workers/evaluate-segments.worker';
+import { startRecheckSegmentsWorker } from './workers/recheck-segments.worker';
+import { startResolveIdentityWorker } from './workers/resolve-identity.worker';
+import { startSetComputedTraitsWorker } from './workers/set-computed-traits.worker';
 
 export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
   name: 'profiles',
   orm: { name: 'profiles', entities: PROFILES_ENTITIES, migrations: PROFILES_MIGRATIONS, migrationsDir: 'subgraphs/profiles/migrations' },
-  buildSchema: () =>
+  buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [ProfileResolver],
+      resolvers: [ProfileResolver, SegmentResolver, SegmentMembershipResolver, ProfileSegmentsResolver, SegmentMembershipChangedResolver],
+      pubSub,
       referenceResolvers: {
         Profile: {
           __resolveReference: (ref: { id: string }, ctx: ProfilesContext) => ctx.services.profiles.byId(ref.id),
@@ -24,7 +34,23 @@ export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
   createContext: (deps, auth, requestId) => {
     // one identity map per request
     const em = deps.orm.em.fork();
-    return { auth, tenantId: auth.tenantId, requestId, services: { profiles: new ProfileService(em, auth.tenantId) } };
+    return {
+      auth,
+      tenantId: auth.tenantId,
+      requestId,
+      pubSub: deps.pubSub,
+      services: {
+        profiles: new ProfileService(em, auth.tenantId, { junkValues: deps.config.identity.junkValues }),
+        segments: createSegmentService(deps, auth.tenantId, em),
+      },
+    };
+  },
+  startWorkers: async (deps) => {
+    startResolveIdentityWorker(deps);
+    startSetComputedTraitsWorker(deps);
+    startEvaluateSegmentsWorker(deps);
+    startEvaluateSegmentPageWorker(deps);
+    await startRecheckSegmentsWorker(deps);
   },
 };
 

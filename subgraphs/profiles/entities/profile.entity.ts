@@ -1,8 +1,9 @@
 import { Cascade, Collection, Entity, OneToMany, Property, type Opt } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
+import type { TraitTimestamps } from '../domain/traits';
 import { Identity } from './identity.entity';
 
 /** One real customer, as resolved from their identities. Owned by this subgraph. */
@@ -10,9 +11,24 @@ import { Identity } from './identity.entity';
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'profile' })
 export class Profile extends TenantEntity {
-  @Field(() => GraphQLJSONObject, { description: 'Latest traits, applied last-write-wins.' })
+  @Field(() => GraphQLJSONObject, { description: 'Latest traits, applied last-write-wins by event time.' })
   @Property({ type: 'json' })
   traits: Opt<Record<string, unknown>> = {};
+
+  /** Event time (epoch ms) of each trait's value: what last-write-wins compares. Not exposed. */
+  @Property({ type: 'json', default: '{}' })
+  traitTimestamps: Opt<TraitTimestamps> = {};
+
+  @Field(() => GraphQLJSONObject, {
+    description:
+      'Aggregates kept current as events arrive (eventCounts per event name over 7d/30d/90d, eventCount, firstSeen, lastSeen, lastPurchaseAt, orderCount, totalRevenue, computedAt), plus one namespace per stage that pushes its own (e.g. `risk`).',
+  })
+  @Property({ type: 'json', default: '{}' })
+  computedTraits: Opt<Record<string, unknown>> = {};
+
+  @Field(() => [ID], { description: 'Ids of the profiles merged into this one (directly or through earlier merges); they resolve to this profile.' })
+  @Property({ type: 'json', default: '[]' })
+  mergedFrom: Opt<string[]> = [];
 
   /** Exposed by ProfileResolver.identities, which loads the collection (batched). */
   @OneToMany({ entity: () => Identity, mappedBy: 'profile', cascade: [Cascade.ALL], orderBy: { type: 'asc', value: 'asc' } })

@@ -3,8 +3,10 @@ import type { MigrationObject } from '@mikro-orm/core';
 
 import { Migration20261125100316 } from './Migration20261125100316';
 import { Migration20261125102648 } from './Migration20261125102648';
+import { Migration20261125110517 } from './Migration20261125110517';
 
 export const PROFILES_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
   { name: 'Migration20261125102648', class: Migration20261125102648 },
+  { name: 'Migration20261125110517', class: Migration20261125110517 },
 ];

@@ -1,7 +1,8 @@
-import { Length } from 'class-validator';
-import { ArgsType, Field, ID } from 'type-graphql';
+import { IsOptional, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, Int } from 'type-graphql';
 
 import { IdentityType } from '../entities/identity.entity';
+import { ProfilesFilter } from './profile.input';
 
 @ArgsType()
 export class ProfileArgs {
@@ -18,4 +19,22 @@ export class ProfileByIdentityArgs {
   @Field(() => String)
   @Length(1, 512)
   value!: string;
+}
+
+@ArgsType()
+export class ProfilesArgs {
+  @Field(() => ProfilesFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  filter?: ProfilesFilter | null;
+
+  @Field(() => Int, { defaultValue: 50, description: 'Page size, 1–200.' })
+  @Min(1)
+  @Max(200)
+  first: number = 50;
+
+  @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
+  @IsOptional()
+  @Length(1, 200)
+  after?: string | null;
 }

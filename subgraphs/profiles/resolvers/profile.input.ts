@@ -30,3 +30,22 @@ export class UpsertProfileInput {
   @IsEmail()
   email?: string;
 }
+
+@InputType({ description: 'Every field given must hold (AND). Omit the filter to list every profile.' })
+export class ProfilesFilter {
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Top-level traits that must equal these values (strings, numbers, booleans; at most 10 keys), e.g. `{ plan: "pro" }`.',
+  })
+  @IsOptional()
+  traits?: Record<string, unknown> | null;
+
+  @Field(() => IdentityInput, { nullable: true, description: 'The profile holding this identity (normalised like `profileByIdentity`).' })
+  @IsOptional()
+  @ValidateNested()
+  identity?: IdentityInput | null;
+
+  @Field(() => Date, { nullable: true, description: 'Profiles changed at or after this time.' })
+  @IsOptional()
+  updatedSince?: Date | null;
+}

@@ -3,14 +3,19 @@ import { Args, Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { RequireScope } from '../../common/require-scope';
 import { Identity } from '../entities/identity.entity';
 import { Profile } from '../entities/profile.entity';
-import { ProfileArgs, ProfileByIdentityArgs } from './profile.args';
+import { ProfileArgs, ProfileByIdentityArgs, ProfilesArgs } from './profile.args';
+import { ProfileConnection } from './profile-connection.type';
+import { ProfileGroup } from './profile-group.type';
 import { UpsertProfileInput } from './profile.input';
 import type { ProfilesContext } from './profiles.context';
 
 @Resolver(() => Profile)
 export class ProfileResolver {
   @RequireScope('profiles:read')
-  @Query(() => Profile, { nullable: true, description: 'A profile of the caller’s tenant, or null.' })
+  @Query(() => Profile, {
+    nullable: true,
+    description: 'A profile of the caller’s tenant, or null. The id of a merged profile resolves to the profile it was merged into.',
+  })
   profile(@Args() { id }: ProfileArgs, @Ctx() ctx: ProfilesContext): Promise<Profile | null> {
     return ctx.services.profiles.byId(id);
   }
@@ -19,6 +24,12 @@ export class ProfileResolver {
   @Query(() => Profile, { nullable: true })
   profileByIdentity(@Args() { type, value }: ProfileByIdentityArgs, @Ctx() ctx: ProfilesContext): Promise<Profile | null> {
     return ctx.services.profiles.byIdentity(type, value);
+  }
+
+  @RequireScope('profiles:read')
+  @Query(() => ProfileConnection, { description: 'Profiles of the caller’s tenant, filtered, in id (creation) order, cursor-paginated.' })
+  profiles(@Args() args: ProfilesArgs, @Ctx() ctx: ProfilesContext): Promise<ProfileConnection> {
+    return ctx.services.profiles.list(args);
   }
 
   @RequireScope('admin')
@@ -31,5 +42,10 @@ export class ProfileResolver {
   identities(@Root() profile: Profile): Promise<Identity[]> {
     // the ORM's dataloader batches these loads across the profiles of one response
     return profile.identities.loadItems();
+  }
+
+  @FieldResolver(() => [ProfileGroup], { description: 'Accounts this profile belongs to (`group` events), oldest link first.' })
+  groups(@Root() profile: Profile, @Ctx() ctx: ProfilesContext): Promise<ProfileGroup[]> {
+    return ctx.services.profiles.groupsFor(profile.id);
   }
 }

@@ -1,43 +1,99 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 
 import { AppError } from '../../common/errors';
 import { isUuid } from '../../common/ids';
 import type { EntityManager } from '../../common/orm';
 import { normalizeIdentity } from '../domain/identity';
+import { applyTraits } from '../domain/traits';
+import { AccountGroup } from '../entities/account-group.entity';
+import { GroupMembership } from '../entities/group-membership.entity';
 import { Identity, IdentityType } from '../entities/identity.entity';
 import { Profile } from '../entities/profile.entity';
-import type { UpsertProfileInput } from '../resolvers/profile.input';
+import { ProfileMerge } from '../entities/profile-merge.entity';
+import type { ProfilesFilter, UpsertProfileInput } from '../resolvers/profile.input';
+
+export interface ProfileServiceEnv {
+  /** Identifier values treated as junk besides the built-in list (Config.identity.junkValues). */
+  junkValues?: readonly string[];
+}
+
+/** One page of `profiles`, in the shape of `ProfileConnection`. */
+export interface ProfilePage {
+  edges: { cursor: string; node: Profile }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** A profile's account link with the account's traits, in the shape of `ProfileGroup`. */
+export interface ProfileGroupView {
+  groupId: string;
+  traits: Record<string, unknown>;
+  linkedAt: Date;
+}
+
+/** Trait keys a `profiles` filter may name: plain identifiers (they end up in a JSON path). */
+const TRAIT_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MAX_TRAIT_FILTERS = 10;
 
 /** Reads and writes of profiles for one tenant-scoped request or job. */
 export class ProfileService {
   /** Batches the gateway's `_entities` look-ups of one request into one query. */
   private readonly byIdLoader: DataLoader<string, Profile | null>;
+  /** Batches `Profile.groups` of one response (e.g. a `profiles` page). */
+  private readonly groupsLoader: DataLoader<string, ProfileGroupView[]>;
+  private readonly junkValues: readonly string[];
 
   constructor(
     private readonly em: EntityManager,
     private readonly tenantId: string,
+    env: ProfileServiceEnv = {},
   ) {
-    this.byIdLoader = new DataLoader(async (ids) => {
-      // an id that is not a UUID cannot exist: answer null instead of a database error
-      const valid = ids.filter(isUuid);
-      const rows = valid.length ? await this.em.find(Profile, { tenantId: this.tenantId, id: { $in: valid } }) : [];
-      const byId = new Map(rows.map((p) => [p.id, p]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
+    this.junkValues = env.junkValues ?? [];
+    this.byIdLoader = new DataLoader((ids) => this.loadByIds(ids));
+    this.groupsLoader = new DataLoader((ids) => this.loadGroups(ids));
   }
 
+  /** The profile with this id, or the one it was merged into (following the chain); else null. */
   byId(id: string): Promise<Profile | null> {
     return this.byIdLoader.load(id);
   }
 
   async byIdentity(type: IdentityType, value: string): Promise<Profile | null> {
+    const normalized = normalizeIdentity(type, value, this.junkValues);
+    if (normalized === null) return null;
     const identity = await this.em.findOne(
       Identity,
-      { tenantId: this.tenantId, type, value: normalizeIdentity(type, value) },
+      { tenantId: this.tenantId, type, value: normalized },
       { populate: ['profile'] },
     );
     return identity ? identity.profile.getEntity() : null;
+  }
+
+  /**
+   * A page of the tenant's profiles in id order (uuidv7, so creation order, and stable while
+   * profiles are added). Every filter given must hold: each `traits` key equals its (scalar)
+   * value, the profile has the identity, it was updated at or after `updatedSince`.
+   */
+  async list(args: { filter?: ProfilesFilter | null; first: number; after?: string | null }): Promise<ProfilePage> {
+    const where: FilterQuery<Profile>[] = [{ tenantId: this.tenantId }];
+    if (args.after) where.push({ id: { $gt: decodeCursor(args.after) } });
+    const filter = args.filter ?? {};
+    if (filter.updatedSince) where.push({ updatedAt: { $gte: filter.updatedSince } });
+    if (filter.traits) where.push({ traits: traitConditions(filter.traits) } as FilterQuery<Profile>);
+    if (filter.identity) {
+      const value = normalizeIdentity(filter.identity.type, filter.identity.value, this.junkValues);
+      if (value === null) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+      where.push({ identities: { tenantId: this.tenantId, type: filter.identity.type, value } });
+    }
+    // one row more than asked tells whether another page exists
+    const rows = await this.em.find(Profile, { $and: where }, { orderBy: { id: 'asc' }, limit: args.first + 1 });
+    const edges = rows.slice(0, args.first).map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return { edges, pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /** The accounts this profile belongs to (`group` events), oldest link first. */
+  groupsFor(profileId: string): Promise<ProfileGroupView[]> {
+    return this.groupsLoader.load(profileId);
   }
 
   /**
@@ -45,10 +101,10 @@ export class ProfileService {
    * retry: a second call with the same input finds the same profile.
    */
   async upsert(input: UpsertProfileInput): Promise<Profile> {
-    const identities = dedupeIdentities([
-      ...input.identities,
-      ...(input.email ? [{ type: IdentityType.EMAIL, value: input.email }] : []),
-    ]);
+    const identities = dedupeIdentities(
+      [...input.identities, ...(input.email ? [{ type: IdentityType.EMAIL, value: input.email }] : [])],
+      this.junkValues,
+    );
     if (identities.length === 0) {
       throw new AppError('BAD_USER_INPUT', 'at least one usable identity is required');
     }
@@ -60,6 +116,42 @@ export class ProfileService {
       this.em.clear();
       return this.upsertOnce(identities, input.traits ?? {});
     }
+  }
+
+  private async loadByIds(ids: readonly string[]): Promise<(Profile | null)[]> {
+    // an id that is not a UUID cannot exist: answer null instead of a database error
+    const valid = [...new Set(ids.filter(isUuid))];
+    const rows = valid.length ? await this.em.find(Profile, { tenantId: this.tenantId, id: { $in: valid } }) : [];
+    const byId = new Map(rows.map((p) => [p.id, p]));
+    // ids not found may have been merged: follow each to its survivor
+    const missing = valid.filter((id) => !byId.has(id));
+    if (missing.length) {
+      const survivors = await this.em.getRepository(ProfileMerge).survivorsOf(this.tenantId, missing);
+      const targets = [...new Set(survivors.values())].filter((id) => !missing.includes(id));
+      const found = targets.length ? await this.em.find(Profile, { tenantId: this.tenantId, id: { $in: targets } }) : [];
+      const targetById = new Map(found.map((p) => [p.id, p]));
+      for (const id of missing) {
+        const survivor = targetById.get(survivors.get(id)!);
+        if (survivor) byId.set(id, survivor);
+      }
+    }
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  private async loadGroups(profileIds: readonly string[]): Promise<ProfileGroupView[][]> {
+    const links = await this.em.find(
+      GroupMembership,
+      { tenantId: this.tenantId, profileId: { $in: [...profileIds] } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    const groupIds = [...new Set(links.map((l) => l.groupId))];
+    const groups = groupIds.length ? await this.em.find(AccountGroup, { tenantId: this.tenantId, groupId: { $in: groupIds } }) : [];
+    const traitsOf = new Map(groups.map((g) => [g.groupId, g.traits]));
+    return profileIds.map((profileId) =>
+      links
+        .filter((l) => l.profileId === profileId)
+        .map((l) => ({ groupId: l.groupId, traits: traitsOf.get(l.groupId) ?? {}, linkedAt: l.createdAt })),
+    );
   }
 
   private async upsertOnce(identities: { type: IdentityType; value: string }[], traits: Record<string, unknown>) {
@@ -75,7 +167,10 @@ export class ProfileService {
       });
     }
     const profile = existing[0]?.profile.getEntity() ?? this.em.create(Profile, { tenantId: this.tenantId, traits: {} });
-    profile.traits = { ...profile.traits, ...traits };
+    // stamped with the arrival time, so identify events older than this call do not undo it
+    const next = applyTraits({ traits: profile.traits, timestamps: profile.traitTimestamps }, traits, Date.now());
+    profile.traits = next.traits;
+    profile.traitTimestamps = next.timestamps;
     const known = new Set(existing.map((i) => `${i.type}\u0000${i.value}`));
     for (const { type, value } of identities) {
       if (known.has(`${type}\u0000${value}`)) continue;
@@ -87,11 +182,44 @@ export class ProfileService {
   }
 }
 
-function dedupeIdentities(list: { type: IdentityType; value: string }[]) {
+function dedupeIdentities(list: { type: IdentityType; value: string }[], junkValues: readonly string[]) {
   const seen = new Map<string, { type: IdentityType; value: string }>();
   for (const { type, value } of list) {
-    const normalized = normalizeIdentity(type, value);
+    const normalized = normalizeIdentity(type, value, junkValues);
     if (normalized !== null) seen.set(`${type}\u0000${normalized}`, { type, value: normalized });
   }
   return [...seen.values()];
+}
+
+const CURSOR_PREFIX = 'profile:';
+
+/** Opaque to clients: base64url of the last id of a page. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(`${CURSOR_PREFIX}${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  if (!isUuid(id)) throw new AppError('BAD_USER_INPUT', 'invalid cursor: pass the endCursor of a previous page');
+  return id;
+}
+
+/** `traits` equality filter → a JSON-property condition MikroORM renders for SQLite and PostgreSQL. */
+function traitConditions(traits: Record<string, unknown>): Record<string, string | number | boolean> {
+  const entries = Object.entries(traits);
+  if (entries.length > MAX_TRAIT_FILTERS) {
+    throw new AppError('BAD_USER_INPUT', `filter.traits: at most ${MAX_TRAIT_FILTERS} keys`);
+  }
+  const conditions: Record<string, string | number | boolean> = {};
+  for (const [key, value] of entries) {
+    if (!TRAIT_KEY.test(key)) {
+      throw new AppError('BAD_USER_INPUT', `filter.traits: key ${JSON.stringify(key)} must be a plain identifier`);
+    }
+    if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new AppError('BAD_USER_INPUT', `filter.traits.${key}: only string, number and boolean values can be compared`);
+    }
+    conditions[key] = value as string | number | boolean;
+  }
+  return conditions;
 }

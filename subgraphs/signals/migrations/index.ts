@@ -2,7 +2,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 
 import { Migration20261125100316 } from './Migration20261125100316';
+import { Migration20261125110517 } from './Migration20261125110517';
 
 export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
+  { name: 'Migration20261125110517', class: Migration20261125110517 },
 ];

@@ -63,4 +63,10 @@ describe('normalizeIdentity', () => {
   ])('treats %s as junk', (_name, raw) => {
     expect(normalizeIdentity('phone', raw)).toBeNull();
   });
+
+  it('adds configured junk values (lower-case) to the built-in list', () => {
+    expect(normalizeIdentity('user_id', ' Test-User ', ['test-user'])).toBeNull();
+    expect(normalizeIdentity('email', 'NOBODY@example.com', ['nobody@example.com'])).toBeNull();
+    expect(normalizeIdentity('user_id', 'real-user', ['test-user'])).toBe('real-user');
+  });
 });

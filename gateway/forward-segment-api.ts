@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { CONTEXT_HEADER, hasScope, type TenantContext } from '../subgraphs/common/auth-context';
+import type { Logger } from '../subgraphs/common/logger';
+import { isSegmentEndpoint, segmentBodyLimit } from '../subgraphs/common/segment-api';
+import type { KeyStore } from './keys/key-store';
+import { bearerKey } from './plugins/use-api-key-auth';
+
+export interface SegmentForwarderOptions {
+  keys: KeyStore;
+  /** Signs the caller's context for the signals service (see signed-context.ts). */
+  sign: (ctx: TenantContext) => string;
+  /** Base URL of the signals service (its `/graphql` URL without the path); null when absent. */
+  signalsBaseUrl: string | null;
+  log: Logger;
+}
+
+/** Path prefix of the Segment tracking API on the gateway's public port. */
+export const SEGMENT_PATH_PREFIX = '/v1/';
+
+/** Browsers may call the API from any origin (analytics.js), with Basic auth or a body writeKey. */
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * The Segment tracking API on the gateway: authenticates the write key exactly as Segment does
+ * (`Authorization: Basic base64("<writeKey>:")`, or `writeKey` in the JSON body; a Bearer key is
+ * accepted too), requires `events:write`, enforces the body limits, and forwards the request to
+ * the signals service with the signed tenant context. The signals service validates, stores and
+ * answers (including 429 with `Retry-After`); its answer is relayed unchanged.
+ */
+export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const endpoint = new URL(req.url ?? '/', 'http://gateway').pathname.slice(SEGMENT_PATH_PREFIX.length);
+    if (req.method === 'OPTIONS') return void res.writeHead(204, CORS_HEADERS).end();
+    if (!isSegmentEndpoint(endpoint)) return refuse(res, 404, 'NOT_FOUND', `no such endpoint: /v1/${endpoint}`);
+    if (req.method !== 'POST') return refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST, OPTIONS' });
+
+    const limit = segmentBodyLimit(endpoint);
+    const body = await readBody(req, limit);
+    if (!body) {
+      const what = endpoint === 'batch' ? 'batch' : 'event';
+      return refuse(res, 400, `${what.toUpperCase()}_TOO_LARGE`, `the ${what} is over the limit of ${limit} bytes`, { connection: 'close' });
+    }
+
+    let key = writeKeyFromHeader(req.headers.authorization);
+    if (key === undefined) {
+      // no Authorization header: Segment also takes the write key from the body
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return refuse(res, 400, 'INVALID_JSON', 'the body is not valid JSON');
+      }
+      const writeKey = (parsed as { writeKey?: unknown } | null)?.writeKey;
+      key = typeof writeKey === 'string' ? writeKey : null;
+    }
+    const principal = key ? await opts.keys.resolve(key) : null;
+    if (!principal) {
+      const message = key ? 'invalid or revoked write key' : 'missing write key: send Authorization: Basic base64("<writeKey>:")';
+      return refuse(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Basic realm="foresight"' });
+    }
+    if (!hasScope(principal.scopes, 'events:write')) return refuse(res, 403, 'FORBIDDEN', 'this key lacks the events:write scope');
+    if (!opts.signalsBaseUrl) return refuse(res, 503, 'UNAVAILABLE', 'the signals service is not configured');
+
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();
+    let upstream: Response;
+    try {
+      upstream = await fetch(`${opts.signalsBaseUrl}${SEGMENT_PATH_PREFIX}${endpoint}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          [CONTEXT_HEADER]: opts.sign(principal),
+          'x-request-id': requestId,
+        },
+        body: body.toString('utf8'),
+      });
+    } catch (err) {
+      opts.log.error({ err, requestId }, 'signals service unreachable for /v1');
+      // 5xx: the Segment SDKs retry it
+      return refuse(res, 503, 'UNAVAILABLE', 'the signals service is unreachable: retry later');
+    }
+    const headers: Record<string, string> = { ...CORS_HEADERS, 'content-type': upstream.headers.get('content-type') ?? 'application/json' };
+    const retryAfter = upstream.headers.get('retry-after');
+    if (retryAfter) headers['retry-after'] = retryAfter;
+    res.writeHead(upstream.status, headers).end(Buffer.from(await upstream.arrayBuffer()));
+  };
+}
+
+/**
+ * The write key of an `Authorization` header: the user of Basic credentials (Segment sends
+ * `base64("<writeKey>:")`) or a Bearer key. `undefined` without a header, `null` for an unusable one.
+ */
+export function writeKeyFromHeader(header: string | undefined): string | null | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const basic = /^Basic\s+(\S+)$/i.exec(header.trim());
+  if (!basic) return bearerKey({ authorization: header });
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+  return user || null;
+}
+
+/**
+ * The request body, or null once it passes `limit` bytes: the answer then goes out at once and
+ * the rest of the body is discarded by node:http, never buffered.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function refuse(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+  res
+    .writeHead(status, { ...CORS_HEADERS, 'content-type': 'application/json', ...extra })
+    .end(JSON.stringify({ success: false, code, message }));
+}

@@ -1,0 +1,48 @@
+import { Entity, Index, ManyToOne, Property, Unique, type Opt, type Ref } from '@mikro-orm/core';
+import { Field, ObjectType } from 'type-graphql';
+
+import { TenantEntity } from '../../common/base.entity';
+import type { Segment } from './segment.entity';
+
+/**
+ * One stay of a profile in a segment: `enteredAt` until `exitedAt` (null while it lasts). History
+ * is kept: leaving closes the row, entering again opens a new one.
+ */
+@ObjectType({ description: 'A profile’s stay in a segment; `exitedAt` is null while it lasts.' })
+@Entity({ tableName: 'segment_membership' })
+// `current` is true while the stay lasts and null once it ended; NULLs are distinct in unique
+// indexes on SQLite and PostgreSQL alike, so this allows one current stay per (segment, profile)
+// and any number of ended ones.
+@Unique({ properties: ['tenantId', 'segment', 'profileId', 'current'] })
+@Index({ properties: ['tenantId', 'profileId', 'current'] })
+@Index({ properties: ['segment', 'current', 'id'] })
+export class SegmentMembership extends TenantEntity {
+  @ManyToOne({ entity: 'Segment', ref: true, deleteRule: 'cascade' })
+  segment!: Ref<Segment>;
+
+  /** The profile (of this subgraph); a plain column so merges and deletions never cascade history away. */
+  @Property({ type: 'uuid' })
+  profileId!: string;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime' })
+  enteredAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  exitedAt: Date | null = null;
+
+  /** True while current, null after the exit (see the unique index). */
+  @Property({ type: 'boolean', nullable: true })
+  current: boolean | null = true;
+
+  /**
+   * Whether the entry (exit) was published and queued for the actions stage: set after the
+   * announcement, so a job that crashed in between announces it on its next run.
+   */
+  @Property({ type: 'boolean' })
+  entryAnnounced: Opt<boolean> = false;
+
+  @Property({ type: 'boolean' })
+  exitAnnounced: Opt<boolean> = false;
+}

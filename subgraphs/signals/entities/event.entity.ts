@@ -1,0 +1,87 @@
+import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, ObjectType } from 'type-graphql';
+
+import { TenantEntity } from '../../common/base.entity';
+import type { EventType } from '../../common/queues';
+
+/**
+ * One ingested Segment event, and the outbox of the pipeline: it is stored before the client gets
+ * its 200, then queued for identity resolution. `enqueuedAt` and `processedAt` let the sweeper
+ * find events whose job was lost (Redis flushed, crash between commit and enqueue).
+ */
+@ObjectType({ description: 'A behavioural event as ingested (Segment tracking spec).' })
+@Entity({ tableName: 'event' })
+@Unique({ properties: ['tenantId', 'messageId'] })
+@Index({ properties: ['tenantId', 'profileId', 'timestamp'] })
+// the sweeper's scan: unprocessed rows (processedAt null) ordered by when they were queued
+@Index({ properties: ['processedAt', 'enqueuedAt'] })
+export class Event extends TenantEntity {
+  @Field(() => String, { description: 'Client-chosen id; a repeat of it is a duplicate and ignored.' })
+  @Property({ type: 'string', length: 255 })
+  messageId!: string;
+
+  @Field(() => String, { description: 'track, identify, page, screen, group or alias.' })
+  @Property({ type: 'string', length: 16 })
+  type!: EventType;
+
+  @Field(() => String, { nullable: true, description: 'The `track` event name, or the page/screen name.' })
+  @Property({ type: 'string', length: 255, nullable: true })
+  name: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', length: 255, nullable: true })
+  userId: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', length: 255, nullable: true })
+  anonymousId: string | null = null;
+
+  @Field(() => String, { nullable: true, description: '`alias`: the identity linked to `userId`.' })
+  @Property({ type: 'string', length: 255, nullable: true })
+  previousId: string | null = null;
+
+  @Field(() => String, { nullable: true, description: '`group`: the account/company id.' })
+  @Property({ type: 'string', length: 255, nullable: true })
+  groupId: string | null = null;
+
+  @Field(() => GraphQLJSONObject)
+  @Property({ type: 'json' })
+  properties: Opt<Record<string, unknown>> = {};
+
+  @Field(() => GraphQLJSONObject)
+  @Property({ type: 'json' })
+  traits: Opt<Record<string, unknown>> = {};
+
+  @Field(() => GraphQLJSONObject)
+  @Property({ type: 'json' })
+  context: Opt<Record<string, unknown>> = {};
+
+  @Field(() => Date, { description: 'When the event happened, corrected for client clock skew.' })
+  @Property({ type: 'datetime' })
+  timestamp!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'The event time as the client sent it.' })
+  @Property({ type: 'datetime', nullable: true })
+  originalTimestamp: Date | null = null;
+
+  @Field(() => Date, { nullable: true, description: 'When the client sent the request, by its clock.' })
+  @Property({ type: 'datetime', nullable: true })
+  sentAt: Date | null = null;
+
+  @Field(() => Date, { description: 'When Foresight received the request.' })
+  @Property({ type: 'datetime' })
+  receivedAt!: Date;
+
+  @Field(() => ID, { nullable: true, description: 'The profile the event was resolved to; null until then.' })
+  @Property({ type: 'uuid', nullable: true })
+  profileId: string | null = null;
+
+  /** When the resolve job was last queued; null until the first enqueue succeeds. */
+  @Property({ type: 'datetime', nullable: true })
+  enqueuedAt: Date | null = null;
+
+  @Field(() => Date, { nullable: true, description: 'When identity resolution finished; null until then.' })
+  @Property({ type: 'datetime', nullable: true })
+  processedAt: Date | null = null;
+}

@@ -1,0 +1,67 @@
+import type { EntityManager } from '../../common/orm';
+import { RESOLVE_IDENTITY } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { resolveIdentityJobId, toResolveIdentityJob, type ResolvableEvent } from '../domain/events/resolve-identity-job';
+import { Event } from '../entities/event.entity';
+
+/** A stored event on its way to the profiles stage. */
+export type OutboxEvent = ResolvableEvent & { id: string; tenantId: string };
+
+/** Rows per sweeper page, and pages per sweep: a sweep touches at most 10,000 events. */
+const SWEEP_PAGE_SIZE = 500;
+const SWEEP_MAX_PAGES = 20;
+/** Ids per UPDATE, well under SQLite's and PostgreSQL's bound-parameter limits. */
+const UPDATE_CHUNK = 1000;
+
+/**
+ * The events table as an outbox: queues `resolve-identity` jobs for stored events and stamps
+ * `enqueuedAt`, and sweeps up events whose job was lost. Job ids are deterministic
+ * (`<tenantId>-<eventId>`), so queueing an event twice never runs it twice while its job exists.
+ */
+export class EventOutbox {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: Pick<SubgraphDeps, 'queues' | 'config'>,
+  ) {}
+
+  /** One `addBulk` for the events, then one UPDATE of their `enqueuedAt`. */
+  async enqueue(events: readonly OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.deps.queues.get(RESOLVE_IDENTITY).addBulk(
+      events.map((event) => ({
+        name: RESOLVE_IDENTITY,
+        data: toResolveIdentityJob(event.tenantId, event.id, event),
+        opts: { jobId: resolveIdentityJobId(event.tenantId, event.id) },
+      })),
+    );
+    const enqueuedAt = new Date();
+    for (let i = 0; i < events.length; i += UPDATE_CHUNK) {
+      const ids = events.slice(i, i + UPDATE_CHUNK).map((e) => e.id);
+      await this.em.nativeUpdate(Event, { id: { $in: ids } }, { enqueuedAt });
+    }
+  }
+
+  /**
+   * Queues again every unprocessed event that was never queued or was queued more than the grace
+   * period ago (its job may have been lost with a Redis flush or a crash), oldest first, in
+   * bounded pages. Returns how many events it queued. Events whose job still exists cost one
+   * no-op `addBulk` entry; events whose job failed for good stay failed until BullMQ removes it.
+   */
+  async sweep(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.deps.config.ingest.sweepGraceMs);
+    let total = 0;
+    for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
+      // each page stamps enqueuedAt past the cutoff, so the next query finds the following rows
+      const rows = await this.em.find(
+        Event,
+        { processedAt: null, $or: [{ enqueuedAt: null }, { enqueuedAt: { $lt: cutoff } }] },
+        { orderBy: { id: 'asc' }, limit: SWEEP_PAGE_SIZE },
+      );
+      await this.enqueue(rows);
+      this.em.clear();
+      total += rows.length;
+      if (rows.length < SWEEP_PAGE_SIZE) break;
+    }
+    return total;
+  }
+}

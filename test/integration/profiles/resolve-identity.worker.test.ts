@@ -1,0 +1,299 @@
+import { Queue, UnrecoverableError } from 'bullmq';
+import { uuidv7 } from 'uuidv7';
+
+import {
+  EVALUATE_SEGMENTS,
+  EVENT_RESOLVED,
+  RESOLVE_IDENTITY,
+  queueOptions,
+  type QueueName,
+  type ResolveIdentityJob,
+} from '../../../subgraphs/common/queues';
+import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { profilesSubgraph } from '../../../subgraphs/profiles';
+import { Identity, IdentityType } from '../../../subgraphs/profiles/entities/identity.entity';
+import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
+import { ProfileEvent } from '../../../subgraphs/profiles/entities/profile-event.entity';
+import { ProfileMerge } from '../../../subgraphs/profiles/entities/profile-merge.entity';
+import { ProfileService } from '../../../subgraphs/profiles/services/profile.service';
+import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
+import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { waitFor } from '../../fixtures/wait-for';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+/** A resolve job as the signals stage sends it. Each test uses its own tenant. */
+const ev = (tenantId: string, over: Partial<ResolveIdentityJob> = {}): ResolveIdentityJob => {
+  const eventId = uuidv7();
+  return {
+    tenantId,
+    eventId,
+    messageId: `m-${eventId}`,
+    type: 'track',
+    name: 'Product Viewed',
+    userId: null,
+    anonymousId: null,
+    previousId: null,
+    groupId: null,
+    traits: {},
+    properties: {},
+    externalIds: [],
+    timestamp: new Date().toISOString(),
+    ...over,
+  };
+};
+
+describe('resolveIdentity', () => {
+  let env: TestEnv;
+  let profiles: RunningSubgraph;
+  const queues: Partial<Record<QueueName, Queue>> = {};
+
+  beforeAll(async () => {
+    env = await createTestEnv({ IDENTITY_JUNK_VALUES: 'test-user, N/A' });
+    profiles = await runSubgraph(profilesSubgraph, env.config, { port: 0 });
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(queues).map((q) => q.close()));
+    await profiles?.close();
+    await env?.cleanup();
+  });
+
+  const run = (data: ResolveIdentityJob) => resolveIdentity({ id: `${data.tenantId}-${data.eventId}`, data }, profiles.deps);
+  const em = () => profiles.deps.orm.em.fork();
+  const service = (tenantId: string) => new ProfileService(em(), tenantId);
+  const profileOf = async (tenantId: string, type: IdentityType, value: string) => (await service(tenantId).byIdentity(type, value))!;
+  const identitiesOf = async (tenantId: string, profileId: string) =>
+    (await em().find(Identity, { tenantId, profile: profileId }, { orderBy: { type: 'asc', value: 'asc' } })).map(
+      (i) => `${i.type}:${i.value}`,
+    );
+  const countOf = async (entity: typeof Profile | typeof ProfileEvent | typeof ProfileMerge | typeof Identity, tenantId: string) =>
+    em().count(entity as typeof Profile, { tenantId });
+  const queue = (name: QueueName) => (queues[name] ??= new Queue(name, queueOptions(profiles.deps.redis, env.config.queuePrefix)));
+
+  it('anonymous → identified: the identify call attaches userId and email to the anonymous profile', async () => {
+    const t = 'anon-to-known';
+    const first = await run(ev(t, { anonymousId: 'a-1' }));
+    expect(first.action).toBe('create');
+    const identify = await run(
+      ev(t, { type: 'identify', name: null, anonymousId: 'a-1', userId: 'u-1', traits: { email: 'Ada@Example.com', plan: 'pro' } }),
+    );
+    expect(identify).toMatchObject({ action: 'attach', profileId: first.profileId, mergedIds: [] });
+    expect(await identitiesOf(t, first.profileId)).toEqual(['anonymous_id:a-1', 'email:ada@example.com', 'user_id:u-1']);
+    expect((await profileOf(t, IdentityType.USER_ID, 'u-1')).traits).toEqual({ email: 'Ada@Example.com', plan: 'pro' });
+    expect(await countOf(Profile, t)).toBe(1);
+  });
+
+  it('two devices of one user: the second device’s profile merges into the user’s, with its history', async () => {
+    const t = 'two-devices';
+    const phone = await run(ev(t, { type: 'identify', name: null, userId: 'u-1', anonymousId: 'phone', traits: { plan: 'pro' }, timestamp: ago(3 * HOUR) }));
+    const laptop = await run(ev(t, { anonymousId: 'laptop', timestamp: ago(2 * HOUR) }));
+    await run(ev(t, { type: 'identify', name: null, anonymousId: 'laptop', traits: { city: 'Oslo' }, timestamp: ago(2 * HOUR) }));
+    expect(laptop.profileId).not.toBe(phone.profileId);
+
+    const login = ev(t, { type: 'identify', name: null, userId: 'u-1', anonymousId: 'laptop', timestamp: ago(HOUR) });
+    const merged = await run(login);
+    expect(merged).toMatchObject({ action: 'merge', profileId: phone.profileId, mergedIds: [laptop.profileId] });
+
+    expect(await countOf(Profile, t)).toBe(1);
+    expect(await identitiesOf(t, phone.profileId)).toEqual(['anonymous_id:laptop', 'anonymous_id:phone', 'user_id:u-1']);
+    const survivor = await profileOf(t, IdentityType.ANONYMOUS_ID, 'laptop');
+    expect(survivor.id).toBe(phone.profileId);
+    expect(survivor.traits).toEqual({ plan: 'pro', city: 'Oslo' });
+    expect(survivor.mergedFrom).toEqual([laptop.profileId]);
+    expect(survivor.computedTraits).toMatchObject({ eventCount: 4, eventCounts: { 'Product Viewed': { '7d': 1 } } });
+    expect(await em().count(ProfileEvent, { tenantId: t, profileId: phone.profileId })).toBe(4);
+    expect(await em().find(ProfileMerge, { tenantId: t })).toEqual([
+      expect.objectContaining({ mergedProfileId: laptop.profileId, survivorProfileId: phone.profileId, reason: 'shared_identity', eventId: login.eventId }),
+    ]);
+    // the merged id still answers, with the survivor
+    expect((await service(t).byId(laptop.profileId))?.id).toBe(phone.profileId);
+  });
+
+  it('follows a merge chain: an id merged twice resolves to the last survivor', async () => {
+    const t = 'chain';
+    const a = await run(ev(t, { anonymousId: 'a', timestamp: ago(5 * HOUR) }));
+    const b = await run(ev(t, { anonymousId: 'b', timestamp: ago(4 * HOUR) }));
+    const c = await run(ev(t, { userId: 'u-c', timestamp: ago(3 * HOUR) }));
+    // a and b merge (a is older and survives), then a merges into the user's profile
+    expect(await run(ev(t, { anonymousId: 'b', traits: { phone: '555 0100' } }))).toMatchObject({ profileId: b.profileId });
+    expect(await run(ev(t, { anonymousId: 'a', traits: { phone: '555 0100' } }))).toMatchObject({ profileId: a.profileId, mergedIds: [b.profileId] });
+    expect(await run(ev(t, { userId: 'u-c', anonymousId: 'a' }))).toMatchObject({ profileId: c.profileId, mergedIds: [a.profileId] });
+    const [viaB, viaA] = await Promise.all([service(t).byId(b.profileId), service(t).byId(a.profileId)]);
+    expect([viaB?.id, viaA?.id]).toEqual([c.profileId, c.profileId]);
+    expect((await service(t).byId(c.profileId))!.mergedFrom.sort()).toEqual([a.profileId, b.profileId].sort());
+  });
+
+  it('never merges two userIds: an email shared by two users stays with its first owner', async () => {
+    const t = 'shared-email';
+    const u1 = await run(ev(t, { type: 'identify', name: null, userId: 'u-1', traits: { email: 'family@example.com' } }));
+    const u2 = await run(ev(t, { type: 'identify', name: null, userId: 'u-2', traits: { email: 'family@example.com' } }));
+    expect(u2.action).toBe('create');
+    expect(u2.profileId).not.toBe(u1.profileId);
+    expect(await identitiesOf(t, u1.profileId)).toEqual(['email:family@example.com', 'user_id:u-1']);
+    expect(await identitiesOf(t, u2.profileId)).toEqual(['user_id:u-2']);
+    // an anonymous event with that email goes to its owner, and u-2's next event to u-2
+    expect((await run(ev(t, { anonymousId: 'x', traits: { email: 'family@example.com' } }))).profileId).toBe(u1.profileId);
+    expect((await run(ev(t, { userId: 'u-2', traits: { email: 'family@example.com' } }))).profileId).toBe(u2.profileId);
+    expect(await countOf(ProfileMerge, t)).toBe(0);
+  });
+
+  it('never turns junk values (built-in or configured) into identities', async () => {
+    const t = 'junk';
+    const one = await run(ev(t, { userId: 'u-1', anonymousId: 'anonymous', traits: { email: 'undefined', phone: 'N/A' } }));
+    const two = await run(ev(t, { userId: 'u-2', anonymousId: 'anonymous' }));
+    expect(two.profileId).not.toBe(one.profileId);
+    expect(await identitiesOf(t, one.profileId)).toEqual(['user_id:u-1']);
+    await expect(run(ev(t, { userId: 'TEST-USER', anonymousId: '00000000-0000-0000-0000-000000000000' }))).rejects.toBeInstanceOf(
+      UnrecoverableError,
+    );
+    expect(await countOf(Profile, t)).toBe(2);
+  });
+
+  it('alias links previousId to userId, merging the anonymous profile into the user’s', async () => {
+    const t = 'alias';
+    const anon = await run(ev(t, { anonymousId: 'a-9', timestamp: ago(2 * HOUR) }));
+    const user = await run(ev(t, { type: 'identify', name: null, userId: 'u-9', timestamp: ago(HOUR) }));
+    const alias = ev(t, { type: 'alias', name: null, userId: 'u-9', previousId: 'a-9' });
+    expect(await run(alias)).toMatchObject({ action: 'merge', profileId: user.profileId, mergedIds: [anon.profileId] });
+    expect(await identitiesOf(t, user.profileId)).toEqual(['anonymous_id:a-9', 'user_id:u-9']);
+    expect(await em().findOne(ProfileMerge, { tenantId: t, mergedProfileId: anon.profileId })).toMatchObject({ reason: 'alias', eventId: alias.eventId });
+
+    // an alias from one user id to another never merges them
+    const other = await run(ev(t, { userId: 'u-10' }));
+    expect((await run(ev(t, { type: 'alias', name: null, userId: 'u-10', previousId: 'u-9' }))).profileId).toBe(other.profileId);
+    expect(await countOf(Profile, t)).toBe(2);
+  });
+
+  it('applies identify traits by event time: an older identify arriving late does not overwrite', async () => {
+    const t = 'lww';
+    await run(ev(t, { type: 'identify', name: null, userId: 'u-1', traits: { plan: 'pro', seats: 5 }, timestamp: ago(HOUR) }));
+    await run(ev(t, { type: 'identify', name: null, userId: 'u-1', traits: { plan: 'free', city: 'Oslo' }, timestamp: ago(2 * HOUR) }));
+    const profile = await profileOf(t, IdentityType.USER_ID, 'u-1');
+    expect(profile.traits).toEqual({ plan: 'pro', seats: 5, city: 'Oslo' });
+    // a track event carries no traits to apply
+    await run(ev(t, { userId: 'u-1', traits: { plan: 'trial' } }));
+    expect((await profileOf(t, IdentityType.USER_ID, 'u-1')).traits.plan).toBe('pro');
+  });
+
+  it('is a no-op when a job is replayed, and still sends the follow-ups', async () => {
+    const t = 'replay';
+    await run(ev(t, { anonymousId: 'dev-2' }));
+    await run(ev(t, { type: 'identify', name: null, userId: 'u-1', traits: { plan: 'pro' } }));
+    const job = ev(t, { type: 'identify', name: null, userId: 'u-1', anonymousId: 'dev-2', traits: { plan: 'max' } });
+    const first = await run(job);
+    const snapshot = async () => ({
+      profiles: await countOf(Profile, t),
+      identities: await countOf(Identity, t),
+      events: await countOf(ProfileEvent, t),
+      merges: await countOf(ProfileMerge, t),
+      profile: await em()
+        .findOneOrFail(Profile, { tenantId: t, id: first.profileId })
+        .then(({ traits, traitTimestamps, computedTraits, mergedFrom, updatedAt }) => ({ traits, traitTimestamps, computedTraits, mergedFrom, updatedAt })),
+    });
+    const before = await snapshot();
+    const again = await run(job);
+    expect(again).toEqual({ ...first, recorded: false, action: 'replay' });
+    expect(await snapshot()).toEqual(before);
+
+    // the follow-ups were lost (say, Redis flushed): the replay sends them again
+    const evaluate = queue(EVALUATE_SEGMENTS);
+    const mergedId = first.mergedIds[0];
+    await (await evaluate.getJob(`${t}-${mergedId}-${job.eventId}`))?.remove();
+    await run(job);
+    expect((await evaluate.getJob(`${t}-${mergedId}-${job.eventId}`))?.data).toEqual({ tenantId: t, profileId: mergedId });
+  });
+
+  it('enqueues event-resolved and evaluate-segments (also for merged profiles) with deterministic ids', async () => {
+    const t = 'follow-ups';
+    const anon = await run(ev(t, { anonymousId: 'a-1' }));
+    const user = await run(ev(t, { userId: 'u-1' }));
+    const link = ev(t, { userId: 'u-1', anonymousId: 'a-1' });
+    await run(link);
+    await run(link);
+
+    const resolved = await queue(EVENT_RESOLVED).getJob(`${t}-${link.eventId}`);
+    expect(resolved?.data).toEqual({ tenantId: t, eventId: link.eventId, profileId: user.profileId });
+    const evaluate = queue(EVALUATE_SEGMENTS);
+    expect((await evaluate.getJob(`${t}-${user.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: user.profileId });
+    expect((await evaluate.getJob(`${t}-${anon.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: anon.profileId });
+    // the replay added no second job
+    const ids = (await queue(EVENT_RESOLVED).getJobs()).map((j) => j.id).filter((id) => id === `${t}-${link.eventId}`);
+    expect(ids).toHaveLength(1);
+  });
+
+  it('keeps computed traits current from the event log', async () => {
+    const t = 'computed';
+    const base = { userId: 'u-1' };
+    await run(ev(t, { ...base, name: 'Product Viewed', timestamp: ago(DAY) }));
+    await run(ev(t, { ...base, name: 'Product Viewed', timestamp: ago(10 * DAY) }));
+    const oldest = ago(100 * DAY);
+    await run(ev(t, { ...base, name: 'Product Viewed', timestamp: oldest }));
+    await run(ev(t, { ...base, name: 'Order Completed', properties: { revenue: 40.5, total: 45 }, timestamp: ago(40 * DAY) }));
+    const last = ago(2 * DAY);
+    await run(ev(t, { ...base, name: 'Order Completed', properties: { total: '19.99' }, timestamp: last }));
+    const latest = ago(HOUR);
+    await run(ev(t, { ...base, type: 'page', name: 'Pricing', timestamp: latest }));
+
+    const { computedTraits } = await profileOf(t, IdentityType.USER_ID, 'u-1');
+    expect(computedTraits).toEqual({
+      eventCounts: {
+        'Product Viewed': { '7d': 1, '30d': 2, '90d': 2 },
+        'Order Completed': { '7d': 1, '30d': 1, '90d': 2 },
+      },
+      eventCount: 6,
+      firstSeen: oldest,
+      lastSeen: latest,
+      lastPurchaseAt: last,
+      orderCount: 2,
+      totalRevenue: 60.49,
+      computedAt: expect.stringMatching(/^\d{4}-/),
+    });
+  });
+
+  it('stores the account of group events, shared by its members and moved on merge', async () => {
+    const t = 'groups';
+    const ada = await run(ev(t, { type: 'group', name: null, userId: 'ada', groupId: 'acme', traits: { name: 'Acme', plan: 'basic' }, timestamp: ago(2 * HOUR) }));
+    const bob = await run(ev(t, { type: 'group', name: null, userId: 'bob', groupId: 'acme', traits: { plan: 'enterprise' }, timestamp: ago(HOUR) }));
+    const anon = await run(ev(t, { type: 'group', name: null, anonymousId: 'ada-laptop', groupId: 'side-project', traits: {} }));
+    const [adaGroups, bobGroups] = await Promise.all([service(t).groupsFor(ada.profileId), service(t).groupsFor(bob.profileId)]);
+    expect(adaGroups).toEqual([{ groupId: 'acme', traits: { name: 'Acme', plan: 'enterprise' }, linkedAt: expect.any(Date) }]);
+    expect(bobGroups.map((g) => g.groupId)).toEqual(['acme']);
+    // group traits never become identities or profile traits
+    expect((await service(t).byId(ada.profileId))!.traits).toEqual({});
+
+    await run(ev(t, { userId: 'ada', anonymousId: 'ada-laptop' }));
+    expect((await service(t).groupsFor(ada.profileId)).map((g) => g.groupId)).toEqual(['acme', 'side-project']);
+    expect(await service(t).groupsFor(anon.profileId)).toEqual([]);
+  });
+
+  it('resolves concurrent events of one new visitor to one profile', async () => {
+    const t = 'concurrent';
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => run(ev(t, { anonymousId: 'busy', userId: null }))));
+    expect(new Set(outcomes.map((o) => o.profileId)).size).toBe(1);
+    expect(await countOf(Profile, t)).toBe(1);
+    expect(await countOf(ProfileEvent, t)).toBe(6);
+  });
+
+  it.each<[string, Partial<ResolveIdentityJob>]>([
+    ['no tenant', { tenantId: '' }],
+    ['an event id that is not a UUID', { eventId: 'evt-1' }],
+    ['an unknown type', { type: 'screenview' as ResolveIdentityJob['type'] }],
+    ['a bad timestamp', { timestamp: 'yesterday' }],
+    ['traits that are not an object', { traits: 'x' as unknown as Record<string, unknown> }],
+  ])('rejects a payload with %s as unrecoverable', async (_name, over) => {
+    await expect(run(ev('malformed', { anonymousId: 'a', ...over }))).rejects.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it('consumes jobs from the real resolve-identity queue, once per job id', async () => {
+    const t = 'queue';
+    const resolve = queue(RESOLVE_IDENTITY);
+    const data = ev(t, { anonymousId: 'q-1' });
+    await resolve.add(RESOLVE_IDENTITY, data, { jobId: `${t}-${data.eventId}` });
+    await resolve.add(RESOLVE_IDENTITY, data, { jobId: `${t}-${data.eventId}` });
+    await waitFor(async () => (await queue(EVENT_RESOLVED).getJob(`${t}-${data.eventId}`)) !== undefined);
+    expect(await countOf(ProfileEvent, t)).toBe(1);
+    expect(await countOf(Profile, t)).toBe(1);
+  });
+});

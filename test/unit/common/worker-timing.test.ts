@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+
+import { loadConfig } from '../../../subgraphs/common/config';
+import { setWorkerTiming, workerOptions } from '../../../subgraphs/common/queues';
+
+const env = { NODE_ENV: 'test', FORESIGHT_SECRET: 'x'.repeat(32) };
+
+describe('worker lock and stalled-check timing', () => {
+  it('defaults to BullMQ’s own values (30 s each)', () => {
+    expect(loadConfig(env).queues).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000 });
+  });
+
+  it('reads QUEUE_LOCK_DURATION_MS and QUEUE_STALLED_INTERVAL_MS', () => {
+    expect(loadConfig({ ...env, QUEUE_LOCK_DURATION_MS: '3000', QUEUE_STALLED_INTERVAL_MS: '1000' }).queues).toEqual({
+      lockDurationMs: 3000,
+      stalledIntervalMs: 1000,
+    });
+  });
+
+  it.each(['QUEUE_LOCK_DURATION_MS', 'QUEUE_STALLED_INTERVAL_MS'])('refuses a %s that is not positive', (key) => {
+    expect(() => loadConfig({ ...env, [key]: '0' })).toThrow(`${key}: must be a positive number`);
+  });
+
+  it('applies the timing set for a connection to the workers built on it, and only to those', () => {
+    // only identity matters here: no connection is opened
+    const tuned = {} as Redis;
+    const other = {} as Redis;
+    setWorkerTiming(tuned, { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+    expect(workerOptions(tuned, 'p', 2)).toMatchObject({ prefix: '{p}', concurrency: 2, lockDuration: 3000, stalledInterval: 1000 });
+    const plain = workerOptions(other, 'p');
+    expect(plain).toMatchObject({ prefix: '{p}', concurrency: 8 });
+    expect(plain).not.toHaveProperty('lockDuration');
+    expect(plain).not.toHaveProperty('stalledInterval');
+  });
+});
