@@ -45,11 +45,25 @@ export interface SegmentMembershipChangedEvent {
  * Every pub/sub topic, declared once. The second tuple element is the routing id: topics are
  * published per tenant, so a subscriber only ever receives its own tenant's events.
  */
+/** A friction signal was recorded (JSON-safe: ISO dates). */
+export interface SignalDetectedEvent {
+  tenantId: string;
+  signalId: string;
+  profileId: string;
+  type: string;
+  severity: number;
+  journeyInstanceId: string | null;
+  detectedAt: string;
+  summary: string;
+}
+
 export type Topics = {
   RISK_CHANGED: [tenantId: string, payload: RiskChangedEvent];
+  SIGNAL_DETECTED: [tenantId: string, payload: SignalDetectedEvent];
   SEGMENT_MEMBERSHIP_CHANGED: [tenantId: string, payload: SegmentMembershipChangedEvent];
 };
 export const RISK_CHANGED = 'RISK_CHANGED';
+export const SIGNAL_DETECTED = 'SIGNAL_DETECTED';
 export const SEGMENT_MEMBERSHIP_CHANGED = 'SEGMENT_MEMBERSHIP_CHANGED';
 
 export type FsPubSub = PubSub<Topics>;

@@ -14,6 +14,10 @@ export const RESOLVE_IDENTITY = 'resolve-identity';
 export const EVENT_RESOLVED = 'event-resolved';
 /** profiles → profiles: re-evaluate segment membership of one profile. */
 export const EVALUATE_SEGMENTS = 'evaluate-segments';
+/** signals → risk: re-score a profile (debounced per profile by job id). */
+export const SCORE_PROFILE = 'score-profile';
+/** signals (scheduled): time-based friction detectors (stalls, abandonment, inactivity). */
+export const SWEEP_FRICTION = 'sweep-friction';
 /** signals (scheduled): re-enqueue stored events that were never processed. */
 export const SWEEP_EVENTS = 'sweep-events';
 /** profiles (scheduled): re-check time-based segment conditions. */
@@ -87,6 +91,13 @@ export interface SetComputedTraitsJob {
 }
 
 export interface JobPayloads {
+  [SCORE_PROFILE]: {
+    tenantId: string;
+    profileId: string;
+    /** Why a re-score was asked for, e.g. `signal:retry_loop`, for logs. */
+    reason: string;
+  };
+  [SWEEP_FRICTION]: Record<string, never>;
   [RESOLVE_IDENTITY]: ResolveIdentityJob;
   [EVENT_RESOLVED]: { tenantId: string; eventId: string; profileId: string };
   [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
