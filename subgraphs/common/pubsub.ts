@@ -1,6 +1,8 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 
+import type { Redis } from 'ioredis';
+
 import { createRedis } from './redis';
 import type { Shutdown } from './shutdown';
 
@@ -68,9 +70,38 @@ export const SEGMENT_MEMBERSHIP_CHANGED = 'SEGMENT_MEMBERSHIP_CHANGED';
 
 export type FsPubSub = PubSub<Topics>;
 
-/** Redis-backed pub/sub: a publish on any instance reaches subscribers on every instance. */
-export function createRedisPubSub(redisUrl: string, shutdown?: Shutdown): FsPubSub {
+/**
+ * Redis-backed pub/sub: a publish on any instance reaches subscribers on every instance.
+ * Channels are `<prefix>:<TOPIC>:<tenantId>`, so environments sharing a Redis stay apart.
+ * Resolves once both connections are ready: a SUBSCRIBE sent while ioredis is still connecting
+ * can be lost, which would silently drop a subscriber's first events.
+ */
+export async function createRedisPubSub(redisUrl: string, prefix: string, shutdown?: Shutdown): Promise<FsPubSub> {
   const publishClient = createRedis(redisUrl, shutdown, 'foresight-pub');
   const subscribeClient = createRedis(redisUrl, shutdown, 'foresight-sub');
-  return createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  await Promise.all([whenReady(publishClient), whenReady(subscribeClient)]);
+  const eventTarget = withChannelPrefix(createRedisEventTarget({ publishClient, subscribeClient }), `${prefix}:`);
+  return createPubSub<Topics>({ eventTarget });
+}
+
+function whenReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+type EventTarget = ReturnType<typeof createRedisEventTarget<CustomEvent>>;
+
+/** Prefixes every channel name; listeners are passed through unchanged so removal still works. */
+function withChannelPrefix(inner: EventTarget, prefix: string): EventTarget {
+  return {
+    addEventListener: (type, listener, options) => inner.addEventListener(prefix + type, listener, options),
+    removeEventListener: (type, listener, options) => inner.removeEventListener(prefix + type, listener, options),
+    dispatchEvent: (event) => inner.dispatchEvent(new CustomEvent(prefix + event.type, { detail: event.detail })),
+  };
 }

@@ -65,7 +65,7 @@ export async function runSubgraph<C extends RequestContext>(
   try {
     const redis = createRedis(config.redisUrl, shutdown, `foresight-${def.name}`);
     setWorkerTiming(redis, config.queues);
-    const pubSub = createRedisPubSub(config.redisUrl, shutdown);
+    const pubSub = await createRedisPubSub(config.redisUrl, config.queuePrefix, shutdown);
     const orm = await initOrm(config, def.orm, shutdown);
     const queues = new Queues(redis, config.queuePrefix);
     shutdown.defer(() => queues.close());

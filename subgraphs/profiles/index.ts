@@ -40,7 +40,7 @@ export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
       requestId,
       pubSub: deps.pubSub,
       services: {
-        profiles: new ProfileService(em, auth.tenantId, { junkValues: deps.config.identity.junkValues }),
+        profiles: new ProfileService(em, auth.tenantId, { junkValues: deps.config.identity.junkValues, queues: deps.queues }),
         segments: createSegmentService(deps, auth.tenantId, em),
       },
     };

@@ -164,6 +164,19 @@ describe('segments through the gateway', () => {
     expect((await call(otherTenant, CREATE, { input: { name: 'Private', condition: pro } })).errors).toBeUndefined();
   });
 
+  it('moves a profile in and out when upsertProfile changes its traits', async () => {
+    const created = await call(writer, CREATE, { input: { name: 'enterprise', condition: { path: 'traits.plan', op: 'eq', value: 'enterprise' } } });
+    const id = created.data!.createSegment.id as string;
+    const setPlan = (plan: string) =>
+      call(admin, `mutation($input: UpsertProfileInput!) { upsertProfile(input: $input) { id } }`, {
+        input: { identities: [{ type: 'USER_ID', value: 'cy' }], traits: { plan } },
+      });
+    await setPlan('enterprise');
+    await waitFor(async () => (await memberCount(id)) === 1);
+    await setPlan('free');
+    await waitFor(async () => (await memberCount(id)) === 0);
+  });
+
   it('deletes a segment', async () => {
     const created = await call(writer, CREATE, { input: { name: 'Short-lived', condition: pro } });
     const id = created.data!.createSegment.id;

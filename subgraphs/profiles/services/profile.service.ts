@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm
 import DataLoader from 'dataloader';
 
 import { AppError } from '../../common/errors';
+import { EVALUATE_SEGMENTS, type Queues } from '../../common/queues';
 import { isUuid } from '../../common/ids';
 import type { EntityManager } from '../../common/orm';
 import { normalizeIdentity } from '../domain/identity';
@@ -16,6 +17,8 @@ import type { ProfilesFilter, UpsertProfileInput } from '../resolvers/profile.in
 export interface ProfileServiceEnv {
   /** Identifier values treated as junk besides the built-in list (Config.identity.junkValues). */
   junkValues?: readonly string[];
+  /** Producers; when given, a changed profile is queued for segment re-evaluation. */
+  queues?: Queues;
 }
 
 /** One page of `profiles`, in the shape of `ProfileConnection`. */
@@ -42,6 +45,7 @@ export class ProfileService {
   /** Batches `Profile.groups` of one response (e.g. a `profiles` page). */
   private readonly groupsLoader: DataLoader<string, ProfileGroupView[]>;
   private readonly junkValues: readonly string[];
+  private readonly queues?: Queues;
 
   constructor(
     private readonly em: EntityManager,
@@ -49,6 +53,7 @@ export class ProfileService {
     env: ProfileServiceEnv = {},
   ) {
     this.junkValues = env.junkValues ?? [];
+    this.queues = env.queues;
     this.byIdLoader = new DataLoader((ids) => this.loadByIds(ids));
     this.groupsLoader = new DataLoader((ids) => this.loadGroups(ids));
   }
@@ -108,14 +113,20 @@ export class ProfileService {
     if (identities.length === 0) {
       throw new AppError('BAD_USER_INPUT', 'at least one usable identity is required');
     }
+    let profile: Profile;
     try {
-      return await this.upsertOnce(identities, input.traits ?? {});
+      profile = await this.upsertOnce(identities, input.traits ?? {});
     } catch (err) {
       // a concurrent upsert created one of the identities first: the second pass finds it
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
       this.em.clear();
-      return this.upsertOnce(identities, input.traits ?? {});
+      profile = await this.upsertOnce(identities, input.traits ?? {});
     }
+    // traits changed outside the event stream: segments must see them too (job id per change)
+    await this.queues
+      ?.get(EVALUATE_SEGMENTS)
+      .add(EVALUATE_SEGMENTS, { tenantId: this.tenantId, profileId: profile.id }, { jobId: `${this.tenantId}-${profile.id}-upsert-${profile.updatedAt.getTime()}` });
+    return profile;
   }
 
   private async loadByIds(ids: readonly string[]): Promise<(Profile | null)[]> {

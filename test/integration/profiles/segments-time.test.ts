@@ -38,7 +38,7 @@ describe('time-based segments (scheduled re-check)', () => {
     env = await createTestEnv({ SEGMENT_RECHECK_INTERVAL_MS: '400' });
     // no workers: each test drives the processors with the time it chooses
     profiles = await runSubgraph(profilesSubgraph, env.config, { port: 0, workers: false });
-    listener = await readyRedisPubSub(env.config.redisUrl, shutdown);
+    listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
   });
   afterAll(async () => {
     await Promise.all(Object.values(queues).map((q) => q.close()));
@@ -97,7 +97,7 @@ describe('time-based segments (scheduled re-check)', () => {
     expect(await stays(t, lapsed)).toHaveLength(1);
     expect(await stays(t, active)).toEqual([]);
 
-    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t);
+    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t, env.config.queuePrefix);
     try {
       // 31 days later, no event in between: the re-check finds the active profile crossed the edge
       const later = at(31 * DAY);

@@ -45,7 +45,7 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     // no workers: each test drives the processors itself, with the time it chooses
     profiles = await runSubgraph(profilesSubgraph, env.config, { port: 0, workers: false });
     // a second, independent pub/sub: what it receives went through Redis
-    listener = await readyRedisPubSub(env.config.redisUrl, shutdown);
+    listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
   });
   afterAll(async () => {
     await Promise.all(Object.values(queues).map((q) => q.close()));
@@ -80,7 +80,7 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
   it('enters on a trait change and exits on the next, with timestamps, published through Redis and queued for actions', async () => {
     const t = tenant('trait-change');
     const segment = await segments(t).create({ name: 'Pro plan', condition: PRO });
-    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t);
+    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t, env.config.queuePrefix);
     try {
       const profile = await upsert(t, 'u-1', { plan: 'free' });
       expect(await evaluate(t, profile.id)).toEqual({ entered: 0, exited: 0 });
@@ -138,7 +138,7 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     const t = tenant('replay');
     await segments(t).create({ name: 'Pro', condition: PRO });
     const profile = await upsert(t, 'u-1', { plan: 'pro' });
-    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t);
+    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t, env.config.queuePrefix);
     try {
       const now = new Date('2026-02-01T00:00:00Z');
       expect(await evaluate(t, profile.id, now)).toEqual({ entered: 1, exited: 0 });
@@ -162,7 +162,7 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     // as if the process died after the commit, before the announcement
     await em().nativeUpdate(SegmentMembership, { id: stay.id }, { entryAnnounced: false });
     await (await queue(MEMBERSHIP_QUEUE).getJob(`${t}-${stay.id}-entered`))?.remove();
-    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t);
+    const sub = await listenTo(listener, profiles.deps.redis, SEGMENT_MEMBERSHIP_CHANGED, t, env.config.queuePrefix);
     try {
       expect(await evaluate(t, profile.id)).toEqual({ entered: 0, exited: 0 });
       await waitFor(() => sub.events.length === 1);
