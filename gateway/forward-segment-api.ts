@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { CONTEXT_HEADER, hasScope, type TenantContext } from '../subgraphs/common/auth-context';
 import type { Logger } from '../subgraphs/common/logger';
@@ -69,27 +69,55 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     if (!opts.signalsBaseUrl) return refuse(res, 503, 'UNAVAILABLE', 'the signals service is not configured');
 
     const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();
-    let upstream: Response;
+    let upstream: UpstreamAnswer;
     try {
-      upstream = await fetch(`${opts.signalsBaseUrl}${SEGMENT_PATH_PREFIX}${endpoint}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          [CONTEXT_HEADER]: opts.sign(principal),
-          'x-request-id': requestId,
-        },
-        body: body.toString('utf8'),
+      upstream = await post(`${opts.signalsBaseUrl}${SEGMENT_PATH_PREFIX}${endpoint}`, body, {
+        'content-type': 'application/json; charset=utf-8',
+        [CONTEXT_HEADER]: opts.sign(principal),
+        'x-request-id': requestId,
       });
     } catch (err) {
       opts.log.error({ err, requestId }, 'signals service unreachable for /v1');
       // 5xx: the Segment SDKs retry it
       return refuse(res, 503, 'UNAVAILABLE', 'the signals service is unreachable: retry later');
     }
-    const headers: Record<string, string> = { ...CORS_HEADERS, 'content-type': upstream.headers.get('content-type') ?? 'application/json' };
-    const retryAfter = upstream.headers.get('retry-after');
-    if (retryAfter) headers['retry-after'] = retryAfter;
-    res.writeHead(upstream.status, headers).end(Buffer.from(await upstream.arrayBuffer()));
+    const headers: Record<string, string> = { ...CORS_HEADERS, 'content-type': upstream.contentType ?? 'application/json' };
+    if (upstream.retryAfter) headers['retry-after'] = upstream.retryAfter;
+    res.writeHead(upstream.status, headers).end(upstream.body);
   };
+}
+
+/**
+ * Keep-alive connections to the signals service. A plain node:http request costs less CPU per
+ * forwarded batch than `fetch` (undici + web streams), and this hop is on the ingest hot path.
+ */
+const upstreamAgent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+interface UpstreamAnswer {
+  status: number;
+  contentType: string | undefined;
+  retryAfter: string | undefined;
+  body: Buffer;
+}
+
+function post(url: string, body: Buffer, headers: Record<string, string>): Promise<UpstreamAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: upstreamAgent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 502,
+          contentType: res.headers['content-type'],
+          retryAfter: typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined,
+          body: Buffer.concat(chunks),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /**
