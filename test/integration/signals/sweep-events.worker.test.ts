@@ -61,6 +61,14 @@ describe('the sweep-events job scheduler', () => {
     const job = await queue().getJob(expected[0]);
     expect(job?.data).toMatchObject({ tenantId: 't1', type: 'track', name: 'Viewed', anonymousId: 'a1' });
   });
+
+  it('schedules itself again when Redis lost the schedule (a restart without persistence)', async () => {
+    const sweeps = signals.deps.queues.get(SWEEP_EVENTS);
+    // every key of the queue, the schedule included (not asserted: the check may restore it at once)
+    await sweeps.obliterate({ force: true });
+    await waitFor(async () => (await sweeps.getJobScheduler(SWEEP_EVENTS_SCHEDULER)) !== undefined, 5_000, 50);
+    expect(await sweeps.getJobSchedulers()).toEqual([expect.objectContaining({ key: SWEEP_EVENTS_SCHEDULER, every: 300 })]);
+  });
 });
 
 describe('sweepEvents', () => {
