@@ -453,9 +453,11 @@ export class SegmentService {
   }
 
   /**
-   * Publishes and queues every entry/exit of these profiles not yet announced, then marks them.
-   * Job ids are `<tenantId>-<membershipId>-<change>`, so a repeat queues nothing twice; the
-   * pub/sub event is repeated only when a crash fell between publishing and marking.
+   * Queues and publishes every entry/exit of these profiles not yet announced. Job ids are
+   * `<tenantId>-<membershipId>-<change>`, so the durable queue never gets one twice; the live
+   * pub/sub event goes out only from the evaluation that claims the row (a conditional UPDATE),
+   * so two concurrent evaluations of one profile cannot both stream it. A crash between claim
+   * and publish loses that live event, never the queued one.
    */
   private async announce(profileIds: string[]): Promise<void> {
     const em = this.em.fork();
@@ -482,10 +484,13 @@ export class SegmentService {
         opts: { jobId: `${this.tenantId}-${event.membershipId}-${event.change}` },
       })),
     );
-    for (const event of events) this.env.pubSub.publish(MEMBERSHIP_TOPIC, this.tenantId, event);
-    const ids = (change: 'entered' | 'exited') => events.filter((e) => e.change === change).map((e) => e.membershipId);
-    if (ids('entered').length) await em.nativeUpdate(SegmentMembership, { id: { $in: ids('entered') } }, { entryAnnounced: true });
-    if (ids('exited').length) await em.nativeUpdate(SegmentMembership, { id: { $in: ids('exited') } }, { exitAnnounced: true });
+    for (const event of events) {
+      const claimed =
+        event.change === 'entered'
+          ? await em.nativeUpdate(SegmentMembership, { id: event.membershipId, entryAnnounced: false }, { entryAnnounced: true })
+          : await em.nativeUpdate(SegmentMembership, { id: event.membershipId, exitAnnounced: false }, { exitAnnounced: true });
+      if (claimed === 1) this.env.pubSub.publish(MEMBERSHIP_TOPIC, this.tenantId, event);
+    }
   }
 
   private async queueBackfill(segment: Segment): Promise<void> {
