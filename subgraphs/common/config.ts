@@ -99,6 +99,25 @@ export interface Config {
      */
     sweepGraceMs: number;
   };
+  friction: {
+    /**
+     * How often the scheduled friction sweep runs the time-based detectors (journey stalls,
+     * mid-journey exits, abandonment, inactivity drops), in ms (`FRICTION_SWEEP_INTERVAL_MS`).
+     * Time-based signals can lag time by at most this much. Default 60000 (1 minute).
+     */
+    sweepIntervalMs: number;
+    /**
+     * Debounce window of the `score-profile` job a new signal queues, in ms
+     * (`FRICTION_SCORE_DEBOUNCE_MS`): the job runs this long after the first signal of a profile,
+     * and further signals of that profile inside the window join it. Default 5000.
+     */
+    scoreDebounceMs: number;
+    /**
+     * Most profiles the inactivity-drop part of one sweep examines per tenant
+     * (`FRICTION_SWEEP_MAX_PROFILES`), in pages of 500. Default 10000.
+     */
+    sweepMaxProfiles: number;
+  };
 }
 
 export const SUBGRAPH_NAMES = ['profiles', 'signals', 'risk', 'actions'] as const;
@@ -140,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       INGEST_MAX_QUEUE_DEPTH: num({ default: 100_000 }),
       SWEEP_INTERVAL_MS: num({ default: 30_000 }),
       SWEEP_GRACE_MS: num({ default: 300_000 }),
+      FRICTION_SWEEP_INTERVAL_MS: num({ default: 60_000 }),
+      FRICTION_SCORE_DEBOUNCE_MS: num({ default: 5_000 }),
+      FRICTION_SWEEP_MAX_PROFILES: num({ default: 10_000 }),
       FORESIGHT_PRETTY_LOGS: bool({ default: false }),
     },
     {
@@ -170,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'SWEEP_INTERVAL_MS',
     'QUEUE_LOCK_DURATION_MS',
     'QUEUE_STALLED_INTERVAL_MS',
+    'FRICTION_SWEEP_INTERVAL_MS',
+    'FRICTION_SWEEP_MAX_PROFILES',
   ] as const;
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
@@ -178,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
+  if (!(e.FRICTION_SCORE_DEBOUNCE_MS >= 0)) problems.push('FRICTION_SCORE_DEBOUNCE_MS: must be zero or more');
   if (problems.length) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -230,6 +255,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxQueueDepth: e.INGEST_MAX_QUEUE_DEPTH,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       sweepGraceMs: e.SWEEP_GRACE_MS,
+    },
+    friction: {
+      sweepIntervalMs: e.FRICTION_SWEEP_INTERVAL_MS,
+      scoreDebounceMs: e.FRICTION_SCORE_DEBOUNCE_MS,
+      sweepMaxProfiles: e.FRICTION_SWEEP_MAX_PROFILES,
     },
   });
 }

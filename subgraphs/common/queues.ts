@@ -14,6 +14,11 @@ export const RESOLVE_IDENTITY = 'resolve-identity';
 export const EVENT_RESOLVED = 'event-resolved';
 /** profiles → profiles: re-evaluate segment membership of one profile. */
 export const EVALUATE_SEGMENTS = 'evaluate-segments';
+/**
+ * signals → signals: run the friction detectors for one resolved event (job id
+ * `<tenantId>-<eventId>`, queued by the event-resolved worker once the event is marked processed).
+ */
+export const DETECT_FRICTION = 'detect-friction';
 /** signals → risk: re-score a profile (debounced per profile by job id). */
 export const SCORE_PROFILE = 'score-profile';
 /** signals (scheduled): time-based friction detectors (stalls, abandonment, inactivity). */
@@ -98,6 +103,7 @@ export interface JobPayloads {
     reason: string;
   };
   [SWEEP_FRICTION]: Record<string, never>;
+  [DETECT_FRICTION]: { tenantId: string; eventId: string; profileId: string };
   [RESOLVE_IDENTITY]: ResolveIdentityJob;
   [EVENT_RESOLVED]: { tenantId: string; eventId: string; profileId: string };
   [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };

@@ -8,25 +8,36 @@ import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph
 import { SIGNALS_ENTITIES } from './entities';
 import { segmentApiRouter } from './http/segment-api.router';
 import { SIGNALS_MIGRATIONS } from './migrations';
+import { FrictionSettingsResolver } from './resolvers/friction-settings.resolver';
 import { IngestResolver } from './resolvers/ingest.resolver';
+import { JourneyDefinitionResolver } from './resolvers/journey-definition.resolver';
+import { JourneyResolver } from './resolvers/journey.resolver';
 import { ProfileEventsResolver } from './resolvers/profile-events.resolver';
+import { ProfileJourneysResolver } from './resolvers/profile-journeys.resolver';
 import { ProfileSignalsResolver } from './resolvers/profile-signals.resolver';
+import { SignalDetectedResolver } from './resolvers/signal-detected.resolver';
 import type { SignalsContext } from './resolvers/signals.context';
+import { SignalsResolver } from './resolvers/signals.resolver';
 import { EventService } from './services/event.service';
+import { FrictionSettingsService } from './services/friction-settings.service';
 import { ingestGuardFor } from './services/ingest-guard.service';
 import { IngestService } from './services/ingest.service';
+import { JourneyService } from './services/journey.service';
 import { SignalService } from './services/signal.service';
+import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
 import { startSweepEventsWorker } from './workers/sweep-events.worker';
+import { startSweepFrictionWorker } from './workers/sweep-friction.worker';
 
 export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
   name: 'signals',
   orm: { name: 'signals', entities: SIGNALS_ENTITIES, migrations: SIGNALS_MIGRATIONS, migrationsDir: 'subgraphs/signals/migrations' },
-  buildSchema: () =>
+  buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [ProfileSignalsResolver, ProfileEventsResolver, IngestResolver],
+      resolvers: [ProfileSignalsResolver, SignalsResolver, SignalDetectedResolver, FrictionSettingsResolver, ProfileEventsResolver, IngestResolver, JourneyDefinitionResolver, JourneyResolver, ProfileJourneysResolver],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
+      pubSub,
     }),
   createContext: (deps, auth, requestId) => {
     const em = deps.orm.em.fork();
@@ -34,15 +45,20 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
       auth,
       tenantId: auth.tenantId,
       requestId,
+      pubSub: deps.pubSub,
       services: {
-        signals: new SignalService(em, auth.tenantId),
+        signals: new SignalService(em, auth.tenantId, signalFollowUps(deps)),
+        frictionSettings: new FrictionSettingsService(em, auth.tenantId),
         events: new EventService(em, auth.tenantId),
         ingest: new IngestService(em, auth, deps, ingestGuardFor(deps)),
+        journeys: new JourneyService(em, auth.tenantId),
       },
     };
   },
   startWorkers: async (deps) => {
     startEventResolvedWorker(deps);
+    startDetectFrictionWorker(deps);
+    await startSweepFrictionWorker(deps);
     await startSweepEventsWorker(deps);
   },
   // the Segment tracking API, forwarded here by the gateway

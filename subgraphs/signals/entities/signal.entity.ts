@@ -8,6 +8,8 @@ import { TenantEntity } from '../../common/base.entity';
 @ObjectType()
 @Entity({ tableName: 'signal' })
 @Index({ properties: ['tenantId', 'profileId', 'detectedAt'] })
+// the tenant-wide `signals` query: newest first
+@Index({ properties: ['tenantId', 'detectedAt', 'id'] })
 @Unique({ properties: ['tenantId', 'dedupeKey'] })
 export class Signal extends TenantEntity {
   @Field(() => ID)
@@ -30,7 +32,22 @@ export class Signal extends TenantEntity {
   @Property({ type: 'json' })
   evidence!: Record<string, unknown>;
 
+  @Field(() => ID, { nullable: true, description: 'The journey instance the friction happened in, when there is one.' })
+  @Property({ type: 'uuid', nullable: true })
+  journeyInstanceId: string | null = null;
+
   /** The same friction is recorded once: (tenant, dedupeKey) is unique. */
   @Property({ type: 'string', length: 255 })
   dedupeKey!: string;
+
+  /**
+   * When the follow-ups (SIGNAL_DETECTED, score-profile) were sent; null until then, so a job
+   * retried after a crash between the insert and the follow-ups still sends them.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  announcedAt: Date | null = null;
+
+  /** When a job claimed the follow-ups; another job takes over once the claim is stale. */
+  @Property({ type: 'datetime', nullable: true })
+  announceClaimedAt: Date | null = null;
 }

@@ -1,8 +1,13 @@
+import type { FsPubSub } from '../../common/pubsub';
 import type { RequestContext } from '../../common/request-context';
 import type { EventService } from '../services/event.service';
+import type { FrictionSettingsService } from '../services/friction-settings.service';
 import type { IngestService } from '../services/ingest.service';
+import type { JourneyService } from '../services/journey.service';
 import type { SignalService } from '../services/signal.service';
 
 export interface SignalsContext extends RequestContext {
-  services: { signals: SignalService; events: EventService; ingest: IngestService };
+  /** Redis pub/sub, for the `signalDetected` subscription. */
+  pubSub: FsPubSub;
+  services: { signals: SignalService; frictionSettings: FrictionSettingsService; events: EventService; ingest: IngestService; journeys: JourneyService };
 }

@@ -1,4 +1,11 @@
+import type { Queue } from 'bullmq';
+
+import { AppError } from '../../common/errors';
+import { isUuid } from '../../common/ids';
+import type { Logger } from '../../common/logger';
 import { insertOnce, type EntityManager } from '../../common/orm';
+import { SIGNAL_DETECTED, type FsPubSub, type SignalDetectedEvent } from '../../common/pubsub';
+import { SCORE_PROFILE, type JobPayloads } from '../../common/queues';
 import { Signal } from '../entities/signal.entity';
 
 export interface ListSignalsOptions {
@@ -7,14 +14,54 @@ export interface ListSignalsOptions {
   first: number;
 }
 
+/** The tenant-wide `signals` query. */
+export interface SignalsFilterOptions {
+  types?: string[] | null;
+  profileId?: string | null;
+  since?: Date | null;
+  minSeverity?: number | null;
+}
+
+export interface SignalPage {
+  edges: { cursor: string; node: Signal }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** What a new signal is announced with. */
+export interface SignalFollowUps {
+  pubSub: FsPubSub;
+  /** The `score-profile` producer. */
+  scoreQueue: Pick<Queue<JobPayloads[typeof SCORE_PROFILE]>, 'add'>;
+  /** Debounce window of `score-profile` per profile, ms (`config.friction.scoreDebounceMs`). */
+  scoreDebounceMs: number;
+  log?: Logger;
+}
+
+/** What `record` stores: a `FrictionFinding` fits. */
+export interface SignalInput {
+  profileId: string;
+  type: string;
+  severity: number;
+  detectedAt: Date;
+  evidence: Record<string, unknown>;
+  dedupeKey: string;
+  journeyInstanceId?: string | null;
+}
+
+/** A job that claimed a signal's follow-ups and died is taken over after this long. */
+const ANNOUNCE_CLAIM_TTL_MS = 30_000;
+
 /** Tenant-scoped reads and idempotent writes of friction signals. */
 export class SignalService {
   constructor(
     private readonly em: EntityManager,
     private readonly tenantId: string,
+    /** Without them, `record` only stores (seeding, tests). */
+    private readonly followUps?: SignalFollowUps,
   ) {}
 
   listFor(profileId: string, { types, since, first }: ListSignalsOptions): Promise<Signal[]> {
+    if (!isUuid(profileId)) return Promise.resolve([]);
     return this.em.find(
       Signal,
       {
@@ -27,8 +74,109 @@ export class SignalService {
     );
   }
 
-  /** Stores a signal once per dedupe key; a replay returns the stored row. */
-  async record(data: Pick<Signal, 'profileId' | 'type' | 'severity' | 'detectedAt' | 'evidence' | 'dedupeKey'>): Promise<Signal> {
-    return insertOnce(this.em, Signal, { tenantId: this.tenantId, ...data }, ['tenantId', 'dedupeKey']);
+  /** The tenant's signals, newest first (detectedAt, then id), a page at a time. */
+  async list({ filter, first, after }: { filter?: SignalsFilterOptions | null; first: number; after?: string | null }): Promise<SignalPage> {
+    const f = filter ?? {};
+    if (f.profileId && !isUuid(f.profileId)) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    const where: Record<string, unknown>[] = [{ tenantId: this.tenantId }];
+    if (f.types?.length) where.push({ type: { $in: f.types } });
+    if (f.profileId) where.push({ profileId: f.profileId });
+    if (f.since) where.push({ detectedAt: { $gte: f.since } });
+    if (f.minSeverity != null) where.push({ severity: { $gte: f.minSeverity } });
+    if (after) {
+      const { detectedAt, id } = decodeSignalCursor(after);
+      where.push({ $or: [{ detectedAt: { $lt: detectedAt } }, { detectedAt, id: { $lt: id } }] });
+    }
+    const rows = await this.em.find(Signal, { $and: where }, { orderBy: { detectedAt: 'desc', id: 'desc' }, limit: first + 1 });
+    const edges = rows.slice(0, first).map((node) => ({ cursor: encodeSignalCursor(node), node }));
+    return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
+
+  /**
+   * Stores a signal once per dedupe key, then (with follow-ups) announces it once: publishes
+   * SIGNAL_DETECTED to the tenant's subscribers and queues `score-profile`, debounced per
+   * profile. A replay finds the row and, once announced, does nothing more; a job retried after a
+   * crash between the insert and the follow-ups finds it unannounced and sends them.
+   */
+  async record(data: SignalInput): Promise<Signal> {
+    const signal = await insertOnce(
+      this.em,
+      Signal,
+      { tenantId: this.tenantId, ...data, journeyInstanceId: data.journeyInstanceId ?? null },
+      ['tenantId', 'dedupeKey'],
+    );
+    if (this.followUps && !signal.announcedAt) await this.announce(signal, this.followUps);
+    return signal;
+  }
+
+  private async announce(signal: Signal, followUps: SignalFollowUps): Promise<void> {
+    const now = new Date();
+    // one job announces: the claim is a conditional UPDATE; a stale claim (its job died) is taken over
+    const claimed = await this.em.nativeUpdate(
+      Signal,
+      {
+        id: signal.id,
+        announcedAt: null,
+        $or: [{ announceClaimedAt: null }, { announceClaimedAt: { $lt: new Date(now.getTime() - ANNOUNCE_CLAIM_TTL_MS) } }],
+      },
+      { announceClaimedAt: now },
+    );
+    if (claimed === 0) {
+      const fresh = await this.em.findOneOrFail(Signal, { id: signal.id }, { refresh: true });
+      if (fresh.announcedAt) return;
+      // another job is announcing it right now: retry later (BullMQ backoff) and check again
+      throw new Error(`signal ${signal.id}: follow-ups are being sent by another job`);
+    }
+    const event: SignalDetectedEvent = {
+      tenantId: this.tenantId,
+      signalId: signal.id,
+      profileId: signal.profileId,
+      type: signal.type,
+      severity: signal.severity,
+      journeyInstanceId: signal.journeyInstanceId,
+      detectedAt: signal.detectedAt.toISOString(),
+      summary: typeof signal.evidence.summary === 'string' ? signal.evidence.summary : signal.type,
+    };
+    followUps.pubSub.publish(SIGNAL_DETECTED, this.tenantId, event);
+    await enqueueScoreProfile(followUps, this.tenantId, signal.profileId, `signal:${signal.type}`, signal.id);
+    await this.em.nativeUpdate(Signal, { id: signal.id }, { announcedAt: new Date() });
+    signal.announcedAt = new Date();
+    followUps.log?.info({ tenantId: this.tenantId, profileId: signal.profileId, signalId: signal.id, type: signal.type }, 'friction signal recorded');
+  }
+}
+
+/**
+ * Queues `score-profile` for a profile, debounced: the job waits `scoreDebounceMs`, and every
+ * request for the same profile inside that window is dropped by BullMQ's deduplication (id
+ * `<tenantId>-<profileId>`), since the waiting job will score the profile as it is by then.
+ */
+export async function enqueueScoreProfile(
+  followUps: Pick<SignalFollowUps, 'scoreQueue' | 'scoreDebounceMs'>,
+  tenantId: string,
+  profileId: string,
+  reason: string,
+  signalId: string,
+): Promise<void> {
+  const debounce = followUps.scoreDebounceMs;
+  await followUps.scoreQueue.add(
+    SCORE_PROFILE,
+    { tenantId, profileId, reason },
+    debounce > 0
+      ? { delay: debounce, deduplication: { id: `${tenantId}-${profileId}`, ttl: debounce } }
+      : { jobId: `${tenantId}-${profileId}-${signalId}` },
+  );
+}
+
+const CURSOR_PREFIX = 'signal:';
+
+/** Opaque to clients: base64url of the last row's detectedAt (ms) and id. */
+export function encodeSignalCursor(signal: Pick<Signal, 'detectedAt' | 'id'>): string {
+  return Buffer.from(`${CURSOR_PREFIX}${signal.detectedAt.getTime()}:${signal.id}`).toString('base64url');
+}
+
+export function decodeSignalCursor(cursor: string): { detectedAt: Date; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const [ms, id] = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length).split(':') : [];
+  if (!ms || !/^\d+$/.test(ms) || !id || !isUuid(id)) throw new AppError('BAD_USER_INPUT', 'invalid cursor: pass the endCursor of a previous page');
+  return { detectedAt: new Date(Number(ms)), id };
 }

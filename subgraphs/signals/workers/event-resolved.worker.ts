@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { EVENT_RESOLVED, workerOptions, type JobPayloads } from '../../common/queues';
+import { DETECT_FRICTION, EVENT_RESOLVED, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { EventService } from '../services/event.service';
 
@@ -9,15 +9,19 @@ type EventResolvedJob = JobPayloads[typeof EVENT_RESOLVED];
 
 /**
  * The profiles stage resolved an event: store its profile and mark it processed, so the sweeper
- * leaves it alone. Safe to run twice. (Friction detection will start here, issue #4.)
+ * leaves it alone, then queue friction detection for it (`detect-friction`, job id
+ * `<tenantId>-<eventId>`: queued again by a replay, it still runs once while its job exists).
+ * Events without a name (identify, alias, group) feed no detector and are not queued. Safe to run twice.
  */
-export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'log'>): Promise<void> {
+export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'>): Promise<void> {
   const { tenantId, eventId, profileId } = job.data ?? ({} as EventResolvedJob);
   if (typeof tenantId !== 'string' || !tenantId || typeof eventId !== 'string' || typeof profileId !== 'string' || !isUuid(profileId)) {
     throw new UnrecoverableError(`event-resolved: malformed job ${job.id}`);
   }
   const event = await new EventService(deps.orm.em.fork(), tenantId).markResolved(eventId, profileId);
   if (!event) throw new UnrecoverableError(`event-resolved: no event ${eventId} in tenant ${tenantId} (job ${job.id})`);
+  if (event.name === null) return;
+  await deps.queues.get(DETECT_FRICTION).add(DETECT_FRICTION, { tenantId, eventId, profileId: event.profileId ?? profileId }, { jobId: `${tenantId}-${eventId}` });
 }
 
 export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolvedJob> {

@@ -1,0 +1,74 @@
+import { Worker, type Job } from 'bullmq';
+
+import { SWEEP_FRICTION, workerOptions, type JobPayloads } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { FrictionService, tenantsWithEvents } from '../services/friction.service';
+import { JourneyService, tenantsWithActiveJourneys } from '../services/journey.service';
+import { SignalService } from '../services/signal.service';
+import { signalFollowUps } from './detect-friction.worker';
+
+type SweepFrictionJob = JobPayloads[typeof SWEEP_FRICTION];
+
+/** Id of the one job scheduler behind the friction sweep. */
+export const SWEEP_FRICTION_SCHEDULER = 'sweep-friction-every';
+
+export interface SweepFrictionResult {
+  tenants: number;
+  signals: number;
+}
+
+/**
+ * One tick of the time-based detectors at `now`: per tenant with open journeys, the journey
+ * sweep (stall, mid-journey exit, abandonment); per tenant with events, the inactivity drop for
+ * its recently active profiles (bounded pages). Findings are recorded like the event-driven ones;
+ * dedupe keys make an overlapping or repeated sweep harmless. Tests pass a future `now`.
+ */
+export async function sweepFriction(
+  _job: Pick<Job<SweepFrictionJob>, 'id'> | null,
+  deps: Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'config' | 'log'>,
+  now = new Date(),
+): Promise<SweepFrictionResult> {
+  const followUps = signalFollowUps(deps);
+  const journeyTenants = await tenantsWithActiveJourneys(deps.orm.em.fork());
+  const eventTenants = await tenantsWithEvents(deps.orm.em.fork());
+  let signals = 0;
+  for (const tenantId of new Set([...journeyTenants, ...eventTenants])) {
+    try {
+      const em = deps.orm.em.fork(); // one identity map per tenant
+      const findings = journeyTenants.includes(tenantId) ? await new JourneyService(em, tenantId).sweep(now) : [];
+      if (eventTenants.includes(tenantId)) {
+        findings.push(...(await new FrictionService(em, tenantId).detectInactivity(now, deps.config.friction.sweepMaxProfiles)).findings);
+      }
+      const recorder = new SignalService(em, tenantId, followUps);
+      for (const finding of findings) await recorder.record(finding);
+      signals += findings.length;
+    } catch (err) {
+      // one tenant's failure must not starve the others; the next tick tries it again
+      deps.log.error({ err, tenantId }, 'friction sweep failed for a tenant');
+    }
+  }
+  if (signals > 0) deps.log.info({ signals, now: now.toISOString() }, 'friction sweep found signals');
+  return { tenants: new Set([...journeyTenants, ...eventTenants]).size, signals };
+}
+
+/**
+ * Upserts the job scheduler (every `config.friction.sweepIntervalMs`; one schedule however many
+ * instances run) and starts the worker, concurrency 1, that runs its ticks.
+ */
+export async function startSweepFrictionWorker(deps: SubgraphDeps): Promise<Worker<SweepFrictionJob>> {
+  await deps.queues
+    .get(SWEEP_FRICTION)
+    .upsertJobScheduler(
+      SWEEP_FRICTION_SCHEDULER,
+      { every: deps.config.friction.sweepIntervalMs },
+      { name: SWEEP_FRICTION, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
+  const worker = new Worker<SweepFrictionJob>(
+    SWEEP_FRICTION,
+    async (job) => void (await sweepFriction(job, deps)),
+    workerOptions(deps.redis, deps.config.queuePrefix, 1),
+  );
+  worker.on('error', (err) => deps.log.error({ err }, 'sweep-friction worker error'));
+  deps.shutdown.defer(() => worker.close());
+  return worker;
+}

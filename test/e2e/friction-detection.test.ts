@@ -1,0 +1,206 @@
+import { Queue } from 'bullmq';
+
+import { queueOptions, SCORE_PROFILE, type JobPayloads } from '../../subgraphs/common/queues';
+import { Event } from '../../subgraphs/signals/entities/event.entity';
+import { sweepFriction } from '../../subgraphs/signals/workers/sweep-friction.worker';
+import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
+import { waitFor } from '../fixtures/wait-for';
+import { subscribe, type Subscription } from '../fixtures/ws-client';
+
+const SIGNAL_DETECTED = /* GraphQL */ `
+  subscription Watch($types: [String!], $minSeverity: Float) {
+    signalDetected(types: $types, minSeverity: $minSeverity) {
+      id type severity summary journeyInstanceId detectedAt
+      profile { id identities { type value } }
+    }
+  }
+`;
+
+const PROFILE_SIGNALS = /* GraphQL */ `
+  query($id: ID!) {
+    profile(id: $id) {
+      id
+      signals(first: 50) { id type severity evidence journeyInstanceId detectedAt }
+    }
+  }
+`;
+
+const MINUTE = 60_000;
+
+/**
+ * The bank-onboarding story: a customer starts opening an account in the mobile app, fills in
+ * their details, fails the ID upload three times within minutes, then goes silent.
+ */
+describe('friction detection through the gateway (bank onboarding)', () => {
+  let stack: Stack;
+  let admin: string;
+  let writer: string;
+  let reader: string;
+  let partner: string;
+  let scoreQueue: Queue<JobPayloads[typeof SCORE_PROFILE]>;
+  let journeyDefined = false;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    admin = await stack.key('bank', ['admin']);
+    writer = await stack.key('bank', ['events:write']);
+    reader = await stack.key('bank', ['profiles:read']);
+    partner = await stack.key('bank', ['risk:subscribe', 'profiles:read']);
+    const signals = stack.subgraphs.signals.deps;
+    scoreQueue = new Queue(SCORE_PROFILE, queueOptions(signals.redis, stack.config.queuePrefix));
+  });
+  afterAll(async () => {
+    await scoreQueue?.close();
+    await stack?.stop();
+  });
+
+  const post = (body: unknown) =>
+    fetch(stack.gateway.url.replace(/\/graphql$/, '/v1/batch'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writer}:`).toString('base64')}` },
+      body: JSON.stringify(body),
+    });
+
+  it('defines the account-opening journey (createJourney)', async () => {
+    const res = await gql(
+      stack.gateway.url,
+      `mutation($input: CreateJourneyInput!) { createJourney(input: $input) { id name } }`,
+      {
+        input: {
+          name: 'Account opening',
+          steps: [
+            { key: 'start', event: 'Account Opening Started', slaMs: 30 * MINUTE },
+            { key: 'details', event: 'Personal Details Submitted', slaMs: 30 * MINUTE },
+            { key: 'id_upload', event: 'ID Upload Succeeded', slaMs: 30 * MINUTE, failureEvents: ['ID Upload Failed'] },
+            { key: 'opened', event: 'Account Opened' },
+          ],
+          slaMs: 24 * 60 * MINUTE,
+          sessionTimeoutMs: 30 * MINUTE,
+        },
+      },
+      bearer(admin),
+    );
+    expect(res.errors).toBeUndefined();
+    journeyDefined = Boolean(res.data?.createJourney?.id);
+  });
+
+  describe('a customer who retries the ID upload three times, then goes silent', () => {
+    const t0 = Date.now() - 10 * MINUTE;
+    const at = (ms: number) => new Date(t0 + ms).toISOString();
+    const app = { app: { name: 'Bank', version: '5.2.0' }, device: { type: 'ios' }, os: { name: 'iOS' } };
+    const failures = ['ob-4', 'ob-5', 'ob-6'];
+    let profileId: string;
+    let sub: Subscription<Record<string, any>>;
+
+    beforeAll(async () => {
+      sub = subscribe(stack.gateway.wsUrl, SIGNAL_DETECTED, {}, { authorization: `Bearer ${partner}` });
+      // the subscriber is registered with Redis before any signal can be published
+      await new Promise((r) => setTimeout(r, 500));
+      const res = await post({
+        batch: [
+          { type: 'identify', messageId: 'ob-1', userId: 'bank-u1', traits: { email: 'ada@bank.example' }, timestamp: at(0) },
+          { type: 'track', messageId: 'ob-2', userId: 'bank-u1', event: 'Account Opening Started', properties: { product: 'current_account' }, timestamp: at(0) },
+          { type: 'track', messageId: 'ob-3', userId: 'bank-u1', event: 'Personal Details Submitted', timestamp: at(1 * MINUTE) },
+          { type: 'track', messageId: failures[0], userId: 'bank-u1', event: 'ID Upload Failed', properties: { reason: 'blurry' }, timestamp: at(2 * MINUTE) },
+          { type: 'track', messageId: failures[1], userId: 'bank-u1', event: 'ID Upload Failed', properties: { reason: 'glare' }, timestamp: at(3 * MINUTE) },
+          { type: 'track', messageId: failures[2], userId: 'bank-u1', event: 'ID Upload Failed', properties: { reason: 'blurry' }, timestamp: at(5 * MINUTE) },
+        ],
+        context: app,
+        sentAt: new Date().toISOString(),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ accepted: 6, errors: [] });
+      const em = () => stack.subgraphs.signals.deps.orm.em.fork();
+      await waitFor(async () => (await em().count(Event, { tenantId: 'bank', processedAt: null })) === 0, 20_000, 100);
+      const found = await gql(stack.gateway.url, `{ profileByIdentity(type: USER_ID, value: "bank-u1") { id } }`, {}, bearer(reader));
+      profileId = found.data!.profileByIdentity.id;
+    });
+    afterAll(() => sub?.close());
+
+    const profileSignals = async () => {
+      const res = await gql(stack.gateway.url, PROFILE_SIGNALS, { id: profileId }, bearer(reader));
+      expect(res.errors).toBeUndefined();
+      return res.data!.profile.signals as { id: string; type: string; severity: number; evidence: Record<string, any>; journeyInstanceId: string | null }[];
+    };
+    const failureIds = async () =>
+      (await stack.subgraphs.signals.deps.orm.em.fork().find(Event, { tenantId: 'bank', messageId: { $in: failures } })).map((e) => e.id).sort();
+
+    it('reports one retry loop with its evidence on Profile.signals', async () => {
+      await waitFor(async () => (await profileSignals()).some((s) => s.type === 'retry_loop'), 20_000, 200);
+      const loops = (await profileSignals()).filter((s) => s.type === 'retry_loop');
+      expect(loops).toHaveLength(1);
+      const [loop] = loops;
+      expect(loop.severity).toBeGreaterThan(0);
+      expect([...loop.evidence.eventIds].sort()).toEqual(await failureIds());
+      expect(loop.evidence.summary).toMatch(/ID Upload/);
+      expect(JSON.stringify(loop.evidence)).toMatch(/3/);
+      if (journeyDefined) expect(loop.journeyInstanceId).toEqual(expect.any(String));
+    });
+
+    it('queues a score-profile job for the profile', async () => {
+      await waitFor(async () => (await scoreQueue.getJobs(['delayed', 'waiting'])).some((j) => j.data.profileId === profileId), 10_000, 100);
+      const jobs = (await scoreQueue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.profileId === profileId);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0].data).toMatchObject({ tenantId: 'bank', profileId, reason: expect.stringMatching(/^signal:/) });
+    });
+
+    it('streams the signal to a signalDetected subscriber, with the profile hydrated', async () => {
+      await waitFor(() => sub.results.some((r) => r.data?.signalDetected?.type === 'retry_loop'), 10_000, 100);
+      const got = sub.results.find((r) => r.data?.signalDetected?.type === 'retry_loop')!;
+      expect(got.errors).toBeUndefined();
+      expect(got.data!.signalDetected).toMatchObject({
+        summary: expect.stringMatching(/ID Upload/),
+        profile: { id: profileId, identities: expect.arrayContaining([{ type: 'USER_ID', value: 'bank-u1' }]) },
+      });
+      const stored = (await profileSignals()).find((s) => s.type === 'retry_loop')!;
+      expect(got.data!.signalDetected.id).toBe(stored.id);
+    });
+
+    it('lists the tenant’s signals with filters and cursor pagination', async () => {
+      const res = await gql(
+        stack.gateway.url,
+        `query($filter: SignalsFilter) { signals(filter: $filter, first: 1) { edges { cursor node { id type profile { id } } } pageInfo { hasNextPage endCursor } } }`,
+        { filter: { profileId, types: ['retry_loop'], minSeverity: 0.1 } },
+        bearer(reader),
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.signals.edges).toEqual([{ cursor: expect.any(String), node: { id: expect.any(String), type: 'retry_loop', profile: { id: profileId } } }]);
+      expect(res.data!.signals.pageInfo.hasNextPage).toBe(false);
+    });
+
+    it('reports the stall and the mid-journey exit once time passes (sweep at a later now)', async () => {
+      if (!journeyDefined) return;
+      const later = new Date(t0 + 5 * MINUTE + 2 * 60 * MINUTE);
+      await sweepFriction(null, stack.subgraphs.signals.deps, later);
+      const types = (await profileSignals()).map((s) => s.type);
+      expect(types).toEqual(expect.arrayContaining(['retry_loop', 'stall', 'mid_journey_exit']));
+      const stall = (await profileSignals()).find((s) => s.type === 'stall')!;
+      expect(stall.evidence.summary).toEqual(expect.any(String));
+      expect(stall.journeyInstanceId).toEqual(expect.any(String));
+      // a second tick at the same time changes nothing
+      await sweepFriction(null, stack.subgraphs.signals.deps, later);
+      expect((await profileSignals()).length).toBe(types.length);
+      await waitFor(() => sub.results.some((r) => r.data?.signalDetected?.type === 'stall'), 10_000, 100);
+    });
+  });
+
+  it('keeps friction settings per tenant, admin only', async () => {
+    const update = await gql(
+      stack.gateway.url,
+      `mutation($input: UpdateFrictionSettingsInput!) { updateFrictionSettings(input: $input) { overrides effective } }`,
+      { input: { overrides: { supportBurst: { events: ['Zendesk Ticket Opened'], minEvents: 2 } } } },
+      bearer(admin),
+    );
+    expect(update.errors).toBeUndefined();
+    expect(update.data!.updateFrictionSettings.effective.supportBurst).toMatchObject({ events: ['Zendesk Ticket Opened'], minEvents: 2, windowMs: 604_800_000 });
+    const bad = await gql(
+      stack.gateway.url,
+      `mutation($input: UpdateFrictionSettingsInput!) { updateFrictionSettings(input: $input) { overrides } }`,
+      { input: { overrides: { retryLoop: { minFailures: 'three' } } } },
+      bearer(admin),
+    );
+    expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    const forbidden = await gql(stack.gateway.url, `{ frictionSettings { overrides } }`, {}, bearer(reader));
+    expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
