@@ -105,7 +105,8 @@ export interface JobPayloads {
   [SWEEP_FRICTION]: Record<string, never>;
   [DETECT_FRICTION]: { tenantId: string; eventId: string; profileId: string };
   [RESOLVE_IDENTITY]: ResolveIdentityJob;
-  [EVENT_RESOLVED]: { tenantId: string; eventId: string; profileId: string };
+  /** `profileId` null: the event has no usable identity (all junk); it is processed, unattributed. */
+  [EVENT_RESOLVED]: { tenantId: string; eventId: string; profileId: string | null };
   [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
   [RECHECK_SEGMENTS]: Record<string, never>;

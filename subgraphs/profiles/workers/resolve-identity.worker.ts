@@ -24,7 +24,7 @@ const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen'
  * resolution is one transaction keyed on the event id, and the follow-ups have deterministic job
  * ids, so a retry after a crash between the two steps only sends what was missing.
  */
-export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<ResolveOutcome> {
+export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<ResolveOutcome | null> {
   const event = job.data;
   const problems = payloadProblems(event);
   if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
@@ -33,8 +33,11 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
     junkValues: deps.config.identity.junkValues,
   }).resolve(event);
   if (!outcome) {
-    // nothing to attach the event to; retrying cannot change that
-    throw new UnrecoverableError(`resolve-identity: event ${eventId} has no usable identity (every identifier is empty or junk)`);
+    // nothing to attach the event to, and retrying cannot change that: tell signals it is done,
+    // unattributed, so the acknowledged event is processed instead of swept forever
+    await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, { tenantId, eventId, profileId: null }, { jobId: `${tenantId}-${eventId}` });
+    deps.log.info({ tenantId, eventId, jobId: job.id }, 'event has no usable identity: processed unattributed');
+    return null;
   }
   await sendFollowUps(deps.queues, tenantId, eventId, outcome);
   const fields = { tenantId, eventId, profileId: outcome.profileId, action: outcome.action, jobId: job.id };

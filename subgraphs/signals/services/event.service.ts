@@ -31,11 +31,12 @@ export class EventService {
    * resolution time, while the profile id follows the latest (a merge re-points events).
    * Null when the event does not exist in this tenant.
    */
-  async markResolved(eventId: string, profileId: string): Promise<Event | null> {
+  async markResolved(eventId: string, profileId: string | null): Promise<Event | null> {
     if (!isUuid(eventId)) return null;
     const event = await this.em.findOne(Event, { tenantId: this.tenantId, id: eventId });
     if (!event) return null;
-    event.profileId = profileId;
+    // an unresolvable event (null) never takes a profile away from a resolved one
+    if (profileId) event.profileId = profileId;
     event.processedAt ??= new Date();
     await this.em.flush();
     return event;

@@ -11,17 +11,21 @@ type EventResolvedJob = JobPayloads[typeof EVENT_RESOLVED];
  * The profiles stage resolved an event: store its profile and mark it processed, so the sweeper
  * leaves it alone, then queue friction detection for it (`detect-friction`, job id
  * `<tenantId>-<eventId>`: queued again by a replay, it still runs once while its job exists).
- * Events without a name (identify, alias, group) feed no detector and are not queued. Safe to run twice.
+ * Events without a name (identify, alias, group) or without a profile (every identifier was junk)
+ * feed no detector and are not queued. Safe to run twice.
  */
 export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'>): Promise<void> {
   const { tenantId, eventId, profileId } = job.data ?? ({} as EventResolvedJob);
-  if (typeof tenantId !== 'string' || !tenantId || typeof eventId !== 'string' || typeof profileId !== 'string' || !isUuid(profileId)) {
+  const validProfile = profileId === null || (typeof profileId === 'string' && isUuid(profileId));
+  if (typeof tenantId !== 'string' || !tenantId || typeof eventId !== 'string' || !validProfile) {
     throw new UnrecoverableError(`event-resolved: malformed job ${job.id}`);
   }
   const event = await new EventService(deps.orm.em.fork(), tenantId).markResolved(eventId, profileId);
   if (!event) throw new UnrecoverableError(`event-resolved: no event ${eventId} in tenant ${tenantId} (job ${job.id})`);
-  if (event.name === null) return;
-  await deps.queues.get(DETECT_FRICTION).add(DETECT_FRICTION, { tenantId, eventId, profileId: event.profileId ?? profileId }, { jobId: `${tenantId}-${eventId}` });
+  const owner = event.profileId ?? profileId;
+  // no detector needs an unnamed event (identify, alias, group) or one that belongs to nobody
+  if (event.name === null || owner === null) return;
+  await deps.queues.get(DETECT_FRICTION).add(DETECT_FRICTION, { tenantId, eventId, profileId: owner }, { jobId: `${tenantId}-${eventId}` });
 }
 
 export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolvedJob> {

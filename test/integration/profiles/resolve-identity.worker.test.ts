@@ -60,7 +60,7 @@ describe('resolveIdentity', () => {
     await env?.cleanup();
   });
 
-  const run = (data: ResolveIdentityJob) => resolveIdentity({ id: `${data.tenantId}-${data.eventId}`, data }, profiles.deps);
+  const run = async (data: ResolveIdentityJob) => (await resolveIdentity({ id: `${data.tenantId}-${data.eventId}`, data }, profiles.deps))!;
   const em = () => profiles.deps.orm.em.fork();
   const service = (tenantId: string) => new ProfileService(em(), tenantId);
   const profileOf = async (tenantId: string, type: IdentityType, value: string) => (await service(tenantId).byIdentity(type, value))!;
@@ -145,9 +145,10 @@ describe('resolveIdentity', () => {
     const two = await run(ev(t, { userId: 'u-2', anonymousId: 'anonymous' }));
     expect(two.profileId).not.toBe(one.profileId);
     expect(await identitiesOf(t, one.profileId)).toEqual(['user_id:u-1']);
-    await expect(run(ev(t, { userId: 'TEST-USER', anonymousId: '00000000-0000-0000-0000-000000000000' }))).rejects.toBeInstanceOf(
-      UnrecoverableError,
-    );
+    // an event with nothing but junk is processed unattributed rather than failed forever
+    const nobody = ev(t, { userId: 'TEST-USER', anonymousId: '00000000-0000-0000-0000-000000000000' });
+    await expect(resolveIdentity({ id: 'nobody', data: nobody }, profiles.deps)).resolves.toBeNull();
+    expect((await queue(EVENT_RESOLVED).getJob(`${t}-${nobody.eventId}`))?.data).toEqual({ tenantId: t, eventId: nobody.eventId, profileId: null });
     expect(await countOf(Profile, t)).toBe(2);
   });
 

@@ -52,7 +52,7 @@ describe('setComputedTraits', () => {
     await env?.cleanup();
   });
 
-  const resolve = (data: ResolveIdentityJob) => resolveIdentity({ id: data.eventId, data }, profiles.deps);
+  const resolve = async (data: ResolveIdentityJob) => (await resolveIdentity({ id: data.eventId, data }, profiles.deps))!;
   const push = (id: string, data: SetComputedTraitsJob) => setComputedTraits({ id, data }, profiles.deps);
   const computedOf = async (tenantId: string, id: string) =>
     (await profiles.deps.orm.em.fork().findOneOrFail(Profile, { tenantId, id })).computedTraits;

@@ -56,6 +56,14 @@ describe('eventResolved', () => {
     expect((await reload(event.id)).profileId).toBe(PROFILE_B);
   });
 
+  it('marks an event without a usable identity processed, unattributed', async () => {
+    const event = await ingestOne('t1', 'm-nobody');
+    await eventResolved({ id: 'j-nobody', data: { tenantId: 't1', eventId: event.id, profileId: null } }, signals.deps);
+    const stored = await reload(event.id);
+    expect(stored.processedAt).toBeInstanceOf(Date);
+    expect(stored.profileId).toBeNull();
+  });
+
   it.each([
     ['a malformed payload', { tenantId: 't1' }],
     ['a non-UUID profile id', { tenantId: 't1', eventId: '01a21226-0000-7000-8000-000000000001', profileId: 'p-1' }],
