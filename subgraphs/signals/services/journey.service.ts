@@ -446,14 +446,16 @@ export class JourneyService {
    * mid-journey exit (no event for the session timeout with the journey incomplete), abandonment
    * (journey SLA exceeded). Updates instance states (stalled/abandoned, exitedAt). Reads only
    * instances whose next deadline has come, in pages of `JOURNEY_SWEEP_PAGE`, at most
-   * `JOURNEY_SWEEP_MAX_PAGES` pages per call. Each finding is returned once (see the class note).
+   * `JOURNEY_SWEEP_MAX_PAGES` pages per call. Each finding is returned once (see the class note);
+   * `store`, when given, persists a page's findings inside that page's transaction.
    */
-  async sweep(now: Date): Promise<FrictionFinding[]> {
+  async sweep(now: Date, store?: (em: EntityManager, findings: FrictionFinding[]) => Promise<void>): Promise<FrictionFinding[]> {
     const definitions = await this.definitions();
     const findings: FrictionFinding[] = [];
     const pg = this.em.getPlatform() instanceof PostgreSqlPlatform;
     for (let page = 0; page < JOURNEY_SWEEP_MAX_PAGES; page++) {
       const count = await this.em.transactional(async (em) => {
+        const pageFindings: FrictionFinding[] = [];
         const due = await em.find(
           JourneyInstance,
           { tenantId: this.tenantId, nextCheckAt: { $lte: now } },
@@ -477,7 +479,11 @@ export class JourneyService {
           // the domain guarantees a later time; null stops a bad row from being read every page
           instance.nextCheckAt = result.nextCheckAt && result.nextCheckAt > now ? result.nextCheckAt : null;
           findings.push(...result.findings);
+          pageFindings.push(...result.findings);
         }
+        // the state change and the signals it reports commit together: the sweep reports each
+        // stall/exit/abandonment once, so storing them after the commit could lose one in a crash
+        if (store && pageFindings.length) await store(em, pageFindings);
         await em.flush();
         return due.length;
       });

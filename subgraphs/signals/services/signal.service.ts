@@ -109,6 +109,31 @@ export class SignalService {
     return signal;
   }
 
+  /**
+   * Announces signals stored but never announced (their job or sweep died after the commit).
+   * Signals another job is announcing right now (a fresh claim) are left to it. Bounded; returns
+   * how many it announced.
+   */
+  async announcePending(limit = 500): Promise<number> {
+    if (!this.followUps) return 0;
+    const staleClaim = new Date(Date.now() - ANNOUNCE_CLAIM_TTL_MS);
+    const pending = await this.em.find(
+      Signal,
+      { tenantId: this.tenantId, announcedAt: null, $or: [{ announceClaimedAt: null }, { announceClaimedAt: { $lt: staleClaim } }] },
+      { orderBy: { id: 'asc' }, limit },
+    );
+    let announced = 0;
+    for (const signal of pending) {
+      try {
+        await this.announce(signal, this.followUps);
+        announced += 1;
+      } catch {
+        // claimed meanwhile by the job that stored it: that job sends the follow-ups
+      }
+    }
+    return announced;
+  }
+
   private async announce(signal: Signal, followUps: SignalFollowUps): Promise<void> {
     const now = new Date();
     // one job announces: the claim is a conditional UPDATE; a stale claim (its job died) is taken over

@@ -1,7 +1,9 @@
 import { Worker, type Job } from 'bullmq';
 
+import type { EntityManager } from '../../common/orm';
 import { SWEEP_FRICTION, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import type { FrictionFinding } from '../domain/friction/finding';
 import { FrictionService, tenantsWithEvents } from '../services/friction.service';
 import { JourneyService, tenantsWithActiveJourneys } from '../services/journey.service';
 import { SignalService } from '../services/signal.service';
@@ -35,12 +37,20 @@ export async function sweepFriction(
   for (const tenantId of new Set([...journeyTenants, ...eventTenants])) {
     try {
       const em = deps.orm.em.fork(); // one identity map per tenant
-      const findings = journeyTenants.includes(tenantId) ? await new JourneyService(em, tenantId).sweep(now) : [];
+      // journey findings are stored in the transaction that moves the instance on; the
+      // announcement below finds them stored and sends the follow-ups
+      const storeInTransaction = async (tx: EntityManager, found: FrictionFinding[]) => {
+        const store = new SignalService(tx, tenantId);
+        for (const finding of found) await store.record(finding);
+      };
+      const findings: FrictionFinding[] = journeyTenants.includes(tenantId) ? await new JourneyService(em, tenantId).sweep(now, storeInTransaction) : [];
       if (eventTenants.includes(tenantId)) {
         findings.push(...(await new FrictionService(em, tenantId).detectInactivity(now, deps.config.friction.sweepMaxProfiles)).findings);
       }
       const recorder = new SignalService(em, tenantId, followUps);
       for (const finding of findings) await recorder.record(finding);
+      // and whatever an earlier, crashed tick stored without announcing
+      await recorder.announcePending();
       signals += findings.length;
     } catch (err) {
       // one tenant's failure must not starve the others; the next tick tries it again

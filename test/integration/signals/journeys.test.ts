@@ -6,7 +6,11 @@ import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { JourneyDefinition } from '../../../subgraphs/signals/entities/journey-definition.entity';
 import { JourneyInstance } from '../../../subgraphs/signals/entities/journey-instance.entity';
+import type { FrictionFinding } from '../../../subgraphs/signals/domain/friction/finding';
+import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
 import { JourneyService, tenantsWithActiveJourneys } from '../../../subgraphs/signals/services/journey.service';
+import { SignalService } from '../../../subgraphs/signals/services/signal.service';
+import { sweepFriction } from '../../../subgraphs/signals/workers/sweep-friction.worker';
 import { gql } from '../../fixtures/stack';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 
@@ -236,6 +240,23 @@ describe('JourneyService', () => {
     // replays of the failed uploads return it, and so does a replay of whichever event reported it first
     const reportedBy = [...events].reverse()[burst.findIndex((r) => r.length === 1)].id;
     expect(replayed.map((r) => r.length)).toEqual(events.map((e, i) => ((i >= 1 && i <= 3) || e.id === reportedBy ? 1 : 0)));
+  });
+
+  it('stores sweep findings with the state change, and a later tick announces what a crash left unannounced', async () => {
+    const tenant = 'sweep-tx';
+    const profile = uuidv7();
+    await define(tenant);
+    await service(tenant).advance(await stored(tenant, profile, 'Account Opening Started', 0));
+    // a sweep whose process dies right after its commit: findings stored, never announced
+    const stores = (em: Parameters<NonNullable<Parameters<JourneyService['sweep']>[1]>>[0], found: FrictionFinding[]) =>
+      Promise.all(found.map((f) => new SignalService(em, tenant).record(f))).then(() => undefined);
+    const [exit] = await service(tenant).sweep(at(36), stores);
+    const em = signals.deps.orm.em.fork();
+    const row = await em.findOneOrFail(Signal, { tenantId: tenant, dedupeKey: exit.dedupeKey });
+    expect(row.announcedAt).toBeNull();
+    // the next tick (the instance has nothing new due) still sends its follow-ups
+    await sweepFriction(null, signals.deps, at(37));
+    expect((await signals.deps.orm.em.fork().findOneOrFail(Signal, { id: row.id })).announcedAt).toBeInstanceOf(Date);
   });
 
   it('ignores events of profiles that are not resolved yet', async () => {
