@@ -1,32 +1,14 @@
 import { Queue } from 'bullmq';
-import { uuidv7 } from 'uuidv7';
 
 import { RESOLVE_IDENTITY, queueOptions, type ResolveIdentityJob } from '../../subgraphs/common/queues';
+import { resolveJob } from '../fixtures/resolve-identity-job';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait-for';
 
 const DAY = 24 * 3600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-const ev = (tenantId: string, over: Partial<ResolveIdentityJob>): ResolveIdentityJob => {
-  const eventId = uuidv7();
-  return {
-    tenantId,
-    eventId,
-    messageId: `m-${eventId}`,
-    type: 'track',
-    name: null,
-    userId: null,
-    anonymousId: null,
-    previousId: null,
-    groupId: null,
-    traits: {},
-    properties: {},
-    externalIds: [],
-    timestamp: new Date().toISOString(),
-    ...over,
-  };
-};
+const ev = (tenantId: string, over: Partial<ResolveIdentityJob>): ResolveIdentityJob => resolveJob(tenantId, { name: null, ...over });
 
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $filter: ProfilesFilter) {

@@ -1,5 +1,4 @@
 import { Queue, UnrecoverableError } from 'bullmq';
-import { uuidv7 } from 'uuidv7';
 
 import {
   EVALUATE_SEGMENTS,
@@ -17,6 +16,7 @@ import { ProfileEvent } from '../../../subgraphs/profiles/entities/profile-event
 import { ProfileMerge } from '../../../subgraphs/profiles/entities/profile-merge.entity';
 import { ProfileService } from '../../../subgraphs/profiles/services/profile.service';
 import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
+import { resolveJob } from '../../fixtures/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -25,25 +25,7 @@ const DAY = 24 * HOUR;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 /** A resolve job as the signals stage sends it. Each test uses its own tenant. */
-const ev = (tenantId: string, over: Partial<ResolveIdentityJob> = {}): ResolveIdentityJob => {
-  const eventId = uuidv7();
-  return {
-    tenantId,
-    eventId,
-    messageId: `m-${eventId}`,
-    type: 'track',
-    name: 'Product Viewed',
-    userId: null,
-    anonymousId: null,
-    previousId: null,
-    groupId: null,
-    traits: {},
-    properties: {},
-    externalIds: [],
-    timestamp: new Date().toISOString(),
-    ...over,
-  };
-};
+const ev = (tenantId: string, over: Partial<ResolveIdentityJob> = {}): ResolveIdentityJob => resolveJob(tenantId, over);
 
 describe('resolveIdentity', () => {
   let env: TestEnv;

@@ -13,28 +13,11 @@ import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
 import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { setComputedTraits } from '../../../subgraphs/profiles/workers/set-computed-traits.worker';
+import { resolveJob } from '../../fixtures/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
-const track = (tenantId: string, over: Partial<ResolveIdentityJob>): ResolveIdentityJob => {
-  const eventId = uuidv7();
-  return {
-    tenantId,
-    eventId,
-    messageId: eventId,
-    type: 'track',
-    name: 'Viewed',
-    userId: null,
-    anonymousId: null,
-    previousId: null,
-    groupId: null,
-    traits: {},
-    properties: {},
-    externalIds: [],
-    timestamp: new Date().toISOString(),
-    ...over,
-  };
-};
+const track = (tenantId: string, over: Partial<ResolveIdentityJob>): ResolveIdentityJob => resolveJob(tenantId, { name: 'Viewed', ...over });
 
 describe('setComputedTraits', () => {
   let env: TestEnv;
