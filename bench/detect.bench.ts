@@ -17,14 +17,11 @@
 //   by a Redis subscriber in this process (real worker only).
 import 'reflect-metadata';
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 
 import { Queue, QueueEvents } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { projectRoot } from '../gateway/supergraph-file';
 import { initOrm, type Orm } from '../subgraphs/common/orm';
 import { createRedisPubSub, SIGNAL_DETECTED, type FsPubSub, type SignalDetectedEvent } from '../subgraphs/common/pubsub';
 import { DETECT_FRICTION, queueOptions, queuePrefix, type JobPayloads } from '../subgraphs/common/queues';
@@ -35,7 +32,7 @@ import { Event } from '../subgraphs/signals/entities/event.entity';
 import { createBenchEnv, type BenchEnv } from './lib/bench-env';
 import { Child } from './lib/child';
 import type { StartDetectWorkerRequest } from './lib/detect-worker-process';
-import { intEnv, packageVersion, percentile, round2, say, table } from './lib/report';
+import { intEnv, machineMeta, packageVersion, percentile, round2, say, table, writeResults } from './lib/report';
 
 const DRAIN_EVENTS = intEnv('BENCH_DETECT_EVENTS', 5000);
 const RATE = intEnv('BENCH_DETECT_RATE', 100);
@@ -321,16 +318,9 @@ async function main(): Promise<void> {
   console.log(`real / no-op drain throughput: ${ratio}×; sustained rate achieved ${r('real').achievedRate} events/s (real), ${r('noop').achievedRate} (no-op).`);
   const sig = r('real').signalLatency!;
   console.log(`signals received in the sustained phase: ${sig.n} of ${sig.expected} expected (max ${fmt(sig.max)} ms); drain signals ${d('real').signals} of ${(d('real').events / PER_PROFILE) * SIGNALS_PER_PROFILE} expected.`);
-  const out = join(projectRoot(), 'bench', 'results');
-  mkdirSync(out, { recursive: true });
   const report = {
     meta: {
-      date: new Date().toISOString(),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      loadAverageAtStart: round2(loadAtStart),
+      ...machineMeta(loadAtStart),
       loadAverageAtEnd: round2(loadAtEnd),
       database: env.database,
       concurrency: CONCURRENCY,
@@ -350,7 +340,7 @@ async function main(): Promise<void> {
     sustained: rates,
     ratio,
   };
-  writeFileSync(join(out, 'detect.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeResults('detect', report);
   console.log(`\nwritten: bench/results/detect.json (${report.meta.wallSeconds}s in all)`);
 }
 

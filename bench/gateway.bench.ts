@@ -11,18 +11,15 @@
 // the order each round. Everything listens on 127.0.0.1.
 import 'reflect-metadata';
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 
 import autocannon from 'autocannon';
 
-import { projectRoot } from '../gateway/supergraph-file';
 import { createBenchEnv } from './lib/bench-env';
 import { Child, type LoopDelay } from './lib/child';
 import type { GatewayKind, StartGatewayRequest } from './lib/gateway-process';
 import { createApiKey } from './lib/keys';
-import { cpuMs, intEnv, packageVersion, percentile, round2, say, table } from './lib/report';
+import { cpuMs, intEnv, machineMeta, packageVersion, percentile, round2, say, table, writeResults } from './lib/report';
 import type { SeedRequest, Traffic } from './lib/subgraphs-process';
 
 const DURATION = intEnv('BENCH_DURATION', 10);
@@ -440,16 +437,9 @@ async function main(): Promise<void> {
     console.log('');
     for (const c of CAVEATS) console.log(`note: ${c}`);
 
-    const out = join(projectRoot(), 'bench', 'results');
-    mkdirSync(out, { recursive: true });
     const report = {
       meta: {
-        date: new Date().toISOString(),
-        node: process.version,
-        platform: `${process.platform} ${process.arch}`,
-        cpus: cpus().length,
-        cpuModel,
-        loadAverageAtStart: round2(loadAtStart),
+        ...machineMeta(loadAtStart),
         durationSeconds: DURATION,
         warmupSeconds: WARMUP,
         rounds: ROUNDS,
@@ -475,7 +465,7 @@ async function main(): Promise<void> {
       results: [ours, apollo],
       ratio: { rps: rpsRatio, p99: p99Ratio, gatewayCpuPerRequest: gwCpuRatio },
     };
-    writeFileSync(join(out, 'gateway.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeResults('gateway', report);
     console.log(`\nwritten: bench/results/gateway.json (${report.meta.wallSeconds}s in all)`);
     if (ours.errors || apollo.errors) throw new Error(`errors during the measured runs: ours ${ours.errors}, baseline ${apollo.errors}`);
   } finally {

@@ -19,13 +19,12 @@
 import 'reflect-metadata';
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import autocannon from 'autocannon';
 
-import { projectRoot } from '../gateway/supergraph-file';
 import { signalsSubgraph } from '../subgraphs/signals';
 import { createBenchEnv, type BenchEnv } from './lib/bench-env';
 import { Child, type CpuSnapshot, type LoopDelay } from './lib/child';
@@ -33,7 +32,7 @@ import { summarizeCpuProfile, type ProfileSummary } from './lib/cpu-profile';
 import type { StartGatewayRequest } from './lib/gateway-process';
 import type { StartCeilingRequest, StartedCeiling, StoredStats } from './lib/ingest-ceiling-process';
 import { createApiKey } from './lib/keys';
-import { cpuMs, intEnv, packageVersion, percentile, round2, say, table } from './lib/report';
+import { cpuMs, intEnv, machineMeta, packageVersion, percentile, round2, say, table, writeResults } from './lib/report';
 import { applyMissingSchema } from './lib/schema-drift';
 import type { StartSubgraphsRequest } from './lib/subgraphs-process';
 
@@ -632,16 +631,9 @@ async function main(): Promise<void> {
   for (const n of NOTES) console.log(`note: ${n}`);
   if (CPU_PROF_DIR) printProfiles(profiles);
 
-  const out = join(projectRoot(), 'bench', 'results');
-  mkdirSync(out, { recursive: true });
   const report = {
     meta: {
-      date: new Date().toISOString(),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      cpus: cpus().length,
-      cpuModel,
-      loadAverageAtStart: round2(loadAtStart),
+      ...machineMeta(loadAtStart),
       loadAverageAtEnd: round2(loadAtEnd),
       durationSeconds: DURATION,
       warmupSeconds: WARMUP,
@@ -669,7 +661,7 @@ async function main(): Promise<void> {
     ratios: Object.fromEntries(reports.map((r) => [r.database, r.ratio])),
     ...(CPU_PROF_DIR ? { cpuProfiles: profiles } : {}),
   };
-  writeFileSync(join(out, 'ingest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeResults('ingest', report);
   console.log(`\nwritten: bench/results/ingest.json (${report.meta.wallSeconds}s in all)`);
   const errors = reports.flatMap((r) => [r.real, r.ceiling]).filter((s) => s.errors > 0);
   if (errors.length) throw new Error(`errors during the measured runs: ${errors.map((s) => `${s.database} ${s.target} ${s.errors}`).join(', ')}`);

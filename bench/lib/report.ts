@@ -1,6 +1,7 @@
 // Small helpers every benchmark shares: knobs from the environment, progress lines, percentiles,
 // CPU deltas, package versions and the plain-text result table.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 import { projectRoot } from '../../gateway/supergraph-file';
@@ -45,4 +46,25 @@ export function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Where and on what a benchmark ran: the common head of every results file's `meta`. */
+export function machineMeta(loadAverageAtStart: number) {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadAverageAtStart: round2(loadAverageAtStart),
+  };
+}
+
+/** Writes `bench/results/<name>.json` and returns its path. */
+export function writeResults(name: string, report: unknown): string {
+  const dir = join(projectRoot(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
 }
