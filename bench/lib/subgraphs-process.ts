@@ -71,7 +71,7 @@ serveParent({
         dedupeKey: `bench-${profileId}`,
       });
       // ≥ 75 is High, so every profile gets an alert from the actions worker
-      await riskService.record({ profileId, kind: 'churn', score: 75 + (i % 25), reasons: { factors: ['bench'] }, model: 'prior' });
+      await riskService.record({ profileId, kind: 'churn', probability: (75 + (i % 25)) / 100, reasons: [], model: { id: null, version: null, name: 'prior' } });
       i++;
     }
     return profileIds.length;

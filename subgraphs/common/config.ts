@@ -71,6 +71,24 @@ export interface Config {
   risk: {
     /** A new score publishes `riskChanged` when it moves by more than this many points (0–100). Default 5. */
     changeDelta: number;
+    /** Lower bounds of the Medium and High buckets on 0–100 (`RISK_BUCKET_MEDIUM`, `RISK_BUCKET_HIGH`). Default 50 and 75. */
+    buckets: { medium: number; high: number };
+    /**
+     * Debounce window of the `score-profile` job new activity queues, ms (`RISK_SCORE_DEBOUNCE_MS`):
+     * a burst of events of one profile is scored once. Default 500.
+     */
+    scoreDebounceMs: number;
+    /** How often the scheduled re-score runs, ms (`RISK_RESCORE_INTERVAL_MS`). Default 3600000 (1 hour). */
+    rescoreIntervalMs: number;
+    /** A profile whose latest score is older than this is re-scored by the schedule, ms (`RISK_RESCORE_AFTER_MS`). Default 86400000 (1 day). */
+    rescoreAfterMs: number;
+    /** Most profiles one scheduled re-score queues per tenant (`RISK_RESCORE_MAX_PROFILES`). Default 10000. */
+    rescoreMaxProfiles: number;
+    /**
+     * Fewest positive and fewest negative training examples a classifier needs before it can be
+     * activated (`RISK_MIN_CLASS_EXAMPLES`). Default 20.
+     */
+    minClassExamples: number;
   };
   segments: {
     /**
@@ -153,6 +171,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       MAX_TOKENS: num({ default: 2000 }),
       MAX_COST: num({ default: 5000 }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
+      RISK_BUCKET_MEDIUM: num({ default: 50 }),
+      RISK_BUCKET_HIGH: num({ default: 75 }),
+      RISK_SCORE_DEBOUNCE_MS: num({ default: 500 }),
+      RISK_RESCORE_INTERVAL_MS: num({ default: 3_600_000 }),
+      RISK_RESCORE_AFTER_MS: num({ default: 86_400_000 }),
+      RISK_RESCORE_MAX_PROFILES: num({ default: 10_000 }),
+      RISK_MIN_CLASS_EXAMPLES: num({ default: 20 }),
       SEGMENT_RECHECK_INTERVAL_MS: num({ default: 300_000 }),
       IDENTITY_JUNK_VALUES: str({ default: '' }),
       INGEST_RATE_LIMIT_PER_SECOND: num({ default: 5000 }),
@@ -194,6 +219,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'QUEUE_STALLED_INTERVAL_MS',
     'FRICTION_SWEEP_INTERVAL_MS',
     'FRICTION_SWEEP_MAX_PROFILES',
+    'RISK_RESCORE_INTERVAL_MS',
+    'RISK_RESCORE_AFTER_MS',
+    'RISK_RESCORE_MAX_PROFILES',
+    'RISK_MIN_CLASS_EXAMPLES',
   ] as const;
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
@@ -202,6 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
+  if (!(e.RISK_SCORE_DEBOUNCE_MS >= 0)) problems.push('RISK_SCORE_DEBOUNCE_MS: must be zero or more');
+  if (!(e.RISK_BUCKET_MEDIUM > 0 && e.RISK_BUCKET_MEDIUM < e.RISK_BUCKET_HIGH && e.RISK_BUCKET_HIGH < 100)) {
+    problems.push('RISK_BUCKET_MEDIUM, RISK_BUCKET_HIGH: need 0 < medium < high < 100');
+  }
   if (!(e.FRICTION_SCORE_DEBOUNCE_MS >= 0)) problems.push('FRICTION_SCORE_DEBOUNCE_MS: must be zero or more');
   if (problems.length) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -248,7 +281,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
           .filter((v) => v.length > 0),
       ),
     },
-    risk: { changeDelta: e.RISK_CHANGE_DELTA },
+    risk: {
+      changeDelta: e.RISK_CHANGE_DELTA,
+      buckets: { medium: e.RISK_BUCKET_MEDIUM, high: e.RISK_BUCKET_HIGH },
+      scoreDebounceMs: e.RISK_SCORE_DEBOUNCE_MS,
+      rescoreIntervalMs: e.RISK_RESCORE_INTERVAL_MS,
+      rescoreAfterMs: e.RISK_RESCORE_AFTER_MS,
+      rescoreMaxProfiles: e.RISK_RESCORE_MAX_PROFILES,
+      minClassExamples: e.RISK_MIN_CLASS_EXAMPLES,
+    },
     segments: { recheckIntervalMs: e.SEGMENT_RECHECK_INTERVAL_MS },
     ingest: {
       rateLimitPerSecond: e.INGEST_RATE_LIMIT_PER_SECOND,

@@ -24,6 +24,17 @@ export interface RiskChangedEvent {
   /** True when the bucket changed. */
   crossing: boolean;
   scoredAt: string;
+  /** The model's probability, 0–1. */
+  probability: number;
+  pAlive: number | null;
+  clv: number | null;
+  revenueAtRisk: number | null;
+  /** The journey instance of a `drop_off` score. */
+  journeyInstanceId: string | null;
+  reasons: { factor: string; contribution: number; description: string; evidence: string[] }[];
+  model: { id: string | null; version: number | null; name: string };
+  /** Segments the profile was in when scored (risk's copy of membership), for `segmentIds` filters. */
+  segmentIds: string[];
 }
 
 /**

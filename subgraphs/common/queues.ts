@@ -21,6 +21,16 @@ export const EVALUATE_SEGMENTS = 'evaluate-segments';
 export const DETECT_FRICTION = 'detect-friction';
 /** signals → risk: re-score a profile (debounced per profile by job id). */
 export const SCORE_PROFILE = 'score-profile';
+/**
+ * signals/profiles → risk: what the risk stage learns from (an event of a profile, a friction
+ * signal, a journey instance's state, a segment entry or exit). Risk keeps its own copy in its own tables, so training and scoring
+ * never read another subgraph's tables. Job ids `<tenantId>-<kind>-<id>[-<version>]`.
+ */
+export const RECORD_ACTIVITY = 'record-activity';
+/** risk → risk: fit one model version (job id = the version's id); reports progress. */
+export const TRAIN_MODEL = 'train-model';
+/** risk (scheduled): re-score profiles whose score has aged (risk rises with silence). */
+export const RESCORE_PROFILES = 'rescore-profiles';
 /** signals (scheduled): time-based friction detectors (stalls, abandonment, inactivity). */
 export const SWEEP_FRICTION = 'sweep-friction';
 /** signals (scheduled): re-enqueue stored events that were never processed. */
@@ -95,7 +105,62 @@ export interface SetComputedTraitsJob {
   traits: Record<string, unknown>;
 }
 
+/** One observation for the risk stage. JSON-safe (ISO dates). */
+export type RecordActivityJob =
+  | {
+      kind: 'event';
+      tenantId: string;
+      profileId: string;
+      eventId: string;
+      type: EventType;
+      /** `track` event name, or the page/screen name. */
+      name: string | null;
+      timestamp: string;
+      /** `properties.revenue`, else `properties.total`, when a finite number. */
+      revenue: number | null;
+      /** `identify`/`group` traits (merged with `context.traits`); `{}` for other types. */
+      traits: Record<string, unknown>;
+    }
+  | {
+      kind: 'signal';
+      tenantId: string;
+      profileId: string;
+      signalId: string;
+      type: string;
+      severity: number;
+      detectedAt: string;
+      journeyInstanceId: string | null;
+      summary: string;
+    }
+  | {
+      kind: 'journey';
+      tenantId: string;
+      profileId: string;
+      instanceId: string;
+      journeyId: string;
+      journeyName: string;
+      state: 'active' | 'stalled' | 'completed' | 'abandoned';
+      /** Index of the furthest step reached, and how many steps the journey has. */
+      stepIndex: number;
+      stepCount: number;
+      step: string;
+      stepReachedAt: string;
+      /** Typical time to move on from this step (the step's SLA, or null), ms. */
+      stepSlaMs: number | null;
+      startedAt: string;
+      /** Retry-loop signals on this instance so far. */
+      retries: number;
+      endedAt: string | null;
+      /** When this state was observed: snapshots replay in this order. */
+      observedAt: string;
+    }
+  /** profiles → risk: segment entries/exits, so `riskChanged` can be filtered by segment. */
+  | ({ kind: 'segment' } & SegmentMembershipChangedEvent);
+
 export interface JobPayloads {
+  [RECORD_ACTIVITY]: RecordActivityJob;
+  [TRAIN_MODEL]: { tenantId: string; modelId: string };
+  [RESCORE_PROFILES]: Record<string, never>;
   [SCORE_PROFILE]: {
     tenantId: string;
     profileId: string;
@@ -125,6 +190,27 @@ export interface JobPayloads {
   };
 }
 export type QueueName = keyof JobPayloads;
+
+/**
+ * Queues `score-profile` for a profile, debounced: the job waits `debounceMs`, and every request
+ * for the same profile inside that window is dropped by BullMQ's deduplication (id
+ * `<tenantId>-<profileId>`), since the waiting job will score the profile as it is by then. With
+ * no debounce, `uniqueKey` makes the job id (one job per cause).
+ */
+export async function queueScoreProfile(
+  queue: Pick<Queue<JobPayloads[typeof SCORE_PROFILE]>, 'add'>,
+  job: JobPayloads[typeof SCORE_PROFILE],
+  debounceMs: number,
+  uniqueKey: string,
+): Promise<void> {
+  await queue.add(
+    SCORE_PROFILE,
+    job,
+    debounceMs > 0
+      ? { delay: debounceMs, deduplication: { id: `${job.tenantId}-${job.profileId}`, ttl: debounceMs } }
+      : { jobId: `${job.tenantId}-${job.profileId}-${uniqueKey}` },
+  );
+}
 
 /**
  * BullMQ key prefix, hash-tagged (`{…}`) so every key of a queue lands on one Redis Cluster slot.

@@ -8,16 +8,23 @@ import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph
 import { RISK_ENTITIES } from './entities';
 import { RISK_MIGRATIONS } from './migrations';
 import { ProfileRiskResolver } from './resolvers/profile-risk.resolver';
+import { ModelResolver } from './resolvers/model.resolver';
 import { RiskChangedResolver } from './resolvers/risk-changed.resolver';
 import type { RiskContext } from './resolvers/risk.context';
-import { RiskService } from './services/risk.service';
+import { ModelService } from './services/model.service';
+import { riskServiceFor } from './services/risk-service-factory';
+import type { RiskService } from './services/risk.service';
+import { startRecordActivityWorker } from './workers/record-activity.worker';
+import { startRescoreProfilesWorker } from './workers/rescore-profiles.worker';
+import { startScoreProfileWorker } from './workers/score-profile.worker';
+import { startTrainModelWorker } from './workers/train-model.worker';
 
 export const riskSubgraph: SubgraphDefinition<RiskContext> = {
   name: 'risk',
   orm: { name: 'risk', entities: RISK_ENTITIES, migrations: RISK_MIGRATIONS, migrationsDir: 'subgraphs/risk/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [ProfileRiskResolver, RiskChangedResolver],
+      resolvers: [ProfileRiskResolver, RiskChangedResolver, ModelResolver],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
       pubSub,
@@ -27,18 +34,20 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
     tenantId: auth.tenantId,
     requestId,
     pubSub: deps.pubSub,
-    services: { risk: createRiskService(deps, auth.tenantId) },
+    services: { risk: createRiskService(deps, auth.tenantId), models: new ModelService(deps.orm.em.fork(), auth.tenantId, deps.queues) },
+    minClassExamples: deps.config.risk.minClassExamples,
   }),
+  startWorkers: async (deps) => {
+    startRecordActivityWorker(deps);
+    startScoreProfileWorker(deps);
+    startTrainModelWorker(deps);
+    await startRescoreProfilesWorker(deps);
+  },
 };
 
 /** A RiskService on a fresh entity manager: one per request or job. */
 export function createRiskService(deps: Parameters<SubgraphDefinition<RiskContext>['createContext']>[0], tenantId: string): RiskService {
-  return new RiskService(deps.orm.em.fork(), tenantId, {
-    pubSub: deps.pubSub,
-    queues: deps.queues,
-    changeDelta: deps.config.risk.changeDelta,
-    log: deps.log,
-  });
+  return riskServiceFor(deps, deps.orm.em.fork(), tenantId);
 }
 
 if (require.main === module) runSubgraphMain(riskSubgraph);

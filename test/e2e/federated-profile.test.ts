@@ -1,3 +1,4 @@
+import { PRIOR_MODEL_REF as PRIOR } from '../../subgraphs/risk/domain/churn/prior';
 import { createRiskService } from '../../subgraphs/risk';
 import { SignalService } from '../../subgraphs/signals/services/signal.service';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -10,7 +11,7 @@ const PROFILE_QUERY = /* GraphQL */ `
       traits
       identities { type value }
       signals { type severity evidence }
-      risk { score bucket model }
+      risk { score bucket churn model { id version name } }
       alerts { type status score }
     }
   }
@@ -45,9 +46,9 @@ describe('createGateway: one profile from four subgraphs', () => {
     await createRiskService(stack.subgraphs.risk.deps, 'acme').record({
       profileId,
       kind: 'churn',
-      score: 82,
-      reasons: { factors: [] },
-      model: 'prior',
+      probability: 0.82,
+      reasons: [],
+      model: PRIOR,
     });
     // the crossing into High is queued for the actions worker, which raises the alert
     await waitFor(async () => {
@@ -69,7 +70,7 @@ describe('createGateway: one profile from four subgraphs', () => {
         { type: 'EMAIL', value: 'ada@example.com' },
       ]),
       signals: [{ type: 'retry_loop', severity: 0.8, evidence: { attempts: 3, step: 'id_upload' } }],
-      risk: { score: 82, bucket: 'HIGH', model: 'prior' },
+      risk: { score: 82, bucket: 'HIGH', churn: 0.82, model: { id: null, version: null, name: 'prior' } },
       alerts: [{ type: 'risk_high', status: 'OPEN', score: 82 }],
     });
   });

@@ -1,6 +1,4 @@
-import { Queue } from 'bullmq';
 
-import { queueOptions, SCORE_PROFILE, type JobPayloads } from '../../subgraphs/common/queues';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { sweepFriction } from '../../subgraphs/signals/workers/sweep-friction.worker';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -16,6 +14,29 @@ const SIGNAL_DETECTED = /* GraphQL */ `
   }
 `;
 
+const RISK_CHANGED = /* GraphQL */ `
+  subscription {
+    riskChanged {
+      profile { id traits }
+      kind
+      score
+      bucket
+      model { name }
+      reasons { factor contribution description evidence }
+    }
+  }
+`;
+const PROFILE_RISK = /* GraphQL */ `
+  query ($id: ID!) {
+    profile(id: $id) {
+      risk {
+        score
+        model { name }
+        reasons { factor description evidence }
+      }
+    }
+  }
+`;
 const PROFILE_SIGNALS = /* GraphQL */ `
   query($id: ID!) {
     profile(id: $id) {
@@ -37,20 +58,16 @@ describe('friction detection through the gateway (bank onboarding)', () => {
   let writer: string;
   let reader: string;
   let partner: string;
-  let scoreQueue: Queue<JobPayloads[typeof SCORE_PROFILE]>;
   let journeyDefined = false;
 
   beforeAll(async () => {
     stack = await startStack();
     admin = await stack.key('bank', ['admin']);
     writer = await stack.key('bank', ['events:write']);
-    reader = await stack.key('bank', ['profiles:read']);
+    reader = await stack.key('bank', ['profiles:read', 'risk:read']);
     partner = await stack.key('bank', ['risk:subscribe', 'profiles:read']);
-    const signals = stack.subgraphs.signals.deps;
-    scoreQueue = new Queue(SCORE_PROFILE, queueOptions(signals.redis, stack.config.queuePrefix));
   });
   afterAll(async () => {
-    await scoreQueue?.close();
     await stack?.stop();
   });
 
@@ -91,9 +108,11 @@ describe('friction detection through the gateway (bank onboarding)', () => {
     const failures = ['ob-4', 'ob-5', 'ob-6'];
     let profileId: string;
     let sub: Subscription<Record<string, any>>;
+    let riskSub: Subscription<Record<string, any>>;
 
     beforeAll(async () => {
       sub = subscribe(stack.gateway.wsUrl, SIGNAL_DETECTED, {}, { authorization: `Bearer ${partner}` });
+      riskSub = subscribe(stack.gateway.wsUrl, RISK_CHANGED, {}, { authorization: `Bearer ${partner}` });
       // the subscriber is registered with Redis before any signal can be published
       await new Promise((r) => setTimeout(r, 500));
       const res = await post({
@@ -115,7 +134,7 @@ describe('friction detection through the gateway (bank onboarding)', () => {
       const found = await gql(stack.gateway.url, `{ profileByIdentity(type: USER_ID, value: "bank-u1") { id } }`, {}, bearer(reader));
       profileId = found.data!.profileByIdentity.id;
     });
-    afterAll(() => sub?.close());
+    afterAll(() => Promise.all([sub?.close(), riskSub?.close()]));
 
     const profileSignals = async () => {
       const res = await gql(stack.gateway.url, PROFILE_SIGNALS, { id: profileId }, bearer(reader));
@@ -137,11 +156,35 @@ describe('friction detection through the gateway (bank onboarding)', () => {
       if (journeyDefined) expect(loop.journeyInstanceId).toEqual(expect.any(String));
     });
 
-    it('queues a score-profile job for the profile', async () => {
-      await waitFor(async () => (await scoreQueue.getJobs(['delayed', 'waiting'])).some((j) => j.data.profileId === profileId), 10_000, 100);
-      const jobs = (await scoreQueue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.profileId === profileId);
-      expect(jobs).toHaveLength(1);
-      expect(jobs[0].data).toMatchObject({ tenantId: 'bank', profileId, reason: expect.stringMatching(/^signal:/) });
+    it('re-scores the profile: the churn reasons quote the retry loop, with the signal as evidence', async () => {
+      const riskOf = async () => {
+        const res = await gql(stack.gateway.url, PROFILE_RISK, { id: profileId }, bearer(reader));
+        expect(res.errors).toBeUndefined();
+        return res.data!.profile.risk as { score: number; model: { name: string }; reasons: { factor: string; description: string; evidence: string[] }[] } | null;
+      };
+      await waitFor(async () => Boolean((await riskOf())?.reasons.some((r) => r.factor === 'signals_30d:retry_loop')), 20_000, 200);
+      const risk = (await riskOf())!;
+      expect(risk.model.name).toBe('prior');
+      const loopIds = (await profileSignals()).filter((s) => s.type === 'retry_loop').map((s) => s.id);
+      const reason = risk.reasons.find((r) => r.factor === 'signals_30d:retry_loop')!;
+      expect(reason.evidence).toEqual(loopIds);
+      expect(reason.description).toMatch(/ID Upload/);
+      expect(risk.score).toBeGreaterThan(10); // above the prior's base rate
+    });
+
+    it('streams the new score to a riskChanged subscriber, with the profile’s traits and the reasons', async () => {
+      const quotesLoop = (r: any) => r.data?.riskChanged?.reasons?.some((x: { factor: string }) => x.factor === 'signals_30d:retry_loop');
+      await waitFor(() => riskSub.results.some(quotesLoop), 20_000, 100);
+      const got = riskSub.results.find(quotesLoop)!;
+      expect(got.errors).toBeUndefined();
+      const change = got.data!.riskChanged;
+      expect(change.profile).toEqual({ id: profileId, traits: { email: 'ada@bank.example' } });
+      expect(change.kind).toBe('churn');
+      expect(change.model.name).toBe('prior');
+      const loop = change.reasons.find((x: { factor: string }) => x.factor === 'signals_30d:retry_loop');
+      expect(loop.description).toMatch(/ID Upload/);
+      expect(loop.evidence).toEqual((await profileSignals()).filter((s) => s.type === 'retry_loop').map((s) => s.id));
+      expect(loop.contribution).toBeGreaterThan(0);
     });
 
     it('streams the signal to a signalDetected subscriber, with the profile hydrated', async () => {

@@ -1,3 +1,4 @@
+import { PRIOR_MODEL_REF as PRIOR } from '../../subgraphs/risk/domain/churn/prior';
 import { runSubgraph } from '../../subgraphs/common/run-subgraph';
 import { createRiskService, riskSubgraph } from '../../subgraphs/risk';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -49,9 +50,9 @@ describe('riskChanged through the gateway', () => {
       await createRiskService(stack.subgraphs.risk.deps, 'tenant-a').record({
         profileId,
         kind: 'churn',
-        score: 80,
-        reasons: {},
-        model: 'prior',
+        probability: 0.8,
+        reasons: [],
+        model: PRIOR,
       });
       const [event] = await sub.next(1);
       expect(event.errors).toBeUndefined();
@@ -75,7 +76,7 @@ describe('riskChanged through the gateway', () => {
     const sub = subscribe(stack.gateway.wsUrl, RISK_CHANGED, { filter: { profileIds: [profileId] } }, { authorization: `Bearer ${keyA}` });
     try {
       await settle();
-      await createRiskService(other.deps, 'tenant-a').record({ profileId, kind: 'churn', score: 42, reasons: {}, model: 'prior' });
+      await createRiskService(other.deps, 'tenant-a').record({ profileId, kind: 'churn', probability: 0.42, reasons: [], model: PRIOR });
       const [event] = await sub.next(1);
       expect(event.data!.riskChanged).toMatchObject({ score: 42, bucket: 'LOW', profile: { id: profileId } });
     } finally {
@@ -91,8 +92,8 @@ describe('riskChanged through the gateway', () => {
     const subB = subscribe(stack.gateway.wsUrl, RISK_CHANGED, {}, { Authorization: `Bearer ${keyB}` });
     try {
       await settle();
-      await createRiskService(stack.subgraphs.risk.deps, 'tenant-a').record({ profileId: profileA, kind: 'churn', score: 60, reasons: {}, model: 'prior' });
-      await createRiskService(stack.subgraphs.risk.deps, 'tenant-b').record({ profileId: profileB, kind: 'churn', score: 30, reasons: {}, model: 'prior' });
+      await createRiskService(stack.subgraphs.risk.deps, 'tenant-a').record({ profileId: profileA, kind: 'churn', probability: 0.6, reasons: [], model: PRIOR });
+      await createRiskService(stack.subgraphs.risk.deps, 'tenant-b').record({ profileId: profileB, kind: 'churn', probability: 0.3, reasons: [], model: PRIOR });
       await subA.next(1);
       await subB.next(1);
       await settle();
@@ -114,10 +115,10 @@ describe('riskChanged through the gateway', () => {
     try {
       await settle();
       const risk = createRiskService(stack.subgraphs.risk.deps, 'tenant-a');
-      await risk.record({ profileId, kind: 'churn', score: 20, reasons: {}, model: 'prior' }); // below minScore
-      await risk.record({ profileId, kind: 'churn', score: 55, reasons: {}, model: 'prior' }); // delivered
-      await risk.record({ profileId, kind: 'churn', score: 57, reasons: {}, model: 'prior' }); // < delta: not published
-      await risk.record({ profileId, kind: 'churn', score: 90, reasons: {}, model: 'prior' }); // delivered
+      await risk.record({ profileId, kind: 'churn', probability: 0.2, reasons: [], model: PRIOR }); // below minScore
+      await risk.record({ profileId, kind: 'churn', probability: 0.55, reasons: [], model: PRIOR }); // delivered
+      await risk.record({ profileId, kind: 'churn', probability: 0.57, reasons: [], model: PRIOR }); // < delta: not published
+      await risk.record({ profileId, kind: 'churn', probability: 0.9, reasons: [], model: PRIOR }); // delivered
       await sub.next(2);
       await settle();
       expect(sub.results.map((r) => [r.data!.riskChanged.score, r.data!.riskChanged.bucket])).toEqual([

@@ -1,3 +1,4 @@
+import { PRIOR_MODEL_REF as PRIOR } from '../../subgraphs/risk/domain/churn/prior';
 import { signContext } from '../../subgraphs/common/auth-context';
 import { createRiskService } from '../../subgraphs/risk';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -21,7 +22,7 @@ describe('tenancy and trust through the gateway', () => {
       bearer(adminA),
     );
     profileA = res.data!.upsertProfile.id;
-    await createRiskService(stack.subgraphs.risk.deps, 'tenant-a').record({ profileId: profileA, kind: 'churn', score: 90, reasons: {}, model: 'prior' });
+    await createRiskService(stack.subgraphs.risk.deps, 'tenant-a').record({ profileId: profileA, kind: 'churn', probability: 0.9, reasons: [], model: PRIOR });
     await waitFor(async () => {
       const alerts = await gql(stack.gateway.url, '{ alerts { id } }', {}, bearer(adminA));
       alertA = alerts.data?.alerts?.[0]?.id;

@@ -9,6 +9,7 @@ import { SEGMENT_MEMBERSHIP_CHANGED as MEMBERSHIP_TOPIC, type FsPubSub, type Seg
 import {
   EVALUATE_SEGMENT_PAGE,
   SEGMENT_MEMBERSHIP_CHANGED,
+  RECORD_ACTIVITY,
   type EvaluateSegmentPageJob,
   type Queues,
 } from '../../common/queues';
@@ -482,6 +483,14 @@ export class SegmentService {
         name: SEGMENT_MEMBERSHIP_CHANGED,
         data: event,
         opts: { jobId: `${this.tenantId}-${event.membershipId}-${event.change}` },
+      })),
+    );
+    // the risk stage keeps its own copy of membership (riskChanged filters by segment)
+    await this.env.queues.get(RECORD_ACTIVITY).addBulk(
+      events.map((event) => ({
+        name: RECORD_ACTIVITY,
+        data: { kind: 'segment' as const, ...event },
+        opts: { jobId: `${this.tenantId}-segment-${event.membershipId}-${event.change}` },
       })),
     );
     for (const event of events) {

@@ -2,7 +2,7 @@ import { IsOptional, Max, Min, ArrayMaxSize } from 'class-validator';
 import { Field, Float, ID, InputType, ObjectType } from 'type-graphql';
 
 import { Profile } from './profile.type';
-import { RiskBucket } from '../entities/risk-score.entity';
+import { RiskBucket, RiskModelRef, RiskReason } from '../entities/risk-score.entity';
 
 /** A risk score that moved past the delta or crossed a bucket, as streamed to subscribers. */
 @ObjectType()
@@ -33,6 +33,27 @@ export class RiskChange {
 
   @Field(() => Date)
   scoredAt!: Date;
+
+  @Field(() => Float, { nullable: true, description: 'Churn probability (0–1) of a `churn` change.' })
+  churn!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  pAlive!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  clv!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  revenueAtRisk!: number | null;
+
+  @Field(() => ID, { nullable: true, description: 'The journey instance of a `drop_off` change.' })
+  journeyInstanceId!: string | null;
+
+  @Field(() => [RiskReason], { description: 'Why: the top factors with plain words and evidence.' })
+  reasons!: RiskReason[];
+
+  @Field(() => RiskModelRef)
+  model!: RiskModelRef;
 }
 
 @InputType({ description: 'Every given criterion must match; omit the filter to receive every change of your tenant.' })
@@ -41,6 +62,11 @@ export class RiskChangedFilter {
   @IsOptional()
   @ArrayMaxSize(1000)
   profileIds?: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Only profiles in at least one of these segments.' })
+  @IsOptional()
+  @ArrayMaxSize(100)
+  segmentIds?: string[] | null;
 
   @Field(() => Float, { nullable: true })
   @IsOptional()

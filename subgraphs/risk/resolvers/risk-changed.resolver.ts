@@ -38,6 +38,13 @@ export class RiskChangedResolver {
       previousBucket: event.previousBucket as RiskBucket | null,
       crossing: event.crossing,
       scoredAt: new Date(event.scoredAt),
+      churn: event.kind === 'churn' ? event.probability : null,
+      pAlive: event.pAlive,
+      clv: event.clv,
+      revenueAtRisk: event.revenueAtRisk,
+      journeyInstanceId: event.journeyInstanceId,
+      reasons: event.reasons,
+      model: event.model,
     };
   }
 }

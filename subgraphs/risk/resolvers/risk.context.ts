@@ -1,8 +1,11 @@
 import type { FsPubSub } from '../../common/pubsub';
 import type { RequestContext } from '../../common/request-context';
+import type { ModelService } from '../services/model.service';
 import type { RiskService } from '../services/risk.service';
 
 export interface RiskContext extends RequestContext {
-  services: { risk: RiskService };
+  services: { risk: RiskService; models: ModelService };
   pubSub: FsPubSub;
+  /** `config.risk.minClassExamples`: activation refuses classifiers trained on fewer. */
+  minClassExamples: number;
 }

@@ -1,25 +1,31 @@
 import type { Logger } from '../../common/logger';
 import type { EntityManager } from '../../common/orm';
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../common/pubsub';
-import { RAISE_ALERTS, type Queues } from '../../common/queues';
-import { bucketFor, isRiskChange } from '../domain/bucket';
-import { RiskBucket, RiskScore } from '../entities/risk-score.entity';
+import { RAISE_ALERTS, SET_COMPUTED_TRAITS, type Queues } from '../../common/queues';
+import { bucketFor, isRiskChange, type BucketThresholds } from '../domain/bucket';
+import { RiskBucket, RiskScore, type RiskModelRef, type RiskReason } from '../entities/risk-score.entity';
+import { SegmentMember } from '../entities/segment-member.entity';
 
 export interface RiskServiceEnv {
   pubSub: FsPubSub;
   queues: Queues;
   /** Points a score must move to be published (see Config.risk.changeDelta). */
   changeDelta: number;
+  buckets: BucketThresholds;
   log: Logger;
 }
 
 export interface RecordScoreInput {
   profileId: string;
   kind: string;
-  /** 0–100. */
-  score: number;
-  reasons: Record<string, unknown>;
-  model: string;
+  /** The model's probability, 0–1; the score is its 0–100 form. */
+  probability: number;
+  reasons: RiskReason[];
+  model: RiskModelRef;
+  journeyInstanceId?: string | null;
+  pAlive?: number | null;
+  clv?: number | null;
+  revenueAtRisk?: number | null;
   scoredAt?: Date;
 }
 
@@ -31,10 +37,10 @@ export class RiskService {
     private readonly env: RiskServiceEnv,
   ) {}
 
-  latestFor(profileId: string, kind: string): Promise<RiskScore | null> {
+  latestFor(profileId: string, kind: string, journeyInstanceId: string | null = null): Promise<RiskScore | null> {
     return this.em.findOne(
       RiskScore,
-      { tenantId: this.tenantId, profileId, kind },
+      { tenantId: this.tenantId, profileId, kind, journeyInstanceId },
       { orderBy: { scoredAt: 'desc', id: 'desc' } },
     );
   }
@@ -47,22 +53,46 @@ export class RiskService {
     );
   }
 
+  /** The latest drop-off score of each of these journey instances. */
+  async latestDropOff(journeyInstanceIds: string[]): Promise<Map<string, RiskScore>> {
+    const rows = journeyInstanceIds.length
+      ? await this.em.find(
+          RiskScore,
+          { tenantId: this.tenantId, kind: 'drop_off', journeyInstanceId: { $in: journeyInstanceIds } },
+          { orderBy: { scoredAt: 'desc', id: 'desc' } },
+        )
+      : [];
+    const latest = new Map<string, RiskScore>();
+    for (const row of rows) if (row.journeyInstanceId && !latest.has(row.journeyInstanceId)) latest.set(row.journeyInstanceId, row);
+    return latest;
+  }
+
   /**
    * Stores a score and, when it moved past the delta or crossed a bucket, publishes `RISK_CHANGED`
-   * for subscribers on every instance and queues the actions stage (job id = score id, so a
-   * retried call cannot alert twice).
+   * for subscribers on every instance; on a crossing it also queues the actions stage (job id =
+   * score id, so a retried call cannot alert twice) and pushes the bucket to the profile's
+   * computed traits (`computedTraits.risk`).
    */
   async record(input: RecordScoreInput): Promise<{ score: RiskScore; change: RiskChangedEvent | null }> {
-    const previous = await this.latestFor(input.profileId, input.kind);
-    const bucket = bucketFor(input.score) as RiskBucket;
+    const journeyInstanceId = input.journeyInstanceId ?? null;
+    const previous = await this.latestFor(input.profileId, input.kind, journeyInstanceId);
+    const value = Math.round(Math.min(1, Math.max(0, input.probability)) * 100 * 100) / 100;
+    const bucket = bucketFor(value, this.env.buckets) as RiskBucket;
     const score = this.em.create(RiskScore, {
       tenantId: this.tenantId,
       profileId: input.profileId,
       kind: input.kind,
-      score: input.score,
+      journeyInstanceId,
+      score: value,
+      probability: input.probability,
       bucket,
+      pAlive: input.pAlive ?? null,
+      clv: input.clv ?? null,
+      revenueAtRisk: input.revenueAtRisk ?? null,
       reasons: input.reasons,
-      model: input.model,
+      modelId: input.model.id,
+      modelVersion: input.model.version,
+      modelName: input.model.name,
       scoredAt: input.scoredAt ?? new Date(),
     });
     await this.em.flush();
@@ -80,23 +110,50 @@ export class RiskService {
       kind: score.kind,
       crossing,
       scoredAt: score.scoredAt.toISOString(),
+      probability: score.probability,
+      pAlive: score.pAlive,
+      clv: score.clv,
+      revenueAtRisk: score.revenueAtRisk,
+      journeyInstanceId,
+      reasons: score.reasons,
+      model: score.modelRef(),
+      segmentIds: await this.segmentsOf(score.profileId),
     };
     this.env.pubSub.publish(RISK_CHANGED, this.tenantId, change);
-    if (crossing) {
-      await this.env.queues.get(RAISE_ALERTS).add(
-        RAISE_ALERTS,
-        {
-          tenantId: this.tenantId,
-          profileId: score.profileId,
-          scoreId: score.id,
-          score: score.score,
-          bucket: score.bucket,
-          previousBucket: change.previousBucket,
-        },
-        { jobId: `${this.tenantId}-${score.id}` },
-      );
-    }
+    if (crossing) await this.announceCrossing(score, change);
     this.env.log.debug({ tenantId: this.tenantId, profileId: score.profileId, score: score.score }, 'risk changed');
     return { score, change };
+  }
+
+  /** Segments the profile is in now, by risk's copy of membership. */
+  async segmentsOf(profileId: string): Promise<string[]> {
+    const rows = await this.em.find(SegmentMember, { tenantId: this.tenantId, profileId, exitedAt: null }, { fields: ['segmentId'] });
+    return [...new Set(rows.map((r) => r.segmentId))];
+  }
+
+  private async announceCrossing(score: RiskScore, change: RiskChangedEvent): Promise<void> {
+    await this.env.queues.get(RAISE_ALERTS).add(
+      RAISE_ALERTS,
+      {
+        tenantId: this.tenantId,
+        profileId: score.profileId,
+        scoreId: score.id,
+        score: score.score,
+        bucket: score.bucket,
+        previousBucket: change.previousBucket,
+      },
+      { jobId: `${this.tenantId}-${score.id}` },
+    );
+    if (score.kind !== 'churn') return;
+    await this.env.queues.get(SET_COMPUTED_TRAITS).add(
+      SET_COMPUTED_TRAITS,
+      {
+        tenantId: this.tenantId,
+        profileId: score.profileId,
+        source: 'risk',
+        traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: change.scoredAt },
+      },
+      { jobId: `${this.tenantId}-${score.profileId}-risk-${score.id}` },
+    );
   }
 }

@@ -13,6 +13,7 @@ import { Event } from '../entities/event.entity';
 import { JourneyDefinition } from '../entities/journey-definition.entity';
 import { Signal } from '../entities/signal.entity';
 import { FrictionSettingsService } from './friction-settings.service';
+import type { JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
 
 /** Most events one detector reads around a trigger. */
@@ -53,6 +54,8 @@ export class FrictionService {
   constructor(
     private readonly em: EntityManager,
     private readonly tenantId: string,
+    /** Where the journeys an event advances send their snapshots (`JourneyService`); optional. */
+    private readonly activityQueue?: JourneySnapshotQueue,
   ) {}
 
   private async config(): Promise<FrictionConfig> {
@@ -80,7 +83,7 @@ export class FrictionService {
     if (!event?.profileId) return null;
     const profileId = event.profileId;
     const config = await this.config();
-    const journeys = new JourneyService(this.em, this.tenantId);
+    const journeys = new JourneyService(this.em, this.tenantId, this.activityQueue);
     const findings: FrictionFinding[] = [...(await journeys.advance(event))];
     if (!event.name) return findings;
     const trigger = toFrictionEvent(event);

@@ -26,6 +26,7 @@ import { JourneyDefinition } from '../entities/journey-definition.entity';
 import { JourneyEvent } from '../entities/journey-event.entity';
 import { JourneyInstance } from '../entities/journey-instance.entity';
 import { JourneyStepTime } from '../entities/journey-step.entity';
+import { queueJourneySnapshots, type JourneySnapshotQueue, type JourneySnapshotScope } from './journey-snapshot';
 
 /** Instances the sweep handles per page (one flush each). */
 export const JOURNEY_SWEEP_PAGE = 200;
@@ -75,6 +76,13 @@ export interface JourneyFunnelData {
  * crashed before recording them finds them again. `sweep` moves instances past their deadlines
  * and returns each time-based finding once: run it and the recording of its findings in one
  * transaction (`em.transactional`, this service built on the transaction's em) to make them atomic.
+ *
+ * Given the `record-activity` queue, both queue the risk stage's journey snapshots
+ * (`queueJourneySnapshots`) once their change is committed: `advance` every state the replayed
+ * instances have been in, `sweep` the stalls and abandonments it marked. Job ids make a replay
+ * queue nothing new. A crash between a sweep page's commit and its queueing loses that page's
+ * snapshots (the instances are no longer due); an event-driven snapshot is sent again by the
+ * retried job or the instance's next event.
  */
 export class JourneyService {
   private definitionsLoaded: Promise<Map<string, { def: JourneyDefinition; spec: JourneySpec }>> | null = null;
@@ -82,6 +90,8 @@ export class JourneyService {
   constructor(
     private readonly em: EntityManager,
     private readonly tenantId: string,
+    /** The `record-activity` producer; without it no snapshot is queued (admin requests, tests). */
+    private readonly activityQueue?: JourneySnapshotQueue,
   ) {}
 
   // ---- definitions -------------------------------------------------------------------------
@@ -301,7 +311,8 @@ export class JourneyService {
   ): Promise<FrictionFinding[]> {
     const tenantId = this.tenantId;
     const scope = { tenantId, definitionId: def.id, profileId };
-    return this.em.transactional(async (em) => {
+    const replayed: JourneyInstance[] = [];
+    const result = await this.em.transactional(async (em) => {
       const pg = em.getPlatform() instanceof PostgreSqlPlatform;
       // serialises replays of one (journey, profile) even before any instance row exists to lock
       if (pg) await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`journey:${tenantId}:${def.id}:${profileId}`]);
@@ -377,6 +388,7 @@ export class JourneyService {
           }
         }
         instance.loopReports = reports;
+        replayed.push(instance);
       }
       // instances whose start event now lies inside an earlier instance (it started late)
       for (const gone of unused) {
@@ -386,6 +398,9 @@ export class JourneyService {
       await em.flush();
       return findings;
     });
+    // committed: the retry loops just found are not stored yet (the caller records them next)
+    await this.queueSnapshots(replayed, 'history', result);
+    return result;
   }
 
   /** Event-derived fields from a replay; time-based marks are kept unless progress makes them moot. */
@@ -454,8 +469,9 @@ export class JourneyService {
     const findings: FrictionFinding[] = [];
     const pg = this.em.getPlatform() instanceof PostgreSqlPlatform;
     for (let page = 0; page < JOURNEY_SWEEP_MAX_PAGES; page++) {
-      const count = await this.em.transactional(async (em) => {
+      const { count, changed } = await this.em.transactional(async (em) => {
         const pageFindings: FrictionFinding[] = [];
+        const changed: JourneyInstance[] = [];
         const due = await em.find(
           JourneyInstance,
           { tenantId: this.tenantId, nextCheckAt: { $lte: now } },
@@ -476,6 +492,7 @@ export class JourneyService {
           const ctx = { profileId: instance.profileId, instanceId: instance.id, journeyId: found.def.id, journeyName: found.def.name };
           const result = detectTimeBasedFriction(found.spec, snapshot(instance), now, ctx);
           Object.assign(instance, result.patch);
+          if (result.patch.state) changed.push(instance);
           // the domain guarantees a later time; null stops a bad row from being read every page
           instance.nextCheckAt = result.nextCheckAt && result.nextCheckAt > now ? result.nextCheckAt : null;
           findings.push(...result.findings);
@@ -485,11 +502,19 @@ export class JourneyService {
         // stall/exit/abandonment once, so storing them after the commit could lose one in a crash
         if (store && pageFindings.length) await store(em, pageFindings);
         await em.flush();
-        return due.length;
+        return { count: due.length, changed };
       });
+      await this.queueSnapshots(changed, 'current');
       if (count < JOURNEY_SWEEP_PAGE) break;
     }
     return findings;
+  }
+
+  /** Queues the snapshots of committed instances, when this service was given the queue. */
+  private async queueSnapshots(instances: JourneyInstance[], scope: JourneySnapshotScope, unrecorded: FrictionFinding[] = []): Promise<void> {
+    if (!this.activityQueue || !instances.length) return;
+    const definitions = new Map([...(await this.definitions())].map(([id, { def }]) => [id, def]));
+    await queueJourneySnapshots(this.activityQueue, this.em, this.tenantId, instances, definitions, { scope, unrecorded });
   }
 
   private definitions(): Promise<Map<string, { def: JourneyDefinition; spec: JourneySpec }>> {

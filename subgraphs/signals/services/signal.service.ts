@@ -5,7 +5,7 @@ import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import { insertOnce, type EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED, type FsPubSub, type SignalDetectedEvent } from '../../common/pubsub';
-import { SCORE_PROFILE, type JobPayloads } from '../../common/queues';
+import { queueScoreProfile, RECORD_ACTIVITY, SCORE_PROFILE, type JobPayloads } from '../../common/queues';
 import { Signal } from '../entities/signal.entity';
 
 export interface ListSignalsOptions {
@@ -32,6 +32,8 @@ export interface SignalFollowUps {
   pubSub: FsPubSub;
   /** The `score-profile` producer. */
   scoreQueue: Pick<Queue<JobPayloads[typeof SCORE_PROFILE]>, 'add'>;
+  /** The risk stage's copy of the signal (features and evidence of reasons). */
+  activityQueue: Pick<Queue<JobPayloads[typeof RECORD_ACTIVITY]>, 'add'>;
   /** Debounce window of `score-profile` per profile, ms (`config.friction.scoreDebounceMs`). */
   scoreDebounceMs: number;
   log?: Logger;
@@ -94,8 +96,8 @@ export class SignalService {
 
   /**
    * Stores a signal once per dedupe key, then (with follow-ups) announces it once: publishes
-   * SIGNAL_DETECTED to the tenant's subscribers and queues `score-profile`, debounced per
-   * profile. A replay finds the row and, once announced, does nothing more; a job retried after a
+   * SIGNAL_DETECTED to the tenant's subscribers, hands the risk stage its copy (`record-activity`)
+   * and queues `score-profile`, debounced per profile. A replay finds the row and, once announced, does nothing more; a job retried after a
    * crash between the insert and the follow-ups finds it unannounced and sends them.
    */
   async record(data: SignalInput): Promise<Signal> {
@@ -163,6 +165,21 @@ export class SignalService {
       summary: typeof signal.evidence.summary === 'string' ? signal.evidence.summary : signal.type,
     };
     followUps.pubSub.publish(SIGNAL_DETECTED, this.tenantId, event);
+    await followUps.activityQueue.add(
+      RECORD_ACTIVITY,
+      {
+        kind: 'signal',
+        tenantId: this.tenantId,
+        profileId: signal.profileId,
+        signalId: signal.id,
+        type: signal.type,
+        severity: signal.severity,
+        detectedAt: event.detectedAt,
+        journeyInstanceId: signal.journeyInstanceId,
+        summary: event.summary.slice(0, 512),
+      },
+      { jobId: `${this.tenantId}-signal-${signal.id}` },
+    );
     await enqueueScoreProfile(followUps, this.tenantId, signal.profileId, `signal:${signal.type}`, signal.id);
     await this.em.nativeUpdate(Signal, { id: signal.id }, { announcedAt: new Date() });
     signal.announcedAt = new Date();
@@ -170,11 +187,7 @@ export class SignalService {
   }
 }
 
-/**
- * Queues `score-profile` for a profile, debounced: the job waits `scoreDebounceMs`, and every
- * request for the same profile inside that window is dropped by BullMQ's deduplication (id
- * `<tenantId>-<profileId>`), since the waiting job will score the profile as it is by then.
- */
+/** Queues `score-profile` for the profile of a new signal (see `queueScoreProfile`). */
 export async function enqueueScoreProfile(
   followUps: Pick<SignalFollowUps, 'scoreQueue' | 'scoreDebounceMs'>,
   tenantId: string,
@@ -182,14 +195,7 @@ export async function enqueueScoreProfile(
   reason: string,
   signalId: string,
 ): Promise<void> {
-  const debounce = followUps.scoreDebounceMs;
-  await followUps.scoreQueue.add(
-    SCORE_PROFILE,
-    { tenantId, profileId, reason },
-    debounce > 0
-      ? { delay: debounce, deduplication: { id: `${tenantId}-${profileId}`, ttl: debounce } }
-      : { jobId: `${tenantId}-${profileId}-${signalId}` },
-  );
+  await queueScoreProfile(followUps.scoreQueue, { tenantId, profileId, reason }, followUps.scoreDebounceMs, signalId);
 }
 
 const CURSOR_PREFIX = 'signal:';

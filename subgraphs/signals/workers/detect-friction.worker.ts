@@ -1,8 +1,10 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { DETECT_FRICTION, SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
+import { DETECT_FRICTION, RECORD_ACTIVITY, SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
+import type { EntityManager } from '../../common/orm';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { Event } from '../entities/event.entity';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { FrictionService } from '../services/friction.service';
 import { SignalService, type SignalFollowUps } from '../services/signal.service';
@@ -11,7 +13,13 @@ export type DetectFrictionJob = JobPayloads[typeof DETECT_FRICTION];
 
 /** How new signals are announced from this process's deps. */
 export function signalFollowUps(deps: Pick<SubgraphDeps, 'pubSub' | 'queues' | 'config' | 'log'>): SignalFollowUps {
-  return { pubSub: deps.pubSub, scoreQueue: deps.queues.get(SCORE_PROFILE), scoreDebounceMs: deps.config.friction.scoreDebounceMs, log: deps.log };
+  return {
+    pubSub: deps.pubSub,
+    scoreQueue: deps.queues.get(SCORE_PROFILE),
+    activityQueue: deps.queues.get(RECORD_ACTIVITY),
+    scoreDebounceMs: deps.config.friction.scoreDebounceMs,
+    log: deps.log,
+  };
 }
 
 /**
@@ -27,11 +35,52 @@ export async function detectFriction(
     throw new UnrecoverableError(`detect-friction: malformed job ${job.id}`);
   }
   const em = deps.orm.em.fork(); // one identity map per job
-  const findings = await new FrictionService(em, tenantId).detectForEvent(eventId);
+  // journeys the event moves queue their snapshots for the risk stage once committed
+  const findings = await new FrictionService(em, tenantId, deps.queues.get(RECORD_ACTIVITY)).detectForEvent(eventId);
   if (!findings) throw new UnrecoverableError(`detect-friction: no resolved event ${eventId} in tenant ${tenantId} (job ${job.id})`);
   const signals = new SignalService(em, tenantId, signalFollowUps(deps));
   for (const finding of findings) await signals.record(finding);
+  await recordActivity(em, tenantId, eventId, deps);
   return findings;
+}
+
+/**
+ * Hands the risk stage its copy of the event (what churn features and lifetime models are built
+ * from). Job id `<tenantId>-event-<eventId>`: a replay queues nothing new.
+ */
+async function recordActivity(em: EntityManager, tenantId: string, eventId: string, deps: Pick<SubgraphDeps, 'queues'>): Promise<void> {
+  const event = await em.findOne(Event, { tenantId, id: eventId });
+  if (!event?.profileId) return;
+  await deps.queues.get(RECORD_ACTIVITY).add(
+    RECORD_ACTIVITY,
+    {
+      kind: 'event',
+      tenantId,
+      profileId: event.profileId,
+      eventId: event.id,
+      type: event.type,
+      name: event.name,
+      timestamp: event.timestamp.toISOString(),
+      revenue: revenueOf(event.properties),
+      traits: event.type === 'identify' || event.type === 'group' ? traitsOf(event) : {},
+    },
+    { jobId: `${tenantId}-event-${event.id}` },
+  );
+}
+
+/** `context.traits` overlaid by the event's own traits (the explicit ones win), as profiles applies them. */
+function traitsOf(event: Event): Record<string, unknown> {
+  const context = event.context.traits;
+  return { ...(context && typeof context === 'object' && !Array.isArray(context) ? context : {}), ...event.traits };
+}
+
+/** `properties.revenue`, else `properties.total` (Segment e-commerce spec), when a finite number. */
+function revenueOf(properties: Record<string, unknown>): number | null {
+  for (const value of [properties.revenue, properties.total]) {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n === 'number' && Number.isFinite(n)) return n;
+  }
+  return null;
 }
 
 export function startDetectFrictionWorker(deps: SubgraphDeps): Worker<DetectFrictionJob> {

@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 
 import type { EntityManager } from '../../common/orm';
-import { SWEEP_FRICTION, workerOptions, type JobPayloads } from '../../common/queues';
+import { RECORD_ACTIVITY, SWEEP_FRICTION, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { FrictionService, tenantsWithEvents } from '../services/friction.service';
@@ -43,7 +43,9 @@ export async function sweepFriction(
         const store = new SignalService(tx, tenantId);
         for (const finding of found) await store.record(finding);
       };
-      const findings: FrictionFinding[] = journeyTenants.includes(tenantId) ? await new JourneyService(em, tenantId).sweep(now, storeInTransaction) : [];
+      // each page's stalls and abandonments queue their journey snapshots after its commit
+      const journeys = new JourneyService(em, tenantId, deps.queues.get(RECORD_ACTIVITY));
+      const findings: FrictionFinding[] = journeyTenants.includes(tenantId) ? await journeys.sweep(now, storeInTransaction) : [];
       if (eventTenants.includes(tenantId)) {
         findings.push(...(await new FrictionService(em, tenantId).detectInactivity(now, deps.config.friction.sweepMaxProfiles)).findings);
       }

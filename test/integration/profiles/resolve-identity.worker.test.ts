@@ -183,7 +183,11 @@ describe('resolveIdentity', () => {
     // the follow-ups were lost (say, Redis flushed): the replay sends them again
     const evaluate = queue(EVALUATE_SEGMENTS);
     const mergedId = first.mergedIds[0];
-    await (await evaluate.getJob(`${t}-${mergedId}-${job.eventId}`))?.remove();
+    // the running profiles worker may hold the job for a moment: remove it once it is free
+    await waitFor(async () => {
+      const lost = await evaluate.getJob(`${t}-${mergedId}-${job.eventId}`);
+      return lost ? lost.remove().then(() => true, () => false) : true;
+    });
     await run(job);
     expect((await evaluate.getJob(`${t}-${mergedId}-${job.eventId}`))?.data).toEqual({ tenantId: t, profileId: mergedId });
   });

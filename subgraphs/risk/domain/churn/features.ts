@@ -1,0 +1,177 @@
+/**
+ * Churn features of a profile as of a date: only what happened up to `asOf` counts, so the same
+ * function builds point-in-time training rows and live scores (no leakage by construction).
+ */
+import { DAY_MS, daysBetween, distinctDays, medianGapDays, type ProfileHistory } from './history';
+import type { FeatureRow, FeatureSpec } from './logistic-regression';
+
+export interface TraitFeature {
+  name: string;
+  type: 'numeric' | 'categorical';
+}
+
+/** Which features a tenant's model uses, beyond the built-in behavioural ones. */
+export interface FeatureOptions {
+  /** The event that is a purchase (Segment e-commerce spec: `Order Completed`). */
+  purchaseEvent: string;
+  /** Event names counted over 30 days, one feature each (`events_30d:<name>`). */
+  events: string[];
+  /** Signal types counted over 30 days, one feature each (`signals_30d:<type>`). */
+  signalTypes: string[];
+  /** identify traits, as of the date (last write wins by event time). */
+  traits: TraitFeature[];
+}
+
+export const BUILT_IN_FEATURES = [
+  'days_since_last_event',
+  'tenure_days',
+  'events_7d',
+  'events_30d',
+  'events_90d',
+  'active_days_30d',
+  'activity_change_30d',
+  'orders_total',
+  'revenue_total',
+  'days_since_last_purchase',
+  'purchase_overdue_ratio',
+  'signal_severity_30d',
+  'journeys_stalled',
+  'journeys_abandoned_90d',
+  'journeys_completed_90d',
+] as const;
+
+/** A profile's features, with the evidence (signal ids) and plain words behind each. */
+export interface FeatureSnapshot {
+  values: FeatureRow;
+  evidence: Record<string, string[]>;
+  describe: Record<string, string>;
+}
+
+export function featureSpec(options: FeatureOptions): FeatureSpec {
+  return {
+    numeric: [
+      ...BUILT_IN_FEATURES,
+      ...options.events.map((e) => `events_30d:${e}`),
+      ...options.signalTypes.map((t) => `signals_30d:${t}`),
+      ...options.traits.filter((t) => t.type === 'numeric').map((t) => `trait:${t.name}`),
+    ],
+    categorical: options.traits.filter((t) => t.type === 'categorical').map((t) => `trait:${t.name}`),
+  };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+export function buildFeatures(history: ProfileHistory, asOf: Date, options: FeatureOptions): FeatureSnapshot {
+  const at = asOf.getTime();
+  const since = (days: number) => at - days * DAY_MS;
+  const events = history.events.filter((e) => e.timestamp.getTime() <= at);
+  const signals = history.signals.filter((s) => s.detectedAt.getTime() <= at);
+  const values: FeatureRow = {};
+  const evidence: Record<string, string[]> = {};
+  const describe: Record<string, string> = {};
+  const count = (days: number, name?: string) =>
+    events.filter((e) => e.timestamp.getTime() > since(days) && (name === undefined || e.name === name)).length;
+
+  const last = events.at(-1);
+  values.days_since_last_event = last ? round1(daysBetween(last.timestamp, asOf)) : null;
+  const usualActivityGap = medianGapDays(distinctDays(events.map((e) => e.timestamp)));
+  describe.days_since_last_event = last
+    ? `no activity for ${Math.round(values.days_since_last_event as number)} days${usualActivityGap !== null ? ` vs usual ${Math.round(usualActivityGap)}` : ''}`
+    : 'no activity yet';
+  values.tenure_days = events.length ? round1(daysBetween(events[0].timestamp, asOf)) : 0;
+  describe.tenure_days = `customer for ${Math.round(values.tenure_days as number)} days`;
+  for (const days of [7, 30, 90]) {
+    values[`events_${days}d`] = count(days);
+    describe[`events_${days}d`] = `${plural(values[`events_${days}d`] as number, 'event')} in the last ${days} days`;
+  }
+  const activeDays = distinctDays(events.filter((e) => e.timestamp.getTime() > since(30)).map((e) => e.timestamp)).length;
+  values.active_days_30d = activeDays;
+  describe.active_days_30d = `active on ${plural(activeDays, 'day')} of the last 30`;
+  const previous30 = events.filter((e) => e.timestamp.getTime() > since(60) && e.timestamp.getTime() <= since(30)).length;
+  values.activity_change_30d = (values.events_30d as number) - previous30;
+  describe.activity_change_30d = `${values.events_30d} events in the last 30 days vs ${previous30} in the 30 before`;
+
+  const purchases = events.filter((e) => e.name === options.purchaseEvent);
+  const purchaseDays = distinctDays(purchases.map((e) => e.timestamp));
+  values.orders_total = purchases.length;
+  describe.orders_total = plural(purchases.length, 'order');
+  const revenue = purchases.reduce((sum, e) => sum + (e.revenue ?? 0), 0);
+  values.revenue_total = Math.round(revenue * 100) / 100;
+  describe.revenue_total = `${values.revenue_total} in revenue`;
+  const lastPurchase = purchases.at(-1);
+  const usualGap = medianGapDays(purchaseDays);
+  values.days_since_last_purchase = lastPurchase ? round1(daysBetween(lastPurchase.timestamp, asOf)) : null;
+  values.purchase_overdue_ratio = lastPurchase && usualGap ? round1((values.days_since_last_purchase as number) / usualGap) : null;
+  describe.days_since_last_purchase = lastPurchase
+    ? `no purchase for ${Math.round(values.days_since_last_purchase as number)} days${usualGap ? ` vs usual ${Math.round(usualGap)}` : ''}`
+    : 'no purchase yet';
+  describe.purchase_overdue_ratio = describe.days_since_last_purchase;
+  if (lastPurchase) evidence.days_since_last_purchase = evidence.purchase_overdue_ratio = [lastPurchase.id];
+  if (last) evidence.days_since_last_event = [last.id];
+
+  const recentSignals = signals.filter((s) => s.detectedAt.getTime() > since(30));
+  values.signal_severity_30d = round1(recentSignals.reduce((sum, s) => sum + s.severity, 0));
+  describe.signal_severity_30d = recentSignals.length ? summarise(recentSignals.map((s) => s.summary)) : 'no friction in the last 30 days';
+  evidence.signal_severity_30d = recentSignals.map((s) => s.id);
+  for (const type of options.signalTypes) {
+    const ofType = recentSignals.filter((s) => s.type === type);
+    const key = `signals_30d:${type}`;
+    values[key] = ofType.length;
+    evidence[key] = ofType.map((s) => s.id);
+    describe[key] = ofType.length ? summarise(ofType.map((s) => s.summary)) : `no ${type.replace(/_/g, ' ')} in the last 30 days`;
+  }
+  for (const name of options.events) {
+    const key = `events_30d:${name}`;
+    values[key] = count(30, name);
+    describe[key] = `${plural(values[key] as number, `"${name}" event`)} in the last 30 days`;
+  }
+
+  Object.assign(values, journeyFeatures(history, at), traitFeatures(events, options.traits));
+  describe.journeys_stalled = `${plural(values.journeys_stalled as number, 'journey')} stalled now`;
+  describe.journeys_abandoned_90d = `${plural(values.journeys_abandoned_90d as number, 'journey')} abandoned in the last 90 days`;
+  describe.journeys_completed_90d = `${plural(values.journeys_completed_90d as number, 'journey')} completed in the last 90 days`;
+  for (const t of options.traits) describe[`trait:${t.name}`] = `${t.name} is ${values[`trait:${t.name}`] ?? 'unknown'}`;
+  return { values, evidence, describe };
+}
+
+/** Up to two signal summaries, and how many more. */
+function summarise(summaries: string[]): string {
+  const unique = [...new Set(summaries.slice().reverse())];
+  const shown = unique.slice(0, 2).join('; ');
+  return unique.length > 2 ? `${shown} (+${unique.length - 2} more)` : shown;
+}
+
+/** Latest state of each journey instance as of `at`. */
+function journeyFeatures(history: ProfileHistory, at: number): FeatureRow {
+  const latest = new Map<string, { state: string; observedAt: number }>();
+  for (const j of history.journeys) {
+    const t = j.observedAt.getTime();
+    if (t > at) continue;
+    const seen = latest.get(j.instanceId);
+    if (!seen || t >= seen.observedAt) latest.set(j.instanceId, { state: j.state, observedAt: t });
+  }
+  const recent = (j: { observedAt: number }) => j.observedAt > at - 90 * DAY_MS;
+  const states = [...latest.values()];
+  return {
+    journeys_stalled: states.filter((j) => j.state === 'stalled').length,
+    journeys_abandoned_90d: states.filter((j) => j.state === 'abandoned' && recent(j)).length,
+    journeys_completed_90d: states.filter((j) => j.state === 'completed' && recent(j)).length,
+  };
+}
+
+/** identify traits as of the date: the last value by event time wins. */
+function traitFeatures(events: ProfileHistory['events'], traits: TraitFeature[]): FeatureRow {
+  const row: FeatureRow = {};
+  for (const t of traits) {
+    let value: unknown = null;
+    for (const e of events) if (e.traits && t.name in e.traits) value = e.traits[t.name];
+    if (t.type === 'numeric') {
+      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      row[`trait:${t.name}`] = typeof n === 'number' && Number.isFinite(n) ? n : null;
+    } else {
+      row[`trait:${t.name}`] = value === null || value === undefined ? null : String(value);
+    }
+  }
+  return row;
+}

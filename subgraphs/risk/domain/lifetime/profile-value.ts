@@ -1,0 +1,42 @@
+/**
+ * A profile's P(alive) and CLV from a fitted lifetime model, computed from the profile's purchase
+ * events as of `now` (the calibration end of a live score is always "now").
+ */
+import { probabilityAlive, type BgNbdParams } from './bg-nbd';
+import { customerLifetimeValue } from './clv';
+import type { GammaGammaParams } from './gamma-gamma';
+import { buildRfm, type TimeUnit } from './rfm';
+
+/** What a fitted lifetime model version stores (`ModelVersion.params`). */
+export interface LifetimeModelParams {
+  bgNbd: BgNbdParams;
+  gammaGamma: GammaGammaParams | null;
+  timeUnit: TimeUnit;
+  /** CLV horizon and discount rate per time unit. */
+  horizon: number;
+  discountRate: number;
+  purchaseEvent: string;
+}
+
+export interface ProfileValue {
+  pAlive: number;
+  /** null without a spend model (fewer than the needed repeat buyers). */
+  clv: number | null;
+  x: number;
+  tx: number;
+  T: number;
+}
+
+/** null for a profile with no purchase yet (the model says nothing about non-customers). */
+export function valueProfile(params: LifetimeModelParams, purchases: readonly { at: Date; amount: number }[], now: Date): ProfileValue | null {
+  const [rfm] = buildRfm(
+    purchases.map((p) => ({ customerId: 'profile', at: p.at, amount: p.amount })),
+    { calibrationEnd: now, timeUnit: params.timeUnit },
+  );
+  if (!rfm) return null;
+  const pAlive = probabilityAlive(params.bgNbd, rfm);
+  const clv = params.gammaGamma
+    ? customerLifetimeValue(params.bgNbd, params.gammaGamma, rfm, { horizon: params.horizon, discountRate: params.discountRate })
+    : null;
+  return { pAlive, clv, x: rfm.x, tx: rfm.tx, T: rfm.T };
+}

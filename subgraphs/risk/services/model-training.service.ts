@@ -1,0 +1,242 @@
+import type { EntityManager } from '../../common/orm';
+import { featureSpec, type FeatureOptions, type TraitFeature } from '../domain/churn/features';
+import type { ProfileHistory } from '../domain/churn/history';
+import { fitLogisticRegression, predictProbability } from '../domain/churn/logistic-regression';
+import { evaluateClassifier, splitHoldout } from '../domain/churn/metrics';
+import { buildTrainingSet, snapshotDates, type LabelDefinition, type TrainingRow } from '../domain/churn/training-set';
+import { expectedPurchases, fitBgNbd } from '../domain/lifetime/bg-nbd';
+import { fitGammaGamma } from '../domain/lifetime/gamma-gamma';
+import type { LifetimeModelParams } from '../domain/lifetime/profile-value';
+import { buildRfm, type TimeUnit } from '../domain/lifetime/rfm';
+import { ActivityEvent } from '../entities/activity-event.entity';
+import { ModelKind, ModelStatus, ModelVersion } from '../entities/model-version.entity';
+import { ActivityService } from './activity.service';
+import type { ChurnModelParams } from './scoring.service';
+
+/** `trainModel` settings of a churn model, as stored on the version. */
+export interface ChurnTrainingSettings {
+  label: LabelDefinition;
+  events: string[];
+  traits: TraitFeature[];
+  /** Signal types to use; null: every type the tenant has seen. */
+  signalTypes: string[] | null;
+  purchaseEvent: string;
+  /** Explicit snapshot dates (ISO), or null to space `snapshotCount` of them `snapshotEveryDays` apart. */
+  snapshotDates: string[] | null;
+  snapshotEveryDays: number;
+  snapshotCount: number;
+  holdoutFraction: number;
+  l2: number;
+}
+
+/** `fitLifetimeModel` settings, as stored on the version. */
+export interface LifetimeFitSettings {
+  calibrationEnd: string;
+  timeUnit: TimeUnit;
+  horizon: number;
+  discountRate: number;
+  purchaseEvent: string;
+}
+
+/** Fewest repeat buyers the Gamma-Gamma spend model is fitted on; below it CLV stays null. */
+const MIN_REPEAT_BUYERS = 10;
+const PAGE = 500;
+
+export type ProgressReporter = (fraction: number) => Promise<void>;
+
+/** Fits one model version from risk's copy of the tenant's history and stores params and quality. */
+export class ModelTrainingService {
+  private readonly activity: ActivityService;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {
+    this.activity = new ActivityService(em, tenantId);
+  }
+
+  /** Trains the version; on a bad dataset the version ends FAILED with the reason (not thrown). */
+  async train(model: ModelVersion, progress: ProgressReporter): Promise<ModelVersion> {
+    await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null });
+    try {
+      const result = model.kind === ModelKind.LIFETIME ? await this.fitLifetime(model, progress) : await this.trainChurn(model, progress);
+      await this.em.nativeUpdate(
+        ModelVersion,
+        { id: model.id },
+        { status: ModelStatus.READY, progress: 1, trainedAt: new Date(), params: result.params, metrics: result.metrics, features: result.features },
+      );
+      await progress(1);
+    } catch (err) {
+      if (!(err instanceof TrainingDataError)) throw err; // a crash: the job retries
+      await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.FAILED, error: err.message });
+    }
+    return this.em.findOneOrFail(ModelVersion, { id: model.id }, { refresh: true });
+  }
+
+  private async trainChurn(model: ModelVersion, progress: ProgressReporter): Promise<TrainedParams> {
+    const settings = model.settings as unknown as ChurnTrainingSettings;
+    const dataEnd = await this.activity.dataEnd();
+    if (!dataEnd) throw new TrainingDataError('the tenant has no events yet');
+    const featureOptions: FeatureOptions = {
+      purchaseEvent: settings.purchaseEvent,
+      events: settings.events,
+      traits: settings.traits,
+      signalTypes: settings.signalTypes ?? (await this.activity.signalTypes()),
+    };
+    const snapshots = settings.snapshotDates
+      ? settings.snapshotDates.map((d) => new Date(d))
+      : snapshotDates(dataEnd, settings.label, settings.snapshotEveryDays, settings.snapshotCount);
+    const rows = await this.trainingRows(settings.label, snapshots, dataEnd, featureOptions, (f) => progress(0.8 * f));
+    const positives = rows.filter((r) => r.label === 1).length;
+    const negatives = rows.length - positives;
+    if (positives === 0 || negatives === 0) {
+      throw new TrainingDataError(
+        `the label gives ${positives} positive and ${negatives} negative examples over ${snapshots.length} snapshots (data ends ${dataEnd.toISOString()}); both classes are needed`,
+      );
+    }
+    // split by profile, not by row: a profile's snapshots are alike, so they stay on one side
+    const byProfile = new Map<string, TrainingRow[]>();
+    for (const row of rows) byProfile.set(row.profileId, [...(byProfile.get(row.profileId) ?? []), row]);
+    const { train, holdout } = splitHoldout([...byProfile.keys()], settings.holdoutFraction, model.version, (id) =>
+      byProfile.get(id)!.some((r) => r.label === 1) ? 1 : 0,
+    );
+    const trainRows = train.flatMap((id) => byProfile.get(id)!);
+    const holdoutRows = holdout.flatMap((id) => byProfile.get(id)!);
+    const spec = featureSpec(featureOptions);
+    let fitted;
+    try {
+      fitted = fitLogisticRegression(trainRows, spec, { l2: settings.l2 });
+    } catch (err) {
+      if (err instanceof RangeError) throw new TrainingDataError(`training split: ${err.message}`);
+      throw err;
+    }
+    await progress(0.9);
+    const holdoutMetrics = holdoutRows.length
+      ? evaluateClassifier(
+          holdoutRows.map((r) => r.label),
+          holdoutRows.map((r) => predictProbability(fitted, r.features)),
+        )
+      : null;
+    const params: ChurnModelParams = { model: fitted, featureOptions };
+    return {
+      params: params as unknown as Record<string, unknown>,
+      features: [...spec.numeric, ...spec.categorical],
+      metrics: jsonSafe({
+        rows: rows.length,
+        positives,
+        negatives,
+        positiveRate: positives / rows.length,
+        trainingRows: trainRows.length,
+        holdoutRows: holdoutRows.length,
+        profiles: byProfile.size,
+        snapshots: snapshots.map((s) => s.toISOString()),
+        dataEnd: dataEnd.toISOString(),
+        converged: fitted.converged,
+        iterations: fitted.iterations,
+        holdout: holdoutMetrics,
+      }),
+    };
+  }
+
+  /** Training rows of every profile with activity, a page of profiles at a time. */
+  private async trainingRows(label: LabelDefinition, snapshots: Date[], dataEnd: Date, options: FeatureOptions, progress: ProgressReporter): Promise<TrainingRow[]> {
+    const rows: TrainingRow[] = [];
+    const total = Math.max(1, await this.countProfiles());
+    let done = 0;
+    for (let after: string | null = null; ; ) {
+      const page = await this.activity.profilePage(after, PAGE);
+      if (page.length === 0) break;
+      const histories: ProfileHistory[] = [...(await this.activity.histories(page)).values()];
+      rows.push(...buildTrainingSet(histories, label, snapshots, dataEnd, options));
+      this.em.clear(); // keep the identity map small on big tenants
+      done += page.length;
+      await progress(Math.min(1, done / total));
+      after = page.at(-1)!;
+    }
+    return rows;
+  }
+
+  private async countProfiles(): Promise<number> {
+    const [row]: { count?: number | string }[] = await this.em
+      .createQueryBuilder(ActivityEvent)
+      .count('profileId', true)
+      .where({ tenantId: this.tenantId })
+      .execute('all', false);
+    return Number(row?.count ?? 0);
+  }
+
+  private async fitLifetime(model: ModelVersion, progress: ProgressReporter): Promise<TrainedParams> {
+    const settings = model.settings as unknown as LifetimeFitSettings;
+    const calibrationEnd = new Date(settings.calibrationEnd);
+    const purchases = await this.em.find(
+      ActivityEvent,
+      { tenantId: this.tenantId, name: settings.purchaseEvent },
+      { fields: ['profileId', 'timestamp', 'revenue'], orderBy: { timestamp: 'asc' } },
+    );
+    const transactions = purchases.map((p) => ({ customerId: p.profileId, at: p.timestamp, amount: p.revenue ?? 0 }));
+    const rfm = buildRfm(transactions, { calibrationEnd, timeUnit: settings.timeUnit });
+    if (rfm.length < 10) throw new TrainingDataError(`${rfm.length} customers bought by ${settings.calibrationEnd}; at least 10 are needed to fit BG/NBD`);
+    await progress(0.2);
+    const bg = fitBgNbd(rfm);
+    await progress(0.6);
+    const spenders = rfm.filter((r) => r.x > 0 && r.monetary > 0).map((r) => ({ x: r.x, monetary: r.monetary }));
+    const gg = spenders.length >= MIN_REPEAT_BUYERS ? fitGammaGamma(spenders) : null;
+    await progress(0.9);
+    const params: LifetimeModelParams = {
+      bgNbd: bg.params,
+      gammaGamma: gg?.params ?? null,
+      timeUnit: settings.timeUnit,
+      horizon: settings.horizon,
+      discountRate: settings.discountRate,
+      purchaseEvent: settings.purchaseEvent,
+    };
+    return {
+      params: params as unknown as Record<string, unknown>,
+      features: ['x', 't_x', 'T', 'monetary'],
+      metrics: jsonSafe({
+        customers: rfm.length,
+        repeatBuyers: rfm.filter((r) => r.x > 0).length,
+        bgNbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, iterations: bg.iterations },
+        gammaGamma: gg ? { ...gg.params, logLikelihood: gg.logLikelihood, converged: gg.converged, customers: gg.customers } : null,
+        holdout: holdoutCheck(transactions, rfm, bg.params, calibrationEnd, settings.timeUnit),
+      }),
+    };
+  }
+}
+
+interface TrainedParams {
+  params: Record<string, unknown>;
+  features: string[];
+  metrics: Record<string, unknown>;
+}
+
+/** A dataset that cannot give a model: the version fails with this message instead of retrying. */
+export class TrainingDataError extends Error {}
+
+/**
+ * When purchases after the calibration end exist: repeat purchase days predicted for that period
+ * (Σ E[Y(t) | x, tx, T]) against those observed, the literature's validation of BG/NBD.
+ */
+function holdoutCheck(
+  transactions: { customerId: string; at: Date }[],
+  rfm: ReturnType<typeof buildRfm>,
+  params: Parameters<typeof expectedPurchases>[0],
+  calibrationEnd: Date,
+  timeUnit: TimeUnit,
+) {
+  const later = transactions.filter((t) => t.at.getTime() > calibrationEnd.getTime());
+  if (later.length === 0) return null;
+  const end = Math.max(...later.map((t) => t.at.getTime()));
+  const unitMs = (timeUnit === 'weeks' ? 7 : 1) * 86_400_000;
+  const t = (end - calibrationEnd.getTime()) / unitMs;
+  const days = new Set(later.map((x) => `${x.customerId}|${Math.floor(x.at.getTime() / 86_400_000)}`));
+  const known = new Set(rfm.map((r) => r.customerId));
+  const actual = [...days].filter((k) => known.has(k.split('|')[0])).length;
+  const expected = rfm.reduce((sum, r) => sum + expectedPurchases(params, t, r), 0);
+  return { periodLength: t, expectedRepeatPurchases: expected, actualRepeatPurchases: actual };
+}
+
+/** Metrics with NaN/Infinity (e.g. AUC of a one-class holdout) as null, so they survive JSON. */
+function jsonSafe<T>(value: T): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+}

@@ -1,0 +1,14 @@
+import type { EntityManager } from '../../common/orm';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { RiskService } from './risk.service';
+
+/** A RiskService for one tenant on the given entity manager (one per request or job). */
+export function riskServiceFor(deps: Pick<SubgraphDeps, 'queues' | 'pubSub' | 'config' | 'log'>, em: EntityManager, tenantId: string): RiskService {
+  return new RiskService(em, tenantId, {
+    pubSub: deps.pubSub,
+    queues: deps.queues,
+    changeDelta: deps.config.risk.changeDelta,
+    buckets: deps.config.risk.buckets,
+    log: deps.log,
+  });
+}

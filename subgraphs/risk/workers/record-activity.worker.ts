@@ -1,0 +1,35 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+
+import { isUuid } from '../../common/ids';
+import { queueScoreProfile, RECORD_ACTIVITY, SCORE_PROFILE, workerOptions, type RecordActivityJob } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { ActivityService } from '../services/activity.service';
+
+const KINDS = new Set(['event', 'signal', 'journey', 'segment']);
+
+/**
+ * Stores one observation in risk's own tables (idempotent by the source id), then asks for a
+ * debounced re-score of the profile: new behaviour changes the score within seconds.
+ */
+export async function recordActivity(job: Pick<Job<RecordActivityJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config'>): Promise<void> {
+  const data = job.data;
+  if (!data || typeof data.tenantId !== 'string' || !data.tenantId || !KINDS.has(data.kind) || !isUuid(data.profileId)) {
+    throw new UnrecoverableError(`record-activity: malformed job ${job.id}`);
+  }
+  const profileId = await new ActivityService(deps.orm.em.fork(), data.tenantId).record(data);
+  // segment changes do not move a score; everything else may
+  if (data.kind === 'segment') return;
+  await queueScoreProfile(
+    deps.queues.get(SCORE_PROFILE),
+    { tenantId: data.tenantId, profileId, reason: `activity:${data.kind}` },
+    deps.config.risk.scoreDebounceMs,
+    String(job.id),
+  );
+}
+
+export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityJob> {
+  const worker = new Worker<RecordActivityJob>(RECORD_ACTIVITY, (job) => recordActivity(job, deps), workerOptions(deps.redis, deps.config.queuePrefix, 16));
+  worker.on('error', (err) => deps.log.error({ err }, 'record-activity worker error'));
+  deps.shutdown.defer(() => worker.close());
+  return worker;
+}

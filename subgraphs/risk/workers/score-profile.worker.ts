@@ -1,0 +1,33 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+
+import { isUuid } from '../../common/ids';
+import { SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import type { RiskScore } from '../entities/risk-score.entity';
+import { riskServiceFor } from '../services/risk-service-factory';
+import { ScoringService } from '../services/scoring.service';
+
+export type ScoreProfileJob = JobPayloads[typeof SCORE_PROFILE];
+
+/**
+ * Scores one profile as it is now with the tenant's active models (or the prior) and records the
+ * score; `riskChanged` goes out when it moved. A replay scores again, which is harmless: the
+ * second score equals the first and publishes nothing.
+ */
+export async function scoreProfile(job: Pick<Job<ScoreProfileJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'pubSub' | 'config' | 'log'>, now = new Date()): Promise<RiskScore> {
+  const { tenantId, profileId } = job.data ?? ({} as ScoreProfileJob);
+  if (typeof tenantId !== 'string' || !tenantId || !isUuid(profileId)) throw new UnrecoverableError(`score-profile: malformed job ${job.id}`);
+  const em = deps.orm.em.fork();
+  return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfile(profileId, now);
+}
+
+export function startScoreProfileWorker(deps: SubgraphDeps): Worker<ScoreProfileJob> {
+  const worker = new Worker<ScoreProfileJob>(
+    SCORE_PROFILE,
+    async (job) => void (await scoreProfile(job, deps)),
+    workerOptions(deps.redis, deps.config.queuePrefix, 16),
+  );
+  worker.on('error', (err) => deps.log.error({ err }, 'score-profile worker error'));
+  deps.shutdown.defer(() => worker.close());
+  return worker;
+}

@@ -1,0 +1,43 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+
+import { isUuid } from '../../common/ids';
+import { TRAIN_MODEL, workerOptions, type JobPayloads } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { ModelVersion } from '../entities/model-version.entity';
+import { ModelTrainingService } from '../services/model-training.service';
+
+export type TrainModelJob = JobPayloads[typeof TRAIN_MODEL];
+
+/**
+ * Fits one model version, reporting progress on the job and on the version row (`model(id) {
+ * progress }`). A worker killed mid-fit leaves the job to BullMQ's stalled-job recovery, which
+ * runs it again from the start: training only writes the version row at the end.
+ */
+export async function trainModel(job: Pick<Job<TrainModelJob>, 'data' | 'id'> & Partial<Pick<Job, 'updateProgress'>>, deps: Pick<SubgraphDeps, 'orm' | 'log'>): Promise<ModelVersion> {
+  const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
+  if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
+  const em = deps.orm.em.fork();
+  const model = await em.findOne(ModelVersion, { tenantId, id: modelId });
+  if (!model) throw new UnrecoverableError(`train-model: no model ${modelId} in tenant ${tenantId}`);
+  let last = -1;
+  const progress = async (fraction: number) => {
+    const rounded = Math.round(fraction * 100) / 100;
+    if (rounded === last) return;
+    last = rounded;
+    await job.updateProgress?.(Math.round(rounded * 100));
+    await em.nativeUpdate(ModelVersion, { id: modelId }, { progress: rounded });
+  };
+  const trained = await new ModelTrainingService(em, tenantId).train(model, progress);
+  deps.log.info({ tenantId, modelId, kind: trained.kind, version: trained.version, status: trained.status }, 'model trained');
+  return trained;
+}
+
+export function startTrainModelWorker(deps: SubgraphDeps): Worker<TrainModelJob> {
+  // one fit at a time per process: fits are CPU-bound and would only slow scoring down
+  const worker = new Worker<TrainModelJob>(TRAIN_MODEL, async (job) => void (await trainModel(job, deps)), {
+    ...workerOptions(deps.redis, deps.config.queuePrefix, 1),
+  });
+  worker.on('error', (err) => deps.log.error({ err }, 'train-model worker error'));
+  deps.shutdown.defer(() => worker.close());
+  return worker;
+}
