@@ -8,6 +8,8 @@ import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph
 import { RISK_ENTITIES } from './entities';
 import { RISK_MIGRATIONS } from './migrations';
 import { ProfileRiskResolver } from './resolvers/profile-risk.resolver';
+import { JourneyDropOffResolver } from './resolvers/journey-drop-off.resolver';
+import { JourneyInstance } from './resolvers/journey-instance.type';
 import { ModelResolver } from './resolvers/model.resolver';
 import { RiskChangedResolver } from './resolvers/risk-changed.resolver';
 import type { RiskContext } from './resolvers/risk.context';
@@ -24,9 +26,9 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
   orm: { name: 'risk', entities: RISK_ENTITIES, migrations: RISK_MIGRATIONS, migrationsDir: 'subgraphs/risk/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [ProfileRiskResolver, RiskChangedResolver, ModelResolver],
-      referenceResolvers: profileReferenceResolver,
-      entityTypes: [Profile],
+      resolvers: [ProfileRiskResolver, RiskChangedResolver, ModelResolver, JourneyDropOffResolver],
+      referenceResolvers: { ...profileReferenceResolver, JourneyInstance: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) } },
+      entityTypes: [Profile, JourneyInstance],
       pubSub,
     }),
   createContext: (deps, auth, requestId) => ({

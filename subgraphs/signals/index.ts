@@ -35,7 +35,12 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
       resolvers: [ProfileSignalsResolver, SignalsResolver, SignalDetectedResolver, FrictionSettingsResolver, ProfileEventsResolver, IngestResolver, JourneyDefinitionResolver, JourneyResolver, ProfileJourneysResolver],
-      referenceResolvers: profileReferenceResolver,
+      referenceResolvers: {
+        ...profileReferenceResolver,
+        JourneyInstance: {
+          __resolveReference: (ref: { id: string }, ctx: SignalsContext) => ctx.services.journeys.instance(ref.id),
+        },
+      },
       entityTypes: [Profile],
       pubSub,
     }),

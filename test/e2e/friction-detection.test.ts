@@ -187,6 +187,24 @@ describe('friction detection through the gateway (bank onboarding)', () => {
       expect(loop.contribution).toBeGreaterThan(0);
     });
 
+    it('scores the open journey’s drop-off risk (prior before a trained model), readable on Profile.journeys', async () => {
+      const journeysOf = async () => {
+        const res = await gql(
+          stack.gateway.url,
+          `query($id: ID!) { profile(id: $id) { journeys { id state dropOffRisk { kind score journeyInstanceId model { name } reasons { factor contribution description } } } } }`,
+          { id: profileId },
+          bearer(reader),
+        );
+        expect(res.errors).toBeUndefined();
+        return res.data!.profile.journeys as { id: string; dropOffRisk: Record<string, any> | null }[];
+      };
+      await waitFor(async () => (await journeysOf()).some((j) => j.dropOffRisk?.reasons.some((r: { factor: string }) => r.factor === 'retries')), 20_000, 200);
+      const journey = (await journeysOf()).find((j) => j.dropOffRisk)!;
+      expect(journey.dropOffRisk).toMatchObject({ kind: 'drop_off', journeyInstanceId: journey.id, model: { name: 'prior' } });
+      expect(journey.dropOffRisk!.score).toBeGreaterThan(15); // above the prior's base rate: retries
+      expect(journey.dropOffRisk!.reasons.find((r: { factor: string }) => r.factor === 'retries').description).toMatch(/retr/);
+    });
+
     it('streams the signal to a signalDetected subscriber, with the profile hydrated', async () => {
       await waitFor(() => sub.results.some((r) => r.data?.signalDetected?.type === 'retry_loop'), 10_000, 100);
       const got = sub.results.find((r) => r.data?.signalDetected?.type === 'retry_loop')!;

@@ -315,7 +315,8 @@ describe('ingestion durability: every acknowledged event is processed exactly on
       await waitFor(
         async () => {
           if (senderFailed) throw senderFailed;
-          return (await processedCount(tenant)) >= target && (await resolveQueue.getActiveCount()) > 0;
+          // the profiles worker's own progress (the signals side may lag behind it)
+          return (await resolveQueue.getCompletedCount()) >= target && (await resolveQueue.getActiveCount()) > 0;
         },
         30_000,
         10,

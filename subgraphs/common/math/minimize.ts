@@ -34,7 +34,8 @@ export interface MinimizeResult {
   converged: boolean;
 }
 
-interface Run {
+/** Where one local search (a BFGS or Nelder–Mead phase) stopped. */
+export interface Run {
   x: number[];
   value: number;
   iterations: number;
@@ -77,20 +78,20 @@ export function minimize(f: (x: number[]) => number, starts: number[][], opts: M
   return { x: kept.x, value: kept.value, iterations, evaluations, converged };
 }
 
-/** BFGS (numeric.uncmin) on central differences; never throws, returns where it stopped. */
+/**
+ * BFGS (numeric.uncmin) on central differences, returning where it stopped. `f` is finite
+ * everywhere (see minimize), so uncmin's NaN checks never fire; errors `f` throws propagate.
+ */
 function runQuasiNewton(f: (x: number[]) => number, start: number[], tolerance: number, maxIterations: number): Run {
-  try {
-    const r = numeric.uncmin(f, start.slice(), tolerance, (x: number[]) => estimateGradient(f, x), maxIterations);
-    return { x: r.solution.slice(), value: f(r.solution), iterations: r.iterations };
-  } catch {
-    return { x: start.slice(), value: f(start), iterations: 0 };
-  }
+  const r = numeric.uncmin(f, start.slice(), tolerance, (x: number[]) => estimateGradient(f, x), maxIterations);
+  return { x: r.solution.slice(), value: r.f, iterations: r.iterations };
 }
 
 /**
- * Central differences with a step relative to each coordinate. numeric.gradient scales its step
- * with the objective's value (1e-6·f), which on a log-likelihood of −9582 is a step of ~0.01 — too
- * coarse for BFGS to finish; the relative step here is ~1e-6.
+ * Central differences with a step of 1e-6 relative to each coordinate: exactly 2n evaluations and
+ * never a throw. numeric.gradient, uncmin's default, sizes its step from the objective's value
+ * (1e-6·|f|, ~0.01 on a log-likelihood of −9582), then shrinks it up to 20 times by an error
+ * estimate and throws "Numerical gradient fails" when that runs out.
  */
 export function estimateGradient(f: (x: number[]) => number, x: readonly number[]): number[] {
   const probe = x.slice();

@@ -1,6 +1,7 @@
 import { insertOnce, type EntityManager } from '../../common/orm';
 import type { RecordActivityJob } from '../../common/queues';
 import type { ProfileHistory } from '../domain/churn/history';
+import type { JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { ActivityEvent } from '../entities/activity-event.entity';
 import { ActivitySignal } from '../entities/activity-signal.entity';
 import { JourneySnapshot } from '../entities/journey-snapshot.entity';
@@ -96,29 +97,93 @@ export class ActivityService {
     const tenantId = this.tenantId;
     const byProfile = new Map<string, ProfileHistory>(profileIds.map((id) => [id, { profileId: id, events: [], signals: [], journeys: [] }]));
     if (profileIds.length === 0) return byProfile;
-    const [events, signals, journeys] = await Promise.all([
-      this.em.find(
-        ActivityEvent,
-        { tenantId, profileId: { $in: profileIds }, ...(from ? { timestamp: { $gte: from } } : {}) },
-        { orderBy: { timestamp: 'asc', id: 'asc' }, fields: ['profileId', 'eventId', 'type', 'name', 'timestamp', 'revenue', 'traits'] },
-      ),
-      this.em.find(
-        ActivitySignal,
-        { tenantId, profileId: { $in: profileIds }, ...(from ? { detectedAt: { $gte: from } } : {}) },
-        { orderBy: { detectedAt: 'asc', id: 'asc' } },
-      ),
-      this.em.find(JourneySnapshot, { tenantId, profileId: { $in: profileIds } }, { orderBy: { observedAt: 'asc', id: 'asc' } }),
-    ]);
+    // plain rows, not managed entities: hydrating tens of thousands of entities costs seconds
+    const [events, signals, journeys] = (await Promise.all([
+      this.em
+        .createQueryBuilder(ActivityEvent)
+        .select(['profileId', 'eventId', 'type', 'name', 'timestamp', 'revenue', 'traits'])
+        .where({ tenantId, profileId: { $in: profileIds }, ...(from ? { timestamp: { $gte: from } } : {}) })
+        .orderBy({ timestamp: 'asc', id: 'asc' })
+        .execute('all', true),
+      this.em
+        .createQueryBuilder(ActivitySignal)
+        .select(['profileId', 'signalId', 'type', 'severity', 'detectedAt', 'summary'])
+        .where({ tenantId, profileId: { $in: profileIds }, ...(from ? { detectedAt: { $gte: from } } : {}) })
+        .orderBy({ detectedAt: 'asc', id: 'asc' })
+        .execute('all', true),
+      this.em
+        .createQueryBuilder(JourneySnapshot)
+        .select(['profileId', 'instanceId', 'journeyName', 'state', 'observedAt'])
+        .where({ tenantId, profileId: { $in: profileIds } })
+        .orderBy({ observedAt: 'asc', id: 'asc' })
+        .execute('all', true),
+    ])) as [ActivityEvent[], ActivitySignal[], JourneySnapshot[]];
+    const asDate = (v: Date | string | number) => (v instanceof Date ? v : new Date(v));
     for (const e of events) {
-      byProfile.get(e.profileId)?.events.push({ id: e.eventId, type: e.type, name: e.name, timestamp: e.timestamp, revenue: e.revenue, traits: e.traits });
+      byProfile.get(e.profileId)?.events.push({ id: e.eventId, type: e.type, name: e.name, timestamp: asDate(e.timestamp), revenue: e.revenue, traits: parseJson(e.traits) });
     }
     for (const s of signals) {
-      byProfile.get(s.profileId)?.signals.push({ id: s.signalId, type: s.type, severity: s.severity, detectedAt: s.detectedAt, summary: s.summary });
+      byProfile.get(s.profileId)?.signals.push({ id: s.signalId, type: s.type, severity: s.severity, detectedAt: asDate(s.detectedAt), summary: s.summary });
     }
     for (const j of journeys) {
-      byProfile.get(j.profileId)?.journeys.push({ instanceId: j.instanceId, journeyName: j.journeyName, state: j.state, observedAt: j.observedAt });
+      byProfile.get(j.profileId)?.journeys.push({ instanceId: j.instanceId, journeyName: j.journeyName, state: j.state, observedAt: asDate(j.observedAt) });
     }
     return byProfile;
+  }
+
+  /**
+   * Journey snapshots grouped by instance: of one profile, or of the whole tenant (training).
+   * Snapshots are sent on state and step changes only, so retry loops found while an instance sat
+   * at a step are counted from risk's copy of the signals: up to `liveAt` (a live score), or up to
+   * when the instance left that state (a training row).
+   */
+  async journeySnapshots(profileId: string | null = null, liveAt: Date | null = null): Promise<Map<string, JourneySnapshotInput[]>> {
+    const retries = await this.retryLoopTimes(profileId);
+    const rows = await this.em.find(
+      JourneySnapshot,
+      { tenantId: this.tenantId, ...(profileId ? { profileId } : {}) },
+      { orderBy: { observedAt: 'asc', id: 'asc' } },
+    );
+    const byInstance = new Map<string, JourneySnapshotInput[]>();
+    for (const r of rows) {
+      const list = byInstance.get(r.instanceId) ?? [];
+      list.push({
+        instanceId: r.instanceId,
+        journeyId: r.journeyId,
+        journeyName: r.journeyName,
+        state: r.state,
+        stepIndex: r.stepIndex,
+        stepCount: r.stepCount,
+        step: r.step,
+        stepReachedAt: r.stepReachedAt,
+        stepSlaMs: r.stepSlaMs,
+        startedAt: r.startedAt,
+        retries: r.retries,
+        endedAt: r.endedAt,
+        observedAt: r.observedAt,
+      });
+      byInstance.set(r.instanceId, list);
+    }
+    for (const [instanceId, list] of byInstance) {
+      const times = retries.get(instanceId) ?? [];
+      list.forEach((snapshot, i) => {
+        const until = (liveAt ?? list[i + 1]?.observedAt ?? snapshot.endedAt ?? snapshot.observedAt).getTime();
+        snapshot.retries = Math.max(snapshot.retries, times.filter((t) => t <= until).length);
+      });
+    }
+    return byInstance;
+  }
+
+  /** Times of the retry-loop signals of each journey instance. */
+  private async retryLoopTimes(profileId: string | null): Promise<Map<string, number[]>> {
+    const rows = await this.em.find(
+      ActivitySignal,
+      { tenantId: this.tenantId, type: 'retry_loop', journeyInstanceId: { $ne: null }, ...(profileId ? { profileId } : {}) },
+      { fields: ['journeyInstanceId', 'detectedAt'] },
+    );
+    const times = new Map<string, number[]>();
+    for (const r of rows) times.set(r.journeyInstanceId!, [...(times.get(r.journeyInstanceId!) ?? []), r.detectedAt.getTime()]);
+    return times;
   }
 
   /** The tenant's profiles with activity, a page at a time (by profile id). */
@@ -149,4 +214,16 @@ export class ActivityService {
       .execute('all', false);
     return rows.map((r) => r.type);
   }
+}
+
+/** A JSON column as the driver returns it in plain rows (parsed on PostgreSQL, text on SQLite). */
+function parseJson(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') {
+    try {
+      return JSON.parse(value) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  return (value ?? {}) as Record<string, unknown>;
 }

@@ -1,7 +1,8 @@
 import type { EntityManager } from '../../common/orm';
 import { featureSpec, type FeatureOptions, type TraitFeature } from '../domain/churn/features';
 import type { ProfileHistory } from '../domain/churn/history';
-import { fitLogisticRegression, predictProbability } from '../domain/churn/logistic-regression';
+import { fitLogisticRegression, predictProbability, type FeatureSpec, type LogisticModel, type TrainingExample } from '../domain/churn/logistic-regression';
+import { buildDropOffTrainingSet, DROP_OFF_FEATURES, typicalStepTimes } from '../domain/dropoff/journey-features';
 import { evaluateClassifier, splitHoldout } from '../domain/churn/metrics';
 import { buildTrainingSet, snapshotDates, type LabelDefinition, type TrainingRow } from '../domain/churn/training-set';
 import { expectedPurchases, fitBgNbd } from '../domain/lifetime/bg-nbd';
@@ -11,7 +12,7 @@ import { buildRfm, type TimeUnit } from '../domain/lifetime/rfm';
 import { ActivityEvent } from '../entities/activity-event.entity';
 import { ModelKind, ModelStatus, ModelVersion } from '../entities/model-version.entity';
 import { ActivityService } from './activity.service';
-import type { ChurnModelParams } from './scoring.service';
+import type { ChurnModelParams, DropOffModelParams } from './scoring.service';
 
 /** `trainModel` settings of a churn model, as stored on the version. */
 export interface ChurnTrainingSettings {
@@ -59,7 +60,12 @@ export class ModelTrainingService {
   async train(model: ModelVersion, progress: ProgressReporter): Promise<ModelVersion> {
     await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null });
     try {
-      const result = model.kind === ModelKind.LIFETIME ? await this.fitLifetime(model, progress) : await this.trainChurn(model, progress);
+      const result =
+        model.kind === ModelKind.LIFETIME
+          ? await this.fitLifetime(model, progress)
+          : model.kind === ModelKind.DROP_OFF
+            ? await this.trainDropOff(model, progress)
+            : await this.trainChurn(model, progress);
       await this.em.nativeUpdate(
         ModelVersion,
         { id: model.id },
@@ -103,13 +109,7 @@ export class ModelTrainingService {
     const trainRows = train.flatMap((id) => byProfile.get(id)!);
     const holdoutRows = holdout.flatMap((id) => byProfile.get(id)!);
     const spec = featureSpec(featureOptions);
-    let fitted;
-    try {
-      fitted = fitLogisticRegression(trainRows, spec, { l2: settings.l2 });
-    } catch (err) {
-      if (err instanceof RangeError) throw new TrainingDataError(`training split: ${err.message}`);
-      throw err;
-    }
+    const fitted = this.fit(trainRows, spec, settings.l2);
     await progress(0.9);
     const holdoutMetrics = holdoutRows.length
       ? evaluateClassifier(
@@ -136,6 +136,56 @@ export class ModelTrainingService {
         holdout: holdoutMetrics,
       }),
     };
+  }
+
+  /**
+   * Drop-off: one row per step each finished journey instance went through, labelled by how it
+   * ended (abandoned = 1); split by instance.
+   */
+  private async trainDropOff(model: ModelVersion, progress: ProgressReporter): Promise<TrainedParams> {
+    const settings = model.settings as unknown as { holdoutFraction: number; l2: number };
+    const snapshots = await this.activity.journeySnapshots();
+    const typical = typicalStepTimes(snapshots);
+    const rows = buildDropOffTrainingSet(snapshots, typical);
+    await progress(0.5);
+    const positives = rows.filter((r) => r.label === 1).length;
+    const negatives = rows.length - positives;
+    if (positives === 0 || negatives === 0) {
+      throw new TrainingDataError(`finished journeys give ${positives} abandoned and ${negatives} completed examples; both are needed`);
+    }
+    const byInstance = new Map<string, typeof rows>();
+    for (const row of rows) byInstance.set(row.instanceId, [...(byInstance.get(row.instanceId) ?? []), row]);
+    const { train, holdout } = splitHoldout([...byInstance.keys()], settings.holdoutFraction, model.version, (id) => byInstance.get(id)![0].label);
+    const trainRows = train.flatMap((id) => byInstance.get(id)!);
+    const holdoutRows = holdout.flatMap((id) => byInstance.get(id)!);
+    const fitted = this.fit(trainRows, DROP_OFF_FEATURES, settings.l2);
+    await progress(0.9);
+    const params: DropOffModelParams = { model: fitted, typicalStepMs: Object.fromEntries(typical) };
+    return {
+      params: params as unknown as Record<string, unknown>,
+      features: [...DROP_OFF_FEATURES.numeric, ...DROP_OFF_FEATURES.categorical],
+      metrics: jsonSafe({
+        rows: rows.length,
+        positives,
+        negatives,
+        positiveRate: positives / rows.length,
+        trainingRows: trainRows.length,
+        holdoutRows: holdoutRows.length,
+        instances: byInstance.size,
+        converged: fitted.converged,
+        iterations: fitted.iterations,
+        holdout: holdoutRows.length ? evaluateClassifier(holdoutRows.map((r) => r.label), holdoutRows.map((r) => predictProbability(fitted, r.features))) : null,
+      }),
+    };
+  }
+
+  private fit(rows: TrainingExample[], spec: FeatureSpec, l2: number): LogisticModel {
+    try {
+      return fitLogisticRegression(rows, spec, { l2 });
+    } catch (err) {
+      if (err instanceof RangeError) throw new TrainingDataError(`training split: ${err.message}`);
+      throw err;
+    }
   }
 
   /** Training rows of every profile with activity, a page of profiles at a time. */

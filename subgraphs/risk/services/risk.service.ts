@@ -1,3 +1,4 @@
+import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { EntityManager } from '../../common/orm';
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../common/pubsub';
@@ -29,6 +30,17 @@ export interface RecordScoreInput {
   scoredAt?: Date;
 }
 
+/** Same probability from the same model version, and the same CLV: not a change worth a history row. */
+function isSameAssessment(previous: RiskScore, input: RecordScoreInput): boolean {
+  return (
+    Math.abs(previous.probability - input.probability) < 1e-9 &&
+    previous.modelId === input.model.id &&
+    previous.modelVersion === input.model.version &&
+    previous.clv === (input.clv ?? null) &&
+    previous.pAlive === (input.pAlive ?? null)
+  );
+}
+
 /** Stores scores and tells the rest of the platform when they move. */
 export class RiskService {
   constructor(
@@ -54,7 +66,8 @@ export class RiskService {
   }
 
   /** The latest drop-off score of each of these journey instances. */
-  async latestDropOff(journeyInstanceIds: string[]): Promise<Map<string, RiskScore>> {
+  async latestDropOff(ids: string[]): Promise<Map<string, RiskScore>> {
+    const journeyInstanceIds = ids.filter(isUuid);
     const rows = journeyInstanceIds.length
       ? await this.em.find(
           RiskScore,
@@ -76,6 +89,15 @@ export class RiskService {
   async record(input: RecordScoreInput): Promise<{ score: RiskScore; change: RiskChangedEvent | null }> {
     const journeyInstanceId = input.journeyInstanceId ?? null;
     const previous = await this.latestFor(input.profileId, input.kind, journeyInstanceId);
+    const scoredAt = input.scoredAt ?? new Date();
+    if (previous && isSameAssessment(previous, input)) {
+      // nothing moved: the history keeps one row per change; the row is re-dated as still current
+      if (scoredAt > previous.scoredAt) {
+        await this.em.nativeUpdate(RiskScore, { id: previous.id }, { scoredAt });
+        previous.scoredAt = scoredAt;
+      }
+      return { score: previous, change: null };
+    }
     const value = Math.round(Math.min(1, Math.max(0, input.probability)) * 100 * 100) / 100;
     const bucket = bucketFor(value, this.env.buckets) as RiskBucket;
     const score = this.em.create(RiskScore, {
@@ -93,7 +115,7 @@ export class RiskService {
       modelId: input.model.id,
       modelVersion: input.model.version,
       modelName: input.model.name,
-      scoredAt: input.scoredAt ?? new Date(),
+      scoredAt,
     });
     await this.em.flush();
 

@@ -2,7 +2,9 @@ import type { EntityManager } from '../../common/orm';
 import { explainPrediction } from '../domain/churn/explain';
 import { buildFeatures, type FeatureOptions } from '../domain/churn/features';
 import type { ProfileHistory } from '../domain/churn/history';
-import type { LogisticModel } from '../domain/churn/logistic-regression';
+import type { FeatureRow, LogisticModel } from '../domain/churn/logistic-regression';
+import { journeyFeatures, typicalStepKey, type JourneySnapshotInput } from '../domain/dropoff/journey-features';
+import { scoreDropOffPrior } from '../domain/dropoff/prior';
 import { PRIOR_MODEL_REF, scorePrior } from '../domain/churn/prior';
 import { valueProfile, type LifetimeModelParams } from '../domain/lifetime/profile-value';
 import { ModelKind, ModelVersion } from '../entities/model-version.entity';
@@ -14,6 +16,12 @@ import type { RiskService } from './risk.service';
 export interface ChurnModelParams {
   model: LogisticModel;
   featureOptions: FeatureOptions;
+}
+
+/** What a trained drop-off model version stores: the classifier and the typical time per (journey, step). */
+export interface DropOffModelParams {
+  model: LogisticModel;
+  typicalStepMs: Record<string, number>;
 }
 
 /** Reasons kept with a score: the largest contributions. */
@@ -54,8 +62,59 @@ export class ScoringService {
       revenueAtRisk: clv === null ? null : round2(churn.probability * clv),
       scoredAt: now,
     });
+    await this.scoreJourneys(profileId, now);
     return score;
   }
+
+  /**
+   * Drop-off risk of each of the profile's open journey instances, from the active drop-off
+   * model or the documented prior. Typical step times come from the model (or, before one, from
+   * the tenant's finished instances of this profile's snapshots: none, so the ratio is unknown).
+   */
+  async scoreJourneys(profileId: string, now: Date): Promise<RiskScore[]> {
+    const snapshots = await new ActivityService(this.em, this.tenantId).journeySnapshots(profileId, now);
+    const open = [...snapshots.values()]
+      .map((list) => latestAt(list, now))
+      .filter((s): s is JourneySnapshotInput => s !== null && (s.state === 'active' || s.state === 'stalled'));
+    if (open.length === 0) return [];
+    const model = await this.activeModel(ModelKind.DROP_OFF);
+    const params = model?.params as unknown as DropOffModelParams | undefined;
+    const scores: RiskScore[] = [];
+    for (const instance of open) {
+      const typical = params?.typicalStepMs[typicalStepKey(instance.journeyId, instance.stepIndex)] ?? null;
+      const features = journeyFeatures(instance, now, typical);
+      const assessed = params ? explainWith(params.model, features.values, features.describe, {}) : null;
+      const prior = assessed ? null : scoreDropOffPrior(features);
+      const { score } = await this.risk.record({
+        profileId,
+        kind: 'drop_off',
+        journeyInstanceId: instance.instanceId,
+        probability: assessed?.probability ?? prior!.probability,
+        reasons: assessed?.reasons ?? prior!.factors.slice(0, TOP_REASONS),
+        model: model && params ? { id: model.id, version: model.version, name: model.kind } : { ...PRIOR_MODEL_REF },
+        scoredAt: now,
+      });
+      scores.push(score);
+    }
+    return scores;
+  }
+}
+
+/** The latest snapshot at or before `now`, or null. */
+function latestAt(list: readonly JourneySnapshotInput[], now: Date): JourneySnapshotInput | null {
+  let latest: JourneySnapshotInput | null = null;
+  for (const s of list) if (s.observedAt.getTime() <= now.getTime() && (!latest || s.observedAt.getTime() >= latest.observedAt.getTime())) latest = s;
+  return latest;
+}
+
+/** Probability and top reasons of a trained classifier, with plain words and evidence. */
+function explainWith(model: LogisticModel, values: FeatureRow, describe: Record<string, string>, evidence: Record<string, string[]>) {
+  const explanation = explainPrediction(model, values);
+  const reasons = explanation.contributions
+    .filter((c) => Math.abs(c.contribution) > 1e-9)
+    .slice(0, TOP_REASONS)
+    .map((c) => ({ factor: c.feature, contribution: c.contribution, description: describe[c.feature] ?? c.feature, evidence: evidence[c.feature] ?? [] }));
+  return { probability: explanation.probability, reasons };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -68,17 +127,8 @@ export function assessChurn(history: ProfileHistory, now: Date, model: ModelVers
   }
   const params = model.params as unknown as ChurnModelParams;
   const features = buildFeatures(history, now, params.featureOptions);
-  const explanation = explainPrediction(params.model, features.values);
-  const reasons = explanation.contributions
-    .filter((c) => Math.abs(c.contribution) > 1e-9)
-    .slice(0, TOP_REASONS)
-    .map((c) => ({
-      factor: c.feature,
-      contribution: c.contribution,
-      description: features.describe[c.feature] ?? c.feature,
-      evidence: features.evidence[c.feature] ?? [],
-    }));
-  return { probability: explanation.probability, reasons, model: { id: model.id, version: model.version, name: model.kind } };
+  const { probability, reasons } = explainWith(params.model, features.values, features.describe, features.evidence);
+  return { probability, reasons, model: { id: model.id, version: model.version, name: model.kind } };
 }
 
 function valueOf(history: ProfileHistory, now: Date, params: LifetimeModelParams) {

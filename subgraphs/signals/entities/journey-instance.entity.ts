@@ -1,5 +1,5 @@
 import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
 import type { JourneyState } from '../domain/journeys/progress';
@@ -19,6 +19,8 @@ export interface StoredStep {
  * sweep at their deadlines.
  */
 @ObjectType({ description: 'One run of a journey by one customer.' })
+// an entity, so the risk subgraph can add `dropOffRisk`
+@Directive('@key(fields: "id")')
 @Entity({ tableName: 'journey_instance' })
 // two concurrent replays cannot both create the instance a start event opens
 @Unique({ properties: ['tenantId', 'definitionId', 'startEventId'] })

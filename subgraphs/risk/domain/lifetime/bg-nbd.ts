@@ -45,7 +45,7 @@ export interface BgNbdFit {
 }
 
 export interface FitBgNbdOptions extends MinimizeOptions {
-  /** Replaces the default deterministic starts (see defaultStarts). */
+  /** Replaces the default deterministic starts (see defaultBgNbdStarts). */
   starts?: BgNbdParams[];
 }
 
@@ -83,7 +83,7 @@ function compress(rfms: readonly Rfm[]): WeightedRfm[] {
 }
 
 /**
- * Σ over rows of ln L(r, α, a, b | x, tx, T) (paper eq. 6):
+ * Σ over rows of ln L(r, α, a, b | x, tx, T), the paper's individual-level likelihood:
  *   L = B(a, b + x)/B(a, b) · Γ(r + x) α^r / (Γ(r) (α + T)^{r+x})
  *     + δ_{x>0} B(a + 1, b + x − 1)/B(a, b) · Γ(r + x) α^r / (Γ(r) (α + tx)^{r+x}),
  * arranged as lifetimes arranges it (common factors outside a log-sum-exp of the two terms), except
@@ -116,8 +116,18 @@ function sumLogLikelihood(params: BgNbdParams, rows: readonly WeightedRfm[]): nu
 /** Σ log-likelihood of the rows at `params`; validates both. */
 export function bgNbdLogLikelihood(params: BgNbdParams, rfms: readonly Rfm[]): number {
   assertBgNbdParams(params);
+  return prepareBgNbdLogLikelihood(rfms)(params);
+}
+
+/**
+ * The log-likelihood of these rows as a function of the parameters, with the rows validated and
+ * grouped once: for callers that evaluate it many times (the fit, the benchmark). The returned
+ * function does not validate parameters; non-positive ones give NaN.
+ */
+export function prepareBgNbdLogLikelihood(rfms: readonly Rfm[]): (params: BgNbdParams) => number {
   rfms.forEach(assertRfm);
-  return sumLogLikelihood(params, compress(rfms));
+  const rows = compress(rfms);
+  return (params) => sumLogLikelihood(params, rows);
 }
 
 /**
@@ -141,21 +151,20 @@ export function defaultBgNbdStarts(rfms: readonly Rfm[]): BgNbdParams[] {
  */
 export function fitBgNbd(rfms: readonly Rfm[], opts: FitBgNbdOptions = {}): BgNbdFit {
   if (!rfms.length) throw new RangeError('fitBgNbd: no customers to fit');
-  rfms.forEach(assertRfm);
-  const rows = compress(rfms);
+  const logLikelihood = prepareBgNbdLogLikelihood(rfms);
   const starts = (opts.starts ?? defaultBgNbdStarts(rfms)).map((s) => {
     assertBgNbdParams(s);
     return [Math.log(s.r), Math.log(s.alpha), Math.log(s.a), Math.log(s.b)];
   });
   const fromLog = (v: readonly number[]): BgNbdParams => ({ r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) });
-  const result = minimize((v) => -sumLogLikelihood(fromLog(v), rows), starts, opts);
+  const result = minimize((v) => -logLikelihood(fromLog(v)), starts, opts);
   const params = fromLog(result.x);
-  return { params, logLikelihood: sumLogLikelihood(params, rows), iterations: result.iterations, evaluations: result.evaluations, converged: result.converged };
+  return { params, logLikelihood: logLikelihood(params), iterations: result.iterations, evaluations: result.evaluations, converged: result.converged };
 }
 
 /**
- * P(active at T | x, tx, T) (paper eq. 13), through its log-odds so that long-lapsed frequent
- * buyers give a small probability instead of 1/∞:
+ * P(active at T | x, tx, T) (Fader, Hardie & Lee, "Computing P(alive) using the BG/NBD model"),
+ * through its log-odds so that long-lapsed frequent buyers give a small probability instead of 1/∞:
  *   P = 1 / (1 + δ_{x>0} · a/(b + x − 1) · ((α + T)/(α + tx))^{r+x}); 1 when x = 0.
  */
 export function probabilityAlive(params: BgNbdParams, rfm: Rfm): number {

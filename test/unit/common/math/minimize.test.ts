@@ -53,7 +53,7 @@ describe('runNelderMead', () => {
     expect(r.iterations).toBeGreaterThan(0);
   });
 
-  it('walks along a flat-bottomed valley where a poor gradient would stall', () => {
+  it('finds the Rosenbrock minimum along its curved valley without gradients', () => {
     const r = runNelderMead(rosenbrock, [-1.2, 1], 5000);
     expect(r.value).toBeLessThan(1e-8);
   });

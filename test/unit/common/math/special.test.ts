@@ -1,4 +1,4 @@
-import { betaln, gammaln, hyp2f1, logSumExp } from '../../../../subgraphs/common/math/special';
+import { betaln, gammaln, hyp2f1, logAddExp, logSumExp } from '../../../../subgraphs/common/math/special';
 
 describe('gammaln / betaln', () => {
   it.each([
@@ -49,5 +49,22 @@ describe('logSumExp', () => {
     expect(logSumExp([])).toBe(-Infinity);
     expect(logSumExp([-Infinity, -Infinity])).toBe(-Infinity);
     expect(logSumExp([-Infinity, 2])).toBe(2);
+  });
+});
+
+describe('logAddExp', () => {
+  it('agrees with logSumExp of two terms, including at the extremes', () => {
+    for (const [a, b] of [
+      [0, 0],
+      [Math.log(2), Math.log(5)],
+      [1000, 998],
+      [-1000, 3],
+      [-Infinity, 1.5],
+    ]) {
+      expect(logAddExp(a, b)).toBeCloseTo(logSumExp([a, b]), 12);
+      expect(logAddExp(b, a)).toBe(logAddExp(a, b));
+    }
+    expect(logAddExp(-Infinity, -Infinity)).toBe(-Infinity);
+    expect(logAddExp(Infinity, 1)).toBe(Infinity);
   });
 });
