@@ -155,7 +155,9 @@ export type RecordActivityJob =
       observedAt: string;
     }
   /** profiles → risk: segment entries/exits, so `riskChanged` can be filtered by segment. */
-  | ({ kind: 'segment' } & SegmentMembershipChangedEvent);
+  | ({ kind: 'segment' } & SegmentMembershipChangedEvent)
+  /** profiles → risk: `mergedProfileId` was merged into `profileId` (the survivor). */
+  | { kind: 'merge'; tenantId: string; profileId: string; mergedProfileId: string };
 
 export interface JobPayloads {
   [RECORD_ACTIVITY]: RecordActivityJob;

@@ -80,7 +80,7 @@ describe('risk models through the gateway: train, activate, score, read', () => 
       (
         await gql(
           stack.gateway.url,
-          `query($id: ID!) { profile(id: $id) { traits risk { churn score bucket model { id version name } reasons { factor contribution description evidence } scoredAt } riskHistory(first: 5) { score } } }`,
+          `query($id: ID!) { profile(id: $id) { traits computedTraits risk { churn score bucket model { id version name } reasons { factor contribution description evidence } scoredAt } riskHistory(first: 5) { score } } }`,
           { id: profileId },
           bearer(reader),
         )
@@ -94,5 +94,9 @@ describe('risk models through the gateway: train, activate, score, read', () => 
     expect(profile.risk.reasons.map((r: { factor: string }) => r.factor)).toContain('days_since_last_event');
     expect(profile.risk.reasons.find((r: { factor: string }) => r.factor === 'days_since_last_event').description).toMatch(/no activity for 42 days vs usual 3/);
     expect(profile.riskHistory.length).toBeGreaterThanOrEqual(1);
+    // the first score is a crossing: its bucket is pushed to the profile's computed traits
+    await waitFor(async () => Boolean((await riskOf())?.computedTraits?.risk), 10_000, 200);
+    const latest = await riskOf();
+    expect(latest.computedTraits.risk).toMatchObject({ churnBucket: latest.risk.bucket.toLowerCase() });
   }, 120_000);
 });

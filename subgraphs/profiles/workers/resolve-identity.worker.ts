@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids';
 import {
   EVALUATE_SEGMENTS,
   EVENT_RESOLVED,
+  RECORD_ACTIVITY,
   RESOLVE_IDENTITY,
   workerOptions,
   type EventType,
@@ -56,6 +57,16 @@ async function sendFollowUps(queues: Queues, tenantId: string, eventId: string, 
       opts: { jobId: `${tenantId}-${id}-${eventId}` },
     })),
   );
+  if (outcome.mergedIds.length) {
+    // the risk stage re-points its copy of the merged profiles' history to the survivor
+    await queues.get(RECORD_ACTIVITY).addBulk(
+      outcome.mergedIds.map((mergedProfileId) => ({
+        name: RECORD_ACTIVITY,
+        data: { kind: 'merge' as const, tenantId, profileId, mergedProfileId },
+        opts: { jobId: `${tenantId}-merge-${mergedProfileId}` },
+      })),
+    );
+  }
 }
 
 /** What is wrong with a payload, all at once; empty when it can be processed. */

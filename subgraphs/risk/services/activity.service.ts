@@ -5,6 +5,8 @@ import type { JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { ActivityEvent } from '../entities/activity-event.entity';
 import { ActivitySignal } from '../entities/activity-signal.entity';
 import { JourneySnapshot } from '../entities/journey-snapshot.entity';
+import { ProfileAlias } from '../entities/profile-alias.entity';
+import { RiskScore } from '../entities/risk-score.entity';
 import { SegmentMember } from '../entities/segment-member.entity';
 
 /** Risk's own copy of profiles' activity: stored idempotently, read back as `ProfileHistory`. */
@@ -14,9 +16,14 @@ export class ActivityService {
     private readonly tenantId: string,
   ) {}
 
-  /** Stores one observation; a replay (same event/signal/snapshot/membership) changes nothing. Returns the profile it is about. */
-  async record(job: RecordActivityJob): Promise<string> {
+  /**
+   * Stores one observation; a replay (same event/signal/snapshot/membership) changes nothing.
+   * Activity of a profile merged away is stored under its survivor. Returns the profile it is about.
+   */
+  async record(input: RecordActivityJob): Promise<string> {
     const tenantId = this.tenantId;
+    if (input.kind === 'merge') return this.merge(input.mergedProfileId, input.profileId);
+    const job = { ...input, profileId: await this.survivorOf(input.profileId) };
     switch (job.kind) {
       case 'event':
         await insertOnce(
@@ -81,6 +88,34 @@ export class ActivityService {
       }
     }
     return job.profileId;
+  }
+
+  /** The profile an id stands for now: itself, or the survivor of the merges it went through. */
+  async survivorOf(profileId: string): Promise<string> {
+    let current = profileId;
+    for (let hop = 0; hop < 16; hop++) {
+      const alias = await this.em.findOne(ProfileAlias, { tenantId: this.tenantId, mergedProfileId: current }, { fields: ['survivorProfileId'] });
+      if (!alias) return current;
+      current = alias.survivorProfileId;
+    }
+    return current;
+  }
+
+  /**
+   * Records the merge and moves everything risk holds under the merged id (activity, signals,
+   * journeys, segment stays, scores) to the survivor. Idempotent: a replay finds nothing to move.
+   */
+  private async merge(mergedProfileId: string, survivorProfileId: string): Promise<string> {
+    const tenantId = this.tenantId;
+    const survivor = await this.survivorOf(survivorProfileId);
+    if (survivor === mergedProfileId) return survivor; // a cycle would lose the profile: ignore
+    await insertOnce(this.em, ProfileAlias, { tenantId, mergedProfileId, survivorProfileId: survivor }, ['tenantId', 'mergedProfileId']);
+    await this.em.transactional(async (tx) => {
+      for (const entity of [ActivityEvent, ActivitySignal, JourneySnapshot, SegmentMember, RiskScore] as const) {
+        await tx.nativeUpdate(entity as typeof ActivityEvent, { tenantId, profileId: mergedProfileId }, { profileId: survivor });
+      }
+    });
+    return survivor;
   }
 
   /**

@@ -5,6 +5,7 @@ import { isUuid } from '../../common/ids';
 import type { EntityManager } from '../../common/orm';
 import { TRAIN_MODEL, type Queues } from '../../common/queues';
 import { ModelKind, ModelStatus, ModelVersion } from '../entities/model-version.entity';
+import { forgetActiveModels } from './active-models';
 
 /** Model versions of one tenant: ask for a training, list, activate. Training itself runs in the `train-model` worker. */
 export class ModelService {
@@ -67,6 +68,7 @@ export class ModelService {
       await tx.nativeUpdate(ModelVersion, { tenantId: this.tenantId, kind: model.kind, active: true }, { active: false });
       await tx.nativeUpdate(ModelVersion, { id: model.id }, { active: true, activatedAt: new Date() });
     });
+    forgetActiveModels(this.tenantId); // this process scores with it at once; others within the TTL
     return this.em.findOneOrFail(ModelVersion, { id: model.id }, { refresh: true });
   }
 }

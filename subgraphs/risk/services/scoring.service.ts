@@ -10,6 +10,7 @@ import { valueProfile, type LifetimeModelParams } from '../domain/lifetime/profi
 import { ModelKind, ModelVersion } from '../entities/model-version.entity';
 import type { RiskModelRef, RiskReason, RiskScore } from '../entities/risk-score.entity';
 import { ActivityService } from './activity.service';
+import { activeModels } from './active-models';
 import type { RiskService } from './risk.service';
 
 /** What a trained churn model version stores (`ModelVersion.params`). */
@@ -41,8 +42,8 @@ export class ScoringService {
     private readonly risk: RiskService,
   ) {}
 
-  activeModel(kind: ModelKind): Promise<ModelVersion | null> {
-    return this.em.findOne(ModelVersion, { tenantId: this.tenantId, kind, active: true });
+  async activeModel(kind: ModelKind): Promise<ModelVersion | null> {
+    return (await activeModels(this.em, this.tenantId))[kind];
   }
 
   async scoreProfile(profileId: string, now = new Date()): Promise<RiskScore> {
@@ -62,7 +63,8 @@ export class ScoringService {
       revenueAtRisk: clv === null ? null : round2(churn.probability * clv),
       scoredAt: now,
     });
-    await this.scoreJourneys(profileId, now);
+    // the history already says which journeys are open: skip their queries when none is
+    if (hasOpenJourney(history, now)) await this.scoreJourneys(profileId, now);
     return score;
   }
 
@@ -98,6 +100,18 @@ export class ScoringService {
     }
     return scores;
   }
+}
+
+/** Whether any journey instance's latest state (as of `now`) is active or stalled. */
+function hasOpenJourney(history: ProfileHistory, now: Date): boolean {
+  const latest = new Map<string, { state: string; at: number }>();
+  for (const j of history.journeys) {
+    const at = j.observedAt.getTime();
+    if (at > now.getTime()) continue;
+    const seen = latest.get(j.instanceId);
+    if (!seen || at >= seen.at) latest.set(j.instanceId, { state: j.state, at });
+  }
+  return [...latest.values()].some((j) => j.state === 'active' || j.state === 'stalled');
 }
 
 /** The latest snapshot at or before `now`, or null. */

@@ -5,7 +5,7 @@ import { queueScoreProfile, RECORD_ACTIVITY, SCORE_PROFILE, workerOptions, type 
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { ActivityService } from '../services/activity.service';
 
-const KINDS = new Set(['event', 'signal', 'journey', 'segment']);
+const KINDS = new Set(['event', 'signal', 'journey', 'segment', 'merge']);
 
 /**
  * Stores one observation in risk's own tables (idempotent by the source id), then asks for a
@@ -13,7 +13,7 @@ const KINDS = new Set(['event', 'signal', 'journey', 'segment']);
  */
 export async function recordActivity(job: Pick<Job<RecordActivityJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config'>): Promise<void> {
   const data = job.data;
-  if (!data || typeof data.tenantId !== 'string' || !data.tenantId || !KINDS.has(data.kind) || !isUuid(data.profileId)) {
+  if (!data || typeof data.tenantId !== 'string' || !data.tenantId || !KINDS.has(data.kind) || !isUuid(data.profileId) || (data.kind === 'merge' && !isUuid(data.mergedProfileId))) {
     throw new UnrecoverableError(`record-activity: malformed job ${job.id}`);
   }
   const profileId = await new ActivityService(deps.orm.em.fork(), data.tenantId).record(data);

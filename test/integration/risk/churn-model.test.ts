@@ -11,6 +11,7 @@ import { ActivitySignal } from '../../../subgraphs/risk/entities/activity-signal
 import { ModelKind, ModelStatus } from '../../../subgraphs/risk/entities/model-version.entity';
 import { ActivityService } from '../../../subgraphs/risk/services/activity.service';
 import { ModelService } from '../../../subgraphs/risk/services/model.service';
+import { riskServiceFor } from '../../../subgraphs/risk/services/risk-service-factory';
 import type { ChurnTrainingSettings } from '../../../subgraphs/risk/services/model-training.service';
 import type { ChurnModelParams } from '../../../subgraphs/risk/services/scoring.service';
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
@@ -144,5 +145,80 @@ describe('churn model: record → train → activate → score', () => {
     for (const r of score.reasons) expect(trained.features.some((f) => f === r.factor || r.factor === f)).toBe(true);
     const sizes = score.reasons.map((r) => Math.abs(r.contribution));
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+  });
+});
+
+describe('segment membership for riskChanged(filter: { segmentIds })', () => {
+  let env: TestEnv;
+  let risk: RunningSubgraph;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
+  });
+  afterAll(async () => {
+    await risk?.close();
+    await env?.cleanup();
+  });
+
+  it('follows entries and exits from the profiles stage, and puts the current segments on published changes', async () => {
+    const profileId = uuid(10, 1);
+    const membership = (segment: number, stay: number, change: 'entered' | 'exited', at: string): RecordActivityJob => ({
+      kind: 'segment',
+      tenantId: TENANT,
+      profileId,
+      segmentId: uuid(11, segment),
+      segmentName: `segment ${segment}`,
+      membershipId: uuid(12, stay),
+      change,
+      at,
+    });
+    for (const job of [membership(1, 1, 'entered', '2026-11-01T00:00:00Z'), membership(2, 2, 'entered', '2026-11-02T00:00:00Z'), membership(1, 1, 'exited', '2026-11-03T00:00:00Z')]) {
+      await recordActivity({ id: 'seg', data: job }, risk.deps);
+      await recordActivity({ id: 'seg-replay', data: job }, risk.deps); // replays change nothing
+    }
+    const service = riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT);
+    expect(await service.segmentsOf(profileId)).toEqual([uuid(11, 2)]);
+    const { change } = await service.record({ profileId, kind: 'churn', probability: 0.4, reasons: [], model: { id: null, version: null, name: 'prior' } });
+    expect(change?.segmentIds).toEqual([uuid(11, 2)]);
+  });
+});
+
+describe('profile merges', () => {
+  let env: TestEnv;
+  let risk: RunningSubgraph;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
+  });
+  afterAll(async () => {
+    await risk?.close();
+    await env?.cleanup();
+  });
+
+  it('moves a merged profile’s history and scores to the survivor, and later activity of the old id follows', async () => {
+    const [survivor, merged, mergedEarlier] = [uuid(13, 1), uuid(13, 2), uuid(13, 3)];
+    const event = (profileId: string, n: number): RecordActivityJob => ({
+      kind: 'event', tenantId: TENANT, profileId, eventId: uuid(14, n), type: 'track', name: 'Feature Used', timestamp: new Date(NOW - n * DAY).toISOString(), revenue: null, traits: {},
+    });
+    await recordActivity({ id: 'e1', data: event(survivor, 1) }, risk.deps);
+    await recordActivity({ id: 'e2', data: event(merged, 2) }, risk.deps);
+    await recordActivity({ id: 'e3', data: event(mergedEarlier, 3) }, risk.deps);
+    await scoreProfile({ id: 's', data: { tenantId: TENANT, profileId: merged, reason: 'test' } }, risk.deps, new Date(NOW));
+    // merges can arrive out of order: mergedEarlier → merged is learned after merged → survivor
+    for (const job of [
+      { kind: 'merge' as const, tenantId: TENANT, profileId: survivor, mergedProfileId: merged },
+      { kind: 'merge' as const, tenantId: TENANT, profileId: merged, mergedProfileId: mergedEarlier },
+    ]) {
+      await recordActivity({ id: 'm', data: job }, risk.deps);
+      await recordActivity({ id: 'm-replay', data: job }, risk.deps);
+    }
+    await recordActivity({ id: 'late', data: event(merged, 4) }, risk.deps); // a late event under the old id
+    const history = await new ActivityService(risk.deps.orm.em.fork(), TENANT).historyOf(survivor);
+    expect(history.events.map((e) => e.id).sort()).toEqual([uuid(14, 1), uuid(14, 2), uuid(14, 3), uuid(14, 4)].sort());
+    expect(await risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT, profileId: { $in: [merged, mergedEarlier] } })).toBe(0);
+    const scores = await riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT).historyFor(survivor, { kind: 'churn', first: 10 });
+    expect(scores.length).toBeGreaterThan(0);
   });
 });

@@ -90,7 +90,7 @@ export function buildFeatures(history: ProfileHistory, asOf: Date, options: Feat
   describe.active_days_30d = `active on ${plural(activeDays, 'day')} of the last 30`;
   const previous30 = events.filter((e) => e.timestamp.getTime() > since(60) && e.timestamp.getTime() <= since(30)).length;
   values.activity_change_30d = (values.events_30d as number) - previous30;
-  describe.activity_change_30d = `${values.events_30d} events in the last 30 days vs ${previous30} in the 30 before`;
+  describe.activity_change_30d = `${plural(values.events_30d as number, 'event')} in the last 30 days vs ${previous30} in the 30 before`;
 
   const purchases = events.filter((e) => e.name === options.purchaseEvent);
   const purchaseDays = distinctDays(purchases.map((e) => e.timestamp));

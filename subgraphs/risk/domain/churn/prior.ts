@@ -3,7 +3,8 @@
  * churn model. It is a logistic score with fixed, documented weights over the same features:
  *
  *   logit(p) = logit(PRIOR_BASE_RATE)
- *            + Σ_type  SIGNAL_WEIGHT × Σ_signals severity × exp(−age_days / SIGNAL_HALF_LIFE_DAYS)   (last 30 days)
+ *            + Σ_type  SIGNAL_WEIGHT × Σ_signals severity × exp(−age_days / SIGNAL_DECAY_DAYS)   (last 30 days;
+ *              a signal keeps 1/e of its weight after SIGNAL_DECAY_DAYS)
  *            + SILENCE_WEIGHT × ln(days_since_last_event / usual_gap)   when silent longer than usual
  *
  * so a customer with no friction on their usual rhythm scores the base rate, and each factor's
@@ -13,7 +14,7 @@ import { DAY_MS, daysBetween, distinctDays, medianGapDays, type ProfileHistory }
 
 export const PRIOR_BASE_RATE = 0.1;
 export const SIGNAL_WEIGHT = 1.2;
-export const SIGNAL_HALF_LIFE_DAYS = 14;
+export const SIGNAL_DECAY_DAYS = 14;
 export const SILENCE_WEIGHT = 0.8;
 export const PRIOR_MODEL_REF = { id: null, version: null, name: 'prior' } as const;
 
@@ -40,7 +41,7 @@ export function scorePrior(history: ProfileHistory, now: Date): PriorScore {
   const byType = new Map<string, typeof recent>();
   for (const s of recent) byType.set(s.type, [...(byType.get(s.type) ?? []), s]);
   for (const [type, signals] of byType) {
-    const weight = signals.reduce((sum, s) => sum + s.severity * Math.exp(-daysBetween(s.detectedAt, now) / SIGNAL_HALF_LIFE_DAYS), 0);
+    const weight = signals.reduce((sum, s) => sum + s.severity * Math.exp(-daysBetween(s.detectedAt, now) / SIGNAL_DECAY_DAYS), 0);
     const summaries = [...new Set(signals.map((s) => s.summary).reverse())];
     factors.push({
       factor: `signals_30d:${type}`,

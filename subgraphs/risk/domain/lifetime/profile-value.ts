@@ -35,8 +35,8 @@ export function valueProfile(params: LifetimeModelParams, purchases: readonly { 
   );
   if (!rfm) return null;
   const pAlive = probabilityAlive(params.bgNbd, rfm);
-  // no spend model, or one whose mean spend is infinite (q ≤ 1) or a refund-heavy history: no CLV
-  const usable = params.gammaGamma && params.gammaGamma.q > 1 && rfm.monetary >= 0;
+  // no spend model, one whose mean spend is infinite (q ≤ 1), or repeat purchases without revenue: no CLV
+  const usable = params.gammaGamma && params.gammaGamma.q > 1 && (rfm.x === 0 || rfm.monetary > 0);
   const clv = usable ? customerLifetimeValue(params.bgNbd, params.gammaGamma!, rfm, { horizon: params.horizon, discountRate: params.discountRate }) : null;
   return { pAlive, clv, x: rfm.x, tx: rfm.tx, T: rfm.T };
 }

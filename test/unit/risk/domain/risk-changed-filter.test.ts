@@ -29,6 +29,9 @@ describe('matchesRiskChange', () => {
     ['drops a non-crossing when crossingOnly', { crossingOnly: true }, quiet, false],
     ['passes a listed kind', { kinds: ['scored'] }, change, true],
     ['drops an unlisted kind', { kinds: ['scored'] }, quiet, false],
+    ['passes a profile in one of the listed segments', { segmentIds: ['s2', 's3'] }, { ...change, segmentIds: ['s1', 's3'] }, true],
+    ['drops a profile in none of the listed segments', { segmentIds: ['s2'] }, { ...change, segmentIds: ['s1'] }, false],
+    ['drops a profile in no segment when segments are listed', { segmentIds: ['s2'] }, change, false],
   ])('%s', (_name, criteria, facts, expected) => {
     expect(matchesRiskChange(facts, criteria)).toBe(expected);
   });
