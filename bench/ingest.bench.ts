@@ -79,7 +79,7 @@ const NOTES = [
   `Admission limits raised for the run so they never answer 429: INGEST_RATE_LIMIT_PER_SECOND=${RAISED_LIMITS.INGEST_RATE_LIMIT_PER_SECOND}, ` +
     `INGEST_MAX_QUEUE_DEPTH=${RAISED_LIMITS.INGEST_MAX_QUEUE_DEPTH} (both checks still run on every request: one Redis LLEN and one rate-limiter Lua call).`,
   'Workers: the signals service runs with `workers: false` (no event-resolved worker, no sweeper) and no profiles service ' +
-    'runs, so every resolve job is enqueued (addBulk + UPDATE enqueuedAt, as in production) but none is consumed: the ' +
+    'runs, so every resolve job is enqueued (one addBulk per request; rows are inserted already stamped enqueuedAt, as in production) but none is consumed: the ' +
     'comparison is HTTP → durable write (+ enqueue), not the downstream pipeline.',
   'The ceiling does the same JSON.parse and the same statements (`insertEventRows`: one transaction of multi-row ' +
     'INSERT … ON CONFLICT (tenantId, messageId) DO NOTHING RETURNING id) through the same MikroORM/knex driver into the ' +

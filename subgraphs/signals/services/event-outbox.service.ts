@@ -24,9 +24,27 @@ export class EventOutbox {
     private readonly deps: Pick<SubgraphDeps, 'queues' | 'config'>,
   ) {}
 
-  /** One `addBulk` for the events, then one UPDATE of their `enqueuedAt`. */
-  async enqueue(events: readonly OutboxEvent[]): Promise<void> {
+  /**
+   * One `addBulk` for the events, then one UPDATE of their `enqueuedAt` — unless the rows were
+   * inserted already stamped (`stamped`, ingestion's path), which saves that UPDATE; if the
+   * enqueue then fails, the stamp is cleared so the next sweep queues them.
+   */
+  async enqueue(events: readonly OutboxEvent[], { stamped = false } = {}): Promise<void> {
     if (events.length === 0) return;
+    if (stamped) {
+      try {
+        await this.addJobs(events);
+      } catch (err) {
+        await this.stamp(events, null);
+        throw err;
+      }
+      return;
+    }
+    await this.addJobs(events);
+    await this.stamp(events, new Date());
+  }
+
+  private async addJobs(events: readonly OutboxEvent[]): Promise<void> {
     await this.deps.queues.get(RESOLVE_IDENTITY).addBulk(
       events.map((event) => ({
         name: RESOLVE_IDENTITY,
@@ -34,7 +52,9 @@ export class EventOutbox {
         opts: { jobId: resolveIdentityJobId(event.tenantId, event.id) },
       })),
     );
-    const enqueuedAt = new Date();
+  }
+
+  private async stamp(events: readonly OutboxEvent[], enqueuedAt: Date | null): Promise<void> {
     for (let i = 0; i < events.length; i += UPDATE_CHUNK) {
       const ids = events.slice(i, i + UPDATE_CHUNK).map((e) => e.id);
       await this.em.nativeUpdate(Event, { id: { $in: ids } }, { enqueuedAt });

@@ -73,7 +73,7 @@ export class IngestService {
 
   private async enqueue(events: OutboxEvent[]): Promise<void> {
     try {
-      await new EventOutbox(this.em, this.deps).enqueue(events);
+      await new EventOutbox(this.em, this.deps).enqueue(events, { stamped: true });
     } catch (err) {
       // the events are committed: answering 200 is right, and the sweeper queues them later
       this.deps.log.error({ err, tenantId: this.auth.tenantId, count: events.length }, 'enqueue after ingest failed');
@@ -86,20 +86,24 @@ export type EventRow = NormalizedEvent & {
   id: string;
   tenantId: string;
   profileId: null;
-  enqueuedAt: null;
+  enqueuedAt: Date;
   processedAt: null;
   createdAt: Date;
   updatedAt: Date;
 };
 
-/** The rows for events of one tenant: a fresh UUIDv7 each, not yet resolved nor queued. */
+/**
+ * The rows for events of one tenant: a fresh UUIDv7 each, not yet resolved, stamped as queued now
+ * (the enqueue follows the commit; should the process die in between, the sweeper finds the rows
+ * once the grace period has passed; should the enqueue fail, the stamp is cleared at once).
+ */
 export function toEventRows(events: readonly NormalizedEvent[], tenantId: string, now = new Date()): EventRow[] {
   return events.map((event) => ({
     ...event,
     id: uuidv7(),
     tenantId,
     profileId: null,
-    enqueuedAt: null,
+    enqueuedAt: now,
     processedAt: null,
     createdAt: now,
     updatedAt: now,
