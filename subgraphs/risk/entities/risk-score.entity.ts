@@ -1,4 +1,4 @@
-import { Entity, Index, Property } from '@mikro-orm/core';
+import { Entity, Index, Property, Unique } from '@mikro-orm/core';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
@@ -45,6 +45,8 @@ export class RiskModelRef {
 @Entity({ tableName: 'risk_score' })
 @Index({ properties: ['tenantId', 'profileId', 'kind', 'scoredAt'] })
 @Index({ properties: ['tenantId', 'journeyInstanceId', 'scoredAt'] })
+// one successor per score: two jobs scoring the same profile at once cannot both append
+@Unique({ properties: ['tenantId', 'follows'] })
 export class RiskScore extends TenantEntity {
   @Field(() => ID)
   @Property({ type: 'uuid' })
@@ -53,6 +55,13 @@ export class RiskScore extends TenantEntity {
   @Field(() => String, { description: 'Which risk: `churn` (of the customer) or `drop_off` (of one journey instance).' })
   @Property({ type: 'string', length: 32 })
   kind!: string;
+
+  /**
+   * The score this one follows (its id), or `first-<kind>-<subject>` for the first; null only on
+   * rows written before the column existed.
+   */
+  @Property({ type: 'string', length: 80, nullable: true })
+  follows: string | null = null;
 
   @Field(() => ID, { nullable: true, description: 'The journey instance a `drop_off` score is about.' })
   @Property({ type: 'uuid', nullable: true })

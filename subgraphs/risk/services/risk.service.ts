@@ -1,3 +1,5 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+
 import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { EntityManager } from '../../common/orm';
@@ -88,39 +90,61 @@ export class RiskService {
    */
   async record(input: RecordScoreInput): Promise<{ score: RiskScore; change: RiskChangedEvent | null }> {
     const journeyInstanceId = input.journeyInstanceId ?? null;
-    const previous = await this.latestFor(input.profileId, input.kind, journeyInstanceId);
     const scoredAt = input.scoredAt ?? new Date();
-    if (previous && isSameAssessment(previous, input)) {
-      // nothing moved: the history keeps one row per change; the row is re-dated as still current
-      if (scoredAt > previous.scoredAt) {
-        await this.em.nativeUpdate(RiskScore, { id: previous.id }, { scoredAt });
-        previous.scoredAt = scoredAt;
+    // two jobs scoring one profile at once: each row names the row it follows, and that is unique,
+    // so the second insert fails, re-reads the winner and compares against it
+    for (let attempt = 0; ; attempt++) {
+      const previous = await this.latestFor(input.profileId, input.kind, journeyInstanceId);
+      if (previous && isSameAssessment(previous, input)) {
+        // nothing moved: the history keeps one row per change; the row is re-dated as still current
+        if (scoredAt > previous.scoredAt) {
+          await this.em.nativeUpdate(RiskScore, { id: previous.id }, { scoredAt });
+          previous.scoredAt = scoredAt;
+        }
+        return { score: previous, change: null };
       }
-      return { score: previous, change: null };
+      const score = this.newScore(input, journeyInstanceId, scoredAt, previous);
+      try {
+        await this.em.insert(score);
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintViolationException) || attempt >= 3) throw err;
+        continue;
+      }
+      return { score, change: await this.announce(score, previous) };
     }
-    const value = Math.round(Math.min(1, Math.max(0, input.probability)) * 100 * 100) / 100;
-    const bucket = bucketFor(value, this.env.buckets) as RiskBucket;
-    const score = this.em.create(RiskScore, {
-      tenantId: this.tenantId,
-      profileId: input.profileId,
-      kind: input.kind,
-      journeyInstanceId,
-      score: value,
-      probability: input.probability,
-      bucket,
-      pAlive: input.pAlive ?? null,
-      clv: input.clv ?? null,
-      revenueAtRisk: input.revenueAtRisk ?? null,
-      reasons: input.reasons,
-      modelId: input.model.id,
-      modelVersion: input.model.version,
-      modelName: input.model.name,
-      scoredAt,
-    });
-    await this.em.flush();
+  }
 
+  private newScore(input: RecordScoreInput, journeyInstanceId: string | null, scoredAt: Date, previous: RiskScore | null): RiskScore {
+    const value = Math.round(Math.min(1, Math.max(0, input.probability)) * 100 * 100) / 100;
+    return this.em.create(
+      RiskScore,
+      {
+        tenantId: this.tenantId,
+        profileId: input.profileId,
+        kind: input.kind,
+        journeyInstanceId,
+        follows: previous?.id ?? `first-${input.kind}-${journeyInstanceId ?? input.profileId}`,
+        score: value,
+        probability: input.probability,
+        bucket: bucketFor(value, this.env.buckets) as RiskBucket,
+        pAlive: input.pAlive ?? null,
+        clv: input.clv ?? null,
+        revenueAtRisk: input.revenueAtRisk ?? null,
+        reasons: input.reasons,
+        modelId: input.model.id,
+        modelVersion: input.model.version,
+        modelName: input.model.name,
+        scoredAt,
+      },
+      { persist: false },
+    );
+  }
+
+  /** Publishes a stored score when it is news (see `isRiskChange`), and follows up a crossing. */
+  private async announce(score: RiskScore, previous: RiskScore | null): Promise<RiskChangedEvent | null> {
+    const journeyInstanceId = score.journeyInstanceId;
     const { changed, crossing } = isRiskChange(previous, score, this.env.changeDelta);
-    if (!changed) return { score, change: null };
+    if (!changed) return null;
     const change: RiskChangedEvent = {
       tenantId: this.tenantId,
       profileId: score.profileId,
@@ -144,7 +168,7 @@ export class RiskService {
     this.env.pubSub.publish(RISK_CHANGED, this.tenantId, change);
     if (crossing) await this.announceCrossing(score, change);
     this.env.log.debug({ tenantId: this.tenantId, profileId: score.profileId, score: score.score }, 'risk changed');
-    return { score, change };
+    return change;
   }
 
   /** Segments the profile is in now, by risk's copy of membership. */

@@ -7,6 +7,7 @@ import { riskSubgraph } from '../../../subgraphs/risk';
 import { buildFeatures } from '../../../subgraphs/risk/domain/churn/features';
 import { predictProbability } from '../../../subgraphs/risk/domain/churn/logistic-regression';
 import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
+import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
 import { ActivitySignal } from '../../../subgraphs/risk/entities/activity-signal.entity';
 import { ModelKind, ModelStatus } from '../../../subgraphs/risk/entities/model-version.entity';
 import { ActivityService } from '../../../subgraphs/risk/services/activity.service';
@@ -220,5 +221,39 @@ describe('profile merges', () => {
     expect(await risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT, profileId: { $in: [merged, mergedEarlier] } })).toBe(0);
     const scores = await riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT).historyFor(survivor, { kind: 'churn', first: 10 });
     expect(scores.length).toBeGreaterThan(0);
+  });
+});
+
+describe('RiskService.record under concurrent scoring of one profile', () => {
+  let env: TestEnv;
+  let risk: RunningSubgraph;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
+  });
+  afterAll(async () => {
+    await risk?.close();
+    await env?.cleanup();
+  });
+
+  const prior = { id: null, version: null, name: 'prior' };
+  const service = () => riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT);
+
+  it('stores and publishes one first score when five jobs score the same profile at once', async () => {
+    const profileId = uuid(15, 1);
+    const results = await Promise.all(Array.from({ length: 5 }, () => service().record({ profileId, kind: 'churn', probability: 0.42, reasons: [], model: prior })));
+    expect(results.filter((r) => r.change !== null)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.score.id)).size).toBe(1);
+    expect(await service().historyFor(profileId, { kind: 'churn', first: 10 })).toHaveLength(1);
+  });
+
+  it('chains different concurrent scores one after another instead of forking the history', async () => {
+    const profileId = uuid(15, 2);
+    await Promise.all([0.2, 0.5, 0.8].map((probability) => service().record({ profileId, kind: 'churn', probability, reasons: [], model: prior })));
+    const rows = await risk.deps.orm.em.fork().find(RiskScore, { tenantId: TENANT, profileId }, { orderBy: { scoredAt: 'asc', id: 'asc' } });
+    expect(rows).toHaveLength(3);
+    expect(new Set(rows.map((r) => r.follows)).size).toBe(3);
+    expect(rows.filter((r) => r.follows!.startsWith('first-'))).toHaveLength(1);
   });
 });
