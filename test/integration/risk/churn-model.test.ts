@@ -7,6 +7,7 @@ import { riskSubgraph } from '../../../subgraphs/risk';
 import { buildFeatures } from '../../../subgraphs/risk/domain/churn/features';
 import { predictProbability } from '../../../subgraphs/risk/domain/churn/logistic-regression';
 import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
+import { JourneySnapshot } from '../../../subgraphs/risk/entities/journey-snapshot.entity';
 import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
 import { ActivitySignal } from '../../../subgraphs/risk/entities/activity-signal.entity';
 import { ModelKind, ModelStatus } from '../../../subgraphs/risk/entities/model-version.entity';
@@ -16,6 +17,7 @@ import { riskServiceFor } from '../../../subgraphs/risk/services/risk-service-fa
 import type { ChurnTrainingSettings } from '../../../subgraphs/risk/services/model-training.service';
 import type { ChurnModelParams } from '../../../subgraphs/risk/services/scoring.service';
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
+import { rescoreProfiles } from '../../../subgraphs/risk/workers/rescore-profiles.worker';
 import { scoreProfile } from '../../../subgraphs/risk/workers/score-profile.worker';
 import { trainModel } from '../../../subgraphs/risk/workers/train-model.worker';
 import { seedSyntheticTenant, syntheticId as uuid } from '../../fixtures/synthetic-tenant';
@@ -255,5 +257,59 @@ describe('RiskService.record under concurrent scoring of one profile', () => {
     expect(rows).toHaveLength(3);
     expect(new Set(rows.map((r) => r.follows)).size).toBe(3);
     expect(rows.filter((r) => r.follows!.startsWith('first-'))).toHaveLength(1);
+  });
+});
+
+describe('rescoreProfiles (the schedule) and journey snapshots from signals', () => {
+  let env: TestEnv;
+  let risk: RunningSubgraph;
+  let scoreQueue: Queue<JobPayloads[typeof SCORE_PROFILE]>;
+
+  beforeAll(async () => {
+    env = await createTestEnv({ RISK_RESCORE_AFTER_MS: String(DAY), RISK_RESCORE_INTERVAL_MS: '3600000' });
+    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
+    scoreQueue = new Queue(SCORE_PROFILE, queueOptions(risk.deps.redis, env.config.queuePrefix));
+  });
+  afterAll(async () => {
+    await scoreQueue?.close();
+    await risk?.close();
+    await env?.cleanup();
+  });
+
+  const event = (profileId: string, n: number): RecordActivityJob => ({
+    kind: 'event', tenantId: TENANT, profileId, eventId: uuid(17, n), type: 'track', name: 'Feature Used', timestamp: new Date(NOW - DAY).toISOString(), revenue: null, traits: {},
+  });
+
+  it('queues the profiles whose score has aged (or that were never scored), once per tick', async () => {
+    const [fresh, stale, never] = [uuid(16, 1), uuid(16, 2), uuid(16, 3)];
+    for (const [i, p] of [fresh, stale, never].entries()) await recordActivity({ id: `e${i}`, data: event(p, i) }, risk.deps);
+    await scoreQueue.drain(true);
+    const service = riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT);
+    const prior = { id: null, version: null, name: 'prior' };
+    await service.record({ profileId: fresh, kind: 'churn', probability: 0.3, reasons: [], model: prior, scoredAt: new Date(NOW - DAY / 2) });
+    await service.record({ profileId: stale, kind: 'churn', probability: 0.3, reasons: [], model: prior, scoredAt: new Date(NOW - 3 * DAY) });
+
+    expect(await rescoreProfiles(null, risk.deps, new Date(NOW))).toBe(2);
+    expect(await rescoreProfiles(null, risk.deps, new Date(NOW + 1000))).toBe(2); // same tick: the same job ids
+    const queued = (await scoreQueue.getJobs(['waiting', 'delayed'])).map((j) => j.data.profileId).sort();
+    expect(queued).toEqual([stale, never].sort());
+  });
+
+  it('stores each journey snapshot once and scores the profile’s open journey from it', async () => {
+    const profileId = uuid(16, 9);
+    const snapshot: RecordActivityJob = {
+      kind: 'journey', tenantId: TENANT, profileId, instanceId: uuid(18, 1), journeyId: uuid(18, 2), journeyName: 'Onboarding', state: 'active',
+      stepIndex: 1, stepCount: 3, step: 'details', stepReachedAt: new Date(NOW - 3_600_000).toISOString(), stepSlaMs: 600_000,
+      startedAt: new Date(NOW - 4_000_000).toISOString(), retries: 0, endedAt: null, observedAt: new Date(NOW - 3_600_000).toISOString(),
+    };
+    await recordActivity({ id: 'j', data: snapshot }, risk.deps);
+    await recordActivity({ id: 'j-replay', data: snapshot }, risk.deps);
+    await recordActivity({ id: 'je', data: event(profileId, 9) }, risk.deps);
+    expect(await risk.deps.orm.em.fork().count(JourneySnapshot, { tenantId: TENANT, instanceId: snapshot.instanceId })).toBe(1);
+    await scoreProfile({ id: 's', data: { tenantId: TENANT, profileId, reason: 'test' } }, risk.deps, new Date(NOW));
+    const dropOff = (await riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT).latestDropOff([snapshot.instanceId])).get(snapshot.instanceId);
+    expect(dropOff?.modelName).toBe('prior');
+    // an hour at a step whose SLA is 10 minutes: stalled, so above the base rate
+    expect(dropOff!.reasons.map((r) => r.factor)).toContain('stalled');
   });
 });
