@@ -40,6 +40,7 @@
 // `pipeline` or both, the default), BENCH_CPU_PROF (a folder: CPU profiles of the worker process
 // over the real, prior, concurrency-10 run and of every platform process while the sustainable
 // phase sends, summarized in the output).
+import { createSeededRandom } from '../subgraphs/common/math/random';
 import 'reflect-metadata';
 
 import { mkdirSync } from 'node:fs';
@@ -253,15 +254,6 @@ function serveScoreWorker(): void {
 // Part 1: scoring throughput.
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: the same synthetic tenant on every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FEATURES = ['Feature Used', 'Feature Used', 'Feature Used', 'Report Exported', 'Screen Viewed'];
 const PLANS = ['free', 'starter', 'pro', 'enterprise'];
@@ -280,7 +272,7 @@ interface SeededTenant {
  * some loyal customers hit friction too (a fifth of them within the last 30 days).
  */
 function simulateTenant(profiles: number, now: number): SeededTenant {
-  const random = rng(42);
+  const random = createSeededRandom(42);
   const events: Partial<ActivityEvent>[] = [];
   const signals: Partial<ActivitySignal>[] = [];
   const profileIds: string[] = [];

@@ -1,9 +1,9 @@
 import type { EntityManager } from '../../common/orm';
 import { featureSpec, type FeatureOptions, type TraitFeature } from '../domain/churn/features';
 import type { ProfileHistory } from '../domain/churn/history';
-import { fitLogisticRegression, predictProbability, type FeatureSpec, type LogisticModel, type TrainingExample } from '../domain/churn/logistic-regression';
+import { fitWithHoldout, type HoldoutFit } from '../domain/churn/fit-with-holdout';
+import type { FeatureSpec, TrainingExample } from '../domain/churn/logistic-regression';
 import { buildDropOffTrainingSet, DROP_OFF_FEATURES, typicalStepTimes } from '../domain/dropoff/journey-features';
-import { evaluateClassifier, splitHoldout } from '../domain/churn/metrics';
 import { buildTrainingSet, snapshotDates, type LabelDefinition, type TrainingRow } from '../domain/churn/training-set';
 import { expectedPurchases, fitBgNbd } from '../domain/lifetime/bg-nbd';
 import { fitGammaGamma } from '../domain/lifetime/gamma-gamma';
@@ -100,41 +100,14 @@ export class ModelTrainingService {
         `the label gives ${positives} positive and ${negatives} negative examples over ${snapshots.length} snapshots (data ends ${dataEnd.toISOString()}); both classes are needed`,
       );
     }
-    // split by profile, not by row: a profile's snapshots are alike, so they stay on one side
-    const byProfile = new Map<string, TrainingRow[]>();
-    for (const row of rows) byProfile.set(row.profileId, [...(byProfile.get(row.profileId) ?? []), row]);
-    const { train, holdout } = splitHoldout([...byProfile.keys()], settings.holdoutFraction, model.version, (id) =>
-      byProfile.get(id)!.some((r) => r.label === 1) ? 1 : 0,
-    );
-    const trainRows = train.flatMap((id) => byProfile.get(id)!);
-    const holdoutRows = holdout.flatMap((id) => byProfile.get(id)!);
     const spec = featureSpec(featureOptions);
-    const fitted = this.fit(trainRows, spec, settings.l2);
+    const { model: fitted, report } = this.fit(rows, (r) => r.profileId, spec, settings, model.version);
     await progress(0.9);
-    const holdoutMetrics = holdoutRows.length
-      ? evaluateClassifier(
-          holdoutRows.map((r) => r.label),
-          holdoutRows.map((r) => predictProbability(fitted, r.features)),
-        )
-      : null;
     const params: ChurnModelParams = { model: fitted, featureOptions };
     return {
       params: params as unknown as Record<string, unknown>,
       features: [...spec.numeric, ...spec.categorical],
-      metrics: jsonSafe({
-        rows: rows.length,
-        positives,
-        negatives,
-        positiveRate: positives / rows.length,
-        trainingRows: trainRows.length,
-        holdoutRows: holdoutRows.length,
-        profiles: byProfile.size,
-        snapshots: snapshots.map((s) => s.toISOString()),
-        dataEnd: dataEnd.toISOString(),
-        converged: fitted.converged,
-        iterations: fitted.iterations,
-        holdout: holdoutMetrics,
-      }),
+      metrics: jsonSafe({ ...report, profiles: report.groups, snapshots: snapshots.map((s) => s.toISOString()), dataEnd: dataEnd.toISOString() }),
     };
   }
 
@@ -153,35 +126,20 @@ export class ModelTrainingService {
     if (positives === 0 || negatives === 0) {
       throw new TrainingDataError(`finished journeys give ${positives} abandoned and ${negatives} completed examples; both are needed`);
     }
-    const byInstance = new Map<string, typeof rows>();
-    for (const row of rows) byInstance.set(row.instanceId, [...(byInstance.get(row.instanceId) ?? []), row]);
-    const { train, holdout } = splitHoldout([...byInstance.keys()], settings.holdoutFraction, model.version, (id) => byInstance.get(id)![0].label);
-    const trainRows = train.flatMap((id) => byInstance.get(id)!);
-    const holdoutRows = holdout.flatMap((id) => byInstance.get(id)!);
-    const fitted = this.fit(trainRows, DROP_OFF_FEATURES, settings.l2);
+    const { model: fitted, report } = this.fit(rows, (r) => r.instanceId, DROP_OFF_FEATURES, settings, model.version);
     await progress(0.9);
     const params: DropOffModelParams = { model: fitted, typicalStepMs: Object.fromEntries(typical) };
     return {
       params: params as unknown as Record<string, unknown>,
       features: [...DROP_OFF_FEATURES.numeric, ...DROP_OFF_FEATURES.categorical],
-      metrics: jsonSafe({
-        rows: rows.length,
-        positives,
-        negatives,
-        positiveRate: positives / rows.length,
-        trainingRows: trainRows.length,
-        holdoutRows: holdoutRows.length,
-        instances: byInstance.size,
-        converged: fitted.converged,
-        iterations: fitted.iterations,
-        holdout: holdoutRows.length ? evaluateClassifier(holdoutRows.map((r) => r.label), holdoutRows.map((r) => predictProbability(fitted, r.features))) : null,
-      }),
+      metrics: jsonSafe({ ...report, instances: report.groups }),
     };
   }
 
-  private fit(rows: TrainingExample[], spec: FeatureSpec, l2: number): LogisticModel {
+  /** `fitWithHoldout`, its data problems turned into a failed version rather than a retried job. */
+  private fit<R extends TrainingExample>(rows: R[], groupOf: (row: R) => string, spec: FeatureSpec, settings: { holdoutFraction: number; l2: number }, seed: number): HoldoutFit {
     try {
-      return fitLogisticRegression(rows, spec, { l2 });
+      return fitWithHoldout(rows, groupOf, spec, { holdoutFraction: settings.holdoutFraction, l2: settings.l2, seed });
     } catch (err) {
       if (err instanceof RangeError) throw new TrainingDataError(`training split: ${err.message}`);
       throw err;

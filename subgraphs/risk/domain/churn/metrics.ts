@@ -5,6 +5,8 @@
  * next to it and compared across refits.
  */
 
+import { createSeededRandom } from '../../../common/math/random';
+
 /** One equal-width probability bin: what the model predicted on average versus what happened. */
 export interface CalibrationBin {
   lower: number;
@@ -80,7 +82,7 @@ export function evaluateClassifier(labels: ReadonlyArray<0 | 1>, probabilities: 
 export function splitHoldout<T>(items: readonly T[], fraction: number, seed: number, labelOf?: (t: T) => 0 | 1): { train: T[]; holdout: T[] } {
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`splitHoldout: fraction must be within [0, 1] (fraction=${fraction})`);
   if (!Number.isInteger(seed)) throw new RangeError(`splitHoldout: seed must be a whole number (seed=${seed})`);
-  const random = createMulberry32(seed);
+  const random = createSeededRandom(seed);
   const strata: number[][] = labelOf ? [[], []] : [[]];
   items.forEach((item, i) => {
     if (!labelOf) {
@@ -200,18 +202,6 @@ function binCalibration(labels: ReadonlyArray<0 | 1>, probabilities: ReadonlyArr
     result.push({ lower: bin / bins, upper: (bin + 1) / bins, count: counts[bin], meanPredicted: predicted[bin] / counts[bin], observedRate: observed[bin] / counts[bin] });
   }
   return result;
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; plenty for shuffling and reproducible across platforms. */
-function createMulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Fisher–Yates. */

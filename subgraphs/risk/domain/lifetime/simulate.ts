@@ -4,20 +4,8 @@
 import type { BgNbdParams, Rfm } from './bg-nbd';
 import type { GammaGammaParams, SpendRow } from './gamma-gamma';
 
-/** Uniform [0, 1) numbers. */
-export type Random = () => number;
-
-/** mulberry32: a small, fast 32-bit generator; good enough for simulation, and reproducible from a seed. */
-export function createSeededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createSeededRandom, type Random } from '../../../common/math/random';
+import type { Random } from '../../../common/math/random';
 
 /** Standard normal by Box–Muller (one of the pair; simplicity over speed). */
 function sampleNormal(random: Random): number {
