@@ -1,7 +1,7 @@
 import type { EntityManager } from '../../common/orm';
 import { explainPrediction } from '../domain/churn/explain';
 import { buildFeatures, type FeatureOptions } from '../domain/churn/features';
-import type { ProfileHistory } from '../domain/churn/history';
+import { latestJourneyStates, type ProfileHistory } from '../domain/churn/history';
 import type { FeatureRow, LogisticModel } from '../domain/churn/logistic-regression';
 import { journeyFeatures, typicalStepKey, type JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { scoreDropOffPrior } from '../domain/dropoff/prior';
@@ -104,14 +104,7 @@ export class ScoringService {
 
 /** Whether any journey instance's latest state (as of `now`) is active or stalled. */
 function hasOpenJourney(history: ProfileHistory, now: Date): boolean {
-  const latest = new Map<string, { state: string; at: number }>();
-  for (const j of history.journeys) {
-    const at = j.observedAt.getTime();
-    if (at > now.getTime()) continue;
-    const seen = latest.get(j.instanceId);
-    if (!seen || at >= seen.at) latest.set(j.instanceId, { state: j.state, at });
-  }
-  return [...latest.values()].some((j) => j.state === 'active' || j.state === 'stalled');
+  return [...latestJourneyStates(history.journeys, now.getTime()).values()].some((j) => j.state === 'active' || j.state === 'stalled');
 }
 
 /** The latest snapshot at or before `now`, or null. */

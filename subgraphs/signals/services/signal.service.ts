@@ -180,22 +180,11 @@ export class SignalService {
       },
       { jobId: `${this.tenantId}-signal-${signal.id}` },
     );
-    await enqueueScoreProfile(followUps, this.tenantId, signal.profileId, `signal:${signal.type}`, signal.id);
+    await queueScoreProfile(followUps.scoreQueue, { tenantId: this.tenantId, profileId: signal.profileId, reason: `signal:${signal.type}` }, followUps.scoreDebounceMs, signal.id);
     await this.em.nativeUpdate(Signal, { id: signal.id }, { announcedAt: new Date() });
     signal.announcedAt = new Date();
     followUps.log?.info({ tenantId: this.tenantId, profileId: signal.profileId, signalId: signal.id, type: signal.type }, 'friction signal recorded');
   }
-}
-
-/** Queues `score-profile` for the profile of a new signal (see `queueScoreProfile`). */
-export async function enqueueScoreProfile(
-  followUps: Pick<SignalFollowUps, 'scoreQueue' | 'scoreDebounceMs'>,
-  tenantId: string,
-  profileId: string,
-  reason: string,
-  signalId: string,
-): Promise<void> {
-  await queueScoreProfile(followUps.scoreQueue, { tenantId, profileId, reason }, followUps.scoreDebounceMs, signalId);
 }
 
 const CURSOR_PREFIX = 'signal:';

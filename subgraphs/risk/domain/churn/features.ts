@@ -2,7 +2,7 @@
  * Churn features of a profile as of a date: only what happened up to `asOf` counts, so the same
  * function builds point-in-time training rows and live scores (no leakage by construction).
  */
-import { DAY_MS, daysBetween, distinctDays, medianGapDays, type ProfileHistory } from './history';
+import { DAY_MS, daysBetween, distinctDays, latestJourneyStates, medianGapDays, type ProfileHistory } from './history';
 import type { FeatureRow, FeatureSpec } from './logistic-regression';
 
 export interface TraitFeature {
@@ -142,17 +142,10 @@ function summarise(summaries: string[]): string {
   return unique.length > 2 ? `${shown} (+${unique.length - 2} more)` : shown;
 }
 
-/** Latest state of each journey instance as of `at`. */
+/** Counts of the journey instances by their latest state as of `at`. */
 function journeyFeatures(history: ProfileHistory, at: number): FeatureRow {
-  const latest = new Map<string, { state: string; observedAt: number }>();
-  for (const j of history.journeys) {
-    const t = j.observedAt.getTime();
-    if (t > at) continue;
-    const seen = latest.get(j.instanceId);
-    if (!seen || t >= seen.observedAt) latest.set(j.instanceId, { state: j.state, observedAt: t });
-  }
   const recent = (j: { observedAt: number }) => j.observedAt > at - 90 * DAY_MS;
-  const states = [...latest.values()];
+  const states = [...latestJourneyStates(history.journeys, at).values()];
   return {
     journeys_stalled: states.filter((j) => j.state === 'stalled').length,
     journeys_abandoned_90d: states.filter((j) => j.state === 'abandoned' && recent(j)).length,

@@ -57,3 +57,15 @@ export function medianGapDays(days: readonly number[]): number | null {
   const mid = gaps.length >> 1;
   return gaps.length % 2 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
 }
+
+/** Each journey instance's latest state as of `at` (ms): snapshots observed later are ignored. */
+export function latestJourneyStates(journeys: readonly HistoryJourney[], at: number): Map<string, { state: HistoryJourney['state']; observedAt: number }> {
+  const latest = new Map<string, { state: HistoryJourney['state']; observedAt: number }>();
+  for (const j of journeys) {
+    const t = j.observedAt.getTime();
+    if (t > at) continue;
+    const seen = latest.get(j.instanceId);
+    if (!seen || t >= seen.observedAt) latest.set(j.instanceId, { state: j.state, observedAt: t });
+  }
+  return latest;
+}
