@@ -27,6 +27,20 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-01T00:00:00Z');
 const TENANT = 'acme';
 
+/** A risk subgraph (no workers) on a fresh test environment, for the enclosing describe. */
+function useRiskSubgraph(extraEnv: Record<string, string> = {}): { risk: RunningSubgraph } {
+  const ctx = {} as { risk: RunningSubgraph; env: TestEnv };
+  beforeAll(async () => {
+    ctx.env = await createTestEnv(extraEnv);
+    ctx.risk = await runSubgraph(riskSubgraph, ctx.env.config, { port: 0, workers: false });
+  });
+  afterAll(async () => {
+    await ctx.risk?.close();
+    await ctx.env?.cleanup();
+  });
+  return ctx;
+}
+
 const churnSettings = (overrides: Partial<ChurnTrainingSettings> = {}): Record<string, unknown> =>
   ({
     label: { kind: 'event', event: 'Subscription Cancelled', withinDays: 30 },
@@ -152,17 +166,7 @@ describe('churn model: record → train → activate → score', () => {
 });
 
 describe('segment membership for riskChanged(filter: { segmentIds })', () => {
-  let env: TestEnv;
-  let risk: RunningSubgraph;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-  });
-  afterAll(async () => {
-    await risk?.close();
-    await env?.cleanup();
-  });
+  const ctx = useRiskSubgraph();
 
   it('follows entries and exits from the profiles stage, and puts the current segments on published changes', async () => {
     const profileId = uuid(10, 1);
@@ -177,10 +181,10 @@ describe('segment membership for riskChanged(filter: { segmentIds })', () => {
       at,
     });
     for (const job of [membership(1, 1, 'entered', '2026-11-01T00:00:00Z'), membership(2, 2, 'entered', '2026-11-02T00:00:00Z'), membership(1, 1, 'exited', '2026-11-03T00:00:00Z')]) {
-      await recordActivity({ id: 'seg', data: job }, risk.deps);
-      await recordActivity({ id: 'seg-replay', data: job }, risk.deps); // replays change nothing
+      await recordActivity({ id: 'seg', data: job }, ctx.risk.deps);
+      await recordActivity({ id: 'seg-replay', data: job }, ctx.risk.deps); // replays change nothing
     }
-    const service = riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT);
+    const service = riskServiceFor(ctx.risk.deps, ctx.risk.deps.orm.em.fork(), TENANT);
     expect(await service.segmentsOf(profileId)).toEqual([uuid(11, 2)]);
     const { change } = await service.record({ profileId, kind: 'churn', probability: 0.4, reasons: [], model: { id: null, version: null, name: 'prior' } });
     expect(change?.segmentIds).toEqual([uuid(11, 2)]);
@@ -188,59 +192,39 @@ describe('segment membership for riskChanged(filter: { segmentIds })', () => {
 });
 
 describe('profile merges', () => {
-  let env: TestEnv;
-  let risk: RunningSubgraph;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-  });
-  afterAll(async () => {
-    await risk?.close();
-    await env?.cleanup();
-  });
+  const ctx = useRiskSubgraph();
 
   it('moves a merged profile’s history and scores to the survivor, and later activity of the old id follows', async () => {
     const [survivor, merged, mergedEarlier] = [uuid(13, 1), uuid(13, 2), uuid(13, 3)];
     const event = (profileId: string, n: number): RecordActivityJob => ({
       kind: 'event', tenantId: TENANT, profileId, eventId: uuid(14, n), type: 'track', name: 'Feature Used', timestamp: new Date(NOW - n * DAY).toISOString(), revenue: null, traits: {},
     });
-    await recordActivity({ id: 'e1', data: event(survivor, 1) }, risk.deps);
-    await recordActivity({ id: 'e2', data: event(merged, 2) }, risk.deps);
-    await recordActivity({ id: 'e3', data: event(mergedEarlier, 3) }, risk.deps);
-    await scoreProfile({ id: 's', data: { tenantId: TENANT, profileId: merged, reason: 'test' } }, risk.deps, new Date(NOW));
+    await recordActivity({ id: 'e1', data: event(survivor, 1) }, ctx.risk.deps);
+    await recordActivity({ id: 'e2', data: event(merged, 2) }, ctx.risk.deps);
+    await recordActivity({ id: 'e3', data: event(mergedEarlier, 3) }, ctx.risk.deps);
+    await scoreProfile({ id: 's', data: { tenantId: TENANT, profileId: merged, reason: 'test' } }, ctx.risk.deps, new Date(NOW));
     // merges can arrive out of order: mergedEarlier → merged is learned after merged → survivor
     for (const job of [
       { kind: 'merge' as const, tenantId: TENANT, profileId: survivor, mergedProfileId: merged },
       { kind: 'merge' as const, tenantId: TENANT, profileId: merged, mergedProfileId: mergedEarlier },
     ]) {
-      await recordActivity({ id: 'm', data: job }, risk.deps);
-      await recordActivity({ id: 'm-replay', data: job }, risk.deps);
+      await recordActivity({ id: 'm', data: job }, ctx.risk.deps);
+      await recordActivity({ id: 'm-replay', data: job }, ctx.risk.deps);
     }
-    await recordActivity({ id: 'late', data: event(merged, 4) }, risk.deps); // a late event under the old id
-    const history = await new ActivityService(risk.deps.orm.em.fork(), TENANT).historyOf(survivor);
+    await recordActivity({ id: 'late', data: event(merged, 4) }, ctx.risk.deps); // a late event under the old id
+    const history = await new ActivityService(ctx.risk.deps.orm.em.fork(), TENANT).historyOf(survivor);
     expect(history.events.map((e) => e.id).sort()).toEqual([uuid(14, 1), uuid(14, 2), uuid(14, 3), uuid(14, 4)].sort());
-    expect(await risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT, profileId: { $in: [merged, mergedEarlier] } })).toBe(0);
-    const scores = await riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT).historyFor(survivor, { kind: 'churn', first: 10 });
+    expect(await ctx.risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT, profileId: { $in: [merged, mergedEarlier] } })).toBe(0);
+    const scores = await riskServiceFor(ctx.risk.deps, ctx.risk.deps.orm.em.fork(), TENANT).historyFor(survivor, { kind: 'churn', first: 10 });
     expect(scores.length).toBeGreaterThan(0);
   });
 });
 
 describe('RiskService.record under concurrent scoring of one profile', () => {
-  let env: TestEnv;
-  let risk: RunningSubgraph;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-  });
-  afterAll(async () => {
-    await risk?.close();
-    await env?.cleanup();
-  });
+  const ctx = useRiskSubgraph();
 
   const prior = { id: null, version: null, name: 'prior' };
-  const service = () => riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT);
+  const service = () => riskServiceFor(ctx.risk.deps, ctx.risk.deps.orm.em.fork(), TENANT);
 
   it('stores and publishes one first score when five jobs score the same profile at once', async () => {
     const profileId = uuid(15, 1);
@@ -253,7 +237,7 @@ describe('RiskService.record under concurrent scoring of one profile', () => {
   it('chains different concurrent scores one after another instead of forking the history', async () => {
     const profileId = uuid(15, 2);
     await Promise.all([0.2, 0.5, 0.8].map((probability) => service().record({ profileId, kind: 'churn', probability, reasons: [], model: prior })));
-    const rows = await risk.deps.orm.em.fork().find(RiskScore, { tenantId: TENANT, profileId }, { orderBy: { scoredAt: 'asc', id: 'asc' } });
+    const rows = await ctx.risk.deps.orm.em.fork().find(RiskScore, { tenantId: TENANT, profileId }, { orderBy: { scoredAt: 'asc', id: 'asc' } });
     expect(rows).toHaveLength(3);
     expect(new Set(rows.map((r) => r.follows)).size).toBe(3);
     expect(rows.filter((r) => r.follows!.startsWith('first-'))).toHaveLength(1);
