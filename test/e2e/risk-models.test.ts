@@ -99,4 +99,21 @@ describe('risk models through the gateway: train, activate, score, read', () => 
     const latest = await riskOf();
     expect(latest.computedTraits.risk).toMatchObject({ churnBucket: latest.risk.bucket.toLowerCase() });
   }, 120_000);
+
+  it('applies the documented defaults of enum inputs (inactivity on ANY activity; lifetime in WEEKS)', async () => {
+    const modelOf = async (id: string) => (await gql(stack.gateway.url, `query($id: ID!) { model(id: $id) { status error settings metrics } }`, { id }, bearer(reader))).data?.model;
+    const inactivity = await gql(stack.gateway.url, TRAIN, { input: { ...churnInput, label: { inactiveDays: 30 } } }, bearer(admin));
+    expect(inactivity.errors).toBeUndefined();
+    const lifetime = await gql(stack.gateway.url, `mutation($at: DateTimeISO!) { fitLifetimeModel(input: { calibrationEnd: $at }) { id } }`, { at: new Date(now - 30 * DAY).toISOString() }, bearer(admin));
+    expect(lifetime.errors).toBeUndefined();
+    const [a, b] = [inactivity.data!.trainModel.id as string, lifetime.data!.fitLifetimeModel.id as string];
+    await waitFor(async () => ['READY', 'FAILED'].includes((await modelOf(a))?.status) && ['READY', 'FAILED'].includes((await modelOf(b))?.status), 60_000, 250);
+    const [churn, fit] = [await modelOf(a), await modelOf(b)];
+    expect(churn.settings.label).toEqual({ kind: 'inactivity', days: 30, activity: 'any' });
+    expect(churn).toMatchObject({ status: 'READY', error: null });
+    expect(fit.settings.timeUnit).toBe('weeks');
+    expect(fit).toMatchObject({ status: 'READY', error: null });
+    expect(fit.metrics.customers).toBeGreaterThan(100);
+    expect(fit.metrics.bgNbd.r).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -43,8 +43,10 @@ export class ChurnLabelInput {
   @Max(3650)
   inactiveDays?: number | null;
 
-  @Field(() => LabelActivity, { defaultValue: LabelActivity.ANY, description: 'For `inactiveDays`: any activity, or purchases only.' })
-  activity: LabelActivity = LabelActivity.ANY;
+  // no GraphQL default: an enum default in the SDL reaches resolvers as its name, not its value
+  @Field(() => LabelActivity, { nullable: true, description: 'For `inactiveDays`: any activity (ANY, the default), or purchases only.' })
+  @IsOptional()
+  activity?: LabelActivity | null;
 }
 
 @InputType()
@@ -132,8 +134,10 @@ export class FitLifetimeModelInput {
   @Field(() => Date, { description: 'End of the calibration period: purchases up to it are fitted; later ones validate the fit.' })
   calibrationEnd!: Date;
 
-  @Field(() => TimeUnitInput, { defaultValue: TimeUnitInput.WEEKS })
-  timeUnit: TimeUnitInput = TimeUnitInput.WEEKS;
+  // no GraphQL default: an enum default in the SDL reaches resolvers as its name, not its value
+  @Field(() => TimeUnitInput, { nullable: true, description: 'WEEKS (the default) or DAYS.' })
+  @IsOptional()
+  timeUnit?: TimeUnitInput | null;
 
   @Field(() => Float, { defaultValue: 52, description: 'CLV horizon, in time units.' })
   @Min(0)

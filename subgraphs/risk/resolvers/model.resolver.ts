@@ -4,7 +4,7 @@ import { AppError } from '../../common/errors';
 import { RequireScope } from '../../common/require-scope';
 import { ModelKind, ModelVersion } from '../entities/model-version.entity';
 import type { ChurnTrainingSettings, LifetimeFitSettings } from '../services/model-training.service';
-import { FitLifetimeModelInput, TrainModelInput } from './model.input';
+import { FitLifetimeModelInput, LabelActivity, TimeUnitInput, TrainModelInput } from './model.input';
 import type { RiskContext } from './risk.context';
 
 @Resolver(() => ModelVersion)
@@ -36,7 +36,7 @@ export class ModelResolver {
   fitLifetimeModel(@Arg('input', () => FitLifetimeModelInput) input: FitLifetimeModelInput, @Ctx() ctx: RiskContext): Promise<ModelVersion> {
     const settings: LifetimeFitSettings = {
       calibrationEnd: input.calibrationEnd.toISOString(),
-      timeUnit: input.timeUnit,
+      timeUnit: input.timeUnit ?? TimeUnitInput.WEEKS,
       horizon: input.horizon,
       discountRate: input.discountRate,
       purchaseEvent: input.purchaseEvent,
@@ -60,7 +60,7 @@ function churnSettings(input: TrainModelInput): ChurnTrainingSettings {
   }
   if (byEvent && (!label.event || label.withinDays == null)) throw new AppError('BAD_USER_INPUT', 'label: `event` and `withinDays` go together');
   return {
-    label: byEvent ? { kind: 'event', event: label.event!, withinDays: label.withinDays! } : { kind: 'inactivity', days: label.inactiveDays!, activity: label.activity },
+    label: byEvent ? { kind: 'event', event: label.event!, withinDays: label.withinDays! } : { kind: 'inactivity', days: label.inactiveDays!, activity: label.activity ?? LabelActivity.ANY },
     events: input.features?.events ?? [],
     traits: (input.features?.traits ?? []).map((t) => ({ name: t.name, type: t.type })),
     signalTypes: input.features?.signalTypes ?? null,

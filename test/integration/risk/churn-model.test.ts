@@ -141,6 +141,10 @@ describe('churn model: record → train → activate → score', () => {
     const { trained } = await train(churnSettings(), ModelKind.CHURN, 'other-tenant');
     expect(trained.status).toBe(ModelStatus.FAILED);
     expect(trained.error).toMatch(/no events/);
+    const lifetime = { calibrationEnd: new Date(NOW).toISOString(), timeUnit: 'weeks', horizon: 52, discountRate: 0.002, purchaseEvent: 'Order Completed' };
+    const { trained: fit } = await train(lifetime, ModelKind.LIFETIME, 'other-tenant');
+    expect(fit.status).toBe(ModelStatus.FAILED);
+    expect(fit.error).toMatch(/0 customers bought .* at least 10/);
   });
 
   it('scores with the active version once activated: the model’s probability, its version and its top factors', async () => {
