@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isUuid } from '../../common/ids';
 import { TRAIN_MODEL, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { ModelVersion } from '../entities/model-version.entity';
+import { ModelStatus, ModelVersion } from '../entities/model-version.entity';
 import { ModelTrainingService } from '../services/model-training.service';
 
 export type TrainModelJob = JobPayloads[typeof TRAIN_MODEL];
@@ -13,7 +13,10 @@ export type TrainModelJob = JobPayloads[typeof TRAIN_MODEL];
  * progress }`). A worker killed mid-fit leaves the job to BullMQ's stalled-job recovery, which
  * runs it again from the start: training only writes the version row at the end.
  */
-export async function trainModel(job: Pick<Job<TrainModelJob>, 'data' | 'id'> & Partial<Pick<Job, 'updateProgress'>>, deps: Pick<SubgraphDeps, 'orm' | 'log'>): Promise<ModelVersion> {
+export async function trainModel(
+  job: Pick<Job<TrainModelJob>, 'data' | 'id'> & Partial<Pick<Job, 'updateProgress' | 'attemptsMade' | 'opts'>>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log'>,
+): Promise<ModelVersion> {
   const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
   const em = deps.orm.em.fork();
@@ -27,7 +30,16 @@ export async function trainModel(job: Pick<Job<TrainModelJob>, 'data' | 'id'> & 
     await job.updateProgress?.(Math.round(rounded * 100));
     await em.nativeUpdate(ModelVersion, { id: modelId }, { progress: rounded });
   };
-  const trained = await new ModelTrainingService(em, tenantId).train(model, progress);
+  let trained: ModelVersion;
+  try {
+    trained = await new ModelTrainingService(em, tenantId).train(model, progress);
+  } catch (err) {
+    // the last attempt: say so on the version instead of leaving it TRAINING for ever
+    if ((job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1)) {
+      await em.nativeUpdate(ModelVersion, { id: modelId }, { status: ModelStatus.FAILED, error: `training crashed: ${(err as Error).message}` });
+    }
+    throw err;
+  }
   deps.log.info({ tenantId, modelId, kind: trained.kind, version: trained.version, status: trained.status }, 'model trained');
   return trained;
 }

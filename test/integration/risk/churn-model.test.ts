@@ -137,6 +137,17 @@ describe('churn model: record → train → activate → score', () => {
     await expect(models().activate(trained.id, 1)).rejects.toThrow(/failed/);
   });
 
+  it('marks a version FAILED when its training crashes on the last attempt, and leaves it to the retry before that', async () => {
+    const requested = await models().requestTraining(ModelKind.LIFETIME, { calibrationEnd: new Date(NOW).toISOString(), timeUnit: 'fortnights', horizon: 52, discountRate: 0, purchaseEvent: 'Order Completed' });
+    const job = (attemptsMade: number) => ({ id: requested.id, data: { tenantId: TENANT, modelId: requested.id }, attemptsMade, opts: { attempts: 2 } });
+    await expect(trainModel(job(0), risk.deps)).rejects.toThrow(/timeUnit/);
+    expect((await models().get(requested.id))!.status).toBe(ModelStatus.TRAINING);
+    await expect(trainModel(job(1), risk.deps)).rejects.toThrow(/timeUnit/);
+    const failed = (await models().get(requested.id))!;
+    expect(failed.status).toBe(ModelStatus.FAILED);
+    expect(failed.error).toMatch(/^training crashed: .*timeUnit/);
+  });
+
   it('sees only its own tenant’s history', async () => {
     const { trained } = await train(churnSettings(), ModelKind.CHURN, 'other-tenant');
     expect(trained.status).toBe(ModelStatus.FAILED);
