@@ -92,9 +92,9 @@ export class RiskService {
     const journeyInstanceId = input.journeyInstanceId ?? null;
     const scoredAt = input.scoredAt ?? new Date();
     // two jobs scoring one profile at once: each row names the row it follows, and that is unique,
-    // so the second insert fails, re-reads the winner and compares against it
+    // so the second insert fails, finds the head of the history and compares against it
+    let previous = await this.latestFor(input.profileId, input.kind, journeyInstanceId);
     for (let attempt = 0; ; attempt++) {
-      const previous = await this.latestFor(input.profileId, input.kind, journeyInstanceId);
       if (previous && isSameAssessment(previous, input)) {
         // nothing moved: the history keeps one row per change; the row is re-dated as still current
         if (scoredAt > previous.scoredAt) {
@@ -107,11 +107,22 @@ export class RiskService {
       try {
         await this.em.insert(score);
       } catch (err) {
-        if (!(err instanceof UniqueConstraintViolationException) || attempt >= 3) throw err;
+        if (!(err instanceof UniqueConstraintViolationException) || attempt >= 5) throw err;
+        previous = await this.headAfter(score.follows!);
         continue;
       }
       return { score, change: await this.announce(score, previous) };
     }
+  }
+
+  /**
+   * The newest row of a history, found by following successors from the row that follows `key`
+   * (concurrent writers can store rows whose `scoredAt` is out of order, so the time is no guide).
+   */
+  private async headAfter(key: string): Promise<RiskScore | null> {
+    let head = await this.em.findOne(RiskScore, { tenantId: this.tenantId, follows: key }, { refresh: true });
+    for (let next = head; next; next = await this.em.findOne(RiskScore, { tenantId: this.tenantId, follows: next.id }, { refresh: true })) head = next;
+    return head;
   }
 
   private newScore(input: RecordScoreInput, journeyInstanceId: string | null, scoredAt: Date, previous: RiskScore | null): RiskScore {
