@@ -1,3 +1,5 @@
+import { eventAmount } from '../../common/ecommerce';
+
 /** Lengths of the event-count windows, in days, ending at processing time. */
 export const COMPUTED_TRAIT_WINDOWS_DAYS = [7, 30, 90] as const;
 export type WindowLabel = `${(typeof COMPUTED_TRAIT_WINDOWS_DAYS)[number]}d`;
@@ -158,10 +160,5 @@ export function mergePushedNamespaces(
  */
 export function eventRevenue(type: string, name: string | null, properties: Record<string, unknown>): number | null {
   if (type !== 'track' || name !== ORDER_COMPLETED) return null;
-  return asAmount(properties.revenue) ?? asAmount(properties.total);
-}
-
-function asAmount(raw: unknown): number | null {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+  return eventAmount(properties);
 }

@@ -127,8 +127,8 @@ export class ActivityService {
     return histories.get(profileId) ?? { profileId, events: [], signals: [], journeys: [] };
   }
 
-  /** Histories of these profiles since `from` (all time when null), in three queries. */
-  async histories(profileIds: string[], from: Date | null = null): Promise<Map<string, ProfileHistory>> {
+  /** Whole histories of these profiles, in three queries. */
+  async histories(profileIds: string[]): Promise<Map<string, ProfileHistory>> {
     const tenantId = this.tenantId;
     const byProfile = new Map<string, ProfileHistory>(profileIds.map((id) => [id, { profileId: id, events: [], signals: [], journeys: [] }]));
     if (profileIds.length === 0) return byProfile;
@@ -137,13 +137,13 @@ export class ActivityService {
       this.em
         .createQueryBuilder(ActivityEvent)
         .select(['profileId', 'eventId', 'type', 'name', 'timestamp', 'revenue', 'traits'])
-        .where({ tenantId, profileId: { $in: profileIds }, ...(from ? { timestamp: { $gte: from } } : {}) })
+        .where({ tenantId, profileId: { $in: profileIds } })
         .orderBy({ timestamp: 'asc', id: 'asc' })
         .execute('all', true),
       this.em
         .createQueryBuilder(ActivitySignal)
         .select(['profileId', 'signalId', 'type', 'severity', 'detectedAt', 'summary'])
-        .where({ tenantId, profileId: { $in: profileIds }, ...(from ? { detectedAt: { $gte: from } } : {}) })
+        .where({ tenantId, profileId: { $in: profileIds } })
         .orderBy({ detectedAt: 'asc', id: 'asc' })
         .execute('all', true),
       this.em

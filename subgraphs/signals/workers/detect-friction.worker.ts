@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
+import { eventAmount } from '../../common/ecommerce';
 import { isUuid } from '../../common/ids';
 import { DETECT_FRICTION, RECORD_ACTIVITY, SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
 import type { EntityManager } from '../../common/orm';
@@ -61,7 +62,7 @@ async function recordActivity(em: EntityManager, tenantId: string, eventId: stri
       type: event.type,
       name: event.name,
       timestamp: event.timestamp.toISOString(),
-      revenue: revenueOf(event.properties),
+      revenue: eventAmount(event.properties),
       traits: event.type === 'identify' || event.type === 'group' ? traitsOf(event) : {},
     },
     { jobId: `${tenantId}-event-${event.id}` },
@@ -72,15 +73,6 @@ async function recordActivity(em: EntityManager, tenantId: string, eventId: stri
 function traitsOf(event: Event): Record<string, unknown> {
   const context = event.context.traits;
   return { ...(context && typeof context === 'object' && !Array.isArray(context) ? context : {}), ...event.traits };
-}
-
-/** `properties.revenue`, else `properties.total` (Segment e-commerce spec), when a finite number. */
-function revenueOf(properties: Record<string, unknown>): number | null {
-  for (const value of [properties.revenue, properties.total]) {
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (typeof n === 'number' && Number.isFinite(n)) return n;
-  }
-  return null;
 }
 
 export function startDetectFrictionWorker(deps: SubgraphDeps): Worker<DetectFrictionJob> {
