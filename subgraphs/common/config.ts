@@ -105,8 +105,8 @@ export interface Config {
      */
     rateLimitPerSecond: number;
     /**
-     * Waiting `resolve-identity` jobs above which ingestion answers 429 (back-pressure while the
-     * profiles stage catches up). Default 100000.
+     * Waiting `resolve-identity` jobs (one per ingest request, up to 100 events each) above which
+     * ingestion answers 429 (back-pressure while the profiles stage catches up). Default 10000.
      */
     maxQueueDepth: number;
     /** How often the sweeper looks for stored events that were never processed, in ms. Default 30000. */
@@ -181,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       SEGMENT_RECHECK_INTERVAL_MS: num({ default: 300_000 }),
       IDENTITY_JUNK_VALUES: str({ default: '' }),
       INGEST_RATE_LIMIT_PER_SECOND: num({ default: 5000 }),
-      INGEST_MAX_QUEUE_DEPTH: num({ default: 100_000 }),
+      INGEST_MAX_QUEUE_DEPTH: num({ default: 10_000 }),
       SWEEP_INTERVAL_MS: num({ default: 30_000 }),
       SWEEP_GRACE_MS: num({ default: 300_000 }),
       FRICTION_SWEEP_INTERVAL_MS: num({ default: 60_000 }),

@@ -69,7 +69,7 @@ export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'al
  * A stored event as the profiles stage needs it: identities, traits, and what computed traits
  * are built from. JSON-safe (ISO dates) because it travels through Redis.
  */
-export interface ResolveIdentityJob {
+export interface EventToResolve {
   tenantId: string;
   eventId: string;
   messageId: string;
@@ -90,6 +90,19 @@ export interface ResolveIdentityJob {
   /** Event time, corrected for client clock skew (ISO). */
   timestamp: string;
 }
+
+/**
+ * Stored events of one tenant for the profiles stage, in the order they were received: one job
+ * per ingest request (at most `RESOLVE_BATCH_MAX` events; larger requests are split), because
+ * BullMQ's cost is per job, on the ingest path and in the worker alike.
+ */
+export interface ResolveIdentityJob {
+  tenantId: string;
+  events: EventToResolve[];
+}
+
+/** Most events in one `resolve-identity` job. */
+export const RESOLVE_BATCH_MAX = 100;
 
 /**
  * Computed traits pushed by another stage. `traits` replace the keys they name inside the

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 
-import { RESOLVE_IDENTITY, queueOptions, type ResolveIdentityJob } from '../../subgraphs/common/queues';
+import { RESOLVE_IDENTITY, queueOptions, type EventToResolve, type ResolveIdentityJob } from '../../subgraphs/common/queues';
 import { resolveJob } from '../fixtures/resolve-identity-job';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait-for';
@@ -8,7 +8,7 @@ import { waitFor } from '../fixtures/wait-for';
 const DAY = 24 * 3600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-const ev = (tenantId: string, over: Partial<ResolveIdentityJob>): ResolveIdentityJob => resolveJob(tenantId, { name: null, ...over });
+const ev = (tenantId: string, over: Partial<EventToResolve>): EventToResolve => resolveJob(tenantId, { name: null, ...over });
 
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $filter: ProfilesFilter) {
@@ -25,9 +25,9 @@ describe('profiles query through the gateway', () => {
   let reader: string;
 
   /** Adds resolve jobs to the real queue one after another (order matters for merges) and waits for each. */
-  async function feed(events: ResolveIdentityJob[]): Promise<void> {
+  async function feed(events: EventToResolve[]): Promise<void> {
     for (const data of events) {
-      const job = await queue.add(RESOLVE_IDENTITY, data, { jobId: `${data.tenantId}-${data.eventId}` });
+      const job = await queue.add(RESOLVE_IDENTITY, { tenantId: data.tenantId, events: [data] }, { jobId: `${data.tenantId}-${data.eventId}` });
       await waitFor(async () => (await queue.getJobState(job.id!)) === 'completed');
     }
   }

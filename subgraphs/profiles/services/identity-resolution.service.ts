@@ -1,7 +1,7 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 
 import type { EntityManager } from '../../common/orm';
-import type { ResolveIdentityJob } from '../../common/queues';
+import type { EventToResolve } from '../../common/queues';
 import { eventRevenue, mergePushedNamespaces } from '../domain/computed-traits';
 import {
   extractIdentityClaims,
@@ -59,7 +59,7 @@ export class IdentityResolutionService {
   }
 
   /** Returns null when the event has no usable identity (all junk). Safe to run twice. */
-  async resolve(event: ResolveIdentityJob): Promise<ResolveOutcome | null> {
+  async resolve(event: EventToResolve): Promise<ResolveOutcome | null> {
     const claims = extractIdentityClaims(event, this.env.junkValues);
     if (claims.length === 0) return null;
     for (let attempt = 1; ; attempt++) {
@@ -74,7 +74,7 @@ export class IdentityResolutionService {
     }
   }
 
-  private async resolveIn(em: EntityManager, event: ResolveIdentityJob, claims: IdentityClaim[]): Promise<ResolveOutcome> {
+  private async resolveIn(em: EntityManager, event: EventToResolve, claims: IdentityClaim[]): Promise<ResolveOutcome> {
     const tenantId = this.tenantId;
     // the event row commits with everything else the event changed: if it exists, all is done
     // (read outside the identity map, so a replay writes nothing at commit)
@@ -179,7 +179,7 @@ export class IdentityResolutionService {
     em: EntityManager,
     plan: Extract<ResolutionPlan, { action: 'merge' }>,
     profiles: Map<string, Profile>,
-    event: ResolveIdentityJob,
+    event: EventToResolve,
     now: Date,
   ): Promise<Profile> {
     const tenantId = this.tenantId;

@@ -7,6 +7,7 @@ import {
   RECORD_ACTIVITY,
   RESOLVE_IDENTITY,
   workerOptions,
+  type EventToResolve,
   type EventType,
   type Queues,
   type ResolveIdentityJob,
@@ -19,16 +20,27 @@ type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>;
 const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 
 /**
+ * Resolves the events of one `resolve-identity` job, one after the other in the order received
+ * (an `identify` before the `track` that follows it). The whole payload is checked first: a
+ * malformed one (a bug in the sender) fails the job for good, naming every problem. A job retried
+ * after a crash replays the events it had already resolved, which changes nothing.
+ */
+export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<(ResolveOutcome | null)[]> {
+  const problems = jobProblems(job.data);
+  if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
+  const outcomes: (ResolveOutcome | null)[] = [];
+  for (const event of job.data.events) outcomes.push(await resolveEvent(event, deps, job.id));
+  return outcomes;
+}
+
+/**
  * Maps a stored event to its profile (see IdentityResolutionService), then tells the signals
  * stage (`event-resolved`) and the segments evaluator (`evaluate-segments`, also for every
  * profile the event merged away, so their memberships are closed). Safe to run twice: the
  * resolution is one transaction keyed on the event id, and the follow-ups have deterministic job
  * ids, so a retry after a crash between the two steps only sends what was missing.
  */
-export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<ResolveOutcome | null> {
-  const event = job.data;
-  const problems = payloadProblems(event);
-  if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
+export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, jobId?: string): Promise<ResolveOutcome | null> {
   const { tenantId, eventId } = event;
   const outcome = await new IdentityResolutionService(deps.orm.em.fork(), tenantId, {
     junkValues: deps.config.identity.junkValues,
@@ -37,11 +49,11 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
     // nothing to attach the event to, and retrying cannot change that: tell signals it is done,
     // unattributed, so the acknowledged event is processed instead of swept forever
     await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, { tenantId, eventId, profileId: null }, { jobId: `${tenantId}-${eventId}` });
-    deps.log.info({ tenantId, eventId, jobId: job.id }, 'event has no usable identity: processed unattributed');
+    deps.log.info({ tenantId, eventId, jobId }, 'event has no usable identity: processed unattributed');
     return null;
   }
   await sendFollowUps(deps.queues, tenantId, eventId, outcome);
-  const fields = { tenantId, eventId, profileId: outcome.profileId, action: outcome.action, jobId: job.id };
+  const fields = { tenantId, eventId, profileId: outcome.profileId, action: outcome.action, jobId };
   if (outcome.recorded && outcome.mergedIds.length) deps.log.info({ ...fields, mergedIds: outcome.mergedIds }, 'profiles merged');
   else deps.log.debug(fields, 'identity resolved');
   return outcome;
@@ -69,14 +81,24 @@ async function sendFollowUps(queues: Queues, tenantId: string, eventId: string, 
   }
 }
 
-/** What is wrong with a payload, all at once; empty when it can be processed. */
-function payloadProblems(data: ResolveIdentityJob | undefined): string[] {
+/** What is wrong with a job's payload, all at once; empty when it can be processed. */
+function jobProblems(data: ResolveIdentityJob | undefined): string[] {
   if (!data || typeof data !== 'object') return ['no payload'];
+  if (typeof data.tenantId !== 'string' || !data.tenantId) return ['tenantId is required'];
+  if (!Array.isArray(data.events) || data.events.length === 0) return ['events must be a non-empty array'];
+  return data.events.flatMap((event, index) =>
+    eventProblems(event, data.tenantId).map((problem) => `events[${index}]: ${problem}`),
+  );
+}
+
+function eventProblems(data: EventToResolve | undefined, tenantId: string): string[] {
+  if (!data || typeof data !== 'object') return ['not an object'];
   const problems: string[] = [];
   const optionalString = (key: 'name' | 'userId' | 'anonymousId' | 'previousId' | 'groupId') => {
     if (data[key] !== null && data[key] !== undefined && typeof data[key] !== 'string') problems.push(`${key} must be a string or null`);
   };
-  if (typeof data.tenantId !== 'string' || !data.tenantId) problems.push('tenantId is required');
+  // a job never mixes tenants: an event of another tenant would be written under the wrong one
+  if (data.tenantId !== tenantId) problems.push(`tenantId must be the job's (${tenantId})`);
   if (typeof data.eventId !== 'string' || !isUuid(data.eventId)) problems.push('eventId must be a UUID');
   if (!EVENT_TYPES.includes(data.type)) problems.push(`type must be one of ${EVENT_TYPES.join(', ')}`);
   if (typeof data.timestamp !== 'string' || Number.isNaN(Date.parse(data.timestamp))) problems.push('timestamp must be an ISO date');

@@ -1,11 +1,11 @@
 import type { EntityManager } from '../../common/orm';
 import { RESOLVE_IDENTITY } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { resolveIdentityJobId, toResolveIdentityJob, type ResolvableEvent } from '../domain/events/resolve-identity-job';
+import { toResolveIdentityJobs, type StoredResolvableEvent } from '../domain/events/resolve-identity-job';
 import { Event } from '../entities/event.entity';
 
 /** A stored event on its way to the profiles stage. */
-export type OutboxEvent = ResolvableEvent & { id: string; tenantId: string };
+export type OutboxEvent = StoredResolvableEvent;
 
 /** Rows per sweeper page, and pages per sweep: a sweep touches at most 10,000 events. */
 const SWEEP_PAGE_SIZE = 500;
@@ -14,9 +14,11 @@ const SWEEP_MAX_PAGES = 20;
 const UPDATE_CHUNK = 1000;
 
 /**
- * The events table as an outbox: queues `resolve-identity` jobs for stored events and stamps
- * `enqueuedAt`, and sweeps up events whose job was lost. Job ids are deterministic
- * (`<tenantId>-<eventId>`), so queueing an event twice never runs it twice while its job exists.
+ * The events table as an outbox: queues `resolve-identity` jobs for stored events (one per tenant
+ * and up to `RESOLVE_BATCH_MAX` events, see `toResolveIdentityJobs`) and stamps `enqueuedAt`, and
+ * sweeps up events whose job was lost. Job ids are deterministic (tenant, first and last event),
+ * so queueing the same events twice never runs them twice while their job exists; and resolving
+ * an event twice changes nothing in effect (the profiles stage records each event once).
  */
 export class EventOutbox {
   constructor(
@@ -25,7 +27,7 @@ export class EventOutbox {
   ) {}
 
   /**
-   * One `addBulk` for the events, then one UPDATE of their `enqueuedAt` — unless the rows were
+   * One `addBulk` of their jobs, then one UPDATE of their `enqueuedAt` — unless the rows were
    * inserted already stamped (`stamped`, ingestion's path), which saves that UPDATE; if the
    * enqueue then fails, the stamp is cleared so the next sweep queues them.
    */
@@ -46,11 +48,7 @@ export class EventOutbox {
 
   private async addJobs(events: readonly OutboxEvent[]): Promise<void> {
     await this.deps.queues.get(RESOLVE_IDENTITY).addBulk(
-      events.map((event) => ({
-        name: RESOLVE_IDENTITY,
-        data: toResolveIdentityJob(event.tenantId, event.id, event),
-        opts: { jobId: resolveIdentityJobId(event.tenantId, event.id) },
-      })),
+      toResolveIdentityJobs(events).map(({ data, jobId }) => ({ name: RESOLVE_IDENTITY, data, opts: { jobId } })),
     );
   }
 
@@ -64,8 +62,10 @@ export class EventOutbox {
   /**
    * Queues again every unprocessed event that was never queued or was queued more than the grace
    * period ago (its job may have been lost with a Redis flush or a crash), oldest first, in
-   * bounded pages. Returns how many events it queued. Events whose job still exists cost one
-   * no-op `addBulk` entry; events whose job failed for good stay failed until BullMQ removes it.
+   * bounded pages. Returns how many events it queued. A page queues the same job ids as a
+   * previous sweep of the same events (a no-op while those jobs exist); an event whose job is
+   * still waiting but lands in a differently composed page is queued twice, and its second run
+   * is a replay that changes nothing.
    */
   async sweep(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.deps.config.ingest.sweepGraceMs);

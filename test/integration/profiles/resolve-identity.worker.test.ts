@@ -5,6 +5,7 @@ import {
   EVENT_RESOLVED,
   RESOLVE_IDENTITY,
   queueOptions,
+  type EventToResolve,
   type QueueName,
   type ResolveIdentityJob,
 } from '../../../subgraphs/common/queues';
@@ -24,8 +25,8 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-/** A resolve job as the signals stage sends it. Each test uses its own tenant. */
-const ev = (tenantId: string, over: Partial<ResolveIdentityJob> = {}): ResolveIdentityJob => resolveJob(tenantId, over);
+/** One event of a resolve job as the signals stage sends it. Each test uses its own tenant. */
+const ev = (tenantId: string, over: Partial<EventToResolve> = {}): EventToResolve => resolveJob(tenantId, over);
 
 describe('resolveIdentity', () => {
   let env: TestEnv;
@@ -42,7 +43,9 @@ describe('resolveIdentity', () => {
     await env?.cleanup();
   });
 
-  const run = async (data: ResolveIdentityJob) => (await resolveIdentity({ id: `${data.tenantId}-${data.eventId}`, data }, profiles.deps))!;
+  /** Runs a job of one event, as the worker would, and returns that event's outcome. */
+  const run = async (event: EventToResolve) =>
+    (await resolveIdentity({ id: `${event.tenantId}-${event.eventId}`, data: { tenantId: event.tenantId, events: [event] } }, profiles.deps))[0]!;
   const em = () => profiles.deps.orm.em.fork();
   const service = (tenantId: string) => new ProfileService(em(), tenantId);
   const profileOf = async (tenantId: string, type: IdentityType, value: string) => (await service(tenantId).byIdentity(type, value))!;
@@ -129,7 +132,7 @@ describe('resolveIdentity', () => {
     expect(await identitiesOf(t, one.profileId)).toEqual(['user_id:u-1']);
     // an event with nothing but junk is processed unattributed rather than failed forever
     const nobody = ev(t, { userId: 'TEST-USER', anonymousId: '00000000-0000-0000-0000-000000000000' });
-    await expect(resolveIdentity({ id: 'nobody', data: nobody }, profiles.deps)).resolves.toBeNull();
+    await expect(resolveIdentity({ id: 'nobody', data: { tenantId: t, events: [nobody] } }, profiles.deps)).resolves.toEqual([null]);
     expect((await queue(EVENT_RESOLVED).getJob(`${t}-${nobody.eventId}`))?.data).toEqual({ tenantId: t, eventId: nobody.eventId, profileId: null });
     expect(await countOf(Profile, t)).toBe(2);
   });
@@ -263,24 +266,59 @@ describe('resolveIdentity', () => {
     expect(await countOf(ProfileEvent, t)).toBe(6);
   });
 
-  it.each<[string, Partial<ResolveIdentityJob>]>([
+  it.each<[string, Partial<EventToResolve>]>([
     ['no tenant', { tenantId: '' }],
     ['an event id that is not a UUID', { eventId: 'evt-1' }],
-    ['an unknown type', { type: 'screenview' as ResolveIdentityJob['type'] }],
+    ['an unknown type', { type: 'screenview' as EventToResolve['type'] }],
     ['a bad timestamp', { timestamp: 'yesterday' }],
     ['traits that are not an object', { traits: 'x' as unknown as Record<string, unknown> }],
   ])('rejects a payload with %s as unrecoverable', async (_name, over) => {
     await expect(run(ev('malformed', { anonymousId: 'a', ...over }))).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
+  it('rejects as unrecoverable a job without events, or with an event of another tenant, naming the event', async () => {
+    const job = (data: unknown) => resolveIdentity({ id: 'bad', data: data as ResolveIdentityJob }, profiles.deps);
+    await expect(job({ tenantId: 'malformed', events: [] })).rejects.toThrow(/events must be a non-empty array/);
+    const own = ev('malformed', { anonymousId: 'a' });
+    const other = ev('someone-else', { anonymousId: 'b' });
+    await expect(job({ tenantId: 'malformed', events: [own, other] })).rejects.toThrow(/events\[1\]: tenantId must be the job's \(malformed\)/);
+    // nothing of the good event was written either: the whole payload is checked first
+    expect(await countOf(ProfileEvent, 'malformed')).toBe(0);
+    expect(await countOf(ProfileEvent, 'someone-else')).toBe(0);
+  });
+
+  it('resolves the events of one job in the order received: the identify links the device before the tracks that follow', async () => {
+    const t = 'batch-order';
+    const events = [
+      ev(t, { anonymousId: 'dev-1' }),
+      ev(t, { type: 'identify', name: null, anonymousId: 'dev-1', userId: 'u-1', traits: { plan: 'pro' } }),
+      ev(t, { anonymousId: 'dev-2', userId: 'u-1' }),
+      ev(t, { anonymousId: 'dev-2' }),
+    ];
+    const outcomes = await resolveIdentity({ id: 'job-1', data: { tenantId: t, events } }, profiles.deps);
+    expect(outcomes.map((o) => o?.action)).toEqual(['create', 'attach', 'attach', 'attach']);
+    expect(new Set(outcomes.map((o) => o?.profileId)).size).toBe(1);
+    expect(await identitiesOf(t, outcomes[0]!.profileId)).toEqual(['anonymous_id:dev-1', 'anonymous_id:dev-2', 'user_id:u-1']);
+    expect(await countOf(ProfileEvent, t)).toBe(4);
+    // every event is reported to signals under its own job id
+    for (const e of events) expect((await queue(EVENT_RESOLVED).getJob(`${t}-${e.eventId}`))?.data.profileId).toBe(outcomes[0]!.profileId);
+
+    // the job run again (a retry after a crash): every event replays, nothing is written twice
+    const again = await resolveIdentity({ id: 'job-1', data: { tenantId: t, events } }, profiles.deps);
+    expect(again.map((o) => o?.recorded)).toEqual([false, false, false, false]);
+    expect(await countOf(ProfileEvent, t)).toBe(4);
+    expect(await countOf(Profile, t)).toBe(1);
+  });
+
   it('consumes jobs from the real resolve-identity queue, once per job id', async () => {
     const t = 'queue';
     const resolve = queue(RESOLVE_IDENTITY);
-    const data = ev(t, { anonymousId: 'q-1' });
-    await resolve.add(RESOLVE_IDENTITY, data, { jobId: `${t}-${data.eventId}` });
-    await resolve.add(RESOLVE_IDENTITY, data, { jobId: `${t}-${data.eventId}` });
-    await waitFor(async () => (await queue(EVENT_RESOLVED).getJob(`${t}-${data.eventId}`)) !== undefined);
-    expect(await countOf(ProfileEvent, t)).toBe(1);
-    expect(await countOf(Profile, t)).toBe(1);
+    const data = { tenantId: t, events: [ev(t, { anonymousId: 'q-1' }), ev(t, { anonymousId: 'q-2' })] };
+    const jobId = `${t}-${data.events[0].eventId}-${data.events[1].eventId}`;
+    await resolve.add(RESOLVE_IDENTITY, data, { jobId });
+    await resolve.add(RESOLVE_IDENTITY, data, { jobId });
+    await waitFor(async () => (await queue(EVENT_RESOLVED).getJob(`${t}-${data.events[1].eventId}`)) !== undefined);
+    expect(await countOf(ProfileEvent, t)).toBe(2);
+    expect(await countOf(Profile, t)).toBe(2);
   });
 });

@@ -5,19 +5,19 @@ import {
   EVALUATE_SEGMENTS,
   SET_COMPUTED_TRAITS,
   queueOptions,
-  type ResolveIdentityJob,
+  type EventToResolve,
   type SetComputedTraitsJob,
 } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
-import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
+import { resolveEvent } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { setComputedTraits } from '../../../subgraphs/profiles/workers/set-computed-traits.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
-const track = (tenantId: string, over: Partial<ResolveIdentityJob>): ResolveIdentityJob => resolveJob(tenantId, { name: 'Viewed', ...over });
+const track = (tenantId: string, over: Partial<EventToResolve>): EventToResolve => resolveJob(tenantId, { name: 'Viewed', ...over });
 
 describe('setComputedTraits', () => {
   let env: TestEnv;
@@ -35,7 +35,7 @@ describe('setComputedTraits', () => {
     await env?.cleanup();
   });
 
-  const resolve = async (data: ResolveIdentityJob) => (await resolveIdentity({ id: data.eventId, data }, profiles.deps))!;
+  const resolve = async (data: EventToResolve) => (await resolveEvent(data, profiles.deps))!;
   const push = (id: string, data: SetComputedTraitsJob) => setComputedTraits({ id, data }, profiles.deps);
   const computedOf = async (tenantId: string, id: string) =>
     (await profiles.deps.orm.em.fork().findOneOrFail(Profile, { tenantId, id })).computedTraits;

@@ -27,7 +27,7 @@ describe('IngestService', () => {
   const queue = () => signals.deps.queues.get(RESOLVE_IDENTITY);
   const receivedAt = new Date('2026-11-25T12:00:00Z');
 
-  it('stores each valid event once and queues one resolve job per event, keyed by tenant and event id', async () => {
+  it('stores each valid event once and queues one resolve job for the request, keyed by tenant and its first and last event', async () => {
     const outcome = await service('t1').ingest([track('m1'), track('m2', { type: 'identify', traits: { plan: 'pro' } })], { receivedAt });
     expect(outcome).toEqual({ accepted: 2, duplicates: 0, errors: [] });
     const rows = await stored('t1');
@@ -35,11 +35,13 @@ describe('IngestService', () => {
       ['m1', 'track', 'Clicked'],
       ['m2', 'identify', null],
     ]);
-    for (const row of rows) {
+    const job = await queue().getJob(`t1-${rows[0].id}-${rows[1].id}`);
+    expect(job?.data.tenantId).toBe('t1');
+    expect(job?.data.events).toHaveLength(2);
+    for (const [i, row] of rows.entries()) {
       expect(row.enqueuedAt).toBeInstanceOf(Date);
       expect(row.processedAt).toBeNull();
-      const job = await queue().getJob(`t1-${row.id}`);
-      expect(job?.data).toMatchObject({ tenantId: 't1', eventId: row.id, messageId: row.messageId, userId: 'u1', timestamp: receivedAt.toISOString() });
+      expect(job?.data.events[i]).toMatchObject({ tenantId: 't1', eventId: row.id, messageId: row.messageId, userId: 'u1', timestamp: receivedAt.toISOString() });
     }
     expect(rows[1].traits).toEqual({ plan: 'pro' });
   });

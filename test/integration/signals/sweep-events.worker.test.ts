@@ -1,4 +1,5 @@
-import { RESOLVE_IDENTITY, SWEEP_EVENTS } from '../../../subgraphs/common/queues';
+import { RESOLVE_BATCH_MAX, RESOLVE_IDENTITY, SWEEP_EVENTS } from '../../../subgraphs/common/queues';
+import { resolveIdentityJobId } from '../../../subgraphs/signals/domain/events/resolve-identity-job';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
@@ -27,6 +28,8 @@ function helpers(signals: () => RunningSubgraph) {
       ),
     eventsOf: (tenantId: string) => signals().deps.orm.em.fork().find(Event, { tenantId }),
     jobIds: async () => new Set((await queue().getJobs(['waiting', 'active', 'delayed', 'completed'])).map((j) => j.id)),
+    /** The events the queue's jobs carry. */
+    queuedEvents: async () => new Set((await queue().getJobs(['waiting', 'active', 'delayed', 'completed'])).flatMap((j) => j.data.events.map((e) => e.eventId))),
   };
 }
 
@@ -49,17 +52,18 @@ describe('the sweep-events job scheduler', () => {
     expect(schedulers).toEqual([expect.objectContaining({ key: SWEEP_EVENTS_SCHEDULER, every: 300 })]);
   });
 
-  it('queues every unprocessed event again by itself, with the same job ids, after the queue was emptied', async () => {
+  it('queues every unprocessed event again by itself, with the same job id, after the queue was emptied', async () => {
     await ingest('t1', 3, 'lost');
-    const expected = (await eventsOf('t1')).map((e) => `t1-${e.id}`);
+    const events = await eventsOf('t1');
+    // the request's three events went out as one job, and come back as the same one
+    const expected = resolveIdentityJobId('t1', events.map((e) => e.id));
+    expect(await jobIds()).toEqual(new Set([expected]));
     // what a Redis flush does to this test's own queue (never FLUSHALL: other tests share Redis)
     await queue().obliterate({ force: true });
-    await waitFor(async () => {
-      const ids = await jobIds();
-      return expected.every((id) => ids.has(id));
-    }, 10_000, 100);
-    const job = await queue().getJob(expected[0]);
-    expect(job?.data).toMatchObject({ tenantId: 't1', type: 'track', name: 'Viewed', anonymousId: 'a1' });
+    await waitFor(async () => (await jobIds()).has(expected), 10_000, 100);
+    const job = await queue().getJob(expected);
+    expect(job?.data.tenantId).toBe('t1');
+    expect(job?.data.events.map((e) => [e.eventId, e.type, e.name, e.anonymousId])).toEqual(events.map((e) => [e.id, 'track', 'Viewed', 'a1']));
   });
 
   it('schedules itself again when Redis lost the schedule (a restart without persistence)', async () => {
@@ -74,7 +78,7 @@ describe('the sweep-events job scheduler', () => {
 describe('sweepEvents', () => {
   let env: TestEnv;
   let signals: RunningSubgraph;
-  const { queue, ingest, eventsOf, jobIds } = helpers(() => signals);
+  const { queue, ingest, eventsOf, queuedEvents } = helpers(() => signals);
 
   beforeAll(async () => {
     // the scheduled sweep stays out of the way (hourly): these tests sweep by hand
@@ -91,9 +95,9 @@ describe('sweepEvents', () => {
     await signals.deps.orm.em.fork().nativeUpdate(Event, { id: processed.id }, { processedAt: new Date(), profileId: PROFILE });
     await queue().obliterate({ force: true });
     await sweepEvents(signals.deps);
-    const ids = await jobIds();
-    expect(ids.has(`t2-${pending.id}`)).toBe(true);
-    expect(ids.has(`t2-${processed.id}`)).toBe(false);
+    const queued = await queuedEvents();
+    expect(queued.has(pending.id)).toBe(true);
+    expect(queued.has(processed.id)).toBe(false);
   });
 
   it('waits out the grace period before queueing an event again', async () => {
@@ -102,9 +106,9 @@ describe('sweepEvents', () => {
     const patient = new EventOutbox(signals.deps.orm.em.fork(), { ...signals.deps, config: { ...env.config, ingest: { ...env.config.ingest, sweepGraceMs: 60_000 } } });
     expect(await patient.sweep()).toBe(0);
     const [event] = await eventsOf('t3');
-    expect((await jobIds()).has(`t3-${event.id}`)).toBe(false);
+    expect((await queuedEvents()).has(event.id)).toBe(false);
     await new EventOutbox(signals.deps.orm.em.fork(), signals.deps).sweep();
-    expect((await jobIds()).has(`t3-${event.id}`)).toBe(true);
+    expect((await queuedEvents()).has(event.id)).toBe(true);
   });
 
   it('queues an event whose first enqueue never happened (crash between commit and enqueue)', async () => {
@@ -113,7 +117,7 @@ describe('sweepEvents', () => {
     await signals.deps.orm.em.fork().nativeUpdate(Event, { id: event.id }, { enqueuedAt: null });
     await queue().obliterate({ force: true });
     await sweepEvents(signals.deps);
-    expect((await jobIds()).has(`t4-${event.id}`)).toBe(true);
+    expect((await queuedEvents()).has(event.id)).toBe(true);
     expect((await eventsOf('t4'))[0].enqueuedAt).toBeInstanceOf(Date);
   });
 
@@ -122,7 +126,11 @@ describe('sweepEvents', () => {
     await queue().obliterate({ force: true });
     // t2's pending event, t3's and t4's are still unprocessed too
     expect(await sweepEvents(signals.deps)).toBe(1203);
-    const ids = await jobIds();
-    expect((await eventsOf('t5')).every((e) => ids.has(`t5-${e.id}`))).toBe(true);
+    const queued = await queuedEvents();
+    expect((await eventsOf('t5')).every((e) => queued.has(e.id))).toBe(true);
+    // in jobs of one tenant each, at most RESOLVE_BATCH_MAX events a job
+    const jobs = await queue().getJobs(['waiting']);
+    expect(jobs.every((j) => j.data.events.length <= RESOLVE_BATCH_MAX && j.data.events.every((e) => e.tenantId === j.data.tenantId))).toBe(true);
+    expect(jobs.filter((j) => j.data.tenantId === 't5').reduce((n, j) => n + j.data.events.length, 0)).toBe(1200);
   });
 });
