@@ -9,10 +9,11 @@
 // a summary of where the time went). Prints a table and writes bench/results/ingest.json.
 //
 // Real path: autocannon → gateway /v1/batch (Basic auth with an events:write key, body limit,
-// key look-up, signed context) → signals service /v1/batch (express, signed-context check,
-// admission: queue depth + per-key rate limit on Redis, validation of every event, one
-// transaction of multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id, then the BullMQ addBulk
-// of the resolve jobs and the UPDATE of their enqueuedAt) → 200 with accepted/duplicates/errors.
+// key look-up, signed context) → signals service /v1/batch (plain node:http handler, signed-context
+// check, admission: queue depth + per-key rate limit on Redis, validation of every event, one
+// transaction of multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id with rows stamped
+// enqueuedAt, then one BullMQ resolve job carrying the request's events) → 200 with
+// accepted/duplicates/errors.
 // The signals service runs with `workers: false` and no profiles service runs, so the jobs are
 // enqueued but nothing consumes them: what is measured is HTTP → durable write → enqueue, without
 // the downstream pipeline competing for the same two CPUs.
@@ -79,7 +80,7 @@ const NOTES = [
   `Admission limits raised for the run so they never answer 429: INGEST_RATE_LIMIT_PER_SECOND=${RAISED_LIMITS.INGEST_RATE_LIMIT_PER_SECOND}, ` +
     `INGEST_MAX_QUEUE_DEPTH=${RAISED_LIMITS.INGEST_MAX_QUEUE_DEPTH} (both checks still run on every request: one Redis LLEN and one rate-limiter Lua call).`,
   'Workers: the signals service runs with `workers: false` (no event-resolved worker, no sweeper) and no profiles service ' +
-    'runs, so every resolve job is enqueued (one addBulk per request; rows are inserted already stamped enqueuedAt, as in production) but none is consumed: the ' +
+    'runs, so every resolve job is enqueued (one job per request carrying its events; rows are inserted already stamped enqueuedAt, as in production) but none is consumed: the ' +
     'comparison is HTTP → durable write (+ enqueue), not the downstream pipeline.',
   'The ceiling does the same JSON.parse and the same statements (`insertEventRows`: one transaction of multi-row ' +
     'INSERT … ON CONFLICT (tenantId, messageId) DO NOTHING RETURNING id) through the same MikroORM/knex driver into the ' +
@@ -531,7 +532,7 @@ async function benchDatabase(database: Database, runId: string, profiles: Record
     if (realStats.rows < acked.real) problems.push(`real path: ${acked.real} events acknowledged but ${realStats.rows} stored`);
     if (ceilingStats.rows < acked.ceiling) problems.push(`ceiling: ${acked.ceiling} events acknowledged but ${ceilingStats.rows} stored`);
     if (realStats.enqueued !== realStats.rows) problems.push(`real path: ${realStats.rows} events stored but ${realStats.enqueued} marked enqueued`);
-    if (realStats.waitingJobs !== realStats.rows) problems.push(`real path: ${realStats.rows} events stored but ${realStats.waitingJobs} resolve jobs waiting`);
+    if (realStats.waitingEvents !== realStats.rows) problems.push(`real path: ${realStats.rows} events stored but ${realStats.waitingEvents} carried by waiting resolve jobs`);
     const real = summarize(runs.filter((r) => r.target === 'real'));
     const ceiling = summarize(runs.filter((r) => r.target === 'ceiling'));
     return {
@@ -617,7 +618,7 @@ async function main(): Promise<void> {
         `load generator ${r.real.loadGenCpuPercentOfOneCore} | ${r.ceiling.loadGenCpuPercentOfOneCore}`,
     );
     console.log(
-      `  stored: real ${r.stored.real.rows} rows for ${r.stored.real.acknowledged} acknowledged events (${r.stored.real.enqueued} enqueued, ${r.stored.real.waitingJobs} jobs waiting); ` +
+      `  stored: real ${r.stored.real.rows} rows for ${r.stored.real.acknowledged} acknowledged events (${r.stored.real.enqueued} enqueued, ${r.stored.real.waitingEvents} in ${r.stored.real.waitingJobs} waiting jobs); ` +
         `ceiling ${r.stored.ceiling.rows} rows for ${r.stored.ceiling.acknowledged} acknowledged${r.stored.ok ? '' : `; PROBLEMS: ${r.stored.problems.join('; ')}`}`,
     );
   }

@@ -39,8 +39,10 @@ export interface StoredStats {
   rows: number;
   /** Rows whose resolve job was queued (`enqueuedAt` set). */
   enqueued: number;
-  /** Jobs waiting in the `resolve-identity` queue (all tenants). */
+  /** Jobs waiting in the `resolve-identity` queue (all tenants; one per request). */
   waitingJobs: number;
+  /** Events those waiting jobs carry for this tenant. */
+  waitingEvents: number;
 }
 
 const config = benchConfigFromParent();
@@ -147,12 +149,13 @@ serveParent({
     const em = orm.em.fork();
     const queue = createQueue(RESOLVE_IDENTITY, redis, config.queuePrefix);
     try {
-      const [rows, enqueued, waitingJobs] = await Promise.all([
+      const [rows, enqueued, waiting] = await Promise.all([
         em.count(Event, { tenantId: tenant as string }),
         em.count(Event, { tenantId: tenant as string, enqueuedAt: { $ne: null } }),
-        queue.getWaitingCount(),
+        queue.getWaiting(0, -1),
       ]);
-      return { rows, enqueued, waitingJobs };
+      const waitingEvents = waiting.filter((job) => job.data.tenantId === tenant).reduce((n, job) => n + job.data.events.length, 0);
+      return { rows, enqueued, waitingJobs: waiting.length, waitingEvents };
     } finally {
       await queue.close();
     }

@@ -1,4 +1,3 @@
-import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Redis } from 'ioredis';
 
@@ -10,7 +9,7 @@ import { createRedisPubSub, type FsPubSub } from './pubsub';
 import { Queues, setWorkerTiming } from './queues';
 import { createRedis } from './redis';
 import type { RequestContext } from './request-context';
-import { serveSubgraph, type ServedSubgraph } from './serve-subgraph';
+import { serveSubgraph, type RawHttpHandler, type ServedSubgraph } from './serve-subgraph';
 import { Shutdown } from './shutdown';
 
 /** Everything a subgraph's services and workers need, built once per process. */
@@ -36,10 +35,11 @@ export interface SubgraphDefinition<C extends RequestContext> {
   /** Starts the subgraph's BullMQ workers (and job schedulers); each registers its own teardown. */
   startWorkers?(deps: SubgraphDeps): void | Promise<void>;
   /**
-   * Plain HTTP routes beside `/graphql` (e.g. the Segment API of `signals`), mounted before it on
-   * the same express app. They get no tenant check for free: each verifies the signed context.
+   * A plain node:http handler beside `/graphql` on the same server (e.g. the Segment API of
+   * `signals`), tried before express on every request; what it returns false for goes on to
+   * express. It gets no tenant check for free: it verifies the signed context itself.
    */
-  http?(app: Express, deps: SubgraphDeps): void;
+  httpHandler?(deps: SubgraphDeps): RawHttpHandler;
 }
 
 export interface RunningSubgraph extends ServedSubgraph {
@@ -81,7 +81,7 @@ export async function runSubgraph<C extends RequestContext>(
       log,
       shutdown,
       createContext: (auth, requestId) => def.createContext(deps, auth, requestId),
-      routes: def.http ? (app) => def.http!(app, deps) : undefined,
+      handleRaw: def.httpHandler?.(deps),
     });
     return { ...served, deps, close: () => shutdown.run() };
   } catch (err) {

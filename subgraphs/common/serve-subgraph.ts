@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
+import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { ArgumentValidationError, AuthorizationError } from 'type-graphql';
@@ -17,6 +17,9 @@ import { AppError } from './errors';
 import type { Logger } from './logger';
 import type { RequestContext } from './request-context';
 import type { Shutdown } from './shutdown';
+
+/** A plain node:http handler: answers the request and returns true, or returns false to leave it. */
+export type RawHttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export interface ServeSubgraphOptions<C extends RequestContext> {
   name: string;
@@ -29,8 +32,11 @@ export interface ServeSubgraphOptions<C extends RequestContext> {
   shutdown: Shutdown;
   /** Builds the per-request context: forks the entity manager and the services on it. */
   createContext: (auth: TenantContext, requestId: string) => C;
-  /** Mounts extra HTTP routes before `/graphql` (see `SubgraphDefinition.http`). */
-  routes?: (app: Express) => void;
+  /**
+   * Tried on every HTTP request before express (see `SubgraphDefinition.httpHandler`): a hot path
+   * skips express's routing, body parsing and response helpers. What it leaves goes to express.
+   */
+  handleRaw?: RawHttpHandler;
 }
 
 export interface ServedSubgraph {
@@ -46,7 +52,9 @@ export interface ServedSubgraph {
 export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgraphOptions<C>): Promise<ServedSubgraph> {
   const { schema, log, secret } = opts;
   const app = express();
-  const server = createServer(app);
+  const server = createServer((req, res) => {
+    if (!opts.handleRaw?.(req, res)) app(req, res);
+  });
   const wss = new WebSocketServer({ server, path: '/graphql' });
 
   const authenticate = (token: unknown): TenantContext => {
@@ -97,7 +105,6 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   await apollo.start();
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: opts.name }));
-  opts.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: '2mb' }),

@@ -6,7 +6,7 @@ import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
 import { SIGNALS_ENTITIES } from './entities';
-import { segmentApiRouter } from './http/segment-api.router';
+import { segmentApiHandler } from './http/segment-api.handler';
 import { SIGNALS_MIGRATIONS } from './migrations';
 import { FrictionSettingsResolver } from './resolvers/friction-settings.resolver';
 import { IngestResolver } from './resolvers/ingest.resolver';
@@ -67,7 +67,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
     await startSweepEventsWorker(deps);
   },
   // the Segment tracking API, forwarded here by the gateway
-  http: (app, deps) => void app.use('/v1', segmentApiRouter(deps)),
+  httpHandler: (deps) => segmentApiHandler(deps),
 };
 
 if (require.main === module) runSubgraphMain(signalsSubgraph);
