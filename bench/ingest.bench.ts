@@ -2,8 +2,9 @@
 // (the real path) against the ceiling of the design, a bare node:http handler that does only the
 // same JSON parse and the same multi-row INSERT into the same table of the same database. On
 // SQLite and on PostgreSQL, in one run. `npm run bench:ingest`; knobs: BENCH_DURATION (s per
-// measured run, default 10), BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50),
-// BENCH_BATCH (events per request, default 20), BENCH_ROUNDS (default 2), BENCH_DBS
+// measured run, default 6), BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50),
+// BENCH_BATCH (events per request, default 20), BENCH_ROUNDS (default 4: the
+// targets alternate every round, so a slow spell of this shared machine falls on both), BENCH_DBS
 // (`sqlite,postgres`), BENCH_PG_ADMIN_URL (where the throwaway database is created), BENCH_CPU_PROF
 // (a folder: CPU profiles of the server processes over the first measured run of each target, and
 // a summary of where the time went). Prints a table and writes bench/results/ingest.json.
@@ -37,11 +38,11 @@ import { cpuMs, intEnv, machineMeta, packageVersion, percentile, round2, say, ta
 import { applyMissingSchema } from './lib/schema-drift';
 import type { StartSubgraphsRequest } from './lib/subgraphs-process';
 
-const DURATION = intEnv('BENCH_DURATION', 10);
+const DURATION = intEnv('BENCH_DURATION', 6);
 const WARMUP = intEnv('BENCH_WARMUP', 3);
 const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 50);
 const BATCH_SIZE = intEnv('BENCH_BATCH', 20);
-const ROUNDS = intEnv('BENCH_ROUNDS', 2);
+const ROUNDS = intEnv('BENCH_ROUNDS', 4);
 const DATABASES = parseDatabases(process.env.BENCH_DBS ?? 'sqlite,postgres');
 /** When set, the server processes are profiled over the first measured run of each target. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : '';

@@ -104,7 +104,12 @@ async function ingest(endpoint: SegmentEndpoint, text: string, auth: TenantConte
   const service = new IngestService(deps.orm.em.fork(), auth, deps, ingestGuardFor(deps));
   let outcome;
   try {
-    outcome = await service.ingest(request.events, { receivedAt, sentAt: request.sentAt, impliedType: request.impliedType });
+    outcome = await service.ingest(request.events, {
+      receivedAt,
+      sentAt: request.sentAt,
+      impliedType: request.impliedType,
+      bodyBytes: Buffer.byteLength(text),
+    });
   } catch (err) {
     if (err instanceof AppError && err.code === 'RATE_LIMITED') {
       const retryAfter = String(err.details?.retryAfterSeconds ?? 1);

@@ -47,9 +47,11 @@ export class EventOutbox {
   }
 
   private async addJobs(events: readonly OutboxEvent[]): Promise<void> {
-    await this.deps.queues.get(RESOLVE_IDENTITY).addBulk(
-      toResolveIdentityJobs(events).map(({ data, jobId }) => ({ name: RESOLVE_IDENTITY, data, opts: { jobId } })),
-    );
+    const jobs = toResolveIdentityJobs(events);
+    const queue = this.deps.queues.get(RESOLVE_IDENTITY);
+    // the usual case, one request's events: a plain add spares addBulk's MULTI/EXEC wrapping
+    if (jobs.length === 1) await queue.add(RESOLVE_IDENTITY, jobs[0].data, { jobId: jobs[0].jobId });
+    else await queue.addBulk(jobs.map(({ data, jobId }) => ({ name: RESOLVE_IDENTITY, data, opts: { jobId } })));
   }
 
   private async stamp(events: readonly OutboxEvent[], enqueuedAt: Date | null): Promise<void> {

@@ -15,6 +15,8 @@ const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
  */
 export class IngestGuard {
   private readonly limiter: RateLimiterRedis;
+  /** The queue-depth read in flight, shared by the requests that arrive meanwhile. */
+  private waiting: Promise<number> | null = null;
 
   constructor(private readonly deps: Pick<SubgraphDeps, 'config' | 'redis' | 'queues'>) {
     const { rateLimitPerSecond } = deps.config.ingest;
@@ -31,7 +33,7 @@ export class IngestGuard {
   /** Admits `eventCount` events of one API key, or throws `RATE_LIMITED`. */
   async admit(keyId: string, eventCount: number): Promise<void> {
     const { maxQueueDepth, rateLimitPerSecond } = this.deps.config.ingest;
-    const waiting = await this.deps.queues.get(RESOLVE_IDENTITY).getWaitingCount();
+    const waiting = await this.waitingCount();
     if (waiting > maxQueueDepth) {
       throw new AppError('RATE_LIMITED', `ingestion is backed up (${waiting} events waiting): retry later`, {
         retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
@@ -47,6 +49,19 @@ export class IngestGuard {
         retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
       });
     }
+  }
+
+  /**
+   * Waiting resolve jobs. Requests that arrive while a read is in flight share it rather than
+   * each asking Redis: under load that is one read per round trip, not one per request, and a
+   * lone request still reads a fresh count.
+   */
+  private waitingCount(): Promise<number> {
+    this.waiting ??= this.deps.queues
+      .get(RESOLVE_IDENTITY)
+      .getWaitingCount()
+      .finally(() => (this.waiting = null));
+    return this.waiting;
   }
 }
 

@@ -20,6 +20,8 @@ export interface IngestOptions {
   sentAt?: Date | null;
   /** Type implied by a single-event endpoint. */
   impliedType?: EventType | null;
+  /** Size of the request body in bytes, when known: no event of it is larger (see `validateEvent`). */
+  bodyBytes?: number;
 }
 
 export interface IngestOutcome {
@@ -53,7 +55,7 @@ export class IngestService {
     const errors: IngestOutcome['errors'] = [];
     const valid: NormalizedEvent[] = [];
     events.forEach((raw, index) => {
-      const result = validateEvent(raw, { ...options, digest: sha256Hex });
+      const result = validateEvent(raw, { ...options, digest: sha256Hex, sizeAtMost: options.bodyBytes });
       if (result.ok) valid.push(result.event);
       else errors.push({ index, message: result.reason });
     });

@@ -135,5 +135,18 @@ describe('IngestService', () => {
       });
       expect(await stored('t10')).toHaveLength(0);
     });
+
+    it('reads the queue depth once for the requests that arrive while a read is in flight, and afresh after', async () => {
+      const guard = guardWith({});
+      const reads = jest.spyOn(signals.deps.queues.get(RESOLVE_IDENTITY), 'getWaitingCount');
+      try {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => guard.admit(`key-${i}`, 1)));
+        expect(reads).toHaveBeenCalledTimes(1);
+        await guard.admit('key-0', 1);
+        expect(reads).toHaveBeenCalledTimes(2);
+      } finally {
+        reads.mockRestore();
+      }
+    });
   });
 });

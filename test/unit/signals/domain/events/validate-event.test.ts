@@ -60,6 +60,14 @@ describe('validateEvent', () => {
     expect(!result.ok && result.reason).toMatch(/^event is \d+ bytes, over the limit of 32768$/);
   });
 
+  it('measures an event whose bound (the body it came in) is over the limit, and trusts a bound within it', () => {
+    const raw = track({ properties: { blob: 'x'.repeat(MAX_EVENT_BYTES) } });
+    expect(validateEvent(raw, { ...options, sizeAtMost: MAX_EVENT_BYTES + 100 }).ok).toBe(false);
+    // a body within the limit cannot hold a larger event, so the event is not serialised again
+    // (the bound here is false on purpose, to show that it is what decides)
+    expect(validateEvent(raw, { ...options, sizeAtMost: MAX_EVENT_BYTES }).ok).toBe(true);
+  });
+
   it('counts multi-byte characters as UTF-8 bytes for the size limit', () => {
     // 11,000 three-byte characters: 33,000 bytes although only 11,000 UTF-16 units
     const result = validateEvent(track({ properties: { text: '€'.repeat(11_000) } }), options);
