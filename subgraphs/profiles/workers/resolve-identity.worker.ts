@@ -13,6 +13,7 @@ import {
   type ResolveIdentityJob,
 } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { followUps, type FollowUps } from '../domain/follow-ups';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
 
 type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>;
@@ -21,24 +22,25 @@ const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen'
 
 /**
  * Resolves the events of one `resolve-identity` job, one after the other in the order received
- * (an `identify` before the `track` that follows it). The whole payload is checked first: a
- * malformed one (a bug in the sender) fails the job for good, naming every problem. A job retried
- * after a crash replays the events it had already resolved, which changes nothing.
+ * (an `identify` before the `track` that follows it), then sends the follow-ups of them all (see
+ * `followUps`: one `event-resolved` per event, one `evaluate-segments` per profile). The whole payload is checked first: a malformed one (a bug in the sender) fails
+ * the job for good, naming every problem. A job retried after a crash replays the events it had
+ * already resolved, which changes nothing but sends their follow-ups again (deterministic job
+ * ids: what was sent already is not sent twice).
  */
 export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<(ResolveOutcome | null)[]> {
   const problems = jobProblems(job.data);
   if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
+  const { tenantId, events } = job.data;
   const outcomes: (ResolveOutcome | null)[] = [];
-  for (const event of job.data.events) outcomes.push(await resolveEvent(event, deps, job.id));
+  for (const event of events) outcomes.push(await resolveEvent(event, deps, job.id));
+  await sendFollowUps(deps.queues, followUps(tenantId, events, outcomes));
   return outcomes;
 }
 
 /**
- * Maps a stored event to its profile (see IdentityResolutionService), then tells the signals
- * stage (`event-resolved`) and the segments evaluator (`evaluate-segments`, also for every
- * profile the event merged away, so their memberships are closed). Safe to run twice: the
- * resolution is one transaction keyed on the event id, and the follow-ups have deterministic job
- * ids, so a retry after a crash between the two steps only sends what was missing.
+ * Maps a stored event to its profile (see IdentityResolutionService): one transaction keyed on
+ * the event id, so running it twice changes nothing. Null when the event has no usable identity.
  */
 export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, jobId?: string): Promise<ResolveOutcome | null> {
   const { tenantId, eventId } = event;
@@ -46,33 +48,29 @@ export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, job
     junkValues: deps.config.identity.junkValues,
   }).resolve(event);
   if (!outcome) {
-    // nothing to attach the event to, and retrying cannot change that: tell signals it is done,
-    // unattributed, so the acknowledged event is processed instead of swept forever
-    await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, { tenantId, eventId, profileId: null }, { jobId: `${tenantId}-${eventId}` });
     deps.log.info({ tenantId, eventId, jobId }, 'event has no usable identity: processed unattributed');
     return null;
   }
-  await sendFollowUps(deps.queues, tenantId, eventId, outcome);
   const fields = { tenantId, eventId, profileId: outcome.profileId, action: outcome.action, jobId };
   if (outcome.recorded && outcome.mergedIds.length) deps.log.info({ ...fields, mergedIds: outcome.mergedIds }, 'profiles merged');
   else deps.log.debug(fields, 'identity resolved');
   return outcome;
 }
 
-async function sendFollowUps(queues: Queues, tenantId: string, eventId: string, outcome: ResolveOutcome): Promise<void> {
-  const { profileId } = outcome;
-  await queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, { tenantId, eventId, profileId }, { jobId: `${tenantId}-${eventId}` });
+async function sendFollowUps(queues: Queues, { tenantId, resolved, evaluate, merges }: FollowUps): Promise<void> {
+  await queues.get(EVENT_RESOLVED).addBulk(
+    resolved.map((data) => ({ name: EVENT_RESOLVED, data, opts: { jobId: `${tenantId}-${data.eventId}` } })),
+  );
   await queues.get(EVALUATE_SEGMENTS).addBulk(
-    [profileId, ...outcome.mergedIds].map((id) => ({
+    [...evaluate].map(([profileId, eventId]) => ({
       name: EVALUATE_SEGMENTS,
-      data: { tenantId, profileId: id },
-      opts: { jobId: `${tenantId}-${id}-${eventId}` },
+      data: { tenantId, profileId },
+      opts: { jobId: `${tenantId}-${profileId}-${eventId}` },
     })),
   );
-  if (outcome.mergedIds.length) {
-    // the risk stage re-points its copy of the merged profiles' history to the survivor
+  if (merges.length) {
     await queues.get(RECORD_ACTIVITY).addBulk(
-      outcome.mergedIds.map((mergedProfileId) => ({
+      merges.map(({ profileId, mergedProfileId }) => ({
         name: RECORD_ACTIVITY,
         data: { kind: 'merge' as const, tenantId, profileId, mergedProfileId },
         opts: { jobId: `${tenantId}-merge-${mergedProfileId}` },

@@ -302,6 +302,9 @@ describe('resolveIdentity', () => {
     expect(await countOf(ProfileEvent, t)).toBe(4);
     // every event is reported to signals under its own job id
     for (const e of events) expect((await queue(EVENT_RESOLVED).getJob(`${t}-${e.eventId}`))?.data.profileId).toBe(outcomes[0]!.profileId);
+    // and segments are evaluated once for the profile, not once per event
+    const evaluations = (await queue(EVALUATE_SEGMENTS).getJobs()).filter((j) => (j.data as { tenantId: string }).tenantId === t);
+    expect(evaluations.map((j) => j.id)).toEqual([`${t}-${outcomes[0]!.profileId}-${events[3].eventId}`]);
 
     // the job run again (a retry after a crash): every event replays, nothing is written twice
     const again = await resolveIdentity({ id: 'job-1', data: { tenantId: t, events } }, profiles.deps);
