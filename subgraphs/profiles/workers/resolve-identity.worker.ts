@@ -13,29 +13,69 @@ import {
   type ResolveIdentityJob,
 } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { followUps, type FollowUps } from '../domain/follow-ups';
+import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
+import { independentGroups } from '../domain/independent-groups';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
 
 type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>;
 
 const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 
+/** Groups of a job's events resolved at once (see `independentGroups`). */
+const GROUP_CONCURRENCY = 4;
+
 /**
- * Resolves the events of one `resolve-identity` job, one after the other in the order received
- * (an `identify` before the `track` that follows it), then sends the follow-ups of them all (see
- * `followUps`: one `event-resolved` per event, one `evaluate-segments` per profile). The whole payload is checked first: a malformed one (a bug in the sender) fails
- * the job for good, naming every problem. A job retried after a crash replays the events it had
- * already resolved, which changes nothing but sends their follow-ups again (deterministic job
- * ids: what was sent already is not sent twice).
+ * Resolves the events of one `resolve-identity` job: events that share an identifier (directly or
+ * through a chain) one after the other in the order received (an `identify` before the `track`
+ * that follows it), other customers' events side by side (see `independentGroups`). Each event's
+ * `event-resolved` goes to the signals stage as soon as it is resolved, so the rest of the
+ * pipeline starts on it while the job goes on; `evaluate-segments` (once per profile) and merge
+ * notices follow the last event (see `jobFollowUps`). The whole payload is checked first: a
+ * malformed one (a bug in the sender) fails the job for good, naming every problem. An event that
+ * fails does not hold back the others: they are resolved, then the job fails and BullMQ retries
+ * it, and the retry replays the events already done (which changes nothing; their follow-ups have
+ * deterministic job ids).
  */
 export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<(ResolveOutcome | null)[]> {
   const problems = jobProblems(job.data);
   if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
   const { tenantId, events } = job.data;
-  const outcomes: (ResolveOutcome | null)[] = [];
-  for (const event of events) outcomes.push(await resolveEvent(event, deps, job.id));
-  await sendFollowUps(deps.queues, followUps(tenantId, events, outcomes));
+  const outcomes: (ResolveOutcome | null)[] = events.map(() => null);
+  const done = events.map(() => false);
+  const failures: { eventId: string; err: unknown }[] = [];
+  const resolveInOrder = async (group: number[]) => {
+    for (const i of group) {
+      const { eventId } = events[i];
+      try {
+        outcomes[i] = await resolveEvent(events[i], deps, job.id);
+        done[i] = true;
+        // no profile when the event had no usable identity: signals then processes it
+        // unattributed instead of sweeping it forever
+        const data = { tenantId, eventId, profileId: outcomes[i]?.profileId ?? null };
+        await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, data, { jobId: `${tenantId}-${eventId}` });
+      } catch (err) {
+        failures.push({ eventId, err });
+        deps.log.warn({ err, tenantId, eventId, jobId: job.id }, 'resolve-identity: event failed; the job will be retried');
+      }
+    }
+  };
+  await inParallel(independentGroups(events, deps.config.identity.junkValues), GROUP_CONCURRENCY, resolveInOrder);
+  const resolved = events.flatMap(({ eventId }, i) => (done[i] ? [{ eventId, landing: outcomes[i] }] : []));
+  await sendJobFollowUps(deps.queues, tenantId, jobFollowUps(resolved));
+  if (failures.length) {
+    const first = failures[0].err instanceof Error ? failures[0].err.message : String(failures[0].err);
+    throw new Error(`resolve-identity: ${failures.length} of ${events.length} events failed (first, ${failures[0].eventId}: ${first})`);
+  }
   return outcomes;
+}
+
+/** Runs `run` over the items, at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await run(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /**
@@ -57,10 +97,7 @@ export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, job
   return outcome;
 }
 
-async function sendFollowUps(queues: Queues, { tenantId, resolved, evaluate, merges }: FollowUps): Promise<void> {
-  await queues.get(EVENT_RESOLVED).addBulk(
-    resolved.map((data) => ({ name: EVENT_RESOLVED, data, opts: { jobId: `${tenantId}-${data.eventId}` } })),
-  );
+async function sendJobFollowUps(queues: Queues, tenantId: string, { evaluate, merges }: JobFollowUps): Promise<void> {
   await queues.get(EVALUATE_SEGMENTS).addBulk(
     [...evaluate].map(([profileId, eventId]) => ({
       name: EVALUATE_SEGMENTS,

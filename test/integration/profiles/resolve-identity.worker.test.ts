@@ -15,6 +15,7 @@ import { Identity, IdentityType } from '../../../subgraphs/profiles/entities/ide
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
 import { ProfileEvent } from '../../../subgraphs/profiles/entities/profile-event.entity';
 import { ProfileMerge } from '../../../subgraphs/profiles/entities/profile-merge.entity';
+import { IdentityResolutionService } from '../../../subgraphs/profiles/services/identity-resolution.service';
 import { ProfileService } from '../../../subgraphs/profiles/services/profile.service';
 import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
@@ -311,6 +312,52 @@ describe('resolveIdentity', () => {
     expect(again.map((o) => o?.recorded)).toEqual([false, false, false, false]);
     expect(await countOf(ProfileEvent, t)).toBe(4);
     expect(await countOf(Profile, t)).toBe(1);
+  });
+
+  it('resolves two customers’ interleaved events side by side, each customer’s in order', async () => {
+    const t = 'batch-two';
+    const events = [
+      ev(t, { anonymousId: 'dev-a' }),
+      ev(t, { anonymousId: 'dev-b' }),
+      ev(t, { type: 'identify', name: null, anonymousId: 'dev-a', userId: 'u-a', traits: { plan: 'pro' } }),
+      ev(t, { type: 'identify', name: null, anonymousId: 'dev-b', userId: 'u-b', traits: { plan: 'free' } }),
+      ev(t, { userId: 'u-a' }),
+      ev(t, { userId: 'u-b' }),
+    ];
+    const outcomes = await resolveIdentity({ id: 'job-two', data: { tenantId: t, events } }, profiles.deps);
+    const [a, b] = [outcomes[0]!.profileId, outcomes[1]!.profileId];
+    expect(a).not.toBe(b);
+    expect(outcomes.map((o) => o?.profileId)).toEqual([a, b, a, b, a, b]);
+    expect(await identitiesOf(t, a)).toEqual(['anonymous_id:dev-a', 'user_id:u-a']);
+    expect(await identitiesOf(t, b)).toEqual(['anonymous_id:dev-b', 'user_id:u-b']);
+    expect((await profileOf(t, IdentityType.USER_ID, 'u-b')).traits).toEqual({ plan: 'free' });
+    expect(await countOf(ProfileEvent, t)).toBe(6);
+  });
+
+  it('resolves the other events of a job when one fails, then fails the job so BullMQ retries it; the retry finishes', async () => {
+    const t = 'poison';
+    const events = [ev(t, { anonymousId: 'p-1' }), ev(t, { anonymousId: 'p-2' }), ev(t, { anonymousId: 'p-3' })];
+    // fault injection on our own service (the database stays real): the middle event fails once
+    const original = IdentityResolutionService.prototype.resolve;
+    const failing = jest.spyOn(IdentityResolutionService.prototype, 'resolve').mockImplementation(function (this: IdentityResolutionService, event) {
+      return event.eventId === events[1].eventId ? Promise.reject(new Error('database went away')) : original.call(this, event);
+    });
+    try {
+      await expect(resolveIdentity({ id: 'job-p', data: { tenantId: t, events } }, profiles.deps)).rejects.toThrow(
+        `resolve-identity: 1 of 3 events failed (first, ${events[1].eventId}: database went away)`,
+      );
+    } finally {
+      failing.mockRestore();
+    }
+    expect(await countOf(ProfileEvent, t)).toBe(2);
+    // signals heard of the events that were resolved, not of the one that failed
+    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[2].eventId}`)).toBeDefined();
+    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[1].eventId}`)).toBeUndefined();
+
+    const retried = await resolveIdentity({ id: 'job-p', data: { tenantId: t, events } }, profiles.deps);
+    expect(retried.map((o) => o?.recorded)).toEqual([false, true, false]);
+    expect(await countOf(ProfileEvent, t)).toBe(3);
+    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[1].eventId}`)).toBeDefined();
   });
 
   it('consumes jobs from the real resolve-identity queue, once per job id', async () => {
