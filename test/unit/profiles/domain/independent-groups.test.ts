@@ -1,15 +1,5 @@
 import { independentGroups } from '../../../../subgraphs/profiles/domain/independent-groups';
-import type { EventIdentityFields } from '../../../../subgraphs/profiles/domain/resolution';
-
-const ev = (over: Partial<EventIdentityFields>): EventIdentityFields => ({
-  type: 'track',
-  userId: null,
-  anonymousId: null,
-  previousId: null,
-  traits: {},
-  externalIds: [],
-  ...over,
-});
+import { identityFields as ev } from '../../../fixtures/identity-fields';
 
 describe('independentGroups', () => {
   it('keeps events of different customers apart and each customer’s events in order', () => {

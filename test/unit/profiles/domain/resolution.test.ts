@@ -7,16 +7,9 @@ import {
   type IdentityClaim,
   type MatchedIdentity,
 } from '../../../../subgraphs/profiles/domain/resolution';
+import { identityFields } from '../../../fixtures/identity-fields';
 
-const event = (over: Partial<EventIdentityFields> = {}): EventIdentityFields => ({
-  type: 'track',
-  userId: null,
-  anonymousId: null,
-  previousId: null,
-  traits: {},
-  externalIds: [],
-  ...over,
-});
+const event = identityFields;
 
 /** Stored profiles of one scenario: id → [createdAt (day of Jan 2025), identities]. */
 type World = Record<string, [day: number, identities: string[]]>;
