@@ -1,4 +1,4 @@
-import { DeadlockException, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 
 import type { EntityManager } from '../../common/orm';
 import type { EventToResolve } from '../../common/queues';
@@ -43,10 +43,9 @@ class ResolutionRace extends Error {}
 const MAX_ATTEMPTS = 4;
 
 /**
- * Maps events to their profiles: finds or creates each event's profile, merges profiles an event
- * links, adds new identities, applies identify/group traits, records the event, and recomputes the
- * computed traits of the profiles the events landed on. One transaction for the events given, so
- * they are applied completely or not at all.
+ * Maps one event to its profile: finds or creates it, merges profiles the event links, adds new
+ * identities, applies identify/group traits, records the event and recomputes computed traits,
+ * all in one transaction, so the event is either fully applied or not at all.
  */
 export class IdentityResolutionService {
   private readonly now: () => Date;
@@ -61,82 +60,36 @@ export class IdentityResolutionService {
 
   /** Returns null when the event has no usable identity (all junk). Safe to run twice. */
   async resolve(event: EventToResolve): Promise<ResolveOutcome | null> {
-    return (await this.resolveAll([event]))[0];
-  }
-
-  /**
-   * Resolves events in the given order in one transaction (the events of one customer, say: see
-   * `independentGroups`), with one look-up of which were recorded already and one recompute of
-   * computed traits per profile at the end, rather than per event. Per event, null when it has no
-   * usable identity. Safe to run twice: recorded events replay without writing.
-   */
-  async resolveAll(events: readonly EventToResolve[]): Promise<(ResolveOutcome | null)[]> {
-    const claims = events.map((event) => extractIdentityClaims(event, this.env.junkValues));
-    if (claims.every((c) => c.length === 0)) return events.map(() => null);
+    const claims = extractIdentityClaims(event, this.env.junkValues);
+    if (claims.length === 0) return null;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.em.transactional((em) => this.resolveAllIn(em, events, claims));
+        return await this.em.transactional((em) => this.resolveIn(em, event, claims));
       } catch (err) {
-        // a concurrent job created one of these identities (or moved them) first, or locked two of
-        // these profiles in the other order (PostgreSQL picked this transaction to abort): start over
-        const raced = err instanceof UniqueConstraintViolationException || err instanceof ResolutionRace || err instanceof DeadlockException;
+        // a concurrent job created one of these identities (or moved them) first: start over
+        const raced = err instanceof UniqueConstraintViolationException || err instanceof ResolutionRace;
         if (!raced || attempt >= MAX_ATTEMPTS) throw err;
         this.em.clear();
       }
     }
   }
 
-  private async resolveAllIn(em: EntityManager, events: readonly EventToResolve[], claims: IdentityClaim[][]): Promise<(ResolveOutcome | null)[]> {
+  private async resolveIn(em: EntityManager, event: EventToResolve, claims: IdentityClaim[]): Promise<ResolveOutcome> {
     const tenantId = this.tenantId;
-    const now = this.now();
-    // an event row commits with everything else its event changed: if it exists, all is done
+    // the event row commits with everything else the event changed: if it exists, all is done
     // (read outside the identity map, so a replay writes nothing at commit)
-    const recorded = new Map(
-      (
-        await em.find(ProfileEvent, { tenantId, eventId: { $in: events.map((e) => e.eventId) } }, { disableIdentityMap: true, fields: ['eventId', 'profileId'] })
-      ).map((row) => [row.eventId, row.profileId]),
-    );
-    const outcomes: (ResolveOutcome | null)[] = [];
-    // profiles whose computed traits the new events change (a merged-away one is gone)
-    const touched = new Set<string>();
-    for (const [i, event] of events.entries()) {
-      if (claims[i].length === 0) {
-        outcomes.push(null);
-        continue;
-      }
-      const profileId = recorded.get(event.eventId);
-      if (profileId !== undefined) {
-        outcomes.push(await this.replay(em, event.eventId, profileId));
-        continue;
-      }
-      const outcome = await this.resolveIn(em, event, claims[i], now);
-      recorded.set(event.eventId, outcome.profileId);
-      outcome.mergedIds.forEach((id) => touched.delete(id));
-      touched.add(outcome.profileId);
-      outcomes.push(outcome);
+    const recorded = await em.findOne(ProfileEvent, { tenantId, eventId: event.eventId }, { disableIdentityMap: true });
+    if (recorded) {
+      const merges = await em.find(
+        ProfileMerge,
+        { tenantId, eventId: event.eventId },
+        { orderBy: { mergedAt: 'asc', id: 'asc' }, disableIdentityMap: true },
+      );
+      return { profileId: recorded.profileId, mergedIds: merges.map((m) => m.mergedProfileId), recorded: false, action: 'replay' };
     }
-    if (touched.size) {
-      const profiles = await em.find(Profile, { tenantId, id: { $in: [...touched] } });
-      await new ComputedTraitsService(em, tenantId).recompute(profiles, now);
-      await em.flush();
-    }
-    return outcomes;
-  }
 
-  /** An event recorded before: where it landed and what it merged, as the first run said. */
-  private async replay(em: EntityManager, eventId: string, profileId: string): Promise<ResolveOutcome> {
-    const merges = await em.find(
-      ProfileMerge,
-      { tenantId: this.tenantId, eventId },
-      { orderBy: { mergedAt: 'asc', id: 'asc' }, disableIdentityMap: true },
-    );
-    return { profileId, mergedIds: merges.map((m) => m.mergedProfileId), recorded: false, action: 'replay' };
-  }
-
-  /** Applies one new event (its computed traits are left to the caller). */
-  private async resolveIn(em: EntityManager, event: EventToResolve, claims: IdentityClaim[], now: Date): Promise<ResolveOutcome> {
-    const tenantId = this.tenantId;
     const { plan, profiles } = await this.plan(em, claims);
+    const now = this.now();
     let profile: Profile;
     let mergedIds: string[] = [];
     switch (plan.action) {
@@ -177,7 +130,8 @@ export class IdentityResolutionService {
       timestamp: new Date(at),
       revenue: eventRevenue(event.type, event.name, event.properties),
     });
-    // written now: the next event of this transaction looks identities and events up in SQL
+    await em.flush();
+    await new ComputedTraitsService(em, tenantId).recompute([profile], now);
     await em.flush();
     return { profileId: profile.id, mergedIds, recorded: true, action: plan.action };
   }

@@ -25,16 +25,16 @@ const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen'
 const GROUP_CONCURRENCY = 4;
 
 /**
- * Resolves the events of one `resolve-identity` job, in groups (see `independentGroups`): the
- * events of one customer (they share an identifier, directly or through a chain) one after the
- * other in the order received, in one transaction (an `identify` before the `track` that follows
- * it); other customers' groups side by side. Each group's `event-resolved` jobs go to the signals
- * stage as soon as the group is done, so the rest of the pipeline starts on them while the job
- * goes on; `evaluate-segments` (once per profile) and merge notices follow the last group (see
- * `jobFollowUps`). The whole payload is checked first: a malformed one (a bug in the sender) fails
- * the job for good, naming every problem. A group that fails does not hold back the others: they
- * are resolved, then the job fails and BullMQ retries it, and the retry replays the events already
- * done (which changes nothing; their follow-ups have deterministic job ids).
+ * Resolves the events of one `resolve-identity` job: events that share an identifier (directly or
+ * through a chain) one after the other in the order received (an `identify` before the `track`
+ * that follows it), other customers' events side by side (see `independentGroups`). Each event's
+ * `event-resolved` goes to the signals stage as soon as it is resolved, so the rest of the
+ * pipeline starts on it while the job goes on; `evaluate-segments` (once per profile) and merge
+ * notices follow the last event (see `jobFollowUps`). The whole payload is checked first: a
+ * malformed one (a bug in the sender) fails the job for good, naming every problem. An event that
+ * fails does not hold back the others: they are resolved, then the job fails and BullMQ retries
+ * it, and the retry replays the events already done (which changes nothing; their follow-ups have
+ * deterministic job ids).
  */
 export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<(ResolveOutcome | null)[]> {
   const problems = jobProblems(job.data);
@@ -42,41 +42,29 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
   const { tenantId, events } = job.data;
   const outcomes: (ResolveOutcome | null)[] = events.map(() => null);
   const done = events.map(() => false);
-  const failures: { eventIds: string[]; err: unknown }[] = [];
-  const resolveGroup = async (group: number[]) => {
-    const eventIds = group.map((i) => events[i].eventId);
-    try {
-      const results = await resolveEvents(
-        group.map((i) => events[i]),
-        deps,
-        job.id,
-      );
-      group.forEach((i, k) => {
-        outcomes[i] = results[k];
+  const failures: { eventId: string; err: unknown }[] = [];
+  const resolveInOrder = async (group: number[]) => {
+    for (const i of group) {
+      const { eventId } = events[i];
+      try {
+        outcomes[i] = await resolveEvent(events[i], deps, job.id);
         done[i] = true;
-      });
-      // no profile when an event had no usable identity: signals then processes it unattributed
-      // instead of sweeping it forever
-      await deps.queues.get(EVENT_RESOLVED).addBulk(
-        group.map((i, k) => ({
-          name: EVENT_RESOLVED,
-          data: { tenantId, eventId: eventIds[k], profileId: outcomes[i]?.profileId ?? null },
-          opts: { jobId: `${tenantId}-${eventIds[k]}` },
-        })),
-      );
-    } catch (err) {
-      failures.push({ eventIds, err });
-      deps.log.warn({ err, tenantId, eventIds, jobId: job.id }, 'resolve-identity: events failed; the job will be retried');
+        // no profile when the event had no usable identity: signals then processes it
+        // unattributed instead of sweeping it forever
+        const data = { tenantId, eventId, profileId: outcomes[i]?.profileId ?? null };
+        await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, data, { jobId: `${tenantId}-${eventId}` });
+      } catch (err) {
+        failures.push({ eventId, err });
+        deps.log.warn({ err, tenantId, eventId, jobId: job.id }, 'resolve-identity: event failed; the job will be retried');
+      }
     }
   };
-  await inParallel(independentGroups(events, deps.config.identity.junkValues), GROUP_CONCURRENCY, resolveGroup);
+  await inParallel(independentGroups(events, deps.config.identity.junkValues), GROUP_CONCURRENCY, resolveInOrder);
   const resolved = events.flatMap(({ eventId }, i) => (done[i] ? [{ eventId, landing: outcomes[i] }] : []));
   await sendJobFollowUps(deps.queues, tenantId, jobFollowUps(resolved));
   if (failures.length) {
-    const count = failures.reduce((n, f) => n + f.eventIds.length, 0);
-    const [first] = failures;
-    const message = first.err instanceof Error ? first.err.message : String(first.err);
-    throw new Error(`resolve-identity: ${count} of ${events.length} events failed (first, ${first.eventIds[0]}: ${message})`);
+    const first = failures[0].err instanceof Error ? failures[0].err.message : String(failures[0].err);
+    throw new Error(`resolve-identity: ${failures.length} of ${events.length} events failed (first, ${failures[0].eventId}: ${first})`);
   }
   return outcomes;
 }
@@ -91,23 +79,22 @@ async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) 
 }
 
 /**
- * Maps stored events of one customer to their profiles, in order, in one transaction (see
- * `IdentityResolutionService.resolveAll`): running it twice changes nothing. Per event, null when
- * it has no usable identity.
+ * Maps a stored event to its profile (see IdentityResolutionService): one transaction keyed on
+ * the event id, so running it twice changes nothing. Null when the event has no usable identity.
  */
-export async function resolveEvents(events: readonly EventToResolve[], deps: ResolveDeps, jobId?: string): Promise<(ResolveOutcome | null)[]> {
-  const tenantId = events[0]?.tenantId;
-  const outcomes = await new IdentityResolutionService(deps.orm.em.fork(), tenantId, {
+export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, jobId?: string): Promise<ResolveOutcome | null> {
+  const { tenantId, eventId } = event;
+  const outcome = await new IdentityResolutionService(deps.orm.em.fork(), tenantId, {
     junkValues: deps.config.identity.junkValues,
-  }).resolveAll(events);
-  outcomes.forEach((outcome, i) => {
-    const { eventId } = events[i];
-    if (!outcome) return deps.log.info({ tenantId, eventId, jobId }, 'event has no usable identity: processed unattributed');
-    const fields = { tenantId, eventId, profileId: outcome.profileId, action: outcome.action, jobId };
-    if (outcome.recorded && outcome.mergedIds.length) deps.log.info({ ...fields, mergedIds: outcome.mergedIds }, 'profiles merged');
-    else deps.log.debug(fields, 'identity resolved');
-  });
-  return outcomes;
+  }).resolve(event);
+  if (!outcome) {
+    deps.log.info({ tenantId, eventId, jobId }, 'event has no usable identity: processed unattributed');
+    return null;
+  }
+  const fields = { tenantId, eventId, profileId: outcome.profileId, action: outcome.action, jobId };
+  if (outcome.recorded && outcome.mergedIds.length) deps.log.info({ ...fields, mergedIds: outcome.mergedIds }, 'profiles merged');
+  else deps.log.debug(fields, 'identity resolved');
+  return outcome;
 }
 
 async function sendJobFollowUps(queues: Queues, tenantId: string, { evaluate, merges }: JobFollowUps): Promise<void> {

@@ -11,7 +11,7 @@ import {
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
-import { resolveEvents } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
+import { resolveEvent } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { setComputedTraits } from '../../../subgraphs/profiles/workers/set-computed-traits.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -35,7 +35,7 @@ describe('setComputedTraits', () => {
     await env?.cleanup();
   });
 
-  const resolve = async (data: EventToResolve) => (await resolveEvents([data], profiles.deps))[0]!;
+  const resolve = async (data: EventToResolve) => (await resolveEvent(data, profiles.deps))!;
   const push = (id: string, data: SetComputedTraitsJob) => setComputedTraits({ id, data }, profiles.deps);
   const computedOf = async (tenantId: string, id: string) =>
     (await profiles.deps.orm.em.fork().findOneOrFail(Profile, { tenantId, id })).computedTraits;
