@@ -40,18 +40,17 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
   const problems = jobProblems(job.data);
   if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
   const { tenantId, events } = job.data;
-  const outcomes: (ResolveOutcome | null)[] = events.map(() => null);
-  const done = events.map(() => false);
+  // undefined until the event is resolved (null: resolved, but it had no usable identity)
+  const outcomes: (ResolveOutcome | null | undefined)[] = events.map(() => undefined);
   const failures: { eventId: string; err: unknown }[] = [];
   const resolveInOrder = async (group: number[]) => {
     for (const i of group) {
       const { eventId } = events[i];
       try {
-        outcomes[i] = await resolveEvent(events[i], deps, job.id);
-        done[i] = true;
+        const outcome = (outcomes[i] = await resolveEvent(events[i], deps, job.id));
         // no profile when the event had no usable identity: signals then processes it
         // unattributed instead of sweeping it forever
-        const data = { tenantId, eventId, profileId: outcomes[i]?.profileId ?? null };
+        const data = { tenantId, eventId, profileId: outcome?.profileId ?? null };
         await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, data, { jobId: `${tenantId}-${eventId}` });
       } catch (err) {
         failures.push({ eventId, err });
@@ -60,13 +59,17 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
     }
   };
   await inParallel(independentGroups(events, deps.config.identity.junkValues), GROUP_CONCURRENCY, resolveInOrder);
-  const resolved = events.flatMap(({ eventId }, i) => (done[i] ? [{ eventId, landing: outcomes[i] }] : []));
+  const resolved = events.flatMap(({ eventId }, i) => {
+    const landing = outcomes[i];
+    return landing === undefined ? [] : [{ eventId, landing }];
+  });
   await sendJobFollowUps(deps.queues, tenantId, jobFollowUps(resolved));
   if (failures.length) {
     const first = failures[0].err instanceof Error ? failures[0].err.message : String(failures[0].err);
     throw new Error(`resolve-identity: ${failures.length} of ${events.length} events failed (first, ${failures[0].eventId}: ${first})`);
   }
-  return outcomes;
+  // every event was resolved: none is undefined any more
+  return outcomes as (ResolveOutcome | null)[];
 }
 
 /** Runs `run` over the items, at most `limit` at a time. */
