@@ -341,7 +341,10 @@ describe('ingestion durability: every acknowledged event is processed exactly on
     await sender;
     await waitFor(() => allProcessed(tenant, stream.length), 60_000, 100);
 
-    // BullMQ's stalled-job check handed the dead worker's jobs to the new one
+    // BullMQ's stalled-job check handed the dead worker's jobs to the new one. A job's events are
+    // announced as each is resolved, before the job's last step, so its end is waited for too
+    const finished = async () => (await Promise.all(orphaned.map((id) => Job.fromId(resolveQueue, id)))).every((job) => job?.finishedOn);
+    await waitFor(finished, 30_000, 100);
     for (const id of orphaned) {
       const job = await Job.fromId(resolveQueue, id);
       expect({ id, stalledCounter: job?.stalledCounter, finished: Boolean(job?.finishedOn), failedReason: job?.failedReason }).toEqual({
