@@ -172,6 +172,37 @@ export type RecordActivityJob =
   /** profiles → risk: `mergedProfileId` was merged into `profileId` (the survivor). */
   | { kind: 'merge'; tenantId: string; profileId: string; mergedProfileId: string };
 
+/**
+ * A batch of observations of one tenant for the risk stage (every item carries the same
+ * `tenantId`): one job per producer batch, so BullMQ's per-job cost and the risk stage's reads and
+ * writes are paid once per batch, not once per event. Job id
+ * `<tenantId>-<kind>-<first source id>-<last source id>` (deterministic: a replay queues nothing new).
+ * The consumer also accepts a lone `RecordActivityJob` (a job queued before batches existed).
+ */
+export interface RecordActivityBatch {
+  tenantId: string;
+  items: RecordActivityJob[];
+}
+
+/** One resolved event in an `event-resolved` batch. */
+export interface ResolvedEventRef {
+  eventId: string;
+  /** null: the event has no usable identity (all junk); it is processed, unattributed. */
+  profileId: string | null;
+}
+
+/**
+ * profiles → signals: events of one tenant that the profiles stage resolved, in the order received
+ * (order per customer is kept). Job id `<tenantId>-<first eventId>-<last eventId>`.
+ */
+export interface EventsResolvedBatch {
+  tenantId: string;
+  events: ResolvedEventRef[];
+}
+
+/** Most items in one batch job between stages (`event-resolved`, `record-activity`). */
+export const STAGE_BATCH_MAX = 500;
+
 export interface JobPayloads {
   [RECORD_ACTIVITY]: RecordActivityJob;
   [TRAIN_MODEL]: { tenantId: string; modelId: string };
