@@ -45,9 +45,16 @@ export class ModelResolver {
   }
 
   @RequireScope('admin')
-  @Mutation(() => ModelVersion, { description: 'Makes a ready version the one that scores its kind; the previous one is kept.' })
-  activateModel(@Arg('id', () => ID) id: string, @Ctx() ctx: RiskContext): Promise<ModelVersion> {
-    return ctx.services.models.activate(id, ctx.minClassExamples);
+  @Mutation(() => ModelVersion, {
+    description:
+      'Makes a ready version the one that scores its kind; the previous one is kept. A classifier that learned nothing (`metrics.quality.informative` false) or had too few examples of a class is refused unless `force` is true.',
+  })
+  activateModel(
+    @Arg('id', () => ID) id: string,
+    @Arg('force', () => Boolean, { nullable: true, description: 'Activate even a model that learned nothing. Default false.' }) force: boolean | null,
+    @Ctx() ctx: RiskContext,
+  ): Promise<ModelVersion> {
+    return ctx.services.models.activate(id, ctx.minClassExamples, force === true);
   }
 }
 

@@ -3,6 +3,7 @@ import { featureSpec, type FeatureOptions, type TraitFeature } from '../domain/c
 import type { ProfileHistory } from '../domain/churn/history';
 import { fitWithHoldout, type HoldoutFit } from '../domain/churn/fit-with-holdout';
 import type { FeatureSpec, TrainingExample } from '../domain/churn/logistic-regression';
+import { assessModelQuality } from '../domain/churn/model-quality';
 import { buildDropOffTrainingSet, DROP_OFF_FEATURES, typicalStepTimes } from '../domain/dropoff/journey-features';
 import { buildTrainingSet, snapshotDates, type LabelDefinition, type TrainingRow } from '../domain/churn/training-set';
 import { expectedPurchases, fitBgNbd } from '../domain/lifetime/bg-nbd';
@@ -52,6 +53,8 @@ export class ModelTrainingService {
   constructor(
     private readonly em: EntityManager,
     private readonly tenantId: string,
+    /** Fewest examples of each class a classifier must be trained on to count as informative. */
+    private readonly minClassExamples = 20,
   ) {
     this.activity = new ActivityService(em, tenantId);
   }
@@ -107,7 +110,13 @@ export class ModelTrainingService {
     return {
       params: params as unknown as Record<string, unknown>,
       features: [...spec.numeric, ...spec.categorical],
-      metrics: jsonSafe({ ...report, profiles: report.groups, snapshots: snapshots.map((s) => s.toISOString()), dataEnd: dataEnd.toISOString() }),
+      metrics: jsonSafe({
+        ...report,
+        profiles: report.groups,
+        snapshots: snapshots.map((s) => s.toISOString()),
+        dataEnd: dataEnd.toISOString(),
+        quality: this.quality({ model: fitted, report }),
+      }),
     };
   }
 
@@ -132,8 +141,13 @@ export class ModelTrainingService {
     return {
       params: params as unknown as Record<string, unknown>,
       features: [...DROP_OFF_FEATURES.numeric, ...DROP_OFF_FEATURES.categorical],
-      metrics: jsonSafe({ ...report, instances: report.groups }),
+      metrics: jsonSafe({ ...report, instances: report.groups, quality: this.quality({ model: fitted, report }) }),
     };
+  }
+
+  /** Whether the fitted classifier learned anything (stored with its metrics; `activateModel` reads it). */
+  private quality({ model, report }: HoldoutFit) {
+    return assessModelQuality(model, report, report.holdout, { minClassExamples: this.minClassExamples });
   }
 
   /** `fitWithHoldout`, its data problems turned into a failed version rather than a retried job. */

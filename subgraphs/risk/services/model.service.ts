@@ -4,6 +4,7 @@ import { AppError } from '../../common/errors';
 import { isUuid } from '../../common/ids';
 import type { EntityManager } from '../../common/orm';
 import { TRAIN_MODEL, type Queues } from '../../common/queues';
+import type { ModelQuality } from '../domain/churn/model-quality';
 import { ModelKind, ModelStatus, ModelVersion } from '../entities/model-version.entity';
 import { forgetActiveModels } from './active-models';
 
@@ -44,23 +45,31 @@ export class ModelService {
 
   /**
    * Makes this version the one that scores its kind (the previous one is kept, inactive).
-   * Refuses a version that is not trained, or a classifier trained on fewer than
-   * `minClassExamples` positive or negative examples.
+   * Refuses a version that is not trained; unless `force`, also a classifier trained on fewer than
+   * `minClassExamples` positive or negative examples, or one whose training found it learned
+   * nothing (`metrics.quality.informative` false: constant features, chance-level AUC).
    */
-  async activate(id: string, minClassExamples: number): Promise<ModelVersion> {
+  async activate(id: string, minClassExamples: number, force = false): Promise<ModelVersion> {
     const model = await this.get(id);
     if (!model) throw new AppError('NOT_FOUND', `no model ${id}`);
     if (model.status !== ModelStatus.READY) {
       throw new AppError('BAD_USER_INPUT', `model ${model.kind} v${model.version} is ${model.status}${model.error ? ` (${model.error})` : ''}; only a ready model can be activated`);
     }
-    if (model.kind !== ModelKind.LIFETIME) {
-      const { positives = 0, negatives = 0 } = (model.metrics ?? {}) as { positives?: number; negatives?: number };
+    if (model.kind !== ModelKind.LIFETIME && !force) {
+      const { positives = 0, negatives = 0, quality } = (model.metrics ?? {}) as { positives?: number; negatives?: number; quality?: ModelQuality };
       if (positives < minClassExamples || negatives < minClassExamples) {
         throw new AppError(
           'BAD_USER_INPUT',
           `model ${model.kind} v${model.version} was trained on ${positives} positive and ${negatives} negative examples; ` +
             `at least ${minClassExamples} of each are needed (RISK_MIN_CLASS_EXAMPLES)`,
           { positives, negatives, minClassExamples },
+        );
+      }
+      if (quality && !quality.informative) {
+        throw new AppError(
+          'BAD_USER_INPUT',
+          `model ${model.kind} v${model.version} learned nothing: ${quality.reasons.join('; ')}. Pass force: true to activate it anyway`,
+          { reasons: quality.reasons },
         );
       }
     }

@@ -15,7 +15,7 @@ export type TrainModelJob = JobPayloads[typeof TRAIN_MODEL];
  */
 export async function trainModel(
   job: Pick<Job<TrainModelJob>, 'data' | 'id'> & Partial<Pick<Job, 'updateProgress' | 'attemptsMade' | 'opts'>>,
-  deps: Pick<SubgraphDeps, 'orm' | 'log'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log'> & Partial<Pick<SubgraphDeps, 'config'>>,
 ): Promise<ModelVersion> {
   const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
@@ -32,7 +32,7 @@ export async function trainModel(
   };
   let trained: ModelVersion;
   try {
-    trained = await new ModelTrainingService(em, tenantId).train(model, progress);
+    trained = await new ModelTrainingService(em, tenantId, deps.config?.risk.minClassExamples).train(model, progress);
   } catch (err) {
     // the last attempt: say so on the version instead of leaving it TRAINING for ever
     if ((job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1)) {
