@@ -9,19 +9,21 @@ export interface TenantBacklog {
   pending: number;
   /** The tenant's own `caughtUp`. */
   caughtUp: boolean;
+  /** A stage's queues were longer than the server scans: `pending` is a lower bound. */
+  partial: boolean;
 }
 
 /** The query the import polls; the key needs `admin`. */
 export const TENANT_BACKLOG_QUERY = /* GraphQL */ `
   query ImportBacklog {
     pipelineStatus {
-      tenants { tenantId caughtUp stages { stage pendingEvents } }
+      tenants { tenantId caughtUp stages { stage pendingEvents partial } }
     }
   }
 `;
 
 interface BacklogAnswer {
-  data?: { pipelineStatus?: { tenants: { tenantId: string; caughtUp: boolean; stages: { stage: string; pendingEvents: number }[] }[] } | null };
+  data?: { pipelineStatus?: { tenants: { tenantId: string; caughtUp: boolean; stages: { stage: string; pendingEvents: number; partial: boolean }[] }[] } | null };
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
@@ -44,10 +46,11 @@ export async function readTenantBacklog(url: string, key: string): Promise<Tenan
   const status = answer.data?.pipelineStatus;
   if (!status) return { error: answer.errors?.[0]?.message ?? 'pipelineStatus returned nothing' };
   const tenant = status.tenants[0];
-  if (!tenant) return { unresolved: 0, pending: 0, caughtUp: true };
+  if (!tenant) return { unresolved: 0, pending: 0, caughtUp: true, partial: false };
   return {
     unresolved: tenant.stages.find((s) => s.stage === 'RESOLVE')?.pendingEvents ?? 0,
     pending: tenant.stages.reduce((sum, s) => sum + s.pendingEvents, 0),
     caughtUp: tenant.caughtUp,
+    partial: tenant.stages.some((s) => s.partial),
   };
 }

@@ -273,7 +273,10 @@ function createParser(options: ImportOptions): LineParser | string {
   }
 }
 
-/** Polls until the tenant's backlog stays empty for two polls in a row (a hand-off between two stages can look empty once). */
+/**
+ * Polls until the tenant's backlog is empty, fully seen (no partial scan), for two polls in a row:
+ * a hand-off between two stages can look empty once.
+ */
 async function waitForPipeline(
   options: ImportOptions,
   ctx: {
@@ -293,7 +296,7 @@ async function waitForPipeline(
     if (ctx.failed()) return false;
     ctx.update();
     const backlog = ctx.caught();
-    emptyPolls = backlog && backlog.pending === 0 ? emptyPolls + 1 : 0;
+    emptyPolls = backlog && backlog.pending === 0 && !backlog.partial ? emptyPolls + 1 : 0;
     if (emptyPolls >= 2) return true;
     if (ctx.now() >= deadline) return false;
     await ctx.sleep(emptyPolls > 0 ? Math.min(ctx.pollMs, 250) : ctx.pollMs);
