@@ -2,9 +2,9 @@
 // the CDNOW calibration summary (Fader, Hardie & Lee 2005: 2,357 customers, 946 repeat buyers),
 // with baselines from the same run. `npm run bench:fit`; knobs: BENCH_FIT_REPS (timed repetitions
 // of each fit, default 15; two untimed warm-ups first), BENCH_FIT_SIMULATED=1 (use simulated data
-// even when CDNOW is there). Prints a table and writes bench/results/fit.json. Without
-// ../shared/data/cdnow the data are simulated (seeded) from the published parameters at the same
-// size, and the output says so.
+// instead of CDNOW). Prints a table and writes bench/results/fit.json. CDNOW ships in data/cdnow;
+// the simulated data are seeded draws from the published parameters at the same size, and the
+// output says which was used.
 //
 // Rows per model:
 // - default fit: fitBgNbd / fitGammaGamma as the services call them (3 starts, each BFGS →
@@ -15,7 +15,7 @@
 // - inside the likelihood: the default fit re-run through minimize() with the same starts and a
 //   stopwatch around each likelihood evaluation: the part of the fit no optimiser making as many
 //   evaluations could save (the rest is numeric's vector algebra, Nelder–Mead and bookkeeping).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,15 +43,15 @@ interface Data {
 
 /** The CDNOW summary (ID,x,t_x,T,zbar in weeks), or simulated customers of the same size. */
 function loadData(): Data {
-  const csv = join(projectRoot(), '..', 'shared', 'data', 'cdnow', 'cdnow_customers_summary_with_transactions.csv');
-  if (existsSync(csv) && process.env.BENCH_FIT_SIMULATED !== '1') {
+  const csv = join(projectRoot(), 'data', 'cdnow', 'cdnow_customers_summary_with_transactions.csv');
+  if (process.env.BENCH_FIT_SIMULATED !== '1') {
     const rows = readFileSync(csv, 'utf8')
       .trim()
       .split(/\r?\n/)
       .slice(1)
       .map((line) => line.split(',').map(Number));
     return {
-      source: 'CDNOW calibration summary (../shared/data/cdnow/cdnow_customers_summary_with_transactions.csv)',
+      source: 'CDNOW calibration summary (data/cdnow/cdnow_customers_summary_with_transactions.csv)',
       simulated: false,
       rfms: rows.map(([, x, tx, T]) => ({ x, tx, T })),
       spend: rows.map(([, x, , , zbar]) => ({ x, monetary: zbar })),
@@ -60,7 +60,7 @@ function loadData(): Data {
   const random = createSeededRandom(1);
   const rfms = simulateBgNbd(PUBLISHED_BG, Array.from({ length: 2357 }, () => 27 + 12 * random()), random);
   return {
-    source: `SIMULATED (${existsSync(csv) ? 'BENCH_FIT_SIMULATED=1' : 'CDNOW not found'}): 2,357 customers from the published BG/NBD and Gamma-Gamma parameters, seed 1`,
+    source: `SIMULATED (BENCH_FIT_SIMULATED=1): 2,357 customers from the published BG/NBD and Gamma-Gamma parameters, seed 1`,
     simulated: true,
     rfms,
     spend: simulateGammaGamma(PUBLISHED_GG, rfms.map((r) => r.x), random),

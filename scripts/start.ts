@@ -6,11 +6,13 @@ import { join } from 'node:path';
 
 import { loadConfig, SUBGRAPH_NAMES } from '../subgraphs/common/config';
 import { assertRedisReachable } from '../subgraphs/common/redis';
+import { watchPipelineLag } from './pipeline-lag-watch';
 
 /**
  * `npm start`: one process per service, as in production: the four subgraphs (each with its
  * workers) and then the gateway once every subgraph answers /healthz. Ctrl-C stops them all;
- * if one dies, the others are stopped too and the exit code says so.
+ * if one dies, the others are stopped too and the exit code says so. While the pipeline is far
+ * behind (a stage's oldest work older than 30 s), it prints one line a minute with each stage's lag.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -66,6 +68,9 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  await watchPipelineLag(config, (line) => console.log(`foresight: ${line}`)).catch((err: unknown) => {
+    console.error(`foresight: not watching the pipeline's lag: ${(err as Error).message}`);
+  });
 }
 
 async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {

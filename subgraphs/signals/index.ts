@@ -12,6 +12,7 @@ import { FrictionSettingsResolver } from './resolvers/friction-settings.resolver
 import { IngestResolver } from './resolvers/ingest.resolver';
 import { JourneyDefinitionResolver } from './resolvers/journey-definition.resolver';
 import { JourneyResolver } from './resolvers/journey.resolver';
+import { PipelineStatusResolver } from './resolvers/pipeline-status.resolver';
 import { ProfileEventsResolver } from './resolvers/profile-events.resolver';
 import { ProfileJourneysResolver } from './resolvers/profile-journeys.resolver';
 import { ProfileSignalsResolver } from './resolvers/profile-signals.resolver';
@@ -23,6 +24,7 @@ import { FrictionSettingsService } from './services/friction-settings.service';
 import { ingestGuardFor } from './services/ingest-guard.service';
 import { IngestService } from './services/ingest.service';
 import { JourneyService } from './services/journey.service';
+import { PipelineStatusService } from './services/pipeline-status.service';
 import { SignalService } from './services/signal.service';
 import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
@@ -34,7 +36,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
   orm: { name: 'signals', entities: SIGNALS_ENTITIES, migrations: SIGNALS_MIGRATIONS, migrationsDir: 'subgraphs/signals/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [ProfileSignalsResolver, SignalsResolver, SignalDetectedResolver, FrictionSettingsResolver, ProfileEventsResolver, IngestResolver, JourneyDefinitionResolver, JourneyResolver, ProfileJourneysResolver],
+      resolvers: [ProfileSignalsResolver, SignalsResolver, SignalDetectedResolver, FrictionSettingsResolver, ProfileEventsResolver, IngestResolver, JourneyDefinitionResolver, JourneyResolver, ProfileJourneysResolver, PipelineStatusResolver],
       referenceResolvers: {
         ...profileReferenceResolver,
         JourneyInstance: {
@@ -57,6 +59,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
         events: new EventService(em, auth.tenantId),
         ingest: new IngestService(em, auth, deps, ingestGuardFor(deps)),
         journeys: new JourneyService(em, auth.tenantId),
+        pipeline: new PipelineStatusService(em, deps),
       },
     };
   },

@@ -4,10 +4,11 @@ import type { EventService } from '../services/event.service';
 import type { FrictionSettingsService } from '../services/friction-settings.service';
 import type { IngestService } from '../services/ingest.service';
 import type { JourneyService } from '../services/journey.service';
+import type { PipelineStatusService } from '../services/pipeline-status.service';
 import type { SignalService } from '../services/signal.service';
 
 export interface SignalsContext extends RequestContext {
   /** Redis pub/sub, for the `signalDetected` subscription. */
   pubSub: FsPubSub;
-  services: { signals: SignalService; frictionSettings: FrictionSettingsService; events: EventService; ingest: IngestService; journeys: JourneyService };
+  services: { signals: SignalService; frictionSettings: FrictionSettingsService; events: EventService; ingest: IngestService; journeys: JourneyService; pipeline: PipelineStatusService };
 }

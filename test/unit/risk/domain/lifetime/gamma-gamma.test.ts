@@ -7,12 +7,12 @@ import {
   type SpendRow,
 } from '../../../../../subgraphs/risk/domain/lifetime/gamma-gamma';
 import { createSeededRandom, simulateGammaGamma } from '../../../../../subgraphs/risk/domain/lifetime/simulate';
-import { hasSummary, readSummary } from './cdnow';
+import { readSummary } from './cdnow';
 
 /** Fader, Hardie & Lee (2005), "RFM and CLV", CDNOW repeat buyers; as lifetimes reports them. */
 const PUBLISHED: GammaGammaParams = { p: 6.25, q: 3.74, gamma: 15.44 };
 
-(hasSummary ? describe : describe.skip)('Gamma-Gamma on CDNOW (published estimates)', () => {
+describe('Gamma-Gamma on CDNOW (published estimates)', () => {
   it('reproduces p, q, γ and the log-likelihood on the 946 repeat buyers', () => {
     const rows = readSummary().map((r) => ({ x: r.x, monetary: r.zbar }));
     const fit = fitGammaGamma(rows);

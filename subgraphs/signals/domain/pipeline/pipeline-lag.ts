@@ -1,0 +1,177 @@
+// How far behind each stage of the pipeline is, overall and per tenant, from what was read of the
+// queues and the events table. Pure: the service reads, this decides.
+import type { PipelineStage } from '../../../common/pipeline-stages';
+
+/** A job seen while scanning a queue: whose it is, how many events it carries, when it was queued. */
+export interface ScannedJob {
+  /** `data.tenantId`; null for a job without one (a scheduler tick). */
+  tenantId: string | null;
+  /** Events (or activity items) in the job: a batch job carries many, a per-event job one. */
+  events: number;
+  /** When the job was created, ms since the epoch (BullMQ `job.timestamp`). */
+  createdAt: number;
+}
+
+/** What was read of one queue. */
+export interface QueueReading {
+  stage: PipelineStage;
+  /** BullMQ job counts (`waiting` includes prioritized jobs). */
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  /** The jobs scanned (waiting, delayed and active; at most a bound per state, oldest first). */
+  scanned: readonly ScannedJob[];
+  /** True when the scan saw every waiting, delayed and active job. */
+  complete: boolean;
+}
+
+/** One tenant's stored events not yet processed (the resolve stage's durable backlog). */
+export interface StoredBacklog {
+  tenantId: string;
+  unprocessed: number;
+  /** When the oldest of them was received, ms since the epoch. */
+  oldestReceivedAt: number;
+}
+
+/** A metered rate: events per second over the last minute of a stage, overall (`tenantId` null) or of one tenant. */
+export interface StageRate {
+  stage: PipelineStage;
+  tenantId: string | null;
+  perSecond: number;
+}
+
+export interface StageLag {
+  stage: PipelineStage;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  /** `resolve` only: stored events not yet processed (from SQL, so it survives a Redis flush); null for the other stages. */
+  unprocessedEvents: number | null;
+  /** Age in ms of the oldest job waiting, delayed or running (for `resolve`, also of the oldest unprocessed stored event); null when there is none. */
+  oldestWaitingAgeMs: number | null;
+  eventsPerSecond: number;
+  /** Nothing in the stage older than the threshold. */
+  caughtUp: boolean;
+}
+
+export interface TenantStageLag {
+  stage: PipelineStage;
+  /** The tenant's events in the stage: for `resolve` the unprocessed stored events, else the events of its scanned jobs. */
+  pendingEvents: number;
+  oldestWaitingAgeMs: number | null;
+  eventsPerSecond: number;
+  caughtUp: boolean;
+  /** The scan of the stage's queues stopped at its bound: `pendingEvents` is a lower bound. */
+  partial: boolean;
+}
+
+export interface TenantLag {
+  tenantId: string;
+  caughtUp: boolean;
+  stages: TenantStageLag[];
+}
+
+export interface PipelineLag {
+  caughtUp: boolean;
+  stages: StageLag[];
+  tenants: TenantLag[];
+}
+
+export interface PipelineLagInput {
+  stages: readonly PipelineStage[];
+  queues: readonly QueueReading[];
+  /** Every tenant's stored backlog (not only the listed tenants': the stage totals need them all). */
+  backlog: readonly StoredBacklog[];
+  rates: readonly StageRate[];
+  /** The tenants to list: these (each listed, even with nothing pending), or `all` with anything pending. */
+  tenants: readonly string[] | 'all';
+  /** ms since the epoch. */
+  now: number;
+  /** A stage is caught up while nothing in it is older than this, in ms. */
+  thresholdMs: number;
+}
+
+/**
+ * Per stage and per tenant: backlog, age of the oldest pending work, rate and `caughtUp`. A
+ * tenant's stage is caught up when none of its pending work is older than the threshold; when
+ * the scan was partial (its jobs may be beyond the bound), only when the whole stage is.
+ */
+export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
+  const { now, thresholdMs } = input;
+  const within = (age: number | null) => age === null || age <= thresholdMs;
+  const ageOf = (at: number | null) => (at === null ? null : Math.max(0, now - at));
+  const rateOf = (stage: PipelineStage, tenantId: string | null) =>
+    input.rates.find((r) => r.stage === stage && r.tenantId === tenantId)?.perSecond ?? 0;
+
+  const stages: StageLag[] = input.stages.map((stage) => {
+    const queues = input.queues.filter((q) => q.stage === stage);
+    const sum = (key: 'waiting' | 'active' | 'delayed' | 'failed') => queues.reduce((acc, q) => acc + q[key], 0);
+    let oldest = minOf(queues.flatMap((q) => q.scanned.map((j) => j.createdAt)));
+    let unprocessedEvents: number | null = null;
+    if (stage === 'resolve') {
+      unprocessedEvents = input.backlog.reduce((acc, b) => acc + b.unprocessed, 0);
+      oldest = minOf([oldest, ...input.backlog.map((b) => b.oldestReceivedAt)]);
+    }
+    const oldestWaitingAgeMs = ageOf(oldest);
+    return {
+      stage,
+      waiting: sum('waiting'),
+      active: sum('active'),
+      delayed: sum('delayed'),
+      failed: sum('failed'),
+      unprocessedEvents,
+      oldestWaitingAgeMs,
+      eventsPerSecond: rateOf(stage, null),
+      caughtUp: within(oldestWaitingAgeMs),
+    };
+  });
+
+  const tenantIds =
+    input.tenants === 'all'
+      ? [...new Set([...input.backlog.map((b) => b.tenantId), ...input.queues.flatMap((q) => q.scanned.map((j) => j.tenantId)).filter((t): t is string => t !== null)])].sort()
+      : [...input.tenants];
+
+  const tenants: TenantLag[] = tenantIds.map((tenantId) => {
+    const perStage: TenantStageLag[] = stages.map((total) => {
+      const { stage } = total;
+      if (stage === 'resolve') {
+        const stored = input.backlog.find((b) => b.tenantId === tenantId);
+        const age = ageOf(stored?.oldestReceivedAt ?? null);
+        return { stage, pendingEvents: stored?.unprocessed ?? 0, oldestWaitingAgeMs: age, eventsPerSecond: rateOf(stage, tenantId), caughtUp: within(age), partial: false };
+      }
+      const queues = input.queues.filter((q) => q.stage === stage);
+      const jobs = queues.flatMap((q) => q.scanned.filter((j) => j.tenantId === tenantId));
+      const partial = queues.some((q) => !q.complete);
+      const age = ageOf(minOf(jobs.map((j) => j.createdAt)));
+      return {
+        stage,
+        pendingEvents: jobs.reduce((acc, j) => acc + j.events, 0),
+        oldestWaitingAgeMs: age,
+        eventsPerSecond: rateOf(stage, tenantId),
+        caughtUp: within(age) && (!partial || total.caughtUp),
+        partial,
+      };
+    });
+    return { tenantId, caughtUp: perStage.every((s) => s.caughtUp), stages: perStage };
+  });
+
+  return { caughtUp: stages.every((s) => s.caughtUp), stages, tenants };
+}
+
+function minOf(values: readonly (number | null)[]): number | null {
+  let min: number | null = null;
+  for (const v of values) if (v !== null && (min === null || v < min)) min = v;
+  return min;
+}
+
+/**
+ * A scanned job from its payload: batch jobs carry `events` (resolve, event-resolved) or `items`
+ * (record-activity), counted by length; any other job counts as one event.
+ */
+export function scannedJobOf(data: unknown, createdAt: number): ScannedJob {
+  const payload = (typeof data === 'object' && data !== null ? data : {}) as { tenantId?: unknown; events?: unknown; items?: unknown };
+  const events = Array.isArray(payload.events) ? payload.events.length : Array.isArray(payload.items) ? payload.items.length : 1;
+  return { tenantId: typeof payload.tenantId === 'string' ? payload.tenantId : null, events, createdAt };
+}

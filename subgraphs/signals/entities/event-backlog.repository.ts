@@ -1,0 +1,43 @@
+import { raw } from '@mikro-orm/core';
+
+import type { EntityManager } from '../../common/orm';
+import { Event } from './event.entity';
+
+/** One tenant's stored events not yet processed by the pipeline's first stage. */
+export interface TenantEventBacklog {
+  tenantId: string;
+  /** Events with `processedAt` null. */
+  unprocessed: number;
+  /** When the oldest of them was received. */
+  oldestReceivedAt: Date;
+}
+
+/**
+ * The events table read as the pipeline's durable backlog: what was acknowledged (stored) but not
+ * yet processed. It survives a Redis flush, unlike the queues. Separate from the events'
+ * read/write repository because only `pipelineStatus` reads it.
+ */
+export class EventBacklogRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Unprocessed events per tenant, in one grouped query over the `(processedAt, enqueuedAt)`
+   * index: every tenant with a backlog (`tenantId` null, for operators and `npm start`), or only
+   * the one named (absent from the result when it has none).
+   */
+  async unprocessedByTenant(tenantId: string | null): Promise<TenantEventBacklog[]> {
+    const qb = this.em
+      .createQueryBuilder(Event, 'e')
+      .select(['e.tenantId', raw('count(*) as ??', ['unprocessed']), raw('min(??) as ??', ['e.received_at', 'oldest'])])
+      .where(tenantId === null ? { processedAt: null } : { tenantId, processedAt: null })
+      .groupBy('e.tenantId');
+    const rows = (await qb.execute('all', false)) as Record<string, unknown>[];
+    // PostgreSQL returns count(*) as a string; SQLite stores dates as epoch ms
+    return rows.map((row) => ({ tenantId: String(row.tenant_id), unprocessed: Number(row.unprocessed), oldestReceivedAt: toDate(row.oldest) }));
+  }
+}
+
+function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  return new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number));
+}

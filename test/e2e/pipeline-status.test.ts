@@ -1,0 +1,106 @@
+import { RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
+import { meterStage } from '../../subgraphs/common/stage-meter';
+import { Event } from '../../subgraphs/signals/entities/event.entity';
+import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
+
+const QUERY = /* GraphQL */ `
+  {
+    pipelineStatus {
+      caughtUp
+      thresholdMs
+      stages { stage waiting active delayed failed unprocessedEvents oldestWaitingAgeMs eventsPerSecond caughtUp }
+      tenants { tenantId caughtUp stages { stage pendingEvents oldestWaitingAgeMs eventsPerSecond caughtUp partial } }
+    }
+  }
+`;
+
+/** An hour: the workers of the stack leave these jobs alone while the test reads them. */
+const PARKED = 3_600_000;
+
+describe('pipelineStatus through the gateway', () => {
+  let stack: Stack;
+  let admin: string;
+  const jobIds: { queue: typeof RECORD_ACTIVITY | typeof RAISE_ALERTS; id: string }[] = [];
+  let eventId: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    admin = await stack.key('lagging', ['admin']);
+    const { deps } = stack.subgraphs.signals;
+    const now = Date.now();
+    // an acknowledged event the pipeline has not processed for 90 s (queued just now, so the
+    // sweeper leaves it alone for its grace period)
+    const em = deps.orm.em.fork();
+    const event = em.create(Event, {
+      tenantId: 'lagging',
+      messageId: 'lagging-1',
+      type: 'track',
+      name: 'Order Completed',
+      userId: 'u1',
+      timestamp: new Date(now - 90_000),
+      receivedAt: new Date(now - 90_000),
+      enqueuedAt: new Date(now),
+    });
+    await em.flush();
+    eventId = event.id;
+    // a record-activity batch of 3 items queued 30 s ago, and another tenant's alert job
+    const activity = deps.queues.get(RECORD_ACTIVITY) as unknown as import('bullmq').Queue;
+    await activity.add(RECORD_ACTIVITY, { tenantId: 'lagging', items: [{}, {}, {}] }, { jobId: 'lagging-test-batch', delay: PARKED, timestamp: now - 30_000 });
+    jobIds.push({ queue: RECORD_ACTIVITY, id: 'lagging-test-batch' });
+    const alerts = deps.queues.get(RAISE_ALERTS) as unknown as import('bullmq').Queue;
+    await alerts.add(RAISE_ALERTS, { tenantId: 'someone-else', profileId: 'p' }, { jobId: 'someone-else-test', delay: PARKED, timestamp: now - 10_000 });
+    jobIds.push({ queue: RAISE_ALERTS, id: 'someone-else-test' });
+    // 120 events through risk in the last minute: 2 per second
+    await meterStage(deps.redis, deps.config.queuePrefix, 'risk', 'lagging', 120);
+  });
+  afterAll(async () => {
+    if (stack) for (const { queue, id } of jobIds) await stack.subgraphs.signals.deps.queues.get(queue).remove(id);
+    await stack?.stop();
+  });
+
+  const status = async (key = admin) => gql(stack.gateway.url, QUERY, {}, bearer(key));
+
+  it('shows each stage’s backlog, the age of its oldest work, its rate and whether it is caught up', async () => {
+    const res = await status();
+    expect(res.errors).toBeUndefined();
+    const { pipelineStatus: s } = res.data!;
+    expect(s.caughtUp).toBe(false);
+    const stage = (name: string) => s.stages.find((x: { stage: string }) => x.stage === name);
+    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual(['RESOLVE', 'DETECT', 'RISK', 'ALERTS']);
+    expect(stage('RESOLVE')).toMatchObject({ unprocessedEvents: 1, caughtUp: false });
+    expect(stage('RESOLVE').oldestWaitingAgeMs).toBeGreaterThanOrEqual(90_000);
+    expect(stage('RISK')).toMatchObject({ delayed: 1, eventsPerSecond: 2, caughtUp: false });
+    expect(stage('RISK').oldestWaitingAgeMs).toBeGreaterThanOrEqual(30_000);
+    expect(stage('RISK').oldestWaitingAgeMs).toBeLessThan(90_000);
+    expect(stage('ALERTS')).toMatchObject({ delayed: 1, caughtUp: false });
+    expect(stage('DETECT')).toMatchObject({ unprocessedEvents: null, oldestWaitingAgeMs: null, caughtUp: true });
+  });
+
+  it('lists the caller’s tenant only, with its own pending events per stage', async () => {
+    const { tenants } = (await status()).data!.pipelineStatus;
+    expect(tenants).toHaveLength(1);
+    const [own] = tenants;
+    expect(own).toMatchObject({ tenantId: 'lagging', caughtUp: false });
+    const byStage = Object.fromEntries(own.stages.map((x: { stage: string; pendingEvents: number }) => [x.stage, x]));
+    expect(byStage.RESOLVE).toMatchObject({ pendingEvents: 1, caughtUp: false, partial: false });
+    expect(byStage.RISK).toMatchObject({ pendingEvents: 3, eventsPerSecond: 2, caughtUp: false });
+    // the other tenant's alert job is not this tenant's backlog
+    expect(byStage.ALERTS).toMatchObject({ pendingEvents: 0, oldestWaitingAgeMs: null, caughtUp: true });
+  });
+
+  it('needs admin', async () => {
+    const writer = await stack.key('lagging', ['events:write']);
+    const res = await status(writer);
+    expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('is caught up once the event is processed and the jobs are gone', async () => {
+    const { deps } = stack.subgraphs.signals;
+    await deps.orm.em.fork().nativeUpdate(Event, { id: eventId }, { processedAt: new Date() });
+    for (const { queue, id } of jobIds) await deps.queues.get(queue).remove(id);
+    const { pipelineStatus: s } = (await status()).data!;
+    expect(s.caughtUp).toBe(true);
+    expect(s.tenants[0]).toMatchObject({ tenantId: 'lagging', caughtUp: true });
+    expect(s.tenants[0].stages.every((x: { pendingEvents: number }) => x.pendingEvents === 0)).toBe(true);
+  });
+});

@@ -1,0 +1,88 @@
+import { PIPELINE_STAGES } from '../../../../../subgraphs/common/pipeline-stages';
+import { scannedJobOf, summarizePipelineLag, type PipelineLagInput, type QueueReading } from '../../../../../subgraphs/signals/domain/pipeline/pipeline-lag';
+
+const NOW = 1_000_000;
+const queue = (stage: QueueReading['stage'], over: Partial<QueueReading> = {}): QueueReading => ({ stage, waiting: 0, active: 0, delayed: 0, failed: 0, scanned: [], complete: true, ...over });
+const input = (over: Partial<PipelineLagInput> = {}): PipelineLagInput => ({
+  stages: PIPELINE_STAGES,
+  queues: [queue('resolve'), queue('detect'), queue('detect'), queue('risk'), queue('risk'), queue('alerts')],
+  backlog: [],
+  rates: [],
+  tenants: ['acme'],
+  now: NOW,
+  thresholdMs: 2000,
+  ...over,
+});
+
+describe('summarizePipelineLag', () => {
+  it('is caught up with empty queues and no stored backlog, and still lists the tenant asked for', () => {
+    const lag = summarizePipelineLag(input());
+    expect(lag.caughtUp).toBe(true);
+    expect(lag.stages.map((s) => [s.stage, s.oldestWaitingAgeMs, s.unprocessedEvents])).toEqual([
+      ['resolve', null, 0],
+      ['detect', null, null],
+      ['risk', null, null],
+      ['alerts', null, null],
+    ]);
+    expect(lag.tenants).toEqual([{ tenantId: 'acme', caughtUp: true, stages: expect.arrayContaining([expect.objectContaining({ stage: 'risk', pendingEvents: 0 })]) }]);
+  });
+
+  it.each([
+    ['a job younger than the threshold', 1500, true],
+    ['a job exactly at the threshold', 2000, true],
+    ['a job older than the threshold', 2001, false],
+  ])('judges a stage by its oldest job: %s', (_name, age, caughtUp) => {
+    const lag = summarizePipelineLag(input({ queues: [queue('risk', { waiting: 1, scanned: [{ tenantId: 'acme', events: 3, createdAt: NOW - age }] })] }));
+    const risk = lag.stages.find((s) => s.stage === 'risk')!;
+    expect(risk).toMatchObject({ waiting: 1, oldestWaitingAgeMs: age, caughtUp });
+    expect(lag.caughtUp).toBe(caughtUp);
+    expect(lag.tenants[0].stages.find((s) => s.stage === 'risk')).toMatchObject({ pendingEvents: 3, caughtUp });
+  });
+
+  it('counts unprocessed stored events into resolve, even with its queue empty (a Redis flush)', () => {
+    const lag = summarizePipelineLag(input({ backlog: [{ tenantId: 'acme', unprocessed: 40, oldestReceivedAt: NOW - 60_000 }, { tenantId: 'other', unprocessed: 2, oldestReceivedAt: NOW - 1000 }] }));
+    expect(lag.stages[0]).toMatchObject({ stage: 'resolve', waiting: 0, unprocessedEvents: 42, oldestWaitingAgeMs: 60_000, caughtUp: false });
+    expect(lag.tenants).toHaveLength(1);
+    expect(lag.tenants[0].stages[0]).toMatchObject({ pendingEvents: 40, oldestWaitingAgeMs: 60_000, caughtUp: false });
+  });
+
+  it('sums counts over a stage’s queues and takes the oldest job of any of them', () => {
+    const lag = summarizePipelineLag(
+      input({
+        queues: [
+          queue('detect', { waiting: 2, failed: 1, scanned: [{ tenantId: 'a', events: 1, createdAt: NOW - 100 }] }),
+          queue('detect', { delayed: 3, active: 1, scanned: [{ tenantId: 'b', events: 200, createdAt: NOW - 5000 }] }),
+        ],
+        tenants: 'all',
+      }),
+    );
+    expect(lag.stages[1]).toMatchObject({ waiting: 2, active: 1, delayed: 3, failed: 1, oldestWaitingAgeMs: 5000, caughtUp: false });
+    expect(lag.tenants.map((t) => [t.tenantId, t.caughtUp, t.stages[1].pendingEvents])).toEqual([
+      ['a', true, 1],
+      ['b', false, 200],
+    ]);
+  });
+
+  it('does not call a tenant caught up on a partial scan while the stage as a whole is behind', () => {
+    const lag = summarizePipelineLag(input({ queues: [queue('risk', { waiting: 5000, complete: false, scanned: [{ tenantId: 'other', events: 1, createdAt: NOW - 9000 }] })] }));
+    expect(lag.tenants[0].stages.find((s) => s.stage === 'risk')).toMatchObject({ pendingEvents: 0, partial: true, caughtUp: false });
+  });
+
+  it('gives each stage and tenant its metered rate, zero when none', () => {
+    const lag = summarizePipelineLag(input({ rates: [{ stage: 'risk', tenantId: null, perSecond: 12.5 }, { stage: 'risk', tenantId: 'acme', perSecond: 2 }] }));
+    expect(lag.stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 12.5, 0]);
+    expect(lag.tenants[0].stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 2, 0]);
+  });
+});
+
+describe('scannedJobOf', () => {
+  it.each([
+    ['a resolve or event-resolved batch', { tenantId: 't', events: [{}, {}, {}] }, { tenantId: 't', events: 3 }],
+    ['a record-activity batch', { tenantId: 't', items: [{}, {}] }, { tenantId: 't', events: 2 }],
+    ['a per-event job', { tenantId: 't', profileId: 'p' }, { tenantId: 't', events: 1 }],
+    ['a scheduler tick', {}, { tenantId: null, events: 1 }],
+    ['no payload', null, { tenantId: null, events: 1 }],
+  ])('reads %s', (_name, data, expected) => {
+    expect(scannedJobOf(data, 5)).toEqual({ ...expected, createdAt: 5 });
+  });
+});
