@@ -10,7 +10,7 @@ import type { SegmentMembershipChangedEvent } from './pubsub';
 export const RAISE_ALERTS = 'raise-alerts';
 /** signals → profiles: map a stored event's identities to one profile. */
 export const RESOLVE_IDENTITY = 'resolve-identity';
-/** profiles → signals: the event belongs to this profile; mark it processed (and detect friction). */
+/** profiles → signals: these events belong to these profiles; mark them processed (and detect friction). One batch per resolve job. */
 export const EVENT_RESOLVED = 'event-resolved';
 /** profiles → profiles: re-evaluate segment membership of one profile. */
 export const EVALUATE_SEGMENTS = 'evaluate-segments';
@@ -216,8 +216,11 @@ export interface JobPayloads {
   [SWEEP_FRICTION]: Record<string, never>;
   [DETECT_FRICTION]: { tenantId: string; eventId: string; profileId: string };
   [RESOLVE_IDENTITY]: ResolveIdentityJob;
-  /** `profileId` null: the event has no usable identity (all junk); it is processed, unattributed. */
-  [EVENT_RESOLVED]: { tenantId: string; eventId: string; profileId: string | null };
+  /**
+   * One batch per resolve job; the lone form is a job queued before batches existed. `profileId`
+   * null: the event has no usable identity (all junk); it is processed, unattributed.
+   */
+  [EVENT_RESOLVED]: EventsResolvedBatch | { tenantId: string; eventId: string; profileId: string | null };
   [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
   [RECHECK_SEGMENTS]: Record<string, never>;

@@ -16,7 +16,7 @@ export interface JobFollowUps {
  * The follow-ups of the events a resolve job resolved, in order (`landing` null when the event had
  * no usable identity): `evaluate-segments` once per profile the job touched, merged-away ones
  * included (their memberships close), rather than once per event; and a `record-activity` merge
- * per merge. (Each event's `event-resolved` goes out as soon as it is resolved, not here.)
+ * per merge. (The job's `event-resolved` batch goes out once every event is resolved, not here.)
  */
 export function jobFollowUps(resolved: readonly { eventId: string; landing: EventLanding | null }[]): JobFollowUps {
   const result: JobFollowUps = { evaluate: new Map(), merges: [] };

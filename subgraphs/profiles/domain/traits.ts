@@ -57,3 +57,16 @@ function own(timestamps: TraitTimestamps, key: string): number | undefined {
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * Applies identify traits one after the other (each observed at its own `at`, epoch ms) with
+ * `applyTraits`: the state a profile reaches after a batch's identifies, whatever their order.
+ */
+export function applyTraitUpdates(current: TimedTraits, updates: readonly { traits: Record<string, unknown>; at: number }[]): TimedTraits {
+  let state: TimedTraits = { traits: current.traits, timestamps: current.timestamps };
+  for (const { traits, at } of updates) {
+    const next = applyTraits(state, traits, at);
+    if (next.changed.length) state = { traits: next.traits, timestamps: next.timestamps };
+  }
+  return state;
+}

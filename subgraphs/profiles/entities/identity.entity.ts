@@ -1,7 +1,8 @@
-import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
+import { IdentityRepository } from './identity.repository';
 import type { Profile } from './profile.entity';
 
 export enum IdentityType {
@@ -15,9 +16,11 @@ registerEnumType(IdentityType, { name: 'IdentityType', description: 'Kinds of id
 
 /** An identifier pointing at one profile; unique per tenant, so two profiles never share one. */
 @ObjectType()
-@Entity({ tableName: 'identity' })
+@Entity({ tableName: 'identity', repository: () => IdentityRepository })
 @Unique({ properties: ['tenantId', 'type', 'value'] })
 export class Identity extends TenantEntity {
+  [EntityRepositoryType]?: IdentityRepository;
+
   @Field(() => IdentityType)
   // a plain column: SQLite's enum CHECK constraints make the schema diff never settle
   @Property({ type: 'string', length: 16 })

@@ -1,16 +1,19 @@
-import { Entity, Index, Property, Unique } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, Property, Unique } from '@mikro-orm/core';
 
 import { TenantEntity } from '../../common/base.entity';
+import { ProfileEventRepository } from './profile-event.repository';
 
 /**
  * The profiles stage's own slim log of the events it resolved (it never reads the signals
  * tables). Computed traits and segment time windows are aggregates over it; one row per event
  * id, so replaying a resolve job adds nothing. Re-pointed to the survivor when profiles merge.
  */
-@Entity({ tableName: 'profile_event' })
+@Entity({ tableName: 'profile_event', repository: () => ProfileEventRepository })
 @Unique({ properties: ['tenantId', 'eventId'] })
 @Index({ properties: ['tenantId', 'profileId', 'name', 'timestamp'] })
 export class ProfileEvent extends TenantEntity {
+  [EntityRepositoryType]?: ProfileEventRepository;
+
   @Property({ type: 'uuid' })
   profileId!: string;
 

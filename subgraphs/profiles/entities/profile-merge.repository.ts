@@ -24,4 +24,16 @@ export class ProfileMergeRepository extends EntityRepository<ProfileMerge> {
     }
     return current;
   }
+
+  /** The profiles each of these events merged away, oldest merge first: one query. */
+  async mergedBy(tenantId: string, eventIds: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>();
+    if (eventIds.length === 0) return result;
+    const rows = await this.find(
+      { tenantId, eventId: { $in: [...eventIds] } },
+      { orderBy: { mergedAt: 'asc', id: 'asc' }, disableIdentityMap: true },
+    );
+    for (const row of rows) result.set(row.eventId, [...(result.get(row.eventId) ?? []), row.mergedProfileId]);
+    return result;
+  }
 }

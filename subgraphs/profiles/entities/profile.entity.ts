@@ -1,16 +1,19 @@
-import { Cascade, Collection, Entity, OneToMany, Property, type Opt } from '@mikro-orm/core';
+import { Cascade, Collection, Entity, EntityRepositoryType, OneToMany, Property, type Opt } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
 import type { TraitTimestamps } from '../domain/traits';
 import { Identity } from './identity.entity';
+import { ProfileRepository } from './profile.repository';
 
 /** One real customer, as resolved from their identities. Owned by this subgraph. */
 @ObjectType({ description: 'The unified customer profile. Other subgraphs extend it with their fields.' })
 @Directive('@key(fields: "id")')
-@Entity({ tableName: 'profile' })
+@Entity({ tableName: 'profile', repository: () => ProfileRepository })
 export class Profile extends TenantEntity {
+  [EntityRepositoryType]?: ProfileRepository;
+
   @Field(() => GraphQLJSONObject, { description: 'Latest traits, applied last-write-wins by event time.' })
   @Property({ type: 'json' })
   traits: Opt<Record<string, unknown>> = {};

@@ -8,57 +8,64 @@ import {
   RESOLVE_IDENTITY,
   workerOptions,
   type EventToResolve,
+  type EventsResolvedBatch,
   type EventType,
   type Queues,
   type ResolveIdentityJob,
 } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
-import { independentGroups } from '../domain/independent-groups';
+import { BatchResolutionService } from '../services/batch-resolution.service';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
 
 type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>;
 
 const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 
-/** Groups of a job's events resolved at once (see `independentGroups`). */
+/** Customer groups of a job resolved at once on the per-event locked path. */
 const GROUP_CONCURRENCY = 4;
 
 /**
- * Resolves the events of one `resolve-identity` job: events that share an identifier (directly or
- * through a chain) one after the other in the order received (an `identify` before the `track`
- * that follows it), other customers' events side by side (see `independentGroups`). Each event's
- * `event-resolved` goes to the signals stage as soon as it is resolved, so the rest of the
- * pipeline starts on it while the job goes on; `evaluate-segments` (once per profile) and merge
- * notices follow the last event (see `jobFollowUps`). The whole payload is checked first: a
- * malformed one (a bug in the sender) fails the job for good, naming every problem. An event that
- * fails does not hold back the others: they are resolved, then the job fails and BullMQ retries
- * it, and the retry replays the events already done (which changes nothing; their follow-ups have
- * deterministic job ids).
+ * Resolves the events of one `resolve-identity` job set-based (see `BatchResolutionService`): one
+ * read per table for the whole job, each touched profile written once, one short transaction per
+ * chunk of customers. The customers whose events merge profiles or call `group` (and a chunk a
+ * concurrent writer got to first, or that failed) go through the per-event locked path afterwards,
+ * each customer's events in the order received, customers side by side. Then one `event-resolved`
+ * batch goes to signals (job id `<tenantId>-<first eventId>-<last eventId>`, all events in job
+ * order), `evaluate-segments` once per touched profile and a merge notice per merge (see
+ * `jobFollowUps`). The whole payload is checked first: a malformed one (a bug in the sender) fails
+ * the job for good, naming every problem. An event that fails does not hold back the others: they
+ * are resolved and their segments evaluated, then the job fails without the `event-resolved` batch
+ * and BullMQ retries it; the retry replays the events already done (which changes nothing; the
+ * follow-ups have deterministic job ids) and sends the batch.
  */
 export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>, deps: ResolveDeps): Promise<(ResolveOutcome | null)[]> {
   const problems = jobProblems(job.data);
   if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
   const { tenantId, events } = job.data;
+  const junkValues = deps.config.identity.junkValues;
+  const batch = await new BatchResolutionService(deps.orm.em.fork(), tenantId, { junkValues }).resolve(events);
+  for (const { events: size, raced, err } of batch.fallbacks) {
+    // a race is expected now and then (two jobs with one new customer); anything else is worth a look
+    const fields = { err, tenantId, jobId: job.id, events: size };
+    if (raced) deps.log.info(fields, 'resolve-identity: a concurrent job wrote first; the chunk takes the locked path');
+    else deps.log.warn(fields, 'resolve-identity: chunk not written set-based; its customers take the locked path');
+  }
   // undefined until the event is resolved (null: resolved, but it had no usable identity)
-  const outcomes: (ResolveOutcome | null | undefined)[] = events.map(() => undefined);
+  const outcomes = batch.outcomes;
   const failures: { eventId: string; err: unknown }[] = [];
   const resolveInOrder = async (group: number[]) => {
     for (const i of group) {
-      const { eventId } = events[i];
+      if (outcomes[i] !== undefined) continue;
       try {
-        const outcome = (outcomes[i] = await resolveEvent(events[i], deps, job.id));
-        // no profile when the event had no usable identity: signals then processes it
-        // unattributed instead of sweeping it forever
-        const data = { tenantId, eventId, profileId: outcome?.profileId ?? null };
-        await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, data, { jobId: `${tenantId}-${eventId}` });
+        outcomes[i] = await resolveEvent(events[i], deps, job.id);
       } catch (err) {
-        failures.push({ eventId, err });
-        deps.log.warn({ err, tenantId, eventId, jobId: job.id }, 'resolve-identity: event failed; the job will be retried');
+        failures.push({ eventId: events[i].eventId, err });
+        deps.log.warn({ err, tenantId, eventId: events[i].eventId, jobId: job.id }, 'resolve-identity: event failed; the job will be retried');
       }
     }
   };
-  await inParallel(independentGroups(events, deps.config.identity.junkValues), GROUP_CONCURRENCY, resolveInOrder);
+  await inParallel(batch.locked, GROUP_CONCURRENCY, resolveInOrder);
   const resolved = events.flatMap(({ eventId }, i) => {
     const landing = outcomes[i];
     return landing === undefined ? [] : [{ eventId, landing }];
@@ -69,7 +76,14 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
     throw new Error(`resolve-identity: ${failures.length} of ${events.length} events failed (first, ${failures[0].eventId}: ${first})`);
   }
   // every event was resolved: none is undefined any more
-  return outcomes as (ResolveOutcome | null)[];
+  const done = outcomes as (ResolveOutcome | null)[];
+  await sendEventsResolved(deps.queues, {
+    tenantId,
+    // no profile when the event had no usable identity: signals then processes it unattributed
+    // instead of sweeping it forever
+    events: events.map(({ eventId }, i) => ({ eventId, profileId: done[i]?.profileId ?? null })),
+  });
+  return done;
 }
 
 /** Runs `run` over the items, at most `limit` at a time. */
@@ -79,6 +93,13 @@ async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) 
     while (next < items.length) await run(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** One `event-resolved` job for the whole resolve job (deterministic id: a replay queues nothing new). */
+async function sendEventsResolved(queues: Queues, batch: EventsResolvedBatch): Promise<void> {
+  const { tenantId, events } = batch;
+  const jobId = `${tenantId}-${events[0].eventId}-${events[events.length - 1].eventId}`;
+  await queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, batch, { jobId });
 }
 
 /**

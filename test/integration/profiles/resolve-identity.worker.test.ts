@@ -15,6 +15,7 @@ import { Identity, IdentityType } from '../../../subgraphs/profiles/entities/ide
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
 import { ProfileEvent } from '../../../subgraphs/profiles/entities/profile-event.entity';
 import { ProfileMerge } from '../../../subgraphs/profiles/entities/profile-merge.entity';
+import { ProfileEventRepository } from '../../../subgraphs/profiles/entities/profile-event.repository';
 import { IdentityResolutionService } from '../../../subgraphs/profiles/services/identity-resolution.service';
 import { ProfileService } from '../../../subgraphs/profiles/services/profile.service';
 import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
@@ -57,6 +58,9 @@ describe('resolveIdentity', () => {
   const countOf = async (entity: typeof Profile | typeof ProfileEvent | typeof ProfileMerge | typeof Identity, tenantId: string) =>
     em().count(entity as typeof Profile, { tenantId });
   const queue = (name: QueueName) => (queues[name] ??= new Queue(name, queueOptions(profiles.deps.redis, env.config.queuePrefix)));
+  /** The job's one `event-resolved` batch (job id `<tenantId>-<first eventId>-<last eventId>`). */
+  const resolvedBatch = async (tenantId: string, events: EventToResolve[]) =>
+    queue(EVENT_RESOLVED).getJob(`${tenantId}-${events[0].eventId}-${events[events.length - 1].eventId}`);
 
   it('anonymous → identified: the identify call attaches userId and email to the anonymous profile', async () => {
     const t = 'anon-to-known';
@@ -134,7 +138,7 @@ describe('resolveIdentity', () => {
     // an event with nothing but junk is processed unattributed rather than failed forever
     const nobody = ev(t, { userId: 'TEST-USER', anonymousId: '00000000-0000-0000-0000-000000000000' });
     await expect(resolveIdentity({ id: 'nobody', data: { tenantId: t, events: [nobody] } }, profiles.deps)).resolves.toEqual([null]);
-    expect((await queue(EVENT_RESOLVED).getJob(`${t}-${nobody.eventId}`))?.data).toEqual({ tenantId: t, eventId: nobody.eventId, profileId: null });
+    expect((await resolvedBatch(t, [nobody]))?.data).toEqual({ tenantId: t, events: [{ eventId: nobody.eventId, profileId: null }] });
     expect(await countOf(Profile, t)).toBe(2);
   });
 
@@ -204,13 +208,13 @@ describe('resolveIdentity', () => {
     await run(link);
     await run(link);
 
-    const resolved = await queue(EVENT_RESOLVED).getJob(`${t}-${link.eventId}`);
-    expect(resolved?.data).toEqual({ tenantId: t, eventId: link.eventId, profileId: user.profileId });
+    const resolved = await resolvedBatch(t, [link]);
+    expect(resolved?.data).toEqual({ tenantId: t, events: [{ eventId: link.eventId, profileId: user.profileId }] });
     const evaluate = queue(EVALUATE_SEGMENTS);
     expect((await evaluate.getJob(`${t}-${user.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: user.profileId });
     expect((await evaluate.getJob(`${t}-${anon.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: anon.profileId });
     // the replay added no second job
-    const ids = (await queue(EVENT_RESOLVED).getJobs()).map((j) => j.id).filter((id) => id === `${t}-${link.eventId}`);
+    const ids = (await queue(EVENT_RESOLVED).getJobs()).map((j) => j.id).filter((id) => id === `${t}-${link.eventId}-${link.eventId}`);
     expect(ids).toHaveLength(1);
   });
 
@@ -301,8 +305,11 @@ describe('resolveIdentity', () => {
     expect(new Set(outcomes.map((o) => o?.profileId)).size).toBe(1);
     expect(await identitiesOf(t, outcomes[0]!.profileId)).toEqual(['anonymous_id:dev-1', 'anonymous_id:dev-2', 'user_id:u-1']);
     expect(await countOf(ProfileEvent, t)).toBe(4);
-    // every event is reported to signals under its own job id
-    for (const e of events) expect((await queue(EVENT_RESOLVED).getJob(`${t}-${e.eventId}`))?.data.profileId).toBe(outcomes[0]!.profileId);
+    // every event is reported to signals, in order, in the job's one batch
+    expect((await resolvedBatch(t, events))?.data).toEqual({
+      tenantId: t,
+      events: events.map((e) => ({ eventId: e.eventId, profileId: outcomes[0]!.profileId })),
+    });
     // and segments are evaluated once for the profile, not once per event
     const evaluations = (await queue(EVALUATE_SEGMENTS).getJobs()).filter((j) => (j.data as { tenantId: string }).tenantId === t);
     expect(evaluations.map((j) => j.id)).toEqual([`${t}-${outcomes[0]!.profileId}-${events[3].eventId}`]);
@@ -337,7 +344,9 @@ describe('resolveIdentity', () => {
   it('resolves the other events of a job when one fails, then fails the job so BullMQ retries it; the retry finishes', async () => {
     const t = 'poison';
     const events = [ev(t, { anonymousId: 'p-1' }), ev(t, { anonymousId: 'p-2' }), ev(t, { anonymousId: 'p-3' })];
-    // fault injection on our own service (the database stays real): the middle event fails once
+    // fault injection on our own services (the database stays real): the batch write fails, so its
+    // customers take the per-event path, where the middle event fails once
+    const batchWrite = jest.spyOn(ProfileEventRepository.prototype, 'insertOrIgnore').mockRejectedValueOnce(new Error('database went away'));
     const original = IdentityResolutionService.prototype.resolve;
     const failing = jest.spyOn(IdentityResolutionService.prototype, 'resolve').mockImplementation(function (this: IdentityResolutionService, event) {
       return event.eventId === events[1].eventId ? Promise.reject(new Error('database went away')) : original.call(this, event);
@@ -348,16 +357,16 @@ describe('resolveIdentity', () => {
       );
     } finally {
       failing.mockRestore();
+      batchWrite.mockRestore();
     }
     expect(await countOf(ProfileEvent, t)).toBe(2);
-    // signals heard of the events that were resolved, not of the one that failed
-    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[2].eventId}`)).toBeDefined();
-    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[1].eventId}`)).toBeUndefined();
+    // signals hears of the job's events once all are resolved: not yet
+    expect(await resolvedBatch(t, events)).toBeUndefined();
 
     const retried = await resolveIdentity({ id: 'job-p', data: { tenantId: t, events } }, profiles.deps);
     expect(retried.map((o) => o?.recorded)).toEqual([false, true, false]);
     expect(await countOf(ProfileEvent, t)).toBe(3);
-    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[1].eventId}`)).toBeDefined();
+    expect((await resolvedBatch(t, events))?.data.events).toEqual(events.map((e, i) => ({ eventId: e.eventId, profileId: retried[i]!.profileId })));
   });
 
   it('consumes jobs from the real resolve-identity queue, once per job id', async () => {
@@ -367,7 +376,7 @@ describe('resolveIdentity', () => {
     const jobId = `${t}-${data.events[0].eventId}-${data.events[1].eventId}`;
     await resolve.add(RESOLVE_IDENTITY, data, { jobId });
     await resolve.add(RESOLVE_IDENTITY, data, { jobId });
-    await waitFor(async () => (await queue(EVENT_RESOLVED).getJob(`${t}-${data.events[1].eventId}`)) !== undefined);
+    await waitFor(async () => (await resolvedBatch(t, data.events)) !== undefined);
     expect(await countOf(ProfileEvent, t)).toBe(2);
     expect(await countOf(Profile, t)).toBe(2);
   });

@@ -1,0 +1,96 @@
+import { raw } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/knex';
+
+import { windowStarts, type EventAggregate } from '../domain/computed-traits';
+import type { ProfileEvent } from './profile-event.entity';
+
+/** One event row of the profiles stage's log, as a batch writes it. */
+export interface ProfileEventRow {
+  profileId: string;
+  eventId: string;
+  type: string;
+  name: string | null;
+  timestamp: Date;
+  revenue: number | null;
+}
+
+/** Set-based reads and writes of the profiles stage's event log. */
+export class ProfileEventRepository extends EntityRepository<ProfileEvent> {
+  /** Which of these events are recorded already, and on which profile: one query. */
+  async landingsOf(tenantId: string, eventIds: readonly string[]): Promise<Map<string, string>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await this.find(
+      { tenantId, eventId: { $in: [...eventIds] } },
+      { fields: ['eventId', 'profileId'], disableIdentityMap: true },
+    );
+    return new Map(rows.map((r) => [r.eventId, r.profileId]));
+  }
+
+  /** Records the events, skipping any recorded already (a concurrent run of the same job): one statement. */
+  async insertOrIgnore(tenantId: string, rows: readonly ProfileEventRow[], now: Date): Promise<void> {
+    if (rows.length === 0) return;
+    const em = this.getEntityManager();
+    await em.upsertMany(
+      this.getEntityName(),
+      rows.map((row) => em.create(this.getEntityName(), { ...row, tenantId, createdAt: now, updatedAt: now }, { persist: false })),
+      { onConflictFields: ['tenantId', 'eventId'], onConflictAction: 'ignore' },
+    );
+  }
+
+  /**
+   * Per profile, one row per (type, name): counts, counts in the windows ending at `now`,
+   * first/last time and revenue. One grouped query for all the profiles.
+   */
+  async aggregatesOf(tenantId: string, profileIds: readonly string[], now: Date): Promise<Map<string, EventAggregate[]>> {
+    const byProfile = new Map<string, EventAggregate[]>();
+    if (profileIds.length === 0) return byProfile;
+    const em = this.getEntityManager();
+    const platform = em.getPlatform();
+    // dates bound as the driver stores them: epoch ms on SQLite, timestamps on PostgreSQL
+    const windows = windowStarts(now).map((start, i) =>
+      raw('sum(case when ?? >= ? then 1 else 0 end) as ??', ['e.timestamp', platform.processDateProperty(start), `w${i}`]),
+    );
+    const result = (await em
+      .createQueryBuilder(this.getEntityName(), 'e')
+      .select([
+        'e.profileId',
+        'e.type',
+        'e.name',
+        raw('count(*) as ??', ['cnt']),
+        raw('min(??) as ??', ['e.timestamp', 'first_at']),
+        raw('max(??) as ??', ['e.timestamp', 'last_at']),
+        raw('coalesce(sum(??), 0) as ??', ['e.revenue', 'revenue']),
+        ...windows,
+      ])
+      .where({ tenantId, profileId: { $in: [...profileIds] } })
+      .groupBy(['e.profileId', 'e.type', 'e.name'])
+      .execute('all', false)) as Record<string, unknown>[];
+
+    for (const row of result) {
+      const profileId = String(row.profile_id);
+      const list = byProfile.get(profileId) ?? [];
+      list.push({
+        type: String(row.type),
+        name: row.name === null ? null : String(row.name),
+        // PostgreSQL returns bigint and numeric aggregates as strings
+        count: Number(row.cnt),
+        windowCounts: windows.map((_w, i) => Number(row[`w${i}`] ?? 0)),
+        firstAt: toDate(row.first_at),
+        lastAt: toDate(row.last_at),
+        revenue: Number(row.revenue ?? 0),
+      });
+      byProfile.set(profileId, list);
+    }
+    return byProfile;
+  }
+}
+
+/** A raw `datetime` aggregate: epoch ms on SQLite, a timestamp string (or Date) on PostgreSQL. */
+function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  if (typeof value === 'string' && /^\d+$/.test(value)) return new Date(Number(value));
+  const date = new Date(String(value));
+  if (Number.isNaN(date.getTime())) throw new RangeError(`computed traits: unreadable timestamp ${String(value)}`);
+  return date;
+}

@@ -1,0 +1,68 @@
+import { LockMode } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/knex';
+
+import type { TraitTimestamps } from '../domain/traits';
+import type { Profile } from './profile.entity';
+
+/** What a batch writes of one profile: its trait state and computed traits, once per batch. */
+export interface ProfileState {
+  id: string;
+  traits: Record<string, unknown>;
+  traitTimestamps: TraitTimestamps;
+  computedTraits: Record<string, unknown>;
+}
+
+/** Set-based reads and writes of profiles for a batch of events. */
+export class ProfileRepository extends EntityRepository<Profile> {
+  /** Id and creation time of these profiles (what the merge rules compare): one query. */
+  async createdAtOf(tenantId: string, ids: readonly string[]): Promise<{ id: string; createdAt: Date }[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.find({ tenantId, id: { $in: [...ids] } }, { fields: ['id', 'createdAt'], disableIdentityMap: true });
+    return rows.map(({ id, createdAt }) => ({ id, createdAt }));
+  }
+
+  /**
+   * The stored state of these profiles, row-locked until the transaction ends (PostgreSQL
+   * `FOR UPDATE`, in id order so two batches never wait on each other in a cycle; SQLite has one
+   * writer anyway). A profile merged away meanwhile is missing from the result.
+   */
+  async lockStates(tenantId: string, ids: readonly string[]): Promise<Map<string, ProfileState>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.find(
+      { tenantId, id: { $in: [...ids] } },
+      {
+        fields: ['id', 'traits', 'traitTimestamps', 'computedTraits'],
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+        orderBy: { id: 'asc' },
+        disableIdentityMap: true,
+      },
+    );
+    return new Map(rows.map((p) => [p.id, { id: p.id, traits: p.traits, traitTimestamps: p.traitTimestamps, computedTraits: p.computedTraits }]));
+  }
+
+  /** Inserts new, empty profiles with these ids: one statement. */
+  async insertNew(tenantId: string, ids: readonly string[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    const em = this.getEntityManager();
+    await em.insertMany(
+      this.getEntityName(),
+      ids.map((id) => em.create(this.getEntityName(), { id, tenantId, createdAt: now, updatedAt: now }, { persist: false })),
+    );
+  }
+
+  /** Writes the traits and computed traits of stored profiles: one multi-row upsert, keyed on id. */
+  async writeStates(tenantId: string, states: readonly ProfileState[], now: Date): Promise<void> {
+    if (states.length === 0) return;
+    const em = this.getEntityManager();
+    await em.upsertMany(
+      this.getEntityName(),
+      states.map((s) => em.create(this.getEntityName(), { ...s, tenantId, createdAt: now, updatedAt: now }, { persist: false })),
+      {
+        onConflictFields: ['id'],
+        onConflictAction: 'merge',
+        // typed by MikroORM as a subset of onConflictFields, though any column may be merged
+        onConflictMergeFields: ['traits', 'traitTimestamps', 'computedTraits', 'updatedAt'] as never,
+      },
+    );
+  }
+}
