@@ -27,9 +27,8 @@ const GROUP_CONCURRENCY = 4;
 /**
  * Resolves the events of one `resolve-identity` job: events that share an identifier (directly or
  * through a chain) one after the other in the order received (an `identify` before the `track`
- * that follows it), other customers' events side by side (see `independentGroups`). Each event's
- * `event-resolved` goes to the signals stage as soon as it is resolved, so the rest of the
- * pipeline starts on it while the job goes on; `evaluate-segments` (once per profile) and merge
+ * that follows it), other customers' events side by side (see `independentGroups`). The resolved
+ * events go to the signals stage as one `event-resolved` batch; `evaluate-segments` (once per profile) and merge
  * notices follow the last event (see `jobFollowUps`). The whole payload is checked first: a
  * malformed one (a bug in the sender) fails the job for good, naming every problem. An event that
  * fails does not hold back the others: they are resolved, then the job fails and BullMQ retries
@@ -47,11 +46,7 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
     for (const i of group) {
       const { eventId } = events[i];
       try {
-        const outcome = (outcomes[i] = await resolveEvent(events[i], deps, job.id));
-        // no profile when the event had no usable identity: signals then processes it
-        // unattributed instead of sweeping it forever
-        const data = { tenantId, eventId, profileId: outcome?.profileId ?? null };
-        await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, data, { jobId: `${tenantId}-${eventId}` });
+        outcomes[i] = await resolveEvent(events[i], deps, job.id);
       } catch (err) {
         failures.push({ eventId, err });
         deps.log.warn({ err, tenantId, eventId, jobId: job.id }, 'resolve-identity: event failed; the job will be retried');
@@ -63,6 +58,12 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
     const landing = outcomes[i];
     return landing === undefined ? [] : [{ eventId, landing }];
   });
+  // one event-resolved batch for the job's resolved events, in the order received; no profile
+  // when an event had no usable identity: signals then processes it unattributed
+  const refs = events.flatMap(({ eventId }, i) => (outcomes[i] === undefined ? [] : [{ eventId, profileId: outcomes[i]?.profileId ?? null }]));
+  if (refs.length) {
+    await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, { tenantId, events: refs }, { jobId: `${tenantId}-${refs[0].eventId}-${refs[refs.length - 1].eventId}` });
+  }
   await sendJobFollowUps(deps.queues, tenantId, jobFollowUps(resolved));
   if (failures.length) {
     const first = failures[0].err instanceof Error ? failures[0].err.message : String(failures[0].err);
