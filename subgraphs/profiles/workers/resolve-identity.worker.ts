@@ -62,7 +62,9 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
   // when an event had no usable identity: signals then processes it unattributed
   const refs = events.flatMap(({ eventId }, i) => (outcomes[i] === undefined ? [] : [{ eventId, profileId: outcomes[i]?.profileId ?? null }]));
   if (refs.length) {
-    await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, { tenantId, events: refs }, { jobId: `${tenantId}-${refs[0].eventId}-${refs[refs.length - 1].eventId}` });
+    // a partial batch (some events failed) must not take the id of the whole one the retry sends
+    const kind = refs.length < events.length ? `partial${refs.length}-` : '';
+    await deps.queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, { tenantId, events: refs }, { jobId: `${tenantId}-${kind}${refs[0].eventId}-${refs[refs.length - 1].eventId}` });
   }
   await sendJobFollowUps(deps.queues, tenantId, jobFollowUps(resolved));
   if (failures.length) {

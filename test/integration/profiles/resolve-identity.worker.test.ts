@@ -1,10 +1,11 @@
-import { Queue, UnrecoverableError } from 'bullmq';
+import { Queue, UnrecoverableError, type Job } from 'bullmq';
 
 import {
   EVALUATE_SEGMENTS,
   EVENT_RESOLVED,
   RESOLVE_IDENTITY,
   queueOptions,
+  type EventsResolvedBatch,
   type EventToResolve,
   type QueueName,
   type ResolveIdentityJob,
@@ -57,6 +58,11 @@ describe('resolveIdentity', () => {
   const countOf = async (entity: typeof Profile | typeof ProfileEvent | typeof ProfileMerge | typeof Identity, tenantId: string) =>
     em().count(entity as typeof Profile, { tenantId });
   const queue = (name: QueueName) => (queues[name] ??= new Queue(name, queueOptions(profiles.deps.redis, env.config.queuePrefix)));
+  /** The event as each `event-resolved` batch job that carries it reports it to signals. */
+  const resolvedOf = async (tenantId: string, eventId: string) =>
+    ((await queue(EVENT_RESOLVED).getJobs()) as Job<EventsResolvedBatch>[])
+      .filter((j) => j.data.tenantId === tenantId)
+      .flatMap((j) => j.data.events.filter((e) => e.eventId === eventId).map((e) => ({ tenantId, ...e })));
 
   it('anonymous → identified: the identify call attaches userId and email to the anonymous profile', async () => {
     const t = 'anon-to-known';
@@ -134,7 +140,7 @@ describe('resolveIdentity', () => {
     // an event with nothing but junk is processed unattributed rather than failed forever
     const nobody = ev(t, { userId: 'TEST-USER', anonymousId: '00000000-0000-0000-0000-000000000000' });
     await expect(resolveIdentity({ id: 'nobody', data: { tenantId: t, events: [nobody] } }, profiles.deps)).resolves.toEqual([null]);
-    expect((await queue(EVENT_RESOLVED).getJob(`${t}-${nobody.eventId}`))?.data).toEqual({ tenantId: t, eventId: nobody.eventId, profileId: null });
+    expect(await resolvedOf(t, nobody.eventId)).toEqual([{ tenantId: t, eventId: nobody.eventId, profileId: null }]);
     expect(await countOf(Profile, t)).toBe(2);
   });
 
@@ -204,14 +210,12 @@ describe('resolveIdentity', () => {
     await run(link);
     await run(link);
 
-    const resolved = await queue(EVENT_RESOLVED).getJob(`${t}-${link.eventId}`);
-    expect(resolved?.data).toEqual({ tenantId: t, eventId: link.eventId, profileId: user.profileId });
+    // one batch job per resolve job (id `<tenant>-<first event>-<last event>`); the replay added no second one
+    expect(await resolvedOf(t, link.eventId)).toEqual([{ tenantId: t, eventId: link.eventId, profileId: user.profileId }]);
+    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${link.eventId}-${link.eventId}`)).toBeDefined();
     const evaluate = queue(EVALUATE_SEGMENTS);
     expect((await evaluate.getJob(`${t}-${user.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: user.profileId });
     expect((await evaluate.getJob(`${t}-${anon.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: anon.profileId });
-    // the replay added no second job
-    const ids = (await queue(EVENT_RESOLVED).getJobs()).map((j) => j.id).filter((id) => id === `${t}-${link.eventId}`);
-    expect(ids).toHaveLength(1);
   });
 
   it('keeps computed traits current from the event log', async () => {
@@ -301,8 +305,11 @@ describe('resolveIdentity', () => {
     expect(new Set(outcomes.map((o) => o?.profileId)).size).toBe(1);
     expect(await identitiesOf(t, outcomes[0]!.profileId)).toEqual(['anonymous_id:dev-1', 'anonymous_id:dev-2', 'user_id:u-1']);
     expect(await countOf(ProfileEvent, t)).toBe(4);
-    // every event is reported to signals under its own job id
-    for (const e of events) expect((await queue(EVENT_RESOLVED).getJob(`${t}-${e.eventId}`))?.data.profileId).toBe(outcomes[0]!.profileId);
+    // every event is reported to signals in one batch, in the order received
+    expect((await queue(EVENT_RESOLVED).getJob(`${t}-${events[0].eventId}-${events[3].eventId}`))?.data).toEqual({
+      tenantId: t,
+      events: events.map((e) => ({ eventId: e.eventId, profileId: outcomes[0]!.profileId })),
+    });
     // and segments are evaluated once for the profile, not once per event
     const evaluations = (await queue(EVALUATE_SEGMENTS).getJobs()).filter((j) => (j.data as { tenantId: string }).tenantId === t);
     expect(evaluations.map((j) => j.id)).toEqual([`${t}-${outcomes[0]!.profileId}-${events[3].eventId}`]);
@@ -351,13 +358,13 @@ describe('resolveIdentity', () => {
     }
     expect(await countOf(ProfileEvent, t)).toBe(2);
     // signals heard of the events that were resolved, not of the one that failed
-    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[2].eventId}`)).toBeDefined();
-    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[1].eventId}`)).toBeUndefined();
+    expect(await resolvedOf(t, events[2].eventId)).toHaveLength(1);
+    expect(await resolvedOf(t, events[1].eventId)).toEqual([]);
 
     const retried = await resolveIdentity({ id: 'job-p', data: { tenantId: t, events } }, profiles.deps);
     expect(retried.map((o) => o?.recorded)).toEqual([false, true, false]);
     expect(await countOf(ProfileEvent, t)).toBe(3);
-    expect(await queue(EVENT_RESOLVED).getJob(`${t}-${events[1].eventId}`)).toBeDefined();
+    expect(await resolvedOf(t, events[1].eventId)).toHaveLength(1);
   });
 
   it('consumes jobs from the real resolve-identity queue, once per job id', async () => {
@@ -367,7 +374,7 @@ describe('resolveIdentity', () => {
     const jobId = `${t}-${data.events[0].eventId}-${data.events[1].eventId}`;
     await resolve.add(RESOLVE_IDENTITY, data, { jobId });
     await resolve.add(RESOLVE_IDENTITY, data, { jobId });
-    await waitFor(async () => (await queue(EVENT_RESOLVED).getJob(`${t}-${data.events[1].eventId}`)) !== undefined);
+    await waitFor(async () => (await resolvedOf(t, data.events[1].eventId)).length > 0);
     expect(await countOf(ProfileEvent, t)).toBe(2);
     expect(await countOf(Profile, t)).toBe(2);
   });
