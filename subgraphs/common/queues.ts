@@ -10,13 +10,17 @@ import type { SegmentMembershipChangedEvent } from './pubsub';
 export const RAISE_ALERTS = 'raise-alerts';
 /** signals → profiles: map a stored event's identities to one profile. */
 export const RESOLVE_IDENTITY = 'resolve-identity';
-/** profiles → signals: these events belong to these profiles; mark them processed (and detect friction). One batch per resolve job. */
+/**
+ * profiles → signals: these events belong to these profiles (`EventsResolvedBatch`); the signals
+ * stage marks them processed, detects friction and hands the batch on to risk.
+ */
 export const EVENT_RESOLVED = 'event-resolved';
 /** profiles → profiles: re-evaluate segment membership of one profile. */
 export const EVALUATE_SEGMENTS = 'evaluate-segments';
 /**
  * signals → signals: run the friction detectors for one resolved event (job id
- * `<tenantId>-<eventId>`, queued by the event-resolved worker once the event is marked processed).
+ * `<tenantId>-<eventId>`). Nothing queues it any more (the event-resolved batch detects itself);
+ * its worker drains jobs queued before that.
  */
 export const DETECT_FRICTION = 'detect-friction';
 /** signals → risk: re-score a profile (debounced per profile by job id). */
@@ -204,7 +208,7 @@ export interface EventsResolvedBatch {
 export const STAGE_BATCH_MAX = 500;
 
 export interface JobPayloads {
-  [RECORD_ACTIVITY]: RecordActivityJob;
+  [RECORD_ACTIVITY]: RecordActivityJob | RecordActivityBatch;
   [TRAIN_MODEL]: { tenantId: string; modelId: string };
   [RESCORE_PROFILES]: Record<string, never>;
   [SCORE_PROFILE]: {
@@ -217,10 +221,10 @@ export interface JobPayloads {
   [DETECT_FRICTION]: { tenantId: string; eventId: string; profileId: string };
   [RESOLVE_IDENTITY]: ResolveIdentityJob;
   /**
-   * One batch per resolve job; the lone form is a job queued before batches existed. `profileId`
+   * A batch, or the lone form of one event (a job queued before batches existed). `profileId`
    * null: the event has no usable identity (all junk); it is processed, unattributed.
    */
-  [EVENT_RESOLVED]: EventsResolvedBatch | { tenantId: string; eventId: string; profileId: string | null };
+  [EVENT_RESOLVED]: EventsResolvedBatch | ({ tenantId: string } & ResolvedEventRef);
   [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
   [RECHECK_SEGMENTS]: Record<string, never>;

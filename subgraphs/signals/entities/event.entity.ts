@@ -1,9 +1,10 @@
-import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, Property, Unique, type Opt } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
 import type { EventType } from '../../common/queues';
+import { EventRepository } from './event.repository';
 
 /**
  * One ingested Segment event, and the outbox of the pipeline: it is stored before the client gets
@@ -11,12 +12,16 @@ import type { EventType } from '../../common/queues';
  * find events whose job was lost (Redis flushed, crash between commit and enqueue).
  */
 @ObjectType({ description: 'A behavioural event as ingested (Segment tracking spec).' })
-@Entity({ tableName: 'event' })
+@Entity({ tableName: 'event', repository: () => EventRepository })
 @Unique({ properties: ['tenantId', 'messageId'] })
 @Index({ properties: ['tenantId', 'profileId', 'timestamp'] })
 // the sweeper's scan: unprocessed rows (processedAt null) ordered by when they were queued
 @Index({ properties: ['processedAt', 'enqueuedAt'] })
+// the hand-off sweep: processed rows whose batch never reached the risk stage
+@Index({ properties: ['handOffPendingSince'] })
 export class Event extends TenantEntity {
+  [EntityRepositoryType]?: EventRepository;
+
   @Field(() => String, { description: 'Client-chosen id; a repeat of it is a duplicate and ignored.' })
   @Property({ type: 'string', length: 255 })
   messageId!: string;
@@ -84,4 +89,12 @@ export class Event extends TenantEntity {
   @Field(() => Date, { nullable: true, description: 'When identity resolution finished; null until then.' })
   @Property({ type: 'datetime', nullable: true })
   processedAt: Date | null = null;
+
+  /**
+   * When the signals stage took the event over (marked it processed) and has not yet handed the
+   * batch on to the risk stage (`record-activity`); null once handed on, and for every event
+   * before the stage existed. The sweeper re-drives events pending past the grace period.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  handOffPendingSince: Date | null = null;
 }

@@ -1,17 +1,20 @@
-import { Entity, Index, Property, Unique } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, Property, Unique } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
+import { SignalRepository } from './signal.repository';
 
 /** A typed friction signal detected in a profile's behaviour, with its evidence. */
 @ObjectType()
-@Entity({ tableName: 'signal' })
+@Entity({ tableName: 'signal', repository: () => SignalRepository })
 @Index({ properties: ['tenantId', 'profileId', 'detectedAt'] })
 // the tenant-wide `signals` query: newest first
 @Index({ properties: ['tenantId', 'detectedAt', 'id'] })
 @Unique({ properties: ['tenantId', 'dedupeKey'] })
 export class Signal extends TenantEntity {
+  [EntityRepositoryType]?: SignalRepository;
+
   @Field(() => ID)
   @Property({ type: 'uuid' })
   profileId!: string;
@@ -41,7 +44,7 @@ export class Signal extends TenantEntity {
   dedupeKey!: string;
 
   /**
-   * When the follow-ups (SIGNAL_DETECTED, score-profile) were sent; null until then, so a job
+   * When the follow-ups (SIGNAL_DETECTED, record-activity) were sent; null until then, so a job
    * retried after a crash between the insert and the follow-ups still sends them.
    */
   @Property({ type: 'datetime', nullable: true })

@@ -1,5 +1,5 @@
 import type { EntityManager } from '../../common/orm';
-import { RESOLVE_IDENTITY } from '../../common/queues';
+import { EVENT_RESOLVED, RESOLVE_IDENTITY, STAGE_BATCH_MAX, type EventsResolvedBatch } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { toResolveIdentityJobs, type StoredResolvableEvent } from '../domain/events/resolve-identity-job';
 import { Event } from '../entities/event.entity';
@@ -81,6 +81,47 @@ export class EventOutbox {
       );
       await this.enqueue(rows);
       this.em.clear();
+      total += rows.length;
+      if (rows.length < SWEEP_PAGE_SIZE) break;
+    }
+    return total;
+  }
+
+  /**
+   * Re-drives the hand-offs that never happened: events the signals stage took over (processed)
+   * whose batch died before its `record-activity` job was queued, pending for longer than the
+   * grace period. Queues them again as `event-resolved` batches (per tenant, in id order, at most
+   * `STAGE_BATCH_MAX` events each; job id `<tenantId>-swept<period>-<first>-<last>`, one per grace
+   * period, so a sweep repeated inside one period queues nothing new while a later one tries
+   * again). Bounded pages; returns how many events it queued.
+   */
+  async sweepHandOffs(now = new Date()): Promise<number> {
+    const grace = this.deps.config.ingest.sweepGraceMs;
+    const cutoff = new Date(now.getTime() - grace);
+    const period = grace > 0 ? Math.floor(now.getTime() / grace) : now.getTime();
+    const repo = this.em.getRepository(Event);
+    let total = 0;
+    let after: string | null = null;
+    for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
+      const rows = await repo.pendingHandOff(cutoff, after, SWEEP_PAGE_SIZE);
+      if (!rows.length) break;
+      after = rows[rows.length - 1].id;
+      const byTenant = new Map<string, EventsResolvedBatch['events']>();
+      for (const row of rows) {
+        const refs = byTenant.get(row.tenantId) ?? [];
+        refs.push({ eventId: row.id, profileId: row.profileId });
+        byTenant.set(row.tenantId, refs);
+      }
+      const jobs = [...byTenant].flatMap(([tenantId, refs]) => {
+        const out = [];
+        for (let i = 0; i < refs.length; i += STAGE_BATCH_MAX) {
+          const events = refs.slice(i, i + STAGE_BATCH_MAX);
+          const jobId = `${tenantId}-swept${period}-${events[0].eventId}-${events[events.length - 1].eventId}`;
+          out.push({ name: EVENT_RESOLVED, data: { tenantId, events }, opts: { jobId } });
+        }
+        return out;
+      });
+      await this.deps.queues.get(EVENT_RESOLVED).addBulk(jobs);
       total += rows.length;
       if (rows.length < SWEEP_PAGE_SIZE) break;
     }

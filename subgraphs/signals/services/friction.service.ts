@@ -22,7 +22,8 @@ const MAX_WINDOW_EVENTS = 1000;
 const INACTIVITY_PAGE_SIZE = 500;
 const DAY = 86_400_000;
 
-interface TenantRules {
+/** What the detectors of a tenant are configured with. */
+export interface TenantRules {
   config: FrictionConfig;
   journeyFailureEvents: string[];
   expires: number;
@@ -63,7 +64,7 @@ export class FrictionService {
   }
 
   /** The tenant's settings and journey failure events, cached in this process for `RULES_TTL_MS`. */
-  private async tenantRules(): Promise<TenantRules> {
+  async tenantRules(): Promise<TenantRules> {
     const cached = rulesCache.get(this.tenantId);
     if (cached && cached.expires > Date.now()) return cached;
     const rules: TenantRules = {

@@ -288,18 +288,34 @@ export class JourneyService {
    * Any event of the profile also counts as session activity for its open instances.
    */
   async advance(event: Event): Promise<FrictionFinding[]> {
-    if (event.tenantId !== this.tenantId) throw new RangeError(`advance: event ${event.id} is not of tenant ${this.tenantId}`);
-    const profileId = event.profileId;
-    // only resolved events belong to a profile's journeys
-    if (!profileId) return [];
-    const definitions = await this.definitions();
-    const findings: FrictionFinding[] = [];
-    for (const { def, spec } of definitions.values()) {
-      const match = matchJourneyEvent(spec, { name: event.name, properties: event.properties });
-      if (match) findings.push(...(await this.replay(def, spec, profileId, event, match)));
+    return (await this.advanceBatch([event]))[0];
+  }
+
+  /**
+   * `advance` for a batch of events, in its order (each profile's events in the order they
+   * happened to arrive): each event a journey matches replays that journey for its profile (the
+   * few events that match anything), then one read of the batch profiles' open instances counts
+   * every event as session activity. Returns each event's findings, by position.
+   */
+  async advanceBatch(events: readonly Event[]): Promise<FrictionFinding[][]> {
+    for (const event of events) {
+      if (event.tenantId !== this.tenantId) throw new RangeError(`advance: event ${event.id} is not of tenant ${this.tenantId}`);
     }
-    await this.touchOpenInstances(profileId, event.timestamp);
-    return findings;
+    // only resolved events belong to a profile's journeys
+    const owned = events.filter((e): e is Event & { profileId: string } => e.profileId !== null);
+    if (!owned.length) return events.map(() => []);
+    const definitions = await this.definitions();
+    const findings = new Map<Event, FrictionFinding[]>();
+    for (const event of owned) {
+      const found: FrictionFinding[] = [];
+      for (const { def, spec } of definitions.values()) {
+        const match = matchJourneyEvent(spec, { name: event.name, properties: event.properties });
+        if (match) found.push(...(await this.replay(def, spec, event.profileId, event, match)));
+      }
+      findings.set(event, found);
+    }
+    if (definitions.size) await this.touchOpenInstances(owned);
+    return events.map((e) => findings.get(e) ?? []);
   }
 
   private async replay(
@@ -436,22 +452,33 @@ export class JourneyService {
    * Session activity: any event of the profile moves `lastSeenAt` of its open instances (that
    * started by then and are within their SLA), which ends a mid-journey exit and pushes its deadline.
    */
-  private async touchOpenInstances(profileId: string, at: Date): Promise<void> {
+  private async touchOpenInstances(events: readonly (Event & { profileId: string })[]): Promise<void> {
     const open = await this.em.find(
       JourneyInstance,
-      { tenantId: this.tenantId, profileId, state: { $in: ['active', 'stalled'] }, startedAt: { $lte: at }, lastSeenAt: { $lt: at } },
+      { tenantId: this.tenantId, profileId: { $in: [...new Set(events.map((e) => e.profileId))] }, state: { $in: ['active', 'stalled'] } },
       { refresh: true },
     );
     if (!open.length) return;
     const definitions = await this.definitions();
+    let touched = false;
     for (const instance of open) {
       const spec = definitions.get(instance.definitionId)?.spec;
-      if (!spec || at.getTime() - instance.startedAt.getTime() > spec.slaMs) continue;
+      if (!spec) continue;
+      // one event after the other, the latest qualifying time wins: the same as taking the latest
+      let at: Date | null = null;
+      for (const e of events) {
+        if (e.profileId !== instance.profileId) continue;
+        const t = e.timestamp;
+        if (t < instance.startedAt || t <= instance.lastSeenAt || t.getTime() - instance.startedAt.getTime() > spec.slaMs) continue;
+        if (!at || t > at) at = t;
+      }
+      if (!at) continue;
       instance.lastSeenAt = at;
       instance.exitedAt = null;
       instance.nextCheckAt = nextJourneyCheckAt(spec, snapshot(instance));
+      touched = true;
     }
-    await this.em.flush();
+    if (touched) await this.em.flush();
   }
 
   // ---- time ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import { insertOnce, type EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED, type FsPubSub, type SignalDetectedEvent } from '../../common/pubsub';
-import { queueScoreProfile, RECORD_ACTIVITY, SCORE_PROFILE, type JobPayloads } from '../../common/queues';
+import { RECORD_ACTIVITY, type JobPayloads } from '../../common/queues';
 import { Signal } from '../entities/signal.entity';
 
 export interface ListSignalsOptions {
@@ -30,12 +30,8 @@ export interface SignalPage {
 /** What a new signal is announced with. */
 export interface SignalFollowUps {
   pubSub: FsPubSub;
-  /** The `score-profile` producer. */
-  scoreQueue: Pick<Queue<JobPayloads[typeof SCORE_PROFILE]>, 'add'>;
-  /** The risk stage's copy of the signal (features and evidence of reasons). */
+  /** The risk stage's copy of the signal (features and evidence of reasons); risk re-scores the profile on it. */
   activityQueue: Pick<Queue<JobPayloads[typeof RECORD_ACTIVITY]>, 'add'>;
-  /** Debounce window of `score-profile` per profile, ms (`config.friction.scoreDebounceMs`). */
-  scoreDebounceMs: number;
   log?: Logger;
 }
 
@@ -96,8 +92,8 @@ export class SignalService {
 
   /**
    * Stores a signal once per dedupe key, then (with follow-ups) announces it once: publishes
-   * SIGNAL_DETECTED to the tenant's subscribers, hands the risk stage its copy (`record-activity`)
-   * and queues `score-profile`, debounced per profile. A replay finds the row and, once announced, does nothing more; a job retried after a
+   * SIGNAL_DETECTED to the tenant's subscribers and hands the risk stage its copy
+   * (`record-activity`, on which risk re-scores the profile). A replay finds the row and, once announced, does nothing more; a job retried after a
    * crash between the insert and the follow-ups finds it unannounced and sends them.
    */
   async record(data: SignalInput): Promise<Signal> {
@@ -180,7 +176,6 @@ export class SignalService {
       },
       { jobId: `${this.tenantId}-signal-${signal.id}` },
     );
-    await queueScoreProfile(followUps.scoreQueue, { tenantId: this.tenantId, profileId: signal.profileId, reason: `signal:${signal.type}` }, followUps.scoreDebounceMs, signal.id);
     await this.em.nativeUpdate(Signal, { id: signal.id }, { announcedAt: new Date() });
     signal.announcedAt = new Date();
     followUps.log?.info({ tenantId: this.tenantId, profileId: signal.profileId, signalId: signal.id, type: signal.type }, 'friction signal recorded');

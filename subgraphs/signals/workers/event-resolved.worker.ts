@@ -1,63 +1,43 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { DETECT_FRICTION, EVENT_RESOLVED, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
+import { EVENT_RESOLVED, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { EventService } from '../services/event.service';
+import { processResolvedBatch, type ResolvedBatchDeps, type ResolvedBatchOutcome } from '../services/resolved-batch.service';
 
 type EventResolvedJob = JobPayloads[typeof EVENT_RESOLVED];
 
 /**
- * The profiles stage resolved an event: store its profile and mark it processed, so the sweeper
- * leaves it alone, then queue friction detection for it (`detect-friction`, job id
- * `<tenantId>-<eventId>`: queued again by a replay, it still runs once while its job exists).
- * Events without a name (identify, alias, group) or without a profile (every identifier was junk)
- * feed no detector and are not queued. Safe to run twice. Takes the batch form (one job per
- * resolve job) and the lone form (a job queued before batches existed).
+ * The profiles stage resolved a batch of events (or one, the lone form of jobs queued before
+ * batches): the signals stage takes them over, detects friction and hands the batch on to risk
+ * (`processResolvedBatch`). Safe to run twice. A malformed payload, or a batch none of whose
+ * events exists in the tenant, fails for good.
  */
-export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'>): Promise<void> {
-  const data = job.data;
-  if (data && 'events' in data) return eventsResolved(data, job.id, deps);
-  await oneEventResolved(job.id, data, deps);
+export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'id'>, deps: ResolvedBatchDeps): Promise<ResolvedBatchOutcome> {
+  const batch = asBatch(job.data);
+  if (!batch) throw new UnrecoverableError(`event-resolved: malformed job ${job.id}`);
+  const outcome = await processResolvedBatch(batch, deps);
+  if (!outcome) throw new UnrecoverableError(`event-resolved: no event of job ${job.id} in tenant ${batch.tenantId}`);
+  if (outcome.events < batch.events.length) deps.log.warn({ jobId: job.id, missing: batch.events.length - outcome.events }, 'event-resolved: events of the batch not found');
+  return outcome;
 }
 
-/**
- * A batch from the profiles stage: each event as a lone job would be, in order. Every event is
- * tried; then the first failure fails the job (unrecoverable only when every failure was).
- */
-async function eventsResolved(batch: EventsResolvedBatch, jobId: string | undefined, deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'>): Promise<void> {
-  if (!Array.isArray(batch.events)) throw new UnrecoverableError(`event-resolved: malformed job ${jobId}`);
-  const failures: unknown[] = [];
-  for (const { eventId, profileId } of batch.events) {
-    await oneEventResolved(jobId, { tenantId: batch.tenantId, eventId, profileId }, deps).catch((err: unknown) => failures.push(err));
+/** The payload as a batch (the lone form becomes a batch of one); null when malformed. */
+export function asBatch(data: EventResolvedJob | undefined): EventsResolvedBatch | null {
+  if (!data || typeof data.tenantId !== 'string' || !data.tenantId) return null;
+  const refs = 'events' in data ? data.events : [{ eventId: (data as { eventId: unknown }).eventId, profileId: (data as { profileId: unknown }).profileId }];
+  if (!Array.isArray(refs) || refs.length === 0) return null;
+  for (const ref of refs as { eventId: unknown; profileId: unknown }[]) {
+    if (typeof ref?.eventId !== 'string' || !isUuid(ref.eventId)) return null;
+    if (ref.profileId !== null && (typeof ref.profileId !== 'string' || !isUuid(ref.profileId))) return null;
   }
-  if (failures.length === 0) return;
-  if (failures.every((err) => err instanceof UnrecoverableError)) throw failures[0];
-  throw failures.find((err) => !(err instanceof UnrecoverableError));
-}
-
-async function oneEventResolved(
-  jobId: string | undefined,
-  data: { tenantId: string; eventId: string; profileId: string | null } | undefined,
-  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'>,
-): Promise<void> {
-  const { tenantId, eventId, profileId } = data ?? ({} as { tenantId: string; eventId: string; profileId: string | null });
-  const validProfile = profileId === null || (typeof profileId === 'string' && isUuid(profileId));
-  if (typeof tenantId !== 'string' || !tenantId || typeof eventId !== 'string' || !validProfile) {
-    throw new UnrecoverableError(`event-resolved: malformed job ${jobId}`);
-  }
-  const event = await new EventService(deps.orm.em.fork(), tenantId).markResolved(eventId, profileId);
-  if (!event) throw new UnrecoverableError(`event-resolved: no event ${eventId} in tenant ${tenantId} (job ${jobId})`);
-  const owner = event.profileId ?? profileId;
-  // no detector needs an unnamed event (identify, alias, group) or one that belongs to nobody
-  if (event.name === null || owner === null) return;
-  await deps.queues.get(DETECT_FRICTION).add(DETECT_FRICTION, { tenantId, eventId, profileId: owner }, { jobId: `${tenantId}-${eventId}` });
+  return { tenantId: data.tenantId, events: refs as EventsResolvedBatch['events'] };
 }
 
 export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolvedJob> {
   const worker = new Worker<EventResolvedJob>(
     EVENT_RESOLVED,
-    (job) => eventResolved(job, deps),
+    async (job) => void (await eventResolved(job, deps)),
     workerOptions(deps.redis, deps.config.queuePrefix),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'event-resolved worker error'));

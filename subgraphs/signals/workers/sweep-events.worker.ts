@@ -9,11 +9,17 @@ type SweepEventsJob = JobPayloads[typeof SWEEP_EVENTS];
 /** Id of the one job scheduler behind the sweeper; upserting it again replaces it. */
 export const SWEEP_EVENTS_SCHEDULER = 'sweep-events-every';
 
-/** Queues again the stored events whose resolve job was lost. Returns how many it queued. */
-export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log'>): Promise<number> {
-  const count = await new EventOutbox(deps.orm.em.fork(), deps).sweep();
+/**
+ * Queues again the stored events whose resolve job was lost, and the processed events whose
+ * hand-off to the risk stage was lost (as `event-resolved` batches). Returns how many it queued.
+ */
+export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log'>, now = new Date()): Promise<number> {
+  const outbox = new EventOutbox(deps.orm.em.fork(), deps);
+  const count = await outbox.sweep(now);
   if (count > 0) deps.log.info({ count }, 'sweeper queued unprocessed events');
-  return count;
+  const handOffs = await outbox.sweepHandOffs(now);
+  if (handOffs > 0) deps.log.info({ count: handOffs }, 'sweeper queued events whose hand-off to risk was lost');
+  return count + handOffs;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 
 import { SIGNAL_DETECTED } from '../../../subgraphs/common/pubsub';
-import { EVENT_RESOLVED, queueOptions, SCORE_PROFILE, type JobPayloads } from '../../../subgraphs/common/queues';
+import { EVENT_RESOLVED, queueOptions, RECORD_ACTIVITY, SCORE_PROFILE, type JobPayloads, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { signalsSubgraph } from '../../../subgraphs/signals';
@@ -24,6 +24,7 @@ describe('detectFriction', () => {
   let env: TestEnv;
   let signals: RunningSubgraph;
   let scoreQueue: Queue<JobPayloads[typeof SCORE_PROFILE]>;
+  let activityQueue: Queue<JobPayloads[typeof RECORD_ACTIVITY]>;
   const shutdown = new Shutdown();
   let msgSeq = 0;
 
@@ -31,9 +32,11 @@ describe('detectFriction', () => {
     env = await createTestEnv({ FRICTION_SCORE_DEBOUNCE_MS: String(DEBOUNCE_MS) });
     signals = await runSubgraph(signalsSubgraph, env.config, { port: 0 });
     scoreQueue = new Queue(SCORE_PROFILE, queueOptions(signals.deps.redis, env.config.queuePrefix));
+    activityQueue = new Queue(RECORD_ACTIVITY, queueOptions(signals.deps.redis, env.config.queuePrefix));
   });
   afterAll(async () => {
     await scoreQueue?.close();
+    await activityQueue?.close();
     await shutdown.run();
     await signals?.close();
     await env?.cleanup();
@@ -62,10 +65,15 @@ describe('detectFriction', () => {
   const signalsOf = (tenantId: string, profileId: string) => signals.deps.orm.em.fork().find(Signal, { tenantId, profileId }, { orderBy: { detectedAt: 'asc' } });
   const scoreJobs = async (tenantId: string, profileId: string) =>
     (await scoreQueue.getJobs(['delayed', 'waiting', 'active', 'completed'])).filter((j) => j.data.tenantId === tenantId && j.data.profileId === profileId);
+  /** Signal items handed to the risk stage (which re-scores the profile on each): record-activity batches. */
+  const handedOnSignals = async (tenantId: string, profileId: string) =>
+    (await activityQueue.getJobs(['delayed', 'waiting', 'active', 'completed']))
+      .flatMap((j) => ('items' in j.data ? j.data.items : [j.data]))
+      .filter((i): i is Extract<RecordActivityJob, { kind: 'signal' }> => i.kind === 'signal' && i.tenantId === tenantId && i.profileId === profileId);
   const listen = async (tenantId: string): Promise<TopicListener<{ signalId: string; type: string; summary: string; profileId: string }>> =>
     listenTo(await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown), signals.deps.redis, SIGNAL_DETECTED, tenantId, env.config.queuePrefix);
 
-  it('records a retry loop once, publishes it once and queues one score-profile job, however often the jobs replay', async () => {
+  it('records a retry loop once, publishes it once and hands it to risk (no score-profile of its own), however often the jobs replay', async () => {
     const profileId = newProfile();
     const sub = await listen('t-loop');
     try {
@@ -87,27 +95,25 @@ describe('detectFriction', () => {
       await waitFor(() => sub.events.length >= 1);
       await new Promise((r) => setTimeout(r, 200));
       expect(sub.events).toEqual([expect.objectContaining({ signalId: stored[0].id, type: 'retry_loop', profileId, summary: stored[0].evidence.summary })]);
-      const jobs = await scoreJobs('t-loop', profileId);
-      expect(jobs.map((j) => j.data)).toEqual([{ tenantId: 't-loop', profileId, reason: 'signal:retry_loop' }]);
+      // risk re-scores on the activity it receives: signals queues no score-profile itself
+      expect(await scoreJobs('t-loop', profileId)).toEqual([]);
+      const handed = await handedOnSignals('t-loop', profileId);
+      expect(handed.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(handed.map((i) => i.signalId))).toEqual(new Set([stored[0].id]));
+      expect(handed[0]).toMatchObject({ type: 'retry_loop', severity: 0.5, summary: stored[0].evidence.summary });
     } finally {
       await sub.stop();
     }
   });
 
-  it('queues score-profile once per debounce window per profile', async () => {
+  it('hands every new signal of a profile to risk in the batch that found it (risk debounces the re-score)', async () => {
     const profileId = newProfile();
     await detect('t-debounce', await store('t-debounce', profileId, 'NPS Submitted', T0, { score: 2 }));
     await detect('t-debounce', await store('t-debounce', profileId, 'CSAT Submitted', T0 + 1000, { score: 1 }));
-    expect(await signalsOf('t-debounce', profileId)).toHaveLength(2);
-    expect(await scoreJobs('t-debounce', profileId)).toHaveLength(1);
-    // another profile is debounced on its own
-    const other = newProfile();
-    await detect('t-debounce', await store('t-debounce', other, 'NPS Submitted', T0, { score: 0 }));
-    expect(await scoreJobs('t-debounce', other)).toHaveLength(1);
-    // past the window a new signal queues a new job
-    await new Promise((r) => setTimeout(r, DEBOUNCE_MS + 200));
-    await detect('t-debounce', await store('t-debounce', profileId, 'NPS Submitted', T0 + 60_000, { score: 3 }));
-    expect(await scoreJobs('t-debounce', profileId)).toHaveLength(2);
+    const stored = await signalsOf('t-debounce', profileId);
+    expect(stored).toHaveLength(2);
+    expect(new Set((await handedOnSignals('t-debounce', profileId)).map((i) => i.signalId))).toEqual(new Set(stored.map((s) => s.id)));
+    expect(await scoreJobs('t-debounce', profileId)).toEqual([]);
   });
 
   it('still sends the follow-ups when a crash left the signal stored but unannounced', async () => {
@@ -128,7 +134,7 @@ describe('detectFriction', () => {
       await detect('t-crash', event);
       await waitFor(() => sub.events.length >= 1);
       expect(sub.events[0]).toMatchObject({ type: 'negative_feedback', profileId });
-      expect(await scoreJobs('t-crash', profileId)).toHaveLength(1);
+      expect((await handedOnSignals('t-crash', profileId)).map((i) => i.type)).toEqual(['negative_feedback']);
       expect(await signalsOf('t-crash', profileId)).toEqual([expect.objectContaining({ announcedAt: expect.any(Date) })]);
     } finally {
       await sub.stop();

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { queueOptions, RECORD_ACTIVITY, type RecordActivityJob } from '../../../subgraphs/common/queues';
+import { queueOptions, RECORD_ACTIVITY, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { JourneyInstance } from '../../../subgraphs/signals/entities/journey-instance.entity';
-import type { JourneySnapshotJob } from '../../../subgraphs/signals/services/journey-snapshot';
+import { journeySnapshotJobId, type JourneySnapshotJob } from '../../../subgraphs/signals/services/journey-snapshot';
 import { JourneyService } from '../../../subgraphs/signals/services/journey.service';
 import { detectFriction } from '../../../subgraphs/signals/workers/detect-friction.worker';
 import { sweepFriction } from '../../../subgraphs/signals/workers/sweep-friction.worker';
@@ -35,7 +35,7 @@ const ONBOARDING = {
 describe('queueJourneySnapshots', () => {
   let env: TestEnv;
   let signals: RunningSubgraph;
-  let activity: Queue<RecordActivityJob>;
+  let activity: Queue<RecordActivityJob | RecordActivityBatch>;
 
   beforeAll(async () => {
     env = await createTestEnv();
@@ -62,13 +62,22 @@ describe('queueJourneySnapshots', () => {
   const detect = (tenantId: string, event: Event) =>
     detectFriction({ id: `${tenantId}-${event.id}`, data: { tenantId, eventId: event.id, profileId: event.profileId! } }, signals.deps);
 
-  /** The tenant's journey jobs, oldest observation first, with their ids. */
+  /**
+   * The tenant's journey snapshots as risk receives them, oldest observation first, each once per
+   * snapshot id: lone jobs (the sweep) and items of `record-activity` batches (the event-resolved
+   * stage hands snapshots on inside its batch; risk keeps one row per snapshot id).
+   */
   async function journeyJobs(tenantId: string): Promise<(JourneySnapshotJob & { jobId: string })[]> {
     const jobs = await activity.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-    return jobs
-      .filter((j) => j.data.kind === 'journey' && j.data.tenantId === tenantId)
-      .map((j) => ({ ...(j.data as JourneySnapshotJob), jobId: j.id! }))
-      .sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.jobId.localeCompare(b.jobId));
+    const byId = new Map<string, JourneySnapshotJob & { jobId: string }>();
+    for (const j of jobs.sort((a, b) => a.timestamp - b.timestamp)) {
+      for (const item of 'items' in j.data ? j.data.items : [j.data]) {
+        if (item.kind !== 'journey' || item.tenantId !== tenantId) continue;
+        const jobId = journeySnapshotJobId(item);
+        if (!byId.has(jobId)) byId.set(jobId, { ...item, jobId });
+      }
+    }
+    return [...byId.values()].sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.jobId.localeCompare(b.jobId));
   }
   const instanceOf = async (tenantId: string, profileId: string) => (await signals.deps.orm.em.fork().find(JourneyInstance, { tenantId, profileId }))[0];
 

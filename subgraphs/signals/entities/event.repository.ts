@@ -1,0 +1,88 @@
+import { raw } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/knex';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
+
+import type { ResolvedEventRef } from '../../common/queues';
+import type { BatchReads } from '../domain/friction/detect-batch';
+import type { FrictionEvent } from '../domain/friction/events';
+import type { Event } from './event.entity';
+
+/** Ids per statement, well under SQLite's and PostgreSQL's bound-parameter limits. */
+const IDS_PER_STATEMENT = 400;
+
+/** Set-based reads and writes of stored events for the signals stage (one statement per batch each). */
+export class EventRepository extends EntityRepository<Event> {
+  /**
+   * Takes a batch of resolved events over: `processedAt` keeps the first resolution time, the
+   * profile id follows the latest (a merge re-points events; null never takes one away), and the
+   * hand-off to the risk stage becomes pending from `now`. Two UPDATEs per chunk of ids.
+   */
+  async takeOver(tenantId: string, refs: readonly ResolvedEventRef[], now: Date): Promise<void> {
+    const pg = this.em.getPlatform() instanceof PostgreSqlPlatform;
+    for (const chunk of chunks(refs, IDS_PER_STATEMENT)) {
+      const ids = chunk.map((r) => r.eventId);
+      await this.nativeUpdate({ tenantId, id: { $in: ids }, processedAt: null }, { processedAt: now });
+      const attributed = chunk.filter((r): r is ResolvedEventRef & { profileId: string } => r.profileId !== null);
+      const profileId = attributed.length
+        ? raw(`case id ${attributed.map(() => (pg ? 'when ?::uuid then ?::uuid' : 'when ? then ?')).join(' ')} else profile_id end`, attributed.flatMap((r) => [r.eventId, r.profileId]))
+        : undefined;
+      await this.createQueryBuilder()
+        .update({ handOffPendingSince: now, ...(profileId ? { profileId } : {}) } as Partial<Event>)
+        .where({ tenantId, id: { $in: ids } })
+        .execute();
+    }
+  }
+
+  /** The tenant's events with these ids (any order; unknown ids are left out). */
+  byIds(tenantId: string, ids: readonly string[]): Promise<Event[]> {
+    return this.find({ tenantId, id: { $in: [...ids] } }, { disableIdentityMap: true });
+  }
+
+  /**
+   * The profiles' events in the batch's detector windows (`batchReads`): one query, an `$or` of
+   * one time range (and names) per detector, per profile in time order (ties by id).
+   */
+  async inWindows(tenantId: string, reads: BatchReads): Promise<Map<string, FrictionEvent[]>> {
+    const byProfile = new Map<string, FrictionEvent[]>();
+    if (!reads.profileIds.length || !reads.events.length) return byProfile;
+    const rows = await this.find(
+      {
+        tenantId,
+        profileId: { $in: reads.profileIds },
+        $or: reads.events.map((w) => ({ timestamp: { $gte: w.from, $lte: w.to }, ...(w.names ? { name: { $in: w.names } } : {}) })),
+      },
+      { orderBy: { profileId: 'asc', timestamp: 'asc', id: 'asc' }, fields: ['id', 'name', 'timestamp', 'properties', 'profileId'], disableIdentityMap: true },
+    );
+    for (const row of rows) {
+      const list = byProfile.get(row.profileId!) ?? [];
+      list.push({ id: row.id, name: row.name, timestamp: row.timestamp, properties: row.properties ?? {} });
+      byProfile.set(row.profileId!, list);
+    }
+    return byProfile;
+  }
+
+  /** The batch reached the risk stage: its events are no longer pending. One UPDATE per chunk. */
+  async handedOn(tenantId: string, ids: readonly string[]): Promise<void> {
+    for (const chunk of chunks(ids, IDS_PER_STATEMENT)) {
+      await this.nativeUpdate({ tenantId, id: { $in: chunk } }, { handOffPendingSince: null });
+    }
+  }
+
+  /**
+   * Every tenant's events whose hand-off has been pending since before `cutoff` (their job died
+   * between taking them over and handing them on), by id after `after`, at most `limit`. The
+   * sweeper's read: it crosses tenants on purpose.
+   */
+  pendingHandOff(cutoff: Date, after: string | null, limit: number): Promise<Pick<Event, 'id' | 'tenantId' | 'profileId'>[]> {
+    return this.find(
+      { handOffPendingSince: { $lt: cutoff }, ...(after ? { id: { $gt: after } } : {}) },
+      { orderBy: { id: 'asc' }, limit, fields: ['id', 'tenantId', 'profileId'], disableIdentityMap: true },
+    );
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,109 @@
+import type { EntityManager } from '../../common/orm';
+import { SIGNAL_DETECTED, type SignalDetectedEvent } from '../../common/pubsub';
+import { RECORD_ACTIVITY, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { eventActivity, signalActivity, signalSummary, uniqueBy } from '../domain/events/activity-items';
+import { batchReads, detectBatch, uniqueFindings, type BatchTrigger } from '../domain/friction/detect-batch';
+import type { FrictionFinding } from '../domain/friction/finding';
+import { Event } from '../entities/event.entity';
+import { Signal } from '../entities/signal.entity';
+import { FrictionService, toFrictionEvent } from './friction.service';
+import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
+import { JourneyService } from './journey.service';
+
+export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log'>;
+
+/** What one batch did (tests and logs). */
+export interface ResolvedBatchOutcome {
+  /** Events of the batch found in the tenant. */
+  events: number;
+  /** Every finding of the batch, one per dedupe key. */
+  findings: FrictionFinding[];
+  /** The `record-activity` job handed on (null: no event of the batch has a profile). */
+  handedOn: { jobId: string; data: RecordActivityBatch } | null;
+}
+
+/**
+ * The signals stage for one `event-resolved` batch, set-based: takes the events over (two
+ * UPDATEs), reads them (one query), advances journeys (a replay only for the events a journey
+ * matches, one read of open instances), reads the batch profiles' events in the detectors'
+ * windows and their reported signals (one query each), detects in memory (`detectBatch`), stores
+ * new signals (one multi-row insert, one read back), then hands the risk stage ONE
+ * `record-activity` job (every event with a profile, including identify/group traits, the
+ * signals and the journey snapshots), marks the hand-off done and announces the new signals.
+ *
+ * Safe to run twice: writes are keyed (dedupe keys, job ids), and a job that dies before the
+ * hand-off leaves its events pending (`handOffPendingSince`) for the sweeper to re-drive.
+ * Returns null when no event of the batch exists in the tenant.
+ */
+export async function processResolvedBatch(batch: EventsResolvedBatch, deps: ResolvedBatchDeps): Promise<ResolvedBatchOutcome | null> {
+  const { tenantId } = batch;
+  const refs = uniqueBy(batch.events, (r) => r.eventId);
+  const em: EntityManager = deps.orm.em.fork();
+  const eventRepo = em.getRepository(Event);
+  const signalRepo = em.getRepository(Signal);
+  const now = new Date();
+
+  await eventRepo.takeOver(tenantId, refs, now);
+  const byId = new Map((await eventRepo.byIds(tenantId, refs.map((r) => r.eventId))).map((e) => [e.id, e]));
+  if (!byId.size) return null;
+  const events = refs.flatMap((r) => byId.get(r.eventId) ?? []);
+  const owned = events.filter((e): e is Event & { profileId: string } => e.profileId !== null);
+  // unnamed events (identify, alias, group) feed no detector and move no journey
+  const named = owned.filter((e) => e.name !== null);
+
+  // journeys: snapshots are collected into the batch's hand-off instead of queued one by one
+  const snapshots: JourneySnapshotJob[] = [];
+  const collector: JourneySnapshotQueue = {
+    addBulk: async (jobs) => {
+      for (const job of jobs) snapshots.push(job.data as JourneySnapshotJob);
+      return [];
+    },
+  };
+  const journeyFindings = await new JourneyService(em, tenantId, collector).advanceBatch(named);
+
+  const rules = await new FrictionService(em, tenantId).tenantRules();
+  const triggers: BatchTrigger[] = named.map((e, i) => ({ profileId: e.profileId, event: toFrictionEvent(e), journeyFindings: journeyFindings[i] }));
+  const reads = batchReads(triggers, rules.config);
+  const findings = uniqueFindings(
+    detectBatch(triggers, {
+      config: rules.config,
+      journeyFailureEvents: rules.journeyFailureEvents,
+      events: await eventRepo.inWindows(tenantId, reads),
+      reported: await signalRepo.reportedIn(tenantId, reads.profileIds, reads.signals),
+    }),
+  );
+  const stored = await signalRepo.storeOnce(tenantId, findings, now);
+  const unannounced = stored.filter((s) => !s.announcedAt);
+
+  const items: RecordActivityJob[] = [
+    ...owned.map((e) => eventActivity(tenantId, e)),
+    ...uniqueBy(snapshots, journeySnapshotJobId),
+    ...stored.map((s) => signalActivity(tenantId, s)),
+  ];
+  let handedOn: ResolvedBatchOutcome['handedOn'] = null;
+  if (items.length) {
+    const jobId = `${tenantId}-batch-${refs[0].eventId}-${refs[refs.length - 1].eventId}`;
+    const data: RecordActivityBatch = { tenantId, items };
+    await deps.queues.get(RECORD_ACTIVITY).add(RECORD_ACTIVITY, data, { jobId });
+    handedOn = { jobId, data };
+  }
+  await eventRepo.handedOn(tenantId, events.map((e) => e.id));
+  await signalRepo.announced(tenantId, unannounced.map((s) => s.id), new Date());
+  for (const signal of unannounced) deps.pubSub.publish(SIGNAL_DETECTED, tenantId, signalDetected(tenantId, signal));
+  if (unannounced.length) deps.log.info({ tenantId, signals: unannounced.length }, 'friction signals recorded');
+  return { events: events.length, findings, handedOn };
+}
+
+function signalDetected(tenantId: string, signal: Signal): SignalDetectedEvent {
+  return {
+    tenantId,
+    signalId: signal.id,
+    profileId: signal.profileId,
+    type: signal.type,
+    severity: signal.severity,
+    journeyInstanceId: signal.journeyInstanceId,
+    detectedAt: signal.detectedAt.toISOString(),
+    summary: signalSummary(signal),
+  };
+}

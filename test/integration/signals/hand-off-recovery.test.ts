@@ -1,0 +1,85 @@
+import { Queue } from 'bullmq';
+import { uuidv7 } from 'uuidv7';
+
+import { EVENT_RESOLVED, queueOptions, RECORD_ACTIVITY, type QueueName, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
+import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { signalsSubgraph } from '../../../subgraphs/signals';
+import { Event } from '../../../subgraphs/signals/entities/event.entity';
+import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
+import { eventResolved } from '../../../subgraphs/signals/workers/event-resolved.worker';
+import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
+import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { waitFor } from '../../fixtures/wait-for';
+
+/** A batch that dies between taking its events over and handing them on is re-driven from SQL (real Redis, real SQL). */
+describe('the signals → risk hand-off after a crash', () => {
+  let env: TestEnv;
+  let signals: RunningSubgraph;
+  let activity: Queue<RecordActivityJob | RecordActivityBatch>;
+
+  beforeAll(async () => {
+    // no grace: a pending hand-off is due at once; the scheduled sweep stays out of the way (the test sweeps)
+    env = await createTestEnv({ SWEEP_GRACE_MS: '0', SWEEP_INTERVAL_MS: '3600000' });
+    signals = await runSubgraph(signalsSubgraph, env.config, { port: 0 });
+    activity = new Queue(RECORD_ACTIVITY, queueOptions(signals.deps.redis, env.config.queuePrefix));
+  });
+  afterAll(async () => {
+    await activity?.close();
+    await signals?.close();
+    await env?.cleanup();
+  });
+
+  it('leaves the events pending when the record-activity add fails, and the sweeper re-drives them to one hand-off', async () => {
+    const tenantId = 'crash';
+    const profileId = uuidv7();
+    const em = signals.deps.orm.em.fork();
+    const now = Date.now();
+    const events = [
+      em.create(Event, { tenantId, messageId: 'm1', type: 'identify', name: null, traits: { plan: 'pro' }, userId: 'u', timestamp: new Date(now - 2000), receivedAt: new Date(now) }),
+      em.create(Event, { tenantId, messageId: 'm2', type: 'track', name: 'NPS Submitted', properties: { score: 1 }, userId: 'u', timestamp: new Date(now - 1000), receivedAt: new Date(now) }),
+    ];
+    await em.flush();
+    const refs = events.map((e) => ({ eventId: e.id, profileId }));
+
+    // fault injection on the queue add: Redis refuses the hand-off (the database stays real)
+    const failing = {
+      ...signals.deps,
+      queues: {
+        get: (name: QueueName) =>
+          name === RECORD_ACTIVITY ? { add: () => Promise.reject(new Error('Redis went away')) } : signals.deps.queues.get(name as never),
+      } as unknown as typeof signals.deps.queues,
+    };
+    await expect(eventResolved({ id: 'dies', data: { tenantId, events: refs } }, failing)).rejects.toThrow('Redis went away');
+    const reload = () => signals.deps.orm.em.fork().find(Event, { tenantId }, { orderBy: { timestamp: 'asc' } });
+    expect((await reload()).map((e) => [e.processedAt !== null, e.handOffPendingSince !== null, e.profileId])).toEqual([
+      [true, true, profileId],
+      [true, true, profileId],
+    ]);
+    // the signal was stored, but not announced: the hand-off never happened
+    const [signal] = await signals.deps.orm.em.fork().find(Signal, { tenantId });
+    expect(signal).toMatchObject({ type: 'negative_feedback', announcedAt: null });
+    expect((await activity.getJobs()).filter((j) => j.data.tenantId === tenantId)).toEqual([]);
+
+    // the sweeper finds them in SQL and queues an event-resolved batch; the running worker takes it
+    expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBe(2);
+    await waitFor(async () => (await reload()).every((e) => e.handOffPendingSince === null));
+    const jobs = (await activity.getJobs()).filter((j) => j.data.tenantId === tenantId);
+    expect(jobs).toHaveLength(1);
+    const items = (jobs[0].data as RecordActivityBatch).items;
+    expect(items.map((i) => i.kind)).toEqual(['event', 'event', 'signal']);
+    expect(items[0]).toMatchObject({ kind: 'event', type: 'identify', traits: { plan: 'pro' }, profileId });
+    expect(items[2]).toMatchObject({ kind: 'signal', signalId: signal.id });
+    expect((await signals.deps.orm.em.fork().findOneOrFail(Signal, { id: signal.id })).announcedAt).toBeInstanceOf(Date);
+    const resolved = new Queue(EVENT_RESOLVED, queueOptions(signals.deps.redis, env.config.queuePrefix));
+    try {
+      // (with no grace the scheduled tick may have swept them too: a replay, one hand-off all the same)
+      const swept = (await resolved.getJobs()).filter((j) => j.data.tenantId === tenantId).map((j) => j.id);
+      expect(swept.length).toBeGreaterThanOrEqual(1);
+      for (const id of swept) expect(id).toMatch(new RegExp(`^${tenantId}-swept\\d+-${events[0].id}-${events[1].id}$`));
+    } finally {
+      await resolved.close();
+    }
+    // nothing is pending any more: the next sweep queues nothing
+    expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBe(0);
+  });
+});
