@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 
 import type { EntityManager } from '../../common/orm';
-import { RECORD_ACTIVITY, type RecordActivityJob } from '../../common/queues';
+import { RECORD_ACTIVITY, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { FrictionFinding } from '../domain/friction/finding';
 import type { JourneyDefinition } from '../entities/journey-definition.entity';
 import type { JourneyInstance } from '../entities/journey-instance.entity';
@@ -11,7 +11,7 @@ import { Signal } from '../entities/signal.entity';
 export type JourneySnapshotJob = Extract<RecordActivityJob, { kind: 'journey' }>;
 
 /** The `record-activity` producer journey snapshots go to. */
-export type JourneySnapshotQueue = Pick<Queue<RecordActivityJob>, 'addBulk'>;
+export type JourneySnapshotQueue = Pick<Queue<RecordActivityJob | RecordActivityBatch>, 'addBulk'>;
 
 /**
  * Which snapshots of an instance to send:
