@@ -208,12 +208,15 @@ export interface EventsResolvedBatch {
 export const STAGE_BATCH_MAX = 500;
 
 export interface JobPayloads {
-  [RECORD_ACTIVITY]: RecordActivityJob | RecordActivityBatch;
+  /** A batch; a lone observation (queued before batches existed) is still accepted. */
+  [RECORD_ACTIVITY]: RecordActivityBatch | RecordActivityJob;
   [TRAIN_MODEL]: { tenantId: string; modelId: string };
   [RESCORE_PROFILES]: Record<string, never>;
   [SCORE_PROFILE]: {
     tenantId: string;
     profileId: string;
+    /** More profiles to score with it, set-based (one job per `record-activity` batch); includes `profileId`. */
+    profileIds?: string[];
     /** Why a re-score was asked for, e.g. `signal:retry_loop`, for logs. */
     reason: string;
   };

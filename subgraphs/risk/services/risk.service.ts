@@ -6,8 +6,10 @@ import type { EntityManager } from '../../common/orm';
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../common/pubsub';
 import { RAISE_ALERTS, SET_COMPUTED_TRAITS, type Queues } from '../../common/queues';
 import { bucketFor, isRiskChange, type BucketThresholds } from '../domain/bucket';
+import { firstRowKey, isSameAssessment, planHistory } from '../domain/score-history';
+import { ActivityRepository } from '../entities/activity.repository';
 import { RiskBucket, RiskScore, type RiskModelRef, type RiskReason } from '../entities/risk-score.entity';
-import { SegmentMember } from '../entities/segment-member.entity';
+import { RiskScoreRepository } from '../entities/risk-score.repository';
 
 export interface RiskServiceEnv {
   pubSub: FsPubSub;
@@ -30,17 +32,6 @@ export interface RecordScoreInput {
   clv?: number | null;
   revenueAtRisk?: number | null;
   scoredAt?: Date;
-}
-
-/** Same probability from the same model version, and the same CLV: not a change worth a history row. */
-function isSameAssessment(previous: RiskScore, input: RecordScoreInput): boolean {
-  return (
-    Math.abs(previous.probability - input.probability) < 1e-9 &&
-    previous.modelId === input.model.id &&
-    previous.modelVersion === input.model.version &&
-    previous.clv === (input.clv ?? null) &&
-    previous.pAlive === (input.pAlive ?? null)
-  );
 }
 
 /** Stores scores and tells the rest of the platform when they move. */
@@ -116,6 +107,45 @@ export class RiskService {
   }
 
   /**
+   * `record` for many profile-level scores of one kind at once (one profile each): one read of
+   * the histories' heads, one multi-row append, one update per re-date time, one read of segments
+   * for the moved ones; `riskChanged` per moved score, and crossings followed up in bulk. A row a
+   * concurrent writer forked (its predecessor got a successor meanwhile) takes `record`'s path.
+   * Returns the current score of each profile.
+   */
+  async recordMany(inputs: readonly RecordScoreInput[], now = new Date()): Promise<Map<string, RiskScore>> {
+    const current = new Map<string, RiskScore>();
+    if (inputs.length === 0) return current;
+    const kind = inputs[0].kind;
+    if (inputs.some((i) => i.kind !== kind || i.journeyInstanceId)) throw new RangeError('recordMany: profile-level scores of one kind only');
+    const repo = new RiskScoreRepository(this.em, this.tenantId);
+    const heads = await repo.headsOf(
+      inputs.map((i) => i.profileId),
+      kind,
+    );
+    const dated = inputs.map((input) => ({ ...input, scoredAt: input.scoredAt ?? now }));
+    const plan = planHistory(dated, (input) => heads.get(input.profileId) ?? null);
+    await repo.redate(plan.redate);
+    for (const { input, previous } of plan.unchanged) {
+      if (input.scoredAt > previous.scoredAt) previous.scoredAt = input.scoredAt;
+      current.set(input.profileId, previous);
+    }
+    const rows = plan.append.map(({ input, previous }) => ({ input, previous, score: this.newScore(input, null, input.scoredAt, previous) }));
+    const stored = await repo.appendIgnoringForks(rows.map((r) => r.score));
+    const appended: { score: RiskScore; previous: RiskScore | null }[] = [];
+    for (const { input, previous, score } of rows) {
+      if (stored.has(score.id)) {
+        appended.push({ score, previous });
+        current.set(input.profileId, score);
+      } else {
+        current.set(input.profileId, (await this.record(input)).score); // a concurrent writer: the careful path
+      }
+    }
+    await this.announceMany(appended);
+    return current;
+  }
+
+  /**
    * The newest row of a history, found by following successors from the row that follows `key`
    * (concurrent writers can store rows whose `scoredAt` is out of order, so the time is no guide).
    */
@@ -134,7 +164,7 @@ export class RiskService {
         profileId: input.profileId,
         kind: input.kind,
         journeyInstanceId,
-        follows: previous?.id ?? `first-${input.kind}-${journeyInstanceId ?? input.profileId}`,
+        follows: previous?.id ?? firstRowKey(input.kind, journeyInstanceId ?? input.profileId),
         score: value,
         probability: input.probability,
         bucket: bucketFor(value, this.env.buckets) as RiskBucket,
@@ -153,10 +183,28 @@ export class RiskService {
 
   /** Publishes a stored score when it is news (see `isRiskChange`), and follows up a crossing. */
   private async announce(score: RiskScore, previous: RiskScore | null): Promise<RiskChangedEvent | null> {
-    const journeyInstanceId = score.journeyInstanceId;
-    const { changed, crossing } = isRiskChange(previous, score, this.env.changeDelta);
-    if (!changed) return null;
-    const change: RiskChangedEvent = {
+    return (await this.announceMany([{ score, previous }]))[0] ?? null;
+  }
+
+  /**
+   * Publishes the stored scores that are news (see `isRiskChange`), each with the profile's
+   * segments (one query for all), and follows up the crossings in bulk. Returns what was published.
+   */
+  private async announceMany(stored: readonly { score: RiskScore; previous: RiskScore | null }[]): Promise<RiskChangedEvent[]> {
+    const news = stored.map((s) => ({ ...s, ...isRiskChange(s.previous, s.score, this.env.changeDelta) })).filter((s) => s.changed);
+    if (news.length === 0) return [];
+    const segments = await new ActivityRepository(this.em, this.tenantId).currentSegments(news.map((n) => n.score.profileId));
+    const changes = news.map(({ score, previous, crossing }) => this.changeOf(score, previous, crossing, segments.get(score.profileId) ?? []));
+    for (const change of changes) {
+      this.env.pubSub.publish(RISK_CHANGED, this.tenantId, change);
+      this.env.log.debug({ tenantId: this.tenantId, profileId: change.profileId, score: change.score }, 'risk changed');
+    }
+    await this.announceCrossings(news.filter((n) => n.crossing).map((n) => n.score), changes.filter((c) => c.crossing));
+    return changes;
+  }
+
+  private changeOf(score: RiskScore, previous: RiskScore | null, crossing: boolean, segmentIds: string[]): RiskChangedEvent {
+    return {
       tenantId: this.tenantId,
       profileId: score.profileId,
       scoreId: score.id,
@@ -171,46 +219,52 @@ export class RiskService {
       pAlive: score.pAlive,
       clv: score.clv,
       revenueAtRisk: score.revenueAtRisk,
-      journeyInstanceId,
+      journeyInstanceId: score.journeyInstanceId,
       reasons: score.reasons,
       model: score.modelRef(),
-      segmentIds: await this.segmentsOf(score.profileId),
+      segmentIds,
     };
-    this.env.pubSub.publish(RISK_CHANGED, this.tenantId, change);
-    if (crossing) await this.announceCrossing(score, change);
-    this.env.log.debug({ tenantId: this.tenantId, profileId: score.profileId, score: score.score }, 'risk changed');
-    return change;
   }
 
   /** Segments the profile is in now, by risk's copy of membership. */
   async segmentsOf(profileId: string): Promise<string[]> {
-    const rows = await this.em.find(SegmentMember, { tenantId: this.tenantId, profileId, exitedAt: null }, { fields: ['segmentId'] });
-    return [...new Set(rows.map((r) => r.segmentId))];
+    return (await new ActivityRepository(this.em, this.tenantId).currentSegments([profileId])).get(profileId) ?? [];
   }
 
-  private async announceCrossing(score: RiskScore, change: RiskChangedEvent): Promise<void> {
-    await this.env.queues.get(RAISE_ALERTS).add(
-      RAISE_ALERTS,
-      {
-        tenantId: this.tenantId,
-        profileId: score.profileId,
-        scoreId: score.id,
-        score: score.score,
-        bucket: score.bucket,
-        previousBucket: change.previousBucket,
-      },
-      { jobId: `${this.tenantId}-${score.id}` },
+  /**
+   * Queues the actions stage for each crossing (job id = score id, so a retried call cannot alert
+   * twice) and pushes churn buckets to the profiles' computed traits: one bulk add per queue.
+   */
+  private async announceCrossings(scores: readonly RiskScore[], changes: readonly RiskChangedEvent[]): Promise<void> {
+    if (scores.length === 0) return;
+    const previousBucket = new Map(changes.map((c) => [c.scoreId, c.previousBucket]));
+    await this.env.queues.get(RAISE_ALERTS).addBulk(
+      scores.map((score) => ({
+        name: RAISE_ALERTS,
+        data: {
+          tenantId: this.tenantId,
+          profileId: score.profileId,
+          scoreId: score.id,
+          score: score.score,
+          bucket: score.bucket,
+          previousBucket: previousBucket.get(score.id) ?? null,
+        },
+        opts: { jobId: `${this.tenantId}-${score.id}` },
+      })),
     );
-    if (score.kind !== 'churn') return;
-    await this.env.queues.get(SET_COMPUTED_TRAITS).add(
-      SET_COMPUTED_TRAITS,
-      {
-        tenantId: this.tenantId,
-        profileId: score.profileId,
-        source: 'risk',
-        traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: change.scoredAt },
-      },
-      { jobId: `${this.tenantId}-${score.profileId}-risk-${score.id}` },
+    const churn = scores.filter((s) => s.kind === 'churn');
+    if (churn.length === 0) return;
+    await this.env.queues.get(SET_COMPUTED_TRAITS).addBulk(
+      churn.map((score) => ({
+        name: SET_COMPUTED_TRAITS,
+        data: {
+          tenantId: this.tenantId,
+          profileId: score.profileId,
+          source: 'risk',
+          traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() },
+        },
+        opts: { jobId: `${this.tenantId}-${score.profileId}-risk-${score.id}` },
+      })),
     );
   }
 }

@@ -11,7 +11,7 @@ import { ModelKind, ModelVersion } from '../entities/model-version.entity';
 import type { RiskModelRef, RiskReason, RiskScore } from '../entities/risk-score.entity';
 import { ActivityService } from './activity.service';
 import { activeModels } from './active-models';
-import type { RiskService } from './risk.service';
+import type { RecordScoreInput, RiskService } from './risk.service';
 
 /** What a trained churn model version stores (`ModelVersion.params`). */
 export interface ChurnModelParams {
@@ -24,6 +24,9 @@ export interface DropOffModelParams {
   model: LogisticModel;
   typicalStepMs: Record<string, number>;
 }
+
+/** Profiles scored per read of their histories (bounds the rows one chunk holds in memory). */
+export const PROFILES_PER_SCORE_CHUNK = 100;
 
 /** Reasons kept with a score: the largest contributions. */
 export const TOP_REASONS = 5;
@@ -46,26 +49,33 @@ export class ScoringService {
     return (await activeModels(this.em, this.tenantId))[kind];
   }
 
+  /** Scores one profile (see `scoreProfiles`) and returns its current churn score. */
   async scoreProfile(profileId: string, now = new Date()): Promise<RiskScore> {
-    const history = await new ActivityService(this.em, this.tenantId).historyOf(profileId);
-    const [churnModel, lifetimeModel] = await Promise.all([this.activeModel(ModelKind.CHURN), this.activeModel(ModelKind.LIFETIME)]);
-    const churn = assessChurn(history, now, churnModel);
-    const value = lifetimeModel ? valueOf(history, now, lifetimeModel.params as unknown as LifetimeModelParams) : null;
-    const clv = value?.clv ?? null;
-    const { score } = await this.risk.record({
-      profileId,
-      kind: 'churn',
-      probability: churn.probability,
-      reasons: churn.reasons,
-      model: churn.model,
-      pAlive: value?.pAlive ?? null,
-      clv: clv === null ? null : round2(clv),
-      revenueAtRisk: clv === null ? null : round2(churn.probability * clv),
-      scoredAt: now,
-    });
-    // the history already says which journeys are open: skip their queries when none is
-    if (hasOpenJourney(history, now)) await this.scoreJourneys(profileId, now);
-    return score;
+    return (await this.scoreProfiles([profileId], now)).get(profileId)!;
+  }
+
+  /**
+   * Scores profiles as they are at `now`, set-based: per chunk of `PROFILES_PER_SCORE_CHUNK`, one
+   * read per activity table for all of them, churn and value in memory, and the new scores
+   * appended in bulk (`RiskService.recordMany`); open journeys are scored profile by profile.
+   * Returns each profile's current churn score.
+   */
+  async scoreProfiles(profileIds: readonly string[], now = new Date()): Promise<Map<string, RiskScore>> {
+    const ids = [...new Set(profileIds)];
+    const scores = new Map<string, RiskScore>();
+    const activity = new ActivityService(this.em, this.tenantId);
+    for (let i = 0; i < ids.length; i += PROFILES_PER_SCORE_CHUNK) {
+      if (i > 0) await new Promise(setImmediate); // let the event loop breathe between chunks
+      const chunk = ids.slice(i, i + PROFILES_PER_SCORE_CHUNK);
+      const [histories, models] = await Promise.all([activity.histories(chunk), activeModels(this.em, this.tenantId)]);
+      const churnModel = models[ModelKind.CHURN];
+      const lifetime = models[ModelKind.LIFETIME]?.params as unknown as LifetimeModelParams | undefined;
+      const inputs = chunk.map((profileId) => churnScoreInput(histories.get(profileId)!, now, churnModel, lifetime ?? null));
+      for (const [profileId, score] of await this.risk.recordMany(inputs, now)) scores.set(profileId, score);
+      // the history already says which journeys are open: skip their queries when none is
+      for (const profileId of chunk) if (hasOpenJourney(histories.get(profileId)!, now)) await this.scoreJourneys(profileId, now);
+    }
+    return scores;
   }
 
   /**
@@ -136,6 +146,24 @@ export function assessChurn(history: ProfileHistory, now: Date, model: ModelVers
   const features = buildFeatures(history, now, params.featureOptions);
   const { probability, reasons } = explainWith(params.model, features.values, features.describe, features.evidence);
   return { probability, reasons, model: { id: model.id, version: model.version, name: model.kind } };
+}
+
+/** The churn score to record for a profile: the assessment, and its value when a lifetime model is fitted. */
+function churnScoreInput(history: ProfileHistory, now: Date, churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): RecordScoreInput {
+  const churn = assessChurn(history, now, churnModel);
+  const value = lifetime ? valueOf(history, now, lifetime) : null;
+  const clv = value?.clv ?? null;
+  return {
+    profileId: history.profileId,
+    kind: 'churn',
+    probability: churn.probability,
+    reasons: churn.reasons,
+    model: churn.model,
+    pAlive: value?.pAlive ?? null,
+    clv: clv === null ? null : round2(clv),
+    revenueAtRisk: clv === null ? null : round2(churn.probability * clv),
+    scoredAt: now,
+  };
 }
 
 function valueOf(history: ProfileHistory, now: Date, params: LifetimeModelParams) {

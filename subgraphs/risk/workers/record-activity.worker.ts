@@ -1,47 +1,84 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { queueScoreProfile, RECORD_ACTIVITY, SCORE_PROFILE, workerOptions, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, workerOptions, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { ActivityService } from '../services/activity.service';
+import { riskServiceFor } from '../services/risk-service-factory';
+import { ScoringService } from '../services/scoring.service';
+
+type RecordActivityPayload = JobPayloads[typeof RECORD_ACTIVITY];
 
 const KINDS = new Set(['event', 'signal', 'journey', 'segment', 'merge']);
 
+/** Whether an observation is well-formed enough to store. */
+function isValidItem(item: RecordActivityJob | undefined, tenantId: string): boolean {
+  return !!item && item.tenantId === tenantId && KINDS.has(item.kind) && isUuid(item.profileId) && (item.kind !== 'merge' || isUuid(item.mergedProfileId));
+}
+
+/** The key an observation is stored under (its source id), for deterministic follow-up job ids. */
+function sourceKey(item: RecordActivityJob): string {
+  switch (item.kind) {
+    case 'event':
+      return item.eventId;
+    case 'signal':
+      return item.signalId;
+    case 'journey':
+      return `${item.instanceId}-${item.state}-${item.stepIndex}`;
+    case 'segment':
+      return `${item.membershipId}-${item.change}`;
+    case 'merge':
+      return `${item.mergedProfileId}-merge`;
+  }
+}
+
+/** A job's observations as a batch (a lone observation is a batch of one); malformed items are left out. */
+function batchOf(job: Pick<Job<RecordActivityPayload>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'log'>): RecordActivityBatch {
+  const data = job.data as Partial<RecordActivityBatch> & Partial<RecordActivityJob>;
+  if (!data || typeof data.tenantId !== 'string' || !data.tenantId) throw new UnrecoverableError(`record-activity: malformed job ${job.id}`);
+  if (!Array.isArray(data.items)) {
+    if (!isValidItem(data as RecordActivityJob, data.tenantId)) throw new UnrecoverableError(`record-activity: malformed job ${job.id}`);
+    return { tenantId: data.tenantId, items: [data as RecordActivityJob] };
+  }
+  const items = data.items.filter((item) => isValidItem(item, data.tenantId!));
+  if (items.length < data.items.length) deps.log.error({ jobId: job.id, dropped: data.items.length - items.length }, 'record-activity: malformed items left out');
+  if (items.length === 0 || data.items.length > STAGE_BATCH_MAX) throw new UnrecoverableError(`record-activity: malformed batch ${job.id}`);
+  return { tenantId: data.tenantId, items };
+}
+
 /**
- * Stores one observation (or each of a batch's, `RecordActivityBatch`) in risk's own tables (idempotent by the source id), then asks for a
- * debounced re-score of the profile: new behaviour changes the score within seconds.
+ * Stores a batch of observations in risk's tables (set-based, idempotent by the source ids),
+ * then scores every surviving profile the batch touched (segment changes move no score): in this
+ * job, set-based, when `RISK_SCORE_DEBOUNCE_MS` is 0 (no queue hop between an event and its
+ * score), else in one delayed `score-profile` job for the whole batch.
  */
-export async function recordActivity(job: Pick<Job<RecordActivityJob | RecordActivityBatch>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config'>): Promise<void> {
-  const data = job.data;
-  // a batch: each item through the one-item path, in order (the set-based version replaces this)
-  if (data && 'items' in data && Array.isArray(data.items)) {
-    for (const [i, item] of data.items.entries()) {
-      if (item?.tenantId !== data.tenantId) throw new UnrecoverableError(`record-activity: item ${i} of job ${job.id} is not of tenant ${data.tenantId}`);
-      await recordOne({ id: `${job.id}-${i}`, data: item }, deps);
-    }
+export async function recordActivity(
+  job: Pick<Job<RecordActivityPayload>, 'data' | 'id'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'pubSub' | 'log'>,
+  now?: Date,
+): Promise<void> {
+  const { tenantId, items } = batchOf(job, deps);
+  const em = deps.orm.em.fork();
+  const touched = await new ActivityService(em, tenantId).recordMany(items);
+  if (touched.length === 0) return;
+  const debounceMs = deps.config.risk.scoreDebounceMs;
+  if (debounceMs > 0) {
+    const kinds = [...new Set(items.filter((i) => i.kind !== 'segment').map((i) => i.kind))].join('+');
+    await deps.queues
+      .get(SCORE_PROFILE)
+      .add(
+        SCORE_PROFILE,
+        { tenantId, profileId: touched[0], profileIds: touched, reason: `activity:${kinds}` },
+        { delay: debounceMs, jobId: `${tenantId}-activity-${sourceKey(items[0])}-${sourceKey(items.at(-1)!)}` },
+      );
     return;
   }
-  await recordOne({ id: job.id, data: data as RecordActivityJob }, deps);
+  em.clear();
+  await new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfiles(touched, now ?? new Date());
 }
 
-async function recordOne(job: Pick<Job<RecordActivityJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config'>): Promise<void> {
-  const data = job.data;
-  if (!data || typeof data.tenantId !== 'string' || !data.tenantId || !KINDS.has(data.kind) || !isUuid(data.profileId) || (data.kind === 'merge' && !isUuid(data.mergedProfileId))) {
-    throw new UnrecoverableError(`record-activity: malformed job ${job.id}`);
-  }
-  const profileId = await new ActivityService(deps.orm.em.fork(), data.tenantId).record(data);
-  // segment changes do not move a score; everything else may
-  if (data.kind === 'segment') return;
-  await queueScoreProfile(
-    deps.queues.get(SCORE_PROFILE),
-    { tenantId: data.tenantId, profileId, reason: `activity:${data.kind}` },
-    deps.config.risk.scoreDebounceMs,
-    String(job.id),
-  );
-}
-
-export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityJob | RecordActivityBatch> {
-  const worker = new Worker<RecordActivityJob | RecordActivityBatch>(RECORD_ACTIVITY, (job) => recordActivity(job, deps), workerOptions(deps.redis, deps.config.queuePrefix, 16));
+export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityPayload> {
+  const worker = new Worker<RecordActivityPayload>(RECORD_ACTIVITY, (job) => recordActivity(job, deps), workerOptions(deps.redis, deps.config.queuePrefix, 16));
   worker.on('error', (err) => deps.log.error({ err }, 'record-activity worker error'));
   deps.shutdown.defer(() => worker.close());
   return worker;

@@ -10,6 +10,22 @@ import { ScoringService } from '../services/scoring.service';
 export type ScoreProfileJob = JobPayloads[typeof SCORE_PROFILE];
 
 /**
+ * Scores the profiles of a batch (`profileIds`) set-based, or one profile: see `scoreProfile`.
+ * Returns each profile's current churn score.
+ */
+export async function scoreProfiles(
+  job: Pick<Job<ScoreProfileJob>, 'data' | 'id'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'pubSub' | 'config' | 'log'>,
+  now = new Date(),
+): Promise<Map<string, RiskScore>> {
+  const { tenantId, profileId, profileIds } = job.data ?? ({} as ScoreProfileJob);
+  const ids = profileIds ?? [profileId];
+  if (typeof tenantId !== 'string' || !tenantId || !Array.isArray(ids) || ids.length === 0 || !ids.every(isUuid)) throw new UnrecoverableError(`score-profile: malformed job ${job.id}`);
+  const em = deps.orm.em.fork();
+  return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfiles(ids, now);
+}
+
+/**
  * Scores one profile as it is now with the tenant's active models (or the prior) and records the
  * score; `riskChanged` goes out when it moved. A replay scores again, which is harmless: the
  * second score equals the first and publishes nothing.
@@ -24,7 +40,7 @@ export async function scoreProfile(job: Pick<Job<ScoreProfileJob>, 'data' | 'id'
 export function startScoreProfileWorker(deps: SubgraphDeps): Worker<ScoreProfileJob> {
   const worker = new Worker<ScoreProfileJob>(
     SCORE_PROFILE,
-    async (job) => void (await scoreProfile(job, deps)),
+    async (job) => void (await scoreProfiles(job, deps)),
     workerOptions(deps.redis, deps.config.queuePrefix, 16),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'score-profile worker error'));

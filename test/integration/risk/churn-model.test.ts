@@ -81,14 +81,14 @@ describe('churn model: record → train → activate → score', () => {
     return { requested, trained, progress };
   };
 
-  it('records each observation once however often its job replays, and asks for one debounced score', async () => {
+  it('records each observation once however often its job replays, and asks for one debounced score of its batch', async () => {
     const profileId = uuid(9, 1);
     const job: RecordActivityJob = { kind: 'event', tenantId: TENANT, profileId, eventId: uuid(9, 2), type: 'track', name: 'Feature Used', timestamp: new Date(NOW).toISOString(), revenue: null, traits: {} };
     for (let i = 0; i < 3; i++) await recordActivity({ id: `job-${i}`, data: job }, risk.deps);
     expect(await risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT, eventId: job.eventId })).toBe(1);
     const jobs = (await scoreQueue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.profileId === profileId);
     expect(jobs).toHaveLength(1);
-    expect(jobs[0].data).toEqual({ tenantId: TENANT, profileId, reason: 'activity:event' });
+    expect(jobs[0].data).toEqual({ tenantId: TENANT, profileId, profileIds: [profileId], reason: 'activity:event' });
   });
 
   it('scores with the documented prior before the tenant has a model, with signals as reasons', async () => {

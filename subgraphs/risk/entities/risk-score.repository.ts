@@ -1,0 +1,70 @@
+import type { EntityManager } from '../../common/orm';
+import { headsBySubject } from '../domain/score-history';
+import { RiskScore } from './risk-score.entity';
+
+/** Score histories (`RiskScore` rows), read and appended for many profiles at once. */
+export class RiskScoreRepository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {}
+
+  /**
+   * The head of each profile's profile-level history of `kind` (the row nobody follows; the latest
+   * of several), in one query. Profiles without a score are missing from the map.
+   */
+  async headsOf(profileIds: readonly string[], kind: string): Promise<Map<string, RiskScore>> {
+    if (profileIds.length === 0) return new Map();
+    const where = { tenantId: this.tenantId, kind, profileId: { $in: [...new Set(profileIds)] } };
+    const followed = this.em.createQueryBuilder(RiskScore, 'f').select('f.follows').where({ ...where, follows: { $ne: null } });
+    const unfollowed = await this.em
+      .createQueryBuilder(RiskScore, 'r')
+      .select('*')
+      .where({ ...where, journeyInstanceId: null, id: { $nin: followed.getKnexQuery() } })
+      .getResultList();
+    return headsBySubject(unfollowed, (row) => row.profileId);
+  }
+
+  /**
+   * Appends rows in one multi-row statement; a row whose predecessor already has a successor (a
+   * concurrent writer got there first) is skipped. Returns the ids of the rows that were stored.
+   */
+  async appendIgnoringForks(rows: readonly RiskScore[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const data = rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenantId,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      profileId: r.profileId,
+      kind: r.kind,
+      follows: r.follows,
+      journeyInstanceId: r.journeyInstanceId,
+      score: r.score,
+      probability: r.probability,
+      bucket: r.bucket,
+      pAlive: r.pAlive,
+      clv: r.clv,
+      revenueAtRisk: r.revenueAtRisk,
+      reasons: r.reasons,
+      modelId: r.modelId,
+      modelVersion: r.modelVersion,
+      modelName: r.modelName,
+      scoredAt: r.scoredAt,
+    }));
+    await this.em.createQueryBuilder(RiskScore).insert(data).onConflict(['tenantId', 'follows']).ignore().execute();
+    const stored: { id: string }[] = await this.em
+      .createQueryBuilder(RiskScore)
+      .select('id')
+      .where({ tenantId: this.tenantId, id: { $in: data.map((d) => d.id) } })
+      .execute('all', true);
+    return new Set(stored.map((s) => s.id));
+  }
+
+  /** Moves still-current rows forward to `scoredAt`, one statement per distinct time. */
+  async redate(idsByTime: ReadonlyMap<number, string[]>): Promise<void> {
+    for (const [at, ids] of idsByTime) {
+      await this.em.createQueryBuilder(RiskScore).update({ scoredAt: new Date(at) }).where({ tenantId: this.tenantId, id: { $in: ids } }).execute();
+    }
+  }
+}
