@@ -24,15 +24,20 @@
 // found in Redis, not listed here, so the benchmark runs whatever hops the stages use.
 //
 // Other knobs: BENCH_DB (`sqlite`, `postgres` or `both`, the default), BENCH_PG_ADMIN_URL,
-// BENCH_PIPELINE_SCORE_DEBOUNCE_MS (sets RISK_SCORE_DEBOUNCE_MS; default: the platform's own).
+// BENCH_PIPELINE_SCORE_DEBOUNCE_MS (sets RISK_SCORE_DEBOUNCE_MS; default: the platform's own),
+// BENCH_CPU_PROF (a folder: V8 CPU profiles of every process over the drain phase, summarized).
 import 'reflect-metadata';
 
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { uuidv7 } from 'uuidv7';
 
 import { createBenchEnv, PG_ADMIN_URL, type BenchEnv } from './lib/bench-env';
 import type { CpuSnapshot } from './lib/child';
+import { summarizeCpuProfile, type ProfileSummary } from './lib/cpu-profile';
 import { LoadGenerator, type SendOutcome } from './lib/load-generator';
 import { startPlatform, type Platform } from './lib/platform';
 import { profilesByUserId } from './lib/profile-directory';
@@ -59,6 +64,8 @@ const LATENCY_SECONDS = intEnv('BENCH_PIPELINE_LATENCY_SECONDS', 20);
 const IDLE_CUSTOMERS = intEnv('BENCH_PIPELINE_IDLE_CUSTOMERS', 10);
 const WAIT_SECONDS = intEnv('BENCH_PIPELINE_WAIT_SECONDS', 300);
 const SCORE_DEBOUNCE = process.env.BENCH_PIPELINE_SCORE_DEBOUNCE_MS;
+/** When set, a folder: CPU profiles of every process over the drain phase, summarized in the output. */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : '';
 /** Requests of the latency phase unanswered at once before a tick sends nothing. */
 const MAX_IN_FLIGHT = 64;
 /** An idle customer not answered in this long is given up (and counted). */
@@ -82,9 +89,14 @@ interface PhaseRaw {
   backlogAtEnd: BacklogSample;
   /** Largest backlog seen per queue (sampled every second). */
   maxBacklog: Record<string, number>;
-  /** CPU ms per process over the phase (sending through drain). */
+  /** CPU ms per process over the phase (sending through drain), this one (`bench`: sender + subscriber) included. */
   cpuMs: Record<string, number>;
   sql: { before: SqlSnapshot; after: SqlSnapshot } | null;
+  /** Jobs completed or failed per queue during the phase (a lower bound past BullMQ's retention cap). */
+  jobs: Record<string, number>;
+  /** Event-loop delay of this process while sending, ms: a busy sender would distort the figures. */
+  benchLoopDelayMs: { p99: number; max: number };
+  cpuProfiles: Record<string, ProfileSummary>;
 }
 
 interface PhaseReport {
@@ -109,7 +121,7 @@ interface PhaseReport {
   /** First send → every queue empty, s, and the events/s that makes. */
   drainedSeconds: number | null;
   drainedPerSecond: number | null;
-  /** endToEndPerSecond ÷ acceptedPerSecond. */
+  /** endToEndPerSecond ÷ acceptedPerSecond (drain only). */
   ratio: number | null;
   /** POST handed to fetch → the customer's first riskChanged, ms. */
   latencyMs: Stats;
@@ -118,6 +130,10 @@ interface PhaseReport {
   maxBacklog: Record<string, number>;
   cpuMsPerEvent: Record<string, number>;
   sqlPerEvent: ReturnType<typeof sqlPerEvent> | null;
+  /** Jobs per accepted event per queue: what each hop costs in jobs (a lower bound past BullMQ's retention of completed jobs). */
+  jobsPerEvent: Record<string, number>;
+  benchLoopDelayMs: { p99: number; max: number };
+  cpuProfiles: Record<string, ProfileSummary>;
 }
 
 interface DatabaseRun {
@@ -145,9 +161,15 @@ async function runPhase(
   probe: QueueProbe,
   sql: SqlFacts | null,
   send: () => Promise<SendOutcome>,
+  profileDir = '',
 ): Promise<PhaseRaw> {
   const sqlBefore = sql ? await sql.settledSnapshot() : null;
+  const jobsBefore = await probe.finished();
+  if (profileDir) await Promise.all(Object.values(platform.processes).map((c) => c.startCpuProfile()));
   const cpuBefore = await cpuOf(platform);
+  const benchCpuBefore = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const changedBefore = subscriber.profilesChanged;
   const startedAt = performance.now();
   const maxBacklog: Record<string, number> = {};
@@ -165,11 +187,20 @@ async function runPhase(
   }, 1000);
   try {
     const sent = await send();
+    loop.disable();
     const backlogAtSendEnd = note(await probe.sample(startedAt));
     const accepted = sent.customers.filter((c) => c.accepted).length;
     say(`  ${name}: ${sent.eventsAccepted} events of ${accepted} customers accepted in ${sent.acceptSeconds.toFixed(1)}s (${sent.acceptedPerSecond} ev/s); waiting for their riskChanged…`);
     const all = await subscriber.waitForProfiles(changedBefore + accepted, WAIT_SECONDS * 1000);
     const answeredSeconds = all ? (performance.now() - startedAt) / 1000 : null;
+    const cpuProfiles: Record<string, ProfileSummary> = {};
+    if (profileDir) {
+      for (const [label, child] of Object.entries(platform.processes)) {
+        const file = join(profileDir, `pipeline-${name}-${label}.cpuprofile`);
+        await child.stopCpuProfile(file);
+        cpuProfiles[label] = summarizeCpuProfile(file);
+      }
+    }
     // every queue empty twice in a row, at most WAIT_SECONDS more
     const drainUntil = performance.now() + WAIT_SECONDS * 1000;
     let idle = 0;
@@ -185,6 +216,8 @@ async function runPhase(
       await sleep(500);
     }
     const cpuAfter = await cpuOf(platform);
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    const jobsAfter = await probe.finished();
     const sqlAfter = sql ? await sql.settledSnapshot() : null;
     say(
       `  ${name}: ${all ? `every customer's first riskChanged by ${answeredSeconds!.toFixed(1)}s` : `${subscriber.profilesChanged - changedBefore}/${accepted} customers answered after ${WAIT_SECONDS}s`}; ` +
@@ -199,8 +232,11 @@ async function runPhase(
       backlogAtSendEnd,
       backlogAtEnd: last,
       maxBacklog,
-      cpuMs: Object.fromEntries(Object.keys(cpuAfter).map((p) => [p, cpuMs(cpuBefore[p], cpuAfter[p])])),
+      cpuMs: { ...Object.fromEntries(Object.keys(cpuAfter).map((p) => [p, cpuMs(cpuBefore[p], cpuAfter[p])])), bench: (benchCpu.user + benchCpu.system) / 1000 },
       sql: sqlBefore && sqlAfter ? { before: sqlBefore, after: sqlAfter } : null,
+      jobs: Object.fromEntries(Object.entries(jobsAfter).map(([q, n]) => [q, Math.max(0, n - (jobsBefore[q] ?? 0))])),
+      benchLoopDelayMs: { p99: round2(loop.percentile(99) / 1e6), max: round2(loop.max / 1e6) },
+      cpuProfiles,
     };
   } finally {
     clearInterval(timer);
@@ -243,13 +279,17 @@ function summarize(raw: PhaseRaw, subscriber: RiskSubscriber, profileOf: Map<str
     endToEndPerSecond,
     drainedSeconds,
     drainedPerSecond: drainedSeconds ? round1(events / drainedSeconds) : null,
-    ratio: endToEndPerSecond && raw.sent.acceptedPerSecond ? round2(endToEndPerSecond / raw.sent.acceptedPerSecond) : null,
+    // only the drain sends as fast as the API accepts: elsewhere the sender sets the pace, so there is no ratio
+    ratio: raw.name === 'drain' && endToEndPerSecond && raw.sent.acceptedPerSecond ? round2(endToEndPerSecond / raw.sent.acceptedPerSecond) : null,
     latencyMs: stats(latencies),
     backlogAtSendEnd: raw.backlogAtSendEnd,
     backlogAtEnd: raw.backlogAtEnd,
     maxBacklog: raw.maxBacklog,
     cpuMsPerEvent: Object.fromEntries(Object.entries(raw.cpuMs).map(([p, ms]) => [p, round2(ms / Math.max(1, events))])),
     sqlPerEvent: raw.sql ? sqlPerEvent(raw.sql.before, raw.sql.after, events) : null,
+    jobsPerEvent: Object.fromEntries(Object.entries(raw.jobs).map(([q, n]) => [q, round2(n / Math.max(1, events))])),
+    benchLoopDelayMs: raw.benchLoopDelayMs,
+    cpuProfiles: raw.cpuProfiles,
   };
 }
 
@@ -280,6 +320,8 @@ async function runDatabase(database: Database): Promise<DatabaseRun> {
     if (!connected) throw new Error(`graphql-ws: not connected after 10 s: ${subscriber.errors.join('; ')}`);
     probe = new QueueProbe(env.config.redisUrl, env.config.queuePrefix);
     sql = env.config.databaseUrl ? await SqlFacts.open(PG_ADMIN_URL, env.config.databaseUrl) : null;
+    const profileDir = CPU_PROF_DIR ? join(CPU_PROF_DIR, database) : '';
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
     const load = new LoadGenerator(platform.batchUrl, platform.key, uuidv7().slice(-8));
 
     // warm-up: the subscription is live end to end once one customer's riskChanged arrives
@@ -316,7 +358,7 @@ async function runDatabase(database: Database): Promise<DatabaseRun> {
     say(`${env.database}: latency, ${RATE} events/s for ${LATENCY_SECONDS}s…`);
     raws.push(await runPhase('latency', platform, subscriber, probe, sql, () => load.steady(RATE, LATENCY_SECONDS, MAX_IN_FLIGHT)));
     say(`${env.database}: drain, ${DRAIN_CUSTOMERS} customers, ${PER_POST} a request, ${CONCURRENCY} requests at once…`);
-    raws.push(await runPhase('drain', platform, subscriber, probe, sql, () => load.flood(DRAIN_CUSTOMERS, PER_POST, CONCURRENCY)));
+    raws.push(await runPhase('drain', platform, subscriber, probe, sql, () => load.flood(DRAIN_CUSTOMERS, PER_POST, CONCURRENCY), profileDir));
 
     say(`${env.database}: mapping users to profiles through the gateway…`);
     const profileOf = await profilesByUserId(platform.graphqlUrl, platform.key);
@@ -386,12 +428,23 @@ function print(run: DatabaseRun): void {
       ]),
     );
   } else console.log('(SQLite: no statement counts; CPU only.)');
+  // queues that did nothing in any phase (idle schedulers, train-model, …) are left out of the table
+  const queues = [...new Set(run.phases.flatMap((p) => Object.entries(p.jobsPerEvent).filter(([, n]) => n > 0).map(([q]) => q)))].sort();
+  console.log('');
+  console.log('Jobs per accepted event, per queue (completed + failed during the phase; a lower bound once BullMQ has dropped old completed jobs):');
+  console.log(table([['phase', ...queues], ...run.phases.map((p) => [p.name, ...queues.map((q) => (p.jobsPerEvent[q] ?? 0).toFixed(2))])]));
+  for (const p of run.phases) {
+    for (const [name, prof] of Object.entries(p.cpuProfiles)) {
+      console.log(`CPU profile ${p.name}/${name} (${prof.totalMs} ms sampled, ${prof.idlePercent}% idle): ${prof.byPackage.slice(0, 8).map((x) => `${x.name} ${x.percent}%`).join(', ')}; ${prof.file}`);
+    }
+  }
   const q = (s: BacklogSample) => Object.entries(s.queues).filter(([, b]) => b.pending + b.delayed > 0).map(([n, b]) => `${n} ${b.pending}${b.delayed ? `+${b.delayed} delayed` : ''}`).join(', ') || 'none';
   for (const p of run.phases) {
     console.log(
       `${p.name}: jobs left when sending ended: ${q(p.backlogAtSendEnd)}; at the end: ${q(p.backlogAtEnd)}; largest backlog per queue: ` +
         `${Object.entries(p.maxBacklog).filter(([, n]) => n > 0).map(([n, v]) => `${n} ${v}`).join(', ') || 'none'}` +
-        `${p.failedPosts ? `; ${p.failedPosts} requests refused (${(p.firstError ?? '').slice(0, 160)})` : ''}${p.retried429 ? `; ${p.retried429} 429s waited out` : ''}${p.skippedTicks ? `; ${p.skippedTicks} ticks not sent (${MAX_IN_FLIGHT} in flight)` : ''}.`,
+        `${p.failedPosts ? `; ${p.failedPosts} requests refused (${(p.firstError ?? '').slice(0, 160)})` : ''}${p.retried429 ? `; ${p.retried429} 429s waited out` : ''}${p.skippedTicks ? `; ${p.skippedTicks} ticks not sent (${MAX_IN_FLIGHT} in flight)` : ''}; ` +
+        `this process's event-loop delay while sending p99 ${p.benchLoopDelayMs.p99} ms, max ${p.benchLoopDelayMs.max} ms.`,
     );
   }
   const drain = run.phases.find((p) => p.name === 'drain');

@@ -64,6 +64,21 @@ export class QueueProbe {
     return { s: Math.round((performance.now() - since) / 100) / 10, queues, total };
   }
 
+  /**
+   * Completed and failed jobs each queue still holds (discovers again first). BullMQ keeps only
+   * the newest completed jobs (`removeOnComplete`, 10,000 per queue in queues.ts), so a delta
+   * between two readings is a lower bound once a queue has reached its cap.
+   */
+  async finished(): Promise<Record<string, number>> {
+    await this.discover();
+    const out: Record<string, number> = {};
+    for (const [name, queue] of this.open) {
+      const c = await queue.getJobCounts('completed', 'failed');
+      out[name] = c.completed + c.failed;
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.open.values()].map((q) => q.close().catch(() => undefined)));
     this.open.clear();
