@@ -188,7 +188,7 @@ async function runPhase(
   try {
     const sent = await send();
     loop.disable();
-    const backlogAtSendEnd = note(await probe.sample(startedAt));
+    const backlogAtSendEnd = note(await probe.sample(startedAt, true));
     const accepted = sent.customers.filter((c) => c.accepted).length;
     say(`  ${name}: ${sent.eventsAccepted} events of ${accepted} customers accepted in ${sent.acceptSeconds.toFixed(1)}s (${sent.acceptedPerSecond} ev/s); waiting for their riskChanged…`);
     const all = await subscriber.waitForProfiles(changedBefore + accepted, WAIT_SECONDS * 1000);
@@ -208,6 +208,8 @@ async function runPhase(
     let drainedSeconds: number | null = null;
     while (performance.now() < drainUntil) {
       last = note(await probe.sample(startedAt));
+      // an empty reading is confirmed with a fresh look for queues that appeared since the last one
+      if (last.total === 0) last = note(await probe.sample(startedAt, true));
       idle = last.total === 0 ? idle + 1 : 0;
       if (idle >= 2) {
         drainedSeconds = (performance.now() - startedAt) / 1000;

@@ -6,6 +6,9 @@ import { Redis } from 'ioredis';
 
 import { queuePrefix } from '../../subgraphs/common/queues';
 
+/** How long `sample` trusts the list of queues it found, ms. */
+const REDISCOVER_MS = 5000;
+
 /** Jobs of one queue that are still work to do. */
 export interface QueueBacklog {
   /** Waiting, prioritized and active jobs. */
@@ -27,6 +30,7 @@ export class QueueProbe {
   private readonly redis: Redis;
   private readonly open = new Map<string, Queue>();
   private readonly bullPrefix: string;
+  private discoveredAt = -Infinity;
 
   constructor(redisUrl: string, prefix: string) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -44,15 +48,19 @@ export class QueueProbe {
       for (const key of keys) names.add(key.slice(this.bullPrefix.length + 1, -':meta'.length));
       cursor = next;
     } while (cursor !== '0' && ++rounds < 10_000);
+    this.discoveredAt = performance.now();
     for (const name of names) {
       if (!this.open.has(name)) this.open.set(name, new Queue(name, { connection: this.redis, prefix: this.bullPrefix }));
     }
     return [...names].sort();
   }
 
-  /** The backlog of every queue found so far (discovers again first). */
-  async sample(since: number): Promise<BacklogSample> {
-    await this.discover();
+  /**
+   * The backlog of every queue known. The SCAN for new queues walks every key of the shared Redis
+   * (the jobs of a drain are many), so it is repeated at most every REDISCOVER_MS unless `fresh`.
+   */
+  async sample(since: number, fresh = false): Promise<BacklogSample> {
+    if (fresh || performance.now() - this.discoveredAt > REDISCOVER_MS) await this.discover();
     const queues: Record<string, QueueBacklog> = {};
     let total = 0;
     for (const [name, queue] of [...this.open.entries()].sort(([a], [b]) => a.localeCompare(b))) {
