@@ -16,6 +16,24 @@ export function intEnv(name: string, fallback: number): number {
   return n;
 }
 
+/** A whole number ≥ 0 from the environment (intEnv refuses 0), or `fallback`. */
+export function wholeEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0 (got "${raw}")`);
+  return n;
+}
+
+/** Comma-separated positive integers from the environment, or `fallback`. */
+export function listEnv(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const list = raw.split(',').map((s) => Number(s.trim()));
+  if (!list.length || list.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`${name}: comma-separated positive integers (got "${raw}")`);
+  return list;
+}
+
 /** A progress line on stderr, so stdout keeps only the results. */
 export const say = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
