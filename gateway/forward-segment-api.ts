@@ -23,7 +23,7 @@ export const SEGMENT_PATH_PREFIX = '/v1/';
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-allow-headers': 'authorization, content-type, x-foresight-lane',
   'access-control-max-age': '86400',
 };
 
@@ -75,6 +75,8 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
         'content-type': 'application/json; charset=utf-8',
         [CONTEXT_HEADER]: opts.sign(principal),
         'x-request-id': requestId,
+        // an import marks its events as history: every stage serves them after live traffic
+        ...(typeof req.headers['x-foresight-lane'] === 'string' && { 'x-foresight-lane': req.headers['x-foresight-lane'] }),
       });
     } catch (err) {
       opts.log.error({ err, requestId }, 'signals service unreachable for /v1');

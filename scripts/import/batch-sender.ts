@@ -46,7 +46,7 @@ export async function sendBatch(batch: PackedBatch, opts: SenderOptions): Promis
     let reason: string;
     let waitMs: number | null = null;
     try {
-      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: batch.body });
+      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization, 'x-foresight-lane': 'history' }, body: batch.body });
       status = res.status;
       const body = (await res.json().catch(() => null)) as ApiAnswer | null;
       if (res.status === 200 && body) return outcomeOf(batch, body);

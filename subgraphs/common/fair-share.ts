@@ -1,3 +1,4 @@
+import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import { queuePrefix } from './queues';
@@ -133,4 +134,50 @@ export class FairShare {
   private laneKey(queue: string, lane: Lane): string {
     return `${this.prefix}:${queue}:fair-${lane}`;
   }
+}
+
+/** A job for `addFairly`: BullMQ's `addBulk` shape, its priority left to the schedule. */
+export interface FairJob<T> {
+  name: string;
+  data: T;
+  opts: Omit<JobsOptions, 'priority'>;
+}
+
+/**
+ * Adds jobs of one or more tenants to a stage queue with their fair priorities (`FairShare`): one
+ * script call per tenant, then one `add` (a lone job spares `addBulk`'s MULTI/EXEC) or `addBulk`.
+ * Jobs keep their order within a tenant.
+ */
+export async function addFairly<T>(
+  /** A stage queue (`Queues.get`); its payload type may be a union that includes `T`. */
+  queue: Pick<Queue, 'name' | 'add' | 'addBulk'>,
+  fair: FairShare,
+  jobs: readonly FairJob<T>[],
+  tenantOf: (data: T) => string,
+  lane: Lane = 'live',
+): Promise<void> {
+  if (jobs.length === 0) return;
+  const byTenant = new Map<string, FairJob<T>[]>();
+  for (const job of jobs) {
+    const tenantId = tenantOf(job.data);
+    const list = byTenant.get(tenantId);
+    if (list) list.push(job);
+    else byTenant.set(tenantId, [job]);
+  }
+  const prioritized: { name: string; data: T; opts: JobsOptions }[] = [];
+  for (const [tenantId, list] of byTenant) {
+    const priorities = await fair.priorities(queue.name, tenantId, list.length, lane);
+    list.forEach((job, i) => prioritized.push({ ...job, opts: { ...job.opts, priority: priorities[i] } }));
+  }
+  if (prioritized.length === 1) await queue.add(prioritized[0].name, prioritized[0].data, prioritized[0].opts);
+  else await queue.addBulk(prioritized);
+}
+
+const shares = new WeakMap<Redis, FairShare>();
+
+/** One `FairShare` per Redis connection (its scripts are defined on the connection once). */
+export function fairShareFor(deps: { redis: Redis; config: { queuePrefix: string } }): FairShare {
+  let fair = shares.get(deps.redis);
+  if (!fair) shares.set(deps.redis, (fair = new FairShare(deps.redis, deps.config.queuePrefix)));
+  return fair;
 }

@@ -1,6 +1,7 @@
 import { Queue, type QueueOptions, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
+import type { Lane } from './fair-share';
 import type { SegmentMembershipChangedEvent } from './pubsub';
 
 /**
@@ -103,6 +104,8 @@ export interface EventToResolve {
 export interface ResolveIdentityJob {
   tenantId: string;
   events: EventToResolve[];
+  /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
+  lane?: Lane;
 }
 
 /** Most events in one `resolve-identity` job. */
@@ -186,6 +189,8 @@ export type RecordActivityJob =
 export interface RecordActivityBatch {
   tenantId: string;
   items: RecordActivityJob[];
+  /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
+  lane?: Lane;
 }
 
 /** One resolved event in an `event-resolved` batch. */
@@ -202,6 +207,8 @@ export interface ResolvedEventRef {
 export interface EventsResolvedBatch {
   tenantId: string;
   events: ResolvedEventRef[];
+  /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
+  lane?: Lane;
 }
 
 /** Most items in one batch job between stages (`event-resolved`, `record-activity`). */
@@ -217,6 +224,8 @@ export interface JobPayloads {
     profileId: string;
     /** More profiles to score with it, set-based (one job per `record-activity` batch); includes `profileId`. */
     profileIds?: string[];
+    /** `history`: queued by an import's batch, served after every live job. Absent: live. */
+    lane?: Lane;
     /** Why a re-score was asked for, e.g. `signal:retry_loop`, for logs. */
     reason: string;
   };

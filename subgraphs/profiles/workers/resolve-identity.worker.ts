@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
+import { addFairly, fairShareFor } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
 import {
   EVALUATE_SEGMENTS,
@@ -18,7 +19,7 @@ import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
 import { BatchResolutionService } from '../services/batch-resolution.service';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
 
-type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>;
+type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config' | 'redis'>;
 
 const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 
@@ -77,8 +78,9 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
   }
   // every event was resolved: none is undefined any more
   const done = outcomes as (ResolveOutcome | null)[];
-  await sendEventsResolved(deps.queues, {
+  await sendEventsResolved(deps, {
     tenantId,
+    ...(job.data.lane && { lane: job.data.lane }),
     // no profile when the event had no usable identity: signals then processes it unattributed
     // instead of sweeping it forever
     events: events.map(({ eventId }, i) => ({ eventId, profileId: done[i]?.profileId ?? null })),
@@ -96,10 +98,11 @@ async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) 
 }
 
 /** One `event-resolved` job for the whole resolve job (deterministic id: a replay queues nothing new). */
-async function sendEventsResolved(queues: Queues, batch: EventsResolvedBatch): Promise<void> {
+async function sendEventsResolved(deps: Pick<SubgraphDeps, 'queues' | 'redis' | 'config'>, batch: EventsResolvedBatch): Promise<void> {
   const { tenantId, events } = batch;
   const jobId = `${tenantId}-${events[0].eventId}-${events[events.length - 1].eventId}`;
-  await queues.get(EVENT_RESOLVED).add(EVENT_RESOLVED, batch, { jobId });
+  // fair share between tenants, as at every stage (see FairShare)
+  await addFairly(deps.queues.get(EVENT_RESOLVED), fairShareFor(deps), [{ name: EVENT_RESOLVED, data: batch, opts: { jobId } }], (b) => b.tenantId, batch.lane);
 }
 
 /**

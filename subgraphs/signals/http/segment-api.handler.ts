@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { CONTEXT_HEADER, hasScope, verifyContext, type TenantContext } from '../../common/auth-context';
+import type { Lane } from '../../common/fair-share';
 import { AppError } from '../../common/errors';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { SEGMENT_ENDPOINTS, segmentBodyLimit, type SegmentEndpoint } from '../../common/segment-api';
@@ -65,7 +66,7 @@ async function handle(endpoint: SegmentEndpoint, req: IncomingMessage, res: Serv
     if (!(err instanceof BodyError)) throw err;
     return refuseBody(endpoint, res, err);
   }
-  await ingest(endpoint, text, auth, res, deps);
+  await ingest(endpoint, text, auth, res, deps, laneOf(req));
 }
 
 /** The second lock: the gateway's signed context, with a scope that may write events. */
@@ -90,7 +91,16 @@ function refuseBody(endpoint: SegmentEndpoint, res: ServerResponse, err: BodyErr
   refuse(res, 400, `${what.toUpperCase()}_TOO_LARGE`, `the ${what} is over the limit of ${segmentBodyLimit(endpoint)} bytes`);
 }
 
-async function ingest(endpoint: SegmentEndpoint, text: string, auth: TenantContext, res: ServerResponse, deps: SubgraphDeps): Promise<void> {
+/** The header that marks a request's events as history (`npm run import` sends it). */
+export const LANE_HEADER = 'x-foresight-lane';
+
+/** `history` when the request says its events are an import of the past; live otherwise. */
+function laneOf(req: IncomingMessage): Lane {
+  const value = req.headers[LANE_HEADER];
+  return typeof value === 'string' && value.trim().toLowerCase() === 'history' ? 'history' : 'live';
+}
+
+async function ingest(endpoint: SegmentEndpoint, text: string, auth: TenantContext, res: ServerResponse, deps: SubgraphDeps, lane: Lane): Promise<void> {
   const receivedAt = new Date();
   let body: unknown;
   try {
@@ -109,6 +119,7 @@ async function ingest(endpoint: SegmentEndpoint, text: string, auth: TenantConte
       sentAt: request.sentAt,
       impliedType: request.impliedType,
       bodyBytes: Buffer.byteLength(text),
+      lane,
     });
   } catch (err) {
     if (err instanceof AppError && err.code === 'RATE_LIMITED') {

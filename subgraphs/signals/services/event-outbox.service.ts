@@ -1,3 +1,4 @@
+import { addFairly, fairShareFor, type Lane } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import { EVENT_RESOLVED, RESOLVE_IDENTITY, STAGE_BATCH_MAX, type EventsResolvedBatch } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
@@ -23,35 +24,38 @@ const UPDATE_CHUNK = 1000;
 export class EventOutbox {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: Pick<SubgraphDeps, 'queues' | 'config'>,
+    private readonly deps: Pick<SubgraphDeps, 'queues' | 'config' | 'redis'>,
   ) {}
 
   /**
    * One `addBulk` of their jobs, then one UPDATE of their `enqueuedAt` — unless the rows were
    * inserted already stamped (`stamped`, ingestion's path), which saves that UPDATE; if the
-   * enqueue then fails, the stamp is cleared so the next sweep queues them.
+   * enqueue then fails, the stamp is cleared so the next sweep queues them. `lane: 'history'`
+   * puts the jobs behind every live job (an import; see `FairShare`).
    */
-  async enqueue(events: readonly OutboxEvent[], { stamped = false } = {}): Promise<void> {
+  async enqueue(events: readonly OutboxEvent[], { stamped = false, lane = 'live' as Lane } = {}): Promise<void> {
     if (events.length === 0) return;
     if (stamped) {
       try {
-        await this.addJobs(events);
+        await this.addJobs(events, lane);
       } catch (err) {
         await this.stamp(events, null);
         throw err;
       }
       return;
     }
-    await this.addJobs(events);
+    await this.addJobs(events, lane);
     await this.stamp(events, new Date());
   }
 
-  private async addJobs(events: readonly OutboxEvent[]): Promise<void> {
-    const jobs = toResolveIdentityJobs(events);
-    const queue = this.deps.queues.get(RESOLVE_IDENTITY);
-    // the usual case, one request's events: a plain add spares addBulk's MULTI/EXEC wrapping
-    if (jobs.length === 1) await queue.add(RESOLVE_IDENTITY, jobs[0].data, { jobId: jobs[0].jobId });
-    else await queue.addBulk(jobs.map(({ data, jobId }) => ({ name: RESOLVE_IDENTITY, data, opts: { jobId } })));
+  /** The events' jobs, each tenant's with its fair priorities (see `FairShare`). */
+  private async addJobs(events: readonly OutboxEvent[], lane: Lane): Promise<void> {
+    const jobs = toResolveIdentityJobs(events).map(({ data, jobId }) => ({
+      name: RESOLVE_IDENTITY,
+      data: lane === 'history' ? { ...data, lane } : data,
+      opts: { jobId },
+    }));
+    await addFairly(this.deps.queues.get(RESOLVE_IDENTITY), fairShareFor(this.deps), jobs, (d) => d.tenantId, lane);
   }
 
   private async stamp(events: readonly OutboxEvent[], enqueuedAt: Date | null): Promise<void> {
@@ -121,7 +125,7 @@ export class EventOutbox {
         }
         return out;
       });
-      await this.deps.queues.get(EVENT_RESOLVED).addBulk(jobs);
+      await addFairly(this.deps.queues.get(EVENT_RESOLVED), fairShareFor(this.deps), jobs, (d) => d.tenantId);
       total += rows.length;
       if (rows.length < SWEEP_PAGE_SIZE) break;
     }

@@ -4,6 +4,7 @@ import { QueryFlag } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
 
 import type { TenantContext } from '../../common/auth-context';
+import type { Lane } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import type { EventType } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
@@ -22,6 +23,11 @@ export interface IngestOptions {
   impliedType?: EventType | null;
   /** Size of the request body in bytes, when known: no event of it is larger (see `validateEvent`). */
   bodyBytes?: number;
+  /**
+   * `history`: the events are an import of the past (`npm run import`, or the `X-Foresight-Lane:
+   * history` header): every stage serves them after live traffic (see `FairShare`). Default live.
+   */
+  lane?: Lane;
 }
 
 export interface IngestOutcome {
@@ -46,7 +52,7 @@ export class IngestService {
   constructor(
     private readonly em: EntityManager,
     private readonly auth: TenantContext,
-    private readonly deps: Pick<SubgraphDeps, 'queues' | 'config' | 'log'>,
+    private readonly deps: Pick<SubgraphDeps, 'queues' | 'config' | 'log' | 'redis'>,
     private readonly guard: IngestGuard,
   ) {}
 
@@ -61,7 +67,7 @@ export class IngestService {
     });
     const { unique, repeats } = dedupeByMessageId(valid);
     const stored = await this.store(unique);
-    await this.enqueue(stored);
+    await this.enqueue(stored, options.lane ?? 'live');
     return { accepted: stored.length, duplicates: repeats + unique.length - stored.length, errors };
   }
 
@@ -73,9 +79,9 @@ export class IngestService {
     return rows.filter((row) => inserted.has(row.id));
   }
 
-  private async enqueue(events: OutboxEvent[]): Promise<void> {
+  private async enqueue(events: OutboxEvent[], lane: Lane): Promise<void> {
     try {
-      await new EventOutbox(this.em, this.deps).enqueue(events, { stamped: true });
+      await new EventOutbox(this.em, this.deps).enqueue(events, { stamped: true, lane });
     } catch (err) {
       // the events are committed: answering 200 is right, and the sweeper queues them later
       this.deps.log.error({ err, tenantId: this.auth.tenantId, count: events.length }, 'enqueue after ingest failed');

@@ -1,3 +1,4 @@
+import { addFairly, fairShareFor } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED, type SignalDetectedEvent } from '../../common/pubsub';
 import { RECORD_ACTIVITY, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
@@ -11,7 +12,7 @@ import { FrictionService, toFrictionEvent } from './friction.service';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
 
-export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log'>;
+export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log' | 'redis' | 'config'>;
 
 /** What one batch did (tests and logs). */
 export interface ResolvedBatchOutcome {
@@ -84,8 +85,8 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   let handedOn: ResolvedBatchOutcome['handedOn'] = null;
   if (items.length) {
     const jobId = `${tenantId}-batch-${refs[0].eventId}-${refs[refs.length - 1].eventId}`;
-    const data: RecordActivityBatch = { tenantId, items };
-    await deps.queues.get(RECORD_ACTIVITY).add(RECORD_ACTIVITY, data, { jobId });
+    const data: RecordActivityBatch = { tenantId, items, ...(batch.lane && { lane: batch.lane }) };
+    await addFairly(deps.queues.get(RECORD_ACTIVITY), fairShareFor(deps), [{ name: RECORD_ACTIVITY, data, opts: { jobId } }], (b) => b.tenantId, batch.lane);
     handedOn = { jobId, data };
   }
   await eventRepo.handedOn(tenantId, events.map((e) => e.id));

@@ -13,7 +13,7 @@ export const SWEEP_EVENTS_SCHEDULER = 'sweep-events-every';
  * Queues again the stored events whose resolve job was lost, and the processed events whose
  * hand-off to the risk stage was lost (as `event-resolved` batches). Returns how many it queued.
  */
-export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log'>, now = new Date()): Promise<number> {
+export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
   const outbox = new EventOutbox(deps.orm.em.fork(), deps);
   const count = await outbox.sweep(now);
   if (count > 0) deps.log.info({ count }, 'sweeper queued unprocessed events');
