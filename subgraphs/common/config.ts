@@ -125,9 +125,9 @@ export interface Config {
      */
     sweepIntervalMs: number;
     /**
-     * Debounce window of the `score-profile` job a new signal queues, in ms
-     * (`FRICTION_SCORE_DEBOUNCE_MS`): the job runs this long after the first signal of a profile,
-     * and further signals of that profile inside the window join it. Default 5000.
+     * Was the debounce window of the `score-profile` job a new signal queued, ms
+     * (`FRICTION_SCORE_DEBOUNCE_MS`, default 5000). The signals stage no longer queues one (signals
+     * reach risk as `record-activity` items; risk debounces its re-score); kept so settings stay valid.
      */
     scoreDebounceMs: number;
     /**

@@ -68,8 +68,8 @@ export interface JourneyFunnelData {
 }
 
 /**
- * Journeys of one tenant: definitions (admin), instances advanced by events (`advance`, called by
- * the detect worker for every resolved event) and by time (`sweep`, called by the scheduled
+ * Journeys of one tenant: definitions (admin), instances advanced by events (`advanceBatch`, called
+ * by the event-resolved batch for its named events) and by time (`sweep`, called by the scheduled
  * friction sweep), and their funnel.
  *
  * `advance` is idempotent per event id and returns the same findings when replayed, so a job that

@@ -14,6 +14,9 @@ import { JourneyService } from './journey.service';
 
 export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log' | 'redis' | 'config'>;
 
+/** Lets other work run between the phases of a batch (SQLite statements run on the event loop). */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** What one batch did (tests and logs). */
 export interface ResolvedBatchOutcome {
   /** Events of the batch found in the tenant. */
@@ -50,6 +53,7 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   if (!byId.size) return null;
   const events = refs.flatMap((r) => byId.get(r.eventId) ?? []);
   const owned = events.filter((e): e is Event & { profileId: string } => e.profileId !== null);
+  await breathe();
   // unnamed events (identify, alias, group) feed no detector and move no journey
   const named = owned.filter((e) => e.name !== null);
 
@@ -63,6 +67,7 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   };
   const journeyFindings = await new JourneyService(em, tenantId, collector).advanceBatch(named);
 
+  await breathe();
   const rules = await new FrictionService(em, tenantId).tenantRules();
   const triggers: BatchTrigger[] = named.map((e, i) => ({ profileId: e.profileId, event: toFrictionEvent(e), journeyFindings: journeyFindings[i] }));
   const reads = batchReads(triggers, rules.config);
@@ -74,6 +79,7 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
       reported: await signalRepo.reportedIn(tenantId, reads.profileIds, reads.signals),
     }),
   );
+  await breathe();
   const stored = await signalRepo.storeOnce(tenantId, findings, now);
   const unannounced = stored.filter((s) => !s.announcedAt);
 

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError } from 'bullmq';
 
 import { AppError } from '../../../subgraphs/common/errors';
 import { queueOptions, SCORE_PROFILE, type JobPayloads, type RecordActivityJob } from '../../../subgraphs/common/queues';
@@ -89,6 +89,22 @@ describe('churn model: record → train → activate → score', () => {
     const jobs = (await scoreQueue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.profileId === profileId);
     expect(jobs).toHaveLength(1);
     expect(jobs[0].data).toEqual({ tenantId: TENANT, profileId, profileIds: [profileId], reason: 'activity:event' });
+  });
+
+  it('records every item of a record-activity batch (identify traits included), and refuses an item of another tenant', async () => {
+    const profileId = uuid(9, 3);
+    const items: RecordActivityJob[] = [
+      { kind: 'event', tenantId: TENANT, profileId, eventId: uuid(9, 4), type: 'identify', name: null, timestamp: new Date(NOW).toISOString(), revenue: null, traits: { plan: 'pro' } },
+      { kind: 'event', tenantId: TENANT, profileId, eventId: uuid(9, 5), type: 'track', name: 'Order Completed', timestamp: new Date(NOW).toISOString(), revenue: 12, traits: {} },
+    ];
+    for (let i = 0; i < 2; i++) await recordActivity({ id: 'batch-1', data: { tenantId: TENANT, items } }, risk.deps);
+    const stored = await risk.deps.orm.em.fork().find(ActivityEvent, { tenantId: TENANT, profileId }, { orderBy: { eventId: 'asc' } });
+    expect(stored.map((e) => [e.type, e.revenue])).toEqual([
+      ['identify', null],
+      ['track', 12],
+    ]);
+    expect((await scoreQueue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.profileId === profileId)).toHaveLength(1);
+    await expect(recordActivity({ id: 'batch-x', data: { tenantId: 'other', items } }, risk.deps)).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
   it('scores with the documented prior before the tenant has a model, with signals as reasons', async () => {
