@@ -265,7 +265,8 @@ describe('rescoreProfiles (the schedule) and journey snapshots from signals', ()
   let scoreQueue: Queue<JobPayloads[typeof SCORE_PROFILE]>;
 
   beforeAll(async () => {
-    env = await createTestEnv({ RISK_RESCORE_AFTER_MS: String(DAY), RISK_RESCORE_INTERVAL_MS: '3600000' });
+    // activity queues its score (drained below) rather than scoring at the wall clock in the job
+    env = await createTestEnv({ RISK_RESCORE_AFTER_MS: String(DAY), RISK_RESCORE_INTERVAL_MS: '3600000', RISK_SCORE_DEBOUNCE_MS: '60000' });
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     scoreQueue = new Queue(SCORE_PROFILE, queueOptions(risk.deps.redis, env.config.queuePrefix));
   });
