@@ -87,8 +87,9 @@ describe('record-activity batches: stored set-based, scored once per profile', (
   it('gives each profile the score the per-profile path gives', async () => {
     const items = (tenantId: string) => activityBatch(tenantId, 40, 5, NOW, 2);
     await recordActivity({ id: 'b', data: { tenantId: 'set', items: items('set') } }, risk.deps, new Date(NOW));
-    // the per-profile path: one job per observation, then one score per profile
-    for (const [n, data] of items('lone').entries()) await recordActivity({ id: `lone-${n}`, data }, risk.deps, new Date(NOW - 1000));
+    // the per-profile path: one job per observation (its score queued, never run), then one score per profile
+    const queueing = { ...risk.deps, config: { ...risk.deps.config, risk: { ...risk.deps.config.risk, scoreDebounceMs: 60_000 } } };
+    for (const [n, data] of items('lone').entries()) await recordActivity({ id: `lone-${n}`, data }, queueing);
     for (const profileId of scoredProfiles(items('lone'))) await scoreProfile({ id: profileId, data: { tenantId: 'lone', profileId, reason: 'test' } }, risk.deps, new Date(NOW));
     const latest = async (tenantId: string) => {
       const rows = await risk.deps.orm.em.fork().find(RiskScore, { tenantId, scoredAt: new Date(NOW) }, { orderBy: { profileId: 'asc' } });
@@ -97,7 +98,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     const set = await latest('set');
     expect(set).toHaveLength(scoredProfiles(items('set')).length);
     expect(set).toEqual(await latest('lone'));
-  });
+  }, 60_000);
 
   it('keeps one history per profile when batches touching the same profiles are scored at once', async () => {
     const tenantId = 'concurrent';
