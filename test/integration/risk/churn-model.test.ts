@@ -291,7 +291,7 @@ describe('rescoreProfiles (the schedule) and journey snapshots from signals', ()
 
     expect(await rescoreProfiles(null, risk.deps, new Date(NOW))).toBe(2);
     expect(await rescoreProfiles(null, risk.deps, new Date(NOW + 1000))).toBe(2); // same tick: the same job ids
-    const queued = (await scoreQueue.getJobs(['waiting', 'delayed'])).map((j) => j.data.profileId).sort();
+    const queued = (await scoreQueue.getJobs(['waiting', 'delayed'])).flatMap((j) => j.data.profileIds ?? [j.data.profileId]).sort();
     expect(queued).toEqual([stale, never].sort());
   });
 
