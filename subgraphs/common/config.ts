@@ -74,8 +74,10 @@ export interface Config {
     /** Lower bounds of the Medium and High buckets on 0–100 (`RISK_BUCKET_MEDIUM`, `RISK_BUCKET_HIGH`). Default 50 and 75. */
     buckets: { medium: number; high: number };
     /**
-     * Debounce window of the `score-profile` job new activity queues, ms (`RISK_SCORE_DEBOUNCE_MS`):
-     * a burst of events of one profile is scored once. Default 500.
+     * How long a `record-activity` batch waits to be scored, ms (`RISK_SCORE_DEBOUNCE_MS`). 0 (the
+     * default): its profiles are scored in the job itself, set-based, with no queue hop (a 500 ms
+     * wait alone would miss the 250 ms event → riskChanged target); more: one delayed
+     * `score-profile` job per batch.
      */
     scoreDebounceMs: number;
     /** How often the scheduled re-score runs, ms (`RISK_RESCORE_INTERVAL_MS`). Default 3600000 (1 hour). */
@@ -173,7 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       RISK_CHANGE_DELTA: num({ default: 5 }),
       RISK_BUCKET_MEDIUM: num({ default: 50 }),
       RISK_BUCKET_HIGH: num({ default: 75 }),
-      RISK_SCORE_DEBOUNCE_MS: num({ default: 500 }),
+      RISK_SCORE_DEBOUNCE_MS: num({ default: 0 }),
       RISK_RESCORE_INTERVAL_MS: num({ default: 3_600_000 }),
       RISK_RESCORE_AFTER_MS: num({ default: 86_400_000 }),
       RISK_RESCORE_MAX_PROFILES: num({ default: 10_000 }),

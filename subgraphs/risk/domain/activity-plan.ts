@@ -130,6 +130,11 @@ export function planActivity(items: readonly RecordActivityJob[], survivors: Rea
   return plan;
 }
 
+/** How many write statements storing a plan takes (one per non-empty table, one per exit time). */
+export function statementsOf(plan: ActivityPlan): number {
+  return [plan.events, plan.signals, plan.snapshots, plan.memberships].filter((rows) => rows.length > 0).length + plan.exits.size;
+}
+
 /**
  * The batch cut where merges sit: runs of ordinary observations (stored set-based) and merges
  * (each on its own, in order), so an observation after a merge sees it, as it did one job at a time.

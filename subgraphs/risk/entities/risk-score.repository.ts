@@ -1,3 +1,5 @@
+import { raw } from '@mikro-orm/core';
+
 import type { EntityManager } from '../../common/orm';
 import { headsBySubject } from '../domain/score-history';
 import { RiskScore } from './risk-score.entity';
@@ -20,7 +22,8 @@ export class RiskScoreRepository {
     const unfollowed = await this.em
       .createQueryBuilder(RiskScore, 'r')
       .select('*')
-      .where({ ...where, journeyInstanceId: null, id: { $nin: followed.getKnexQuery() } })
+      // `follows` is text (it also holds `first-…` keys), `id` a uuid on PostgreSQL: compare as text
+      .where({ ...where, journeyInstanceId: null, [raw('cast(r.id as text)')]: { $nin: followed.getKnexQuery() } })
       .getResultList();
     return headsBySubject(unfollowed, (row) => row.profileId);
   }

@@ -1,6 +1,6 @@
 import { insertOnce, type EntityManager } from '../../common/orm';
 import type { RecordActivityJob } from '../../common/queues';
-import { planActivity, splitAtMerges } from '../domain/activity-plan';
+import { planActivity, splitAtMerges, statementsOf } from '../domain/activity-plan';
 import type { ProfileHistory } from '../domain/churn/history';
 import type { JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { ActivityEvent } from '../entities/activity-event.entity';
@@ -41,10 +41,13 @@ export class ActivityService {
         const chunk = part.slice(i, i + ITEMS_PER_TRANSACTION);
         const survivors = await new ProfileAliasRepository(this.em, this.tenantId).survivorsOf(chunk.map((item) => item.profileId));
         const plan = planActivity(chunk, survivors);
-        await this.em.transactional((tx) => new ActivityRepository(tx, this.tenantId).store(plan));
+        // one statement is atomic on its own: a lone observation needs no transaction around it
+        if (statementsOf(plan) > 1) await this.em.transactional((tx) => new ActivityRepository(tx, this.tenantId).store(plan));
+        else await new ActivityRepository(this.em, this.tenantId).store(plan);
         touched.push(...plan.touched);
       }
     }
+    if (!items.some((item) => item.kind === 'merge')) return [...new Set(touched)];
     // a merge later in the batch may have moved a profile touched earlier
     const survivors = await new ProfileAliasRepository(this.em, this.tenantId).survivorsOf(touched);
     return [...new Set(touched.map((id) => survivors.get(id) ?? id))];

@@ -119,10 +119,7 @@ export class RiskService {
     const kind = inputs[0].kind;
     if (inputs.some((i) => i.kind !== kind || i.journeyInstanceId)) throw new RangeError('recordMany: profile-level scores of one kind only');
     const repo = new RiskScoreRepository(this.em, this.tenantId);
-    const heads = await repo.headsOf(
-      inputs.map((i) => i.profileId),
-      kind,
-    );
+    const heads = await repo.headsOf(inputs.map((i) => i.profileId), kind);
     const dated = inputs.map((input) => ({ ...input, scoredAt: input.scoredAt ?? now }));
     const plan = planHistory(dated, (input) => heads.get(input.profileId) ?? null);
     await repo.redate(plan.redate);

@@ -1,17 +1,20 @@
 import { Worker, type Job } from 'bullmq';
 
-import { queueScoreProfile, RESCORE_PROFILES, SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
+import { RESCORE_PROFILES, SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { ActivityEvent } from '../entities/activity-event.entity';
 import { RiskScore } from '../entities/risk-score.entity';
 
 type RescoreProfilesJob = JobPayloads[typeof RESCORE_PROFILES];
 
+/** Profiles per `score-profile` job the schedule queues (each job scores its page set-based). */
+export const RESCORE_PAGE = 200;
+
 /** Id of the one job scheduler behind the periodic re-score. */
 export const RESCORE_SCHEDULER = 'rescore-profiles-every';
 
 /**
- * One tick: per tenant, queue `score-profile` for profiles not scored since
+ * One tick: per tenant, queue `score-profile` (a job per page of `RESCORE_PAGE`) for profiles not scored since
  * `config.risk.rescoreAfterMs` (never-scored ones included), at most `rescoreMaxProfiles`.
  * Features like "days since last purchase" grow with silence, so a score must age out even
  * when nothing happens. Job ids carry the tick, so an overlapping tick queues nothing twice.
@@ -37,10 +40,14 @@ export async function rescoreProfiles(
       .orderBy({ profileId: 'asc' })
       .limit(rescoreMaxProfiles)
       .execute('all', false);
-    for (const row of stale) {
-      const profileId = (row.profileId ?? row.profile_id) as string;
-      await queueScoreProfile(deps.queues.get(SCORE_PROFILE), { tenantId, profileId, reason: 'schedule' }, 0, `rescore${tick}`);
-      queued++;
+    const profileIds = stale.map((row) => (row.profileId ?? row.profile_id) as string);
+    // one set-based score job per page of profiles, not one per profile
+    for (let i = 0; i < profileIds.length; i += RESCORE_PAGE) {
+      const page = profileIds.slice(i, i + RESCORE_PAGE);
+      await deps.queues
+        .get(SCORE_PROFILE)
+        .add(SCORE_PROFILE, { tenantId, profileId: page[0], profileIds: page, reason: 'schedule' }, { jobId: `${tenantId}-rescore${tick}-${page[0]}-${page.at(-1)}` });
+      queued += page.length;
     }
   }
   if (queued) deps.log.info({ queued }, 'scheduled re-score queued profiles');

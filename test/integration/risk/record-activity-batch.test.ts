@@ -1,0 +1,140 @@
+import { Queue } from 'bullmq';
+
+import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../../subgraphs/common/pubsub';
+import { queueOptions, RAISE_ALERTS, type JobPayloads, type RecordActivityJob } from '../../../subgraphs/common/queues';
+import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { Shutdown } from '../../../subgraphs/common/shutdown';
+import { riskSubgraph } from '../../../subgraphs/risk';
+import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
+import { ActivitySignal } from '../../../subgraphs/risk/entities/activity-signal.entity';
+import { JourneySnapshot } from '../../../subgraphs/risk/entities/journey-snapshot.entity';
+import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
+import { SegmentMember } from '../../../subgraphs/risk/entities/segment-member.entity';
+import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
+import { scoreProfile } from '../../../subgraphs/risk/workers/score-profile.worker';
+import { activityBatch } from '../../fixtures/risk-activity-batch';
+import { listenTo, readyRedisPubSub, type TopicListener } from '../../fixtures/pubsub-listener';
+import { syntheticId } from '../../fixtures/synthetic-tenant';
+import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { waitFor } from '../../fixtures/wait-for';
+
+const NOW = Date.parse('2026-11-01T00:00:00Z');
+
+/** Profiles a batch may move the score of: every profile with an observation other than a segment change. */
+const scoredProfiles = (items: RecordActivityJob[]) => [...new Set(items.filter((i) => i.kind !== 'segment').map((i) => i.profileId))];
+
+describe('record-activity batches: stored set-based, scored once per profile', () => {
+  const shutdown = new Shutdown();
+  let env: TestEnv;
+  let risk: RunningSubgraph;
+  let listener: FsPubSub;
+  let alerts: Queue<JobPayloads[typeof RAISE_ALERTS]>;
+
+  beforeAll(async () => {
+    // no debounce: a batch is scored in its own job
+    env = await createTestEnv({ RISK_SCORE_DEBOUNCE_MS: '0' });
+    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
+    listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
+    alerts = new Queue(RAISE_ALERTS, queueOptions(risk.deps.redis, env.config.queuePrefix));
+  }, 60_000);
+  afterAll(async () => {
+    await alerts?.close();
+    await shutdown.run();
+    await risk?.close();
+    await env?.cleanup();
+  });
+
+  const listen = (tenantId: string): Promise<TopicListener<RiskChangedEvent>> => listenTo(listener, risk.deps.redis, RISK_CHANGED, tenantId, env.config.queuePrefix);
+  const count = (entity: typeof ActivityEvent | typeof ActivitySignal | typeof JourneySnapshot | typeof SegmentMember | typeof RiskScore, tenantId: string) =>
+    risk.deps.orm.em.fork().count(entity as typeof ActivityEvent, { tenantId });
+  /** A fresh profile's first score is always news: once it arrives, everything published before it has too. */
+  const sentinel = async (tenantId: string, sub: TopicListener<RiskChangedEvent>, n: number) => {
+    const profileId = syntheticId(19, n);
+    const item: RecordActivityJob = { kind: 'event', tenantId, profileId, eventId: syntheticId(18, n), type: 'track', name: 'Sentinel', timestamp: new Date(NOW).toISOString(), revenue: null, traits: {} };
+    await recordActivity({ id: `sentinel-${n}`, data: { tenantId, items: [item] } }, risk.deps, new Date(NOW));
+    await waitFor(() => sub.events.some((e) => e.profileId === profileId));
+    return profileId;
+  };
+
+  it('stores a batch of 200 observations of 40 profiles once, scores each once and publishes once per profile; a replay is harmless', async () => {
+    const tenantId = 'batch';
+    const items = activityBatch(tenantId, 40, 5, NOW);
+    const profiles = scoredProfiles(items);
+    const sub = await listen(tenantId);
+    const job = { id: 'batch-1', data: { tenantId, items } };
+    await recordActivity(job, risk.deps, new Date(NOW));
+
+    const kinds = (kind: string) => items.filter((i) => i.kind === kind).length;
+    expect(await count(ActivityEvent, tenantId)).toBe(kinds('event'));
+    expect(await count(ActivitySignal, tenantId)).toBe(kinds('signal'));
+    expect(await count(JourneySnapshot, tenantId)).toBe(kinds('journey'));
+    expect(await count(SegmentMember, tenantId)).toBe(kinds('segment'));
+    const scores = await risk.deps.orm.em.fork().find(RiskScore, { tenantId });
+    expect(scores.map((s) => s.profileId).sort()).toEqual([...profiles].sort());
+    await waitFor(() => sub.events.length >= profiles.length);
+    // a first score is a crossing: one alert job each
+    await waitFor(async () => (await alerts.getJobCounts('waiting')).waiting >= profiles.length);
+
+    await recordActivity(job, risk.deps, new Date(NOW)); // the same job again
+    const sentinelId = await sentinel(tenantId, sub, 1);
+    expect(await count(ActivityEvent, tenantId)).toBe(kinds('event') + 1);
+    expect(await count(RiskScore, tenantId)).toBe(profiles.length + 1); // nothing moved: nothing stored
+    expect(sub.events.filter((e) => e.profileId !== sentinelId).map((e) => e.profileId).sort()).toEqual([...profiles].sort());
+    expect((await alerts.getJobs(['waiting'])).filter((j) => j.data.tenantId === tenantId)).toHaveLength(profiles.length + 1);
+    await sub.stop();
+  });
+
+  it('gives each profile the score the per-profile path gives', async () => {
+    const items = (tenantId: string) => activityBatch(tenantId, 40, 5, NOW, 2);
+    await recordActivity({ id: 'b', data: { tenantId: 'set', items: items('set') } }, risk.deps, new Date(NOW));
+    // the per-profile path: one job per observation (its score queued, never run), then one score per profile
+    const queueing = { ...risk.deps, config: { ...risk.deps.config, risk: { ...risk.deps.config.risk, scoreDebounceMs: 60_000 } } };
+    for (const [n, data] of items('lone').entries()) await recordActivity({ id: `lone-${n}`, data }, queueing);
+    for (const profileId of scoredProfiles(items('lone'))) await scoreProfile({ id: profileId, data: { tenantId: 'lone', profileId, reason: 'test' } }, risk.deps, new Date(NOW));
+    const latest = async (tenantId: string) => {
+      const rows = await risk.deps.orm.em.fork().find(RiskScore, { tenantId, scoredAt: new Date(NOW) }, { orderBy: { profileId: 'asc' } });
+      return rows.map((r) => ({ profileId: r.profileId, probability: r.probability, score: r.score, bucket: r.bucket, reasons: r.reasons, model: r.modelRef() }));
+    };
+    const set = await latest('set');
+    expect(set).toHaveLength(scoredProfiles(items('set')).length);
+    expect(set).toEqual(await latest('lone'));
+  }, 60_000);
+
+  it('keeps one history per profile when batches touching the same profiles are scored at once', async () => {
+    const tenantId = 'concurrent';
+    const items = activityBatch(tenantId, 20, 5, NOW, 3);
+    const halves = [items.slice(0, 50), items.slice(50)];
+    await Promise.all(halves.map((half, i) => recordActivity({ id: `half-${i}`, data: { tenantId, items: half } }, risk.deps, new Date(NOW + i))));
+    const rows = await risk.deps.orm.em.fork().find(RiskScore, { tenantId });
+    const follows = rows.map((r) => r.follows);
+    expect(new Set(follows).size).toBe(follows.length);
+    // each profile's rows form one chain: exactly one row nobody follows
+    for (const profileId of scoredProfiles(items)) {
+      const own = rows.filter((r) => r.profileId === profileId);
+      expect(own.filter((r) => !follows.includes(r.id))).toHaveLength(1);
+    }
+  });
+
+  it('stores what follows a merge under the survivor and scores the survivor only', async () => {
+    const tenantId = 'merges';
+    const survivor = syntheticId(17, 1);
+    const merged = syntheticId(17, 2);
+    const event = (profileId: string, n: number): RecordActivityJob => ({ kind: 'event', tenantId, profileId, eventId: syntheticId(18, 100 + n), type: 'track', name: 'Feature Used', timestamp: new Date(NOW - n * 1000).toISOString(), revenue: null, traits: {} });
+    const segment = { kind: 'segment', tenantId, profileId: syntheticId(17, 3), change: 'entered', segmentId: syntheticId(16, 9), segmentName: 'Trial', membershipId: syntheticId(16, 99), at: new Date(NOW).toISOString() } as RecordActivityJob;
+    const items: RecordActivityJob[] = [event(merged, 1), { kind: 'merge', tenantId, profileId: survivor, mergedProfileId: merged }, event(merged, 2), event(survivor, 3), segment];
+    await recordActivity({ id: 'm', data: { tenantId, items } }, risk.deps, new Date(NOW));
+    const events = await risk.deps.orm.em.fork().find(ActivityEvent, { tenantId });
+    expect(events.map((e) => e.profileId)).toEqual([survivor, survivor, survivor]);
+    const scores = await risk.deps.orm.em.fork().find(RiskScore, { tenantId });
+    expect(scores.map((s) => s.profileId)).toEqual([survivor]);
+  });
+
+  it('still takes a lone observation, and refuses a malformed batch', async () => {
+    const tenantId = 'lone-form';
+    const [item] = activityBatch(tenantId, 1, 1, NOW, 4);
+    await recordActivity({ id: 'lone', data: item }, risk.deps, new Date(NOW));
+    expect(await count(ActivityEvent, tenantId)).toBe(1);
+    expect(await count(RiskScore, tenantId)).toBe(1);
+    await expect(recordActivity({ id: 'bad', data: { tenantId, items: [] } }, risk.deps)).rejects.toThrow(/malformed batch/);
+  });
+});
