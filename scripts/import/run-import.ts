@@ -101,12 +101,17 @@ export async function runImport(options: ImportOptions, io: ImportIo): Promise<I
   const line = new ProgressLine(io.progress, now);
   const rate: { at: number; processed: number }[] = [];
   let backlog: TenantBacklog | null = null;
+  /**
+   * Accepted events through identity resolution, as of the last poll: events accepted before the
+   * poll started, less the tenant's unprocessed ones (those include events of requests still in
+   * flight, and any older backlog), so a lower bound; never moves back.
+   */
+  let processed: number | null = null;
   let backlogError: string | null = null;
   let note: string | null = null;
   let phase: ProgressSnapshot['phase'] = 'sending';
   let fractionRead = 0;
   const snapshot = (): ProgressSnapshot => {
-    const processed = backlog ? Math.min(report.accepted, Math.max(0, report.accepted - backlog.unresolved)) : null;
     const perSecond = ratePerSecond(rate);
     return {
       phase,
@@ -127,14 +132,16 @@ export async function runImport(options: ImportOptions, io: ImportIo): Promise<I
     else if (report.badCount === MAX_PRINTED_BAD + 1) line.print(`… more bad lines: only the count is shown from here on`);
   };
   const poll = async () => {
+    const acceptedBefore = report.accepted;
     const read = await readTenantBacklog(options.url, options.key);
     if ('error' in read) {
       backlogError = read.error;
       return;
     }
     backlog = read;
+    processed = Math.max(processed ?? 0, acceptedBefore - read.unresolved);
     const t = now();
-    rate.push({ at: t, processed: Math.max(0, report.accepted - read.unresolved) });
+    rate.push({ at: t, processed });
     while (rate.length > 2 && t - rate[0].at > RATE_WINDOW_MS) rate.shift();
   };
 
@@ -191,11 +198,14 @@ export async function runImport(options: ImportOptions, io: ImportIo): Promise<I
   const stream = createReadStream(options.file);
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
+  // the stream reads ahead of the lines handed out: count the bytes of the lines themselves
+  let bytesDone = 0;
   try {
     for await (const text of lines) {
       lineNo++;
+      bytesDone += Buffer.byteLength(text) + 1;
       const record = parser.push(text, lineNo);
-      fractionRead = size > 0 ? Math.min(1, stream.bytesRead / size) : 1;
+      fractionRead = size > 0 ? Math.min(1, bytesDone / size) : 1;
       if (!record) continue;
       report.records++;
       if (record.kind === 'bad') {
