@@ -111,6 +111,22 @@ export interface Config {
      * ingestion answers 429 (back-pressure while the profiles stage catches up). Default 10000.
      */
     maxQueueDepth: number;
+    /**
+     * Events per second one tenant may send over all its keys (`INGEST_TENANT_RATE_LIMIT_PER_SECOND`);
+     * over it the answer is 429 with `Retry-After`. Default 10000.
+     */
+    tenantRatePerSecond: number;
+    /**
+     * A tenant's own `resolve-identity` jobs still waiting (its share of the queue, one job per
+     * request) above which its requests get 429 (`INGEST_TENANT_MAX_BACKLOG`), while other tenants'
+     * are still taken. Default 2000.
+     */
+    tenantMaxBacklog: number;
+    /**
+     * Per-tenant overrides of the two limits above (`INGEST_TENANT_LIMITS`, JSON:
+     * `{"acme": {"ratePerSecond": 20000, "maxBacklog": 5000}}`). Default none.
+     */
+    tenantLimits: Readonly<Record<string, { ratePerSecond?: number; maxBacklog?: number }>>;
     /** How often the sweeper looks for stored events that were never processed, in ms. Default 30000. */
     sweepIntervalMs: number;
     /**
@@ -184,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       IDENTITY_JUNK_VALUES: str({ default: '' }),
       INGEST_RATE_LIMIT_PER_SECOND: num({ default: 5000 }),
       INGEST_MAX_QUEUE_DEPTH: num({ default: 10_000 }),
+      INGEST_TENANT_RATE_LIMIT_PER_SECOND: num({ default: 10_000 }),
+      INGEST_TENANT_MAX_BACKLOG: num({ default: 2_000 }),
+      INGEST_TENANT_LIMITS: str({ default: '' }),
       SWEEP_INTERVAL_MS: num({ default: 30_000 }),
       SWEEP_GRACE_MS: num({ default: 300_000 }),
       FRICTION_SWEEP_INTERVAL_MS: num({ default: 60_000 }),
@@ -216,6 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'SEGMENT_RECHECK_INTERVAL_MS',
     'INGEST_RATE_LIMIT_PER_SECOND',
     'INGEST_MAX_QUEUE_DEPTH',
+    'INGEST_TENANT_RATE_LIMIT_PER_SECOND',
+    'INGEST_TENANT_MAX_BACKLOG',
     'SWEEP_INTERVAL_MS',
     'QUEUE_LOCK_DURATION_MS',
     'QUEUE_STALLED_INTERVAL_MS',
@@ -232,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
+  const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
   if (!(e.RISK_SCORE_DEBOUNCE_MS >= 0)) problems.push('RISK_SCORE_DEBOUNCE_MS: must be zero or more');
   if (!(e.RISK_BUCKET_MEDIUM > 0 && e.RISK_BUCKET_MEDIUM < e.RISK_BUCKET_HIGH && e.RISK_BUCKET_HIGH < 100)) {
@@ -296,6 +318,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ingest: {
       rateLimitPerSecond: e.INGEST_RATE_LIMIT_PER_SECOND,
       maxQueueDepth: e.INGEST_MAX_QUEUE_DEPTH,
+      tenantRatePerSecond: e.INGEST_TENANT_RATE_LIMIT_PER_SECOND,
+      tenantMaxBacklog: e.INGEST_TENANT_MAX_BACKLOG,
+      tenantLimits,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       sweepGraceMs: e.SWEEP_GRACE_MS,
     },
@@ -305,6 +330,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       sweepMaxProfiles: e.FRICTION_SWEEP_MAX_PROFILES,
     },
   });
+}
+
+/**
+ * `INGEST_TENANT_LIMITS`: a JSON object of tenant → `{ ratePerSecond?, maxBacklog? }`, each a
+ * positive number. Problems are added to `problems`; the valid part is returned frozen.
+ */
+function parseTenantLimits(raw: string, problems: string[]): Config['ingest']['tenantLimits'] {
+  if (!raw.trim()) return Object.freeze({});
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('INGEST_TENANT_LIMITS: must be a JSON object, e.g. {"acme": {"ratePerSecond": 20000, "maxBacklog": 5000}}');
+    return Object.freeze({});
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push('INGEST_TENANT_LIMITS: must be a JSON object of tenant → limits');
+    return Object.freeze({});
+  }
+  const limits: Record<string, { ratePerSecond?: number; maxBacklog?: number }> = Object.create(null);
+  for (const [tenant, value] of Object.entries(parsed)) {
+    const entry = value as Record<string, unknown> | null;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push(`INGEST_TENANT_LIMITS: ${tenant} must map to { ratePerSecond?, maxBacklog? }`);
+      continue;
+    }
+    const own: { ratePerSecond?: number; maxBacklog?: number } = {};
+    for (const key of ['ratePerSecond', 'maxBacklog'] as const) {
+      if (entry[key] === undefined) continue;
+      if (typeof entry[key] !== 'number' || !(entry[key] > 0)) problems.push(`INGEST_TENANT_LIMITS: ${tenant}.${key} must be a positive number`);
+      else own[key] = entry[key];
+    }
+    const unknown = Object.keys(entry).filter((k) => k !== 'ratePerSecond' && k !== 'maxBacklog');
+    if (unknown.length) problems.push(`INGEST_TENANT_LIMITS: ${tenant} has unknown keys ${unknown.join(', ')}`);
+    limits[tenant] = Object.freeze(own);
+  }
+  return Object.freeze(limits);
 }
 
 /**

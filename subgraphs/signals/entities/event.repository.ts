@@ -6,6 +6,7 @@ import type { ResolvedEventRef } from '../../common/queues';
 import type { BatchReads } from '../domain/friction/detect-batch';
 import type { FrictionEvent } from '../domain/friction/events';
 import type { Event } from './event.entity';
+import { chunks } from '../../common/chunks';
 
 /** Ids per statement, well under SQLite's and PostgreSQL's bound-parameter limits. */
 const IDS_PER_STATEMENT = 400;
@@ -79,10 +80,4 @@ export class EventRepository extends EntityRepository<Event> {
       { orderBy: { id: 'asc' }, limit, fields: ['id', 'tenantId', 'profileId'], disableIdentityMap: true },
     );
   }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

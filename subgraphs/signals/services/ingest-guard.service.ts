@@ -1,25 +1,48 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 import { AppError } from '../../common/errors';
+import { fairShareFor, type Lane } from '../../common/fair-share';
 import { RESOLVE_IDENTITY } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 
 /** Seconds a client is told to wait when the pipeline is backed up (the queue drains, not a window). */
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+/** Points of the shared per-tenant limiter per second (see the constructor). */
+const TENANT_RATE_POINTS = 1_000_000;
+
+/** A tenant's ingestion limits: its `INGEST_TENANT_LIMITS` entry, else the defaults. */
+export function tenantLimits(ingest: SubgraphDeps['config']['ingest'], tenantId: string): { ratePerSecond: number; maxBacklog: number } {
+  const own = Object.hasOwn(ingest.tenantLimits, tenantId) ? ingest.tenantLimits[tenantId] : undefined;
+  return { ratePerSecond: own?.ratePerSecond ?? ingest.tenantRatePerSecond, maxBacklog: own?.maxBacklog ?? ingest.tenantMaxBacklog };
+}
 
 /**
  * Admission control for ingestion, shared by the Segment HTTP API and `ingestEvents`: a per-key
- * event rate (rate-limiter-flexible on Redis, so every signals instance counts against one
- * quota) and a back-pressure check on the `resolve-identity` queue. Refusals are `RATE_LIMITED`
- * errors carrying `retryAfterSeconds`, which the HTTP API turns into 429 + `Retry-After`.
+ * and a per-tenant event rate (rate-limiter-flexible on Redis, so every signals instance counts
+ * against one quota), a back-pressure check on the whole `resolve-identity` queue, and one on the
+ * tenant's own share of it (its jobs still waiting in its lane, see `FairShare.backlog`), so a
+ * tenant flooding the platform is slowed down before it fills the queue for everyone. Limits are
+ * per tenant where `INGEST_TENANT_LIMITS` names the tenant. Refusals are `RATE_LIMITED` errors
+ * carrying `retryAfterSeconds`, which the HTTP API turns into 429 + `Retry-After`.
  */
 export class IngestGuard {
   private readonly limiter: RateLimiterRedis;
+  /** Per tenant, points = events; each tenant's own quota is applied by consuming a scaled cost. */
+  private readonly tenantLimiter: RateLimiterRedis;
   /** The queue-depth read in flight, shared by the requests that arrive meanwhile. */
   private waiting: Promise<number> | null = null;
 
   constructor(private readonly deps: Pick<SubgraphDeps, 'config' | 'redis' | 'queues'>) {
     const { rateLimitPerSecond } = deps.config.ingest;
+    // one limiter for every tenant: a tenant's quota q is applied by charging each event
+    // TENANT_RATE_POINTS / q points against TENANT_RATE_POINTS per second
+    this.tenantLimiter = new RateLimiterRedis({
+      storeClient: deps.redis,
+      keyPrefix: `${deps.config.queuePrefix}-rl-ingest-tenant`,
+      points: TENANT_RATE_POINTS,
+      duration: 1,
+      insuranceLimiter: new RateLimiterMemory({ points: TENANT_RATE_POINTS, duration: 1 }),
+    });
     this.limiter = new RateLimiterRedis({
       storeClient: deps.redis,
       keyPrefix: `${deps.config.queuePrefix}-rl-ingest`,
@@ -30,15 +53,19 @@ export class IngestGuard {
     });
   }
 
-  /** Admits `eventCount` events of one API key, or throws `RATE_LIMITED`. */
-  async admit(keyId: string, eventCount: number): Promise<void> {
+  /**
+   * Admits `eventCount` events of one API key (of `tenant`, when given, in its lane), or throws
+   * `RATE_LIMITED`.
+   */
+  async admit(keyId: string, eventCount: number, tenant?: { tenantId: string; lane: Lane }): Promise<void> {
     const { maxQueueDepth, rateLimitPerSecond } = this.deps.config.ingest;
     const waiting = await this.waitingCount();
     if (waiting > maxQueueDepth) {
-      throw new AppError('RATE_LIMITED', `ingestion is backed up (${waiting} events waiting): retry later`, {
+      throw new AppError('RATE_LIMITED', `ingestion is backed up (${waiting} requests waiting): retry later`, {
         retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
       });
     }
+    if (tenant) await this.admitTenant(tenant.tenantId, tenant.lane, eventCount);
     // a request larger than the whole budget takes all of it rather than being refused forever
     const points = Math.max(1, Math.min(eventCount, rateLimitPerSecond));
     try {
@@ -51,15 +78,38 @@ export class IngestGuard {
     }
   }
 
+  /** The tenant's own backlog and event rate, against its limits (`tenantLimits`). */
+  private async admitTenant(tenantId: string, lane: Lane, eventCount: number): Promise<void> {
+    const limits = tenantLimits(this.deps.config.ingest, tenantId);
+    const backlog = await fairShareFor(this.deps).backlog(RESOLVE_IDENTITY, tenantId, lane);
+    if (backlog > limits.maxBacklog) {
+      throw new AppError('RATE_LIMITED', `tenant ${tenantId} has ${backlog} requests waiting (its share is ${limits.maxBacklog}): retry later`, {
+        retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
+      });
+    }
+    const perEvent = TENANT_RATE_POINTS / limits.ratePerSecond;
+    // a request larger than the whole budget takes all of it rather than being refused forever
+    const points = Math.max(1, Math.min(TENANT_RATE_POINTS, Math.ceil(eventCount * perEvent)));
+    try {
+      await this.tenantLimiter.consume(tenantId, points);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      throw new AppError('RATE_LIMITED', `over ${limits.ratePerSecond} events per second for tenant ${tenantId}`, {
+        retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+      });
+    }
+  }
+
   /**
-   * Waiting resolve jobs. Requests that arrive while a read is in flight share it rather than
-   * each asking Redis: under load that is one read per round trip, not one per request, and a
-   * lone request still reads a fresh count.
+   * Resolve jobs waiting to be taken (every stage job carries a fair-share priority, so they wait
+   * as `prioritized`; `wait` holds any queued without one). Requests that arrive while a read is
+   * in flight share it rather than each asking Redis: under load that is one read per round trip,
+   * not one per request, and a lone request still reads a fresh count.
    */
   private waitingCount(): Promise<number> {
     this.waiting ??= this.deps.queues
       .get(RESOLVE_IDENTITY)
-      .getWaitingCount()
+      .getJobCountByTypes('waiting', 'prioritized')
       .finally(() => (this.waiting = null));
     return this.waiting;
   }

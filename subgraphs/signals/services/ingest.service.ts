@@ -57,7 +57,7 @@ export class IngestService {
   ) {}
 
   async ingest(events: readonly unknown[], options: IngestOptions): Promise<IngestOutcome> {
-    await this.guard.admit(this.auth.keyId, events.length);
+    await this.guard.admit(this.auth.keyId, events.length, { tenantId: this.auth.tenantId, lane: options.lane ?? 'live' });
     const errors: IngestOutcome['errors'] = [];
     const valid: NormalizedEvent[] = [];
     events.forEach((raw, index) => {

@@ -1,7 +1,8 @@
+import { chunks } from '../../common/chunks';
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED, type SignalDetectedEvent } from '../../common/pubsub';
-import { RECORD_ACTIVITY, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { RECORD_ACTIVITY, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { eventActivity, signalActivity, signalSummary, uniqueBy } from '../domain/events/activity-items';
 import { batchReads, detectBatch, uniqueFindings, type BatchTrigger } from '../domain/friction/detect-batch';
@@ -90,10 +91,15 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   ];
   let handedOn: ResolvedBatchOutcome['handedOn'] = null;
   if (items.length) {
-    const jobId = `${tenantId}-batch-${refs[0].eventId}-${refs[refs.length - 1].eventId}`;
-    const data: RecordActivityBatch = { tenantId, items, ...(batch.lane && { lane: batch.lane }) };
-    await addFairly(deps.queues.get(RECORD_ACTIVITY), fairShareFor(deps), [{ name: RECORD_ACTIVITY, data, opts: { jobId } }], (b) => b.tenantId, batch.lane);
-    handedOn = { jobId, data };
+    // risk takes at most STAGE_BATCH_MAX items a job: a swept batch of 500 events with its signals
+    // and snapshots goes out as several jobs (the first keeps the batch's id)
+    const jobs = chunks(items, STAGE_BATCH_MAX).map((part, i) => ({
+      name: RECORD_ACTIVITY,
+      data: { tenantId, items: part, ...(batch.lane && { lane: batch.lane }) } as RecordActivityBatch,
+      opts: { jobId: `${tenantId}-batch-${refs[0].eventId}-${refs[refs.length - 1].eventId}${i ? `-part${i}` : ''}` },
+    }));
+    await addFairly(deps.queues.get(RECORD_ACTIVITY), fairShareFor(deps), jobs, (b) => b.tenantId, batch.lane);
+    handedOn = { jobId: jobs[0].opts.jobId, data: jobs[0].data };
   }
   await eventRepo.handedOn(tenantId, events.map((e) => e.id));
   await signalRepo.announced(tenantId, unannounced.map((s) => s.id), new Date());

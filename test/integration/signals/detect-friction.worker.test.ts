@@ -67,7 +67,7 @@ describe('detectFriction', () => {
     (await scoreQueue.getJobs(['delayed', 'waiting', 'active', 'completed'])).filter((j) => j.data.tenantId === tenantId && j.data.profileId === profileId);
   /** Signal items handed to the risk stage (which re-scores the profile on each): record-activity batches. */
   const handedOnSignals = async (tenantId: string, profileId: string) =>
-    (await activityQueue.getJobs(['delayed', 'waiting', 'active', 'completed']))
+    (await activityQueue.getJobs(['delayed', 'waiting', 'prioritized', 'active', 'completed']))
       .flatMap((j) => ('items' in j.data ? j.data.items : [j.data]))
       .filter((i): i is Extract<RecordActivityJob, { kind: 'signal' }> => i.kind === 'signal' && i.tenantId === tenantId && i.profileId === profileId);
   const listen = async (tenantId: string): Promise<TopicListener<{ signalId: string; type: string; summary: string; profileId: string }>> =>

@@ -1,9 +1,11 @@
+import { fairShareFor, LANE_SPAN } from '../../../subgraphs/common/fair-share';
 import { RESOLVE_IDENTITY, type Queues } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { IngestGuard, ingestGuardFor } from '../../../subgraphs/signals/services/ingest-guard.service';
 import { IngestService } from '../../../subgraphs/signals/services/ingest.service';
+import { resolveIdentityJobId } from '../../../subgraphs/signals/domain/events/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 
 const track = (messageId: string, over: Record<string, unknown> = {}) => ({ type: 'track', event: 'Clicked', userId: 'u1', messageId, ...over });
@@ -49,11 +51,11 @@ describe('IngestService', () => {
   it('counts a retried batch as duplicates and stores and queues nothing new', async () => {
     const batch = [track('r1'), track('r2')];
     await service('t2').ingest(batch, { receivedAt });
-    const jobsBefore = await queue().getJobCountByTypes('waiting');
+    const jobsBefore = await queue().getJobCountByTypes('waiting', 'prioritized');
     const retry = await service('t2').ingest([...batch, track('r3')], { receivedAt });
     expect(retry).toEqual({ accepted: 1, duplicates: 2, errors: [] });
     expect(await stored('t2')).toHaveLength(3);
-    expect(await queue().getJobCountByTypes('waiting')).toBe(jobsBefore + 1);
+    expect(await queue().getJobCountByTypes('waiting', 'prioritized')).toBe(jobsBefore + 1);
   });
 
   it('counts a messageId repeated within one batch as a duplicate', async () => {
@@ -127,7 +129,7 @@ describe('IngestService', () => {
     });
 
     it('refuses while the resolve queue is deeper than allowed, before storing anything', async () => {
-      expect(await queue().getWaitingCount()).toBeGreaterThan(0);
+      expect(await queue().getJobCountByTypes('waiting', 'prioritized')).toBeGreaterThan(0);
       const guard = guardWith({ maxQueueDepth: 1 });
       await expect(service('t10', signals.deps, guard).ingest([track('x1')], { receivedAt })).rejects.toMatchObject({
         code: 'RATE_LIMITED',
@@ -136,9 +138,42 @@ describe('IngestService', () => {
       expect(await stored('t10')).toHaveLength(0);
     });
 
+    it('refuses a tenant whose own backlog is over its share, while another tenant is still taken', async () => {
+      // t11 has two requests waiting; its share is one (INGEST_TENANT_LIMITS-style override)
+      const guard = guardWith({ tenantLimits: { t11: { maxBacklog: 1 } } });
+      await service('t11', signals.deps, guard).ingest([track('b1')], { receivedAt });
+      await service('t11', signals.deps, guard).ingest([track('b2')], { receivedAt });
+      const refused = service('t11', signals.deps, guard).ingest([track('b3')], { receivedAt });
+      await expect(refused).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/tenant t11 has \d+ requests waiting \(its share is 1\)/), details: { retryAfterSeconds: 5 } });
+      expect((await stored('t11')).map((e) => e.messageId)).toEqual(['b1', 'b2']);
+      await expect(service('t11-neighbour', signals.deps, guard).ingest([track('n1')], { receivedAt })).resolves.toMatchObject({ accepted: 1 });
+    });
+
+    it('refuses a tenant over its events-per-second quota across all its keys', async () => {
+      const guard = guardWith({ tenantLimits: { t12: { ratePerSecond: 4 } } });
+      const keyed = (keyId: string) => new IngestService(signals.deps.orm.em.fork(), { tenantId: 't12', keyId, scopes: ['events:write'] }, signals.deps, guard);
+      await keyed('k1').ingest([track('c1'), track('c2')], { receivedAt });
+      await keyed('k2').ingest([track('c3'), track('c4')], { receivedAt });
+      await expect(keyed('k3').ingest([track('c5')], { receivedAt })).rejects.toMatchObject({ code: 'RATE_LIMITED', message: 'over 4 events per second for tenant t12' });
+    });
+
+    it('queues history behind live work: an import lands in the lower lane with its own backlog', async () => {
+      await service('t13').ingest([track('h1')], { receivedAt, lane: 'history' });
+      await service('t13').ingest([track('l1')], { receivedAt });
+      const [history, live] = await Promise.all(['h1', 'l1'].map(async (m) => {
+        const row = (await stored('t13')).find((e) => e.messageId === m)!;
+        return queue().getJob(resolveIdentityJobId('t13', [row.id]));
+      }));
+      expect(history?.data.lane).toBe('history');
+      expect(history!.opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
+      expect(live?.data.lane).toBeUndefined();
+      expect(live!.opts.priority).toBeLessThan(LANE_SPAN);
+      expect(await fairShareFor(signals.deps).backlog(RESOLVE_IDENTITY, 't13', 'history')).toBe(1);
+    });
+
     it('reads the queue depth once for the requests that arrive while a read is in flight, and afresh after', async () => {
       const guard = guardWith({});
-      const reads = jest.spyOn(signals.deps.queues.get(RESOLVE_IDENTITY), 'getWaitingCount');
+      const reads = jest.spyOn(signals.deps.queues.get(RESOLVE_IDENTITY), 'getJobCountByTypes');
       try {
         await Promise.all(Array.from({ length: 10 }, (_, i) => guard.admit(`key-${i}`, 1)));
         expect(reads).toHaveBeenCalledTimes(1);

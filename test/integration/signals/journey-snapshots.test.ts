@@ -68,7 +68,7 @@ describe('queueJourneySnapshots', () => {
    * stage hands snapshots on inside its batch; risk keeps one row per snapshot id).
    */
   async function journeyJobs(tenantId: string): Promise<(JourneySnapshotJob & { jobId: string })[]> {
-    const jobs = await activity.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+    const jobs = await activity.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
     const byId = new Map<string, JourneySnapshotJob & { jobId: string }>();
     for (const j of jobs.sort((a, b) => a.timestamp - b.timestamp)) {
       for (const item of 'items' in j.data ? j.data.items : [j.data]) {

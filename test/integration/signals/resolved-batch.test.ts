@@ -126,7 +126,7 @@ describe('event-resolved batch (set-based signals stage)', () => {
     expect(identifies[0].traits).toEqual(expect.objectContaining({ plan: expect.any(String) }));
     const stored = await signals.deps.orm.em.fork().find(Signal, { tenantId: 'batch' });
     expect(new Set(items.filter((i) => i.kind === 'signal').map((i) => (i as { signalId: string }).signalId))).toEqual(new Set(stored.map((s) => s.id)));
-    expect((await activity.getJobs(['waiting'])).filter((j) => j.data.tenantId === 'batch')).toHaveLength(1);
+    expect((await activity.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === 'batch')).toHaveLength(1);
     // no score-profile from signals: risk re-scores the profiles it receives activity for
     const scores = new Queue(SCORE_PROFILE, queueOptions(signals.deps.redis, env.config.queuePrefix));
     try {
@@ -149,7 +149,7 @@ describe('event-resolved batch (set-based signals stage)', () => {
     // a replay changes nothing: no new signal, no new job
     await eventResolved({ id: 'batch-1', data: { tenantId: 'batch', events: refs } }, signals.deps);
     expect(await signalsOf('batch')).toEqual(expected);
-    expect((await activity.getJobs(['waiting'])).filter((j) => j.data.tenantId === 'batch')).toHaveLength(1);
+    expect((await activity.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === 'batch')).toHaveLength(1);
     // the per-event reference runs 200 jobs' worth of statements on a shared machine
   }, 180_000);
 });

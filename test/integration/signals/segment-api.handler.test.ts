@@ -162,7 +162,7 @@ describe('segmentApiHandler', () => {
 
   it('answers 429 with Retry-After while the resolve queue is deeper than INGEST_MAX_QUEUE_DEPTH', async () => {
     for (const id of ['d1', 'd2', 'd3', 'd4']) expect((await post('/v1/track', track(id), writer())).status).toBe(200);
-    expect(await signals.deps.queues.get(RESOLVE_IDENTITY).getWaitingCount()).toBe(4);
+    expect(await signals.deps.queues.get(RESOLVE_IDENTITY).getJobCountByTypes('waiting', 'prioritized')).toBe(4);
     const res = await post('/v1/track', track('d5'), writer());
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('5');

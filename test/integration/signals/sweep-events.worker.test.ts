@@ -27,9 +27,9 @@ function helpers(signals: () => RunningSubgraph) {
         { receivedAt: new Date() },
       ),
     eventsOf: (tenantId: string) => signals().deps.orm.em.fork().find(Event, { tenantId }),
-    jobIds: async () => new Set((await queue().getJobs(['waiting', 'active', 'delayed', 'completed'])).map((j) => j.id)),
+    jobIds: async () => new Set((await queue().getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed'])).map((j) => j.id)),
     /** The events the queue's jobs carry. */
-    queuedEvents: async () => new Set((await queue().getJobs(['waiting', 'active', 'delayed', 'completed'])).flatMap((j) => j.data.events.map((e) => e.eventId))),
+    queuedEvents: async () => new Set((await queue().getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed'])).flatMap((j) => j.data.events.map((e) => e.eventId))),
   };
 }
 
@@ -129,7 +129,7 @@ describe('sweepEvents', () => {
     const queued = await queuedEvents();
     expect((await eventsOf('t5')).every((e) => queued.has(e.id))).toBe(true);
     // in jobs of one tenant each, at most RESOLVE_BATCH_MAX events a job
-    const jobs = await queue().getJobs(['waiting']);
+    const jobs = await queue().getJobs(['waiting', 'prioritized']);
     expect(jobs.every((j) => j.data.events.length <= RESOLVE_BATCH_MAX && j.data.events.every((e) => e.tenantId === j.data.tenantId))).toBe(true);
     expect(jobs.filter((j) => j.data.tenantId === 't5').reduce((n, j) => n + j.data.events.length, 0)).toBe(1200);
   });
