@@ -1,3 +1,4 @@
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import type { PipelineStage } from './pipeline-stages';
@@ -51,5 +52,22 @@ export async function readStageRates(redis: Redis, prefix: string, series: reado
     if (err) throw err;
     const sum = (values as (string | null)[]).reduce((acc, v) => acc + (v === null ? 0 : Number(v)), 0);
     return sum / METER_WINDOW_SECONDS;
+  });
+}
+
+/**
+ * Meters a stage worker's completed jobs: `count(data)` events each, under the job's tenant. The
+ * processor stays unaware of it; a failed meter write is logged, never fails the job (the figure is
+ * a rate for `pipelineStatus`, not a record).
+ */
+export function meterCompletedJobs<T extends { tenantId: string }>(
+  worker: Worker<T>,
+  deps: { redis: Redis; config: { queuePrefix: string }; log: { warn(obj: object, msg: string): void } },
+  stage: PipelineStage,
+  count: (data: T) => number,
+): void {
+  worker.on('completed', (job) => {
+    if (!job?.data || typeof job.data.tenantId !== 'string') return;
+    meterStage(deps.redis, deps.config.queuePrefix, stage, job.data.tenantId, count(job.data)).catch((err) => deps.log.warn({ err, stage }, 'stage meter not updated'));
   });
 }

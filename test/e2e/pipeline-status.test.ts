@@ -2,6 +2,7 @@ import { RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
 import { meterStage } from '../../subgraphs/common/stage-meter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
+import { waitFor } from '../fixtures/wait-for';
 
 const QUERY = /* GraphQL */ `
   {
@@ -102,5 +103,36 @@ describe('pipelineStatus through the gateway', () => {
     expect(s.caughtUp).toBe(true);
     expect(s.tenants[0]).toMatchObject({ tenantId: 'lagging', caughtUp: true });
     expect(s.tenants[0].stages.every((x: { pendingEvents: number }) => x.pendingEvents === 0)).toBe(true);
+  });
+});
+
+describe('pipelineStatus: events per second from the stage workers themselves', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('counts every event that went through resolve, detect and risk in the last minute', async () => {
+    const admin = await stack.key('flowing', ['admin']);
+    const writer = await stack.key('flowing', ['events:write']);
+    const batch = Array.from({ length: 6 }, (_, i) => ({ type: 'track', event: 'Feature Used', userId: `meter-${i % 2}`, messageId: `meter-${i}` }));
+    const res = await fetch(stack.gateway.url.replace(/\/graphql$/, '/v1/batch'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writer}:`).toString('base64')}` },
+      body: JSON.stringify({ batch }),
+    });
+    expect(res.status).toBe(200);
+    const rates = async () => {
+      const own = (await gql(stack.gateway.url, QUERY, {}, bearer(admin))).data!.pipelineStatus.tenants[0];
+      return Object.fromEntries(own.stages.map((x: { stage: string; eventsPerSecond: number }) => [x.stage, x.eventsPerSecond * 60]));
+    };
+    // the 6 events reach risk as one batch: wait for the risk stage's count, then read all three
+    await waitFor(async () => Math.round((await rates()).RISK) === 6, 30_000, 100);
+    const counted = await rates();
+    expect([counted.RESOLVE, counted.DETECT, counted.RISK].map(Math.round)).toEqual([6, 6, 6]);
   });
 });

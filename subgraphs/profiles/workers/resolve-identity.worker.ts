@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
+import { meterCompletedJobs } from '../../common/stage-meter';
 import {
   EVALUATE_SEGMENTS,
   EVENT_RESOLVED,
@@ -179,6 +180,7 @@ export function startResolveIdentityWorker(deps: SubgraphDeps): Worker<ResolveId
     workerOptions(deps.redis, deps.config.queuePrefix),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'resolve-identity worker error'));
+  meterCompletedJobs(worker, deps, 'resolve', (data) => (Array.isArray(data.events) ? data.events.length : 0));
   worker.on('failed', (job, err) => {
     if (err instanceof UnrecoverableError) deps.log.warn({ jobId: job?.id, err: err.message }, 'resolve-identity job dropped');
   });

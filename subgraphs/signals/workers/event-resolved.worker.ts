@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
+import { meterCompletedJobs } from '../../common/stage-meter';
 import { EVENT_RESOLVED, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { processResolvedBatch, type ResolvedBatchDeps, type ResolvedBatchOutcome } from '../services/resolved-batch.service';
@@ -41,6 +42,7 @@ export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolv
     workerOptions(deps.redis, deps.config.queuePrefix),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'event-resolved worker error'));
+  meterCompletedJobs(worker, deps, 'detect', (data) => ('events' in data && Array.isArray(data.events) ? data.events.length : 1));
   deps.shutdown.defer(() => worker.close());
   return worker;
 }
