@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 
 import { ProfileAliases } from '../../common/profile-aliases';
-import { checkedMergeNotice } from '../../common/profile-merged-job';
+import { checkedMergeNotice, queueMergeRecheck } from '../../common/profile-merged-job';
 import { PROFILE_MERGED_SIGNALS, workerOptions, type ProfileMergedJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { ProfileAlias } from '../entities/profile-alias.entity';
@@ -11,7 +11,8 @@ import { ProfileMergeRepository, type RepointedRows } from '../entities/profile-
  * A profile was merged into another: signals records the alias first (so events taken over from
  * now on under the old id land on the survivor, see `followMerges`), then moves the merged
  * profile's events, signals and journeys to the survivor in one transaction. Merges are followed
- * in chains whatever order they arrive in. Safe to run twice. Returns null for a merge that would
+ * in chains whatever order they arrive in. Safe to run twice; the worker runs it a second time a minute later
+ * (`queueMergeRecheck`) for rows a concurrent batch wrote under the old id meanwhile. Returns null for a merge that would
  * close a cycle (ignored).
  */
 export async function profileMergedInSignals(
@@ -33,7 +34,10 @@ export async function profileMergedInSignals(
 export function startProfileMergedWorker(deps: SubgraphDeps): Worker<ProfileMergedJob> {
   const worker = new Worker<ProfileMergedJob>(
     PROFILE_MERGED_SIGNALS,
-    async (job) => void (await profileMergedInSignals(job, deps)),
+    async (job) => {
+      await profileMergedInSignals(job, deps);
+      await queueMergeRecheck(deps.queues.get(PROFILE_MERGED_SIGNALS), job);
+    },
     // merges of one tenant touch overlapping rows: a few at a time is plenty, they are rare
     workerOptions(deps.redis, deps.config.queuePrefix, 2),
   );

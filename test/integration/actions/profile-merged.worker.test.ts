@@ -5,6 +5,7 @@ import { actionsSubgraph } from '../../../subgraphs/actions';
 import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
 import { profileMergedInActions } from '../../../subgraphs/actions/workers/profile-merged.worker';
 import { raiseAlerts } from '../../../subgraphs/actions/workers/raise-alerts.worker';
+import { MERGE_RECHECK, MERGE_RECHECK_DELAY_MS } from '../../../subgraphs/common/profile-merged-job';
 import { PROFILE_MERGED_ACTIONS, queueOptions, type ProfileMergedJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -73,6 +74,8 @@ describe('profile-merged (actions)', () => {
       await waitFor(async () => (await alertsOf('t4', b)) === 1);
       await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1);
       expect(await alertsOf('t4', a)).toBe(0);
+      const recheck = await queue.getJob(`t4-merge-${a}-recheck`);
+      expect(recheck).toMatchObject({ name: MERGE_RECHECK, data, delay: MERGE_RECHECK_DELAY_MS });
     } finally {
       await queue.close();
     }

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
+import { MERGE_RECHECK, MERGE_RECHECK_DELAY_MS } from '../../../subgraphs/common/profile-merged-job';
 import { PROFILE_MERGED_SIGNALS, queueOptions, type ProfileMergedJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { signalsSubgraph } from '../../../subgraphs/signals';
@@ -116,6 +117,17 @@ describe('profile-merged (signals)', () => {
     expect(await rowsOf(tenantId, a)).toEqual(none);
   });
 
+  it('moves on its second pass what a concurrent batch wrote under the old id after the first', async () => {
+    const [a, b] = [uuidv7(), uuidv7()];
+    await historyOf('t6', a);
+    await merge('t6', a, b);
+    await historyOf('t6', a); // a batch that looked the aliases up just before the merge was recorded
+    const recheck = await profileMergedInSignals({ id: `t6-merge-${a}-recheck`, name: MERGE_RECHECK, data: { tenantId: 't6', profileId: b, mergedProfileId: a } }, signals.deps);
+    expect(recheck).toMatchObject({ events: 1, signals: 1, journeyInstances: 1, journeyEvents: 1 });
+    expect(await rowsOf('t6', a)).toEqual(none);
+    expect(await rowsOf('t6', b)).toEqual({ events: 2, signals: 2, journeyInstances: 2, journeyEvents: 2 });
+  });
+
   it('ignores a merge that would close a cycle', async () => {
     const [a, b] = [uuidv7(), uuidv7()];
     await historyOf('t4', a);
@@ -135,6 +147,9 @@ describe('profile-merged (signals)', () => {
       await waitFor(async () => (await rowsOf('t5', b)).events === 1);
       await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1);
       expect(await rowsOf('t5', a)).toEqual(none);
+      // and its second pass waits, delayed
+      const recheck = await queue.getJob(`t5-merge-${a}-recheck`);
+      expect(recheck).toMatchObject({ name: MERGE_RECHECK, data, delay: MERGE_RECHECK_DELAY_MS });
     } finally {
       await queue.close();
     }
