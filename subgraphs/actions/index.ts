@@ -10,6 +10,7 @@ import { ACTIONS_MIGRATIONS } from './migrations';
 import type { ActionsContext } from './resolvers/actions.context';
 import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver';
 import { AlertService } from './services/alert.service';
+import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 
 export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
@@ -27,7 +28,10 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
     requestId,
     services: { alerts: new AlertService(deps.orm.em.fork(), auth.tenantId) },
   }),
-  startWorkers: (deps) => void startRaiseAlertsWorker(deps),
+  startWorkers: (deps) => {
+    startRaiseAlertsWorker(deps);
+    startProfileMergedWorker(deps);
+  },
 };
 
 if (require.main === module) runSubgraphMain(actionsSubgraph);

@@ -56,6 +56,25 @@ export const SEGMENT_MEMBERSHIP_CHANGED = 'segment-membership-changed';
 export const SET_COMPUTED_TRAITS = 'set-computed-traits';
 
 /**
+ * profiles → signals: a profile was merged into another (`ProfileMergedJob`); signals re-points the
+ * merged-away profile's events, signals and journeys and follows it from then on. Job id
+ * `<tenantId>-merge-<mergedProfileId>`. Each consumer has its own queue: BullMQ hands a job to one worker.
+ */
+export const PROFILE_MERGED_SIGNALS = 'profile-merged-signals';
+/** profiles → actions: the same notice for the actions stage (alerts). */
+export const PROFILE_MERGED_ACTIONS = 'profile-merged-actions';
+/** Every queue a merge notice goes to, one per consuming subgraph. */
+export const PROFILE_MERGED_QUEUES = [PROFILE_MERGED_SIGNALS, PROFILE_MERGED_ACTIONS] as const;
+
+/** `mergedProfileId` was merged into `profileId` (the survivor) by the profiles stage. */
+export interface ProfileMergedJob {
+  tenantId: string;
+  /** The survivor. */
+  profileId: string;
+  mergedProfileId: string;
+}
+
+/**
  * One page of a chained segment evaluation; each page queues the next (job ids carry the cursor,
  * so a replayed page queues nothing new).
  * - `backfill`: one segment, every profile of the tenant, after the segment was created or its
@@ -244,6 +263,8 @@ export interface JobPayloads {
   /** Job id `<tenantId>-<membershipId>-<change>`: one job per entry or exit. */
   [SEGMENT_MEMBERSHIP_CHANGED]: SegmentMembershipChangedEvent;
   [SET_COMPUTED_TRAITS]: SetComputedTraitsJob;
+  [PROFILE_MERGED_SIGNALS]: ProfileMergedJob;
+  [PROFILE_MERGED_ACTIONS]: ProfileMergedJob;
   /** A risk score crossed into a new bucket: the actions stage decides whether to alert. */
   [RAISE_ALERTS]: {
     tenantId: string;

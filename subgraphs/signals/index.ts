@@ -28,6 +28,7 @@ import { PipelineStatusService } from './services/pipeline-status.service';
 import { SignalService } from './services/signal.service';
 import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
+import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { startSweepEventsWorker } from './workers/sweep-events.worker';
 import { startSweepFrictionWorker } from './workers/sweep-friction.worker';
 
@@ -66,6 +67,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
   startWorkers: async (deps) => {
     startEventResolvedWorker(deps);
     startDetectFrictionWorker(deps);
+    startProfileMergedWorker(deps);
     await startSweepFrictionWorker(deps);
     await startSweepEventsWorker(deps);
   },

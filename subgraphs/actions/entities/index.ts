@@ -1,3 +1,4 @@
 import { Alert } from './alert.entity';
+import { ProfileAlias } from './profile-alias.entity';
 
-export const ACTIONS_ENTITIES = [Alert];
+export const ACTIONS_ENTITIES = [Alert, ProfileAlias];

@@ -3,14 +3,19 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { AlertService } from '../services/alert.service';
+import { survivorOf } from '../services/follow-merges';
 
 type RaiseAlertsJob = JobPayloads[typeof RAISE_ALERTS];
 
-/** Turns a risk bucket crossing into an alert. Safe to run twice: the alert is keyed on the score. */
+/**
+ * Turns a risk bucket crossing into an alert, on the profile's survivor when it was merged away.
+ * Safe to run twice: the alert is keyed on the score.
+ */
 export async function raiseAlerts(job: Pick<Job<RaiseAlertsJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'log'>): Promise<void> {
   const { tenantId, profileId, scoreId } = job.data ?? ({} as RaiseAlertsJob);
   if (!tenantId || !profileId || !scoreId) throw new UnrecoverableError(`raise-alerts: malformed job ${job.id}`);
-  const alert = await new AlertService(deps.orm.em.fork(), tenantId).raiseForCrossing(job.data);
+  const em = deps.orm.em.fork();
+  const alert = await new AlertService(em, tenantId).raiseForCrossing({ ...job.data, profileId: await survivorOf(em, tenantId, profileId) });
   if (alert) deps.log.info({ tenantId, profileId, alertId: alert.id, jobId: job.id }, 'alert raised');
 }
 

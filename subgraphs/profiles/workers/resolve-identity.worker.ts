@@ -19,6 +19,7 @@ import type { SubgraphDeps } from '../../common/run-subgraph';
 import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
 import { BatchResolutionService } from '../services/batch-resolution.service';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
+import { sendMergeNotices } from '../services/merge-notices';
 
 type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config' | 'redis'>;
 
@@ -142,6 +143,7 @@ async function sendJobFollowUps(queues: Queues, tenantId: string, { evaluate, me
       })),
     );
   }
+  await sendMergeNotices(queues, tenantId, merges);
 }
 
 /** What is wrong with a job's payload, all at once; empty when it can be processed. */

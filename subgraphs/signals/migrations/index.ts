@@ -5,10 +5,12 @@ import { Migration20261125100316 } from './Migration20261125100316';
 import { Migration20261125110517 } from './Migration20261125110517';
 import { Migration20261125115309 } from './Migration20261125115309';
 import { Migration20261202023626 } from './Migration20261202023626';
+import { Migration20261202031405 } from './Migration20261202031405';
 
 export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
   { name: 'Migration20261125110517', class: Migration20261125110517 },
   { name: 'Migration20261125115309', class: Migration20261125115309 },
   { name: 'Migration20261202023626', class: Migration20261202023626 },
+  { name: 'Migration20261202031405', class: Migration20261202031405 },
 ];

@@ -9,6 +9,7 @@ import { batchReads, detectBatch, uniqueFindings, type BatchTrigger } from '../d
 import type { FrictionFinding } from '../domain/friction/finding';
 import { Event } from '../entities/event.entity';
 import { Signal } from '../entities/signal.entity';
+import { followMerges } from './follow-merges';
 import { FrictionService, toFrictionEvent } from './friction.service';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
@@ -43,8 +44,8 @@ export interface ResolvedBatchOutcome {
  */
 export async function processResolvedBatch(batch: EventsResolvedBatch, deps: ResolvedBatchDeps): Promise<ResolvedBatchOutcome | null> {
   const { tenantId } = batch;
-  const refs = uniqueBy(batch.events, (r) => r.eventId);
   const em: EntityManager = deps.orm.em.fork();
+  const refs = uniqueBy(await followMerges(em, tenantId, batch.events), (r) => r.eventId);
   const eventRepo = em.getRepository(Event);
   const signalRepo = em.getRepository(Signal);
   const now = new Date();

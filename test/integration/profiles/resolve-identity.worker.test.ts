@@ -9,6 +9,7 @@ import {
   type QueueName,
   type ResolveIdentityJob,
 } from '../../../subgraphs/common/queues';
+import { PROFILE_MERGED_QUEUES } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Identity, IdentityType } from '../../../subgraphs/profiles/entities/identity.entity';
@@ -216,6 +217,19 @@ describe('resolveIdentity', () => {
     // the replay added no second job
     const ids = (await queue(EVENT_RESOLVED).getJobs()).map((j) => j.id).filter((id) => id === `${t}-${link.eventId}-${link.eventId}`);
     expect(ids).toHaveLength(1);
+  });
+
+  it('sends each merge to signals and actions on their own queues, once per merged profile', async () => {
+    const t = 'merge-notices';
+    const anon = await run(ev(t, { anonymousId: 'a-1' }));
+    const user = await run(ev(t, { userId: 'u-1' }));
+    const link = ev(t, { userId: 'u-1', anonymousId: 'a-1' });
+    await run(link);
+    await run(link);
+    for (const name of PROFILE_MERGED_QUEUES) {
+      const jobs = (await queue(name).getJobs()).filter((j) => j.id === `${t}-merge-${anon.profileId}`);
+      expect(jobs.map((j) => j.data)).toEqual([{ tenantId: t, profileId: user.profileId, mergedProfileId: anon.profileId }]);
+    }
   });
 
   it('keeps computed traits current from the event log', async () => {
