@@ -21,16 +21,26 @@ export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'i
   await oneEventResolved(job.id, data, deps);
 }
 
+/** Events of a batch handled at once: as many as lone jobs ran side by side (the worker's concurrency). */
+const BATCH_LANES = 8;
+
 /**
- * A batch from the profiles stage: each event as a lone job would be, in order. Every event is
- * tried; then the first failure fails the job (unrecoverable only when every failure was).
+ * A batch from the profiles stage: each event as a lone job would be, up to `BATCH_LANES` at once
+ * (lone jobs never ran in order either; a batch done one by one outlasts a short worker lock).
+ * Every event is tried; then the first failure fails the job (unrecoverable only when every
+ * failure was).
  */
 async function eventsResolved(batch: EventsResolvedBatch, jobId: string | undefined, deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'>): Promise<void> {
   if (!Array.isArray(batch.events)) throw new UnrecoverableError(`event-resolved: malformed job ${jobId}`);
   const failures: unknown[] = [];
-  for (const { eventId, profileId } of batch.events) {
-    await oneEventResolved(jobId, { tenantId: batch.tenantId, eventId, profileId }, deps).catch((err: unknown) => failures.push(err));
-  }
+  let next = 0;
+  const lane = async () => {
+    while (next < batch.events.length) {
+      const { eventId, profileId } = batch.events[next++];
+      await oneEventResolved(jobId, { tenantId: batch.tenantId, eventId, profileId }, deps).catch((err: unknown) => failures.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_LANES, batch.events.length) }, lane));
   if (failures.length === 0) return;
   if (failures.every((err) => err instanceof UnrecoverableError)) throw failures[0];
   throw failures.find((err) => !(err instanceof UnrecoverableError));
