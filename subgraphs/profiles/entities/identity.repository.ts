@@ -1,4 +1,5 @@
 import { EntityRepository } from '@mikro-orm/knex';
+import { uuidv7 } from 'uuidv7';
 
 import type { IdentityKey, MatchedIdentity } from '../domain/resolution';
 import type { Identity, IdentityType } from './identity.entity';
@@ -17,16 +18,17 @@ export class IdentityRepository extends EntityRepository<Identity> {
   async ownersOf(tenantId: string, keys: readonly IdentityKey[]): Promise<MatchedIdentity[]> {
     if (keys.length === 0) return [];
     const wanted = new Set(keys.map(keyOf));
-    const rows = await this.find(
-      {
+    // raw rows: nothing to hydrate or track for a look-up
+    const rows = (await this.createQueryBuilder('i')
+      .select(['i.type', 'i.value', 'i.profile'])
+      .where({
         tenantId,
         type: { $in: [...new Set(keys.map((k) => k.kind as IdentityType))] },
         value: { $in: [...new Set(keys.map((k) => k.value))] },
-      },
-      { fields: ['type', 'value', 'profile'], disableIdentityMap: true },
-    );
+      })
+      .execute('all', false)) as { type: IdentityKey['kind']; value: string; profile_id: string }[];
     return rows
-      .map((row) => ({ kind: row.type, value: row.value, profileId: row.profile.id }))
+      .map((row) => ({ kind: row.type, value: row.value, profileId: row.profile_id }))
       .filter((match) => wanted.has(keyOf(match)));
   }
 
@@ -34,11 +36,11 @@ export class IdentityRepository extends EntityRepository<Identity> {
   async userIdsOf(tenantId: string, profileIds: readonly string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(profileIds.map((id) => [id, []]));
     if (profileIds.length === 0) return result;
-    const rows = await this.find(
-      { tenantId, type: 'user_id' as IdentityType, profile: { $in: [...profileIds] } },
-      { fields: ['value', 'profile'], disableIdentityMap: true },
-    );
-    for (const row of rows) result.get(row.profile.id)?.push(row.value);
+    const rows = (await this.createQueryBuilder('i')
+      .select(['i.value', 'i.profile'])
+      .where({ tenantId, type: 'user_id' as IdentityType, profile: { $in: [...profileIds] } })
+      .execute('all', false)) as { value: string; profile_id: string }[];
+    for (const row of rows) result.get(row.profile_id)?.push(row.value);
     return result;
   }
 
@@ -49,18 +51,22 @@ export class IdentityRepository extends EntityRepository<Identity> {
    */
   async insertOrKeep(tenantId: string, rows: readonly IdentityRow[], now: Date): Promise<MatchedIdentity[]> {
     if (rows.length === 0) return [];
-    const em = this.getEntityManager();
-    await em.upsertMany(
-      this.getEntityName(),
-      rows.map(({ kind, value, profileId }) =>
-        em.create(
-          this.getEntityName(),
-          { tenantId, type: kind as IdentityType, value, profile: profileId, createdAt: now, updatedAt: now },
-          { persist: false },
-        ),
-      ),
-      { onConflictFields: ['tenantId', 'type', 'value'], onConflictAction: 'ignore' },
-    );
+    // a query builder, not the unit of work: no entity is built or tracked per row
+    await this.createQueryBuilder()
+      .insert(
+        rows.map(({ kind, value, profileId }) => ({
+          id: uuidv7(),
+          tenantId,
+          type: kind as IdentityType,
+          value,
+          profile: profileId,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      )
+      .onConflict(['tenantId', 'type', 'value'])
+      .ignore()
+      .execute();
     const asked = new Map(rows.map((r) => [keyOf(r), r.profileId]));
     const stored = await this.ownersOf(tenantId, rows);
     return stored.filter((s) => asked.get(keyOf(s)) !== s.profileId);

@@ -1,5 +1,6 @@
 import { raw } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/knex';
+import { uuidv7 } from 'uuidv7';
 
 import { windowStarts, type EventAggregate } from '../domain/computed-traits';
 import type { ProfileEvent } from './profile-event.entity';
@@ -19,22 +20,21 @@ export class ProfileEventRepository extends EntityRepository<ProfileEvent> {
   /** Which of these events are recorded already, and on which profile: one query. */
   async landingsOf(tenantId: string, eventIds: readonly string[]): Promise<Map<string, string>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await this.find(
-      { tenantId, eventId: { $in: [...eventIds] } },
-      { fields: ['eventId', 'profileId'], disableIdentityMap: true },
-    );
-    return new Map(rows.map((r) => [r.eventId, r.profileId]));
+    const rows = (await this.createQueryBuilder('e')
+      .select(['e.eventId', 'e.profileId'])
+      .where({ tenantId, eventId: { $in: [...eventIds] } })
+      .execute('all', false)) as { event_id: string; profile_id: string }[];
+    return new Map(rows.map((r) => [r.event_id, r.profile_id]));
   }
 
   /** Records the events, skipping any recorded already (a concurrent run of the same job): one statement. */
   async insertOrIgnore(tenantId: string, rows: readonly ProfileEventRow[], now: Date): Promise<void> {
     if (rows.length === 0) return;
-    const em = this.getEntityManager();
-    await em.upsertMany(
-      this.getEntityName(),
-      rows.map((row) => em.create(this.getEntityName(), { ...row, tenantId, createdAt: now, updatedAt: now }, { persist: false })),
-      { onConflictFields: ['tenantId', 'eventId'], onConflictAction: 'ignore' },
-    );
+    await this.createQueryBuilder()
+      .insert(rows.map((row) => ({ ...row, id: uuidv7(), tenantId, createdAt: now, updatedAt: now })))
+      .onConflict(['tenantId', 'eventId'])
+      .ignore()
+      .execute();
   }
 
   /**

@@ -43,26 +43,18 @@ export class ProfileRepository extends EntityRepository<Profile> {
   /** Inserts new, empty profiles with these ids: one statement. */
   async insertNew(tenantId: string, ids: readonly string[], now: Date): Promise<void> {
     if (ids.length === 0) return;
-    const em = this.getEntityManager();
-    await em.insertMany(
-      this.getEntityName(),
-      ids.map((id) => em.create(this.getEntityName(), { id, tenantId, createdAt: now, updatedAt: now }, { persist: false })),
-    );
+    await this.createQueryBuilder()
+      .insert(ids.map((id) => ({ id, tenantId, traits: {}, traitTimestamps: {}, computedTraits: {}, mergedFrom: [], createdAt: now, updatedAt: now })))
+      .execute();
   }
 
   /** Writes the traits and computed traits of stored profiles: one multi-row upsert, keyed on id. */
   async writeStates(tenantId: string, states: readonly ProfileState[], now: Date): Promise<void> {
     if (states.length === 0) return;
-    const em = this.getEntityManager();
-    await em.upsertMany(
-      this.getEntityName(),
-      states.map((s) => em.create(this.getEntityName(), { ...s, tenantId, createdAt: now, updatedAt: now }, { persist: false })),
-      {
-        onConflictFields: ['id'],
-        onConflictAction: 'merge',
-        // typed by MikroORM as a subset of onConflictFields, though any column may be merged
-        onConflictMergeFields: ['traits', 'traitTimestamps', 'computedTraits', 'updatedAt'] as never,
-      },
-    );
+    await this.createQueryBuilder()
+      .insert(states.map((s) => ({ ...s, tenantId, mergedFrom: [], createdAt: now, updatedAt: now })))
+      .onConflict('id')
+      .merge(['traits', 'traitTimestamps', 'computedTraits', 'updatedAt'])
+      .execute();
   }
 }

@@ -9,12 +9,18 @@ import { Identity } from '../../../subgraphs/profiles/entities/identity.entity';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
 import { ProfileEvent } from '../../../subgraphs/profiles/entities/profile-event.entity';
 import { ProfileMerge } from '../../../subgraphs/profiles/entities/profile-merge.entity';
+import { CHUNK_EVENTS } from '../../../subgraphs/profiles/services/batch-resolution.service';
 import { resolveEvent, resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
 const HOUR = 3600_000;
+/** CPU time of this process so far, ms (wall time means little on a shared machine). */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const DAY = 24 * HOUR;
 
 /**
@@ -105,15 +111,15 @@ describe('resolveIdentity, set-based', () => {
     batch.forEach((e, i) => Object.assign(e, { eventId: perEvent[i].eventId, messageId: perEvent[i].messageId }));
 
     statements = 0;
-    let started = performance.now();
+    let started = cpuMs();
     for (const event of perEvent) await resolveEvent(event, countedDeps());
-    const perEventMs = performance.now() - started;
+    const perEventMs = cpuMs() - started;
     const perEventStatements = statements;
 
     statements = 0;
-    started = performance.now();
+    started = cpuMs();
     const outcomes = await resolveIdentity({ id: 'batch-100', data: { tenantId: 'batch', events: batch } }, countedDeps());
-    const batchMs = performance.now() - started;
+    const batchMs = cpuMs() - started;
     const batchStatements = statements;
 
     expect(outcomes[0]).toBeNull();
@@ -123,23 +129,24 @@ describe('resolveIdentity, set-based', () => {
     expect(actual).toEqual(expected);
     // the figures for the report: statements and wall time per event, per-event path vs batch
     process.stdout.write(
-      `resolve 100 events/30 customers (3 merges): per-event ${perEventStatements} statements (${(perEventStatements / 100).toFixed(2)}/event, ${(perEventMs / 100).toFixed(2)} ms/event); ` +
-        `batch ${batchStatements} statements (${(batchStatements / 100).toFixed(2)}/event, ${(batchMs / 100).toFixed(2)} ms/event)\n`,
+      `resolve 100 events/30 customers (3 merges): per-event ${perEventStatements} statements (${(perEventStatements / 100).toFixed(2)}/event, ${(perEventMs / 100).toFixed(2)} CPU ms/event); ` +
+        `batch ${batchStatements} statements (${(batchStatements / 100).toFixed(2)}/event, ${(batchMs / 100).toFixed(2)} CPU ms/event)\n`,
     );
     expect(batchStatements).toBeLessThan(perEventStatements / 3);
-  });
+    // 100 events one at a time take a while on PostgreSQL on a busy machine
+  }, 180_000);
 
   it('writes a job without merges in a handful of statements', async () => {
     const events = history('no-merge', Date.now()).filter((e) => !(e.anonymousId ?? '').endsWith('-b'));
     statements = 0;
-    const started = performance.now();
+    const started = cpuMs();
     const outcomes = await resolveIdentity({ id: 'no-merge', data: { tenantId: 'no-merge', events } }, countedDeps());
-    const ms = performance.now() - started;
+    const ms = cpuMs() - started;
     expect(outcomes.every((o) => o === null || o.action !== 'merge')).toBe(true);
-    process.stdout.write(`resolve ${events.length} events/30 customers (no merge): ${statements} statements (${(statements / events.length).toFixed(3)}/event, ${(ms / events.length).toFixed(2)} ms/event)\n`);
-    // reads: identities, profiles, their user ids, recorded events; one chunk: lock, profiles,
-    // identities (+ read back), events, aggregate, profile states; plus the transaction itself
-    expect(statements).toBeLessThanOrEqual(16);
+    process.stdout.write(`resolve ${events.length} events/30 customers (no merge): ${statements} statements (${(statements / events.length).toFixed(3)}/event, ${(ms / events.length).toFixed(2)} CPU ms/event)\n`);
+    // reads: identities, profiles, their user ids, recorded events; per chunk of CHUNK_EVENTS: lock,
+    // profiles, identities (+ read back), events, aggregate, profile states, begin and commit
+    expect(statements).toBeLessThanOrEqual(4 + 9 * Math.ceil(events.length / CHUNK_EVENTS));
     expect(await em().count(Profile, { tenantId: 'no-merge' })).toBe(30);
   });
 
@@ -187,10 +194,10 @@ describe('resolveIdentity, set-based', () => {
     const queue = new Queue(RESOLVE_IDENTITY, queueOptions(profiles.deps.redis, env.config.queuePrefix));
     try {
       await queue.add(RESOLVE_IDENTITY, { tenantId: t, events }, { jobId: `${t}-${uuidv7()}` });
-      await waitFor(async () => (await em().count(ProfileEvent, { tenantId: t })) === 99);
+      await waitFor(async () => (await em().count(ProfileEvent, { tenantId: t })) === 99, 60_000);
     } finally {
       await queue.close();
     }
     expect(await em().count(Profile, { tenantId: t })).toBe(30);
-  });
+  }, 90_000);
 });
