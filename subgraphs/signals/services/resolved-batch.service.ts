@@ -1,10 +1,10 @@
 import { chunks } from '../../common/chunks';
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
-import { SIGNAL_DETECTED, type SignalDetectedEvent } from '../../common/pubsub';
+import { SIGNAL_DETECTED } from '../../common/pubsub';
 import { RECORD_ACTIVITY, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { eventActivity, signalActivity, signalSummary, uniqueBy } from '../domain/events/activity-items';
+import { eventActivity, signalActivity, signalDetected, uniqueBy } from '../domain/events/activity-items';
 import { batchReads, detectBatch, uniqueFindings, type BatchTrigger } from '../domain/friction/detect-batch';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { Event } from '../entities/event.entity';
@@ -107,17 +107,4 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   for (const signal of unannounced) deps.pubSub.publish(SIGNAL_DETECTED, tenantId, signalDetected(tenantId, signal));
   if (unannounced.length) deps.log.info({ tenantId, signals: unannounced.length }, 'friction signals recorded');
   return { events: events.length, findings, handedOn };
-}
-
-function signalDetected(tenantId: string, signal: Signal): SignalDetectedEvent {
-  return {
-    tenantId,
-    signalId: signal.id,
-    profileId: signal.profileId,
-    type: signal.type,
-    severity: signal.severity,
-    journeyInstanceId: signal.journeyInstanceId,
-    detectedAt: signal.detectedAt.toISOString(),
-    summary: signalSummary(signal),
-  };
 }

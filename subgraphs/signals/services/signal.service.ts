@@ -4,8 +4,9 @@ import { AppError } from '../../common/errors';
 import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import { insertOnce, type EntityManager } from '../../common/orm';
-import { SIGNAL_DETECTED, type FsPubSub, type SignalDetectedEvent } from '../../common/pubsub';
+import { SIGNAL_DETECTED, type FsPubSub } from '../../common/pubsub';
 import { RECORD_ACTIVITY, type JobPayloads } from '../../common/queues';
+import { signalActivity, signalDetected } from '../domain/events/activity-items';
 import { Signal } from '../entities/signal.entity';
 
 export interface ListSignalsOptions {
@@ -150,32 +151,8 @@ export class SignalService {
       // another job is announcing it right now: retry later (BullMQ backoff) and check again
       throw new Error(`signal ${signal.id}: follow-ups are being sent by another job`);
     }
-    const event: SignalDetectedEvent = {
-      tenantId: this.tenantId,
-      signalId: signal.id,
-      profileId: signal.profileId,
-      type: signal.type,
-      severity: signal.severity,
-      journeyInstanceId: signal.journeyInstanceId,
-      detectedAt: signal.detectedAt.toISOString(),
-      summary: typeof signal.evidence.summary === 'string' ? signal.evidence.summary : signal.type,
-    };
-    followUps.pubSub.publish(SIGNAL_DETECTED, this.tenantId, event);
-    await followUps.activityQueue.add(
-      RECORD_ACTIVITY,
-      {
-        kind: 'signal',
-        tenantId: this.tenantId,
-        profileId: signal.profileId,
-        signalId: signal.id,
-        type: signal.type,
-        severity: signal.severity,
-        detectedAt: event.detectedAt,
-        journeyInstanceId: signal.journeyInstanceId,
-        summary: event.summary.slice(0, 512),
-      },
-      { jobId: `${this.tenantId}-signal-${signal.id}` },
-    );
+    followUps.pubSub.publish(SIGNAL_DETECTED, this.tenantId, signalDetected(this.tenantId, signal));
+    await followUps.activityQueue.add(RECORD_ACTIVITY, signalActivity(this.tenantId, signal), { jobId: `${this.tenantId}-signal-${signal.id}` });
     await this.em.nativeUpdate(Signal, { id: signal.id }, { announcedAt: new Date() });
     signal.announcedAt = new Date();
     followUps.log?.info({ tenantId: this.tenantId, profileId: signal.profileId, signalId: signal.id, type: signal.type }, 'friction signal recorded');

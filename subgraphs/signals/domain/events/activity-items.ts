@@ -1,4 +1,5 @@
 import { eventAmount } from '../../../common/ecommerce';
+import type { SignalDetectedEvent } from '../../../common/pubsub';
 import type { EventType, RecordActivityJob } from '../../../common/queues';
 
 type EventActivity = Extract<RecordActivityJob, { kind: 'event' }>;
@@ -71,6 +72,20 @@ export function signalActivity(tenantId: string, signal: ActivitySignal): Signal
     detectedAt: signal.detectedAt.toISOString(),
     journeyInstanceId: signal.journeyInstanceId,
     summary: signalSummary(signal).slice(0, MAX_SUMMARY),
+  };
+}
+
+/** The `signalDetected` announcement of a stored signal (what partners subscribed to it see). */
+export function signalDetected(tenantId: string, signal: ActivitySignal): SignalDetectedEvent {
+  return {
+    tenantId,
+    signalId: signal.id,
+    profileId: signal.profileId,
+    type: signal.type,
+    severity: signal.severity,
+    journeyInstanceId: signal.journeyInstanceId,
+    detectedAt: signal.detectedAt.toISOString(),
+    summary: signalSummary(signal),
   };
 }
 
