@@ -305,13 +305,29 @@ export function queuePrefix(prefix: string): string {
   return `{${prefix}}`;
 }
 
+/** Backoff type of every stage job: exponential from 500 ms, capped (see `retryDelayMs`). */
+export const CAPPED_BACKOFF = 'capped-exponential';
+/** Longest wait between two tries of a job, ms: a stage retries about once a minute while its database is down. */
+export const MAX_RETRY_DELAY_MS = 60_000;
+/**
+ * Tries of a job before it fails for good: at the capped delay, about a week. An infrastructure
+ * error (a database restart, a network split) is retried until the infrastructure is back, not for
+ * a fixed minute; a bug in a payload fails at once (`UnrecoverableError`).
+ */
+export const JOB_ATTEMPTS = 10_000;
+
+/** The wait before try `attemptsMade + 1`: 500 ms · 2^(attempts − 1), at most `MAX_RETRY_DELAY_MS`. */
+export function retryDelayMs(attemptsMade: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, Math.round(500 * 2 ** Math.max(0, attemptsMade - 1)));
+}
+
 export function queueOptions(connection: Redis, prefix: string): QueueOptions {
   return {
     connection,
     prefix: queuePrefix(prefix),
     defaultJobOptions: {
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 500 },
+      attempts: JOB_ATTEMPTS,
+      backoff: { type: CAPPED_BACKOFF, delay: 500 },
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     },
@@ -343,6 +359,8 @@ export function workerOptions(connection: Redis, prefix: string, concurrency = 8
     prefix: queuePrefix(prefix),
     concurrency,
     autorun: true,
+    // the strategy behind CAPPED_BACKOFF; a job with a built-in backoff type keeps BullMQ's own
+    settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade) },
     // lockRenewTime defaults to half the lock duration
     ...(timing && { lockDuration: timing.lockDurationMs, stalledInterval: timing.stalledIntervalMs }),
   };
