@@ -138,6 +138,11 @@ export class LoadGenerator {
     return LoadGenerator.finish(outcome, started, last.t);
   }
 
+  /** `customersPerSecond` customers, one per request, for `seconds`: a steady trickle (see `steady`). */
+  trickle(customersPerSecond: number, seconds: number, maxInFlight: number): Promise<SendOutcome> {
+    return this.steady(customersPerSecond * this.meanEventsPerCustomer(), seconds, maxInFlight);
+  }
+
   /** One customer, and waits for its answer. */
   async single(): Promise<PostedCustomer> {
     const outcome = LoadGenerator.empty();
@@ -146,7 +151,7 @@ export class LoadGenerator {
   }
 
   /** Mean events of a customer (9.5 with the current mix), from a sample that is not sent. */
-  private meanEventsPerCustomer(): number {
+  meanEventsPerCustomer(): number {
     const sample = Array.from({ length: 20 }, (_, i) => customerEvents('preview', i, 0).events.length);
     return sample.reduce((a, b) => a + b, 0) / sample.length;
   }
