@@ -25,6 +25,7 @@ import { cpus, loadavg } from 'node:os';
 import { uuidv7 } from 'uuidv7';
 
 import { benchDatabases, createBenchEnv, type BenchDatabase, type BenchEnv } from './lib/bench-env';
+import { runBench, type Cleanup } from './lib/bench-main';
 import { createApiKey } from './lib/keys';
 import { LoadGenerator, type SendOutcome } from './lib/load-generator';
 import { startPlatform, type Platform } from './lib/platform';
@@ -60,7 +61,10 @@ interface TrickleReport {
   retried429: number;
   skippedTicks: number;
   firstError: string | null;
+  /** POST handed to fetch → the customer's first riskChanged, ms. */
   latencyMs: Stats;
+  /** POST handed to fetch → its accepting answer (429 waits included), ms: the API's share of latencyMs. */
+  acceptMs: Stats;
 }
 
 /** A's flood: acceptance and drain. */
@@ -83,6 +87,8 @@ interface FloodReport {
   backlogAtTrickleEnd: number;
   /** Largest backlog (every queue) seen while B's trickle ran, sampled every second. */
   maxBacklogDuringTrickle: number;
+  /** Largest backlog per queue while B's trickle ran: where B's customers had to wait. */
+  maxBacklogPerQueue: Record<string, number>;
 }
 
 interface DatabaseRun {
@@ -98,12 +104,13 @@ interface DatabaseRun {
 }
 
 /** Teardown of the stack running now, for Ctrl-C. */
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanup[] = [];
 
 /** B's customers of one phase matched to their profile's first riskChanged. */
 function trickleReport(sent: SendOutcome, subscriber: RiskSubscriber, profileOf: Map<string, string>): TrickleReport {
   const accepted = sent.customers.filter((c) => c.accepted);
   const latencies: number[] = [];
+  const acceptances = accepted.map((c) => (c.acceptedAt ?? c.t) - c.t);
   for (const c of accepted) {
     const profileId = profileOf.get(c.userId);
     const first = profileId ? subscriber.firstAt.get(profileId) : undefined;
@@ -118,6 +125,7 @@ function trickleReport(sent: SendOutcome, subscriber: RiskSubscriber, profileOf:
     skippedTicks: sent.skippedTicks,
     firstError: sent.firstError,
     latencyMs: stats(latencies),
+    acceptMs: stats(acceptances),
   };
 }
 
@@ -180,11 +188,17 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
     const floodDone = loadA.flood(floodCustomers, PER_POST, CONCURRENCY);
     await sleep(LEAD_SECONDS * 1000);
     let maxBacklog = 0;
+    const maxPerQueue: Record<string, number> = {};
+    const note = (sample: BacklogSample) => {
+      maxBacklog = Math.max(maxBacklog, sample.total);
+      for (const [q, b] of Object.entries(sample.queues)) maxPerQueue[q] = Math.max(maxPerQueue[q] ?? 0, b.pending + b.delayed);
+      return sample;
+    };
     let sampling: Promise<unknown> | null = null;
     const timer = setInterval(() => {
       sampling ??= probe!
         .sample(startedAt)
-        .then((s) => (maxBacklog = Math.max(maxBacklog, s.total)))
+        .then(note)
         .catch(() => undefined)
         .finally(() => (sampling = null));
     }, 1000);
@@ -194,7 +208,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
     try {
       const trickleDone = trickle(loadB, subB, 'flood', async () => {
         clearInterval(timer);
-        backlogAtTrickleEnd = await probe!.sample(startedAt, true);
+        backlogAtTrickleEnd = note(await probe!.sample(startedAt, true));
       });
       floodSent = await floodDone;
       say(`  flood: A ${floodSent.eventsAccepted} events accepted in ${floodSent.acceptSeconds.toFixed(1)}s (${floodSent.acceptedPerSecond} ev/s), ${floodSent.retried429} 429s waited out`);
@@ -237,6 +251,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
         drainedSeconds: drainedSeconds === null ? null : round2(drainedSeconds),
         backlogAtTrickleEnd: (backlogAtTrickleEnd as BacklogSample | null)?.total ?? 0,
         maxBacklogDuringTrickle: maxBacklog,
+        maxBacklogPerQueue: Object.fromEntries(Object.entries(maxPerQueue).filter(([, n]) => n > 0)),
       },
       ratio,
       met: ratio !== null && ratio <= TARGET_RATIO && flood.answered === flood.customersAccepted && idle.answered === idle.customersAccepted,
@@ -260,12 +275,14 @@ function print(run: DatabaseRun): void {
     fmt(t.latencyMs.p50),
     fmt(t.latencyMs.p99),
     fmt(t.latencyMs.max),
+    fmt(t.acceptMs.p50),
+    fmt(t.acceptMs.p99),
   ];
   console.log('');
   console.log(`${run.database}: stack up in ${run.stackStartSeconds}s.`);
   console.log('');
   console.log(`Tenant B, ${TRICKLE_RATE} customers/s for ${PHASE_SECONDS}s, POST → first riskChanged:`);
-  console.log(table([['phase', 'accepted', 'answered', '429s', 'p50 ms', 'p99 ms', 'max ms'], row('idle', run.idle), row('A flooding', run.flood)]));
+  console.log(table([['phase', 'accepted', 'answered', '429s', 'p50 ms', 'p99 ms', 'max ms', 'POST p50 ms', 'POST p99 ms'], row('idle', run.idle), row('A flooding', run.flood)]));
   const a = run.a;
   console.log('');
   console.log(
@@ -287,6 +304,8 @@ function print(run: DatabaseRun): void {
       ],
     ]),
   );
+  const perQueue = Object.entries(a.maxBacklogPerQueue).map(([q, n]) => `${q} ${n}`).join(', ');
+  console.log(`largest backlog per queue while B trickled during the flood: ${perQueue || 'none'}`);
   if (a.firstError) console.log(`A's first refused request: ${a.firstError.slice(0, 200)}`);
   if (run.flood.firstError ?? run.idle.firstError) console.log(`B's first refused request: ${(run.idle.firstError ?? run.flood.firstError ?? '').slice(0, 200)}`);
   if (!a.backlogAtTrickleEnd) console.log('note: no backlog was left when B stopped sending, so part of B’s trickle may have run after A’s flood: raise BENCH_FAIRNESS_FLOOD_EVENTS or shorten the phase.');
@@ -300,12 +319,6 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   if (loadAtStart > cpus().length / 2) say(`warning: load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs before starting: other work will skew the figures`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      say(`${signal}: cleaning up before exiting…`);
-      void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(130));
-    });
-  }
   say(
     `fairness benchmark: ${DATABASES.join(' then ')}; B trickles ${TRICKLE_RATE} customers/s for ${PHASE_SECONDS}s idle, then again while A floods ~${FLOOD_EVENTS} events ` +
       `(${PER_POST} customers a request, ${CONCURRENCY} at once); waits at most ${WAIT_SECONDS}s for answers and as long for the queues`,
@@ -338,6 +351,7 @@ async function main(): Promise<void> {
         'B sends one customer (~10 events, bench/lib/customer-mix.ts) per request; A sends customersPerPost customers per request; 429s are waited out per Retry-After (at most 5 s) and sent again, at most 30 times.',
         'A answered = A’s last customer’s first riskChanged (A’s own subscriber); drained = every BullMQ queue of the run empty, twice 0.5 s apart; both from A’s first request.',
         'backlog = waiting, prioritized, active and delayed jobs over every queue of the run (both tenants).',
+        'POST ms = request handed to fetch → its accepting answer (429 waits included): the part of B’s latency spent at the API rather than in the pipeline.',
       ],
       wallSeconds: Math.round((Date.now() - started) / 1000),
     },
@@ -347,10 +361,4 @@ async function main(): Promise<void> {
   console.log(`\nwritten: ${file} (${report.meta.wallSeconds}s in all)`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`fairness benchmark failed: ${(err as Error).stack ?? String(err)}`);
-    void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(1));
-  },
-);
+runBench('fairness benchmark', cleanups, main);

@@ -36,6 +36,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { uuidv7 } from 'uuidv7';
 
 import { benchDatabases, createBenchEnv, PG_ADMIN_URL, type BenchDatabase, type BenchEnv } from './lib/bench-env';
+import { runBench, type Cleanup } from './lib/bench-main';
 import type { CpuSnapshot } from './lib/child';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpu-profile';
 import { LoadGenerator, type SendOutcome } from './lib/load-generator';
@@ -140,7 +141,7 @@ interface DatabaseRun {
 }
 
 /** Teardown of the stack running now, for Ctrl-C. */
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanup[] = [];
 
 async function cpuOf(platform: Platform): Promise<Record<string, CpuSnapshot>> {
   const entries = await Promise.all(Object.entries(platform.processes).map(async ([name, c]) => [name, await c.cpu()] as const));
@@ -443,12 +444,6 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   if (loadAtStart > cpus().length / 2) say(`warning: load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs before starting: other work will skew the figures`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      say(`${signal}: cleaning up before exiting…`);
-      void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(130));
-    });
-  }
   say(
     `pipeline benchmark: ${DATABASES.join(' then ')}; idle ${IDLE_CUSTOMERS} customers, latency ${RATE} ev/s × ${LATENCY_SECONDS}s, drain ${DRAIN_CUSTOMERS} customers ` +
       `(${PER_POST} a request, ${CONCURRENCY} at once); waits at most ${WAIT_SECONDS}s per phase for answers and as long for the queues`,
@@ -495,10 +490,4 @@ async function main(): Promise<void> {
   console.log(`\nwritten: ${file} (${report.meta.wallSeconds}s in all)`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`pipeline benchmark failed: ${(err as Error).stack ?? String(err)}`);
-    void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(1));
-  },
-);
+runBench('pipeline benchmark', cleanups, main);
