@@ -35,7 +35,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { uuidv7 } from 'uuidv7';
 
-import { createBenchEnv, PG_ADMIN_URL, type BenchEnv } from './lib/bench-env';
+import { benchDatabases, createBenchEnv, PG_ADMIN_URL, type BenchDatabase, type BenchEnv } from './lib/bench-env';
+import { runBench, type Cleanup } from './lib/bench-main';
 import type { CpuSnapshot } from './lib/child';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpu-profile';
 import { LoadGenerator, type SendOutcome } from './lib/load-generator';
@@ -43,19 +44,13 @@ import { startPlatform, type Platform } from './lib/platform';
 import { profilesByUserId } from './lib/profile-directory';
 import { QueueProbe, type BacklogSample } from './lib/queue-probe';
 import { cpuMs, intEnv, machineMeta, packageVersion, round2, say, table, writeResults } from './lib/report';
-import { RiskSubscriber } from './lib/risk-subscriber';
+import { RiskSubscriber, warmUp } from './lib/risk-subscriber';
 import { SqlFacts, sqlPerEvent, type SqlSnapshot } from './lib/sql-facts';
 import { fmt, round1, sleep, stats, type Stats } from './lib/stats';
 
-type Database = 'sqlite' | 'postgres';
+type Database = BenchDatabase;
 
-function parseDatabases(raw: string): Database[] {
-  if (raw === 'both') return ['sqlite', 'postgres'];
-  if (raw === 'sqlite' || raw === 'postgres') return [raw];
-  throw new Error(`BENCH_DB: sqlite, postgres or both (got "${raw}")`);
-}
-
-const DATABASES = parseDatabases(process.env.BENCH_DB ?? 'both');
+const DATABASES = benchDatabases(process.env.BENCH_DB ?? 'both');
 const DRAIN_CUSTOMERS = intEnv('BENCH_PIPELINE_CUSTOMERS', 2000);
 const PER_POST = intEnv('BENCH_PIPELINE_CUSTOMERS_PER_POST', 10);
 const CONCURRENCY = intEnv('BENCH_PIPELINE_CONCURRENCY', 8);
@@ -146,7 +141,7 @@ interface DatabaseRun {
 }
 
 /** Teardown of the stack running now, for Ctrl-C. */
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanup[] = [];
 
 async function cpuOf(platform: Platform): Promise<Record<string, CpuSnapshot>> {
   const entries = await Promise.all(Object.entries(platform.processes).map(async ([name, c]) => [name, await c.cpu()] as const));
@@ -201,22 +196,7 @@ async function runPhase(
         cpuProfiles[label] = summarizeCpuProfile(file);
       }
     }
-    // every queue empty twice in a row, at most WAIT_SECONDS more
-    const drainUntil = performance.now() + WAIT_SECONDS * 1000;
-    let idle = 0;
-    let last = backlogAtSendEnd;
-    let drainedSeconds: number | null = null;
-    while (performance.now() < drainUntil) {
-      last = note(await probe.sample(startedAt));
-      // an empty reading is confirmed with a fresh look for queues that appeared since the last one
-      if (last.total === 0) last = note(await probe.sample(startedAt, true));
-      idle = last.total === 0 ? idle + 1 : 0;
-      if (idle >= 2) {
-        drainedSeconds = (performance.now() - startedAt) / 1000;
-        break;
-      }
-      await sleep(500);
-    }
+    const { last, drainedSeconds } = await probe.waitEmpty(startedAt, WAIT_SECONDS * 1000, note);
     const cpuAfter = await cpuOf(platform);
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const jobsAfter = await probe.finished();
@@ -328,14 +308,7 @@ async function runDatabase(database: Database): Promise<DatabaseRun> {
 
     // warm-up: the subscription is live end to end once one customer's riskChanged arrives
     say(`${env.database}: warm-up (one customer at a time until a riskChanged arrives, at most 60 s)…`);
-    const warmUntil = performance.now() + 60_000;
-    let warm = false;
-    while (!warm && performance.now() < warmUntil) {
-      await load.single();
-      warm = await subscriber.waitForProfiles(1, 5_000);
-    }
-    if (!warm) throw new Error(`no riskChanged reached the subscriber within 60 s${subscriber.errors.length ? `: ${subscriber.errors.join('; ')}` : ''}`);
-    await subscriber.waitForProfiles(Number.MAX_SAFE_INTEGER, 2_000); // let the warm-up's stragglers land
+    await warmUp(load, subscriber);
 
     const raws: PhaseRaw[] = [];
     say(`${env.database}: idle baseline, ${IDLE_CUSTOMERS} customers one at a time…`);
@@ -471,12 +444,6 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   if (loadAtStart > cpus().length / 2) say(`warning: load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs before starting: other work will skew the figures`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      say(`${signal}: cleaning up before exiting…`);
-      void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(130));
-    });
-  }
   say(
     `pipeline benchmark: ${DATABASES.join(' then ')}; idle ${IDLE_CUSTOMERS} customers, latency ${RATE} ev/s × ${LATENCY_SECONDS}s, drain ${DRAIN_CUSTOMERS} customers ` +
       `(${PER_POST} a request, ${CONCURRENCY} at once); waits at most ${WAIT_SECONDS}s per phase for answers and as long for the queues`,
@@ -523,10 +490,4 @@ async function main(): Promise<void> {
   console.log(`\nwritten: ${file} (${report.meta.wallSeconds}s in all)`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`pipeline benchmark failed: ${(err as Error).stack ?? String(err)}`);
-    void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(1));
-  },
-);
+runBench('pipeline benchmark', cleanups, main);

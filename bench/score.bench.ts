@@ -39,6 +39,7 @@ import { RiskScore } from '../subgraphs/risk/entities/risk-score.entity';
 import { ModelService } from '../subgraphs/risk/services/model.service';
 import { trainModel } from '../subgraphs/risk/workers/train-model.worker';
 import { createBenchEnv } from './lib/bench-env';
+import { runBench, type Cleanup } from './lib/bench-main';
 import { Child, type CpuSnapshot } from './lib/child';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpu-profile';
 import { cpuMs, intEnv, listEnv, machineMeta, packageVersion, round2, say, table, writeResults } from './lib/report';
@@ -248,7 +249,7 @@ async function scoringPart(): Promise<ScoringReport> {
 
 
 /** Teardown of the run in progress, for Ctrl-C. */
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanup[] = [];
 
 function printProfile(p: ProfileSummary): void {
   console.log('');
@@ -302,12 +303,6 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
   if (loadAtStart > cpus().length / 2) say(`warning: load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs before starting: other work will skew the figures`);
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      say(`${signal}: cleaning up before exiting…`);
-      void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(130));
-    });
-  }
   say(`score benchmark: SQLite; scoring ${PROFILES} profiles at concurrency ${CONCURRENCIES.join(', ')}`);
   const scoring = await scoringPart();
   const loadAtEnd = loadavg()[0];
@@ -345,10 +340,4 @@ async function main(): Promise<void> {
   console.log(`\nwritten: bench/results/score.json (${report.meta.wallSeconds}s in all)`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`score benchmark failed: ${(err as Error).stack ?? String(err)}`);
-    void Promise.all(cleanups.map((c) => c().catch(() => undefined))).finally(() => process.exit(1));
-  },
-);
+runBench('score benchmark', cleanups, main);

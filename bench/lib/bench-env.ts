@@ -15,6 +15,16 @@ export const BENCH_ENV_VAR = 'FORESIGHT_BENCH_ENV';
 /** The PostgreSQL server a `postgres` bench environment creates its throwaway database on. */
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
+/** A database the end-to-end benchmarks run the platform on. */
+export type BenchDatabase = 'sqlite' | 'postgres';
+
+/** `BENCH_DB` of the end-to-end benchmarks: `sqlite`, `postgres` or `both` (SQLite first). */
+export function benchDatabases(raw: string): BenchDatabase[] {
+  if (raw === 'both') return ['sqlite', 'postgres'];
+  if (raw === 'sqlite' || raw === 'postgres') return [raw];
+  throw new Error(`BENCH_DB: sqlite, postgres or both (got "${raw}")`);
+}
+
 export interface BenchEnvOptions {
   /** A throwaway PostgreSQL database on PG_ADMIN_URL instead of SQLite files. Default false. */
   postgres?: boolean;

@@ -10,6 +10,8 @@ export interface PostedCustomer {
   events: number;
   t: number;
   accepted: boolean;
+  /** performance.now() when the accepting answer arrived (429 waits included); unset until accepted. */
+  acceptedAt?: number;
 }
 
 /** What one sending phase did. */
@@ -53,7 +55,7 @@ export class LoadGenerator {
   private async post(customers: Customer[], outcome: SendOutcome, lastAccepted: { t: number }): Promise<void> {
     const events = customers.flatMap((c) => c.events);
     const t = performance.now();
-    const posted = customers.map((c) => ({ userId: c.userId, events: c.events.length, t, accepted: false }));
+    const posted: PostedCustomer[] = customers.map((c) => ({ userId: c.userId, events: c.events.length, t, accepted: false }));
     outcome.customers.push(...posted);
     outcome.posts++;
     const body = JSON.stringify({ batch: events, sentAt: new Date().toISOString() });
@@ -70,9 +72,13 @@ export class LoadGenerator {
           continue;
         }
         if (res.status === 200 && text.includes(`"accepted":${events.length}`)) {
-          for (const p of posted) p.accepted = true;
+          const now = performance.now();
+          for (const p of posted) {
+            p.accepted = true;
+            p.acceptedAt = now;
+          }
           outcome.eventsAccepted += events.length;
-          lastAccepted.t = Math.max(lastAccepted.t, performance.now());
+          lastAccepted.t = Math.max(lastAccepted.t, now);
           return;
         }
         error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
@@ -138,6 +144,11 @@ export class LoadGenerator {
     return LoadGenerator.finish(outcome, started, last.t);
   }
 
+  /** `customersPerSecond` customers, one per request, for `seconds`: a steady trickle (see `steady`). */
+  trickle(customersPerSecond: number, seconds: number, maxInFlight: number): Promise<SendOutcome> {
+    return this.steady(customersPerSecond * this.meanEventsPerCustomer(), seconds, maxInFlight);
+  }
+
   /** One customer, and waits for its answer. */
   async single(): Promise<PostedCustomer> {
     const outcome = LoadGenerator.empty();
@@ -146,7 +157,7 @@ export class LoadGenerator {
   }
 
   /** Mean events of a customer (9.5 with the current mix), from a sample that is not sent. */
-  private meanEventsPerCustomer(): number {
+  meanEventsPerCustomer(): number {
     const sample = Array.from({ length: 20 }, (_, i) => customerEvents('preview', i, 0).events.length);
     return sample.reduce((a, b) => a + b, 0) / sample.length;
   }

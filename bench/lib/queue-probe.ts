@@ -73,6 +73,26 @@ export class QueueProbe {
   }
 
   /**
+   * Waits until every queue is empty twice in a row 0.5 s apart, at most `timeoutMs`; each reading
+   * also goes to `note`. `drainedSeconds` is since `since` (performance.now()), null when the
+   * queues did not empty in time; `last` is the last reading.
+   */
+  async waitEmpty(since: number, timeoutMs: number, note: (s: BacklogSample) => BacklogSample = (s) => s): Promise<{ last: BacklogSample; drainedSeconds: number | null }> {
+    const until = performance.now() + timeoutMs;
+    let empty = 0;
+    let last = note(await this.sample(since));
+    while (performance.now() < until) {
+      // an empty reading is confirmed with a fresh look for queues that appeared since the last one
+      if (last.total === 0) last = note(await this.sample(since, true));
+      empty = last.total === 0 ? empty + 1 : 0;
+      if (empty >= 2) return { last, drainedSeconds: (performance.now() - since) / 1000 };
+      await new Promise((r) => setTimeout(r, 500));
+      last = note(await this.sample(since));
+    }
+    return { last, drainedSeconds: null };
+  }
+
+  /**
    * Completed and failed jobs each queue still holds (discovers again first). BullMQ keeps only
    * the newest completed jobs (`removeOnComplete`, 10,000 per queue in queues.ts), so a delta
    * between two readings is a lower bound once a queue has reached its cap.

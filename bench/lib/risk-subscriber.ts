@@ -3,6 +3,8 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
+import type { LoadGenerator } from './load-generator';
+
 const RISK_CHANGED = /* GraphQL */ `
   subscription {
     riskChanged {
@@ -95,4 +97,20 @@ export class RiskSubscriber {
   close(): Promise<void> {
     return this.client.dispose() as Promise<void>;
   }
+}
+
+/**
+ * Sends one customer at a time until its riskChanged reaches `subscriber` (the subscription is
+ * live end to end), at most 60 s, then lets the stragglers land for 2 s; throws when none arrived.
+ */
+export async function warmUp(load: LoadGenerator, subscriber: RiskSubscriber): Promise<void> {
+  const warmUntil = performance.now() + 60_000;
+  const before = subscriber.profilesChanged;
+  let warm = false;
+  while (!warm && performance.now() < warmUntil) {
+    await load.single();
+    warm = await subscriber.waitForProfiles(before + 1, 5_000);
+  }
+  if (!warm) throw new Error(`no riskChanged reached the subscriber within 60 s${subscriber.errors.length ? `: ${subscriber.errors.join('; ')}` : ''}`);
+  await subscriber.waitForProfiles(Number.MAX_SAFE_INTEGER, 2_000);
 }
