@@ -61,7 +61,7 @@ export class ModelTrainingService {
 
   /** Trains the version; on a bad dataset the version ends FAILED with the reason (not thrown). */
   async train(model: ModelVersion, progress: ProgressReporter): Promise<ModelVersion> {
-    await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null });
+    await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null, metrics: null });
     try {
       const result =
         model.kind === ModelKind.LIFETIME
@@ -113,6 +113,8 @@ export class ModelTrainingService {
       metrics: jsonSafe({
         ...report,
         profiles: report.groups,
+        customersUsed: new Set(rows.map((r) => r.profileId)).size,
+        eventsUsed: await this.countEvents(dataEnd),
         snapshots: snapshots.map((s) => s.toISOString()),
         dataEnd: dataEnd.toISOString(),
         quality: this.quality({ model: fitted, report }),
@@ -178,6 +180,11 @@ export class ModelTrainingService {
     return rows;
   }
 
+  /** The tenant's events risk holds up to `until` (what a churn training reads from). */
+  private countEvents(until: Date): Promise<number> {
+    return this.em.count(ActivityEvent, { tenantId: this.tenantId, timestamp: { $lte: until } });
+  }
+
   private async countProfiles(): Promise<number> {
     const [row]: { count?: number | string }[] = await this.em
       .createQueryBuilder(ActivityEvent)
@@ -217,6 +224,8 @@ export class ModelTrainingService {
       features: ['x', 't_x', 'T', 'monetary'],
       metrics: jsonSafe({
         customers: rfm.length,
+        customersUsed: rfm.length,
+        eventsUsed: purchases.length,
         repeatBuyers: rfm.filter((r) => r.x > 0).length,
         bgNbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, iterations: bg.iterations },
         gammaGamma: gg ? { ...gg.params, logLikelihood: gg.logLikelihood, converged: gg.converged, customers: gg.customers } : null,
