@@ -59,8 +59,12 @@ export class ModelTrainingService {
     this.activity = new ActivityService(em, tenantId);
   }
 
-  /** Trains the version; on a bad dataset the version ends FAILED with the reason (not thrown). */
-  async train(model: ModelVersion, progress: ProgressReporter): Promise<ModelVersion> {
+  /**
+   * Trains the version; on a bad dataset the version ends FAILED with the reason (not thrown).
+   * `dataWait` (how the wait for data went) is stored with the metrics, in the same write.
+   */
+  async train(model: ModelVersion, progress: ProgressReporter, dataWait?: object): Promise<ModelVersion> {
+    const waitMetrics = dataWait ? { dataWait: { ...dataWait } } : {};
     await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null, metrics: null });
     try {
       const result =
@@ -72,12 +76,12 @@ export class ModelTrainingService {
       await this.em.nativeUpdate(
         ModelVersion,
         { id: model.id },
-        { status: ModelStatus.READY, progress: 1, trainedAt: new Date(), params: result.params, metrics: result.metrics, features: result.features },
+        { status: ModelStatus.READY, progress: 1, trainedAt: new Date(), params: result.params, metrics: { ...result.metrics, ...waitMetrics }, features: result.features },
       );
       await progress(1);
     } catch (err) {
       if (!(err instanceof TrainingDataError)) throw err; // a crash: the job retries
-      await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.FAILED, error: err.message });
+      await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.FAILED, error: err.message, ...(dataWait ? { metrics: waitMetrics } : {}) });
     }
     return this.em.findOneOrFail(ModelVersion, { id: model.id }, { refresh: true });
   }

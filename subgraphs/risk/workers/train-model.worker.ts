@@ -36,17 +36,13 @@ export async function trainModel(
   };
   let trained: ModelVersion;
   try {
-    trained = await new ModelTrainingService(em, tenantId, deps.config?.risk.minClassExamples).train(model, progress);
+    trained = await new ModelTrainingService(em, tenantId, deps.config?.risk.minClassExamples).train(model, progress, dataWait);
   } catch (err) {
     // the last attempt: say so on the version instead of leaving it TRAINING for ever
     if ((job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1)) {
       await em.nativeUpdate(ModelVersion, { id: modelId }, { status: ModelStatus.FAILED, error: `training crashed: ${(err as Error).message}` });
     }
     throw err;
-  }
-  if (dataWait) {
-    await em.nativeUpdate(ModelVersion, { id: modelId }, { metrics: { ...(trained.metrics ?? {}), dataWait: { ...dataWait } } });
-    trained = await em.findOneOrFail(ModelVersion, { id: modelId }, { refresh: true });
   }
   deps.log.info({ tenantId, modelId, kind: trained.kind, version: trained.version, status: trained.status }, 'model trained');
   return trained;
