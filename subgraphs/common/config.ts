@@ -91,6 +91,14 @@ export interface Config {
      * activated (`RISK_MIN_CLASS_EXAMPLES`). Default 20.
      */
     minClassExamples: number;
+    /**
+     * Longest a training waits for the events accepted before it was asked for to reach risk, ms
+     * (`RISK_TRAINING_MAX_WAIT_MS`); past it the model trains anyway and its metrics say so. 0
+     * trains at once. Default 600000 (10 minutes).
+     */
+    trainingMaxWaitMs: number;
+    /** How often a waiting training looks again whether its data has arrived, ms (`RISK_TRAINING_POLL_MS`). Default 1000. */
+    trainingPollMs: number;
   };
   segments: {
     /**
@@ -196,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       RISK_RESCORE_AFTER_MS: num({ default: 86_400_000 }),
       RISK_RESCORE_MAX_PROFILES: num({ default: 10_000 }),
       RISK_MIN_CLASS_EXAMPLES: num({ default: 20 }),
+      RISK_TRAINING_MAX_WAIT_MS: num({ default: 600_000 }),
+      RISK_TRAINING_POLL_MS: num({ default: 1_000 }),
       SEGMENT_RECHECK_INTERVAL_MS: num({ default: 300_000 }),
       IDENTITY_JUNK_VALUES: str({ default: '' }),
       INGEST_RATE_LIMIT_PER_SECOND: num({ default: 5000 }),
@@ -246,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'RISK_RESCORE_AFTER_MS',
     'RISK_RESCORE_MAX_PROFILES',
     'RISK_MIN_CLASS_EXAMPLES',
+    'RISK_TRAINING_POLL_MS',
   ] as const;
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
@@ -313,6 +324,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       rescoreAfterMs: e.RISK_RESCORE_AFTER_MS,
       rescoreMaxProfiles: e.RISK_RESCORE_MAX_PROFILES,
       minClassExamples: e.RISK_MIN_CLASS_EXAMPLES,
+      trainingMaxWaitMs: e.RISK_TRAINING_MAX_WAIT_MS,
+      trainingPollMs: e.RISK_TRAINING_POLL_MS,
     },
     segments: { recheckIntervalMs: e.SEGMENT_RECHECK_INTERVAL_MS },
     ingest: {

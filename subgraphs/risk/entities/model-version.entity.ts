@@ -16,11 +16,17 @@ registerEnumType(ModelKind, {
 
 export enum ModelStatus {
   QUEUED = 'queued',
+  /** Waiting for the events accepted before the request to reach risk (see `metrics.waitingForData`). */
+  WAITING_FOR_DATA = 'waiting_for_data',
   TRAINING = 'training',
   READY = 'ready',
   FAILED = 'failed',
 }
-registerEnumType(ModelStatus, { name: 'ModelStatus' });
+registerEnumType(ModelStatus, {
+  name: 'ModelStatus',
+  description:
+    'QUEUED → WAITING_FOR_DATA (events accepted before the request are still on their way to risk; metrics.waitingForData says what is missing) → TRAINING → READY or FAILED.',
+});
 
 /**
  * One trained (or training) version of a tenant's model. Versions are never overwritten: a new

@@ -59,9 +59,13 @@ export class ModelTrainingService {
     this.activity = new ActivityService(em, tenantId);
   }
 
-  /** Trains the version; on a bad dataset the version ends FAILED with the reason (not thrown). */
-  async train(model: ModelVersion, progress: ProgressReporter): Promise<ModelVersion> {
-    await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null });
+  /**
+   * Trains the version; on a bad dataset the version ends FAILED with the reason (not thrown).
+   * `dataWait` (how the wait for data went) is stored with the metrics, in the same write.
+   */
+  async train(model: ModelVersion, progress: ProgressReporter, dataWait?: object): Promise<ModelVersion> {
+    const waitMetrics = dataWait ? { dataWait: { ...dataWait } } : {};
+    await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null, metrics: null });
     try {
       const result =
         model.kind === ModelKind.LIFETIME
@@ -72,12 +76,12 @@ export class ModelTrainingService {
       await this.em.nativeUpdate(
         ModelVersion,
         { id: model.id },
-        { status: ModelStatus.READY, progress: 1, trainedAt: new Date(), params: result.params, metrics: result.metrics, features: result.features },
+        { status: ModelStatus.READY, progress: 1, trainedAt: new Date(), params: result.params, metrics: { ...result.metrics, ...waitMetrics }, features: result.features },
       );
       await progress(1);
     } catch (err) {
       if (!(err instanceof TrainingDataError)) throw err; // a crash: the job retries
-      await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.FAILED, error: err.message });
+      await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.FAILED, error: err.message, ...(dataWait ? { metrics: waitMetrics } : {}) });
     }
     return this.em.findOneOrFail(ModelVersion, { id: model.id }, { refresh: true });
   }
@@ -113,6 +117,8 @@ export class ModelTrainingService {
       metrics: jsonSafe({
         ...report,
         profiles: report.groups,
+        customersUsed: new Set(rows.map((r) => r.profileId)).size,
+        eventsUsed: await this.countEvents(dataEnd),
         snapshots: snapshots.map((s) => s.toISOString()),
         dataEnd: dataEnd.toISOString(),
         quality: this.quality({ model: fitted, report }),
@@ -178,6 +184,11 @@ export class ModelTrainingService {
     return rows;
   }
 
+  /** The tenant's events risk holds up to `until` (what a churn training reads from). */
+  private countEvents(until: Date): Promise<number> {
+    return this.em.count(ActivityEvent, { tenantId: this.tenantId, timestamp: { $lte: until } });
+  }
+
   private async countProfiles(): Promise<number> {
     const [row]: { count?: number | string }[] = await this.em
       .createQueryBuilder(ActivityEvent)
@@ -217,6 +228,8 @@ export class ModelTrainingService {
       features: ['x', 't_x', 'T', 'monetary'],
       metrics: jsonSafe({
         customers: rfm.length,
+        customersUsed: rfm.length,
+        eventsUsed: purchases.length,
         repeatBuyers: rfm.filter((r) => r.x > 0).length,
         bgNbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, iterations: bg.iterations },
         gammaGamma: gg ? { ...gg.params, logLikelihood: gg.logLikelihood, converged: gg.converged, customers: gg.customers } : null,

@@ -1,9 +1,11 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
 import { TRAIN_MODEL, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { decideDataWait, type DataWaitReport } from '../domain/training/data-wait';
 import { ModelStatus, ModelVersion } from '../entities/model-version.entity';
+import { readDataArrival, requestWatermark } from '../services/training-data-arrival';
 import { ModelTrainingService } from '../services/model-training.service';
 
 export type TrainModelJob = JobPayloads[typeof TRAIN_MODEL];
@@ -16,6 +18,8 @@ export type TrainModelJob = JobPayloads[typeof TRAIN_MODEL];
 export async function trainModel(
   job: Pick<Job<TrainModelJob>, 'data' | 'id'> & Partial<Pick<Job, 'updateProgress' | 'attemptsMade' | 'opts'>>,
   deps: Pick<SubgraphDeps, 'orm' | 'log'> & Partial<Pick<SubgraphDeps, 'config'>>,
+  /** How the wait for data went (`trainWhenDataArrived`), kept in the metrics as `dataWait`. */
+  dataWait?: DataWaitReport,
 ): Promise<ModelVersion> {
   const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
@@ -32,7 +36,7 @@ export async function trainModel(
   };
   let trained: ModelVersion;
   try {
-    trained = await new ModelTrainingService(em, tenantId, deps.config?.risk.minClassExamples).train(model, progress);
+    trained = await new ModelTrainingService(em, tenantId, deps.config?.risk.minClassExamples).train(model, progress, dataWait);
   } catch (err) {
     // the last attempt: say so on the version instead of leaving it TRAINING for ever
     if ((job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1)) {
@@ -44,9 +48,47 @@ export async function trainModel(
   return trained;
 }
 
+/**
+ * The worker's entry: trains once every event the tenant had sent before the request has reached
+ * risk (`decideDataWait`), or once `config.risk.trainingMaxWaitMs` has passed. Until then the
+ * version is WAITING_FOR_DATA with what is missing in `metrics.waitingForData`, and the job
+ * re-delays itself every `trainingPollMs` (freeing the worker meanwhile) after asking signals
+ * for a fresh watermark. A version already trained or failed (a replayed job) is left alone.
+ */
+export async function trainWhenDataArrived(
+  job: Pick<Job<TrainModelJob>, 'data' | 'id' | 'moveToDelayed'> & Partial<Pick<Job, 'updateProgress' | 'attemptsMade' | 'opts'>>,
+  token: string | undefined,
+  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'config' | 'redis' | 'queues'>,
+): Promise<ModelVersion> {
+  const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
+  if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
+  const em = deps.orm.em.fork();
+  const model = await em.findOne(ModelVersion, { tenantId, id: modelId });
+  if (!model) throw new UnrecoverableError(`train-model: no model ${modelId} in tenant ${tenantId}`);
+  if (model.status === ModelStatus.READY || model.status === ModelStatus.FAILED) return model;
+  const requestedAt = model.createdAt.getTime();
+  const now = Date.now();
+  const decision = decideDataWait(await readDataArrival(deps, tenantId), requestedAt, now, deps.config.risk.trainingMaxWaitMs);
+  if (decision.action === 'train') {
+    if (!decision.report.caughtUp) deps.log.warn({ tenantId, modelId, reasons: decision.report.reasons }, 'train-model: waited long enough, training without all data');
+    return trainModel(job, deps, decision.report);
+  }
+  await em.nativeUpdate(
+    ModelVersion,
+    { id: modelId },
+    {
+      status: ModelStatus.WAITING_FOR_DATA,
+      metrics: { waitingForData: { reasons: decision.reasons, waitedMs: decision.waitedMs, maxWaitMs: deps.config.risk.trainingMaxWaitMs } },
+    },
+  );
+  await requestWatermark(deps, tenantId, now);
+  await job.moveToDelayed(now + deps.config.risk.trainingPollMs, token);
+  throw new DelayedError();
+}
+
 export function startTrainModelWorker(deps: SubgraphDeps): Worker<TrainModelJob> {
   // one fit at a time per process: fits are CPU-bound and would only slow scoring down
-  const worker = new Worker<TrainModelJob>(TRAIN_MODEL, async (job) => void (await trainModel(job, deps)), {
+  const worker = new Worker<TrainModelJob>(TRAIN_MODEL, async (job, token) => void (await trainWhenDataArrived(job, token, deps)), {
     ...workerOptions(deps.redis, deps.config.queuePrefix, 1),
   });
   worker.on('error', (err) => deps.log.error({ err }, 'train-model worker error'));

@@ -35,6 +35,23 @@ export class EventBacklogRepository {
     // PostgreSQL returns count(*) as a string; SQLite stores dates as epoch ms
     return rows.map((row) => ({ tenantId: String(row.tenant_id), unprocessed: Number(row.unprocessed), oldestReceivedAt: toDate(row.oldest) }));
   }
+
+  /**
+   * Per tenant, the oldest receivedAt of its events not yet handed on to risk: unprocessed
+   * (`processedAt` null) or processed with the hand-off pending (`handOffPendingSince` set). One
+   * grouped query; every tenant (`tenantId` null, the sweeper) or only the one named (absent from
+   * the result when it has none). Feeds the handed-on watermark training waits for.
+   */
+  async notHandedOnSince(tenantId: string | null): Promise<Map<string, Date>> {
+    const pending = { $or: [{ processedAt: null }, { handOffPendingSince: { $ne: null } }] };
+    const rows = (await this.em
+      .createQueryBuilder(Event, 'e')
+      .select(['e.tenantId', raw('min(??) as ??', ['e.received_at', 'oldest'])])
+      .where(tenantId === null ? pending : { tenantId, ...pending })
+      .groupBy('e.tenantId')
+      .execute('all', false)) as Record<string, unknown>[];
+    return new Map(rows.map((row) => [String(row.tenant_id), toDate(row.oldest)]));
+  }
 }
 
 function toDate(value: unknown): Date {

@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids';
 import { meterCompletedJobs } from '../../common/stage-meter';
 import { EVENT_RESOLVED, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 import { processResolvedBatch, type ResolvedBatchDeps, type ResolvedBatchOutcome } from '../services/resolved-batch.service';
 
 type EventResolvedJob = JobPayloads[typeof EVENT_RESOLVED];
@@ -12,7 +13,8 @@ type EventResolvedJob = JobPayloads[typeof EVENT_RESOLVED];
  * The profiles stage resolved a batch of events (or one, the lone form of jobs queued before
  * batches): the signals stage takes them over, detects friction and hands the batch on to risk
  * (`processResolvedBatch`). Safe to run twice. A malformed payload, or a batch none of whose
- * events exists in the tenant, fails for good.
+ * events exists in the tenant, fails for good. Afterwards refreshes the tenant's handed-on
+ * watermark (one grouped query).
  */
 export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'id'>, deps: ResolvedBatchDeps): Promise<ResolvedBatchOutcome> {
   const batch = asBatch(job.data);
@@ -20,6 +22,10 @@ export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'i
   const outcome = await processResolvedBatch(batch, deps);
   if (!outcome) throw new UnrecoverableError(`event-resolved: no event of job ${job.id} in tenant ${batch.tenantId}`);
   if (outcome.events < batch.events.length) deps.log.warn({ jobId: job.id, missing: batch.events.length - outcome.events }, 'event-resolved: events of the batch not found');
+  // a lost refresh only delays a waiting training until the sweeper's next tick
+  await publishHandedOnWatermark(deps.orm.em.fork(), deps, batch.tenantId).catch((err: unknown) =>
+    deps.log.warn({ err, tenantId: batch.tenantId }, 'event-resolved: handed-on watermark not refreshed'),
+  );
   return outcome;
 }
 

@@ -3,6 +3,7 @@ import { Worker } from 'bullmq';
 import { SWEEP_EVENTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { EventOutbox } from '../services/event-outbox.service';
+import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 
 type SweepEventsJob = JobPayloads[typeof SWEEP_EVENTS];
 
@@ -11,7 +12,8 @@ export const SWEEP_EVENTS_SCHEDULER = 'sweep-events-every';
 
 /**
  * Queues again the stored events whose resolve job was lost, and the processed events whose
- * hand-off to the risk stage was lost (as `event-resolved` batches). Returns how many it queued.
+ * hand-off to the risk stage was lost (as `event-resolved` batches), then publishes every
+ * tenant's handed-on watermark (training waits for it). Returns how many it queued.
  */
 export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
   const outbox = new EventOutbox(deps.orm.em.fork(), deps);
@@ -19,6 +21,7 @@ export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'c
   if (count > 0) deps.log.info({ count }, 'sweeper queued unprocessed events');
   const handOffs = await outbox.sweepHandOffs(now);
   if (handOffs > 0) deps.log.info({ count: handOffs }, 'sweeper queued events whose hand-off to risk was lost');
+  await publishHandedOnWatermark(deps.orm.em.fork(), deps, null);
   return count + handOffs;
 }
 
