@@ -230,6 +230,15 @@ export interface EventsResolvedBatch {
   lane?: Lane;
 }
 
+/**
+ * Jobs one process runs at once in a batch stage (`resolve-identity`, `event-resolved`,
+ * `record-activity`). A job already carries up to hundreds of events, so throughput comes from the
+ * batch, not from running many at once; few at a time keeps the event loop free for the API the
+ * process also serves, and keeps a tenant's job from waiting behind many jobs of a flooding one
+ * (fair share orders the queue, this bounds what runs ahead).
+ */
+export const STAGE_CONCURRENCY = 2;
+
 /** Most items in one batch job between stages (`event-resolved`, `record-activity`). */
 export const STAGE_BATCH_MAX = 500;
 
