@@ -4,6 +4,7 @@
  * stage writes each table with one multi-row statement.
  */
 import type { RecordActivityJob } from '../../common/queues';
+import type { JourneySnapshotInput } from './dropoff/journey-features';
 
 type Item<K extends RecordActivityJob['kind']> = Extract<RecordActivityJob, { kind: K }>;
 
@@ -27,21 +28,9 @@ export interface ActivitySignalRow {
   summary: string;
 }
 
-export interface JourneySnapshotRow {
+/** A journey snapshot row as stored: the snapshot (see `JourneySnapshotInput`) of a profile. */
+export interface JourneySnapshotRow extends JourneySnapshotInput {
   profileId: string;
-  instanceId: string;
-  journeyId: string;
-  journeyName: string;
-  state: Item<'journey'>['state'];
-  stepIndex: number;
-  stepCount: number;
-  step: string;
-  stepReachedAt: Date;
-  stepSlaMs: number | null;
-  startedAt: Date;
-  retries: number;
-  endedAt: Date | null;
-  observedAt: Date;
 }
 
 export interface SegmentMemberRow {
