@@ -232,12 +232,16 @@ export interface EventsResolvedBatch {
 
 /**
  * Jobs one process runs at once in a batch stage (`resolve-identity`, `event-resolved`,
- * `record-activity`). A job already carries up to hundreds of events, so throughput comes from the
- * batch, not from running many at once; few at a time keeps the event loop free for the API the
- * process also serves, and keeps a tenant's job from waiting behind many jobs of a flooding one
- * (fair share orders the queue, this bounds what runs ahead).
+ * `record-activity`, and profiles' `evaluate-segments` and `set-computed-traits`). A job already
+ * carries up to hundreds of events, so throughput comes from the batch, not from running many at
+ * once. On SQLite (a synchronous driver in the process) more at once only interleaves them: 2 keeps
+ * the event loop free for the API the process also serves, and keeps a tenant's job from waiting
+ * behind many of a flooding one (fair share orders the queue, this bounds what runs ahead). On
+ * PostgreSQL a job mostly waits on round trips, which 8 at once overlap.
  */
-export const STAGE_CONCURRENCY = 2;
+export function stageConcurrency(config: { databaseUrl: string | null }): number {
+  return config.databaseUrl ? 8 : 2;
+}
 
 /** Most items in one batch job between stages (`event-resolved`, `record-activity`). */
 export const STAGE_BATCH_MAX = 500;
