@@ -86,6 +86,26 @@ describe('FairShare', () => {
     expect(taken.indexOf('b1')).toBeLessThanOrEqual(13);
   });
 
+  it('does not hold against a tenant the jobs it ran while the platform was idle', async () => {
+    // b keeps using an idle platform: 30 jobs, each taken before the next arrives
+    const taken: string[] = [];
+    const worker = new Worker<Item>(QUEUE, async (job) => void taken.push(`${job.data.tenantId}${job.data.n}`), workerOptions(redis, prefix, 1));
+    try {
+      for (let n = 0; n < 30; n++) {
+        await enqueue('b', n, 1);
+        await waitFor(async () => taken.length === n + 1, 10_000, 5);
+      }
+    } finally {
+      await worker.close();
+    }
+    // then a floods, and b sends one more: a's first job takes up virtual time where b's last
+    // idle job was, so b's next comes after at most two of a's (without the idle catch-up, after 30)
+    await enqueue('a', 0, 50);
+    await enqueue('b', 30, 1);
+    const order = await drainOrder(51);
+    expect(order.indexOf('b30')).toBeLessThanOrEqual(2);
+  });
+
   it('serves the live lane before the history lane, whatever was queued first', async () => {
     await enqueue('a', 0, 5, 'history');
     await enqueue('b', 0, 5, 'history');
