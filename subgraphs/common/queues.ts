@@ -231,17 +231,22 @@ export interface EventsResolvedBatch {
 }
 
 /**
- * Jobs one process runs at once in a batch stage (`resolve-identity`, `event-resolved`,
- * `record-activity`, and profiles' `evaluate-segments` and `set-computed-traits`). A job already
- * carries up to hundreds of events, so throughput comes from the batch, not from running many at
- * once. On SQLite (a synchronous driver in the process) more at once only interleaves them: 2 keeps
- * the event loop free for the API the process also serves, and keeps a tenant's job from waiting
- * behind many of a flooding one (fair share orders the queue, this bounds what runs ahead). On
- * PostgreSQL a job mostly waits on round trips, which 8 at once overlap.
+ * Jobs one process runs at once in a batch stage (`event-resolved`, `record-activity`, and
+ * profiles' `evaluate-segments` and `set-computed-traits`). A job already carries up to hundreds
+ * of events, so throughput comes from the batch, not from running many at once: 2 keeps the event
+ * loop free for the API the process also serves, and keeps a tenant's job from waiting behind many
+ * of a flooding one (fair share orders the queue, this bounds what runs ahead). Identity
+ * resolution runs one batch at a time (`RESOLVE_CONCURRENCY`).
  */
-export function stageConcurrency(config: { databaseUrl: string | null }): number {
-  return config.databaseUrl ? 8 : 2;
-}
+export const STAGE_CONCURRENCY = 2;
+
+/**
+ * Resolve jobs one profiles process runs at once: one. Two batches resolving the same customer at
+ * once can attach an identifier to a profile the other batch is extending (the batch path does not
+ * re-check identifiers a concurrent job added; the per-event locked path does): with 8 at once on
+ * PostgreSQL the durability test caught events attributed to the wrong profile.
+ */
+export const RESOLVE_CONCURRENCY = 1;
 
 /** Most items in one batch job between stages (`event-resolved`, `record-activity`). */
 export const STAGE_BATCH_MAX = 500;

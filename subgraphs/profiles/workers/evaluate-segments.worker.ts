@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
-import { EVALUATE_SEGMENTS, stageConcurrency, workerOptions, type JobPayloads } from '../../common/queues';
+import { EVALUATE_SEGMENTS, STAGE_CONCURRENCY, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { createSegmentService, type MembershipChanges } from '../services/segment.service';
 
@@ -24,7 +24,7 @@ export function startEvaluateSegmentsWorker(deps: SubgraphDeps): Worker<Evaluate
   const worker = new Worker<EvaluateSegmentsJob>(
     EVALUATE_SEGMENTS,
     async (job) => void (await evaluateSegments(job, deps)),
-    workerOptions(deps.redis, deps.config.queuePrefix, stageConcurrency(deps.config)),
+    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'evaluate-segments worker error'));
   deps.shutdown.defer(() => worker.close());

@@ -8,7 +8,7 @@ import {
   EVENT_RESOLVED,
   RECORD_ACTIVITY,
   RESOLVE_IDENTITY,
-  stageConcurrency,
+  RESOLVE_CONCURRENCY,
   workerOptions,
   type EventToResolve,
   type EventsResolvedBatch,
@@ -180,7 +180,7 @@ export function startResolveIdentityWorker(deps: SubgraphDeps): Worker<ResolveId
   const worker = new Worker<ResolveIdentityJob>(
     RESOLVE_IDENTITY,
     async (job) => void (await resolveIdentity(job, deps)),
-    workerOptions(deps.redis, deps.config.queuePrefix, stageConcurrency(deps.config)),
+    workerOptions(deps.redis, deps.config.queuePrefix, RESOLVE_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'resolve-identity worker error'));
   meterCompletedJobs(worker, deps, 'resolve', (data) => (Array.isArray(data.events) ? data.events.length : 0));

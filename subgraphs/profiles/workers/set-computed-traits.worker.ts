@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { EVALUATE_SEGMENTS, SET_COMPUTED_TRAITS, stageConcurrency, workerOptions, type SetComputedTraitsJob } from '../../common/queues';
+import { EVALUATE_SEGMENTS, SET_COMPUTED_TRAITS, STAGE_CONCURRENCY, workerOptions, type SetComputedTraitsJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { isComputedTraitNamespace } from '../domain/computed-traits';
 import { ComputedTraitsService } from '../services/computed-traits.service';
@@ -39,7 +39,7 @@ export function startSetComputedTraitsWorker(deps: SubgraphDeps): Worker<SetComp
   const worker = new Worker<SetComputedTraitsJob>(
     SET_COMPUTED_TRAITS,
     async (job) => void (await setComputedTraits(job, deps)),
-    workerOptions(deps.redis, deps.config.queuePrefix, stageConcurrency(deps.config)),
+    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'set-computed-traits worker error'));
   deps.shutdown.defer(() => worker.close());

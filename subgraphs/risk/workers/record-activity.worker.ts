@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, stageConcurrency, workerOptions, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { meterCompletedJobs } from '../../common/stage-meter';
 import { ActivityService } from '../services/activity.service';
@@ -79,7 +79,7 @@ export async function recordActivity(
 }
 
 export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityPayload> {
-  const worker = new Worker<RecordActivityPayload>(RECORD_ACTIVITY, (job) => recordActivity(job, deps), workerOptions(deps.redis, deps.config.queuePrefix, stageConcurrency(deps.config)));
+  const worker = new Worker<RecordActivityPayload>(RECORD_ACTIVITY, (job) => recordActivity(job, deps), workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY));
   worker.on('error', (err) => deps.log.error({ err }, 'record-activity worker error'));
   // the stage's rate is in events (signals, snapshots and segment changes ride along)
   meterCompletedJobs(worker, deps, 'risk', (data) => ('items' in data && Array.isArray(data.items) ? data.items.filter((i) => i?.kind === 'event').length : Number('kind' in data && data.kind === 'event')));

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
 import { meterCompletedJobs } from '../../common/stage-meter';
-import { EVENT_RESOLVED, stageConcurrency, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
+import { EVENT_RESOLVED, STAGE_CONCURRENCY, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 import { processResolvedBatch, type ResolvedBatchDeps, type ResolvedBatchOutcome } from '../services/resolved-batch.service';
@@ -45,7 +45,7 @@ export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolv
   const worker = new Worker<EventResolvedJob>(
     EVENT_RESOLVED,
     async (job) => void (await eventResolved(job, deps)),
-    workerOptions(deps.redis, deps.config.queuePrefix, stageConcurrency(deps.config)),
+    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'event-resolved worker error'));
   meterCompletedJobs(worker, deps, 'detect', (data) => ('events' in data && Array.isArray(data.events) ? data.events.length : 1));
