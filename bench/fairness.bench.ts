@@ -32,7 +32,7 @@ import { startPlatform, type Platform } from './lib/platform';
 import { profilesByUserId } from './lib/profile-directory';
 import { QueueProbe, type BacklogSample } from './lib/queue-probe';
 import { intEnv, machineMeta, packageVersion, round2, say, table, wholeEnv, writeResults } from './lib/report';
-import { RiskSubscriber, warmUp } from './lib/risk-subscriber';
+import { RiskSubscriber, waitConnected, warmUp } from './lib/risk-subscriber';
 import { fmt, sleep, stats, type Stats } from './lib/stats';
 
 const DATABASES = benchDatabases(process.env.BENCH_DB ?? 'both');
@@ -166,8 +166,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
     const subB = new RiskSubscriber(wsUrl, platform.key);
     const subA = new RiskSubscriber(wsUrl, keyA);
     subscribers.push(subB, subA);
-    const connected = await Promise.race([Promise.all([subB.connected, subA.connected]).then(() => true), sleep(10_000).then(() => false)]);
-    if (!connected) throw new Error(`graphql-ws: not connected after 10 s: ${[...subB.errors, ...subA.errors].join('; ')}`);
+    await waitConnected([subB, subA]);
     probe = new QueueProbe(env.config.redisUrl, env.config.queuePrefix);
     const runId = uuidv7().slice(-8);
     const loadB = new LoadGenerator(platform.batchUrl, platform.key, `${runId}b`);

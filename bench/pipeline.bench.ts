@@ -44,9 +44,9 @@ import { startPlatform, type Platform } from './lib/platform';
 import { profilesByUserId } from './lib/profile-directory';
 import { QueueProbe, type BacklogSample } from './lib/queue-probe';
 import { cpuMs, intEnv, machineMeta, packageVersion, round2, say, table, writeResults } from './lib/report';
-import { RiskSubscriber, warmUp } from './lib/risk-subscriber';
+import { RiskSubscriber, waitConnected, warmUp } from './lib/risk-subscriber';
 import { SqlFacts, sqlPerEvent, type SqlSnapshot } from './lib/sql-facts';
-import { fmt, round1, sleep, stats, type Stats } from './lib/stats';
+import { fmt, round1, stats, type Stats } from './lib/stats';
 
 type Database = BenchDatabase;
 
@@ -298,8 +298,7 @@ async function runDatabase(database: Database): Promise<DatabaseRun> {
     say(`${env.database}: starting profiles, signals, risk, actions (with their workers) and the gateway…`);
     platform = await startPlatform(env, TENANT, ['events:write', 'risk:subscribe', 'profiles:read'], 'pipeline benchmark');
     subscriber = new RiskSubscriber(platform.graphqlUrl.replace(/^http/, 'ws'), platform.key);
-    const connected = await Promise.race([subscriber.connected.then(() => true), sleep(10_000).then(() => false)]);
-    if (!connected) throw new Error(`graphql-ws: not connected after 10 s: ${subscriber.errors.join('; ')}`);
+    await waitConnected([subscriber]);
     probe = new QueueProbe(env.config.redisUrl, env.config.queuePrefix);
     sql = env.config.databaseUrl ? await SqlFacts.open(PG_ADMIN_URL, env.config.databaseUrl) : null;
     const profileDir = CPU_PROF_DIR ? join(CPU_PROF_DIR, database) : '';

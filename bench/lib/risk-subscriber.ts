@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 import type { LoadGenerator } from './load-generator';
+import { sleep } from './stats';
 
 const RISK_CHANGED = /* GraphQL */ `
   subscription {
@@ -103,6 +104,12 @@ export class RiskSubscriber {
  * Sends one customer at a time until its riskChanged reaches `subscriber` (the subscription is
  * live end to end), at most 60 s, then lets the stragglers land for 2 s; throws when none arrived.
  */
+/** Waits until every subscriber's socket is open, or throws after `timeoutMs` with their errors. */
+export async function waitConnected(subscribers: readonly RiskSubscriber[], timeoutMs = 10_000): Promise<void> {
+  const connected = await Promise.race([Promise.all(subscribers.map((s) => s.connected)).then(() => true), sleep(timeoutMs).then(() => false)]);
+  if (!connected) throw new Error(`graphql-ws: not connected after ${timeoutMs / 1000} s: ${subscribers.flatMap((s) => s.errors).join('; ')}`);
+}
+
 export async function warmUp(load: LoadGenerator, subscriber: RiskSubscriber): Promise<void> {
   const warmUntil = performance.now() + 60_000;
   const before = subscriber.profilesChanged;
