@@ -25,7 +25,8 @@
 //
 // Other knobs: BENCH_DB (`sqlite`, `postgres` or `both`, the default), BENCH_PG_ADMIN_URL,
 // BENCH_PIPELINE_SCORE_DEBOUNCE_MS (sets RISK_SCORE_DEBOUNCE_MS; default: the platform's own),
-// BENCH_CPU_PROF (a folder: V8 CPU profiles of every process over the drain phase, summarized).
+// BENCH_CPU_PROF (a folder: V8 CPU profiles of every process, summarized) over the phases in
+// BENCH_CPU_PROF_PHASES (comma-separated: idle, latency, drain; default drain).
 import 'reflect-metadata';
 
 import { mkdirSync } from 'node:fs';
@@ -61,6 +62,8 @@ const WAIT_SECONDS = intEnv('BENCH_PIPELINE_WAIT_SECONDS', 300);
 const SCORE_DEBOUNCE = process.env.BENCH_PIPELINE_SCORE_DEBOUNCE_MS;
 /** When set, a folder: CPU profiles of every process over the drain phase, summarized in the output. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : '';
+// which phases are profiled under BENCH_CPU_PROF (comma-separated; default drain)
+const CPU_PROF_PHASES = new Set((process.env.BENCH_CPU_PROF_PHASES ?? 'drain').split(',').map((p) => p.trim()));
 /** Requests of the latency phase unanswered at once before a tick sends nothing. */
 const MAX_IN_FLIGHT = 64;
 /** An idle customer not answered in this long is given up (and counted). */
@@ -330,9 +333,9 @@ async function runDatabase(database: Database): Promise<DatabaseRun> {
       }),
     );
     say(`${env.database}: latency, ${RATE} events/s for ${LATENCY_SECONDS}s…`);
-    raws.push(await runPhase('latency', platform, subscriber, probe, sql, () => load.steady(RATE, LATENCY_SECONDS, MAX_IN_FLIGHT)));
+    raws.push(await runPhase('latency', platform, subscriber, probe, sql, () => load.steady(RATE, LATENCY_SECONDS, MAX_IN_FLIGHT), CPU_PROF_PHASES.has('latency') ? profileDir : ''));
     say(`${env.database}: drain, ${DRAIN_CUSTOMERS} customers, ${PER_POST} a request, ${CONCURRENCY} requests at once…`);
-    raws.push(await runPhase('drain', platform, subscriber, probe, sql, () => load.flood(DRAIN_CUSTOMERS, PER_POST, CONCURRENCY), profileDir));
+    raws.push(await runPhase('drain', platform, subscriber, probe, sql, () => load.flood(DRAIN_CUSTOMERS, PER_POST, CONCURRENCY), CPU_PROF_PHASES.has('drain') ? profileDir : ''));
 
     say(`${env.database}: mapping users to profiles through the gateway…`);
     const profileOf = await profilesByUserId(platform.graphqlUrl, platform.key);

@@ -17,6 +17,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 
 import type { Config } from './config';
 import type { Shutdown } from './shutdown';
+import { seedPlannerStats } from './sqlite-planner-stats';
 
 export type Orm = MikroORM<AbstractSqlDriver>;
 export type EntityManager = SqlEntityManager;
@@ -74,6 +75,8 @@ export function ormOptions(
     ...common,
     driver: BetterSqliteDriver,
     dbName: join(config.dataDir, `${spec.name}.sqlite`),
+    // SQLite's planner statistics (see sqlite-planner-stats.ts) are not ours to diff or drop
+    schemaGenerator: { skipTables: ['sqlite_stat1', 'sqlite_stat4'] },
     ...overrides,
   } as Options;
 }
@@ -97,6 +100,8 @@ export async function initOrm(
     // WAL lets the worker and the API of one subgraph read while the other writes
     await orm.em.getConnection().execute('pragma journal_mode = wal');
     await orm.getSchemaGenerator().updateSchema();
+    // keyed batch writes must use the primary key, not a scan of the tenant (see the module)
+    await seedPlannerStats(orm.em.getConnection());
   }
   return orm;
 }

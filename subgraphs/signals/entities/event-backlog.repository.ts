@@ -38,19 +38,29 @@ export class EventBacklogRepository {
 
   /**
    * Per tenant, the oldest receivedAt of its events not yet handed on to risk: unprocessed
-   * (`processedAt` null) or processed with the hand-off pending (`handOffPendingSince` set). One
-   * grouped query; every tenant (`tenantId` null, the sweeper) or only the one named (absent from
+   * (`processedAt` null) or processed with the hand-off pending (`handOffPendingSince` set). Two
+   * grouped queries; every tenant (`tenantId` null, the sweeper) or only the one named (absent from
    * the result when it has none). Feeds the handed-on watermark training waits for.
    */
   async notHandedOnSince(tenantId: string | null): Promise<Map<string, Date>> {
-    const pending = { $or: [{ processedAt: null }, { handOffPendingSince: { $ne: null } }] };
-    const rows = (await this.em
-      .createQueryBuilder(Event, 'e')
-      .select(['e.tenantId', raw('min(??) as ??', ['e.received_at', 'oldest'])])
-      .where(tenantId === null ? pending : { tenantId, ...pending })
-      .groupBy('e.tenantId')
-      .execute('all', false)) as Record<string, unknown>[];
-    return new Map(rows.map((row) => [String(row.tenant_id), toDate(row.oldest)]));
+    // two reads, each down its own index: as one `processed_at is null or hand_off_pending_since
+    // is not null`, SQLite walks every event of the tenant, after every batch
+    const oldest = new Map<string, Date>();
+    for (const pending of [{ processedAt: null }, { handOffPendingSince: { $ne: null } }]) {
+      const rows = (await this.em
+        .createQueryBuilder(Event, 'e')
+        .select(['e.tenantId', raw('min(??) as ??', ['e.received_at', 'oldest'])])
+        .where(tenantId === null ? pending : { tenantId, ...pending })
+        .groupBy('e.tenantId')
+        .execute('all', false)) as Record<string, unknown>[];
+      for (const row of rows) {
+        const tenant = String(row.tenant_id);
+        const at = toDate(row.oldest);
+        const known = oldest.get(tenant);
+        if (!known || at < known) oldest.set(tenant, at);
+      }
+    }
+    return oldest;
   }
 }
 
