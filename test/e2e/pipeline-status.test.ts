@@ -67,7 +67,7 @@ describe('pipelineStatus through the gateway', () => {
     const { pipelineStatus: s } = res.data!;
     expect(s.caughtUp).toBe(false);
     const stage = (name: string) => s.stages.find((x: { stage: string }) => x.stage === name);
-    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual(['RESOLVE', 'DETECT', 'RISK', 'ALERTS']);
+    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual(['RESOLVE', 'DETECT', 'RISK', 'ALERTS', 'TRAITS', 'SEGMENTS']);
     expect(stage('RESOLVE')).toMatchObject({ unprocessedEvents: 1, caughtUp: false });
     expect(stage('RESOLVE').oldestWaitingAgeMs).toBeGreaterThanOrEqual(90_000);
     expect(stage('RISK')).toMatchObject({ delayed: 1, eventsPerSecond: 2, caughtUp: false });
@@ -134,5 +134,7 @@ describe('pipelineStatus: events per second from the stage workers themselves', 
     await waitFor(async () => Math.round((await rates()).RISK) === 6, 30_000, 100);
     const counted = await rates();
     expect([counted.RESOLVE, counted.DETECT, counted.RISK].map(Math.round)).toEqual([6, 6, 6]);
+    // segment evaluation counts profiles: the batch touched two customers, in one job
+    await waitFor(async () => Math.round((await rates()).SEGMENTS) === 2, 30_000, 100);
   });
 });

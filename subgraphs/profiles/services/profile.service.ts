@@ -125,7 +125,7 @@ export class ProfileService {
     // traits changed outside the event stream: segments must see them too (job id per change)
     await this.queues
       ?.get(EVALUATE_SEGMENTS)
-      .add(EVALUATE_SEGMENTS, { tenantId: this.tenantId, profileId: profile.id }, { jobId: `${this.tenantId}-${profile.id}-upsert-${profile.updatedAt.getTime()}` });
+      .add(EVALUATE_SEGMENTS, { tenantId: this.tenantId, profileIds: [profile.id] }, { jobId: `${this.tenantId}-${profile.id}-upsert-${profile.updatedAt.getTime()}` });
     return profile;
   }
 
