@@ -6,6 +6,7 @@ import {
   EVALUATE_SEGMENTS,
   SET_COMPUTED_TRAITS,
   queueOptions,
+  type EvaluateSegmentsBatch,
   type EventToResolve,
   type JobPayloads,
   type SetComputedTraitsBatch,
@@ -118,7 +119,7 @@ describe('setComputedTraits', () => {
 
       const jobs = await evaluationsOf(t);
       expect(jobs).toHaveLength(1);
-      expect(jobs[0].data.lane).toBe('history');
+      expect((jobs[0].data as EvaluateSegmentsBatch).lane).toBe('history');
       expect(idsOf(jobs[0])).toEqual([a.profileId, b.profileId, c.profileId].sort());
       // fair-ordered, in the history lane (all of whose priorities lie above the live lane's)
       expect(jobs[0].opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
@@ -141,7 +142,7 @@ describe('setComputedTraits', () => {
       expect([await computedOf(t, a.profileId), await computedOf(t, b.profileId)]).toEqual(before);
       const jobs = await evaluationsOf(t);
       expect(jobs).toHaveLength(1);
-      expect(jobs[0].data.lane).toBeUndefined();
+      expect((jobs[0].data as EvaluateSegmentsBatch).lane).toBeUndefined();
       expect(jobs[0].opts.priority).toBeLessThan(LANE_SPAN);
     });
 
