@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
+import { fairShareFor, LANE_SPAN } from '../../../subgraphs/common/fair-share';
 import { SEGMENT_MEMBERSHIP_CHANGED, type FsPubSub } from '../../../subgraphs/common/pubsub';
 import {
   EVALUATE_SEGMENT_PAGE,
@@ -232,6 +233,16 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     // chunks of 2 (one transaction each) reach every profile: all leave once the segment's condition no longer holds
     for (const p of [...pros, survivor]) await upsert(t, p === survivor ? 'u-1' : `pro-${pros.indexOf(p)}`, { plan: 'free' });
     expect(await segments(t).evaluateProfiles([...pros.map((p) => p.id), survivor.id], new Date(), 2)).toEqual({ entered: 0, exited: 6 });
+  });
+
+  it('queues a profile changed through upsertProfile for evaluation, fair-ordered in the live lane', async () => {
+    const t = tenant('upsert');
+    const service = new ProfileService(em(), t, { queues: profiles.deps.queues, fair: fairShareFor(profiles.deps) });
+    const profile = await service.upsert({ identities: [{ type: IdentityType.USER_ID, value: 'u-1' }], traits: { plan: 'pro' } });
+    const job = await queue(EVALUATE_SEGMENTS).getJob(`${t}-${profile.id}-upsert-${profile.updatedAt.getTime()}`);
+    expect(job?.data).toEqual({ tenantId: t, profileIds: [profile.id] });
+    expect(job?.opts.priority).toBeGreaterThan(0);
+    expect(job?.opts.priority).toBeLessThan(LANE_SPAN);
   });
 
   it('leaves out a profile id that is not a UUID, logging its index, and evaluates the others', async () => {
