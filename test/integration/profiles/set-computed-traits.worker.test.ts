@@ -16,6 +16,7 @@ import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run
 import { readStageRates } from '../../../subgraphs/common/stage-meter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
+import { ProfileMergeRepository } from '../../../subgraphs/profiles/entities/profile-merge.repository';
 import { resolveEvent } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { setComputedTraits } from '../../../subgraphs/profiles/workers/set-computed-traits.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
@@ -123,6 +124,24 @@ describe('setComputedTraits', () => {
       expect(idsOf(jobs[0])).toEqual([a.profileId, b.profileId, c.profileId].sort());
       // fair-ordered, in the history lane (all of whose priorities lie above the live lane's)
       expect(jobs[0].opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
+    });
+
+    it('follows a profile merged away between reading the merge links and locking the rows', async () => {
+      const t = 'merge-race';
+      const anon = await resolve(track(t, { anonymousId: 'a-1' }));
+      const user = await resolve(track(t, { userId: 'u-1' }));
+      expect((await resolve(track(t, { userId: 'u-1', anonymousId: 'a-1' }))).mergedIds).toEqual([anon.profileId]);
+      // fault injection on our own repository (the database stays real): the first read of the
+      // merge links is from before the merge, so the locking read misses the merged-away row
+      const stale = jest.spyOn(ProfileMergeRepository.prototype, 'survivorsOf').mockImplementationOnce(async (_tenantId, ids) => new Map(ids.map((id) => [id, id])));
+      try {
+        expect(await push(`${t}-1`, { tenantId: t, items: [{ profileId: anon.profileId, source: 'risk', traits: { churnBucket: 'HIGH' } }] })).toEqual([user.profileId]);
+        expect(stale).toHaveBeenCalledTimes(2);
+      } finally {
+        stale.mockRestore();
+      }
+      expect(await computedOf(t, user.profileId)).toMatchObject({ risk: { churnBucket: 'HIGH' } });
+      expect((await evaluationsOf(t)).map(idsOf)).toEqual([[user.profileId]]);
     });
 
     it('is idempotent: a replay writes the same values and queues nothing new', async () => {
