@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../../subgraphs/common/pubsub';
 import { LANE_SPAN } from '../../../subgraphs/common/fair-share';
-import { queueOptions, RAISE_ALERTS, SET_COMPUTED_TRAITS, type JobPayloads, type RecordActivityJob, type SetComputedTraitsBatch } from '../../../subgraphs/common/queues';
+import { queueOptions, RAISE_ALERTS, SCORE_PROFILE, SET_COMPUTED_TRAITS, type JobPayloads, type RecordActivityJob, type SetComputedTraitsBatch } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { riskSubgraph } from '../../../subgraphs/risk';
@@ -12,7 +12,7 @@ import { JourneySnapshot } from '../../../subgraphs/risk/entities/journey-snapsh
 import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
 import { SegmentMember } from '../../../subgraphs/risk/entities/segment-member.entity';
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
-import { scoreProfile } from '../../../subgraphs/risk/workers/score-profile.worker';
+import { scoreProfile, scoreProfiles } from '../../../subgraphs/risk/workers/score-profile.worker';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
 import { listenTo, readyRedisPubSub, type TopicListener } from '../../fixtures/pubsub-listener';
 import { syntheticId } from '../../fixtures/synthetic-tenant';
@@ -156,6 +156,26 @@ describe('record-activity batches: stored set-based, scored once per profile', (
 
     await recordActivity(job, risk.deps, new Date(NOW)); // the same job again: nothing moved
     expect(await pushed()).toHaveLength(1);
+  });
+
+  it('keeps the lane through a debounced score: the delayed score-profile job carries it, and so do its computed traits', async () => {
+    const tenantId = 'traits-debounced';
+    const debounced = { ...risk.deps, config: { ...risk.deps.config, risk: { ...risk.deps.config.risk, scoreDebounceMs: 60_000 } } };
+    await recordActivity({ id: 'd-1', data: { tenantId, lane: 'history', items: activityBatch(tenantId, 3, 2, NOW, 6) } }, debounced, new Date(NOW));
+    const scoring = new Queue<JobPayloads[typeof SCORE_PROFILE]>(SCORE_PROFILE, queueOptions(risk.deps.redis, env.config.queuePrefix));
+    try {
+      const [job] = (await scoring.getJobs(['delayed'])).filter((j) => j.data.tenantId === tenantId);
+      expect(job.data.lane).toBe('history');
+      await scoreProfiles(job, risk.deps, new Date(NOW));
+      await job.remove();
+    } finally {
+      await scoring.close();
+    }
+    const [batch, ...more] = (await traits.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);
+    expect(more).toHaveLength(0);
+    expect(batch.data).toMatchObject({ tenantId, lane: 'history' });
+    expect((batch.data as SetComputedTraitsBatch).items).toHaveLength(3);
+    expect(batch.opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
   });
 
   it('still takes a lone observation, and refuses a malformed batch', async () => {
