@@ -1,19 +1,37 @@
-import { DETECT_FRICTION, EVENT_RESOLVED, RAISE_ALERTS, RECORD_ACTIVITY, RESOLVE_IDENTITY, SCORE_PROFILE, type QueueName } from './queues';
+import {
+  DETECT_FRICTION,
+  EVALUATE_SEGMENTS,
+  EVENT_RESOLVED,
+  RAISE_ALERTS,
+  RECORD_ACTIVITY,
+  RESOLVE_IDENTITY,
+  SCORE_PROFILE,
+  SET_COMPUTED_TRAITS,
+  type QueueName,
+} from './queues';
 
 /** The stages an event goes through, in order, as `pipelineStatus` and the stage meter name them. */
-export type PipelineStage = 'resolve' | 'detect' | 'risk' | 'alerts';
+export type PipelineStage = 'resolve' | 'detect' | 'risk' | 'alerts' | 'traits' | 'segments';
 
-/** Every stage, in pipeline order. */
-export const PIPELINE_STAGES: readonly PipelineStage[] = ['resolve', 'detect', 'risk', 'alerts'];
+/**
+ * Every stage: the event's own path first, then the two side stages (computed traits from risk,
+ * segment membership), so a stage's position never changes for a reader of the older four.
+ */
+export const PIPELINE_STAGES: readonly PipelineStage[] = ['resolve', 'detect', 'risk', 'alerts', 'traits', 'segments'];
 
 /**
  * The queues whose jobs make up each stage: `resolve` = identity resolution (profiles),
  * `detect` = marking resolved events and friction detection (signals), `risk` = recording
- * activity and scoring (risk), `alerts` = raising alerts on bucket crossings (actions).
+ * activity and scoring (risk), `alerts` = raising alerts on bucket crossings (actions),
+ * `traits` = storing computed traits other stages push (profiles), `segments` = re-evaluating
+ * segment membership of the profiles a batch touched (profiles). The last two count profiles,
+ * not events.
  */
 export const STAGE_QUEUES: Readonly<Record<PipelineStage, readonly QueueName[]>> = {
   resolve: [RESOLVE_IDENTITY],
   detect: [EVENT_RESOLVED, DETECT_FRICTION],
   risk: [RECORD_ACTIVITY, SCORE_PROFILE],
   alerts: [RAISE_ALERTS],
+  traits: [SET_COMPUTED_TRAITS],
+  segments: [EVALUATE_SEGMENTS],
 };

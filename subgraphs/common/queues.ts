@@ -16,7 +16,10 @@ export const RESOLVE_IDENTITY = 'resolve-identity';
  * stage marks them processed, detects friction and hands the batch on to risk.
  */
 export const EVENT_RESOLVED = 'event-resolved';
-/** profiles → profiles: re-evaluate segment membership of one profile. */
+/**
+ * profiles → profiles: re-evaluate segment membership of the profiles a batch touched
+ * (`EvaluateSegmentsBatch`): one job per resolve job or per `set-computed-traits` job.
+ */
 export const EVALUATE_SEGMENTS = 'evaluate-segments';
 /**
  * signals → signals: run the friction detectors for one resolved event (job id
@@ -51,7 +54,7 @@ export const EVALUATE_SEGMENT_PAGE = 'evaluate-segment-page';
 export const SEGMENT_MEMBERSHIP_CHANGED = 'segment-membership-changed';
 /**
  * any stage → profiles: store computed traits a stage derived (e.g. the latest risk bucket) on
- * the profile, under `computedTraits.<source>`.
+ * profiles, under `computedTraits.<source>` (`SetComputedTraitsBatch`: one job per producer batch).
  */
 export const SET_COMPUTED_TRAITS = 'set-computed-traits';
 
@@ -130,18 +133,45 @@ export interface ResolveIdentityJob {
 /** Most events in one `resolve-identity` job. */
 export const RESOLVE_BATCH_MAX = 100;
 
-/**
- * Computed traits pushed by another stage. `traits` replace the keys they name inside the
- * `source` namespace (other keys of that namespace are kept). A merged profile id is followed to
- * its survivor. Give each job a deterministic id, e.g. `<tenantId>-<profileId>-<source>-<version>`.
- */
-export interface SetComputedTraitsJob {
-  tenantId: string;
+/** Computed traits of one profile pushed by another stage (an item of `SetComputedTraitsBatch`). */
+export interface ComputedTraitsItem {
   profileId: string;
   /** Namespace in `computedTraits`, e.g. `risk`: lower-case letters, digits and `_`, not a built-in name. */
   source: string;
   /** JSON-safe values. */
   traits: Record<string, unknown>;
+}
+
+/**
+ * Computed traits pushed by another stage, for many profiles of one tenant, applied in order.
+ * `traits` replace the keys they name inside the `source` namespace (other keys of that namespace
+ * are kept). A merged profile id is followed to its survivor. Give each job a deterministic id
+ * derived from the producing batch, e.g. `<tenantId>-risk-<first score id>-<last score id>`.
+ */
+export interface SetComputedTraitsBatch {
+  tenantId: string;
+  items: ComputedTraitsItem[];
+  /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
+  lane?: Lane;
+}
+
+/** The lone form of a `set-computed-traits` job (queued before batches existed); still accepted. */
+export interface SetComputedTraitsJob extends ComputedTraitsItem {
+  tenantId: string;
+}
+
+/** Most items in one `set-computed-traits` job (and profiles in one `evaluate-segments` job). */
+export const PROFILE_BATCH_MAX = 1_000;
+
+/**
+ * profiles → profiles: re-evaluate every segment of the tenant for these profiles. Job id derived
+ * from the producing job (`<tenantId>-segments-…`), so a replay queues nothing new.
+ */
+export interface EvaluateSegmentsBatch {
+  tenantId: string;
+  profileIds: string[];
+  /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
+  lane?: Lane;
 }
 
 /** One observation for the risk stage. JSON-safe (ISO dates). */
@@ -274,13 +304,15 @@ export interface JobPayloads {
    * null: the event has no usable identity (all junk); it is processed, unattributed.
    */
   [EVENT_RESOLVED]: EventsResolvedBatch | ({ tenantId: string } & ResolvedEventRef);
-  [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
+  /** A batch; the lone form of one profile (queued before batches existed) is still accepted. */
+  [EVALUATE_SEGMENTS]: EvaluateSegmentsBatch | { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
   [RECHECK_SEGMENTS]: Record<string, never>;
   [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;
   /** Job id `<tenantId>-<membershipId>-<change>`: one job per entry or exit. */
   [SEGMENT_MEMBERSHIP_CHANGED]: SegmentMembershipChangedEvent;
-  [SET_COMPUTED_TRAITS]: SetComputedTraitsJob;
+  /** A batch; the lone form (queued before batches existed) is still accepted. */
+  [SET_COMPUTED_TRAITS]: SetComputedTraitsBatch | SetComputedTraitsJob;
   [PROFILE_MERGED_SIGNALS]: ProfileMergedJob;
   [PROFILE_MERGED_ACTIONS]: ProfileMergedJob;
   /** A risk score crossed into a new bucket: the actions stage decides whether to alert. */

@@ -1,6 +1,7 @@
 // Must load before any decorated class: type-graphql and MikroORM read design-time metadata.
 import 'reflect-metadata';
 
+import { fairShareFor } from '../common/fair-share';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
 import { buildFederatedSchema } from '../common/build-subgraph-schema';
 import { PROFILES_ENTITIES } from './entities';
@@ -40,7 +41,7 @@ export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
       requestId,
       pubSub: deps.pubSub,
       services: {
-        profiles: new ProfileService(em, auth.tenantId, { junkValues: deps.config.identity.junkValues, queues: deps.queues }),
+        profiles: new ProfileService(em, auth.tenantId, { junkValues: deps.config.identity.junkValues, queues: deps.queues, fair: fairShareFor(deps) }),
         segments: createSegmentService(deps, auth.tenantId, em),
       },
     };

@@ -67,7 +67,7 @@ describe('pipelineStatus through the gateway', () => {
     const { pipelineStatus: s } = res.data!;
     expect(s.caughtUp).toBe(false);
     const stage = (name: string) => s.stages.find((x: { stage: string }) => x.stage === name);
-    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual(['RESOLVE', 'DETECT', 'RISK', 'ALERTS']);
+    expect(s.stages.map((x: { stage: string }) => x.stage)).toEqual(['RESOLVE', 'DETECT', 'RISK', 'ALERTS', 'TRAITS', 'SEGMENTS']);
     expect(stage('RESOLVE')).toMatchObject({ unprocessedEvents: 1, caughtUp: false });
     expect(stage('RESOLVE').oldestWaitingAgeMs).toBeGreaterThanOrEqual(90_000);
     expect(stage('RISK')).toMatchObject({ delayed: 1, eventsPerSecond: 2, caughtUp: false });
@@ -116,7 +116,7 @@ describe('pipelineStatus: events per second from the stage workers themselves', 
     await stack?.stop();
   });
 
-  it('counts every event that went through resolve, detect and risk in the last minute', async () => {
+  it('counts every event that went through resolve, detect and risk in the last minute, and the profiles of the traits and segments stages', async () => {
     const admin = await stack.key('flowing', ['admin']);
     const writer = await stack.key('flowing', ['events:write']);
     const batch = Array.from({ length: 6 }, (_, i) => ({ type: 'track', event: 'Feature Used', userId: `meter-${i % 2}`, messageId: `meter-${i}` }));
@@ -134,5 +134,12 @@ describe('pipelineStatus: events per second from the stage workers themselves', 
     await waitFor(async () => Math.round((await rates()).RISK) === 6, 30_000, 100);
     const counted = await rates();
     expect([counted.RESOLVE, counted.DETECT, counted.RISK].map(Math.round)).toEqual([6, 6, 6]);
+    // the side stages count profiles: both customers' first scores are bucket crossings, pushed to
+    // their computed traits in one job (TRAITS 2); segments are evaluated once after the resolve
+    // job and once after that push (SEGMENTS 2 + 2)
+    await waitFor(async () => {
+      const { TRAITS, SEGMENTS } = await rates();
+      return Math.round(TRAITS) === 2 && Math.round(SEGMENTS) === 4;
+    }, 20_000, 100);
   });
 });

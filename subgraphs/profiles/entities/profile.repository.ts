@@ -48,6 +48,19 @@ export class ProfileRepository extends EntityRepository<Profile> {
       .execute();
   }
 
+  /**
+   * Writes the computed traits of stored profiles (states read with `lockStates`), leaving their
+   * traits alone: one multi-row upsert, keyed on id.
+   */
+  async writeComputedTraits(tenantId: string, states: readonly ProfileState[], now: Date): Promise<void> {
+    if (states.length === 0) return;
+    await this.createQueryBuilder()
+      .insert(states.map((s) => ({ ...s, tenantId, mergedFrom: [], createdAt: now, updatedAt: now })))
+      .onConflict('id')
+      .merge(['computedTraits', 'updatedAt'])
+      .execute();
+  }
+
   /** Writes the traits and computed traits of stored profiles: one multi-row upsert, keyed on id. */
   async writeStates(tenantId: string, states: readonly ProfileState[], now: Date): Promise<void> {
     if (states.length === 0) return;

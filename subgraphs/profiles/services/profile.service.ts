@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm
 import DataLoader from 'dataloader';
 
 import { AppError } from '../../common/errors';
+import { addFairly, type FairShare } from '../../common/fair-share';
 import { EVALUATE_SEGMENTS, type Queues } from '../../common/queues';
 import { isUuid } from '../../common/ids';
 import type { EntityManager } from '../../common/orm';
@@ -19,6 +20,8 @@ export interface ProfileServiceEnv {
   junkValues?: readonly string[];
   /** Producers; when given, a changed profile is queued for segment re-evaluation. */
   queues?: Queues;
+  /** Fair priorities for that job (see `FairShare`); without, it is queued ahead of every fair-ordered one. */
+  fair?: FairShare;
 }
 
 /** One page of `profiles`, in the shape of `ProfileConnection`. */
@@ -46,6 +49,7 @@ export class ProfileService {
   private readonly groupsLoader: DataLoader<string, ProfileGroupView[]>;
   private readonly junkValues: readonly string[];
   private readonly queues?: Queues;
+  private readonly fair?: FairShare;
 
   constructor(
     private readonly em: EntityManager,
@@ -54,6 +58,7 @@ export class ProfileService {
   ) {
     this.junkValues = env.junkValues ?? [];
     this.queues = env.queues;
+    this.fair = env.fair;
     this.byIdLoader = new DataLoader((ids) => this.loadByIds(ids));
     this.groupsLoader = new DataLoader((ids) => this.loadGroups(ids));
   }
@@ -122,10 +127,18 @@ export class ProfileService {
       this.em.clear();
       profile = await this.upsertOnce(identities, input.traits ?? {});
     }
-    // traits changed outside the event stream: segments must see them too (job id per change)
-    await this.queues
-      ?.get(EVALUATE_SEGMENTS)
-      .add(EVALUATE_SEGMENTS, { tenantId: this.tenantId, profileId: profile.id }, { jobId: `${this.tenantId}-${profile.id}-upsert-${profile.updatedAt.getTime()}` });
+    // traits changed outside the event stream: segments must see them too (job id per change),
+    // fair-ordered in the live lane like the batches of the event stream
+    if (this.queues) {
+      const job = {
+        name: EVALUATE_SEGMENTS,
+        data: { tenantId: this.tenantId, profileIds: [profile.id] },
+        opts: { jobId: `${this.tenantId}-${profile.id}-upsert-${profile.updatedAt.getTime()}` },
+      };
+      const queue = this.queues.get(EVALUATE_SEGMENTS);
+      if (this.fair) await addFairly(queue, this.fair, [job], (d) => d.tenantId);
+      else await queue.add(job.name, job.data, job.opts);
+    }
     return profile;
   }
 

@@ -228,6 +228,24 @@ export class SegmentService {
   }
 
   /**
+   * `evaluateProfile` for many profiles (a batch stage's): the segments read once, then one
+   * transaction per `chunk` profiles, with a yield between chunks so SQLite's event loop (which
+   * runs the transactions) is never held long. Returns the changes of all chunks together.
+   */
+  async evaluateProfiles(profileIds: readonly string[], now = new Date(), chunk = 100): Promise<MembershipChanges> {
+    const ids = [...new Set(profileIds)];
+    const segments = ids.length ? (await this.em.find(Segment, { tenantId: this.tenantId }, { orderBy: { id: 'asc' } })).map(toDef) : [];
+    const total: MembershipChanges = { entered: 0, exited: 0 };
+    for (let i = 0; i < ids.length && segments.length > 0; i += chunk) {
+      if (i > 0) await new Promise(setImmediate);
+      const changes = await this.evaluate(ids.slice(i, i + chunk), segments, now);
+      total.entered += changes.entered;
+      total.exited += changes.exited;
+    }
+    return total;
+  }
+
+  /**
    * One page of a backfill or re-check chain (see `EvaluateSegmentPageJob`); queues the next
    * page, or, at the end of a re-check, records how far the tenant's segments are checked.
    */

@@ -4,7 +4,6 @@ import { addFairly, fairShareFor } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
 import { meterCompletedJobs } from '../../common/stage-meter';
 import {
-  EVALUATE_SEGMENTS,
   EVENT_RESOLVED,
   RECORD_ACTIVITY,
   RESOLVE_IDENTITY,
@@ -13,7 +12,6 @@ import {
   type EventToResolve,
   type EventsResolvedBatch,
   type EventType,
-  type Queues,
   type ResolveIdentityJob,
 } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
@@ -21,6 +19,7 @@ import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
 import { BatchResolutionService } from '../services/batch-resolution.service';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
 import { sendMergeNotices } from '../services/merge-notices';
+import { queueSegmentEvaluation } from '../services/segment-evaluations';
 
 type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config' | 'redis'>;
 
@@ -36,8 +35,8 @@ const GROUP_CONCURRENCY = 4;
  * concurrent writer got to first, or that failed) go through the per-event locked path afterwards,
  * each customer's events in the order received, customers side by side. Then one `event-resolved`
  * batch goes to signals (job id `<tenantId>-<first eventId>-<last eventId>`, all events in job
- * order), `evaluate-segments` once per touched profile and a merge notice per merge (see
- * `jobFollowUps`). The whole payload is checked first: a malformed one (a bug in the sender) fails
+ * order), one `evaluate-segments` job for every profile it touched and a merge notice per merge
+ * (see `jobFollowUps`). The whole payload is checked first: a malformed one (a bug in the sender) fails
  * the job for good, naming every problem. An event that fails does not hold back the others: they
  * are resolved and their segments evaluated, then the job fails without the `event-resolved` batch
  * and BullMQ retries it; the retry replays the events already done (which changes nothing; the
@@ -74,7 +73,7 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
     const landing = outcomes[i];
     return landing === undefined ? [] : [{ eventId, landing }];
   });
-  await sendJobFollowUps(deps.queues, tenantId, jobFollowUps(resolved));
+  await sendJobFollowUps(deps, job.data, jobFollowUps(resolved));
   if (failures.length) {
     const first = failures[0].err instanceof Error ? failures[0].err.message : String(failures[0].err);
     throw new Error(`resolve-identity: ${failures.length} of ${events.length} events failed (first, ${failures[0].eventId}: ${first})`);
@@ -127,14 +126,19 @@ export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, job
   return outcome;
 }
 
-async function sendJobFollowUps(queues: Queues, tenantId: string, { evaluate, merges }: JobFollowUps): Promise<void> {
-  await queues.get(EVALUATE_SEGMENTS).addBulk(
-    [...evaluate].map(([profileId, eventId]) => ({
-      name: EVALUATE_SEGMENTS,
-      data: { tenantId, profileId },
-      opts: { jobId: `${tenantId}-${profileId}-${eventId}` },
-    })),
-  );
+/**
+ * The follow-ups of a resolve job's resolved events: one `evaluate-segments` job for every profile
+ * they touched (fair-ordered in the job's lane, named after the job's first event and the profiles,
+ * see `queueSegmentEvaluation`), and each merge to risk and to the other subgraphs.
+ */
+async function sendJobFollowUps(
+  deps: Pick<SubgraphDeps, 'queues' | 'redis' | 'config'>,
+  job: Pick<ResolveIdentityJob, 'tenantId' | 'events' | 'lane'>,
+  { evaluate, merges }: JobFollowUps,
+): Promise<void> {
+  const { queues } = deps;
+  const { tenantId } = job;
+  await queueSegmentEvaluation(deps, { tenantId, profileIds: [...evaluate.keys()], ...(job.lane && { lane: job.lane }) }, job.events[0].eventId);
   if (merges.length) {
     await queues.get(RECORD_ACTIVITY).addBulk(
       merges.map(({ profileId, mergedProfileId }) => ({

@@ -1,47 +1,59 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
-import { isUuid } from '../../common/ids';
-import { EVALUATE_SEGMENTS, SET_COMPUTED_TRAITS, STAGE_CONCURRENCY, workerOptions, type SetComputedTraitsJob } from '../../common/queues';
+import { PROFILE_BATCH_MAX, SET_COMPUTED_TRAITS, STAGE_CONCURRENCY, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { isComputedTraitNamespace } from '../domain/computed-traits';
+import { meterCompletedJobs } from '../../common/stage-meter';
+import { parseComputedTraitsBatch } from '../domain/profile-batches';
 import { ComputedTraitsService } from '../services/computed-traits.service';
+import { queueSegmentEvaluation } from '../services/segment-evaluations';
 
-type SetComputedTraitsDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log'>;
+type SetComputedTraitsPayload = JobPayloads[typeof SET_COMPUTED_TRAITS];
+type SetComputedTraitsDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'redis' | 'config'>;
 
 /**
- * Stores computed traits another stage pushed (e.g. `risk.bucket`) under their namespace, then
- * asks for the profile's segments to be re-evaluated. Safe to run twice: the write is a
- * replacement of the same keys, and the follow-up's job id derives from this job's id.
+ * Stores the computed traits of one batch another stage pushed (e.g. `risk.churnBucket` of every
+ * profile a risk batch moved across a bucket) under their namespaces, set-based (see
+ * `ComputedTraitsService.pushMany`), then queues one `evaluate-segments` job for the profiles
+ * written, in the batch's lane. The lone form of an older job is still read. A malformed item is
+ * left out and logged with its index and reason while the others are stored; so is an item whose
+ * profile does not exist. Only a job with no item stored at all fails for good. Safe to run
+ * twice: the writes replace the same keys, and the follow-up's job id derives from this job's id
+ * and the profiles. Returns, per stored item, the profile written (null: no such profile).
  */
 export async function setComputedTraits(
-  job: Pick<Job<SetComputedTraitsJob>, 'data' | 'id'>,
+  job: Pick<Job<SetComputedTraitsPayload>, 'data' | 'id'>,
   deps: SetComputedTraitsDeps,
-): Promise<string> {
-  const { tenantId, profileId, source, traits } = job.data ?? ({} as SetComputedTraitsJob);
-  const problems = [
-    typeof tenantId === 'string' && tenantId ? null : 'tenantId is required',
-    typeof profileId === 'string' && isUuid(profileId) ? null : 'profileId must be a UUID',
-    typeof source === 'string' && isComputedTraitNamespace(source) ? null : 'source must match [a-z][a-z0-9_]* and not be a built-in key',
-    traits !== null && typeof traits === 'object' && !Array.isArray(traits) ? null : 'traits must be an object',
-  ].filter((p) => p !== null);
-  if (problems.length) throw new UnrecoverableError(`set-computed-traits: malformed job ${job.id}: ${problems.join('; ')}`);
+  now = new Date(),
+): Promise<(string | null)[]> {
+  const parsed = parseComputedTraitsBatch(job.data, PROFILE_BATCH_MAX);
+  if (!parsed.ok) throw new UnrecoverableError(`set-computed-traits: malformed job ${job.id}: ${parsed.problems.join('; ')}`);
+  const { tenantId, items, lane } = parsed.batch;
+  for (const { index, reason } of parsed.dropped) deps.log.error({ tenantId, jobId: job.id, index, reason }, 'set-computed-traits: malformed item left out');
 
-  const profile = await new ComputedTraitsService(deps.orm.em.fork(), tenantId).push(profileId, source, traits);
-  if (!profile) throw new UnrecoverableError(`set-computed-traits: profile ${profileId} not found`);
-  await deps.queues
-    .get(EVALUATE_SEGMENTS)
-    .add(EVALUATE_SEGMENTS, { tenantId, profileId: profile.id }, { jobId: `${tenantId}-${profile.id}-${source}-${job.id}` });
-  deps.log.debug({ tenantId, profileId: profile.id, source, jobId: job.id }, 'computed traits set');
-  return profile.id;
+  const landed = await new ComputedTraitsService(deps.orm.em.fork(), tenantId).pushMany(items, now);
+  const missing = landed.flatMap((id, i) => (id === null ? [items[i].profileId] : []));
+  if (missing.length) deps.log.warn({ tenantId, jobId: job.id, profileIds: missing }, 'set-computed-traits: no such profile; items left out');
+  const written = [...new Set(landed.filter((id): id is string => id !== null))];
+  if (written.length === 0) throw new UnrecoverableError(`set-computed-traits: no profile of job ${job.id} exists`);
+  await queueSegmentEvaluation(deps, { tenantId, profileIds: written, ...(lane && { lane }) }, `traits-${job.id}`);
+  deps.log.debug({ tenantId, jobId: job.id, profiles: written.length }, 'computed traits set');
+  return landed;
 }
 
-export function startSetComputedTraitsWorker(deps: SubgraphDeps): Worker<SetComputedTraitsJob> {
-  const worker = new Worker<SetComputedTraitsJob>(
+/** Profiles (items) a job carries, for the stage meter. */
+function itemsOf(data: SetComputedTraitsPayload): number {
+  return 'items' in data && Array.isArray(data.items) ? data.items.length : 1;
+}
+
+export function startSetComputedTraitsWorker(deps: SubgraphDeps): Worker<SetComputedTraitsPayload> {
+  const worker = new Worker<SetComputedTraitsPayload>(
     SET_COMPUTED_TRAITS,
     async (job) => void (await setComputedTraits(job, deps)),
     workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'set-computed-traits worker error'));
+  // the stage's rate is in profiles
+  meterCompletedJobs(worker, deps, 'traits', itemsOf);
   deps.shutdown.defer(() => worker.close());
   return worker;
 }

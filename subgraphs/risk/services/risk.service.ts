@@ -1,5 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 
+import { addFairly, type FairShare, type Lane } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { EntityManager } from '../../common/orm';
@@ -18,6 +19,10 @@ export interface RiskServiceEnv {
   changeDelta: number;
   buckets: BucketThresholds;
   log: Logger;
+  /** Fair priorities for the follow-ups this service queues (see `FairShare`). */
+  fair: FairShare;
+  /** The lane of the batch being scored: its follow-ups go to the same lane. Default live. */
+  lane?: Lane;
 }
 
 export interface RecordScoreInput {
@@ -251,17 +256,29 @@ export class RiskService {
     );
     const churn = scores.filter((s) => s.kind === 'churn');
     if (churn.length === 0) return;
-    await this.env.queues.get(SET_COMPUTED_TRAITS).addBulk(
-      churn.map((score) => ({
-        name: SET_COMPUTED_TRAITS,
-        data: {
-          tenantId: this.tenantId,
-          profileId: score.profileId,
-          source: 'risk',
-          traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() },
+    // one batch per scored batch, fair-ordered in its lane like every stage hand-off; the job id
+    // names the scores, so a replay that announces the same crossings queues nothing new
+    const { lane } = this.env;
+    await addFairly(
+      this.env.queues.get(SET_COMPUTED_TRAITS),
+      this.env.fair,
+      [
+        {
+          name: SET_COMPUTED_TRAITS,
+          data: {
+            tenantId: this.tenantId,
+            ...(lane === 'history' && { lane }),
+            items: churn.map((score) => ({
+              profileId: score.profileId,
+              source: 'risk',
+              traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() },
+            })),
+          },
+          opts: { jobId: `${this.tenantId}-risk-${churn[0].id}-${churn[churn.length - 1].id}` },
         },
-        opts: { jobId: `${this.tenantId}-${score.profileId}-risk-${score.id}` },
-      })),
+      ],
+      (b) => b.tenantId,
+      lane,
     );
   }
 }

@@ -44,7 +44,7 @@ function batchOf(job: Pick<Job<RecordActivityPayload>, 'data' | 'id'>, deps: Pic
   const items = data.items.filter((item) => isValidItem(item, data.tenantId!));
   if (items.length < data.items.length) deps.log.error({ jobId: job.id, dropped: data.items.length - items.length }, 'record-activity: malformed items left out');
   if (items.length === 0 || data.items.length > STAGE_BATCH_MAX) throw new UnrecoverableError(`record-activity: malformed batch ${job.id}`);
-  return { tenantId: data.tenantId, items };
+  return { tenantId: data.tenantId, items, ...(data.lane === 'history' && { lane: data.lane }) };
 }
 
 /**
@@ -55,10 +55,10 @@ function batchOf(job: Pick<Job<RecordActivityPayload>, 'data' | 'id'>, deps: Pic
  */
 export async function recordActivity(
   job: Pick<Job<RecordActivityPayload>, 'data' | 'id'>,
-  deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'pubSub' | 'log'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'pubSub' | 'log' | 'redis'>,
   now?: Date,
 ): Promise<void> {
-  const { tenantId, items } = batchOf(job, deps);
+  const { tenantId, items, lane } = batchOf(job, deps);
   const em = deps.orm.em.fork();
   const touched = await new ActivityService(em, tenantId).recordMany(items);
   if (touched.length === 0) return;
@@ -69,13 +69,14 @@ export async function recordActivity(
       .get(SCORE_PROFILE)
       .add(
         SCORE_PROFILE,
-        { tenantId, profileId: touched[0], profileIds: touched, reason: `activity:${kinds}` },
+        { tenantId, profileId: touched[0], profileIds: touched, ...(lane && { lane }), reason: `activity:${kinds}` },
         { delay: debounceMs, jobId: `${tenantId}-activity-${sourceKey(items[0])}-${sourceKey(items.at(-1)!)}` },
       );
     return;
   }
   em.clear();
-  await new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfiles(touched, now ?? new Date());
+  // the batch's follow-ups (computed traits) keep its lane
+  await new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId, lane)).scoreProfiles(touched, now ?? new Date());
 }
 
 export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityPayload> {

@@ -15,14 +15,14 @@ export type ScoreProfileJob = JobPayloads[typeof SCORE_PROFILE];
  */
 export async function scoreProfiles(
   job: Pick<Job<ScoreProfileJob>, 'data' | 'id'>,
-  deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'pubSub' | 'config' | 'log'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'pubSub' | 'config' | 'log' | 'redis'>,
   now = new Date(),
 ): Promise<Map<string, RiskScore>> {
-  const { tenantId, profileId, profileIds } = job.data ?? ({} as ScoreProfileJob);
+  const { tenantId, profileId, profileIds, lane } = job.data ?? ({} as ScoreProfileJob);
   const ids = profileIds ?? [profileId];
   if (typeof tenantId !== 'string' || !tenantId || !Array.isArray(ids) || ids.length === 0 || !ids.every(isUuid)) throw new UnrecoverableError(`score-profile: malformed job ${job.id}`);
   const em = deps.orm.em.fork();
-  return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfiles(ids, now);
+  return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId, lane === 'history' ? lane : undefined)).scoreProfiles(ids, now);
 }
 
 /**
@@ -30,7 +30,7 @@ export async function scoreProfiles(
  * score; `riskChanged` goes out when it moved. A replay scores again, which is harmless: the
  * second score equals the first and publishes nothing.
  */
-export async function scoreProfile(job: Pick<Job<ScoreProfileJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'pubSub' | 'config' | 'log'>, now = new Date()): Promise<RiskScore> {
+export async function scoreProfile(job: Pick<Job<ScoreProfileJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'pubSub' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<RiskScore> {
   const { tenantId, profileId } = job.data ?? ({} as ScoreProfileJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(profileId)) throw new UnrecoverableError(`score-profile: malformed job ${job.id}`);
   const em = deps.orm.em.fork();

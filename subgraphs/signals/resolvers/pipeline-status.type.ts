@@ -6,6 +6,8 @@ export enum PipelineStageName {
   DETECT = 'detect',
   RISK = 'risk',
   ALERTS = 'alerts',
+  TRAITS = 'traits',
+  SEGMENTS = 'segments',
 }
 registerEnumType(PipelineStageName, {
   name: 'PipelineStageName',
@@ -15,6 +17,8 @@ registerEnumType(PipelineStageName, {
     DETECT: { description: 'Marking resolved events and friction detection (event-resolved, detect-friction).' },
     RISK: { description: 'Recording activity and scoring (record-activity, score-profile).' },
     ALERTS: { description: 'Raising alerts on bucket crossings (raise-alerts).' },
+    TRAITS: { description: 'Storing computed traits other stages push, e.g. the risk bucket (set-computed-traits); counts profiles.' },
+    SEGMENTS: { description: 'Re-evaluating segment membership of the profiles a batch touched (evaluate-segments); counts profiles.' },
   },
 });
 

@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 
+import { LANE_SPAN } from '../../../subgraphs/common/fair-share';
 import {
   EVALUATE_SEGMENTS,
   EVENT_RESOLVED,
@@ -62,6 +63,9 @@ describe('resolveIdentity', () => {
   /** The job's one `event-resolved` batch (job id `<tenantId>-<first eventId>-<last eventId>`). */
   const resolvedBatch = async (tenantId: string, events: EventToResolve[]) =>
     queue(EVENT_RESOLVED).getJob(`${tenantId}-${events[0].eventId}-${events[events.length - 1].eventId}`);
+  /** The `evaluate-segments` jobs of resolve jobs starting with this event (id `<tenantId>-segments-<first eventId>-<digest>`), any state. */
+  const evaluationsOf = async (tenantId: string, first: EventToResolve) =>
+    (await queue(EVALUATE_SEGMENTS).getJobs()).filter((j) => j.id?.startsWith(`${tenantId}-segments-${first.eventId}-`));
 
   it('anonymous → identified: the identify call attaches userId and email to the anonymous profile', async () => {
     const t = 'anon-to-known';
@@ -190,15 +194,14 @@ describe('resolveIdentity', () => {
     expect(await snapshot()).toEqual(before);
 
     // the follow-ups were lost (say, Redis flushed): the replay sends them again
-    const evaluate = queue(EVALUATE_SEGMENTS);
     const mergedId = first.mergedIds[0];
     // the running profiles worker may hold the job for a moment: remove it once it is free
     await waitFor(async () => {
-      const lost = await evaluate.getJob(`${t}-${mergedId}-${job.eventId}`);
-      return lost ? lost.remove().then(() => true, () => false) : true;
+      const lost = await evaluationsOf(t, job);
+      return lost.length ? Promise.all(lost.map((j) => j.remove())).then(() => true, () => false) : true;
     });
     await run(job);
-    expect((await evaluate.getJob(`${t}-${mergedId}-${job.eventId}`))?.data).toEqual({ tenantId: t, profileId: mergedId });
+    expect((await evaluationsOf(t, job)).map((j) => j.data)).toEqual([{ tenantId: t, profileIds: [first.profileId, mergedId] }]);
   });
 
   it('enqueues event-resolved and evaluate-segments (also for merged profiles) with deterministic ids', async () => {
@@ -211,12 +214,24 @@ describe('resolveIdentity', () => {
 
     const resolved = await resolvedBatch(t, [link]);
     expect(resolved?.data).toEqual({ tenantId: t, events: [{ eventId: link.eventId, profileId: user.profileId }] });
-    const evaluate = queue(EVALUATE_SEGMENTS);
-    expect((await evaluate.getJob(`${t}-${user.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: user.profileId });
-    expect((await evaluate.getJob(`${t}-${anon.profileId}-${link.eventId}`))?.data).toEqual({ tenantId: t, profileId: anon.profileId });
+    // one evaluate-segments job for the resolve job: the survivor and the merged-away profile
+    const evaluations = await evaluationsOf(t, link);
+    expect(evaluations.map((j) => j.data)).toEqual([{ tenantId: t, profileIds: [user.profileId, anon.profileId] }]);
+    // fair-ordered in the live lane (a live job carries no lane)
+    expect(evaluations[0].opts.priority).toBeGreaterThan(0);
+    expect(evaluations[0].opts.priority).toBeLessThan(LANE_SPAN);
     // the replay added no second job
     const ids = (await queue(EVENT_RESOLVED).getJobs()).map((j) => j.id).filter((id) => id === `${t}-${link.eventId}-${link.eventId}`);
     expect(ids).toHaveLength(1);
+  });
+
+  it('sends the segment evaluation of a history batch in the history lane', async () => {
+    const t = 'history-lane';
+    const events = [ev(t, { userId: 'u-1' }), ev(t, { userId: 'u-2' }), ev(t, { userId: 'u-1' })];
+    const outcomes = await resolveIdentity({ id: 'h-1', data: { tenantId: t, events, lane: 'history' } }, profiles.deps);
+    const [evaluation] = await evaluationsOf(t, events[0]);
+    expect(evaluation.data).toEqual({ tenantId: t, lane: 'history', profileIds: [outcomes[0]!.profileId, outcomes[1]!.profileId] });
+    expect(evaluation.opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
   });
 
   it('sends each merge to signals and actions on their own queues, once per merged profile', async () => {
@@ -326,13 +341,16 @@ describe('resolveIdentity', () => {
     });
     // and segments are evaluated once for the profile, not once per event
     const evaluations = (await queue(EVALUATE_SEGMENTS).getJobs()).filter((j) => (j.data as { tenantId: string }).tenantId === t);
-    expect(evaluations.map((j) => j.id)).toEqual([`${t}-${outcomes[0]!.profileId}-${events[3].eventId}`]);
+    expect(evaluations.map((j) => j.data)).toEqual([{ tenantId: t, profileIds: [outcomes[0]!.profileId] }]);
+    expect(evaluations[0].id).toMatch(new RegExp(`^${t}-segments-${events[0].eventId}-[0-9a-f]{16}$`));
 
     // the job run again (a retry after a crash): every event replays, nothing is written twice
     const again = await resolveIdentity({ id: 'job-1', data: { tenantId: t, events } }, profiles.deps);
     expect(again.map((o) => o?.recorded)).toEqual([false, false, false, false]);
     expect(await countOf(ProfileEvent, t)).toBe(4);
     expect(await countOf(Profile, t)).toBe(1);
+    // and queues no second evaluation (same first event, same profiles: same job id)
+    expect((await queue(EVALUATE_SEGMENTS).getJobs()).filter((j) => (j.data as { tenantId: string }).tenantId === t)).toHaveLength(1);
   });
 
   it('resolves two customers’ interleaved events side by side, each customer’s in order', async () => {
@@ -381,6 +399,12 @@ describe('resolveIdentity', () => {
     expect(retried.map((o) => o?.recorded)).toEqual([false, true, false]);
     expect(await countOf(ProfileEvent, t)).toBe(3);
     expect((await resolvedBatch(t, events))?.data.events).toEqual(events.map((e, i) => ({ eventId: e.eventId, profileId: retried[i]!.profileId })));
+    // the failed try evaluated the segments of what it resolved; the retry, which got further, of all three
+    const evaluated = (await evaluationsOf(t, events[0])).map((j) => ('profileIds' in j.data ? [...j.data.profileIds].sort() : []));
+    expect(evaluated.sort((a, b) => a.length - b.length)).toEqual([
+      [retried[0]!.profileId, retried[2]!.profileId].sort(),
+      retried.map((o) => o!.profileId).sort(),
+    ]);
   });
 
   it('consumes jobs from the real resolve-identity queue, once per job id', async () => {

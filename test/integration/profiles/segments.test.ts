@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
+import { fairShareFor, LANE_SPAN } from '../../../subgraphs/common/fair-share';
 import { SEGMENT_MEMBERSHIP_CHANGED, type FsPubSub } from '../../../subgraphs/common/pubsub';
 import {
   EVALUATE_SEGMENT_PAGE,
@@ -11,6 +12,7 @@ import {
 } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
+import { readStageRates } from '../../../subgraphs/common/stage-meter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { IdentityType } from '../../../subgraphs/profiles/entities/identity.entity';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
@@ -206,6 +208,56 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     expect((await historyOf(t, survivor.id)).map((m) => m.current)).toEqual([true]);
   });
 
+  it('evaluates a batch job’s profiles in one job, chunk by chunk, a merged-away one followed to its survivor', async () => {
+    const t = tenant('batch');
+    await segments(t).create({ name: 'Pro', condition: PRO });
+    const pros = [];
+    for (let i = 0; i < 5; i++) pros.push(await upsert(t, `pro-${i}`, { plan: 'pro' }));
+    const free = await upsert(t, 'free-1', { plan: 'free' });
+    const loser = await upsert(t, 'anon-1', { plan: 'pro' });
+    const survivor = await upsert(t, 'u-1', { plan: 'pro' });
+    await evaluate(t, loser.id);
+    const write = em();
+    write.create(ProfileMerge, { tenantId: t, mergedProfileId: loser.id, survivorProfileId: survivor.id, reason: 'shared_identity', eventId: uuidv7(), mergedAt: new Date() });
+    await write.flush();
+    await write.nativeDelete(Profile, { tenantId: t, id: loser.id });
+
+    const data = { tenantId: t, profileIds: [...pros.map((p) => p.id), free.id, loser.id] };
+    // 5 pros, the survivor entered; the merged-away one left
+    expect(await evaluateSegments({ id: `${t}-b1`, data }, profiles.deps)).toEqual({ entered: 6, exited: 1 });
+    for (const p of [...pros, survivor]) expect((await historyOf(t, p.id)).map((m) => m.current)).toEqual([true]);
+    expect(await historyOf(t, free.id)).toEqual([]);
+    expect((await historyOf(t, loser.id)).map((m) => m.current)).toEqual([null]);
+    // a replay changes nothing
+    expect(await evaluateSegments({ id: `${t}-b1`, data }, profiles.deps)).toEqual({ entered: 0, exited: 0 });
+    // chunks of 2 (one transaction each) reach every profile: all leave once the segment's condition no longer holds
+    for (const p of [...pros, survivor]) await upsert(t, p === survivor ? 'u-1' : `pro-${pros.indexOf(p)}`, { plan: 'free' });
+    expect(await segments(t).evaluateProfiles([...pros.map((p) => p.id), survivor.id], new Date(), 2)).toEqual({ entered: 0, exited: 6 });
+  });
+
+  it('queues a profile changed through upsertProfile for evaluation, fair-ordered in the live lane', async () => {
+    const t = tenant('upsert');
+    const service = new ProfileService(em(), t, { queues: profiles.deps.queues, fair: fairShareFor(profiles.deps) });
+    const profile = await service.upsert({ identities: [{ type: IdentityType.USER_ID, value: 'u-1' }], traits: { plan: 'pro' } });
+    const job = await queue(EVALUATE_SEGMENTS).getJob(`${t}-${profile.id}-upsert-${profile.updatedAt.getTime()}`);
+    expect(job?.data).toEqual({ tenantId: t, profileIds: [profile.id] });
+    expect(job?.opts.priority).toBeGreaterThan(0);
+    expect(job?.opts.priority).toBeLessThan(LANE_SPAN);
+  });
+
+  it('leaves out a profile id that is not a UUID, logging its index, and evaluates the others', async () => {
+    const t = tenant('batch-bad-id');
+    await segments(t).create({ name: 'Pro', condition: PRO });
+    const profile = await upsert(t, 'u-1', { plan: 'pro' });
+    const errors = jest.spyOn(profiles.deps.log, 'error');
+    try {
+      expect(await evaluateSegments({ id: `${t}-b`, data: { tenantId: t, profileIds: ['nope', profile.id] } }, profiles.deps)).toEqual({ entered: 1, exited: 0 });
+      expect(errors).toHaveBeenCalledWith(expect.objectContaining({ tenantId: t, index: 0, reason: expect.stringMatching(/UUID/) }), 'evaluate-segments: malformed profile id left out');
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it('backfills a new segment over existing profiles in bounded pages, and a condition change re-evaluates them', async () => {
     const t = tenant('backfill');
     const total = 2 * SEGMENT_PAGE_SIZE + 7;
@@ -255,6 +307,9 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
 
   it('rejects a malformed job as unrecoverable', async () => {
     await expect(evaluateSegments({ id: 'bad', data: { tenantId: 'x' } as never }, profiles.deps)).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(evaluateSegments({ id: 'bad', data: { tenantId: 'x', profileIds: [] } }, profiles.deps)).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(evaluateSegments({ id: 'bad', data: { tenantId: 'x', profileIds: ['a', 'b'] } }, profiles.deps)).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(evaluateSegments({ id: 'bad', data: { profileIds: [uuidv7()] } as never }, profiles.deps)).rejects.toBeInstanceOf(UnrecoverableError);
     await expect(evaluateSegmentPage({ id: 'bad', data: { kind: 'recheck', tenantId: 'x', now: 'soon', after: null } }, profiles.deps)).rejects.toBeInstanceOf(
       UnrecoverableError,
     );
@@ -266,8 +321,15 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     const profile = await upsert(t, 'u-1', { plan: 'pro' });
     const running = await runSubgraph(profilesSubgraph, env.config, { port: 0 });
     try {
+      // the lone form, as a job queued before an upgrade sits in Redis
       await queue(EVALUATE_SEGMENTS).add(EVALUATE_SEGMENTS, { tenantId: t, profileId: profile.id }, { jobId: `${t}-${profile.id}-e1` });
       await waitFor(async () => (await historyOf(t, profile.id)).length === 1);
+      // and the batch form, metered in profiles
+      const others = [await upsert(t, 'u-2', { plan: 'pro' }), await upsert(t, 'u-3', { plan: 'pro' })];
+      await queue(EVALUATE_SEGMENTS).add(EVALUATE_SEGMENTS, { tenantId: t, profileIds: others.map((p) => p.id) }, { jobId: `${t}-segments-b1` });
+      await waitFor(async () => (await queue(EVALUATE_SEGMENTS).getJobState(`${t}-segments-b1`)) === 'completed');
+      for (const p of others) expect((await historyOf(t, p.id)).map((m) => m.current)).toEqual([true]);
+      await waitFor(async () => (await readStageRates(profiles.deps.redis, env.config.queuePrefix, [{ stage: 'segments', tenantId: t }]))[0] * 60 === 3);
     } finally {
       await running.close();
     }

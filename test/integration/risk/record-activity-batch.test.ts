@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../../subgraphs/common/pubsub';
-import { queueOptions, RAISE_ALERTS, type JobPayloads, type RecordActivityJob } from '../../../subgraphs/common/queues';
+import { LANE_SPAN } from '../../../subgraphs/common/fair-share';
+import { queueOptions, RAISE_ALERTS, SCORE_PROFILE, SET_COMPUTED_TRAITS, type JobPayloads, type RecordActivityJob, type SetComputedTraitsBatch } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { riskSubgraph } from '../../../subgraphs/risk';
@@ -11,7 +12,7 @@ import { JourneySnapshot } from '../../../subgraphs/risk/entities/journey-snapsh
 import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
 import { SegmentMember } from '../../../subgraphs/risk/entities/segment-member.entity';
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
-import { scoreProfile } from '../../../subgraphs/risk/workers/score-profile.worker';
+import { scoreProfile, scoreProfiles } from '../../../subgraphs/risk/workers/score-profile.worker';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
 import { listenTo, readyRedisPubSub, type TopicListener } from '../../fixtures/pubsub-listener';
 import { syntheticId } from '../../fixtures/synthetic-tenant';
@@ -29,6 +30,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
   let risk: RunningSubgraph;
   let listener: FsPubSub;
   let alerts: Queue<JobPayloads[typeof RAISE_ALERTS]>;
+  let traits: Queue<JobPayloads[typeof SET_COMPUTED_TRAITS]>;
 
   beforeAll(async () => {
     // no debounce: a batch is scored in its own job
@@ -36,9 +38,11 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
     alerts = new Queue(RAISE_ALERTS, queueOptions(risk.deps.redis, env.config.queuePrefix));
+    traits = new Queue(SET_COMPUTED_TRAITS, queueOptions(risk.deps.redis, env.config.queuePrefix));
   }, 60_000);
   afterAll(async () => {
     await alerts?.close();
+    await traits?.close();
     await shutdown.run();
     await risk?.close();
     await env?.cleanup();
@@ -127,6 +131,51 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     expect(events.map((e) => e.profileId)).toEqual([survivor, survivor, survivor]);
     const scores = await risk.deps.orm.em.fork().find(RiskScore, { tenantId });
     expect(scores.map((s) => s.profileId)).toEqual([survivor]);
+  });
+
+  it('pushes the churn buckets of a scored batch to profiles in one set-computed-traits job, fair-ordered in the batch’s lane; a replay queues nothing new', async () => {
+    const tenantId = 'traits-batch';
+    const items = activityBatch(tenantId, 12, 3, NOW, 5);
+    const profiles = scoredProfiles(items);
+    const job = { id: 'history-1', data: { tenantId, lane: 'history' as const, items } };
+    await recordActivity(job, risk.deps, new Date(NOW));
+    const pushed = async () => (await traits.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);
+    // every first score is a crossing: all of them in one job
+    const [batch, ...more] = await pushed();
+    expect(more).toHaveLength(0);
+    expect(batch.data).toMatchObject({ tenantId, lane: 'history' });
+    const data = batch.data as SetComputedTraitsBatch;
+    expect(data.items.map((i) => i.profileId).sort()).toEqual([...profiles].sort());
+    const scores = new Map((await risk.deps.orm.em.fork().find(RiskScore, { tenantId, kind: 'churn' })).map((s) => [s.profileId, s]));
+    for (const item of data.items) {
+      const score = scores.get(item.profileId)!;
+      expect(item).toEqual({ profileId: score.profileId, source: 'risk', traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() } });
+    }
+    // the history lane's priorities all lie above the live lane's
+    expect(batch.opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
+
+    await recordActivity(job, risk.deps, new Date(NOW)); // the same job again: nothing moved
+    expect(await pushed()).toHaveLength(1);
+  });
+
+  it('keeps the lane through a debounced score: the delayed score-profile job carries it, and so do its computed traits', async () => {
+    const tenantId = 'traits-debounced';
+    const debounced = { ...risk.deps, config: { ...risk.deps.config, risk: { ...risk.deps.config.risk, scoreDebounceMs: 60_000 } } };
+    await recordActivity({ id: 'd-1', data: { tenantId, lane: 'history', items: activityBatch(tenantId, 3, 2, NOW, 6) } }, debounced, new Date(NOW));
+    const scoring = new Queue<JobPayloads[typeof SCORE_PROFILE]>(SCORE_PROFILE, queueOptions(risk.deps.redis, env.config.queuePrefix));
+    try {
+      const [job] = (await scoring.getJobs(['delayed'])).filter((j) => j.data.tenantId === tenantId);
+      expect(job.data.lane).toBe('history');
+      await scoreProfiles(job, risk.deps, new Date(NOW));
+      await job.remove();
+    } finally {
+      await scoring.close();
+    }
+    const [batch, ...more] = (await traits.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);
+    expect(more).toHaveLength(0);
+    expect(batch.data).toMatchObject({ tenantId, lane: 'history' });
+    expect((batch.data as SetComputedTraitsBatch).items).toHaveLength(3);
+    expect(batch.opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
   });
 
   it('still takes a lone observation, and refuses a malformed batch', async () => {

@@ -5,7 +5,7 @@ const NOW = 1_000_000;
 const queue = (stage: QueueReading['stage'], over: Partial<QueueReading> = {}): QueueReading => ({ stage, waiting: 0, active: 0, delayed: 0, failed: 0, scanned: [], complete: true, ...over });
 const input = (over: Partial<PipelineLagInput> = {}): PipelineLagInput => ({
   stages: PIPELINE_STAGES,
-  queues: [queue('resolve'), queue('detect'), queue('detect'), queue('risk'), queue('risk'), queue('alerts')],
+  queues: [queue('resolve'), queue('detect'), queue('detect'), queue('risk'), queue('risk'), queue('alerts'), queue('traits'), queue('segments')],
   backlog: [],
   rates: [],
   tenants: ['acme'],
@@ -23,6 +23,8 @@ describe('summarizePipelineLag', () => {
       ['detect', null, null],
       ['risk', null, null],
       ['alerts', null, null],
+      ['traits', null, null],
+      ['segments', null, null],
     ]);
     expect(lag.tenants).toEqual([{ tenantId: 'acme', caughtUp: true, stages: expect.arrayContaining([expect.objectContaining({ stage: 'risk', pendingEvents: 0 })]) }]);
   });
@@ -69,16 +71,25 @@ describe('summarizePipelineLag', () => {
   });
 
   it('gives each stage and tenant its metered rate, zero when none', () => {
-    const lag = summarizePipelineLag(input({ rates: [{ stage: 'risk', tenantId: null, perSecond: 12.5 }, { stage: 'risk', tenantId: 'acme', perSecond: 2 }] }));
-    expect(lag.stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 12.5, 0]);
-    expect(lag.tenants[0].stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 2, 0]);
+    const lag = summarizePipelineLag(
+      input({
+        rates: [
+          { stage: 'risk', tenantId: null, perSecond: 12.5 },
+          { stage: 'risk', tenantId: 'acme', perSecond: 2 },
+          { stage: 'segments', tenantId: 'acme', perSecond: 0.5 },
+        ],
+      }),
+    );
+    expect(lag.stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 12.5, 0, 0, 0]);
+    expect(lag.tenants[0].stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 2, 0, 0, 0.5]);
   });
 });
 
 describe('scannedJobOf', () => {
   it.each([
     ['a resolve or event-resolved batch', { tenantId: 't', events: [{}, {}, {}] }, { tenantId: 't', events: 3 }],
-    ['a record-activity batch', { tenantId: 't', items: [{}, {}] }, { tenantId: 't', events: 2 }],
+    ['a record-activity or set-computed-traits batch', { tenantId: 't', items: [{}, {}] }, { tenantId: 't', events: 2 }],
+    ['an evaluate-segments batch (profiles)', { tenantId: 't', profileIds: ['a', 'b', 'c', 'd'] }, { tenantId: 't', events: 4 }],
     ['a per-event job', { tenantId: 't', profileId: 'p' }, { tenantId: 't', events: 1 }],
     ['a scheduler tick', {}, { tenantId: null, events: 1 }],
     ['no payload', null, { tenantId: null, events: 1 }],
