@@ -40,6 +40,16 @@ export const RESCORE_PROFILES = 'rescore-profiles';
 export const SWEEP_FRICTION = 'sweep-friction';
 /** signals (scheduled): re-enqueue stored events that were never processed. */
 export const SWEEP_EVENTS = 'sweep-events';
+/**
+ * risk (scheduled, every `SWEEP_INTERVAL_MS`): queue the follow-ups (`raise-alerts`, the risk
+ * trait) of bucket crossings stored more than `SWEEP_GRACE_MS` ago whose follow-ups never went out.
+ */
+export const SWEEP_SCORES = 'sweep-scores';
+/**
+ * risk → signals: risk stored these events of a `record-activity` batch (its transaction
+ * committed); signals clears their hand-off marker. Job id `<record-activity job id>-recorded`.
+ */
+export const ACTIVITY_RECORDED = 'activity-recorded';
 /** profiles (scheduled): re-check time-based segment conditions. */
 export const RECHECK_SEGMENTS = 'recheck-segments';
 /** profiles → profiles: evaluate one bounded page of profiles (segment backfill or time re-check). */
@@ -212,6 +222,12 @@ export interface RecordActivityBatch {
   lane?: Lane;
 }
 
+/** risk → signals: the events of one `record-activity` job that risk has stored. */
+export interface ActivityRecordedJob {
+  tenantId: string;
+  eventIds: string[];
+}
+
 /** One resolved event in an `event-resolved` batch. */
 export interface ResolvedEventRef {
   eventId: string;
@@ -276,6 +292,8 @@ export interface JobPayloads {
   [EVENT_RESOLVED]: EventsResolvedBatch | ({ tenantId: string } & ResolvedEventRef);
   [EVALUATE_SEGMENTS]: { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
+  [SWEEP_SCORES]: Record<string, never>;
+  [ACTIVITY_RECORDED]: ActivityRecordedJob;
   [RECHECK_SEGMENTS]: Record<string, never>;
   [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;
   /** Job id `<tenantId>-<membershipId>-<change>`: one job per entry or exit. */

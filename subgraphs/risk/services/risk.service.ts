@@ -4,12 +4,13 @@ import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { EntityManager } from '../../common/orm';
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../common/pubsub';
-import { RAISE_ALERTS, SET_COMPUTED_TRAITS, type Queues } from '../../common/queues';
+import type { Queues } from '../../common/queues';
 import { bucketFor, isRiskChange, type BucketThresholds } from '../domain/bucket';
 import { firstRowKey, isSameAssessment, planHistory } from '../domain/score-history';
 import { ActivityRepository } from '../entities/activity.repository';
 import { RiskBucket, RiskScore, type RiskModelRef, type RiskReason } from '../entities/risk-score.entity';
 import { RiskScoreRepository } from '../entities/risk-score.repository';
+import { queueCrossingFollowUps } from './crossing-follow-ups';
 
 export interface RiskServiceEnv {
   pubSub: FsPubSub;
@@ -154,6 +155,10 @@ export class RiskService {
 
   private newScore(input: RecordScoreInput, journeyInstanceId: string | null, scoredAt: Date, previous: RiskScore | null): RiskScore {
     const value = Math.round(Math.min(1, Math.max(0, input.probability)) * 100 * 100) / 100;
+    const bucket = bucketFor(value, this.env.buckets) as RiskBucket;
+    // a crossing is stored with its follow-ups pending: they are queued after the insert, and the
+    // marker is what lets the sweeper finish the job if the process dies in between
+    const crossing = isRiskChange(previous, { score: value, bucket }, this.env.changeDelta).crossing;
     return this.em.create(
       RiskScore,
       {
@@ -164,7 +169,7 @@ export class RiskService {
         follows: previous?.id ?? firstRowKey(input.kind, journeyInstanceId ?? input.profileId),
         score: value,
         probability: input.probability,
-        bucket: bucketFor(value, this.env.buckets) as RiskBucket,
+        bucket,
         pAlive: input.pAlive ?? null,
         clv: input.clv ?? null,
         revenueAtRisk: input.revenueAtRisk ?? null,
@@ -173,6 +178,7 @@ export class RiskService {
         modelVersion: input.model.version,
         modelName: input.model.name,
         scoredAt,
+        followUpPendingSince: crossing ? new Date() : null,
       },
       { persist: false },
     );
@@ -229,39 +235,18 @@ export class RiskService {
   }
 
   /**
-   * Queues the actions stage for each crossing (job id = score id, so a retried call cannot alert
-   * twice) and pushes churn buckets to the profiles' computed traits: one bulk add per queue.
+   * Queues the crossings' follow-ups (see `queueCrossingFollowUps`), then clears their pending
+   * marker in one UPDATE. A crash in between leaves the marker set and the score sweeper queues
+   * them again (same job ids, and actions alerts once per score).
    */
   private async announceCrossings(scores: readonly RiskScore[], changes: readonly RiskChangedEvent[]): Promise<void> {
     if (scores.length === 0) return;
     const previousBucket = new Map(changes.map((c) => [c.scoreId, c.previousBucket]));
-    await this.env.queues.get(RAISE_ALERTS).addBulk(
-      scores.map((score) => ({
-        name: RAISE_ALERTS,
-        data: {
-          tenantId: this.tenantId,
-          profileId: score.profileId,
-          scoreId: score.id,
-          score: score.score,
-          bucket: score.bucket,
-          previousBucket: previousBucket.get(score.id) ?? null,
-        },
-        opts: { jobId: `${this.tenantId}-${score.id}` },
-      })),
+    await queueCrossingFollowUps(
+      this.env.queues,
+      this.tenantId,
+      scores.map((score) => ({ score, previousBucket: previousBucket.get(score.id) ?? null })),
     );
-    const churn = scores.filter((s) => s.kind === 'churn');
-    if (churn.length === 0) return;
-    await this.env.queues.get(SET_COMPUTED_TRAITS).addBulk(
-      churn.map((score) => ({
-        name: SET_COMPUTED_TRAITS,
-        data: {
-          tenantId: this.tenantId,
-          profileId: score.profileId,
-          source: 'risk',
-          traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() },
-        },
-        opts: { jobId: `${this.tenantId}-${score.profileId}-risk-${score.id}` },
-      })),
-    );
+    await new RiskScoreRepository(this.em, this.tenantId).followedUp(scores.map((s) => s.id));
   }
 }
