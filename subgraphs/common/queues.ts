@@ -242,6 +242,11 @@ export interface ResolvedEventRef {
 export interface EventsResolvedBatch {
   tenantId: string;
   events: ResolvedEventRef[];
+  /**
+   * Set on a batch the sweeper sends again (`swept<period>`): its `record-activity` jobs take it
+   * into their ids, so they are new jobs even while the first ones are still kept in Redis.
+   */
+  resend?: string;
   /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
   lane?: Lane;
 }
