@@ -43,6 +43,16 @@ export const RESCORE_PROFILES = 'rescore-profiles';
 export const SWEEP_FRICTION = 'sweep-friction';
 /** signals (scheduled): re-enqueue stored events that were never processed. */
 export const SWEEP_EVENTS = 'sweep-events';
+/**
+ * risk (scheduled, every `SWEEP_INTERVAL_MS`): queue the follow-ups (`raise-alerts`, the risk
+ * trait) of bucket crossings stored more than `SWEEP_GRACE_MS` ago whose follow-ups never went out.
+ */
+export const SWEEP_SCORES = 'sweep-scores';
+/**
+ * risk → signals: risk stored these events of a `record-activity` batch (its transaction
+ * committed); signals clears their hand-off marker. Job id `<record-activity job id>-recorded`.
+ */
+export const ACTIVITY_RECORDED = 'activity-recorded';
 /** profiles (scheduled): re-check time-based segment conditions. */
 export const RECHECK_SEGMENTS = 'recheck-segments';
 /** profiles → profiles: evaluate one bounded page of profiles (segment backfill or time re-check). */
@@ -242,6 +252,12 @@ export interface RecordActivityBatch {
   lane?: Lane;
 }
 
+/** risk → signals: the events of one `record-activity` job that risk has stored. */
+export interface ActivityRecordedJob {
+  tenantId: string;
+  eventIds: string[];
+}
+
 /** One resolved event in an `event-resolved` batch. */
 export interface ResolvedEventRef {
   eventId: string;
@@ -256,6 +272,11 @@ export interface ResolvedEventRef {
 export interface EventsResolvedBatch {
   tenantId: string;
   events: ResolvedEventRef[];
+  /**
+   * Set on a batch the sweeper sends again (`swept<period>`): its `record-activity` jobs take it
+   * into their ids, so they are new jobs even while the first ones are still kept in Redis.
+   */
+  resend?: string;
   /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
   lane?: Lane;
 }
@@ -307,6 +328,8 @@ export interface JobPayloads {
   /** A batch; the lone form of one profile (queued before batches existed) is still accepted. */
   [EVALUATE_SEGMENTS]: EvaluateSegmentsBatch | { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
+  [SWEEP_SCORES]: Record<string, never>;
+  [ACTIVITY_RECORDED]: ActivityRecordedJob;
   [RECHECK_SEGMENTS]: Record<string, never>;
   [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;
   /** Job id `<tenantId>-<membershipId>-<change>`: one job per entry or exit. */

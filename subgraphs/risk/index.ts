@@ -19,6 +19,7 @@ import type { RiskService } from './services/risk.service';
 import { startRecordActivityWorker } from './workers/record-activity.worker';
 import { startRescoreProfilesWorker } from './workers/rescore-profiles.worker';
 import { startScoreProfileWorker } from './workers/score-profile.worker';
+import { startSweepScoresWorker } from './workers/sweep-scores.worker';
 import { startTrainModelWorker } from './workers/train-model.worker';
 
 export const riskSubgraph: SubgraphDefinition<RiskContext> = {
@@ -44,6 +45,7 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
     startScoreProfileWorker(deps);
     startTrainModelWorker(deps);
     await startRescoreProfilesWorker(deps);
+    await startSweepScoresWorker(deps);
   },
 };
 

@@ -26,6 +26,7 @@ import { IngestService } from './services/ingest.service';
 import { JourneyService } from './services/journey.service';
 import { PipelineStatusService } from './services/pipeline-status.service';
 import { SignalService } from './services/signal.service';
+import { startActivityRecordedWorker } from './workers/activity-recorded.worker';
 import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
@@ -66,6 +67,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
   },
   startWorkers: async (deps) => {
     startEventResolvedWorker(deps);
+    startActivityRecordedWorker(deps);
     startDetectFrictionWorker(deps);
     startProfileMergedWorker(deps);
     await startSweepFrictionWorker(deps);

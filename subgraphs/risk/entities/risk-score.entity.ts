@@ -47,6 +47,8 @@ export class RiskModelRef {
 @Index({ properties: ['tenantId', 'journeyInstanceId', 'scoredAt'] })
 // one successor per score: two jobs scoring the same profile at once cannot both append
 @Unique({ properties: ['tenantId', 'follows'] })
+// the sweeper's read: the few crossings whose follow-ups are not queued yet
+@Index({ properties: ['followUpPendingSince'] })
 export class RiskScore extends TenantEntity {
   @Field(() => ID)
   @Property({ type: 'uuid' })
@@ -109,6 +111,15 @@ export class RiskScore extends TenantEntity {
   @Field(() => Date)
   @Property({ type: 'datetime' })
   scoredAt!: Date;
+
+  /**
+   * Set when a score crossing into a new bucket is stored, cleared once its follow-ups
+   * (`raise-alerts`, the profile's risk trait) are queued: a crash in between leaves it set, and
+   * the score sweeper (`sweep-scores`) queues them once it is older than `SWEEP_GRACE_MS`. Null on
+   * every other row (a score that is no crossing has nothing to follow up), old rows included.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  followUpPendingSince: Date | null = null;
 
   // methods, not getters: MikroORM would take a getter for a column it must be given
   @Field(() => Float, { name: 'churn', nullable: true, description: 'Churn probability (0–1) of a `churn` score.' })

@@ -4,6 +4,9 @@ import type { EntityManager } from '../../common/orm';
 import { headsBySubject } from '../domain/score-history';
 import { RiskScore } from './risk-score.entity';
 
+/** Ids per `IN` list, well under SQLite's and PostgreSQL's bound-parameter limits. */
+const IDS_PER_STATEMENT = 500;
+
 /** Score histories (`RiskScore` rows), read and appended for many profiles at once. */
 export class RiskScoreRepository {
   constructor(
@@ -54,6 +57,7 @@ export class RiskScoreRepository {
       modelVersion: r.modelVersion,
       modelName: r.modelName,
       scoredAt: r.scoredAt,
+      followUpPendingSince: r.followUpPendingSince,
     }));
     await this.em.createQueryBuilder(RiskScore).insert(data).onConflict(['tenantId', 'follows']).ignore().execute();
     const stored: { id: string }[] = await this.em
@@ -64,10 +68,43 @@ export class RiskScoreRepository {
     return new Set(stored.map((s) => s.id));
   }
 
+  /** The crossings' follow-ups are queued: clears their pending marker, one UPDATE per chunk of ids. */
+  async followedUp(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+      await this.em.createQueryBuilder(RiskScore).update({ followUpPendingSince: null }).where({ tenantId: this.tenantId, id: { $in: chunk } }).execute();
+    }
+  }
+
   /** Moves still-current rows forward to `scoredAt`, one statement per distinct time. */
   async redate(idsByTime: ReadonlyMap<number, string[]>): Promise<void> {
     for (const [at, ids] of idsByTime) {
       await this.em.createQueryBuilder(RiskScore).update({ scoredAt: new Date(at) }).where({ tenantId: this.tenantId, id: { $in: ids } }).execute();
     }
   }
+}
+
+/** A score whose follow-ups are pending, with the bucket it crossed from (null: the first score). */
+export interface PendingFollowUp {
+  score: RiskScore;
+  previousBucket: string | null;
+}
+
+/**
+ * Every tenant's scores whose follow-ups have been pending since before `cutoff` (the process
+ * that stored them died before queueing them), oldest first, at most `limit`, each with the bucket
+ * of the score it follows: two queries. The score sweeper's read: it crosses tenants on purpose.
+ */
+export async function pendingFollowUps(em: EntityManager, cutoff: Date, limit: number): Promise<PendingFollowUp[]> {
+  const scores = await em.find(
+    RiskScore,
+    { followUpPendingSince: { $lt: cutoff } },
+    { orderBy: { followUpPendingSince: 'asc', id: 'asc' }, limit, disableIdentityMap: true },
+  );
+  const previousIds = [...new Set(scores.flatMap((s) => (s.follows && !s.follows.startsWith('first-') ? [s.follows] : [])))];
+  const previous: { id: string; bucket: string }[] = previousIds.length
+    ? await em.createQueryBuilder(RiskScore).select(['id', 'bucket']).where({ id: { $in: previousIds } }).execute('all', true)
+    : [];
+  const bucketOf = new Map(previous.map((p) => [p.id, p.bucket]));
+  return scores.map((score) => ({ score, previousBucket: (score.follows && bucketOf.get(score.follows)) ?? null }));
 }

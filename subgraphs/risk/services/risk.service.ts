@@ -1,16 +1,17 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 
-import { addFairly, type FairShare, type Lane } from '../../common/fair-share';
+import type { FairShare, Lane } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { EntityManager } from '../../common/orm';
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../common/pubsub';
-import { RAISE_ALERTS, SET_COMPUTED_TRAITS, type Queues } from '../../common/queues';
+import type { Queues } from '../../common/queues';
 import { bucketFor, isRiskChange, type BucketThresholds } from '../domain/bucket';
 import { firstRowKey, isSameAssessment, planHistory } from '../domain/score-history';
 import { ActivityRepository } from '../entities/activity.repository';
 import { RiskBucket, RiskScore, type RiskModelRef, type RiskReason } from '../entities/risk-score.entity';
 import { RiskScoreRepository } from '../entities/risk-score.repository';
+import { queueCrossingFollowUps } from './crossing-follow-ups';
 
 export interface RiskServiceEnv {
   pubSub: FsPubSub;
@@ -159,6 +160,10 @@ export class RiskService {
 
   private newScore(input: RecordScoreInput, journeyInstanceId: string | null, scoredAt: Date, previous: RiskScore | null): RiskScore {
     const value = Math.round(Math.min(1, Math.max(0, input.probability)) * 100 * 100) / 100;
+    const bucket = bucketFor(value, this.env.buckets) as RiskBucket;
+    // a crossing is stored with its follow-ups pending: they are queued after the insert, and the
+    // marker is what lets the sweeper finish the job if the process dies in between
+    const crossing = isRiskChange(previous, { score: value, bucket }, this.env.changeDelta).crossing;
     return this.em.create(
       RiskScore,
       {
@@ -169,7 +174,7 @@ export class RiskService {
         follows: previous?.id ?? firstRowKey(input.kind, journeyInstanceId ?? input.profileId),
         score: value,
         probability: input.probability,
-        bucket: bucketFor(value, this.env.buckets) as RiskBucket,
+        bucket,
         pAlive: input.pAlive ?? null,
         clv: input.clv ?? null,
         revenueAtRisk: input.revenueAtRisk ?? null,
@@ -178,6 +183,7 @@ export class RiskService {
         modelVersion: input.model.version,
         modelName: input.model.name,
         scoredAt,
+        followUpPendingSince: crossing ? new Date() : null,
       },
       { persist: false },
     );
@@ -234,51 +240,20 @@ export class RiskService {
   }
 
   /**
-   * Queues the actions stage for each crossing (job id = score id, so a retried call cannot alert
-   * twice) and pushes churn buckets to the profiles' computed traits: one bulk add per queue.
+   * Queues the crossings' follow-ups (see `queueCrossingFollowUps`), then clears their pending
+   * marker in one UPDATE. A crash in between leaves the marker set and the score sweeper queues
+   * them again (same job ids, and actions alerts once per score).
    */
   private async announceCrossings(scores: readonly RiskScore[], changes: readonly RiskChangedEvent[]): Promise<void> {
     if (scores.length === 0) return;
     const previousBucket = new Map(changes.map((c) => [c.scoreId, c.previousBucket]));
-    await this.env.queues.get(RAISE_ALERTS).addBulk(
-      scores.map((score) => ({
-        name: RAISE_ALERTS,
-        data: {
-          tenantId: this.tenantId,
-          profileId: score.profileId,
-          scoreId: score.id,
-          score: score.score,
-          bucket: score.bucket,
-          previousBucket: previousBucket.get(score.id) ?? null,
-        },
-        opts: { jobId: `${this.tenantId}-${score.id}` },
-      })),
-    );
-    const churn = scores.filter((s) => s.kind === 'churn');
-    if (churn.length === 0) return;
-    // one batch per scored batch, fair-ordered in its lane like every stage hand-off; the job id
-    // names the scores, so a replay that announces the same crossings queues nothing new
-    const { lane } = this.env;
-    await addFairly(
-      this.env.queues.get(SET_COMPUTED_TRAITS),
+    await queueCrossingFollowUps(
+      this.env.queues,
       this.env.fair,
-      [
-        {
-          name: SET_COMPUTED_TRAITS,
-          data: {
-            tenantId: this.tenantId,
-            ...(lane === 'history' && { lane }),
-            items: churn.map((score) => ({
-              profileId: score.profileId,
-              source: 'risk',
-              traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() },
-            })),
-          },
-          opts: { jobId: `${this.tenantId}-risk-${churn[0].id}-${churn[churn.length - 1].id}` },
-        },
-      ],
-      (b) => b.tenantId,
-      lane,
+      this.tenantId,
+      scores.map((score) => ({ score, previousBucket: previousBucket.get(score.id) ?? null })),
+      this.env.lane,
     );
+    await new RiskScoreRepository(this.em, this.tenantId).followedUp(scores.map((s) => s.id));
   }
 }

@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids';
 import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { meterCompletedJobs } from '../../common/stage-meter';
+import { acknowledgeActivity } from '../services/acknowledge-activity';
 import { ActivityService } from '../services/activity.service';
 import { riskServiceFor } from '../services/risk-service-factory';
 import { ScoringService } from '../services/scoring.service';
@@ -51,7 +52,8 @@ function batchOf(job: Pick<Job<RecordActivityPayload>, 'data' | 'id'>, deps: Pic
  * Stores a batch of observations in risk's tables (set-based, idempotent by the source ids),
  * then scores every surviving profile the batch touched (segment changes move no score): in this
  * job, set-based, when `RISK_SCORE_DEBOUNCE_MS` is 0 (no queue hop between an event and its
- * score), else in one delayed `score-profile` job for the whole batch.
+ * score), else in one delayed `score-profile` job for the whole batch. Last, acknowledges the
+ * batch's events to signals (`acknowledgeActivity`).
  */
 export async function recordActivity(
   job: Pick<Job<RecordActivityPayload>, 'data' | 'id'>,
@@ -61,7 +63,10 @@ export async function recordActivity(
   const { tenantId, items, lane } = batchOf(job, deps);
   const em = deps.orm.em.fork();
   const touched = await new ActivityService(em, tenantId).recordMany(items);
-  if (touched.length === 0) return;
+  // stored and committed: signals may stop watching these events (after the scoring below, which
+  // is what a subscriber waits for)
+  const acknowledge = () => acknowledgeActivity(deps.queues, job.id ?? `${tenantId}-${sourceKey(items[0])}-${sourceKey(items.at(-1)!)}`, tenantId, items);
+  if (touched.length === 0) return acknowledge();
   const debounceMs = deps.config.risk.scoreDebounceMs;
   if (debounceMs > 0) {
     const kinds = [...new Set(items.filter((i) => i.kind !== 'segment').map((i) => i.kind))].join('+');
@@ -72,11 +77,12 @@ export async function recordActivity(
         { tenantId, profileId: touched[0], profileIds: touched, ...(lane && { lane }), reason: `activity:${kinds}` },
         { delay: debounceMs, jobId: `${tenantId}-activity-${sourceKey(items[0])}-${sourceKey(items.at(-1)!)}` },
       );
-    return;
+    return acknowledge();
   }
   em.clear();
   // the batch's follow-ups (computed traits) keep its lane
   await new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId, lane)).scoreProfiles(touched, now ?? new Date());
+  await acknowledge();
 }
 
 export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityPayload> {

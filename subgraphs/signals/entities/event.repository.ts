@@ -16,19 +16,23 @@ export class EventRepository extends EntityRepository<Event> {
   /**
    * Takes a batch of resolved events over: `processedAt` keeps the first resolution time, the
    * profile id follows the latest (a merge re-points events; null never takes one away), and the
-   * hand-off to the risk stage becomes pending from `now`. Two UPDATEs per chunk of ids.
+   * hand-off to the risk stage becomes pending from `now`. One UPDATE per chunk of ids: an event
+   * is never seen processed without its profile (two statements once let a reader in between find
+   * a whole batch processed and unattributed).
    */
   async takeOver(tenantId: string, refs: readonly ResolvedEventRef[], now: Date): Promise<void> {
-    const pg = this.em.getPlatform() instanceof PostgreSqlPlatform;
+    const platform = this.em.getPlatform();
+    const pg = platform instanceof PostgreSqlPlatform;
+    // bound as the driver stores dates: a timestamp on PostgreSQL, epoch ms on SQLite
+    const processedAt = raw(`coalesce(processed_at, ${pg ? '?::timestamptz' : '?'})`, [platform.processDateProperty(now)]);
     for (const chunk of chunks(refs, IDS_PER_STATEMENT)) {
       const ids = chunk.map((r) => r.eventId);
-      await this.nativeUpdate({ tenantId, id: { $in: ids }, processedAt: null }, { processedAt: now });
       const attributed = chunk.filter((r): r is ResolvedEventRef & { profileId: string } => r.profileId !== null);
       const profileId = attributed.length
         ? raw(`case id ${attributed.map(() => (pg ? 'when ?::uuid then ?::uuid' : 'when ? then ?')).join(' ')} else profile_id end`, attributed.flatMap((r) => [r.eventId, r.profileId]))
         : undefined;
       await this.createQueryBuilder()
-        .update({ handOffPendingSince: now, ...(profileId ? { profileId } : {}) } as Partial<Event>)
+        .update({ processedAt, handOffPendingSince: now, ...(profileId ? { profileId } : {}) } as Partial<Event>)
         .where({ tenantId, id: { $in: ids } })
         .execute();
     }

@@ -92,9 +92,10 @@ export class EventOutbox {
   }
 
   /**
-   * Re-drives the hand-offs that never happened: events the signals stage took over (processed)
-   * whose batch died before its `record-activity` job was queued, pending for longer than the
-   * grace period. Queues them again as `event-resolved` batches (per tenant, in id order, at most
+   * Re-drives the hand-offs that never completed: events the signals stage took over (processed)
+   * that risk has not acknowledged (`activity-recorded`) within the grace period: their batch died
+   * before its `record-activity` job was queued, or the job was lost (a Redis flush) before risk
+   * stored it. Risk stores insert-or-ignore, so re-sending a batch it did store is harmless. Queues them again as `event-resolved` batches (per tenant, in id order, at most
    * `STAGE_BATCH_MAX` events each; job id `<tenantId>-swept<period>-<first>-<last>`, one per grace
    * period, so a sweep repeated inside one period queues nothing new while a later one tries
    * again). Bounded pages; returns how many events it queued.
@@ -121,7 +122,7 @@ export class EventOutbox {
         for (let i = 0; i < refs.length; i += STAGE_BATCH_MAX) {
           const events = refs.slice(i, i + STAGE_BATCH_MAX);
           const jobId = `${tenantId}-swept${period}-${events[0].eventId}-${events[events.length - 1].eventId}`;
-          out.push({ name: EVENT_RESOLVED, data: { tenantId, events }, opts: { jobId } });
+          out.push({ name: EVENT_RESOLVED, data: { tenantId, events, resend: `swept${period}` }, opts: { jobId } });
         }
         return out;
       });

@@ -30,16 +30,18 @@ export interface ResolvedBatchOutcome {
 }
 
 /**
- * The signals stage for one `event-resolved` batch, set-based: takes the events over (two
- * UPDATEs), reads them (one query), advances journeys (a replay only for the events a journey
+ * The signals stage for one `event-resolved` batch, set-based: takes the events over (one
+ * UPDATE), reads them (one query), advances journeys (a replay only for the events a journey
  * matches, one read of open instances), reads the batch profiles' events in the detectors'
  * windows and their reported signals (one query each), detects in memory (`detectBatch`), stores
  * new signals (one multi-row insert, one read back), then hands the risk stage ONE
  * `record-activity` job (every event with a profile, including identify/group traits, the
- * signals and the journey snapshots), marks the hand-off done and announces the new signals.
+ * signals and the journey snapshots) and announces the new signals. The hand-off of the events
+ * that went to risk stays pending until risk acknowledges them (`activity-recorded`).
  *
  * Safe to run twice: writes are keyed (dedupe keys, job ids), and a job that dies before the
- * hand-off leaves its events pending (`handOffPendingSince`) for the sweeper to re-drive.
+ * hand-off, or whose `record-activity` job is lost before risk stored it, leaves its events
+ * pending (`handOffPendingSince`) for the sweeper to re-drive.
  * Returns null when no event of the batch exists in the tenant.
  */
 export async function processResolvedBatch(batch: EventsResolvedBatch, deps: ResolvedBatchDeps): Promise<ResolvedBatchOutcome | null> {
@@ -91,18 +93,23 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
     ...stored.map((s) => signalActivity(tenantId, s)),
   ];
   let handedOn: ResolvedBatchOutcome['handedOn'] = null;
+  // a re-sent batch (the sweeper's) gets job ids of its own: the first ones may still be kept
+  // in Redis as completed, and the point of re-sending is that risk stores the batch and says so
+  const resend = batch.resend ? `-${batch.resend}` : '';
   if (items.length) {
     // risk takes at most STAGE_BATCH_MAX items a job: a swept batch of 500 events with its signals
     // and snapshots goes out as several jobs (the first keeps the batch's id)
     const jobs = chunks(items, STAGE_BATCH_MAX).map((part, i) => ({
       name: RECORD_ACTIVITY,
       data: { tenantId, items: part, ...(batch.lane && { lane: batch.lane }) } as RecordActivityBatch,
-      opts: { jobId: `${tenantId}-batch-${refs[0].eventId}-${refs[refs.length - 1].eventId}${i ? `-part${i}` : ''}` },
+      opts: { jobId: `${tenantId}-batch-${refs[0].eventId}-${refs[refs.length - 1].eventId}${resend}${i ? `-part${i}` : ''}` },
     }));
     await addFairly(deps.queues.get(RECORD_ACTIVITY), fairShareFor(deps), jobs, (b) => b.tenantId, batch.lane);
     handedOn = { jobId: jobs[0].opts.jobId, data: jobs[0].data };
   }
-  await eventRepo.handedOn(tenantId, events.map((e) => e.id));
+  // events that went to risk stay pending until risk acknowledges them (`activity-recorded`);
+  // an event without a profile goes nowhere, its hand-off is done
+  await eventRepo.handedOn(tenantId, events.filter((e) => e.profileId === null).map((e) => e.id));
   await signalRepo.announced(tenantId, unannounced.map((s) => s.id), new Date());
   for (const signal of unannounced) deps.pubSub.publish(SIGNAL_DETECTED, tenantId, signalDetected(tenantId, signal));
   if (unannounced.length) deps.log.info({ tenantId, signals: unannounced.length }, 'friction signals recorded');

@@ -38,7 +38,8 @@ export function asBatch(data: EventResolvedJob | undefined): EventsResolvedBatch
     if (typeof ref?.eventId !== 'string' || !isUuid(ref.eventId)) return null;
     if (ref.profileId !== null && (typeof ref.profileId !== 'string' || !isUuid(ref.profileId))) return null;
   }
-  return { tenantId: data.tenantId, events: refs as EventsResolvedBatch['events'] };
+  const resend = 'resend' in data && typeof data.resend === 'string' ? data.resend : undefined;
+  return { tenantId: data.tenantId, events: refs as EventsResolvedBatch['events'], ...(resend && { resend }) };
 }
 
 export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolvedJob> {

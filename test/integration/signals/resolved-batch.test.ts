@@ -134,9 +134,9 @@ describe('event-resolved batch (set-based signals stage)', () => {
     } finally {
       await scores.close();
     }
-    // every event processed and handed on
+    // every event processed and handed on; the hand-off stays pending until risk says it stored them
     const after = await signals.deps.orm.em.fork().find(Event, { tenantId: 'batch' });
-    expect(after.every((e) => e.processedAt !== null && e.handOffPendingSince === null && e.profileId === owner(e))).toBe(true);
+    expect(after.every((e) => e.processedAt !== null && e.handOffPendingSince !== null && e.profileId === owner(e))).toBe(true);
 
     expect(batch.statements).toBeLessThanOrEqual(MAX_STATEMENTS_PER_BATCH);
     const n = events.length;

@@ -1,0 +1,14 @@
+import { ACTIVITY_RECORDED, type Queues, type RecordActivityJob } from '../../common/queues';
+
+/**
+ * Tells signals that risk has stored the events of a `record-activity` job (its transaction has
+ * committed), so signals can clear their hand-off marker: until then a Redis flush that loses the
+ * job is recovered by signals' sweeper sending the batch again (risk stores insert-or-ignore, so
+ * the replay is harmless). One small job per batch, job id `<record-activity job id>-recorded`
+ * (a retried job queues nothing new). Nothing to say for a batch without events.
+ */
+export async function acknowledgeActivity(queues: Queues, jobId: string, tenantId: string, items: readonly RecordActivityJob[]): Promise<void> {
+  const eventIds = items.flatMap((item) => (item.kind === 'event' ? [item.eventId] : []));
+  if (eventIds.length === 0) return;
+  await queues.get(ACTIVITY_RECORDED).add(ACTIVITY_RECORDED, { tenantId, eventIds }, { jobId: `${jobId}-recorded` });
+}

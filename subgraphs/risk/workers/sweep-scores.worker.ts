@@ -1,0 +1,83 @@
+import { Worker } from 'bullmq';
+
+import { fairShareFor } from '../../common/fair-share';
+import { SWEEP_SCORES, workerOptions, type JobPayloads } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { pendingFollowUps, RiskScoreRepository, type PendingFollowUp } from '../entities/risk-score.repository';
+import { queueCrossingFollowUps } from '../services/crossing-follow-ups';
+
+type SweepScoresJob = JobPayloads[typeof SWEEP_SCORES];
+
+/** Id of the one job scheduler behind the score sweeper; upserting it again replaces it. */
+export const SWEEP_SCORES_SCHEDULER = 'sweep-scores-every';
+
+/** Scores per page, and pages per sweep: a sweep follows up at most 10,000 crossings. */
+const SWEEP_PAGE_SIZE = 500;
+const SWEEP_MAX_PAGES = 20;
+
+/**
+ * Queues the follow-ups of bucket crossings whose process died between storing the score and
+ * queueing them (their marker older than `SWEEP_GRACE_MS`), with the same job ids as the first
+ * attempt (actions alerts once per score whatever happens), then clears their markers. Per page:
+ * two reads, one bulk add per queue and tenant, one UPDATE per tenant. Returns how many it queued.
+ *
+ * `riskChanged` is not published again: it is a live notification to the subscribers connected
+ * at that moment (a subscriber that was not connected misses it as well), the score history is
+ * the record of the change, and a copy minutes late would read as a new change. The alert and the
+ * profile's risk trait are the durable effects of a crossing; those are what the sweeper restores.
+ */
+export async function sweepScores(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - deps.config.ingest.sweepGraceMs);
+  // the sweeper crosses tenants on purpose: one read for all of them
+  const em = deps.orm.em.fork();
+  let total = 0;
+  for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
+    const pending = await pendingFollowUps(em, cutoff, SWEEP_PAGE_SIZE);
+    const byTenant = new Map<string, PendingFollowUp[]>();
+    for (const p of pending) byTenant.set(p.score.tenantId, [...(byTenant.get(p.score.tenantId) ?? []), p]);
+    for (const [tenantId, crossings] of byTenant) {
+      await queueCrossingFollowUps(deps.queues, fairShareFor(deps), tenantId, crossings);
+      await new RiskScoreRepository(em, tenantId).followedUp(crossings.map((c) => c.score.id));
+    }
+    total += pending.length;
+    if (pending.length < SWEEP_PAGE_SIZE) break;
+  }
+  if (total > 0) deps.log.warn({ count: total }, 'score sweeper queued the follow-ups of crossings left unannounced');
+  return total;
+}
+
+/**
+ * The score sweeper: a BullMQ job scheduler repeats SWEEP_SCORES every `SWEEP_INTERVAL_MS`, one
+ * worker at concurrency 1 runs it. Like the events sweeper, each instance checks every interval
+ * that the schedule still exists (Redis may have lost it) and puts it back if not.
+ */
+export async function startSweepScoresWorker(deps: SubgraphDeps): Promise<Worker<SweepScoresJob>> {
+  const queue = deps.queues.get(SWEEP_SCORES);
+  const schedule = () =>
+    queue.upsertJobScheduler(
+      SWEEP_SCORES_SCHEDULER,
+      { every: deps.config.ingest.sweepIntervalMs },
+      { name: SWEEP_SCORES, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
+  await schedule();
+  const worker = new Worker<SweepScoresJob>(SWEEP_SCORES, () => sweepScores(deps), workerOptions(deps.redis, deps.config.queuePrefix, 1));
+  worker.on('error', (err) => deps.log.error({ err }, 'sweep-scores worker error'));
+  deps.shutdown.defer(() => worker.close());
+
+  let checking = false;
+  const watchdog = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void (async () => {
+      if (await queue.getJobScheduler(SWEEP_SCORES_SCHEDULER)) return;
+      await schedule();
+      deps.log.warn('sweep-scores schedule was gone from Redis (data lost?): scheduled again');
+    })()
+      .catch((err: unknown) => deps.log.error({ err }, 'sweep-scores schedule check failed'))
+      .finally(() => (checking = false));
+  }, deps.config.ingest.sweepIntervalMs);
+  watchdog.unref();
+  // registered after the worker, so it stops first
+  deps.shutdown.defer(() => clearInterval(watchdog));
+  return worker;
+}

@@ -1,0 +1,85 @@
+import { Queue } from 'bullmq';
+
+import { queueOptions, RAISE_ALERTS, SET_COMPUTED_TRAITS, type JobPayloads, type Queues } from '../../../subgraphs/common/queues';
+import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { riskSubgraph } from '../../../subgraphs/risk';
+import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
+import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
+import { sweepScores } from '../../../subgraphs/risk/workers/sweep-scores.worker';
+import { activityBatch } from '../../fixtures/risk-activity-batch';
+import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+
+const NOW = Date.parse('2026-11-01T00:00:00Z');
+
+/**
+ * A crossing's follow-ups (`raise-alerts`, the risk trait) are queued after its score row is
+ * stored. A process that dies in between leaves the row's `followUpPendingSince` set; BullMQ's
+ * retry of the job then finds the score unchanged and announces nothing, so only the score
+ * sweeper can finish the job.
+ */
+describe('sweepScores', () => {
+  let env: TestEnv;
+  let risk: RunningSubgraph;
+  let alerts: Queue<JobPayloads[typeof RAISE_ALERTS]>;
+  let traits: Queue<JobPayloads[typeof SET_COMPUTED_TRAITS]>;
+
+  beforeAll(async () => {
+    env = await createTestEnv({ RISK_SCORE_DEBOUNCE_MS: '0' });
+    risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
+    alerts = new Queue(RAISE_ALERTS, queueOptions(risk.deps.redis, env.config.queuePrefix));
+    traits = new Queue(SET_COMPUTED_TRAITS, queueOptions(risk.deps.redis, env.config.queuePrefix));
+  }, 60_000);
+  afterAll(async () => {
+    await alerts?.close();
+    await traits?.close();
+    await risk?.close();
+    await env?.cleanup();
+  });
+
+  const scores = (tenantId: string) => risk.deps.orm.em.fork().find(RiskScore, { tenantId }, { orderBy: { id: 'asc' } });
+  /** The process dies when it queues the crossings' alerts: everything before is committed. */
+  const dyingQueues = {
+    get: (name: Parameters<Queues['get']>[0]) => {
+      if (name === RAISE_ALERTS) return { addBulk: () => Promise.reject(new Error('process killed')) };
+      return risk.deps.queues.get(name);
+    },
+  } as unknown as Queues;
+  const afterGrace = () => new Date(Date.now() + env.config.ingest.sweepGraceMs + 1000);
+
+  it('leaves no marker behind when the follow-ups go out', async () => {
+    const tenantId = 'healthy';
+    await recordActivity({ id: 'h-1', data: { tenantId, items: activityBatch(tenantId, 5, 4, NOW) } }, risk.deps, new Date(NOW));
+    const stored = await scores(tenantId);
+    // every profile's first score is a crossing
+    expect(stored).toHaveLength(5);
+    expect(stored.filter((s) => s.followUpPendingSince !== null)).toEqual([]);
+    for (const s of stored) expect(await alerts.getJob(`${tenantId}-${s.id}`)).toBeDefined();
+    expect(await sweepScores(risk.deps, afterGrace())).toBe(0);
+  });
+
+  it('queues the follow-ups of crossings whose process died before queueing them, once, after the grace period', async () => {
+    const tenantId = 'crashed';
+    const job = { id: 'c-1', data: { tenantId, items: activityBatch(tenantId, 5, 4, NOW) } };
+    await expect(recordActivity(job, { ...risk.deps, queues: dyingQueues }, new Date(NOW))).rejects.toThrow('process killed');
+    const stored = await scores(tenantId);
+    expect(stored).toHaveLength(5);
+    expect(stored.every((s) => s.followUpPendingSince !== null)).toBe(true);
+
+    // BullMQ retries the job: the scores are there and unchanged, so the retry announces nothing
+    await recordActivity(job, risk.deps, new Date(NOW));
+    expect(await scores(tenantId)).toHaveLength(5);
+    for (const s of stored) expect(await alerts.getJob(`${tenantId}-${s.id}`)).toBeUndefined();
+
+    // inside the grace period the sweeper leaves them alone (their job may still be on its way)
+    expect(await sweepScores(risk.deps, new Date())).toBe(0);
+    expect(await sweepScores(risk.deps, afterGrace())).toBe(5);
+    for (const s of stored) {
+      const alert = await alerts.getJob(`${tenantId}-${s.id}`);
+      expect(alert?.data).toEqual({ tenantId, profileId: s.profileId, scoreId: s.id, score: s.score, bucket: s.bucket, previousBucket: null });
+      expect(await traits.getJob(`${tenantId}-${s.profileId}-risk-${s.id}`)).toBeDefined();
+    }
+    expect((await scores(tenantId)).filter((s) => s.followUpPendingSince !== null)).toEqual([]);
+    // done: the next sweep finds nothing
+    expect(await sweepScores(risk.deps, afterGrace())).toBe(0);
+  });
+});
