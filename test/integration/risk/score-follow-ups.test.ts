@@ -76,8 +76,11 @@ describe('sweepScores', () => {
     for (const s of stored) {
       const alert = await alerts.getJob(`${tenantId}-${s.id}`);
       expect(alert?.data).toEqual({ tenantId, profileId: s.profileId, scoreId: s.id, score: s.score, bucket: s.bucket, previousBucket: null });
-      expect(await traits.getJob(`${tenantId}-${s.profileId}-risk-${s.id}`)).toBeDefined();
     }
+    // the churn buckets go to profiles in one fair-ordered set-computed-traits batch
+    const traitJobs = (await traits.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);
+    const pushed = traitJobs.flatMap((j) => ('items' in j.data ? j.data.items.map((i) => i.profileId) : [j.data.profileId]));
+    expect(pushed.sort()).toEqual(stored.map((s) => s.profileId).sort());
     expect((await scores(tenantId)).filter((s) => s.followUpPendingSince !== null)).toEqual([]);
     // done: the next sweep finds nothing
     expect(await sweepScores(risk.deps, afterGrace())).toBe(0);
