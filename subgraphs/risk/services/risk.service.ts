@@ -3,8 +3,9 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { EntityManager } from '../../common/orm';
+import { addFairly, fairShareFor, type Lane } from '../../common/fair-share';
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../common/pubsub';
-import { RAISE_ALERTS, SET_COMPUTED_TRAITS, type Queues } from '../../common/queues';
+import { RAISE_ALERTS, SET_COMPUTED_TRAITS, type Queues, type RaiseAlertsBatch } from '../../common/queues';
 import { bucketFor, isRiskChange, type BucketThresholds } from '../domain/bucket';
 import { firstRowKey, isSameAssessment, planHistory } from '../domain/score-history';
 import { ActivityRepository } from '../entities/activity.repository';
@@ -18,6 +19,10 @@ export interface RiskServiceEnv {
   changeDelta: number;
   buckets: BucketThresholds;
   log: Logger;
+  /** For the fair-share priority of the `raise-alerts` job (with `lane`); absent: queued without one. */
+  fairShare?: Parameters<typeof fairShareFor>[0];
+  /** The lane of the work being scored (`history` for an import). Default live. */
+  lane?: Lane;
 }
 
 export interface RecordScoreInput {
@@ -196,7 +201,8 @@ export class RiskService {
       this.env.pubSub.publish(RISK_CHANGED, this.tenantId, change);
       this.env.log.debug({ tenantId: this.tenantId, profileId: change.profileId, score: change.score }, 'risk changed');
     }
-    await this.announceCrossings(news.filter((n) => n.crossing).map((n) => n.score), changes.filter((c) => c.crossing));
+    await this.queueAlertRules(changes);
+    await this.announceCrossings(news.filter((n) => n.crossing).map((n) => n.score));
     return changes;
   }
 
@@ -229,26 +235,39 @@ export class RiskService {
   }
 
   /**
-   * Queues the actions stage for each crossing (job id = score id, so a retried call cannot alert
-   * twice) and pushes churn buckets to the profiles' computed traits: one bulk add per queue.
+   * Hands every change that was news to the actions stage's alert rules: one `raise-alerts` job
+   * per scored batch (not only crossings, so threshold rules see every move), with a
+   * deterministic id (first and last score id: a retried call queues nothing new) and a
+   * fair-share priority like every stage.
    */
-  private async announceCrossings(scores: readonly RiskScore[], changes: readonly RiskChangedEvent[]): Promise<void> {
-    if (scores.length === 0) return;
-    const previousBucket = new Map(changes.map((c) => [c.scoreId, c.previousBucket]));
-    await this.env.queues.get(RAISE_ALERTS).addBulk(
-      scores.map((score) => ({
-        name: RAISE_ALERTS,
-        data: {
-          tenantId: this.tenantId,
-          profileId: score.profileId,
-          scoreId: score.id,
-          score: score.score,
-          bucket: score.bucket,
-          previousBucket: previousBucket.get(score.id) ?? null,
-        },
-        opts: { jobId: `${this.tenantId}-${score.id}` },
+  private async queueAlertRules(changes: readonly RiskChangedEvent[]): Promise<void> {
+    if (changes.length === 0) return;
+    const batch: RaiseAlertsBatch = {
+      tenantId: this.tenantId,
+      ...(this.env.lane === 'history' && { lane: this.env.lane }),
+      changes: changes.map((c) => ({
+        profileId: c.profileId,
+        scoreId: c.scoreId,
+        kind: c.kind,
+        score: c.score,
+        previousScore: c.previousScore,
+        bucket: c.bucket,
+        previousBucket: c.previousBucket,
+        clv: c.clv,
+        revenueAtRisk: c.revenueAtRisk,
+        reasons: c.reasons,
+        segmentIds: c.segmentIds,
       })),
-    );
+    };
+    const job = { name: RAISE_ALERTS, data: batch, opts: { jobId: `${this.tenantId}-alerts-${changes[0].scoreId}-${changes[changes.length - 1].scoreId}` } };
+    const queue = this.env.queues.get(RAISE_ALERTS);
+    if (this.env.fairShare) await addFairly(queue, fairShareFor(this.env.fairShare), [job], (b) => b.tenantId, this.env.lane);
+    else await queue.add(job.name, job.data, job.opts);
+  }
+
+  /** Pushes churn buckets of crossings to the profiles' computed traits: one bulk add. */
+  private async announceCrossings(scores: readonly RiskScore[]): Promise<void> {
+    if (scores.length === 0) return;
     const churn = scores.filter((s) => s.kind === 'churn');
     if (churn.length === 0) return;
     await this.env.queues.get(SET_COMPUTED_TRAITS).addBulk(

@@ -75,7 +75,7 @@ export async function recordActivity(
     return;
   }
   em.clear();
-  await new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfiles(touched, now ?? new Date());
+  await new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId, (job.data as Partial<RecordActivityBatch>).lane)).scoreProfiles(touched, now ?? new Date());
 }
 
 export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityPayload> {

@@ -22,7 +22,7 @@ export async function scoreProfiles(
   const ids = profileIds ?? [profileId];
   if (typeof tenantId !== 'string' || !tenantId || !Array.isArray(ids) || ids.length === 0 || !ids.every(isUuid)) throw new UnrecoverableError(`score-profile: malformed job ${job.id}`);
   const em = deps.orm.em.fork();
-  return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfiles(ids, now);
+  return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId, job.data.lane)).scoreProfiles(ids, now);
 }
 
 /**
