@@ -7,7 +7,7 @@ import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
 import { AlertRuleState } from '../../../subgraphs/actions/entities/alert-rule-state.entity';
 import { AlertRuleVersion } from '../../../subgraphs/actions/entities/alert-rule-version.entity';
 import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
-import { raiseAlerts } from '../../../subgraphs/actions/workers/raise-alerts.worker';
+import { raiseAlerts, startRaiseAlertsWorker } from '../../../subgraphs/actions/workers/raise-alerts.worker';
 import { ALERT_RAISED, type AlertRaisedEvent, type FsPubSub } from '../../../subgraphs/common/pubsub';
 import { queueOptions, RAISE_ALERTS, type RaiseAlertsBatch, type RiskChangeForAlerts } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
@@ -176,8 +176,7 @@ describe('raiseAlerts (batches)', () => {
   });
 
   it('consumes batches from the real queue', async () => {
-    const worker = await import('../../../subgraphs/actions/workers/raise-alerts.worker');
-    const running = worker.startRaiseAlertsWorker(actions.deps);
+    const running = startRaiseAlertsWorker(actions.deps);
     const queue = new Queue<RaiseAlertsBatch>(RAISE_ALERTS, queueOptions(actions.deps.redis, env.config.queuePrefix));
     try {
       const batch: RaiseAlertsBatch = { tenantId: 'queued', changes: [change(uuidv7(), 80, 40), change(uuidv7(), 90, 30)] };
