@@ -1,4 +1,6 @@
 import { ALERT_RAISED as TOPIC } from '../../subgraphs/common/pubsub';
+import { createRiskService } from '../../subgraphs/risk';
+import { PRIOR_MODEL_REF } from '../../subgraphs/risk/domain/churn/prior';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait-for';
 import { subscribe, type Subscription } from '../fixtures/ws-client';
@@ -204,8 +206,6 @@ describe('alert rules through the gateway', () => {
       const cx = subscribe(stack.gateway.wsUrl, ALERT_RAISED, { team: 'cx' }, { authorization: `Bearer ${agent}` });
       try {
         await warmUp(cx, 'cx');
-        const { createRiskService } = await import('../../subgraphs/risk');
-        const { PRIOR_MODEL_REF } = await import('../../subgraphs/risk/domain/churn/prior');
         await createRiskService(stack.subgraphs.risk.deps, 'shop').record({ profileId, kind: 'churn', probability: 0.9, reasons: [], model: PRIOR_MODEL_REF });
         await waitFor(() => real(cx).length > 0, 30_000, 100);
         expect(real(cx)[0].data!.alertRaised).toMatchObject({ type: 'risk_high', team: 'cx', profile: { id: profileId } });
