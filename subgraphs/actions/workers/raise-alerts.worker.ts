@@ -1,13 +1,20 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { ALERT_RAISED, type AlertRaisedEvent } from '../../common/pubsub';
-import { RAISE_ALERTS, STAGE_CONCURRENCY, workerOptions, type JobPayloads } from '../../common/queues';
+import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { readRaiseAlertsJob, type RaiseAlertsWork, type RejectedChange } from '../domain/read-raise-alerts-job';
 import type { Alert } from '../entities/alert.entity';
 import { RaiseAlertsService } from '../services/raise-alerts.service';
 
 type RaiseAlertsJob = JobPayloads[typeof RAISE_ALERTS];
+
+/**
+ * Batches one process evaluates at once: one. Two batches carrying the same profile would both
+ * read its (rule, profile) state before either wrote it, and could both fire (or break a
+ * cool-down); a batch costs a few statements, so one at a time keeps up.
+ */
+export const RAISE_ALERTS_CONCURRENCY = 1;
 
 /**
  * Evaluates the tenant's alert rules against a batch of risk changes (see `RaiseAlertsService`)
@@ -61,7 +68,7 @@ export function startRaiseAlertsWorker(deps: SubgraphDeps): Worker<RaiseAlertsJo
   const worker = new Worker<RaiseAlertsJob>(
     RAISE_ALERTS,
     async (job) => void (await raiseAlerts(job, deps)),
-    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
+    workerOptions(deps.redis, deps.config.queuePrefix, RAISE_ALERTS_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'raise-alerts worker error'));
   deps.shutdown.defer(() => worker.close());
