@@ -57,11 +57,11 @@ describe('alert rules through the gateway', () => {
    * Publishes a warm-up alert for `team` until the subscriber has it: from then on it is
    * registered in the actions subgraph, so no real alert published later can be missed.
    */
-  const warmUp = (sub: Subscription<Record<string, any>>, team: string) =>
+  const warmUp = (sub: Subscription<Record<string, any>>, team: string, tenantId = 'shop') =>
     waitFor(async () => {
       const at = new Date().toISOString();
-      await stack.subgraphs.actions.deps.pubSub.publish(TOPIC, 'shop', {
-        tenantId: 'shop', alertId: WARM_UP, profileId: WARM_UP, ruleId: null, ruleVersion: null, type: 'warm_up', severity: 'low', team, message: 'warm-up',
+      await stack.subgraphs.actions.deps.pubSub.publish(TOPIC, tenantId, {
+        tenantId, alertId: WARM_UP, profileId: WARM_UP, ruleId: null, ruleVersion: null, type: 'warm_up', severity: 'low', team, message: 'warm-up',
         score: 0, previousScore: null, bucket: null, previousBucket: null, scoreId: null, scoreKind: null, reasons: [], createdAt: at,
       });
       await new Promise((r) => setTimeout(r, 20)); // one pub/sub hop; the loop only ends on a received event
@@ -86,6 +86,7 @@ describe('alert rules through the gateway', () => {
     let ruleId: string;
     let sub: Subscription<Record<string, any>>;
     let quiet: Subscription<Record<string, any>>;
+    let rival: Subscription<Record<string, any>>;
     let alertId: string;
     let profileId: string;
 
@@ -101,10 +102,13 @@ describe('alert rules through the gateway', () => {
       sub = subscribe(stack.gateway.wsUrl, ALERT_RAISED, { team: 'retention' }, { authorization: `Bearer ${agent}` });
       // another team's inbox: must stay empty
       quiet = subscribe(stack.gateway.wsUrl, ALERT_RAISED, { team: 'billing' }, { authorization: `Bearer ${agent}` });
+      // the other tenant's subscriber to the same team's alerts
+      rival = subscribe(stack.gateway.wsUrl, ALERT_RAISED, { team: 'retention' }, { authorization: `Bearer ${stranger}` });
       await warmUp(sub, 'retention');
       await warmUp(quiet, 'billing');
+      await warmUp(rival, 'retention', 'rival');
     });
-    afterAll(() => Promise.all([sub?.close(), quiet?.close()]));
+    afterAll(() => Promise.all([sub?.close(), quiet?.close(), rival?.close()]));
 
     it('creates the rule at version 1 beside the default rule', async () => {
       const res = await gql(stack.gateway.url, `{ alertRules { id version name builtIn team trigger { type bucket threshold } } }`, {}, bearer(admin));
@@ -201,7 +205,7 @@ describe('alert rules through the gateway', () => {
       expect(update.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
 
-    it('delivered nothing to another team’s subscriber, and one alert to the team', async () => {
+    it('delivered one alert to the team, and nothing to another team’s or another tenant’s subscriber', async () => {
       // a sentinel: the default rule raises an alert for the cx team, published after everything above
       const cx = subscribe(stack.gateway.wsUrl, ALERT_RAISED, { team: 'cx' }, { authorization: `Bearer ${agent}` });
       try {
@@ -210,6 +214,7 @@ describe('alert rules through the gateway', () => {
         await waitFor(() => real(cx).length > 0, 30_000, 100);
         expect(real(cx)[0].data!.alertRaised).toMatchObject({ type: 'risk_high', team: 'cx', profile: { id: profileId } });
         expect(real(quiet)).toEqual([]);
+        expect(real(rival)).toEqual([]);
         expect(real(sub)).toHaveLength(1);
       } finally {
         await cx.close();
