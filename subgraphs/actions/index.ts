@@ -8,7 +8,10 @@ import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph
 import { ACTIONS_ENTITIES } from './entities';
 import { ACTIONS_MIGRATIONS } from './migrations';
 import type { ActionsContext } from './resolvers/actions.context';
+import { AlertRaisedResolver } from './resolvers/alert-raised.resolver';
+import { AlertRuleResolver } from './resolvers/alert-rule.resolver';
 import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver';
+import { AlertRuleService } from './services/alert-rule.service';
 import { AlertService } from './services/alert.service';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
@@ -16,18 +19,24 @@ import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
   name: 'actions',
   orm: { name: 'actions', entities: ACTIONS_ENTITIES, migrations: ACTIONS_MIGRATIONS, migrationsDir: 'subgraphs/actions/migrations' },
-  buildSchema: () =>
+  buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [AlertResolver, ProfileAlertsResolver],
+      resolvers: [AlertResolver, ProfileAlertsResolver, AlertRuleResolver, AlertRaisedResolver],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
+      pubSub,
     }),
-  createContext: (deps, auth, requestId) => ({
-    auth,
-    tenantId: auth.tenantId,
-    requestId,
-    services: { alerts: new AlertService(deps.orm.em.fork(), auth.tenantId) },
-  }),
+  createContext: (deps, auth, requestId) => {
+    // one fork per request, shared by the services of the request
+    const em = deps.orm.em.fork();
+    return {
+      auth,
+      tenantId: auth.tenantId,
+      requestId,
+      pubSub: deps.pubSub,
+      services: { alerts: new AlertService(em, auth.tenantId), alertRules: new AlertRuleService(em, auth.tenantId) },
+    };
+  },
   startWorkers: (deps) => {
     startRaiseAlertsWorker(deps);
     startProfileMergedWorker(deps);

@@ -70,12 +70,38 @@ export interface SignalDetectedEvent {
   summary: string;
 }
 
+/**
+ * An alert rule raised a new alert (published once, when the alert row is inserted; a replayed
+ * batch publishes nothing). JSON-safe (ISO dates) because it travels through Redis.
+ */
+export interface AlertRaisedEvent {
+  tenantId: string;
+  alertId: string;
+  profileId: string;
+  ruleId: string | null;
+  ruleVersion: number | null;
+  type: string;
+  severity: string;
+  team: string;
+  message: string;
+  score: number;
+  previousScore: number | null;
+  bucket: string | null;
+  previousBucket: string | null;
+  scoreId: string | null;
+  scoreKind: string | null;
+  reasons: { factor: string; contribution: number; description: string; evidence: string[] }[];
+  createdAt: string;
+}
+
 export type Topics = {
   RISK_CHANGED: [tenantId: string, payload: RiskChangedEvent];
+  ALERT_RAISED: [tenantId: string, payload: AlertRaisedEvent];
   SIGNAL_DETECTED: [tenantId: string, payload: SignalDetectedEvent];
   SEGMENT_MEMBERSHIP_CHANGED: [tenantId: string, payload: SegmentMembershipChangedEvent];
 };
 export const RISK_CHANGED = 'RISK_CHANGED';
+export const ALERT_RAISED = 'ALERT_RAISED';
 export const SIGNAL_DETECTED = 'SIGNAL_DETECTED';
 export const SEGMENT_MEMBERSHIP_CHANGED = 'SEGMENT_MEMBERSHIP_CHANGED';
 

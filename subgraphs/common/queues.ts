@@ -338,15 +338,48 @@ export interface JobPayloads {
   [SET_COMPUTED_TRAITS]: SetComputedTraitsBatch | SetComputedTraitsJob;
   [PROFILE_MERGED_SIGNALS]: ProfileMergedJob;
   [PROFILE_MERGED_ACTIONS]: ProfileMergedJob;
-  /** A risk score crossed into a new bucket: the actions stage decides whether to alert. */
-  [RAISE_ALERTS]: {
-    tenantId: string;
-    profileId: string;
-    scoreId: string;
-    score: number;
-    bucket: string;
-    previousBucket: string | null;
-  };
+  /** Risk changes for the actions stage's alert rules: a batch, or one crossing queued before batches. */
+  [RAISE_ALERTS]: RaiseAlertsBatch | RaiseAlertsCrossing;
+}
+
+/** One risk change that was news (see risk's `isRiskChange`), as alert rules evaluate it. JSON-safe. */
+export interface RiskChangeForAlerts {
+  profileId: string;
+  scoreId: string;
+  /** `churn`, `drop_off`, … */
+  kind: string;
+  /** 0–100. */
+  score: number;
+  previousScore: number | null;
+  bucket: string;
+  previousBucket: string | null;
+  clv: number | null;
+  revenueAtRisk: number | null;
+  reasons: { factor: string; contribution: number; description: string; evidence: string[] }[];
+  /** Segments the profile was in when scored. */
+  segmentIds: string[];
+}
+
+/**
+ * risk → actions: every risk change of one scored batch that was news (not only bucket crossings,
+ * so threshold rules see every move), in score order. Job id
+ * `<tenantId>-alerts-<first scoreId>-<last scoreId>` (deterministic: a replay queues nothing new).
+ */
+export interface RaiseAlertsBatch {
+  tenantId: string;
+  changes: RiskChangeForAlerts[];
+  /** `history`: scored for an import, served after every live job (see `FairShare`). Absent: live. */
+  lane?: Lane;
+}
+
+/** The single bucket crossing queued before batches; still accepted for jobs already in Redis. */
+export interface RaiseAlertsCrossing {
+  tenantId: string;
+  profileId: string;
+  scoreId: string;
+  score: number;
+  bucket: string;
+  previousBucket: string | null;
 }
 export type QueueName = keyof JobPayloads;
 

@@ -1,6 +1,9 @@
+import type { FsPubSub } from '../../common/pubsub';
 import type { RequestContext } from '../../common/request-context';
+import type { AlertRuleService } from '../services/alert-rule.service';
 import type { AlertService } from '../services/alert.service';
 
 export interface ActionsContext extends RequestContext {
-  services: { alerts: AlertService };
+  pubSub: FsPubSub;
+  services: { alerts: AlertService; alertRules: AlertRuleService };
 }

@@ -1,29 +1,74 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
+import { ALERT_RAISED, type AlertRaisedEvent } from '../../common/pubsub';
 import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { AlertService } from '../services/alert.service';
-import { survivorOf } from '../services/follow-merges';
+import { readRaiseAlertsJob, type RaiseAlertsWork, type RejectedChange } from '../domain/read-raise-alerts-job';
+import type { Alert } from '../entities/alert.entity';
+import { RaiseAlertsService } from '../services/raise-alerts.service';
 
 type RaiseAlertsJob = JobPayloads[typeof RAISE_ALERTS];
 
 /**
- * Turns a risk bucket crossing into an alert, on the profile's survivor when it was merged away.
- * Safe to run twice: the alert is keyed on the score.
+ * Batches one process evaluates at once: one. Two batches carrying the same profile would both
+ * read its (rule, profile) state before either wrote it, and could both fire (or break a
+ * cool-down); a batch costs a few statements, so one at a time keeps up.
  */
-export async function raiseAlerts(job: Pick<Job<RaiseAlertsJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'log'>): Promise<void> {
-  const { tenantId, profileId, scoreId } = job.data ?? ({} as RaiseAlertsJob);
-  if (!tenantId || !profileId || !scoreId) throw new UnrecoverableError(`raise-alerts: malformed job ${job.id}`);
-  const em = deps.orm.em.fork();
-  const alert = await new AlertService(em, tenantId).raiseForCrossing({ ...job.data, profileId: await survivorOf(em, tenantId, profileId) });
-  if (alert) deps.log.info({ tenantId, profileId, alertId: alert.id, jobId: job.id }, 'alert raised');
+export const RAISE_ALERTS_CONCURRENCY = 1;
+
+/**
+ * Evaluates the tenant's alert rules against a batch of risk changes (see `RaiseAlertsService`)
+ * and publishes `alertRaised` for each alert it inserted. Safe to run twice: alerts are keyed on
+ * (rule, score), and states skip scores already seen. A malformed change is logged with its index
+ * and skipped, the others are kept; a payload without a tenant fails without retries.
+ */
+export async function raiseAlerts(
+  job: Pick<Job<RaiseAlertsJob>, 'data' | 'id'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'pubSub'>,
+  now = new Date(),
+): Promise<{ raised: Alert[]; rejected: RejectedChange[] }> {
+  let work: RaiseAlertsWork;
+  try {
+    work = readRaiseAlertsJob(job.data);
+  } catch (err) {
+    throw new UnrecoverableError(`raise-alerts: malformed job ${job.id}: ${(err as Error).message}`);
+  }
+  const { tenantId, changes, rejected } = work;
+  if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'raise-alerts: malformed changes skipped');
+  const raised = await new RaiseAlertsService(deps.orm.em.fork(), tenantId).raiseFor(changes, now);
+  // after the commit, and only for rows this job inserted: a replay publishes nothing
+  for (const alert of raised) deps.pubSub.publish(ALERT_RAISED, tenantId, alertRaisedEvent(alert));
+  if (raised.length) deps.log.info({ tenantId, jobId: job.id, alerts: raised.length, changes: changes.length }, 'alerts raised');
+  return { raised, rejected };
+}
+
+function alertRaisedEvent(alert: Alert): AlertRaisedEvent {
+  return {
+    tenantId: alert.tenantId,
+    alertId: alert.id,
+    profileId: alert.profileId,
+    ruleId: alert.ruleId,
+    ruleVersion: alert.ruleVersion,
+    type: alert.type,
+    severity: alert.severity,
+    team: alert.team,
+    message: alert.message,
+    score: alert.score,
+    previousScore: alert.previousScore,
+    bucket: alert.bucket,
+    previousBucket: alert.previousBucket,
+    scoreId: alert.scoreId,
+    scoreKind: alert.scoreKind,
+    reasons: alert.reasons,
+    createdAt: alert.createdAt.toISOString(),
+  };
 }
 
 export function startRaiseAlertsWorker(deps: SubgraphDeps): Worker<RaiseAlertsJob> {
   const worker = new Worker<RaiseAlertsJob>(
     RAISE_ALERTS,
-    (job) => raiseAlerts(job, deps),
-    workerOptions(deps.redis, deps.config.queuePrefix),
+    async (job) => void (await raiseAlerts(job, deps)),
+    workerOptions(deps.redis, deps.config.queuePrefix, RAISE_ALERTS_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'raise-alerts worker error'));
   deps.shutdown.defer(() => worker.close());

@@ -84,16 +84,16 @@ export class RiskScoreRepository {
   }
 }
 
-/** A score whose follow-ups are pending, with the bucket it crossed from (null: the first score). */
+/** A score whose follow-ups are pending, with the score it follows (null: the first score). */
 export interface PendingFollowUp {
   score: RiskScore;
-  previousBucket: string | null;
+  previous: { score: number; bucket: string } | null;
 }
 
 /**
  * Every tenant's scores whose follow-ups have been pending since before `cutoff` (the process
- * that stored them died before queueing them), oldest first, at most `limit`, each with the bucket
- * of the score it follows: two queries. The score sweeper's read: it crosses tenants on purpose.
+ * that stored them died before queueing them), oldest first, with the score and bucket of the
+ * score each follows: two queries. The score sweeper's read: it crosses tenants on purpose.
  */
 export async function pendingFollowUps(em: EntityManager, cutoff: Date, limit: number): Promise<PendingFollowUp[]> {
   const scores = await em.find(
@@ -102,9 +102,9 @@ export async function pendingFollowUps(em: EntityManager, cutoff: Date, limit: n
     { orderBy: { followUpPendingSince: 'asc', id: 'asc' }, limit, disableIdentityMap: true },
   );
   const previousIds = [...new Set(scores.flatMap((s) => (s.follows && !s.follows.startsWith('first-') ? [s.follows] : [])))];
-  const previous: { id: string; bucket: string }[] = previousIds.length
-    ? await em.createQueryBuilder(RiskScore).select(['id', 'bucket']).where({ id: { $in: previousIds } }).execute('all', true)
+  const previous: { id: string; score: number; bucket: string }[] = previousIds.length
+    ? await em.createQueryBuilder(RiskScore).select(['id', 'score', 'bucket']).where({ id: { $in: previousIds } }).execute('all', true)
     : [];
-  const bucketOf = new Map(previous.map((p) => [p.id, p.bucket]));
-  return scores.map((score) => ({ score, previousBucket: (score.follows && bucketOf.get(score.follows)) ?? null }));
+  const byId = new Map(previous.map((p) => [p.id, { score: Number(p.score), bucket: p.bucket }]));
+  return scores.map((score) => ({ score, previous: (score.follows && byId.get(score.follows)) || null }));
 }

@@ -11,7 +11,7 @@ import { firstRowKey, isSameAssessment, planHistory } from '../domain/score-hist
 import { ActivityRepository } from '../entities/activity.repository';
 import { RiskBucket, RiskScore, type RiskModelRef, type RiskReason } from '../entities/risk-score.entity';
 import { RiskScoreRepository } from '../entities/risk-score.repository';
-import { queueCrossingFollowUps } from './crossing-follow-ups';
+import { queueScoreFollowUps } from './score-follow-ups';
 
 export interface RiskServiceEnv {
   pubSub: FsPubSub;
@@ -161,9 +161,9 @@ export class RiskService {
   private newScore(input: RecordScoreInput, journeyInstanceId: string | null, scoredAt: Date, previous: RiskScore | null): RiskScore {
     const value = Math.round(Math.min(1, Math.max(0, input.probability)) * 100 * 100) / 100;
     const bucket = bucketFor(value, this.env.buckets) as RiskBucket;
-    // a crossing is stored with its follow-ups pending: they are queued after the insert, and the
-    // marker is what lets the sweeper finish the job if the process dies in between
-    const crossing = isRiskChange(previous, { score: value, bucket }, this.env.changeDelta).crossing;
+    // news (see isRiskChange) is stored with its follow-ups (alert rules, computed traits) pending:
+    // they are queued after the insert, and the marker lets the sweeper finish if the process dies
+    const news = isRiskChange(previous, { score: value, bucket }, this.env.changeDelta).changed;
     return this.em.create(
       RiskScore,
       {
@@ -183,7 +183,7 @@ export class RiskService {
         modelVersion: input.model.version,
         modelName: input.model.name,
         scoredAt,
-        followUpPendingSince: crossing ? new Date() : null,
+        followUpPendingSince: news ? new Date() : null,
       },
       { persist: false },
     );
@@ -207,7 +207,7 @@ export class RiskService {
       this.env.pubSub.publish(RISK_CHANGED, this.tenantId, change);
       this.env.log.debug({ tenantId: this.tenantId, profileId: change.profileId, score: change.score }, 'risk changed');
     }
-    await this.announceCrossings(news.filter((n) => n.crossing).map((n) => n.score), changes.filter((c) => c.crossing));
+    await this.followUp(news, segments);
     return changes;
   }
 
@@ -240,20 +240,19 @@ export class RiskService {
   }
 
   /**
-   * Queues the crossings' follow-ups (see `queueCrossingFollowUps`), then clears their pending
+   * Queues the follow-ups of the news (see `queueScoreFollowUps`), then clears their pending
    * marker in one UPDATE. A crash in between leaves the marker set and the score sweeper queues
-   * them again (same job ids, and actions alerts once per score).
+   * them again (same job ids, and actions alerts once per rule and score).
    */
-  private async announceCrossings(scores: readonly RiskScore[], changes: readonly RiskChangedEvent[]): Promise<void> {
-    if (scores.length === 0) return;
-    const previousBucket = new Map(changes.map((c) => [c.scoreId, c.previousBucket]));
-    await queueCrossingFollowUps(
+  private async followUp(news: readonly { score: RiskScore; previous: RiskScore | null }[], segments: Map<string, string[]>): Promise<void> {
+    if (news.length === 0) return;
+    await queueScoreFollowUps(
       this.env.queues,
       this.env.fair,
       this.tenantId,
-      scores.map((score) => ({ score, previousBucket: previousBucket.get(score.id) ?? null })),
+      news.map(({ score, previous }) => ({ score, previous, segmentIds: segments.get(score.profileId) ?? [] })),
       this.env.lane,
     );
-    await new RiskScoreRepository(this.em, this.tenantId).followedUp(scores.map((s) => s.id));
+    await new RiskScoreRepository(this.em, this.tenantId).followedUp(news.map((n) => n.score.id));
   }
 }

@@ -4,7 +4,8 @@ import { fairShareFor } from '../../common/fair-share';
 import { SWEEP_SCORES, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { pendingFollowUps, RiskScoreRepository, type PendingFollowUp } from '../entities/risk-score.repository';
-import { queueCrossingFollowUps } from '../services/crossing-follow-ups';
+import { ActivityRepository } from '../entities/activity.repository';
+import { queueScoreFollowUps } from '../services/score-follow-ups';
 
 type SweepScoresJob = JobPayloads[typeof SWEEP_SCORES];
 
@@ -16,15 +17,16 @@ const SWEEP_PAGE_SIZE = 500;
 const SWEEP_MAX_PAGES = 20;
 
 /**
- * Queues the follow-ups of bucket crossings whose process died between storing the score and
- * queueing them (their marker older than `SWEEP_GRACE_MS`), with the same job ids as the first
- * attempt (actions alerts once per score whatever happens), then clears their markers. Per page:
- * two reads, one bulk add per queue and tenant, one UPDATE per tenant. Returns how many it queued.
+ * Queues the follow-ups (alert rules; churn buckets for computed traits) of scores that were news
+ * and whose process died between storing them and queueing those (their marker older than
+ * `SWEEP_GRACE_MS`); actions keys an alert on rule + score, so a batch queued twice never alerts
+ * twice. Then clears their markers. Per page: three reads, one add per queue and tenant, one
+ * UPDATE per tenant. Returns how many it queued.
  *
  * `riskChanged` is not published again: it is a live notification to the subscribers connected
  * at that moment (a subscriber that was not connected misses it as well), the score history is
  * the record of the change, and a copy minutes late would read as a new change. The alert and the
- * profile's risk trait are the durable effects of a crossing; those are what the sweeper restores.
+ * profile's risk trait are the durable effects of a change; those are what the sweeper restores.
  */
 export async function sweepScores(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - deps.config.ingest.sweepGraceMs);
@@ -36,7 +38,9 @@ export async function sweepScores(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'c
     const byTenant = new Map<string, PendingFollowUp[]>();
     for (const p of pending) byTenant.set(p.score.tenantId, [...(byTenant.get(p.score.tenantId) ?? []), p]);
     for (const [tenantId, crossings] of byTenant) {
-      await queueCrossingFollowUps(deps.queues, fairShareFor(deps), tenantId, crossings);
+      const segments = await new ActivityRepository(em, tenantId).currentSegments(crossings.map((c) => c.score.profileId));
+      const news = crossings.map((c) => ({ ...c, segmentIds: segments.get(c.score.profileId) ?? [] }));
+      await queueScoreFollowUps(deps.queues, fairShareFor(deps), tenantId, news);
       await new RiskScoreRepository(em, tenantId).followedUp(crossings.map((c) => c.score.id));
     }
     total += pending.length;

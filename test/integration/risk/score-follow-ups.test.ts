@@ -12,7 +12,7 @@ import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 const NOW = Date.parse('2026-11-01T00:00:00Z');
 
 /**
- * A crossing's follow-ups (`raise-alerts`, the risk trait) are queued after its score row is
+ * A score change's follow-ups (`raise-alerts`, the risk trait) are queued after its score row is
  * stored. A process that dies in between leaves the row's `followUpPendingSince` set; BullMQ's
  * retry of the job then finds the score unchanged and announces nothing, so only the score
  * sweeper can finish the job.
@@ -40,10 +40,16 @@ describe('sweepScores', () => {
   /** The process dies when it queues the crossings' alerts: everything before is committed. */
   const dyingQueues = {
     get: (name: Parameters<Queues['get']>[0]) => {
-      if (name === RAISE_ALERTS) return { addBulk: () => Promise.reject(new Error('process killed')) };
+      const killed = () => Promise.reject(new Error('process killed'));
+      if (name === RAISE_ALERTS) return { name, add: killed, addBulk: killed };
       return risk.deps.queues.get(name);
     },
   } as unknown as Queues;
+  /** The score ids handed to the alert rules, over every raise-alerts batch of the tenant. */
+  const alerted = async (tenantId: string) =>
+    (await alerts.getJobs(['prioritized', 'waiting']))
+      .filter((j) => j.data.tenantId === tenantId)
+      .flatMap((j) => ('changes' in j.data ? j.data.changes : []));
   const afterGrace = () => new Date(Date.now() + env.config.ingest.sweepGraceMs + 1000);
 
   it('leaves no marker behind when the follow-ups go out', async () => {
@@ -53,7 +59,7 @@ describe('sweepScores', () => {
     // every profile's first score is a crossing
     expect(stored).toHaveLength(5);
     expect(stored.filter((s) => s.followUpPendingSince !== null)).toEqual([]);
-    for (const s of stored) expect(await alerts.getJob(`${tenantId}-${s.id}`)).toBeDefined();
+    expect((await alerted(tenantId)).map((c) => c.scoreId).sort()).toEqual(stored.map((s) => s.id).sort());
     expect(await sweepScores(risk.deps, afterGrace())).toBe(0);
   });
 
@@ -68,14 +74,15 @@ describe('sweepScores', () => {
     // BullMQ retries the job: the scores are there and unchanged, so the retry announces nothing
     await recordActivity(job, risk.deps, new Date(NOW));
     expect(await scores(tenantId)).toHaveLength(5);
-    for (const s of stored) expect(await alerts.getJob(`${tenantId}-${s.id}`)).toBeUndefined();
+    expect(await alerted(tenantId)).toEqual([]);
 
     // inside the grace period the sweeper leaves them alone (their job may still be on its way)
     expect(await sweepScores(risk.deps, new Date())).toBe(0);
     expect(await sweepScores(risk.deps, afterGrace())).toBe(5);
+    const changes = await alerted(tenantId);
+    expect(changes.map((c) => c.scoreId).sort()).toEqual(stored.map((s) => s.id).sort());
     for (const s of stored) {
-      const alert = await alerts.getJob(`${tenantId}-${s.id}`);
-      expect(alert?.data).toEqual({ tenantId, profileId: s.profileId, scoreId: s.id, score: s.score, bucket: s.bucket, previousBucket: null });
+      expect(changes.find((c) => c.scoreId === s.id)).toMatchObject({ profileId: s.profileId, score: s.score, bucket: s.bucket, previousScore: null, previousBucket: null });
     }
     // the churn buckets go to profiles in one fair-ordered set-computed-traits batch
     const traitJobs = (await traits.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);

@@ -1,0 +1,45 @@
+import type { FilterQuery } from '@mikro-orm/core';
+
+import type { EntityManager } from '../../common/orm';
+import { Alert, type AlertSeverity, type AlertStatus } from './alert.entity';
+
+/** Which alerts to list; every field given must hold. */
+export interface AlertListFilter {
+  status?: AlertStatus | null;
+  team?: string | null;
+  severity?: AlertSeverity | null;
+  ruleId?: string | null;
+  profileId?: string | null;
+}
+
+/** Alert reads and the batch stage's multi-row write, for one tenant. */
+export class AlertRepository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {}
+
+  /**
+   * One multi-row INSERT that skips rows whose (tenant, source key) is stored already, then one
+   * read of the rows this call inserted (by their fresh ids): what a replay inserts is nothing.
+   */
+  async insertIgnoring(rows: readonly Alert[]): Promise<Alert[]> {
+    if (rows.length === 0) return [];
+    await this.em.upsertMany(Alert, rows as Alert[], { onConflictFields: ['tenantId', 'sourceKey'], onConflictAction: 'ignore' });
+    return this.em.find(Alert, { tenantId: this.tenantId, id: { $in: rows.map((r) => r.id) } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
+  }
+
+  /** A page of alerts, newest first (ids are uuidv7: id order is creation order), after the alert `afterId`. */
+  page(filter: AlertListFilter, first: number, afterId: string | null): Promise<Alert[]> {
+    const where: FilterQuery<Alert> = {
+      tenantId: this.tenantId,
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.team ? { team: filter.team } : {}),
+      ...(filter.severity ? { severity: filter.severity } : {}),
+      ...(filter.ruleId ? { ruleId: filter.ruleId } : {}),
+      ...(filter.profileId ? { profileId: filter.profileId } : {}),
+      ...(afterId ? { id: { $lt: afterId } } : {}),
+    };
+    return this.em.find(Alert, where, { orderBy: { id: 'desc' }, limit: first });
+  }
+}
