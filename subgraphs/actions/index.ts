@@ -5,6 +5,7 @@ import { buildFederatedSchema } from '../common/build-subgraph-schema';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
+import { forkForTenant } from '../common/tenant-filter';
 import { ACTIONS_ENTITIES } from './entities';
 import { ACTIONS_MIGRATIONS } from './migrations';
 import type { ActionsContext } from './resolvers/actions.context';
@@ -26,7 +27,7 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
     auth,
     tenantId: auth.tenantId,
     requestId,
-    services: { alerts: new AlertService(deps.orm.em.fork(), auth.tenantId) },
+    services: { alerts: new AlertService(forkForTenant(deps.orm, auth.tenantId), auth.tenantId) },
   }),
   startWorkers: (deps) => {
     startRaiseAlertsWorker(deps);

@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { AlertService } from '../services/alert.service';
 import { survivorOf } from '../services/follow-merges';
 
@@ -14,7 +15,7 @@ type RaiseAlertsJob = JobPayloads[typeof RAISE_ALERTS];
 export async function raiseAlerts(job: Pick<Job<RaiseAlertsJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'log'>): Promise<void> {
   const { tenantId, profileId, scoreId } = job.data ?? ({} as RaiseAlertsJob);
   if (!tenantId || !profileId || !scoreId) throw new UnrecoverableError(`raise-alerts: malformed job ${job.id}`);
-  const em = deps.orm.em.fork();
+  const em = forkForTenant(deps.orm, tenantId);
   const alert = await new AlertService(em, tenantId).raiseForCrossing({ ...job.data, profileId: await survivorOf(em, tenantId, profileId) });
   if (alert) deps.log.info({ tenantId, profileId, alertId: alert.id, jobId: job.id }, 'alert raised');
 }

@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 
 import type { EntityManager } from '../../common/orm';
+import { TENANT_FILTER } from '../../common/tenant-filter';
 import { shapeComputedTraits, withBuiltinComputedTraits, withComputedNamespace } from '../domain/computed-traits';
 import { Profile } from '../entities/profile.entity';
 import { ProfileEvent } from '../entities/profile-event.entity';
@@ -37,6 +38,8 @@ export class ComputedTraitsService {
    */
   async push(profileId: string, source: string, traits: Record<string, unknown>): Promise<Profile | null> {
     return this.em.transactional(async (em) => {
+      // TODO(#11): the set-computed-traits worker should pass `forkForTenant`; until it does, this unit of work pins its own tenant
+      em.setFilterParams(TENANT_FILTER, { tenantId: this.tenantId });
       const survivors = await em.getRepository(ProfileMerge).survivorsOf(this.tenantId, [profileId]);
       // the row lock orders this write with a resolve job recomputing the same profile
       const profile = await em.findOne(

@@ -3,6 +3,7 @@ import type { EntityManager } from '../../common/orm';
 import type { FsPubSub } from '../../common/pubsub';
 import type { EvaluateSegmentPageJob, Queues } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import type { Profile } from '../entities/profile.entity';
 import type { SegmentMembership } from '../entities/segment-membership.entity';
 import { Segment } from '../entities/segment.entity';
@@ -99,7 +100,7 @@ export function tenantsWithTimeBasedSegments(em: EntityManager): Promise<string[
 export function createSegmentService(
   deps: Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log'>,
   tenantId: string,
-  em: EntityManager = deps.orm.em.fork(),
+  em: EntityManager = forkForTenant(deps.orm, tenantId),
 ): SegmentService {
   return new SegmentService(em, tenantId, { pubSub: deps.pubSub, queues: deps.queues, log: deps.log });
 }

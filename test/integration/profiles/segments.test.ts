@@ -11,6 +11,7 @@ import {
 } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { IdentityType } from '../../../subgraphs/profiles/entities/identity.entity';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
@@ -54,7 +55,7 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     await env?.cleanup();
   });
 
-  const em = () => profiles.deps.orm.em.fork();
+  const em = () => forkAcrossTenants(profiles.deps.orm);
   const segments = (tenantId: string) => createSegmentService(profiles.deps, tenantId);
   const upsert = (tenantId: string, userId: string, traits: Record<string, unknown>, email?: string) =>
     new ProfileService(em(), tenantId).upsert({ identities: [{ type: IdentityType.USER_ID, value: userId }], traits, email });

@@ -9,6 +9,7 @@ import {
   type SetComputedTraitsJob,
 } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
 import { resolveEvent } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
@@ -38,7 +39,7 @@ describe('setComputedTraits', () => {
   const resolve = async (data: EventToResolve) => (await resolveEvent(data, profiles.deps))!;
   const push = (id: string, data: SetComputedTraitsJob) => setComputedTraits({ id, data }, profiles.deps);
   const computedOf = async (tenantId: string, id: string) =>
-    (await profiles.deps.orm.em.fork().findOneOrFail(Profile, { tenantId, id })).computedTraits;
+    (await forkAcrossTenants(profiles.deps.orm).findOneOrFail(Profile, { tenantId, id })).computedTraits;
 
   it('stores pushed traits under their namespace, kept when events recompute the built-ins', async () => {
     const t = 'push';
