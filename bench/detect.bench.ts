@@ -27,6 +27,7 @@ import { createRedisPubSub, SIGNAL_DETECTED, type FsPubSub, type SignalDetectedE
 import { DETECT_FRICTION, queueOptions, queuePrefix, type JobPayloads } from '../subgraphs/common/queues';
 import { createRedis } from '../subgraphs/common/redis';
 import { Shutdown } from '../subgraphs/common/shutdown';
+import { forkAcrossTenants } from '../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../subgraphs/signals';
 import { Event } from '../subgraphs/signals/entities/event.entity';
 import { createBenchEnv, type BenchEnv } from './lib/bench-env';
@@ -105,7 +106,7 @@ class Harness {
 
   /** Stores rows as resolved events; returns their ids in order. */
   async store(rows: Row[], base: number): Promise<string[]> {
-    const em = this.orm.em.fork();
+    const em = forkAcrossTenants(this.orm);
     const now = new Date();
     const entities = rows.map((r) =>
       em.create(Event, {
@@ -189,7 +190,7 @@ async function drain(h: Harness, mode: Mode): Promise<DrainResult> {
       c = await h.counts();
     }
     const seconds = (performance.now() - started) / 1000;
-    const em = h.orm.em.fork();
+    const em = forkAcrossTenants(h.orm);
     const signals = Number(((await em.getConnection().execute('select count(*) as n from signal where tenant_id = ?', [tenantId])) as { n: number }[])[0].n);
     await h.clear();
     return { mode, events: rows.length, seconds: round2(seconds), eventsPerSecond: round2(rows.length / seconds), failed: c.failed, signals };

@@ -31,6 +31,7 @@ import { initOrm } from '../subgraphs/common/orm';
 import { Queues, SCORE_PROFILE } from '../subgraphs/common/queues';
 import { createRedis } from '../subgraphs/common/redis';
 import { Shutdown } from '../subgraphs/common/shutdown';
+import { forkAcrossTenants, forkForTenant } from '../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../subgraphs/risk';
 import { ActivityEvent } from '../subgraphs/risk/entities/activity-event.entity';
 import { ActivitySignal } from '../subgraphs/risk/entities/activity-signal.entity';
@@ -116,11 +117,11 @@ async function scoringPart(): Promise<ScoringReport> {
     const seedStarted = performance.now();
     const tenant = simulateTenant(TENANT, PROFILES, Date.now());
     for (let i = 0; i < tenant.events.length; i += 2000) {
-      const em = orm.em.fork();
+      const em = forkAcrossTenants(orm);
       await em.insertMany(ActivityEvent, tenant.events.slice(i, i + 2000).map((e) => em.create(ActivityEvent, e as ActivityEvent)));
     }
     for (let i = 0; i < tenant.signals.length; i += 2000) {
-      const em = orm.em.fork();
+      const em = forkAcrossTenants(orm);
       await em.insertMany(ActivitySignal, tenant.signals.slice(i, i + 2000).map((s) => em.create(ActivitySignal, s as ActivitySignal)));
     }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
@@ -197,11 +198,11 @@ async function scoringPart(): Promise<ScoringReport> {
     const trainStarted = performance.now();
     try {
       const log = createLogger('bench-score', env.config.logLevel);
-      const requested = await new ModelService(orm.em.fork(), TENANT, queues).requestTraining(ModelKind.CHURN, CHURN_SETTINGS);
+      const requested = await new ModelService(forkForTenant(orm, TENANT), TENANT, queues).requestTraining(ModelKind.CHURN, CHURN_SETTINGS);
       const trained = await trainModel({ id: requested.id, data: { tenantId: TENANT, modelId: requested.id } }, { orm, log });
       let activated = false;
       if (trained.status === ModelStatus.READY) {
-        activated = (await new ModelService(orm.em.fork(), TENANT, queues).activate(trained.id, 1)).active;
+        activated = (await new ModelService(forkForTenant(orm, TENANT), TENANT, queues).activate(trained.id, 1)).active;
       }
       const m = (trained.metrics ?? null) as Record<string, any> | null;
       training = {
@@ -221,7 +222,7 @@ async function scoringPart(): Promise<ScoringReport> {
       await run('real', 'trained churn model', 10, 'first');
       for (const c of CONCURRENCIES) await run('real', 'trained churn model', c, 'steady');
     }
-    const riskScoreRows = await orm.em.fork().count(RiskScore, { tenantId: TENANT });
+    const riskScoreRows = await forkAcrossTenants(orm).count(RiskScore, { tenantId: TENANT });
     const noop = (c: number) => runs.find((r) => r.mode === 'noop' && r.concurrency === c)!;
     const ratios = runs
       .filter((r) => r.mode === 'real' && r.pass === 'steady')

@@ -5,6 +5,7 @@ import { ormOptions, type Orm } from '../subgraphs/common/orm';
 import { Queues } from '../subgraphs/common/queues';
 import { createRedis } from '../subgraphs/common/redis';
 import { Shutdown } from '../subgraphs/common/shutdown';
+import { forkAcrossTenants } from '../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../subgraphs/signals';
 import { PipelineStatusService } from '../subgraphs/signals/services/pipeline-status.service';
 import { formatPipelineLag, isFarBehind } from './pipeline-lag-line';
@@ -28,7 +29,7 @@ export async function watchPipelineLag(config: Readonly<Config>, say: (line: str
   let stopped = false;
   const look = async () => {
     try {
-      const lag = await new PipelineStatusService(orm.em.fork(), { queues, redis, config }).status('all');
+      const lag = await new PipelineStatusService(forkAcrossTenants(orm), { queues, redis, config }).status('all');
       if (!stopped && isFarBehind(lag)) say(formatPipelineLag(lag));
     } catch (err) {
       if (!stopped) say(`pipeline status unavailable: ${(err as Error).message}`);

@@ -16,6 +16,7 @@ import { createQueue, RESOLVE_IDENTITY, type EventType } from '../../subgraphs/c
 import { createRedis } from '../../subgraphs/common/redis';
 import { MAX_BATCH_BYTES } from '../../subgraphs/common/segment-api';
 import { Shutdown } from '../../subgraphs/common/shutdown';
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../subgraphs/signals';
 import type { NormalizedEvent } from '../../subgraphs/signals/domain/events/validate-event';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
@@ -96,7 +97,7 @@ async function handle(db: Orm, tenant: string, req: IncomingMessage, res: Server
   }
   if (!Array.isArray(body?.batch)) return reply(res, 400, { success: false, code: 'BAD_REQUEST' });
   const rows = toEventRows(toEvents(body.batch as RawEvent[], date(body.sentAt), receivedAt), tenant);
-  const inserted = await insertEventRows(db.em.fork(), rows);
+  const inserted = await insertEventRows(forkAcrossTenants(db), rows);
   reply(res, 200, { success: true, accepted: inserted.size, duplicates: rows.length - inserted.size, errors: [] });
 }
 
@@ -146,7 +147,7 @@ serveParent({
 
   async stats(tenant): Promise<StoredStats> {
     if (!orm || !redis) throw new Error('stats before start');
-    const em = orm.em.fork();
+    const em = forkAcrossTenants(orm);
     const queue = createQueue(RESOLVE_IDENTITY, redis, config.queuePrefix);
     try {
       const [rows, enqueued, waiting] = await Promise.all([

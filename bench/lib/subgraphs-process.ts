@@ -5,6 +5,7 @@ import 'reflect-metadata';
 
 import { Alert } from '../../subgraphs/actions/entities/alert.entity';
 import { runSubgraph, type RunningSubgraph } from '../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants, forkForTenant } from '../../subgraphs/common/tenant-filter';
 import { SUBGRAPHS } from '../../subgraphs';
 import { createRiskService } from '../../subgraphs/risk';
 import { SignalService } from '../../subgraphs/signals/services/signal.service';
@@ -58,7 +59,7 @@ serveParent({
     const signals = byName.signals;
     const risk = byName.risk;
     if (!signals || !risk) throw new Error('seed before start');
-    const signalService = new SignalService(signals.deps.orm.em.fork(), tenant);
+    const signalService = new SignalService(forkForTenant(signals.deps.orm, tenant), tenant);
     const riskService = createRiskService(risk.deps, tenant);
     let i = 0;
     for (const profileId of profileIds) {
@@ -83,7 +84,7 @@ serveParent({
   async alertCount(tenant) {
     const actions = byName.actions;
     if (!actions) throw new Error('alertCount before start');
-    return actions.deps.orm.em.fork().count(Alert, { tenantId: tenant as string });
+    return forkAcrossTenants(actions.deps.orm).count(Alert, { tenantId: tenant as string });
   },
 
   async stop() {

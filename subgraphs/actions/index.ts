@@ -5,6 +5,7 @@ import { buildFederatedSchema } from '../common/build-subgraph-schema';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
+import { forkForTenant } from '../common/tenant-filter';
 import { ACTIONS_ENTITIES } from './entities';
 import { ACTIONS_MIGRATIONS } from './migrations';
 import type { ActionsContext } from './resolvers/actions.context';
@@ -28,7 +29,7 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
     }),
   createContext: (deps, auth, requestId) => {
     // one fork per request, shared by the services of the request
-    const em = deps.orm.em.fork();
+    const em = forkForTenant(deps.orm, auth.tenantId);
     return {
       auth,
       tenantId: auth.tenantId,

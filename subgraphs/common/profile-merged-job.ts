@@ -6,6 +6,7 @@ import type { EntityManager } from './orm';
 import { ProfileAliases, type ProfileAliasRow } from './profile-aliases';
 import { workerOptions, type PROFILE_MERGED_ACTIONS, type PROFILE_MERGED_SIGNALS, type ProfileMergedJob } from './queues';
 import type { SubgraphDeps } from './run-subgraph';
+import { forkForTenant } from './tenant-filter';
 
 /** The notice's payload, checked: a malformed one (a bug in the sender) fails for good. */
 export function checkedMergeNotice(job: Pick<Job<ProfileMergedJob>, 'data' | 'id' | 'name'>): ProfileMergedJob {
@@ -52,7 +53,7 @@ export async function applyMergeNotice<T extends ProfileAliasRow, R>(
   repoint: (em: EntityManager, tenantId: string, mergedProfileId: string, survivor: string) => Promise<R>,
 ): Promise<R | null> {
   const { tenantId, profileId, mergedProfileId } = checkedMergeNotice(job);
-  const em = deps.orm.em.fork();
+  const em = forkForTenant(deps.orm, tenantId);
   const survivor = await new ProfileAliases(em, aliasEntity, tenantId).record(mergedProfileId, profileId);
   if (!survivor) {
     deps.log.warn({ tenantId, profileId, mergedProfileId, jobId: job.id }, `${job.name}: the merge would close a cycle; ignored`);

@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { fairShareFor } from '../common/fair-share';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
 import { buildFederatedSchema } from '../common/build-subgraph-schema';
+import { forkForTenant } from '../common/tenant-filter';
 import { PROFILES_ENTITIES } from './entities';
 import { PROFILES_MIGRATIONS } from './migrations';
 import { ProfileResolver } from './resolvers/profile.resolver';
@@ -34,7 +35,7 @@ export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
     }),
   createContext: (deps, auth, requestId) => {
     // one identity map per request
-    const em = deps.orm.em.fork();
+    const em = forkForTenant(deps.orm, auth.tenantId);
     return {
       auth,
       tenantId: auth.tenantId,

@@ -5,6 +5,7 @@ import { buildFederatedSchema } from '../common/build-subgraph-schema';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
+import { forkForTenant } from '../common/tenant-filter';
 import { RISK_ENTITIES } from './entities';
 import { RISK_MIGRATIONS } from './migrations';
 import { ProfileRiskResolver } from './resolvers/profile-risk.resolver';
@@ -37,7 +38,7 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
     tenantId: auth.tenantId,
     requestId,
     pubSub: deps.pubSub,
-    services: { risk: createRiskService(deps, auth.tenantId), models: new ModelService(deps.orm.em.fork(), auth.tenantId, deps.queues) },
+    services: { risk: createRiskService(deps, auth.tenantId), models: new ModelService(forkForTenant(deps.orm, auth.tenantId), auth.tenantId, deps.queues) },
     minClassExamples: deps.config.risk.minClassExamples,
   }),
   startWorkers: async (deps) => {
@@ -51,7 +52,7 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
 
 /** A RiskService on a fresh entity manager: one per request or job. */
 export function createRiskService(deps: Parameters<SubgraphDefinition<RiskContext>['createContext']>[0], tenantId: string): RiskService {
-  return riskServiceFor(deps, deps.orm.em.fork(), tenantId);
+  return riskServiceFor(deps, forkForTenant(deps.orm, tenantId), tenantId);
 }
 
 if (require.main === module) runSubgraphMain(riskSubgraph);

@@ -5,6 +5,7 @@ import { buildFederatedSchema } from '../common/build-subgraph-schema';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
+import { forkForTenant } from '../common/tenant-filter';
 import { SIGNALS_ENTITIES } from './entities';
 import { segmentApiHandler } from './http/segment-api.handler';
 import { SIGNALS_MIGRATIONS } from './migrations';
@@ -49,7 +50,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
       pubSub,
     }),
   createContext: (deps, auth, requestId) => {
-    const em = deps.orm.em.fork();
+    const em = forkForTenant(deps.orm, auth.tenantId);
     return {
       auth,
       tenantId: auth.tenantId,

@@ -1,3 +1,4 @@
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { PRIOR_MODEL_REF as PRIOR } from '../../subgraphs/risk/domain/churn/prior';
 import { createRiskService } from '../../subgraphs/risk';
 import { SignalService } from '../../subgraphs/signals/services/signal.service';
@@ -34,7 +35,7 @@ describe('createGateway: one profile from four subgraphs', () => {
     if (!created.data) throw new Error(JSON.stringify(created));
     profileId = created.data.upsertProfile.id;
 
-    const signals = new SignalService(stack.subgraphs.signals.deps.orm.em.fork(), 'acme');
+    const signals = new SignalService(forkAcrossTenants(stack.subgraphs.signals.deps.orm), 'acme');
     await signals.record({
       profileId,
       type: 'retry_loop',

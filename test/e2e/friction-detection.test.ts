@@ -1,4 +1,5 @@
 
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { sweepFriction } from '../../subgraphs/signals/workers/sweep-friction.worker';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -129,7 +130,7 @@ describe('friction detection through the gateway (bank onboarding)', () => {
       });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ accepted: 6, errors: [] });
-      const em = () => stack.subgraphs.signals.deps.orm.em.fork();
+      const em = () => forkAcrossTenants(stack.subgraphs.signals.deps.orm);
       await waitFor(async () => (await em().count(Event, { tenantId: 'bank', processedAt: null })) === 0, 20_000, 100);
       const found = await gql(stack.gateway.url, `{ profileByIdentity(type: USER_ID, value: "bank-u1") { id } }`, {}, bearer(reader));
       profileId = found.data!.profileByIdentity.id;
@@ -142,7 +143,7 @@ describe('friction detection through the gateway (bank onboarding)', () => {
       return res.data!.profile.signals as { id: string; type: string; severity: number; evidence: Record<string, any>; journeyInstanceId: string | null }[];
     };
     const failureIds = async () =>
-      (await stack.subgraphs.signals.deps.orm.em.fork().find(Event, { tenantId: 'bank', messageId: { $in: failures } })).map((e) => e.id).sort();
+      (await forkAcrossTenants(stack.subgraphs.signals.deps.orm).find(Event, { tenantId: 'bank', messageId: { $in: failures } })).map((e) => e.id).sort();
 
     it('reports one retry loop with its evidence on Profile.signals', async () => {
       await waitFor(async () => (await profileSignals()).some((s) => s.type === 'retry_loop'), 20_000, 200);

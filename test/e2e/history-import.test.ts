@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { runImport, type ImportOptions, type ImportReport } from '../../scripts/import/run-import';
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Profile } from '../../subgraphs/profiles/entities/profile.entity';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { startStack, type Stack } from '../fixtures/stack';
@@ -43,8 +44,8 @@ describe('npm run import (runImport against a stack)', () => {
       { url: stack.gateway.url, key, batchSize: 2, concurrency: 2, pollMs: 100, waitTimeoutMs: 30_000, ...options },
       { progress: { isTTY: false, write: (s) => progress.push(s) }, say: (line) => say.push(line) },
     );
-  const events = (userIds: string[]) => stack.subgraphs.signals.deps.orm.em.fork().find(Event, { tenantId: 'importer', userId: { $in: userIds } });
-  const profiles = () => stack.subgraphs.profiles.deps.orm.em.fork().count(Profile, { tenantId: 'importer' });
+  const events = (userIds: string[]) => forkAcrossTenants(stack.subgraphs.signals.deps.orm).find(Event, { tenantId: 'importer', userId: { $in: userIds } });
+  const profiles = () => forkAcrossTenants(stack.subgraphs.profiles.deps.orm).count(Profile, { tenantId: 'importer' });
 
   it('imports an NDJSON file, keeping the good lines, reporting the bad ones by number, and returns once the pipeline caught up', async () => {
     const report = await run({ file: join(dir, 'history.ndjson') });

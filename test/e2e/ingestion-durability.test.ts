@@ -12,6 +12,7 @@ import {
   type ResolveIdentityJob,
 } from '../../subgraphs/common/queues';
 import { createRedis } from '../../subgraphs/common/redis';
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../subgraphs/profiles';
 import { Profile } from '../../subgraphs/profiles/entities/profile.entity';
 import { ProfileMerge } from '../../subgraphs/profiles/entities/profile-merge.entity';
@@ -225,11 +226,11 @@ describe('ingestion durability: every acknowledged event is processed exactly on
     expect(await res.json()).toEqual({ success: true, accepted: events.length, duplicates: 0, errors: [] });
   }
 
-  const signalsEvents = (tenantId: string) => stack.subgraphs.signals.deps.orm.em.fork().find(Event, { tenantId }, { orderBy: { id: 'asc' } });
-  const processedCount = (tenantId: string) => stack.subgraphs.signals.deps.orm.em.fork().count(Event, { tenantId, processedAt: { $ne: null } });
+  const signalsEvents = (tenantId: string) => forkAcrossTenants(stack.subgraphs.signals.deps.orm).find(Event, { tenantId }, { orderBy: { id: 'asc' } });
+  const processedCount = (tenantId: string) => forkAcrossTenants(stack.subgraphs.signals.deps.orm).count(Event, { tenantId, processedAt: { $ne: null } });
   const allProcessed = async (tenantId: string, count: number) => (await processedCount(tenantId)) === count;
   /** Events the profiles stage has recorded for a tenant: the worker's own progress. */
-  const recordedCount = (tenantId: string) => profilesDb.em.fork().count(ProfileEvent, { tenantId });
+  const recordedCount = (tenantId: string) => forkAcrossTenants(profilesDb).count(ProfileEvent, { tenantId });
   /** The unfinished resolve job that carries an event, if any. */
   const jobHolding = async (eventId: string) =>
     (await resolveQueue.getJobs(['waiting', 'active', 'delayed', 'prioritized'])).find((job) => job.data.events.some((e) => e.eventId === eventId));
@@ -247,7 +248,7 @@ describe('ingestion durability: every acknowledged event is processed exactly on
     const sentByMessage = new Map(sent.map((e) => [e.messageId, e]));
     const userOfEvent = new Map(events.map((e) => [e.id, sentByMessage.get(e.messageId)!.user]));
 
-    const em = profilesDb.em.fork();
+    const em = forkAcrossTenants(profilesDb);
     const recorded = await em.find(ProfileEvent, { tenantId }, { orderBy: { eventId: 'asc' } });
     // none missing, none twice
     expect(recorded).toHaveLength(sent.length);

@@ -1,3 +1,4 @@
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { JourneyService } from '../../subgraphs/signals/services/journey.service';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -96,9 +97,9 @@ describe('journeys through the gateway', () => {
     expect(ingested.data!.ingestEvents).toMatchObject({ accepted: 3, errors: [] });
     // the detect worker advances journeys for each resolved event; here the test does it
     const em = stack.subgraphs.signals.deps.orm.em;
-    await waitFor(async () => (await em.fork().count(Event, { tenantId: 'jrn-a', processedAt: { $ne: null } })) === 3);
-    for (const event of await em.fork().find(Event, { tenantId: 'jrn-a' }, { orderBy: { timestamp: 'asc' } })) {
-      await new JourneyService(em.fork(), 'jrn-a').advance(event);
+    await waitFor(async () => (await forkAcrossTenants(em).count(Event, { tenantId: 'jrn-a', processedAt: { $ne: null } })) === 3);
+    for (const event of await forkAcrossTenants(em).find(Event, { tenantId: 'jrn-a' }, { orderBy: { timestamp: 'asc' } })) {
+      await new JourneyService(forkAcrossTenants(em), 'jrn-a').advance(event);
       profileId = event.profileId!;
     }
 

@@ -1,5 +1,6 @@
 import { RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
 import { meterStage } from '../../subgraphs/common/stage-meter';
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait-for';
@@ -31,7 +32,7 @@ describe('pipelineStatus through the gateway', () => {
     const now = Date.now();
     // an acknowledged event the pipeline has not processed for 90 s (queued just now, so the
     // sweeper leaves it alone for its grace period)
-    const em = deps.orm.em.fork();
+    const em = forkAcrossTenants(deps.orm);
     const event = em.create(Event, {
       tenantId: 'lagging',
       messageId: 'lagging-1',
@@ -97,7 +98,7 @@ describe('pipelineStatus through the gateway', () => {
 
   it('is caught up once the event is processed and the jobs are gone', async () => {
     const { deps } = stack.subgraphs.signals;
-    await deps.orm.em.fork().nativeUpdate(Event, { id: eventId }, { processedAt: new Date() });
+    await forkAcrossTenants(deps.orm).nativeUpdate(Event, { id: eventId }, { processedAt: new Date() });
     for (const { queue, id } of jobIds) await deps.queues.get(queue).remove(id);
     const { pipelineStatus: s } = (await status()).data!;
     expect(s.caughtUp).toBe(true);

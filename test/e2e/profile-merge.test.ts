@@ -1,4 +1,5 @@
 import { Alert } from '../../subgraphs/actions/entities/alert.entity';
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { createRiskService } from '../../subgraphs/risk';
 import { PRIOR_MODEL_REF as PRIOR } from '../../subgraphs/risk/domain/churn/prior';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
@@ -55,7 +56,7 @@ describe('a profile merge reaches every subgraph (through the gateway)', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: batch.length, errors: [] });
   };
-  const signalsDb = () => stack.subgraphs.signals.deps.orm.em.fork();
+  const signalsDb = () => forkAcrossTenants(stack.subgraphs.signals.deps.orm);
   const allProcessed = async () => (await signalsDb().count(Event, { tenantId: TENANT, processedAt: null })) === 0;
   const profileIdOf = async (type: 'USER_ID' | 'ANONYMOUS_ID', value: string) =>
     (await gql(stack.gateway.url, `query($t: IdentityType!, $v: String!) { profileByIdentity(type: $t, value: $v) { id } }`, { t: type, v: value }, bearer(reader))).data!.profileByIdentity
@@ -76,7 +77,7 @@ describe('a profile merge reaches every subgraph (through the gateway)', () => {
   async function historyOfOne(id: string): Promise<History> {
     await waitFor(async () => (await signalsDb().count(Signal, { tenantId: TENANT, profileId: id })) > 0 && (await signalsDb().count(JourneyInstance, { tenantId: TENANT, profileId: id })) > 0, 30_000, 100);
     await createRiskService(stack.subgraphs.risk.deps, TENANT).record({ profileId: id, kind: 'churn', probability: 0.9, reasons: [], model: PRIOR });
-    await waitFor(async () => (await stack.subgraphs.actions.deps.orm.em.fork().count(Alert, { tenantId: TENANT, profileId: id })) > 0, 30_000, 100);
+    await waitFor(async () => (await forkAcrossTenants(stack.subgraphs.actions.deps.orm).count(Alert, { tenantId: TENANT, profileId: id })) > 0, 30_000, 100);
     const history = await historyOf(id);
     expect(history.signals.length).toBeGreaterThan(0);
     expect(history.journeys.length).toBeGreaterThan(0);
@@ -132,6 +133,6 @@ describe('a profile merge reaches every subgraph (through the gateway)', () => {
     expect(await signalsDb().count(Event, { tenantId: TENANT, profileId: visitor })).toBe(0);
     expect(await signalsDb().count(Signal, { tenantId: TENANT, profileId: visitor })).toBe(0);
     expect(await signalsDb().count(JourneyInstance, { tenantId: TENANT, profileId: visitor })).toBe(0);
-    expect(await stack.subgraphs.actions.deps.orm.em.fork().count(Alert, { tenantId: TENANT, profileId: visitor })).toBe(0);
+    expect(await forkAcrossTenants(stack.subgraphs.actions.deps.orm).count(Alert, { tenantId: TENANT, profileId: visitor })).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { queueScoreProfile, SCORE_PROFILE } from '../../subgraphs/common/queues';
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { ActivityEvent } from '../../subgraphs/risk/entities/activity-event.entity';
 import { ActivitySignal } from '../../subgraphs/risk/entities/activity-signal.entity';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -31,7 +32,7 @@ describe('risk models through the gateway: train, activate, score, read', () => 
     admin = await stack.key('shop', ['admin']);
     reader = await stack.key('shop', ['risk:read', 'profiles:read']);
     otherAdmin = await stack.key('other-shop', ['admin']);
-    await seedSyntheticTenant(stack.subgraphs.risk.deps.orm.em.fork(), 'shop', 300, now);
+    await seedSyntheticTenant(forkAcrossTenants(stack.subgraphs.risk.deps.orm), 'shop', 300, now);
   }, 60_000);
   afterAll(() => stack?.stop());
 
@@ -68,7 +69,7 @@ describe('risk models through the gateway: train, activate, score, read', () => 
     // a real profile whose activity stopped 42 days ago after friction: scored by the active model
     const created = await gql(stack.gateway.url, `mutation { upsertProfile(input: { identities: [{ type: USER_ID, value: "fading" }], traits: { plan: "pro" } }) { id } }`, {}, bearer(admin));
     const profileId = created.data!.upsertProfile.id as string;
-    const em = stack.subgraphs.risk.deps.orm.em.fork();
+    const em = forkAcrossTenants(stack.subgraphs.risk.deps.orm);
     for (let d = 120, i = 0; d > 40; d -= 3, i++) {
       em.create(ActivityEvent, { tenantId: 'shop', profileId, eventId: syntheticId(8, i), type: 'track', name: 'Feature Used', timestamp: new Date(now - d * DAY), revenue: null, traits: {} });
     }

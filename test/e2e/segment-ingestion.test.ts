@@ -1,6 +1,7 @@
 import { Analytics } from '@segment/analytics-node';
 
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../../subgraphs/common/segment-api';
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { sweepEvents } from '../../subgraphs/signals/workers/sweep-events.worker';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -29,7 +30,7 @@ describe('event ingestion through the gateway', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const stored = (tenantId: string, where: Record<string, unknown> = {}) =>
-    stack.subgraphs.signals.deps.orm.em.fork().find(Event, { tenantId, ...where }, { orderBy: { timestamp: 'asc' } });
+    forkAcrossTenants(stack.subgraphs.signals.deps.orm).find(Event, { tenantId, ...where }, { orderBy: { timestamp: 'asc' } });
   const track = (messageId: string, over: Record<string, unknown> = {}) => ({ type: 'track', event: 'Clicked', userId: 'u-http', messageId, ...over });
 
   describe('the official @segment/analytics-node SDK', () => {
@@ -93,7 +94,7 @@ describe('event ingestion through the gateway', () => {
 
   it('processes an acknowledged event whose job was lost once the sweeper runs', async () => {
     // a crash between the commit and the enqueue leaves a stored event with no job
-    const em = stack.subgraphs.signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(stack.subgraphs.signals.deps.orm);
     const now = new Date();
     const lost = em.create(Event, { tenantId: 'acme', messageId: 'lost-1', type: 'track', name: 'Recovered', userId: 'u-lost', timestamp: now, receivedAt: now });
     await em.flush();

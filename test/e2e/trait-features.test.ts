@@ -1,3 +1,4 @@
+import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { ActivityEvent } from '../../subgraphs/risk/entities/activity-event.entity';
 import { ModelVersion } from '../../subgraphs/risk/entities/model-version.entity';
 import { rawCoefficients, type LogisticModel } from '../../subgraphs/risk/domain/churn/logistic-regression';
@@ -45,7 +46,7 @@ describe('trait features through /v1/batch (a Telco-like tenant)', () => {
       await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
     }
   };
-  const riskEvents = () => stack.subgraphs.risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT });
+  const riskEvents = () => forkAcrossTenants(stack.subgraphs.risk.deps.orm).count(ActivityEvent, { tenantId: TENANT });
   const caughtUp = async () => {
     const res = await gql(stack.gateway.url, PIPELINE, {}, bearer(admin));
     return res.data?.pipelineStatus.tenants.find((t: { tenantId: string }) => t.tenantId === TENANT)?.caughtUp === true;
@@ -59,7 +60,7 @@ describe('trait features through /v1/batch (a Telco-like tenant)', () => {
     const quiet = tenant.customers.find((c) => c.identifyOnly && !c.churns)!;
     const found = await gql(stack.gateway.url, `query($v: String!) { profileByIdentity(type: USER_ID, value: $v) { id } }`, { v: quiet.userId }, bearer(admin));
     const profileId = found.data!.profileByIdentity.id as string;
-    const copies = await stack.subgraphs.risk.deps.orm.em.fork().find(ActivityEvent, { tenantId: TENANT, profileId });
+    const copies = await forkAcrossTenants(stack.subgraphs.risk.deps.orm).find(ActivityEvent, { tenantId: TENANT, profileId });
     expect(copies.map((e) => ({ type: e.type, traits: e.traits }))).toEqual([
       { type: 'identify', traits: { contract: quiet.contract, tenureMonths: quiet.tenureMonths, monthlyCharges: quiet.monthlyCharges } },
     ]);
@@ -95,7 +96,7 @@ describe('trait features through /v1/batch (a Telco-like tenant)', () => {
     expect(model.metrics.holdout.rocAuc).toBeGreaterThan(0.75);
     expect(model.metrics.quality.informative).toBe(true);
 
-    const stored = await stack.subgraphs.risk.deps.orm.em.fork().findOneOrFail(ModelVersion, { id });
+    const stored = await forkAcrossTenants(stack.subgraphs.risk.deps.orm).findOneOrFail(ModelVersion, { id });
     const { coefficients } = rawCoefficients((stored.params as { model: LogisticModel }).model);
     expect(coefficients['trait:contract=month-to-month']).toBeGreaterThan(0);
     expect(coefficients['trait:contract=two-year']).toBeLessThan(0);

@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ALERT_RAISED, type AlertRaisedEvent } from '../../common/pubsub';
 import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { readRaiseAlertsJob, type RaiseAlertsWork, type RejectedChange } from '../domain/read-raise-alerts-job';
 import type { Alert } from '../entities/alert.entity';
 import { RaiseAlertsService } from '../services/raise-alerts.service';
@@ -35,7 +36,7 @@ export async function raiseAlerts(
   }
   const { tenantId, changes, rejected } = work;
   if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'raise-alerts: malformed changes skipped');
-  const raised = await new RaiseAlertsService(deps.orm.em.fork(), tenantId).raiseFor(changes, now);
+  const raised = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raiseFor(changes, now);
   // after the commit, and only for rows this job inserted: a replay publishes nothing
   for (const alert of raised) deps.pubSub.publish(ALERT_RAISED, tenantId, alertRaisedEvent(alert));
   if (raised.length) deps.log.info({ tenantId, jobId: job.id, alerts: raised.length, changes: changes.length }, 'alerts raised');

@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/knex';
 
 import type { TraitTimestamps } from '../domain/traits';
@@ -69,5 +69,28 @@ export class ProfileRepository extends EntityRepository<Profile> {
       .onConflict('id')
       .merge(['traits', 'traitTimestamps', 'computedTraits', 'updatedAt'])
       .execute();
+  }
+
+  /**
+   * These profiles as managed entities, row-locked until the transaction ends and re-read (a
+   * cached row would hide a concurrent change). Id order, like every other profile lock, so two
+   * lockers cannot deadlock. A merged-away or deleted profile is missing.
+   */
+  lockForUpdate(tenantId: string, ids: readonly string[]): Promise<Profile[]> {
+    return this.find({ tenantId, id: { $in: [...ids] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true });
+  }
+
+  /**
+   * The next `limit` profile ids after `after` in id order, optionally narrowed by `where`
+   * (raw rows: partially loaded entities would linger in the identity map).
+   */
+  async idsAfter(tenantId: string, after: string | null, limit: number, where: FilterQuery<Profile> = {}): Promise<string[]> {
+    const rows = (await this.createQueryBuilder('p')
+      .select('p.id')
+      .where({ tenantId, ...(after ? { id: { $gt: after } } : {}), ...(where as object) })
+      .orderBy({ id: 'asc' })
+      .limit(limit)
+      .execute('all', false)) as { id: string }[];
+    return rows.map((r) => String(r.id));
   }
 }

@@ -1,7 +1,8 @@
-import { Entity, Index, ManyToOne, Property, Unique, type Opt, type Ref } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, ManyToOne, Property, Unique, type Opt, type Ref } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
+import { SegmentMembershipRepository } from './segment-membership.repository';
 import type { Segment } from './segment.entity';
 
 /**
@@ -9,7 +10,7 @@ import type { Segment } from './segment.entity';
  * is kept: leaving closes the row, entering again opens a new one.
  */
 @ObjectType({ description: 'A profile’s stay in a segment; `exitedAt` is null while it lasts.' })
-@Entity({ tableName: 'segment_membership' })
+@Entity({ tableName: 'segment_membership', repository: () => SegmentMembershipRepository })
 // `current` is true while the stay lasts and null once it ended; NULLs are distinct in unique
 // indexes on SQLite and PostgreSQL alike, so this allows one current stay per (segment, profile)
 // and any number of ended ones.
@@ -17,6 +18,8 @@ import type { Segment } from './segment.entity';
 @Index({ properties: ['tenantId', 'profileId', 'current'] })
 @Index({ properties: ['segment', 'current', 'id'] })
 export class SegmentMembership extends TenantEntity {
+  [EntityRepositoryType]?: SegmentMembershipRepository;
+
   @ManyToOne({ entity: 'Segment', ref: true, deleteRule: 'cascade' })
   segment!: Ref<Segment>;
 

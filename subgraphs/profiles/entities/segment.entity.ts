@@ -1,15 +1,18 @@
-import { Entity, Property, Unique, type Opt } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Property, Unique, type Opt } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Int, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
 import type { SegmentCondition } from '../domain/segments/condition';
+import { SegmentRepository } from './segment.repository';
 
 /** A named condition over profiles; membership is kept current as profiles change and time passes. */
 @ObjectType({ description: 'A named condition over profiles (traits, computed traits, identities, event windows).' })
-@Entity({ tableName: 'segment' })
+@Entity({ tableName: 'segment', repository: () => SegmentRepository })
 @Unique({ properties: ['tenantId', 'name'] })
 export class Segment extends TenantEntity {
+  [EntityRepositoryType]?: SegmentRepository;
+
   @Field(() => String)
   @Property({ type: 'string', length: 200 })
   name!: string;

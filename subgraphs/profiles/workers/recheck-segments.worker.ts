@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq';
 
 import { EVALUATE_SEGMENT_PAGE, RECHECK_SEGMENTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkAcrossTenants } from '../../common/tenant-filter';
 import { tenantsWithTimeBasedSegments } from '../services/segment.service';
 
 type RecheckSegmentsJob = JobPayloads[typeof RECHECK_SEGMENTS];
@@ -18,7 +19,7 @@ export async function recheckSegments(
   deps: Pick<SubgraphDeps, 'orm' | 'queues'>,
   now = new Date(),
 ): Promise<string[]> {
-  const tenants = await tenantsWithTimeBasedSegments(deps.orm.em.fork());
+  const tenants = await tenantsWithTimeBasedSegments(forkAcrossTenants(deps.orm));
   if (tenants.length === 0) return tenants;
   await deps.queues.get(EVALUATE_SEGMENT_PAGE).addBulk(
     tenants.map((tenantId) => ({

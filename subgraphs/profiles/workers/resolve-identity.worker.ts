@@ -15,6 +15,7 @@ import {
   type ResolveIdentityJob,
 } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
 import { BatchResolutionService } from '../services/batch-resolution.service';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
@@ -47,7 +48,7 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
   if (problems.length) throw new UnrecoverableError(`resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
   const { tenantId, events } = job.data;
   const junkValues = deps.config.identity.junkValues;
-  const batch = await new BatchResolutionService(deps.orm.em.fork(), tenantId, { junkValues }).resolve(events);
+  const batch = await new BatchResolutionService(forkForTenant(deps.orm, tenantId), tenantId, { junkValues }).resolve(events);
   for (const { events: size, raced, err } of batch.fallbacks) {
     // a race is expected now and then (two jobs with one new customer); anything else is worth a look
     const fields = { err, tenantId, jobId: job.id, events: size };
@@ -113,7 +114,7 @@ async function sendEventsResolved(deps: Pick<SubgraphDeps, 'queues' | 'redis' | 
  */
 export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, jobId?: string): Promise<ResolveOutcome | null> {
   const { tenantId, eventId } = event;
-  const outcome = await new IdentityResolutionService(deps.orm.em.fork(), tenantId, {
+  const outcome = await new IdentityResolutionService(forkForTenant(deps.orm, tenantId), tenantId, {
     junkValues: deps.config.identity.junkValues,
   }).resolve(event);
   if (!outcome) {

@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { PROFILE_BATCH_MAX, SET_COMPUTED_TRAITS, STAGE_CONCURRENCY, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { meterCompletedJobs } from '../../common/stage-meter';
 import { parseComputedTraitsBatch } from '../domain/profile-batches';
 import { ComputedTraitsService } from '../services/computed-traits.service';
@@ -30,7 +31,7 @@ export async function setComputedTraits(
   const { tenantId, items, lane } = parsed.batch;
   for (const { index, reason } of parsed.dropped) deps.log.error({ tenantId, jobId: job.id, index, reason }, 'set-computed-traits: malformed item left out');
 
-  const landed = await new ComputedTraitsService(deps.orm.em.fork(), tenantId).pushMany(items, now);
+  const landed = await new ComputedTraitsService(forkForTenant(deps.orm, tenantId), tenantId).pushMany(items, now);
   const missing = landed.flatMap((id, i) => (id === null ? [items[i].profileId] : []));
   if (missing.length) deps.log.warn({ tenantId, jobId: job.id, profileIds: missing }, 'set-computed-traits: no such profile; items left out');
   const written = [...new Set(landed.filter((id): id is string => id !== null))];

@@ -1,23 +1,18 @@
 import type { EntityManager } from '../../common/orm';
-import { explainPrediction } from '../domain/churn/explain';
-import { buildFeatures, type FeatureOptions } from '../domain/churn/features';
+import { assessChurn, explainWith, TOP_REASONS } from '../domain/churn/assess';
 import { latestJourneyStates, type ProfileHistory } from '../domain/churn/history';
-import type { FeatureRow, LogisticModel } from '../domain/churn/logistic-regression';
+import type { LogisticModel } from '../domain/churn/logistic-regression';
 import { journeyFeatures, typicalStepKey, type JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { scoreDropOffPrior } from '../domain/dropoff/prior';
-import { PRIOR_MODEL_REF, scorePrior } from '../domain/churn/prior';
+import { PRIOR_MODEL_REF } from '../domain/churn/prior';
 import { valueProfile, type LifetimeModelParams } from '../domain/lifetime/profile-value';
 import { ModelKind, ModelVersion } from '../entities/model-version.entity';
-import type { RiskModelRef, RiskReason, RiskScore } from '../entities/risk-score.entity';
+import type { RiskScore } from '../entities/risk-score.entity';
 import { ActivityService } from './activity.service';
 import { activeModels } from './active-models';
 import type { RecordScoreInput, RiskService } from './risk.service';
 
-/** What a trained churn model version stores (`ModelVersion.params`). */
-export interface ChurnModelParams {
-  model: LogisticModel;
-  featureOptions: FeatureOptions;
-}
+export { assessChurn, TOP_REASONS, type ChurnAssessment, type ChurnModelParams } from '../domain/churn/assess';
 
 /** What a trained drop-off model version stores: the classifier and the typical time per (journey, step). */
 export interface DropOffModelParams {
@@ -27,15 +22,6 @@ export interface DropOffModelParams {
 
 /** Profiles scored per read of their histories (bounds the rows one chunk holds in memory). */
 export const PROFILES_PER_SCORE_CHUNK = 100;
-
-/** Reasons kept with a score: the largest contributions. */
-export const TOP_REASONS = 5;
-
-export interface ChurnAssessment {
-  probability: number;
-  reasons: RiskReason[];
-  model: RiskModelRef;
-}
 
 /** Scores one profile with the tenant's active models (or the prior), and records the result. */
 export class ScoringService {
@@ -124,29 +110,7 @@ function latestAt(list: readonly JourneySnapshotInput[], now: Date): JourneySnap
   return latest;
 }
 
-/** Probability and top reasons of a trained classifier, with plain words and evidence. */
-function explainWith(model: LogisticModel, values: FeatureRow, describe: Record<string, string>, evidence: Record<string, string[]>) {
-  const explanation = explainPrediction(model, values);
-  const reasons = explanation.contributions
-    .filter((c) => Math.abs(c.contribution) > 1e-9)
-    .slice(0, TOP_REASONS)
-    .map((c) => ({ factor: c.feature, contribution: c.contribution, description: describe[c.feature] ?? c.feature, evidence: evidence[c.feature] ?? [] }));
-  return { probability: explanation.probability, reasons };
-}
-
 const round2 = (n: number) => Math.round(n * 100) / 100;
-
-/** Churn probability and reasons from the active model, or from the prior before there is one. */
-export function assessChurn(history: ProfileHistory, now: Date, model: ModelVersion | null): ChurnAssessment {
-  if (!model?.params) {
-    const prior = scorePrior(history, now);
-    return { probability: prior.probability, reasons: prior.factors.slice(0, TOP_REASONS), model: { ...PRIOR_MODEL_REF } };
-  }
-  const params = model.params as unknown as ChurnModelParams;
-  const features = buildFeatures(history, now, params.featureOptions);
-  const { probability, reasons } = explainWith(params.model, features.values, features.describe, features.evidence);
-  return { probability, reasons, model: { id: model.id, version: model.version, name: model.kind } };
-}
 
 /** The churn score to record for a profile: the assessment, and its value when a lifetime model is fitted. */
 function churnScoreInput(history: ProfileHistory, now: Date, churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): RecordScoreInput {

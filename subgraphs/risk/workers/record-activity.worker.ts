@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids';
 import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { meterCompletedJobs } from '../../common/stage-meter';
+import { forkForTenant } from '../../common/tenant-filter';
 import { acknowledgeActivity } from '../services/acknowledge-activity';
 import { ActivityService } from '../services/activity.service';
 import { riskServiceFor } from '../services/risk-service-factory';
@@ -61,7 +62,7 @@ export async function recordActivity(
   now?: Date,
 ): Promise<void> {
   const { tenantId, items, lane } = batchOf(job, deps);
-  const em = deps.orm.em.fork();
+  const em = forkForTenant(deps.orm, tenantId);
   const touched = await new ActivityService(em, tenantId).recordMany(items);
   // stored and committed: signals may stop watching these events (after the scoring below, which
   // is what a subscriber waits for)

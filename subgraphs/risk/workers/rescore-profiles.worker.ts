@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq';
 
 import { RESCORE_PROFILES, SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkAcrossTenants } from '../../common/tenant-filter';
 import { ActivityEvent } from '../entities/activity-event.entity';
 import { RiskScore } from '../entities/risk-score.entity';
 
@@ -24,7 +25,7 @@ export async function rescoreProfiles(
   deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log'>,
   now = new Date(),
 ): Promise<number> {
-  const em = deps.orm.em.fork();
+  const em = forkAcrossTenants(deps.orm);
   const { rescoreAfterMs, rescoreMaxProfiles, rescoreIntervalMs } = deps.config.risk;
   const cutoff = new Date(now.getTime() - rescoreAfterMs);
   const tick = Math.floor(now.getTime() / rescoreIntervalMs);

@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isUuid } from '../../common/ids';
 import { SCORE_PROFILE, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import type { RiskScore } from '../entities/risk-score.entity';
 import { riskServiceFor } from '../services/risk-service-factory';
 import { ScoringService } from '../services/scoring.service';
@@ -21,7 +22,7 @@ export async function scoreProfiles(
   const { tenantId, profileId, profileIds, lane } = job.data ?? ({} as ScoreProfileJob);
   const ids = profileIds ?? [profileId];
   if (typeof tenantId !== 'string' || !tenantId || !Array.isArray(ids) || ids.length === 0 || !ids.every(isUuid)) throw new UnrecoverableError(`score-profile: malformed job ${job.id}`);
-  const em = deps.orm.em.fork();
+  const em = forkForTenant(deps.orm, tenantId);
   return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId, lane === 'history' ? lane : undefined)).scoreProfiles(ids, now);
 }
 
@@ -33,7 +34,7 @@ export async function scoreProfiles(
 export async function scoreProfile(job: Pick<Job<ScoreProfileJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'pubSub' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<RiskScore> {
   const { tenantId, profileId } = job.data ?? ({} as ScoreProfileJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(profileId)) throw new UnrecoverableError(`score-profile: malformed job ${job.id}`);
-  const em = deps.orm.em.fork();
+  const em = forkForTenant(deps.orm, tenantId);
   return new ScoringService(em, tenantId, riskServiceFor(deps, em, tenantId)).scoreProfile(profileId, now);
 }
 

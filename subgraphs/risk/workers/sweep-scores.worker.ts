@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 
 import { fairShareFor } from '../../common/fair-share';
+import { forkAcrossTenants } from '../../common/tenant-filter';
 import { SWEEP_SCORES, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { pendingFollowUps, RiskScoreRepository, type PendingFollowUp } from '../entities/risk-score.repository';
@@ -31,7 +32,7 @@ const SWEEP_MAX_PAGES = 20;
 export async function sweepScores(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - deps.config.ingest.sweepGraceMs);
   // the sweeper crosses tenants on purpose: one read for all of them
-  const em = deps.orm.em.fork();
+  const em = forkAcrossTenants(deps.orm);
   let total = 0;
   for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
     const pending = await pendingFollowUps(em, cutoff, SWEEP_PAGE_SIZE);

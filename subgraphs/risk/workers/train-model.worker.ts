@@ -3,6 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isUuid } from '../../common/ids';
 import { TRAIN_MODEL, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { decideDataWait, type DataWaitReport } from '../domain/training/data-wait';
 import { ModelStatus, ModelVersion } from '../entities/model-version.entity';
 import { readDataArrival, requestWatermark } from '../services/training-data-arrival';
@@ -23,7 +24,7 @@ export async function trainModel(
 ): Promise<ModelVersion> {
   const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
-  const em = deps.orm.em.fork();
+  const em = forkForTenant(deps.orm, tenantId);
   const model = await em.findOne(ModelVersion, { tenantId, id: modelId });
   if (!model) throw new UnrecoverableError(`train-model: no model ${modelId} in tenant ${tenantId}`);
   let last = -1;
@@ -62,7 +63,7 @@ export async function trainWhenDataArrived(
 ): Promise<ModelVersion> {
   const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
-  const em = deps.orm.em.fork();
+  const em = forkForTenant(deps.orm, tenantId);
   const model = await em.findOne(ModelVersion, { tenantId, id: modelId });
   if (!model) throw new UnrecoverableError(`train-model: no model ${modelId} in tenant ${tenantId}`);
   if (model.status === ModelStatus.READY || model.status === ModelStatus.FAILED) return model;

@@ -1,15 +1,18 @@
-import { Entity, Property, Unique, type Opt } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Property, Unique, type Opt } from '@mikro-orm/core';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
 import type { JourneySpec, JourneyStep, RetryLoopThreshold } from '../domain/journeys/definition';
 import { JourneyStepType, RetryLoopThresholdType } from '../resolvers/journey.type';
+import { JourneyDefinitionRepository } from './journey-definition.repository';
 
 /** A tenant's journey: ordered steps recognised in the event stream, with SLAs and retry thresholds. */
 @ObjectType({ description: 'A journey definition (see the README, "Journeys").' })
-@Entity({ tableName: 'journey_definition' })
+@Entity({ tableName: 'journey_definition', repository: () => JourneyDefinitionRepository })
 @Unique({ properties: ['tenantId', 'name'] })
 export class JourneyDefinition extends TenantEntity {
+  [EntityRepositoryType]?: JourneyDefinitionRepository;
+
   @Field(() => String)
   @Property({ type: 'string', length: 200 })
   name!: string;

@@ -1,15 +1,18 @@
-import { Entity, Index, Property, Unique } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, Property, Unique } from '@mikro-orm/core';
 
 import { TenantEntity } from '../../common/base.entity';
+import { JourneyEventRepository } from './journey-event.repository';
 
 /**
  * An event that matched a journey, with what it meant (steps reached, failures): the input of the
  * replay. Unique per (definition, event), which makes `advance` idempotent per event id.
  */
-@Entity({ tableName: 'journey_event' })
+@Entity({ tableName: 'journey_event', repository: () => JourneyEventRepository })
 @Unique({ properties: ['tenantId', 'definitionId', 'eventId'] })
 @Index({ properties: ['tenantId', 'definitionId', 'profileId', 'timestamp'] })
 export class JourneyEvent extends TenantEntity {
+  [EntityRepositoryType]?: JourneyEventRepository;
+
   @Property({ type: 'uuid' })
   definitionId!: string;
 

@@ -1,9 +1,10 @@
-import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, Property, Unique, type Opt } from '@mikro-orm/core';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
 import type { JourneyState } from '../domain/journeys/progress';
 import { JourneyStateEnum, JourneyStepProgress } from '../resolvers/journey.type';
+import { JourneyInstanceRepository } from './journey-instance.repository';
 
 /** A step reached, as stored (JSON: ISO time). */
 export interface StoredStep {
@@ -21,7 +22,7 @@ export interface StoredStep {
 @ObjectType({ description: 'One run of a journey by one customer.' })
 // an entity, so the risk subgraph can add `dropOffRisk`
 @Directive('@key(fields: "id")')
-@Entity({ tableName: 'journey_instance' })
+@Entity({ tableName: 'journey_instance', repository: () => JourneyInstanceRepository })
 // two concurrent replays cannot both create the instance a start event opens
 @Unique({ properties: ['tenantId', 'definitionId', 'startEventId'] })
 @Index({ properties: ['tenantId', 'profileId', 'state'] })
@@ -31,6 +32,8 @@ export interface StoredStep {
 @Index({ properties: ['tenantId', 'nextCheckAt'] })
 @Index({ properties: ['nextCheckAt'] })
 export class JourneyInstance extends TenantEntity {
+  [EntityRepositoryType]?: JourneyInstanceRepository;
+
   @Field(() => ID)
   @Property({ type: 'uuid' })
   definitionId!: string;

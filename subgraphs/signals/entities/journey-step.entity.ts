@@ -1,15 +1,18 @@
-import { Entity, Index, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, Property } from '@mikro-orm/core';
 
 import { TenantEntity } from '../../common/base.entity';
+import { JourneyStepRepository } from './journey-step.repository';
 
 /**
  * One reached step of one instance, rewritten with the instance: the analytics projection the
  * funnel's medians are computed from in SQL (ordered index on the duration, no full load).
  */
-@Entity({ tableName: 'journey_step' })
+@Entity({ tableName: 'journey_step', repository: () => JourneyStepRepository })
 @Index({ properties: ['tenantId', 'definitionId', 'stepIndex', 'durationMs'] })
 @Index({ properties: ['instanceId'] })
 export class JourneyStepTime extends TenantEntity {
+  [EntityRepositoryType]?: JourneyStepRepository;
+
   @Property({ type: 'uuid' })
   definitionId!: string;
 

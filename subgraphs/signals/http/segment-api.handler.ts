@@ -6,6 +6,7 @@ import { AppError } from '../../common/errors';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { SEGMENT_ENDPOINTS, segmentBodyLimit, type SegmentEndpoint } from '../../common/segment-api';
 import type { RawHttpHandler } from '../../common/serve-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { readSegmentBody } from '../domain/events/segment-body';
 import { ingestGuardFor } from '../services/ingest-guard.service';
 import { IngestService } from '../services/ingest.service';
@@ -111,7 +112,7 @@ async function ingest(endpoint: SegmentEndpoint, text: string, auth: TenantConte
   const request = readSegmentBody(endpoint, body);
   if (typeof request === 'string') return refuse(res, 400, 'BAD_REQUEST', request);
 
-  const service = new IngestService(deps.orm.em.fork(), auth, deps, ingestGuardFor(deps));
+  const service = new IngestService(forkForTenant(deps.orm, auth.tenantId), auth, deps, ingestGuardFor(deps));
   let outcome;
   try {
     outcome = await service.ingest(request.events, {

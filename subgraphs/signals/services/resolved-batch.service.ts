@@ -4,6 +4,7 @@ import type { EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED } from '../../common/pubsub';
 import { RECORD_ACTIVITY, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { eventActivity, signalActivity, signalDetected, uniqueBy } from '../domain/events/activity-items';
 import { batchReads, detectBatch, uniqueFindings, type BatchTrigger } from '../domain/friction/detect-batch';
 import type { FrictionFinding } from '../domain/friction/finding';
@@ -46,7 +47,7 @@ export interface ResolvedBatchOutcome {
  */
 export async function processResolvedBatch(batch: EventsResolvedBatch, deps: ResolvedBatchDeps): Promise<ResolvedBatchOutcome | null> {
   const { tenantId } = batch;
-  const em: EntityManager = deps.orm.em.fork();
+  const em: EntityManager = forkForTenant(deps.orm, tenantId);
   const refs = uniqueBy(await followMerges(em, tenantId, batch.events), (r) => r.eventId);
   const eventRepo = em.getRepository(Event);
   const signalRepo = em.getRepository(Signal);

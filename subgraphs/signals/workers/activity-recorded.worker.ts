@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isUuid } from '../../common/ids';
 import { ACTIVITY_RECORDED, STAGE_CONCURRENCY, workerOptions, type ActivityRecordedJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { Event } from '../entities/event.entity';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 
@@ -17,9 +18,9 @@ export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data
   if (typeof tenantId !== 'string' || !tenantId || !Array.isArray(eventIds) || !eventIds.every((id) => typeof id === 'string' && isUuid(id))) {
     throw new UnrecoverableError(`activity-recorded: malformed job ${job.id}`);
   }
-  await deps.orm.em.fork().getRepository(Event).handedOn(tenantId, eventIds);
+  await forkForTenant(deps.orm, tenantId).getRepository(Event).handedOn(tenantId, eventIds);
   // a lost refresh only delays a waiting training until the sweeper's next tick
-  await publishHandedOnWatermark(deps.orm.em.fork(), deps, tenantId).catch((err: unknown) =>
+  await publishHandedOnWatermark(forkForTenant(deps.orm, tenantId), deps, tenantId).catch((err: unknown) =>
     deps.log.warn({ err, tenantId }, 'activity-recorded: handed-on watermark not refreshed'),
   );
 }

@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids';
 import { meterCompletedJobs } from '../../common/stage-meter';
 import { EVENT_RESOLVED, STAGE_CONCURRENCY, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 import { processResolvedBatch, type ResolvedBatchDeps, type ResolvedBatchOutcome } from '../services/resolved-batch.service';
 
@@ -23,7 +24,7 @@ export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'i
   if (!outcome) throw new UnrecoverableError(`event-resolved: no event of job ${job.id} in tenant ${batch.tenantId}`);
   if (outcome.events < batch.events.length) deps.log.warn({ jobId: job.id, missing: batch.events.length - outcome.events }, 'event-resolved: events of the batch not found');
   // a lost refresh only delays a waiting training until the sweeper's next tick
-  await publishHandedOnWatermark(deps.orm.em.fork(), deps, batch.tenantId).catch((err: unknown) =>
+  await publishHandedOnWatermark(forkForTenant(deps.orm, batch.tenantId), deps, batch.tenantId).catch((err: unknown) =>
     deps.log.warn({ err, tenantId: batch.tenantId }, 'event-resolved: handed-on watermark not refreshed'),
   );
   return outcome;

@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 
 import { SWEEP_EVENTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkAcrossTenants } from '../../common/tenant-filter';
 import { EventOutbox } from '../services/event-outbox.service';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 
@@ -16,12 +17,12 @@ export const SWEEP_EVENTS_SCHEDULER = 'sweep-events-every';
  * tenant's handed-on watermark (training waits for it). Returns how many it queued.
  */
 export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
-  const outbox = new EventOutbox(deps.orm.em.fork(), deps);
+  const outbox = new EventOutbox(forkAcrossTenants(deps.orm), deps);
   const count = await outbox.sweep(now);
   if (count > 0) deps.log.info({ count }, 'sweeper queued unprocessed events');
   const handOffs = await outbox.sweepHandOffs(now);
   if (handOffs > 0) deps.log.info({ count: handOffs }, 'sweeper queued events whose hand-off to risk was lost');
-  await publishHandedOnWatermark(deps.orm.em.fork(), deps, null);
+  await publishHandedOnWatermark(forkAcrossTenants(deps.orm), deps, null);
   return count + handOffs;
 }
 

@@ -3,6 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import type { EntityManager } from '../../common/orm';
 import { RECORD_ACTIVITY, SWEEP_FRICTION, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkAcrossTenants, forkForTenant } from '../../common/tenant-filter';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { FrictionService, tenantsWithEvents } from '../services/friction.service';
 import { JourneyService, tenantsWithActiveJourneys } from '../services/journey.service';
@@ -31,12 +32,12 @@ export async function sweepFriction(
   now = new Date(),
 ): Promise<SweepFrictionResult> {
   const followUps = signalFollowUps(deps);
-  const journeyTenants = await tenantsWithActiveJourneys(deps.orm.em.fork());
-  const eventTenants = await tenantsWithEvents(deps.orm.em.fork());
+  const journeyTenants = await tenantsWithActiveJourneys(forkAcrossTenants(deps.orm));
+  const eventTenants = await tenantsWithEvents(forkAcrossTenants(deps.orm));
   let signals = 0;
   for (const tenantId of new Set([...journeyTenants, ...eventTenants])) {
     try {
-      const em = deps.orm.em.fork(); // one identity map per tenant
+      const em = forkForTenant(deps.orm, tenantId); // one identity map per tenant
       // journey findings are stored in the transaction that moves the instance on; the
       // announcement below finds them stored and sends the follow-ups
       const storeInTransaction = async (tx: EntityManager, found: FrictionFinding[]) => {

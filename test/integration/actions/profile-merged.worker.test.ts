@@ -10,6 +10,7 @@ import { PROFILE_MERGED_ACTIONS, queueOptions, type ProfileMergedJob } from '../
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 /** A merge reaches actions: alerts re-pointed, replays harmless, chains in any order, late crossings follow (real SQL, real Redis). */
 describe('profile-merged (actions)', () => {
@@ -29,7 +30,7 @@ describe('profile-merged (actions)', () => {
     profileMergedInActions({ id: `${tenantId}-merge-${mergedProfileId}`, name: PROFILE_MERGED_ACTIONS, data: { tenantId, profileId, mergedProfileId } }, actions.deps);
   const raise = (tenantId: string, profileId: string) =>
     raiseAlerts({ id: 'r', data: { tenantId, profileId, scoreId: uuidv7(), score: 82, bucket: 'high', previousBucket: 'medium' } }, actions.deps);
-  const alertsOf = (tenantId: string, profileId: string) => actions.deps.orm.em.fork().count(Alert, { tenantId, profileId });
+  const alertsOf = (tenantId: string, profileId: string) => forkAcrossTenants(actions.deps.orm).count(Alert, { tenantId, profileId });
 
   it('moves the merged profile’s alerts to the survivor; a replay changes nothing', async () => {
     const [a, b] = [uuidv7(), uuidv7()];

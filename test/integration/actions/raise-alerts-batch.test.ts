@@ -15,6 +15,7 @@ import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { listenTo, readyRedisPubSub } from '../../fixtures/pubsub-listener';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 const bucketOf = (score: number) => (score >= 75 ? 'high' : score >= 50 ? 'medium' : 'low');
 /** A change of `profileId` from `previous` to `score`, with a fresh (time-ordered) score id. */
@@ -58,7 +59,7 @@ describe('raiseAlerts (batches)', () => {
     await env?.cleanup();
   });
 
-  const em = () => actions.deps.orm.em.fork();
+  const em = () => forkAcrossTenants(actions.deps.orm);
   const run = (data: RaiseAlertsBatch, now?: Date) => raiseAlerts({ id: `job-${data.tenantId}`, data }, actions.deps, now);
   const alertsOf = (tenantId: string) => em().find(Alert, { tenantId }, { orderBy: { id: 'asc' } });
   const rules = (tenantId: string) => new AlertRuleService(em(), tenantId);

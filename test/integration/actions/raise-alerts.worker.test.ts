@@ -7,6 +7,7 @@ import { RAISE_ALERTS, queueOptions, type JobPayloads } from '../../../subgraphs
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 type Payload = JobPayloads[typeof RAISE_ALERTS];
 const crossing = (over: Partial<Payload> = {}): Payload => ({
@@ -32,7 +33,7 @@ describe('raiseAlerts', () => {
     await env?.cleanup();
   });
 
-  const alertsOf = (tenantId: string) => actions.deps.orm.em.fork().find(Alert, { tenantId });
+  const alertsOf = (tenantId: string) => forkAcrossTenants(actions.deps.orm).find(Alert, { tenantId });
 
   it('raises one alert for a crossing into High, however often the job runs', async () => {
     const job = { id: 'j1', data: crossing() };

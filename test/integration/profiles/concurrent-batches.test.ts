@@ -9,6 +9,7 @@ import type { ResolveOutcome } from '../../../subgraphs/profiles/services/identi
 import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 const USERS = 7;
 const DEVICES = 3;
@@ -72,7 +73,7 @@ describe('resolveIdentity, concurrent jobs of the same customers', () => {
   }
 
   async function expectOneProfilePerUser(tenantId: string, sent: { event: EventToResolve; user: number }[], reported: Map<string, string>[]) {
-    const em = profiles.deps.orm.em.fork();
+    const em = forkAcrossTenants(profiles.deps.orm);
     const found = await em.find(Profile, { tenantId }, { populate: ['identities'] });
     const profileOfUser = new Map<number, Profile>();
     for (const profile of found) {

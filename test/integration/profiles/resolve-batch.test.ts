@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import { initOrm, type Orm } from '../../../subgraphs/common/orm';
 import { queueOptions, RESOLVE_IDENTITY, type EventToResolve } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Identity } from '../../../subgraphs/profiles/entities/identity.entity';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
@@ -76,7 +77,7 @@ describe('resolveIdentity, set-based', () => {
     await env?.cleanup();
   });
 
-  const em = () => profiles.deps.orm.em.fork();
+  const em = () => forkAcrossTenants(profiles.deps.orm);
   const countedDeps = () => ({ ...profiles.deps, orm: counted });
 
   /** Everything the profiles stage stored for a tenant, without generated ids and times. */

@@ -12,6 +12,7 @@ import {
 } from '../../../subgraphs/common/queues';
 import { PROFILE_MERGED_QUEUES } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Identity, IdentityType } from '../../../subgraphs/profiles/entities/identity.entity';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
@@ -50,7 +51,7 @@ describe('resolveIdentity', () => {
   /** Runs a job of one event, as the worker would, and returns that event's outcome. */
   const run = async (event: EventToResolve) =>
     (await resolveIdentity({ id: `${event.tenantId}-${event.eventId}`, data: { tenantId: event.tenantId, events: [event] } }, profiles.deps))[0]!;
-  const em = () => profiles.deps.orm.em.fork();
+  const em = () => forkAcrossTenants(profiles.deps.orm);
   const service = (tenantId: string) => new ProfileService(em(), tenantId);
   const profileOf = async (tenantId: string, type: IdentityType, value: string) => (await service(tenantId).byIdentity(type, value))!;
   const identitiesOf = async (tenantId: string, profileId: string) =>

@@ -5,6 +5,7 @@ import { SEGMENT_MEMBERSHIP_CHANGED, type FsPubSub } from '../../../subgraphs/co
 import { EVALUATE_SEGMENT_PAGE, RECHECK_SEGMENTS, queueOptions, type QueueName } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { IdentityType } from '../../../subgraphs/profiles/entities/identity.entity';
 import { ProfileEvent } from '../../../subgraphs/profiles/entities/profile-event.entity';
@@ -47,7 +48,7 @@ describe('time-based segments (scheduled re-check)', () => {
     await env?.cleanup();
   });
 
-  const em = () => profiles.deps.orm.em.fork();
+  const em = () => forkAcrossTenants(profiles.deps.orm);
   const queue = (name: QueueName) => (queues[name] ??= new Queue(name, queueOptions(profiles.deps.redis, env.config.queuePrefix)));
   const segments = (tenantId: string) => createSegmentService(profiles.deps, tenantId);
   const profile = async (tenantId: string, userId: string) =>

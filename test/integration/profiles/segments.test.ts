@@ -13,6 +13,7 @@ import {
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { readStageRates } from '../../../subgraphs/common/stage-meter';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { IdentityType } from '../../../subgraphs/profiles/entities/identity.entity';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
@@ -56,7 +57,7 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
     await env?.cleanup();
   });
 
-  const em = () => profiles.deps.orm.em.fork();
+  const em = () => forkAcrossTenants(profiles.deps.orm);
   const segments = (tenantId: string) => createSegmentService(profiles.deps, tenantId);
   const upsert = (tenantId: string, userId: string, traits: Record<string, unknown>, email?: string) =>
     new ProfileService(em(), tenantId).upsert({ identities: [{ type: IdentityType.USER_ID, value: userId }], traits, email });

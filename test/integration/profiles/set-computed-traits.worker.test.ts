@@ -14,6 +14,7 @@ import {
 } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { readStageRates } from '../../../subgraphs/common/stage-meter';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
 import { ProfileMergeRepository } from '../../../subgraphs/profiles/entities/profile-merge.repository';
@@ -47,7 +48,7 @@ describe('setComputedTraits', () => {
   const resolve = async (data: EventToResolve) => (await resolveEvent(data, profiles.deps))!;
   const push = (id: string, data: Payload) => setComputedTraits({ id, data }, profiles.deps);
   const computedOf = async (tenantId: string, id: string) =>
-    (await profiles.deps.orm.em.fork().findOneOrFail(Profile, { tenantId, id })).computedTraits;
+    (await forkAcrossTenants(profiles.deps.orm).findOneOrFail(Profile, { tenantId, id })).computedTraits;
   /** The evaluate-segments jobs this tenant's pushes queued (resolveEvent queues none). */
   const evaluationsOf = async (tenantId: string): Promise<Job<JobPayloads[typeof EVALUATE_SEGMENTS]>[]> =>
     (await evaluate.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId && j.id?.includes('-segments-traits-'));

@@ -3,6 +3,7 @@ import { Queue, UnrecoverableError } from 'bullmq';
 import { AppError } from '../../../subgraphs/common/errors';
 import { queueOptions, SCORE_PROFILE, type JobPayloads, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../../../subgraphs/risk';
 import { buildFeatures } from '../../../subgraphs/risk/domain/churn/features';
 import { predictProbability } from '../../../subgraphs/risk/domain/churn/logistic-regression';
@@ -65,7 +66,7 @@ describe('churn model: record → train → activate → score', () => {
     env = await createTestEnv({ RISK_SCORE_DEBOUNCE_MS: '60000' });
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     scoreQueue = new Queue(SCORE_PROFILE, queueOptions(risk.deps.redis, env.config.queuePrefix));
-    await seedSyntheticTenant(risk.deps.orm.em.fork(), TENANT, 400, NOW);
+    await seedSyntheticTenant(forkAcrossTenants(risk.deps.orm), TENANT, 400, NOW);
   }, 120_000);
   afterAll(async () => {
     await scoreQueue?.close();
@@ -73,9 +74,9 @@ describe('churn model: record → train → activate → score', () => {
     await env?.cleanup();
   });
 
-  const models = () => new ModelService(risk.deps.orm.em.fork(), TENANT, risk.deps.queues);
+  const models = () => new ModelService(forkAcrossTenants(risk.deps.orm), TENANT, risk.deps.queues);
   const train = async (settings: Record<string, unknown>, kind = ModelKind.CHURN, tenantId = TENANT) => {
-    const requested = await new ModelService(risk.deps.orm.em.fork(), tenantId, risk.deps.queues).requestTraining(kind, settings);
+    const requested = await new ModelService(forkAcrossTenants(risk.deps.orm), tenantId, risk.deps.queues).requestTraining(kind, settings);
     const progress: number[] = [];
     const trained = await trainModel({ id: requested.id, data: { tenantId, modelId: requested.id }, updateProgress: async (p: number | object) => void progress.push(p as number) }, risk.deps);
     return { requested, trained, progress };
@@ -85,7 +86,7 @@ describe('churn model: record → train → activate → score', () => {
     const profileId = uuid(9, 1);
     const job: RecordActivityJob = { kind: 'event', tenantId: TENANT, profileId, eventId: uuid(9, 2), type: 'track', name: 'Feature Used', timestamp: new Date(NOW).toISOString(), revenue: null, traits: {} };
     for (let i = 0; i < 3; i++) await recordActivity({ id: `job-${i}`, data: job }, risk.deps);
-    expect(await risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT, eventId: job.eventId })).toBe(1);
+    expect(await forkAcrossTenants(risk.deps.orm).count(ActivityEvent, { tenantId: TENANT, eventId: job.eventId })).toBe(1);
     const jobs = (await scoreQueue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.profileId === profileId);
     expect(jobs).toHaveLength(1);
     expect(jobs[0].data).toEqual({ tenantId: TENANT, profileId, profileIds: [profileId], reason: 'activity:event' });
@@ -98,7 +99,7 @@ describe('churn model: record → train → activate → score', () => {
       { kind: 'event', tenantId: TENANT, profileId, eventId: uuid(9, 5), type: 'track', name: 'Order Completed', timestamp: new Date(NOW).toISOString(), revenue: 12, traits: {} },
     ];
     for (let i = 0; i < 2; i++) await recordActivity({ id: 'batch-1', data: { tenantId: TENANT, items } }, risk.deps);
-    const stored = await risk.deps.orm.em.fork().find(ActivityEvent, { tenantId: TENANT, profileId }, { orderBy: { eventId: 'asc' } });
+    const stored = await forkAcrossTenants(risk.deps.orm).find(ActivityEvent, { tenantId: TENANT, profileId }, { orderBy: { eventId: 'asc' } });
     expect(stored.map((e) => [e.type, e.revenue])).toEqual([
       ['identify', null],
       ['track', 12],
@@ -108,8 +109,8 @@ describe('churn model: record → train → activate → score', () => {
   });
 
   it('scores with the documented prior before the tenant has a model, with signals as reasons', async () => {
-    const signalled = (await risk.deps.orm.em.fork().findOneOrFail(ActivitySignal, { tenantId: TENANT, type: 'retry_loop' }, { orderBy: { detectedAt: 'desc' } })).profileId;
-    const at = new Date((await risk.deps.orm.em.fork().findOneOrFail(ActivitySignal, { tenantId: TENANT, profileId: signalled }, { orderBy: { detectedAt: 'desc' } })).detectedAt.getTime() + DAY);
+    const signalled = (await forkAcrossTenants(risk.deps.orm).findOneOrFail(ActivitySignal, { tenantId: TENANT, type: 'retry_loop' }, { orderBy: { detectedAt: 'desc' } })).profileId;
+    const at = new Date((await forkAcrossTenants(risk.deps.orm).findOneOrFail(ActivitySignal, { tenantId: TENANT, profileId: signalled }, { orderBy: { detectedAt: 'desc' } })).detectedAt.getTime() + DAY);
     const score = await scoreProfile({ id: 'p', data: { tenantId: TENANT, profileId: signalled, reason: 'test' } }, risk.deps, at);
     expect(score.modelName).toBe('prior');
     expect(score.modelId).toBeNull();
@@ -180,13 +181,13 @@ describe('churn model: record → train → activate → score', () => {
     expect(active.active).toBe(true);
     expect((await models().list(ModelKind.CHURN)).filter((m) => m.active).map((m) => m.id)).toEqual([trained.id]);
 
-    const { profileId } = await risk.deps.orm.em.fork().findOneOrFail(ActivityEvent, { tenantId: TENANT, name: 'Subscription Cancelled' }, { orderBy: { timestamp: 'desc' } });
+    const { profileId } = await forkAcrossTenants(risk.deps.orm).findOneOrFail(ActivityEvent, { tenantId: TENANT, name: 'Subscription Cancelled' }, { orderBy: { timestamp: 'desc' } });
     const now = new Date(NOW);
     const score = await scoreProfile({ id: 's', data: { tenantId: TENANT, profileId, reason: 'test' } }, risk.deps, now);
     expect(score.modelId).toBe(trained.id);
     expect(score.modelVersion).toBe(trained.version);
     const params = trained.params as unknown as ChurnModelParams;
-    const history = await new ActivityService(risk.deps.orm.em.fork(), TENANT).historyOf(profileId);
+    const history = await new ActivityService(forkAcrossTenants(risk.deps.orm), TENANT).historyOf(profileId);
     expect(score.probability).toBeCloseTo(predictProbability(params.model, buildFeatures(history, now, params.featureOptions).values), 12);
     expect(score.reasons.length).toBeGreaterThan(0);
     expect(score.reasons.length).toBeLessThanOrEqual(5);
@@ -215,7 +216,7 @@ describe('segment membership for riskChanged(filter: { segmentIds })', () => {
       await recordActivity({ id: 'seg', data: job }, ctx.risk.deps);
       await recordActivity({ id: 'seg-replay', data: job }, ctx.risk.deps); // replays change nothing
     }
-    const service = riskServiceFor(ctx.risk.deps, ctx.risk.deps.orm.em.fork(), TENANT);
+    const service = riskServiceFor(ctx.risk.deps, forkAcrossTenants(ctx.risk.deps.orm), TENANT);
     expect(await service.segmentsOf(profileId)).toEqual([uuid(11, 2)]);
     const { change } = await service.record({ profileId, kind: 'churn', probability: 0.4, reasons: [], model: { id: null, version: null, name: 'prior' } });
     expect(change?.segmentIds).toEqual([uuid(11, 2)]);
@@ -243,10 +244,10 @@ describe('profile merges', () => {
       await recordActivity({ id: 'm-replay', data: job }, ctx.risk.deps);
     }
     await recordActivity({ id: 'late', data: event(merged, 4) }, ctx.risk.deps); // a late event under the old id
-    const history = await new ActivityService(ctx.risk.deps.orm.em.fork(), TENANT).historyOf(survivor);
+    const history = await new ActivityService(forkAcrossTenants(ctx.risk.deps.orm), TENANT).historyOf(survivor);
     expect(history.events.map((e) => e.id).sort()).toEqual([uuid(14, 1), uuid(14, 2), uuid(14, 3), uuid(14, 4)].sort());
-    expect(await ctx.risk.deps.orm.em.fork().count(ActivityEvent, { tenantId: TENANT, profileId: { $in: [merged, mergedEarlier] } })).toBe(0);
-    const scores = await riskServiceFor(ctx.risk.deps, ctx.risk.deps.orm.em.fork(), TENANT).historyFor(survivor, { kind: 'churn', first: 10 });
+    expect(await forkAcrossTenants(ctx.risk.deps.orm).count(ActivityEvent, { tenantId: TENANT, profileId: { $in: [merged, mergedEarlier] } })).toBe(0);
+    const scores = await riskServiceFor(ctx.risk.deps, forkAcrossTenants(ctx.risk.deps.orm), TENANT).historyFor(survivor, { kind: 'churn', first: 10 });
     expect(scores.length).toBeGreaterThan(0);
   });
 });
@@ -255,7 +256,7 @@ describe('RiskService.record under concurrent scoring of one profile', () => {
   const ctx = useRiskSubgraph();
 
   const prior = { id: null, version: null, name: 'prior' };
-  const service = () => riskServiceFor(ctx.risk.deps, ctx.risk.deps.orm.em.fork(), TENANT);
+  const service = () => riskServiceFor(ctx.risk.deps, forkAcrossTenants(ctx.risk.deps.orm), TENANT);
 
   it('stores and publishes one first score when five jobs score the same profile at once', async () => {
     const profileId = uuid(15, 1);
@@ -268,7 +269,7 @@ describe('RiskService.record under concurrent scoring of one profile', () => {
   it('chains different concurrent scores one after another instead of forking the history', async () => {
     const profileId = uuid(15, 2);
     await Promise.all([0.2, 0.5, 0.8].map((probability) => service().record({ profileId, kind: 'churn', probability, reasons: [], model: prior })));
-    const rows = await ctx.risk.deps.orm.em.fork().find(RiskScore, { tenantId: TENANT, profileId }, { orderBy: { scoredAt: 'asc', id: 'asc' } });
+    const rows = await forkAcrossTenants(ctx.risk.deps.orm).find(RiskScore, { tenantId: TENANT, profileId }, { orderBy: { scoredAt: 'asc', id: 'asc' } });
     expect(rows).toHaveLength(3);
     expect(new Set(rows.map((r) => r.follows)).size).toBe(3);
     expect(rows.filter((r) => r.follows!.startsWith('first-'))).toHaveLength(1);
@@ -300,7 +301,7 @@ describe('rescoreProfiles (the schedule) and journey snapshots from signals', ()
     const [fresh, stale, never] = [uuid(16, 1), uuid(16, 2), uuid(16, 3)];
     for (const [i, p] of [fresh, stale, never].entries()) await recordActivity({ id: `e${i}`, data: event(p, i) }, risk.deps);
     await scoreQueue.drain(true);
-    const service = riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT);
+    const service = riskServiceFor(risk.deps, forkAcrossTenants(risk.deps.orm), TENANT);
     const prior = { id: null, version: null, name: 'prior' };
     await service.record({ profileId: fresh, kind: 'churn', probability: 0.3, reasons: [], model: prior, scoredAt: new Date(NOW - DAY / 2) });
     await service.record({ profileId: stale, kind: 'churn', probability: 0.3, reasons: [], model: prior, scoredAt: new Date(NOW - 3 * DAY) });
@@ -321,9 +322,9 @@ describe('rescoreProfiles (the schedule) and journey snapshots from signals', ()
     await recordActivity({ id: 'j', data: snapshot }, risk.deps);
     await recordActivity({ id: 'j-replay', data: snapshot }, risk.deps);
     await recordActivity({ id: 'je', data: event(profileId, 9) }, risk.deps);
-    expect(await risk.deps.orm.em.fork().count(JourneySnapshot, { tenantId: TENANT, instanceId: snapshot.instanceId })).toBe(1);
+    expect(await forkAcrossTenants(risk.deps.orm).count(JourneySnapshot, { tenantId: TENANT, instanceId: snapshot.instanceId })).toBe(1);
     await scoreProfile({ id: 's', data: { tenantId: TENANT, profileId, reason: 'test' } }, risk.deps, new Date(NOW));
-    const dropOff = (await riskServiceFor(risk.deps, risk.deps.orm.em.fork(), TENANT).latestDropOff([snapshot.instanceId])).get(snapshot.instanceId);
+    const dropOff = (await riskServiceFor(risk.deps, forkAcrossTenants(risk.deps.orm), TENANT).latestDropOff([snapshot.instanceId])).get(snapshot.instanceId);
     expect(dropOff?.modelName).toBe('prior');
     // an hour at a step whose SLA is 10 minutes: stalled, so above the base rate
     expect(dropOff!.reasons.map((r) => r.factor)).toContain('stalled');

@@ -1,4 +1,5 @@
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../../../subgraphs/risk';
 import { JourneySnapshot } from '../../../subgraphs/risk/entities/journey-snapshot.entity';
 import { ModelKind, ModelStatus } from '../../../subgraphs/risk/entities/model-version.entity';
@@ -52,12 +53,12 @@ function simulateInstances(count: number): Partial<JourneySnapshot>[] {
 describe('drop-off model: journey snapshots → train → activate → score open journeys', () => {
   let env: TestEnv;
   let risk: RunningSubgraph;
-  const models = () => new ModelService(risk.deps.orm.em.fork(), TENANT, risk.deps.queues);
+  const models = () => new ModelService(forkAcrossTenants(risk.deps.orm), TENANT, risk.deps.queues);
 
   beforeAll(async () => {
     env = await createTestEnv();
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-    const em = risk.deps.orm.em.fork();
+    const em = forkAcrossTenants(risk.deps.orm);
     await em.insertMany(JourneySnapshot, simulateInstances(300).map((r) => em.create(JourneySnapshot, r as JourneySnapshot)));
   }, 60_000);
   afterAll(async () => {
@@ -67,7 +68,7 @@ describe('drop-off model: journey snapshots → train → activate → score ope
 
   /** An open instance at the ID upload for 50 minutes, after two retries. */
   const openInstance = async (profileId: string, n: number) => {
-    const em = risk.deps.orm.em.fork();
+    const em = forkAcrossTenants(risk.deps.orm);
     const instanceId = syntheticId(23, n);
     const at = NOW - 50 * MIN;
     em.create(JourneySnapshot, {
@@ -82,7 +83,7 @@ describe('drop-off model: journey snapshots → train → activate → score ope
     const profileId = syntheticId(24, 1);
     const instanceId = await openInstance(profileId, 1);
     await scoreProfile({ id: 'p', data: { tenantId: TENANT, profileId, reason: 'test' } }, risk.deps, new Date(NOW));
-    const score = await risk.deps.orm.em.fork().findOneOrFail(RiskScore, { tenantId: TENANT, kind: 'drop_off', journeyInstanceId: instanceId });
+    const score = await forkAcrossTenants(risk.deps.orm).findOneOrFail(RiskScore, { tenantId: TENANT, kind: 'drop_off', journeyInstanceId: instanceId });
     expect(score.modelName).toBe('prior');
     expect(score.probability).toBeGreaterThan(0.15);
     expect(score.reasons.map((r) => r.factor)).toEqual(expect.arrayContaining(['retries', 'stalled']));
@@ -101,7 +102,7 @@ describe('drop-off model: journey snapshots → train → activate → score ope
     const profileId = syntheticId(24, 2);
     const instanceId = await openInstance(profileId, 2);
     await scoreProfile({ id: 'q', data: { tenantId: TENANT, profileId, reason: 'test' } }, risk.deps, new Date(NOW));
-    const scores = await risk.deps.orm.em.fork().find(RiskScore, { tenantId: TENANT, kind: 'drop_off', journeyInstanceId: instanceId });
+    const scores = await forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId: TENANT, kind: 'drop_off', journeyInstanceId: instanceId });
     expect(scores).toHaveLength(1);
     expect(scores[0]).toMatchObject({ modelId: trained.id, modelVersion: trained.version, modelName: 'drop_off' });
     expect(scores[0].probability).toBeGreaterThan(0.5); // lingering past the SLA after retries: like the abandoned ones

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../../../subgraphs/risk';
 import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
 import { ModelKind, ModelStatus } from '../../../subgraphs/risk/entities/model-version.entity';
@@ -28,12 +29,12 @@ function readSample(): { customer: number; at: Date; amount: number }[] {
 describe('lifetime model on CDNOW, through the platform (events → fit job → scores)', () => {
   let env: TestEnv;
   let risk: RunningSubgraph;
-  const models = () => new ModelService(risk.deps.orm.em.fork(), TENANT, risk.deps.queues);
+  const models = () => new ModelService(forkAcrossTenants(risk.deps.orm), TENANT, risk.deps.queues);
 
   beforeAll(async () => {
     env = await createTestEnv();
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-    const em = risk.deps.orm.em.fork();
+    const em = forkAcrossTenants(risk.deps.orm);
     const rows = readSample().map((t, i) =>
       em.create(ActivityEvent, {
         tenantId: TENANT,
@@ -100,7 +101,7 @@ describe('lifetime model on CDNOW, through the platform (events → fit job → 
     expect(score.clv).toBeGreaterThan(0);
     expect(score.revenueAtRisk).toBeCloseTo(Math.round(score.probability * score.clv! * 100) / 100, 1);
     // a one-time buyer long ago: P(alive) is 1 under BG/NBD (no repeat purchase to drop out after)
-    const oneTimer = await risk.deps.orm.em.fork().findOneOrFail(ActivityEvent, { tenantId: TENANT, timestamp: { $lt: new Date('1997-01-05') } }, { orderBy: { profileId: 'desc' } });
+    const oneTimer = await forkAcrossTenants(risk.deps.orm).findOneOrFail(ActivityEvent, { tenantId: TENANT, timestamp: { $lt: new Date('1997-01-05') } }, { orderBy: { profileId: 'desc' } });
     const single = await scoreProfile({ id: 's2', data: { tenantId: TENANT, profileId: oneTimer.profileId, reason: 'test' } }, risk.deps, now);
     expect(single.pAlive).not.toBeNull();
   }, 60_000);

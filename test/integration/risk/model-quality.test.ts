@@ -1,4 +1,5 @@
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../../../subgraphs/risk';
 import type { ModelQuality } from '../../../subgraphs/risk/domain/churn/model-quality';
 import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
@@ -31,7 +32,7 @@ const settings = (overrides: Record<string, unknown> = {}): Record<string, unkno
  * the two halves apart.
  */
 async function seedIndistinguishable(risk: RunningSubgraph, tenantId: string, customers: number): Promise<void> {
-  const em = risk.deps.orm.em.fork();
+  const em = forkAcrossTenants(risk.deps.orm);
   for (let c = 0; c < customers; c++) {
     const profileId = syntheticId(20, c);
     let n = 0;
@@ -54,7 +55,7 @@ describe('model quality: a classifier that learned nothing', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-    await seedSyntheticTenant(risk.deps.orm.em.fork(), 'signal', 400, NOW);
+    await seedSyntheticTenant(forkAcrossTenants(risk.deps.orm), 'signal', 400, NOW);
     await seedIndistinguishable(risk, 'noise', 200);
   }, 120_000);
   afterAll(async () => {
@@ -62,7 +63,7 @@ describe('model quality: a classifier that learned nothing', () => {
     await env?.cleanup();
   });
 
-  const models = (tenantId: string) => new ModelService(risk.deps.orm.em.fork(), tenantId, risk.deps.queues);
+  const models = (tenantId: string) => new ModelService(forkAcrossTenants(risk.deps.orm), tenantId, risk.deps.queues);
   const train = async (tenantId: string, overrides: Record<string, unknown> = {}) => {
     const requested = await models(tenantId).requestTraining(ModelKind.CHURN, settings(overrides));
     return trainModel({ id: requested.id, data: { tenantId, modelId: requested.id } }, risk.deps);

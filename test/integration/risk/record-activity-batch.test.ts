@@ -5,6 +5,7 @@ import { LANE_SPAN } from '../../../subgraphs/common/fair-share';
 import { queueOptions, RAISE_ALERTS, SCORE_PROFILE, SET_COMPUTED_TRAITS, type JobPayloads, type RecordActivityJob, type SetComputedTraitsBatch } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../../../subgraphs/risk';
 import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
 import { ActivitySignal } from '../../../subgraphs/risk/entities/activity-signal.entity';
@@ -50,7 +51,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
 
   const listen = (tenantId: string): Promise<TopicListener<RiskChangedEvent>> => listenTo(listener, risk.deps.redis, RISK_CHANGED, tenantId, env.config.queuePrefix);
   const count = (entity: typeof ActivityEvent | typeof ActivitySignal | typeof JourneySnapshot | typeof SegmentMember | typeof RiskScore, tenantId: string) =>
-    risk.deps.orm.em.fork().count(entity as typeof ActivityEvent, { tenantId });
+    forkAcrossTenants(risk.deps.orm).count(entity as typeof ActivityEvent, { tenantId });
   // fair share gives stage jobs a priority, so they wait as `prioritized`
   const alertJobs = async (tenantId: string) => (await alerts.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);
   const alertChanges = async (tenantId: string) => (await alertJobs(tenantId)).flatMap((j) => ('changes' in j.data ? j.data.changes : []));
@@ -76,7 +77,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     expect(await count(ActivitySignal, tenantId)).toBe(kinds('signal'));
     expect(await count(JourneySnapshot, tenantId)).toBe(kinds('journey'));
     expect(await count(SegmentMember, tenantId)).toBe(kinds('segment'));
-    const scores = await risk.deps.orm.em.fork().find(RiskScore, { tenantId });
+    const scores = await forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId });
     expect(scores.map((s) => s.profileId).sort()).toEqual([...profiles].sort());
     await waitFor(() => sub.events.length >= profiles.length);
     // every first score is news: one raise-alerts job for the scored batch, carrying each change
@@ -101,7 +102,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     for (const [n, data] of items('lone').entries()) await recordActivity({ id: `lone-${n}`, data }, queueing);
     for (const profileId of scoredProfiles(items('lone'))) await scoreProfile({ id: profileId, data: { tenantId: 'lone', profileId, reason: 'test' } }, risk.deps, new Date(NOW));
     const latest = async (tenantId: string) => {
-      const rows = await risk.deps.orm.em.fork().find(RiskScore, { tenantId, scoredAt: new Date(NOW) }, { orderBy: { profileId: 'asc' } });
+      const rows = await forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId, scoredAt: new Date(NOW) }, { orderBy: { profileId: 'asc' } });
       return rows.map((r) => ({ profileId: r.profileId, probability: r.probability, score: r.score, bucket: r.bucket, reasons: r.reasons, model: r.modelRef() }));
     };
     const set = await latest('set');
@@ -114,7 +115,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     const items = activityBatch(tenantId, 20, 5, NOW, 3);
     const halves = [items.slice(0, 50), items.slice(50)];
     await Promise.all(halves.map((half, i) => recordActivity({ id: `half-${i}`, data: { tenantId, items: half } }, risk.deps, new Date(NOW + i))));
-    const rows = await risk.deps.orm.em.fork().find(RiskScore, { tenantId });
+    const rows = await forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId });
     const follows = rows.map((r) => r.follows);
     expect(new Set(follows).size).toBe(follows.length);
     // each profile's rows form one chain: exactly one row nobody follows
@@ -132,9 +133,9 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     const segment = { kind: 'segment', tenantId, profileId: syntheticId(17, 3), change: 'entered', segmentId: syntheticId(16, 9), segmentName: 'Trial', membershipId: syntheticId(16, 99), at: new Date(NOW).toISOString() } as RecordActivityJob;
     const items: RecordActivityJob[] = [event(merged, 1), { kind: 'merge', tenantId, profileId: survivor, mergedProfileId: merged }, event(merged, 2), event(survivor, 3), segment];
     await recordActivity({ id: 'm', data: { tenantId, items } }, risk.deps, new Date(NOW));
-    const events = await risk.deps.orm.em.fork().find(ActivityEvent, { tenantId });
+    const events = await forkAcrossTenants(risk.deps.orm).find(ActivityEvent, { tenantId });
     expect(events.map((e) => e.profileId)).toEqual([survivor, survivor, survivor]);
-    const scores = await risk.deps.orm.em.fork().find(RiskScore, { tenantId });
+    const scores = await forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId });
     expect(scores.map((s) => s.profileId)).toEqual([survivor]);
   });
 
@@ -151,7 +152,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     expect(batch.data).toMatchObject({ tenantId, lane: 'history' });
     const data = batch.data as SetComputedTraitsBatch;
     expect(data.items.map((i) => i.profileId).sort()).toEqual([...profiles].sort());
-    const scores = new Map((await risk.deps.orm.em.fork().find(RiskScore, { tenantId, kind: 'churn' })).map((s) => [s.profileId, s]));
+    const scores = new Map((await forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId, kind: 'churn' })).map((s) => [s.profileId, s]));
     for (const item of data.items) {
       const score = scores.get(item.profileId)!;
       expect(item).toEqual({ profileId: score.profileId, source: 'risk', traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() } });

@@ -8,6 +8,7 @@ import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.
 import { sweepScores } from '../../../subgraphs/risk/workers/sweep-scores.worker';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 const NOW = Date.parse('2026-11-01T00:00:00Z');
 
@@ -36,7 +37,7 @@ describe('sweepScores', () => {
     await env?.cleanup();
   });
 
-  const scores = (tenantId: string) => risk.deps.orm.em.fork().find(RiskScore, { tenantId }, { orderBy: { id: 'asc' } });
+  const scores = (tenantId: string) => forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId }, { orderBy: { id: 'asc' } });
   /** The process dies when it queues the crossings' alerts: everything before is committed. */
   const dyingQueues = {
     get: (name: Parameters<Queues['get']>[0]) => {

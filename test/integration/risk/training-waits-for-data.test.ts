@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { HandedOnWatermark } from '../../../subgraphs/common/handed-on-watermark';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../../../subgraphs/risk';
 import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
 import { ModelKind, ModelStatus, ModelVersion } from '../../../subgraphs/risk/entities/model-version.entity';
@@ -45,7 +46,7 @@ describe('training waits for the events sent before it', () => {
   });
 
   const store = async (purchases: { customer: number; at: Date; amount: number; index: number }[]) => {
-    const em = risk.deps.orm.em.fork();
+    const em = forkAcrossTenants(risk.deps.orm);
     const rows = purchases.map((t) =>
       em.create(ActivityEvent, {
         tenantId: TENANT,
@@ -60,7 +61,7 @@ describe('training waits for the events sent before it', () => {
     );
     for (let i = 0; i < rows.length; i += 2000) await em.insertMany(ActivityEvent, rows.slice(i, i + 2000));
   };
-  const version = (id: string) => risk.deps.orm.em.fork().findOneOrFail(ModelVersion, { tenantId: TENANT, id }, { refresh: true });
+  const version = (id: string) => forkAcrossTenants(risk.deps.orm).findOneOrFail(ModelVersion, { tenantId: TENANT, id }, { refresh: true });
 
   it('stays WAITING_FOR_DATA while events received before the request have not reached risk, then fits on every customer', async () => {
     const sample = readSample().map((t, index) => ({ ...t, index }));
@@ -71,7 +72,7 @@ describe('training waits for the events sent before it', () => {
     // signals has handed on only what it received up to a minute ago
     await watermark.raise(TENANT, Date.now() - 60_000);
 
-    const requested = await new ModelService(risk.deps.orm.em.fork(), TENANT, risk.deps.queues).requestTraining(ModelKind.LIFETIME, {
+    const requested = await new ModelService(forkAcrossTenants(risk.deps.orm), TENANT, risk.deps.queues).requestTraining(ModelKind.LIFETIME, {
       calibrationEnd: '1997-09-30T00:00:00Z',
       timeUnit: 'weeks',
       horizon: 52,

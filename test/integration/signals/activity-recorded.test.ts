@@ -13,6 +13,7 @@ import { eventResolved } from '../../../subgraphs/signals/workers/event-resolved
 import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 /**
  * The signals → risk hand-off is done when risk has stored the batch, not when its job is queued:
@@ -44,9 +45,9 @@ describe('activity-recorded', () => {
   });
 
   const tenantJobs = async (tenantId: string) => (await activity.getJobs(['waiting', 'prioritized', 'active', 'delayed'])).filter((j) => j.data.tenantId === tenantId);
-  const pending = async (tenantId: string) => (await signals.deps.orm.em.fork().find(Event, { tenantId })).filter((e) => e.handOffPendingSince !== null).length;
+  const pending = async (tenantId: string) => (await forkAcrossTenants(signals.deps.orm).find(Event, { tenantId })).filter((e) => e.handOffPendingSince !== null).length;
   const riskCounts = async (tenantId: string) => {
-    const em = risk.deps.orm.em.fork();
+    const em = forkAcrossTenants(risk.deps.orm);
     const alertJobs = (await alerts.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId);
     return { events: await em.count(ActivityEvent, { tenantId }), scores: await em.count(RiskScore, { tenantId }), alerts: alertJobs.length };
   };
@@ -54,7 +55,7 @@ describe('activity-recorded', () => {
   it('keeps the events pending until risk stores them, sends a lost batch again, and a replay changes nothing in risk', async () => {
     const tenantId = 'flushed';
     const profiles = [uuidv7(), uuidv7(), uuidv7()];
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     const now = Date.now();
     const events = Array.from({ length: 12 }, (_, i) =>
       em.create(Event, { tenantId, messageId: `m${i}`, type: 'track', name: i % 4 ? 'Screen Viewed' : 'Order Completed', properties: { revenue: 10 }, userId: `u${i % 3}`, timestamp: new Date(now - 60_000 + i * 1000), receivedAt: new Date(now) }),

@@ -4,6 +4,7 @@ import { SIGNAL_DETECTED } from '../../../subgraphs/common/pubsub';
 import { EVENT_RESOLVED, queueOptions, RECORD_ACTIVITY, SCORE_PROFILE, type JobPayloads, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
@@ -44,7 +45,7 @@ describe('detectFriction', () => {
 
   /** A stored event already resolved to `profileId` (what the event-resolved worker leaves behind). */
   const store = async (tenantId: string, profileId: string | null, name: string, atMs: number, properties: Record<string, unknown> = {}) => {
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     const at = new Date(atMs);
     const event = em.create(Event, {
       tenantId,
@@ -62,7 +63,7 @@ describe('detectFriction', () => {
     return event;
   };
   const detect = (tenantId: string, event: Event) => detectFriction({ id: `${tenantId}-${event.id}`, data: { tenantId, eventId: event.id, profileId: event.profileId! } }, signals.deps);
-  const signalsOf = (tenantId: string, profileId: string) => signals.deps.orm.em.fork().find(Signal, { tenantId, profileId }, { orderBy: { detectedAt: 'asc' } });
+  const signalsOf = (tenantId: string, profileId: string) => forkAcrossTenants(signals.deps.orm).find(Signal, { tenantId, profileId }, { orderBy: { detectedAt: 'asc' } });
   const scoreJobs = async (tenantId: string, profileId: string) =>
     (await scoreQueue.getJobs(['delayed', 'waiting', 'active', 'completed'])).filter((j) => j.data.tenantId === tenantId && j.data.profileId === profileId);
   /** Signal items handed to the risk stage (which re-scores the profile on each): record-activity batches. */
@@ -120,7 +121,7 @@ describe('detectFriction', () => {
     const profileId = newProfile();
     const event = await store('t-crash', profileId, 'NPS Submitted', T0, { score: 1 });
     // the first attempt stored the signal and died before publishing and queueing
-    await new SignalService(signals.deps.orm.em.fork(), 't-crash').record({
+    await new SignalService(forkAcrossTenants(signals.deps.orm), 't-crash').record({
       type: 'negative_feedback',
       profileId,
       severity: 0.9,
@@ -143,7 +144,7 @@ describe('detectFriction', () => {
 
   it('applies the tenant’s own event names and thresholds', async () => {
     const profileId = newProfile();
-    await new FrictionSettingsService(signals.deps.orm.em.fork(), 't-mapped').update({
+    await new FrictionSettingsService(forkAcrossTenants(signals.deps.orm), 't-mapped').update({
       supportBurst: { events: ['Zendesk Ticket Opened'], minEvents: 2 },
       retryLoop: { minFailures: 4 },
     });

@@ -2,6 +2,7 @@ import { Queue, UnrecoverableError } from 'bullmq';
 
 import { EVENT_RESOLVED, queueOptions, type JobPayloads } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { ingestGuardFor } from '../../../subgraphs/signals/services/ingest-guard.service';
@@ -28,14 +29,14 @@ describe('eventResolved', () => {
   });
 
   const ingestOne = async (tenantId: string, messageId: string): Promise<Event> => {
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     await new IngestService(em, { tenantId, keyId: 'k', scopes: ['events:write'] }, signals.deps, ingestGuardFor(signals.deps)).ingest(
       [{ type: 'track', event: 'Clicked', userId: 'u1', messageId }],
       { receivedAt: new Date() },
     );
     return em.findOneOrFail(Event, { tenantId, messageId });
   };
-  const reload = (id: string) => signals.deps.orm.em.fork().findOneOrFail(Event, { id });
+  const reload = (id: string) => forkAcrossTenants(signals.deps.orm).findOneOrFail(Event, { id });
 
   it('sets the profile and processedAt, and keeps the first processedAt when run again', async () => {
     const event = await ingestOne('t1', 'm1');

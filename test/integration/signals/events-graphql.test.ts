@@ -1,5 +1,6 @@
 import { signContext } from '../../../subgraphs/common/auth-context';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { EventService } from '../../../subgraphs/signals/services/event.service';
@@ -43,7 +44,7 @@ describe('signals GraphQL: ingestEvents and Profile.events', () => {
     expect(res.data!.ingestEvents).toEqual({ accepted: 2, duplicates: 1, errors: [{ index: 1, message: 'track needs event (a non-empty string)' }] });
     const again = await ingest('t1', events);
     expect(again.data!.ingestEvents).toMatchObject({ accepted: 0, duplicates: 3 });
-    const rows = await signals.deps.orm.em.fork().find(Event, { tenantId: 't1' }, { orderBy: { messageId: 'asc' } });
+    const rows = await forkAcrossTenants(signals.deps.orm).find(Event, { tenantId: 't1' }, { orderBy: { messageId: 'asc' } });
     expect(rows.map((r) => [r.messageId, r.type])).toEqual([
       ['g1', 'track'],
       ['g3', 'identify'],
@@ -71,7 +72,7 @@ describe('signals GraphQL: ingestEvents and Profile.events', () => {
         { type: 'track', event: 'Unresolved', userId: 'u2', messageId: 'p4', timestamp: '2026-11-20T13:00:00Z' },
       ]);
       // what the event-resolved worker does once the profiles stage has resolved them
-      const em = signals.deps.orm.em.fork();
+      const em = forkAcrossTenants(signals.deps.orm);
       for (const row of await em.find(Event, { tenantId: 't2', messageId: { $in: ['p1', 'p2', 'p3'] } })) {
         await new EventService(em, 't2').markResolved(row.id, PROFILE);
       }

@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 
 import { EVENT_RESOLVED, queueOptions, RECORD_ACTIVITY, type QueueName, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
@@ -33,7 +34,7 @@ describe('the signals → risk hand-off after a crash', () => {
   it('leaves the events pending when the record-activity add fails, and the sweeper re-drives them to one hand-off', async () => {
     const tenantId = 'crash';
     const profileId = uuidv7();
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     const now = Date.now();
     const events = [
       em.create(Event, { tenantId, messageId: 'm1', type: 'identify', name: null, traits: { plan: 'pro' }, userId: 'u', timestamp: new Date(now - 2000), receivedAt: new Date(now) }),
@@ -51,13 +52,13 @@ describe('the signals → risk hand-off after a crash', () => {
       } as unknown as typeof signals.deps.queues,
     };
     await expect(eventResolved({ id: 'dies', data: { tenantId, events: refs } }, failing)).rejects.toThrow('Redis went away');
-    const reload = () => signals.deps.orm.em.fork().find(Event, { tenantId }, { orderBy: { timestamp: 'asc' } });
+    const reload = () => forkAcrossTenants(signals.deps.orm).find(Event, { tenantId }, { orderBy: { timestamp: 'asc' } });
     expect((await reload()).map((e) => [e.processedAt !== null, e.handOffPendingSince !== null, e.profileId])).toEqual([
       [true, true, profileId],
       [true, true, profileId],
     ]);
     // the signal was stored, but not announced: the hand-off never happened
-    const [signal] = await signals.deps.orm.em.fork().find(Signal, { tenantId });
+    const [signal] = await forkAcrossTenants(signals.deps.orm).find(Signal, { tenantId });
     expect(signal).toMatchObject({ type: 'negative_feedback', announcedAt: null });
     expect((await activity.getJobs()).filter((j) => j.data.tenantId === tenantId)).toEqual([]);
 
@@ -73,7 +74,7 @@ describe('the signals → risk hand-off after a crash', () => {
     expect(items.map((i) => i.kind)).toEqual(['event', 'event', 'signal']);
     expect(items[0]).toMatchObject({ kind: 'event', type: 'identify', traits: { plan: 'pro' }, profileId });
     expect(items[2]).toMatchObject({ kind: 'signal', signalId: signal.id });
-    expect((await signals.deps.orm.em.fork().findOneOrFail(Signal, { id: signal.id })).announcedAt).toBeInstanceOf(Date);
+    expect((await forkAcrossTenants(signals.deps.orm).findOneOrFail(Signal, { id: signal.id })).announcedAt).toBeInstanceOf(Date);
     const resolved = new Queue(EVENT_RESOLVED, queueOptions(signals.deps.redis, env.config.queuePrefix));
     try {
       // (with no grace the scheduled tick may have swept them too: a replay, one hand-off all the same)

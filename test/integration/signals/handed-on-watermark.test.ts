@@ -1,5 +1,6 @@
 import { HANDED_ON_MARGIN_MS, HandedOnWatermark } from '../../../subgraphs/common/handed-on-watermark';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { ingestGuardFor } from '../../../subgraphs/signals/services/ingest-guard.service';
@@ -18,7 +19,7 @@ describe('handed-on watermark', () => {
   let signals: RunningSubgraph;
   const watermark = () => new HandedOnWatermark(signals.deps.redis, env.config.queuePrefix);
   const ingest = (tenantId: string, count: number, receivedAt: Date) =>
-    new IngestService(signals.deps.orm.em.fork(), { tenantId, keyId: 'k', scopes: ['events:write'] }, signals.deps, ingestGuardFor(signals.deps)).ingest(
+    new IngestService(forkAcrossTenants(signals.deps.orm), { tenantId, keyId: 'k', scopes: ['events:write'] }, signals.deps, ingestGuardFor(signals.deps)).ingest(
       Array.from({ length: count }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: `a-${i}`, messageId: `${tenantId}-${receivedAt.getTime()}-${i}` })),
       { receivedAt },
     );
@@ -43,7 +44,7 @@ describe('handed-on watermark', () => {
     // a tenant with nothing pending is handed on up to the sweep (less the margin)
     expect(await watermark().read('idle')).toBeGreaterThanOrEqual(sweptAt - HANDED_ON_MARGIN_MS);
 
-    const events = await signals.deps.orm.em.fork().find(Event, { tenantId: 'behind' });
+    const events = await forkAcrossTenants(signals.deps.orm).find(Event, { tenantId: 'behind' });
     const before = Date.now();
     await eventResolved({ id: 'test', data: { tenantId: 'behind', events: events.map((e) => ({ eventId: e.id, profileId: null })) } }, signals.deps);
     expect(await watermark().read('behind')).toBeGreaterThanOrEqual(before - HANDED_ON_MARGIN_MS);

@@ -1,6 +1,7 @@
 import { fairShareFor, LANE_SPAN } from '../../../subgraphs/common/fair-share';
 import { RESOLVE_IDENTITY, type Queues } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { IngestGuard, ingestGuardFor } from '../../../subgraphs/signals/services/ingest-guard.service';
@@ -24,8 +25,8 @@ describe('IngestService', () => {
   });
 
   const service = (tenantId: string, deps = signals.deps, guard = ingestGuardFor(signals.deps)) =>
-    new IngestService(deps.orm.em.fork(), { tenantId, keyId: `key-${tenantId}`, scopes: ['events:write'] }, deps, guard);
-  const stored = (tenantId: string) => signals.deps.orm.em.fork().find(Event, { tenantId }, { orderBy: { messageId: 'asc' } });
+    new IngestService(forkAcrossTenants(deps.orm), { tenantId, keyId: `key-${tenantId}`, scopes: ['events:write'] }, deps, guard);
+  const stored = (tenantId: string) => forkAcrossTenants(signals.deps.orm).find(Event, { tenantId }, { orderBy: { messageId: 'asc' } });
   const queue = () => signals.deps.queues.get(RESOLVE_IDENTITY);
   const receivedAt = new Date('2026-11-25T12:00:00Z');
 
@@ -89,7 +90,7 @@ describe('IngestService', () => {
   it('stores a batch larger than one INSERT chunk completely', async () => {
     const events = Array.from({ length: 1234 }, (_, i) => track(`big-${i}`));
     expect(await service('t6').ingest(events, { receivedAt })).toEqual({ accepted: 1234, duplicates: 0, errors: [] });
-    expect(await signals.deps.orm.em.fork().count(Event, { tenantId: 't6', enqueuedAt: { $ne: null } })).toBe(1234);
+    expect(await forkAcrossTenants(signals.deps.orm).count(Event, { tenantId: 't6', enqueuedAt: { $ne: null } })).toBe(1234);
   });
 
   it('stores the skew-corrected timestamp beside the client’s own clocks', async () => {
@@ -151,7 +152,7 @@ describe('IngestService', () => {
 
     it('refuses a tenant over its events-per-second quota across all its keys', async () => {
       const guard = guardWith({ tenantLimits: { t12: { ratePerSecond: 4 } } });
-      const keyed = (keyId: string) => new IngestService(signals.deps.orm.em.fork(), { tenantId: 't12', keyId, scopes: ['events:write'] }, signals.deps, guard);
+      const keyed = (keyId: string) => new IngestService(forkAcrossTenants(signals.deps.orm), { tenantId: 't12', keyId, scopes: ['events:write'] }, signals.deps, guard);
       await keyed('k1').ingest([track('c1'), track('c2')], { receivedAt });
       await keyed('k2').ingest([track('c3'), track('c4')], { receivedAt });
       await expect(keyed('k3').ingest([track('c5')], { receivedAt })).rejects.toMatchObject({ code: 'RATE_LIMITED', message: 'over 4 events per second for tenant t12' });

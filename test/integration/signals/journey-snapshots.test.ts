@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 
 import { queueOptions, RECORD_ACTIVITY, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { JourneyInstance } from '../../../subgraphs/signals/entities/journey-instance.entity';
@@ -50,11 +51,11 @@ describe('queueJourneySnapshots', () => {
     await env?.cleanup();
   });
 
-  const define = (tenantId: string) => new JourneyService(signals.deps.orm.em.fork(), tenantId).createDefinition(ONBOARDING as never);
+  const define = (tenantId: string) => new JourneyService(forkAcrossTenants(signals.deps.orm), tenantId).createDefinition(ONBOARDING as never);
 
   /** A stored, resolved event (what the event-resolved worker leaves behind). */
   async function stored(tenantId: string, profileId: string, name: string, min: number): Promise<Event> {
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     const event = em.create(Event, { tenantId, messageId: uuidv7(), type: 'track', name, properties: {}, timestamp: at(min), receivedAt: at(min), profileId, processedAt: at(min) });
     await em.flush();
     return event;
@@ -79,7 +80,7 @@ describe('queueJourneySnapshots', () => {
     }
     return [...byId.values()].sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.jobId.localeCompare(b.jobId));
   }
-  const instanceOf = async (tenantId: string, profileId: string) => (await signals.deps.orm.em.fork().find(JourneyInstance, { tenantId, profileId }))[0];
+  const instanceOf = async (tenantId: string, profileId: string) => (await forkAcrossTenants(signals.deps.orm).find(JourneyInstance, { tenantId, profileId }))[0];
 
   it('queues one snapshot when an instance starts, reaches each step and completes, with SLA and retries', async () => {
     const tenant = 'snap-complete';
@@ -193,7 +194,7 @@ describe('queueJourneySnapshots', () => {
     const tenant = 'snap-none';
     const profileId = uuidv7();
     await define(tenant);
-    await new JourneyService(signals.deps.orm.em.fork(), tenant).advance(await stored(tenant, profileId, 'Account Opening Started', 0));
+    await new JourneyService(forkAcrossTenants(signals.deps.orm), tenant).advance(await stored(tenant, profileId, 'Account Opening Started', 0));
     expect(await instanceOf(tenant, profileId)).toBeDefined();
     expect(await journeyJobs(tenant)).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 
 import { signContext } from '../../../subgraphs/common/auth-context';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { JourneyDefinition } from '../../../subgraphs/signals/entities/journey-definition.entity';
@@ -46,7 +47,7 @@ describe('JourneyService', () => {
     await env?.cleanup();
   });
 
-  const service = (tenantId: string) => new JourneyService(signals.deps.orm.em.fork(), tenantId);
+  const service = (tenantId: string) => new JourneyService(forkAcrossTenants(signals.deps.orm), tenantId);
 
   async function define(tenantId: string, input: Record<string, unknown> = ONBOARDING): Promise<JourneyDefinition> {
     return service(tenantId).createDefinition(input as never);
@@ -54,7 +55,7 @@ describe('JourneyService', () => {
 
   /** A stored, resolved event (what the event-resolved worker leaves behind). */
   async function stored(tenantId: string, profileId: string, name: string, min: number, properties: Record<string, unknown> = {}): Promise<Event> {
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     const event = em.create(Event, {
       tenantId,
       messageId: uuidv7(),
@@ -71,7 +72,7 @@ describe('JourneyService', () => {
   }
 
   const instancesOf = (tenantId: string, profileId: string) =>
-    signals.deps.orm.em.fork().find(JourneyInstance, { tenantId, profileId }, { orderBy: { startedAt: 'asc' } });
+    forkAcrossTenants(signals.deps.orm).find(JourneyInstance, { tenantId, profileId }, { orderBy: { startedAt: 'asc' } });
 
   describe('the bank-onboarding story', () => {
     const tenant = 'bank';
@@ -118,7 +119,7 @@ describe('JourneyService', () => {
       const exit = await service(tenant).sweep(at(36));
       expect(exit.map((f) => [f.type, f.detectedAt])).toEqual([['mid_journey_exit', at(35)]]);
       expect((await instancesOf(tenant, profile))[0]).toMatchObject({ state: 'active', exitedAt: at(35), nextCheckAt: at(120) });
-      expect(await tenantsWithActiveJourneys(signals.deps.orm.em.fork())).toContain(tenant);
+      expect(await tenantsWithActiveJourneys(forkAcrossTenants(signals.deps.orm))).toContain(tenant);
 
       const stall = await service(tenant).sweep(at(121));
       expect(stall.map((f) => f.type)).toEqual(['stall']);
@@ -129,7 +130,7 @@ describe('JourneyService', () => {
       expect(abandoned.map((f) => [f.type, f.detectedAt])).toEqual([['abandonment', at(48 * 60)]]);
       expect((await instancesOf(tenant, profile))[0]).toMatchObject({ state: 'abandoned', abandonedAt: at(48 * 60), nextCheckAt: null });
       expect(await service(tenant).sweep(at(100 * 60))).toEqual([]);
-      expect(await tenantsWithActiveJourneys(signals.deps.orm.em.fork())).not.toContain(tenant);
+      expect(await tenantsWithActiveJourneys(forkAcrossTenants(signals.deps.orm))).not.toContain(tenant);
     });
 
     it('starts a new instance when the customer starts again after abandonment', async () => {
@@ -251,12 +252,12 @@ describe('JourneyService', () => {
     const stores = (em: Parameters<NonNullable<Parameters<JourneyService['sweep']>[1]>>[0], found: FrictionFinding[]) =>
       Promise.all(found.map((f) => new SignalService(em, tenant).record(f))).then(() => undefined);
     const [exit] = await service(tenant).sweep(at(36), stores);
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     const row = await em.findOneOrFail(Signal, { tenantId: tenant, dedupeKey: exit.dedupeKey });
     expect(row.announcedAt).toBeNull();
     // the next tick (the instance has nothing new due) still sends its follow-ups
     await sweepFriction(null, signals.deps, at(37));
-    expect((await signals.deps.orm.em.fork().findOneOrFail(Signal, { id: row.id })).announcedAt).toBeInstanceOf(Date);
+    expect((await forkAcrossTenants(signals.deps.orm).findOneOrFail(Signal, { id: row.id })).announcedAt).toBeInstanceOf(Date);
   });
 
   it('ignores events of profiles that are not resolved yet', async () => {

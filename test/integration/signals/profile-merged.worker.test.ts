@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import { MERGE_RECHECK, MERGE_RECHECK_DELAY_MS } from '../../../subgraphs/common/profile-merged-job';
 import { PROFILE_MERGED_SIGNALS, queueOptions, type ProfileMergedJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { JourneyEvent } from '../../../subgraphs/signals/entities/journey-event.entity';
@@ -32,7 +33,7 @@ describe('profile-merged (signals)', () => {
     await env?.cleanup();
   });
 
-  const em = () => signals.deps.orm.em.fork();
+  const em = () => forkAcrossTenants(signals.deps.orm);
   const merge = (tenantId: string, mergedProfileId: string, profileId: string) =>
     profileMergedInSignals({ id: `${tenantId}-merge-${mergedProfileId}`, name: PROFILE_MERGED_SIGNALS, data: { tenantId, profileId, mergedProfileId } }, signals.deps);
 

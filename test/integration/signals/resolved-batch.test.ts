@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 
 import { queueOptions, RECORD_ACTIVITY, SCORE_PROFILE, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
@@ -55,7 +56,7 @@ describe('event-resolved batch (set-based signals stage)', () => {
 
   /** Stores the 200 events of a tenant, unprocessed, and returns them in batch order (by time, customers interleaved). */
   async function store(tenantId: string): Promise<Event[]> {
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     const rows = customers.flatMap((profileId, c) =>
       historyOf(c).map((d) => {
         const at = new Date(T0 + c * 1000 + d.atSec * 1000);
@@ -85,7 +86,7 @@ describe('event-resolved batch (set-based signals stage)', () => {
     }
   }
   const signalsOf = async (tenantId: string) =>
-    (await signals.deps.orm.em.fork().find(Signal, { tenantId }, { orderBy: { dedupeKey: 'asc' } })).map((s) => ({
+    (await forkAcrossTenants(signals.deps.orm).find(Signal, { tenantId }, { orderBy: { dedupeKey: 'asc' } })).map((s) => ({
       dedupeKey: s.dedupeKey,
       type: s.type,
       severity: s.severity,
@@ -124,7 +125,7 @@ describe('event-resolved batch (set-based signals stage)', () => {
     const identifies = items.filter((i): i is Extract<RecordActivityJob, { kind: 'event' }> => i.kind === 'event' && i.type === 'identify');
     expect(identifies).toHaveLength(20);
     expect(identifies[0].traits).toEqual(expect.objectContaining({ plan: expect.any(String) }));
-    const stored = await signals.deps.orm.em.fork().find(Signal, { tenantId: 'batch' });
+    const stored = await forkAcrossTenants(signals.deps.orm).find(Signal, { tenantId: 'batch' });
     expect(new Set(items.filter((i) => i.kind === 'signal').map((i) => (i as { signalId: string }).signalId))).toEqual(new Set(stored.map((s) => s.id)));
     expect((await activity.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === 'batch')).toHaveLength(1);
     // no score-profile from signals: risk re-scores the profiles it receives activity for
@@ -135,7 +136,7 @@ describe('event-resolved batch (set-based signals stage)', () => {
       await scores.close();
     }
     // every event processed and handed on; the hand-off stays pending until risk says it stored them
-    const after = await signals.deps.orm.em.fork().find(Event, { tenantId: 'batch' });
+    const after = await forkAcrossTenants(signals.deps.orm).find(Event, { tenantId: 'batch' });
     expect(after.every((e) => e.processedAt !== null && e.handOffPendingSince !== null && e.profileId === owner(e))).toBe(true);
 
     expect(batch.statements).toBeLessThanOrEqual(MAX_STATEMENTS_PER_BATCH);

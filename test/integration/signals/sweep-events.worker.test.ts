@@ -1,4 +1,5 @@
 import { RESOLVE_BATCH_MAX, RESOLVE_IDENTITY, SWEEP_EVENTS } from '../../../subgraphs/common/queues';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { resolveIdentityJobId } from '../../../subgraphs/signals/domain/events/resolve-identity-job';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { signalsSubgraph } from '../../../subgraphs/signals';
@@ -22,11 +23,11 @@ function helpers(signals: () => RunningSubgraph) {
   return {
     queue,
     ingest: (tenantId: string, count: number, prefix: string) =>
-      new IngestService(signals().deps.orm.em.fork(), { tenantId, keyId: 'k', scopes: ['events:write'] }, signals().deps, ingestGuardFor(signals().deps)).ingest(
+      new IngestService(forkAcrossTenants(signals().deps.orm), { tenantId, keyId: 'k', scopes: ['events:write'] }, signals().deps, ingestGuardFor(signals().deps)).ingest(
         Array.from({ length: count }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: 'a1', messageId: `${prefix}-${i}` })),
         { receivedAt: new Date() },
       ),
-    eventsOf: (tenantId: string) => signals().deps.orm.em.fork().find(Event, { tenantId }),
+    eventsOf: (tenantId: string) => forkAcrossTenants(signals().deps.orm).find(Event, { tenantId }),
     jobIds: async () => new Set((await queue().getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed'])).map((j) => j.id)),
     /** The events the queue's jobs carry. */
     queuedEvents: async () => new Set((await queue().getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed'])).flatMap((j) => j.data.events.map((e) => e.eventId))),
@@ -92,7 +93,7 @@ describe('sweepEvents', () => {
   it('leaves processed events alone', async () => {
     await ingest('t2', 2, 'done');
     const [processed, pending] = await eventsOf('t2');
-    await signals.deps.orm.em.fork().nativeUpdate(Event, { id: processed.id }, { processedAt: new Date(), profileId: PROFILE });
+    await forkAcrossTenants(signals.deps.orm).nativeUpdate(Event, { id: processed.id }, { processedAt: new Date(), profileId: PROFILE });
     await queue().obliterate({ force: true });
     await sweepEvents(signals.deps);
     const queued = await queuedEvents();
@@ -103,18 +104,18 @@ describe('sweepEvents', () => {
   it('waits out the grace period before queueing an event again', async () => {
     await ingest('t3', 1, 'recent');
     await queue().obliterate({ force: true });
-    const patient = new EventOutbox(signals.deps.orm.em.fork(), { ...signals.deps, config: { ...env.config, ingest: { ...env.config.ingest, sweepGraceMs: 60_000 } } });
+    const patient = new EventOutbox(forkAcrossTenants(signals.deps.orm), { ...signals.deps, config: { ...env.config, ingest: { ...env.config.ingest, sweepGraceMs: 60_000 } } });
     expect(await patient.sweep()).toBe(0);
     const [event] = await eventsOf('t3');
     expect((await queuedEvents()).has(event.id)).toBe(false);
-    await new EventOutbox(signals.deps.orm.em.fork(), signals.deps).sweep();
+    await new EventOutbox(forkAcrossTenants(signals.deps.orm), signals.deps).sweep();
     expect((await queuedEvents()).has(event.id)).toBe(true);
   });
 
   it('queues an event whose first enqueue never happened (crash between commit and enqueue)', async () => {
     await ingest('t4', 1, 'crash');
     const [event] = await eventsOf('t4');
-    await signals.deps.orm.em.fork().nativeUpdate(Event, { id: event.id }, { enqueuedAt: null });
+    await forkAcrossTenants(signals.deps.orm).nativeUpdate(Event, { id: event.id }, { enqueuedAt: null });
     await queue().obliterate({ force: true });
     await sweepEvents(signals.deps);
     expect((await queuedEvents()).has(event.id)).toBe(true);

@@ -9,6 +9,7 @@ import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { eventResolved } from '../../../subgraphs/signals/workers/event-resolved.worker';
 import { createTestEnv, usePostgres, type TestEnv } from '../../fixtures/test-config';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 
@@ -56,7 +57,7 @@ describe('EventRepository.takeOver', () => {
 
   it('never lets a reader see an event processed without its profile', async () => {
     const tenantId = 'atomic';
-    const em = signals.deps.orm.em.fork();
+    const em = forkAcrossTenants(signals.deps.orm);
     // more than one statement's worth of ids (400 a statement)
     const rows = Array.from({ length: 500 }, (_, i) => {
       const at = new Date(T0 + i * 1000);
@@ -79,7 +80,7 @@ describe('EventRepository.takeOver', () => {
     expect(counts.length).toBeGreaterThan(3);
     expect(counts.filter((n) => n > 0)).toEqual([]);
 
-    const stored = await signals.deps.orm.em.fork().find(Event, { tenantId }, { orderBy: { id: 'asc' } });
+    const stored = await forkAcrossTenants(signals.deps.orm).find(Event, { tenantId }, { orderBy: { id: 'asc' } });
     expect(stored.filter((e) => e.processedAt === null)).toEqual([]);
     expect(stored.map((e) => e.profileId)).toEqual(rows.map((_, i) => profiles[i % 50]));
   });
