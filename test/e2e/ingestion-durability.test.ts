@@ -6,6 +6,8 @@ import { ormOptions, type Orm } from '../../subgraphs/common/orm';
 import {
   EVENT_RESOLVED,
   queuePrefix,
+  RAISE_ALERTS,
+  RECORD_ACTIVITY,
   RESOLVE_IDENTITY,
   SWEEP_EVENTS,
   type JobPayloads,
@@ -17,6 +19,9 @@ import { profilesSubgraph } from '../../subgraphs/profiles';
 import { Profile } from '../../subgraphs/profiles/entities/profile.entity';
 import { ProfileMerge } from '../../subgraphs/profiles/entities/profile-merge.entity';
 import { ProfileEvent } from '../../subgraphs/profiles/entities/profile-event.entity';
+import { Alert } from '../../subgraphs/actions/entities/alert.entity';
+import { ActivityEvent } from '../../subgraphs/risk/entities/activity-event.entity';
+import { RiskScore } from '../../subgraphs/risk/entities/risk-score.entity';
 import { resolveIdentityJobId } from '../../subgraphs/signals/domain/events/resolve-identity-job';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { SWEEP_EVENTS_SCHEDULER } from '../../subgraphs/signals/workers/sweep-events.worker';
@@ -31,7 +36,10 @@ import { waitFor } from '../fixtures/wait-for';
  *    stalled-job check hands the dead worker's jobs to the new one;
  * 2. is stopped while Redis loses the resolve-identity and event-resolved queues (some events
  *    resolved but never marked processed, others never started): the sweeper queues them again;
- * 3. is stopped while Redis loses every key of the stack, the sweeper's schedule included.
+ * 3. keeps running while Redis loses the record-activity jobs after they were queued (the risk
+ *    stage paused): signals' sweeper sends the batches again until risk acknowledges them; every
+ *    event must reach risk once and every bucket crossing have its follow-ups (and into High, one alert);
+ * 4. is stopped while Redis loses every key of the stack, the sweeper's schedule included.
  * Each time every acknowledged event must end up processed, recorded once on its user's profile,
  * and counted once in the computed traits, with one profile per user.
  *
@@ -415,6 +423,54 @@ describe('ingestion durability: every acknowledged event is processed exactly on
     await waitFor(() => allProcessed(tenant, stream.length), 45_000, 100);
     expect((await expectExactlyOnce(tenant, stream)).merges).toBeGreaterThan(0);
   }, 90_000);
+
+  it('survives Redis losing the record-activity jobs after they were queued (risk gets every event once, every crossing one alert)', async () => {
+    const tenant = 'activity';
+    const stream = makeStream(tenant, 7 * 20);
+    const signalsDeps = stack.subgraphs.signals.deps;
+    const activityQueue = signalsDeps.queues.get(RECORD_ACTIVITY);
+    // 1. the risk stage takes nothing: every batch is detected and its record-activity job queued
+    await activityQueue.pause();
+    for (let b = 0; b < stream.length; b += 20) await sendBatch(tenant, stream.slice(b, b + 20));
+    await waitFor(() => allProcessed(tenant, stream.length), 60_000, 100);
+    const pendingHandOff = async () => (await signalsEvents(tenant)).filter((e) => e.handOffPendingSince !== null).length;
+    expect(await pendingHandOff()).toBe(stream.length);
+    const queuedJobs = (await activityQueue.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenant);
+    expect(queuedJobs.length).toBeGreaterThan(0);
+
+    // 2. Redis loses them (and the pause), after they were queued: the hand-off is still pending in SQL
+    await activityQueue.obliterate({ force: true });
+    await activityQueue.resume();
+    expect((await activityQueue.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenant)).toEqual([]);
+
+    // 3. the sweeper sends the batches again; risk stores them and acknowledges; the markers clear
+    await waitFor(async () => (await pendingHandOff()) === 0, 60_000, 100);
+    const riskEm = stack.subgraphs.risk.deps.orm.em.fork();
+    const stored = await riskEm.find(ActivityEvent, { tenantId: tenant });
+    // every acknowledged event reached risk, once
+    expect(stored.map((a) => a.eventId).sort()).toEqual((await signalsEvents(tenant)).map((e) => e.id).sort());
+
+    // 4. every crossing into High has exactly one alert, and no follow-up is left pending
+    const scores = await riskEm.find(RiskScore, { tenantId: tenant });
+    expect(scores.filter((s) => s.followUpPendingSince !== null)).toEqual([]);
+    const byId = new Map(scores.map((s) => [s.id, s]));
+    // every bucket crossing (a profile's first score included) had its follow-ups queued
+    const anyCrossing = scores.filter((s) => !s.follows || byId.get(s.follows)?.bucket !== s.bucket);
+    expect(anyCrossing.length).toBeGreaterThan(0);
+    const alertsQueue = signalsDeps.queues.get(RAISE_ALERTS);
+    for (const s of anyCrossing) expect(await alertsQueue.getJob(`${tenant}-${s.id}`)).toBeDefined();
+    const crossings = scores.filter((s) => {
+      const previous = s.follows ? byId.get(s.follows) : undefined;
+      return s.bucket === 'high' && previous?.bucket !== 'high';
+    });
+    const actionsEm = () => stack.subgraphs.actions.deps.orm.em.fork();
+    const unfinished = async () => Object.values(await alertsQueue.getJobCounts('waiting', 'active', 'prioritized', 'delayed')).reduce((a, b) => a + b, 0);
+    await waitFor(async () => (await unfinished()) === 0 && (await actionsEm().count(Alert, { tenantId: tenant })) >= crossings.length, 30_000, 100);
+    const alerts = await actionsEm().find(Alert, { tenantId: tenant });
+    expect(alerts.map((a) => a.sourceKey).sort()).toEqual(crossings.map((s) => `risk-${s.id}`).sort());
+    console.log(`record-activity flush: ${stream.length} events acknowledged, ${queuedJobs.length} record-activity jobs lost, ${stored.length} events in risk, ${scores.length} score rows, ${anyCrossing.length} bucket crossings followed up, ${crossings.length} into High, ${alerts.length} alerts`);
+    await expectExactlyOnce(tenant, stream);
+  }, 150_000);
 
   it('survives Redis losing every key of the deployment, the sweeper’s own schedule included', async () => {
     const tenant = 'wipe';
