@@ -5,10 +5,12 @@ import { Migration20261125100316 } from './Migration20261125100316';
 import { Migration20261125124450 } from './Migration20261125124450';
 import { Migration20261125132713 } from './Migration20261125132713';
 import { Migration20261125135958 } from './Migration20261125135958';
+import { Migration20261202100853 } from './Migration20261202100853';
 
 export const RISK_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
   { name: 'Migration20261125124450', class: Migration20261125124450 },
   { name: 'Migration20261125132713', class: Migration20261125132713 },
   { name: 'Migration20261125135958', class: Migration20261125135958 },
+  { name: 'Migration20261202100853', class: Migration20261202100853 },
 ];

@@ -1,16 +1,19 @@
 import type { EntityManager } from '../../common/orm';
 import { explainPrediction } from '../domain/churn/explain';
-import { buildFeatures, type FeatureOptions } from '../domain/churn/features';
-import { latestJourneyStates, type ProfileHistory } from '../domain/churn/history';
+import { hasOpenJourneyIn } from '../domain/churn/feature-state';
+import { featuresFromSummary, type FeatureOptions } from '../domain/churn/features';
+import type { ProfileHistory } from '../domain/churn/history';
 import type { FeatureRow, LogisticModel } from '../domain/churn/logistic-regression';
 import { journeyFeatures, typicalStepKey, type JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { scoreDropOffPrior } from '../domain/dropoff/prior';
-import { PRIOR_MODEL_REF, scorePrior } from '../domain/churn/prior';
+import { PRIOR_MODEL_REF, scorePriorFromSummary } from '../domain/churn/prior';
+import { purchaseDaysOf, summarizeHistory, type ProfileSummary } from '../domain/churn/summary';
 import { valueProfile, type LifetimeModelParams } from '../domain/lifetime/profile-value';
 import { ModelKind, ModelVersion } from '../entities/model-version.entity';
 import type { RiskModelRef, RiskReason, RiskScore } from '../entities/risk-score.entity';
 import { ActivityService } from './activity.service';
 import { activeModels } from './active-models';
+import { FeatureStateService } from './feature-state.service';
 import type { RecordScoreInput, RiskService } from './risk.service';
 
 /** What a trained churn model version stores (`ModelVersion.params`). */
@@ -56,24 +59,25 @@ export class ScoringService {
 
   /**
    * Scores profiles as they are at `now`, set-based: per chunk of `PROFILES_PER_SCORE_CHUNK`, one
-   * read per activity table for all of them, churn and value in memory, and the new scores
+   * read of their incremental feature states (their histories only where a state cannot serve,
+   * see `FeatureStateService.summaries`), churn and value in memory, and the new scores
    * appended in bulk (`RiskService.recordMany`); open journeys are scored profile by profile.
    * Returns each profile's current churn score.
    */
   async scoreProfiles(profileIds: readonly string[], now = new Date()): Promise<Map<string, RiskScore>> {
     const ids = [...new Set(profileIds)];
     const scores = new Map<string, RiskScore>();
-    const activity = new ActivityService(this.em, this.tenantId);
     for (let i = 0; i < ids.length; i += PROFILES_PER_SCORE_CHUNK) {
       if (i > 0) await new Promise(setImmediate); // let the event loop breathe between chunks
       const chunk = ids.slice(i, i + PROFILES_PER_SCORE_CHUNK);
-      const [histories, models] = await Promise.all([activity.histories(chunk), activeModels(this.em, this.tenantId)]);
+      const models = await activeModels(this.em, this.tenantId);
       const churnModel = models[ModelKind.CHURN];
       const lifetime = models[ModelKind.LIFETIME]?.params as unknown as LifetimeModelParams | undefined;
-      const inputs = chunk.map((profileId) => churnScoreInput(histories.get(profileId)!, now, churnModel, lifetime ?? null));
+      const summaries = await new FeatureStateService(this.em, this.tenantId).summaries(chunk, now, purchaseEventsOf(churnModel, lifetime ?? null));
+      const inputs = chunk.map((profileId) => churnScoreInput(profileId, summaries.get(profileId)!, now, churnModel, lifetime ?? null));
       for (const [profileId, score] of await this.risk.recordMany(inputs, now)) scores.set(profileId, score);
-      // the history already says which journeys are open: skip their queries when none is
-      for (const profileId of chunk) if (hasOpenJourney(histories.get(profileId)!, now)) await this.scoreJourneys(profileId, now);
+      // the summary already says which journeys are open: skip their queries when none is
+      for (const profileId of chunk) if (hasOpenJourneyIn(summaries.get(profileId)!)) await this.scoreJourneys(profileId, now);
     }
     return scores;
   }
@@ -112,11 +116,6 @@ export class ScoringService {
   }
 }
 
-/** Whether any journey instance's latest state (as of `now`) is active or stalled. */
-function hasOpenJourney(history: ProfileHistory, now: Date): boolean {
-  return [...latestJourneyStates(history.journeys, now.getTime()).values()].some((j) => j.state === 'active' || j.state === 'stalled');
-}
-
 /** The latest snapshot at or before `now`, or null. */
 function latestAt(list: readonly JourneySnapshotInput[], now: Date): JourneySnapshotInput | null {
   let latest: JourneySnapshotInput | null = null;
@@ -138,23 +137,35 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Churn probability and reasons from the active model, or from the prior before there is one. */
 export function assessChurn(history: ProfileHistory, now: Date, model: ModelVersion | null): ChurnAssessment {
+  const params = model?.params as unknown as ChurnModelParams | undefined;
+  return assessChurnFrom(summarizeHistory(history, now, params ? [params.featureOptions.purchaseEvent] : []), now, model);
+}
+
+/** `assessChurn` from the profile's summary as of `now` (holding the model's purchase event). */
+export function assessChurnFrom(summary: ProfileSummary, now: Date, model: ModelVersion | null): ChurnAssessment {
   if (!model?.params) {
-    const prior = scorePrior(history, now);
+    const prior = scorePriorFromSummary(summary, now);
     return { probability: prior.probability, reasons: prior.factors.slice(0, TOP_REASONS), model: { ...PRIOR_MODEL_REF } };
   }
   const params = model.params as unknown as ChurnModelParams;
-  const features = buildFeatures(history, now, params.featureOptions);
+  const features = featuresFromSummary(summary, now, params.featureOptions);
   const { probability, reasons } = explainWith(params.model, features.values, features.describe, features.evidence);
   return { probability, reasons, model: { id: model.id, version: model.version, name: model.kind } };
 }
 
+/** The purchase events the active models read. */
+function purchaseEventsOf(churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): string[] {
+  const churn = churnModel?.params as unknown as ChurnModelParams | undefined;
+  return [...new Set([...(churn ? [churn.featureOptions.purchaseEvent] : []), ...(lifetime ? [lifetime.purchaseEvent] : [])])];
+}
+
 /** The churn score to record for a profile: the assessment, and its value when a lifetime model is fitted. */
-function churnScoreInput(history: ProfileHistory, now: Date, churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): RecordScoreInput {
-  const churn = assessChurn(history, now, churnModel);
-  const value = lifetime ? valueOf(history, now, lifetime) : null;
+function churnScoreInput(profileId: string, summary: ProfileSummary, now: Date, churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): RecordScoreInput {
+  const churn = assessChurnFrom(summary, now, churnModel);
+  const value = lifetime ? valueProfile(lifetime, purchaseDaysOf(summary, lifetime.purchaseEvent), now) : null;
   const clv = value?.clv ?? null;
   return {
-    profileId: history.profileId,
+    profileId,
     kind: 'churn',
     probability: churn.probability,
     reasons: churn.reasons,
@@ -164,11 +175,4 @@ function churnScoreInput(history: ProfileHistory, now: Date, churnModel: ModelVe
     revenueAtRisk: clv === null ? null : round2(churn.probability * clv),
     scoredAt: now,
   };
-}
-
-function valueOf(history: ProfileHistory, now: Date, params: LifetimeModelParams) {
-  const purchases = history.events
-    .filter((e) => e.name === params.purchaseEvent && e.timestamp.getTime() <= now.getTime())
-    .map((e) => ({ at: e.timestamp, amount: e.revenue ?? 0 }));
-  return valueProfile(params, purchases, now);
 }
