@@ -1,7 +1,7 @@
 import type { RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { riskSubgraph } from '../../../subgraphs/risk';
-import { stateFromHistory, summaryFromState } from '../../../subgraphs/risk/domain/churn/feature-state';
+import { applyToState, stateFromHistory, summaryFromState, type FeatureState } from '../../../subgraphs/risk/domain/churn/feature-state';
 import { buildFeatures, featuresFromSummary, type FeatureOptions } from '../../../subgraphs/risk/domain/churn/features';
 import { ProfileFeatureState } from '../../../subgraphs/risk/entities/profile-feature-state.entity';
 import { ProfileFeatureStateRepository } from '../../../subgraphs/risk/entities/profile-feature-state.repository';
@@ -12,7 +12,8 @@ import { ScoringService } from '../../../subgraphs/risk/services/scoring.service
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
 import { syntheticId } from '../../fixtures/synthetic-tenant';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { createTestEnv, usePostgres, type TestEnv } from '../../fixtures/test-config';
+import { waitFor } from '../../fixtures/wait-for';
 
 const NOW = Date.parse('2026-11-01T00:00:00Z');
 const HOUR = 3_600_000;
@@ -112,6 +113,46 @@ describe('incremental feature state (record-activity and scoring)', () => {
     expect(featureStateCounters.scoredFromHistory - scoring.scoredFromHistory).toBe(profiles.length);
     const backfilled = await statesOf(tenantId, profiles);
     for (const profileId of profiles) expect(backfilled.get(profileId)!.state).toEqual(stateFromHistory(histories.get(profileId)!, DEFAULT_PURCHASE_EVENTS));
+  });
+
+  it('never leaves a state that differs from the history when batches of the same profiles run at once (a lost fold turns it stale)', async () => {
+    const tenantId = 'concurrent-state';
+    const first = activityBatch(tenantId, 10, 5, NOW, 4);
+    const profiles = profilesOf(first);
+    await recordActivity({ id: 'first', data: { tenantId, items: first } }, risk.deps, new Date(NOW));
+    // two batches of the same profiles at once, then two more of profiles with no state yet
+    await Promise.all([2, 3].map((hours, i) => recordActivity({ id: `at-once-${i}`, data: { tenantId, items: laterBatch(tenantId, profiles, hours, 6 + i) } }, risk.deps, new Date(NOW + 4 * HOUR))));
+    const fresh = profilesOf(activityBatch(tenantId, 6, 5, NOW, 5));
+    await Promise.all([2, 3].map((hours, i) => recordActivity({ id: `fresh-${i}`, data: { tenantId, items: laterBatch(tenantId, fresh, hours, 8 + i) } }, risk.deps, new Date(NOW + 4 * HOUR))));
+    const all = [...profiles, ...fresh];
+    const histories = await new ActivityService(risk.deps.orm.em.fork(), tenantId).histories(all);
+    const stored = await statesOf(tenantId, all);
+    for (const profileId of all) {
+      const state = stored.get(profileId)?.state;
+      expect(state).not.toBeUndefined();
+      if (state !== null) expect(state).toEqual(stateFromHistory(histories.get(profileId)!, DEFAULT_PURCHASE_EVENTS));
+    }
+    // what was folded is all there: the first profiles' states hold both batches' purchases
+    for (const profileId of profiles) if (stored.get(profileId)!.state) expect(stored.get(profileId)!.state!.purchases['Order Completed'].count).toBe(3);
+  });
+
+  (usePostgres ? it : it.skip)('makes a second batch of a profile wait for the first one\'s fold and read what it wrote (PostgreSQL row lock)', async () => {
+    const tenantId = 'lock-state';
+    const items = activityBatch(tenantId, 1, 5, NOW, 6);
+    const [profileId] = profilesOf(items);
+    await recordActivity({ id: 'first', data: { tenantId, items } }, risk.deps, new Date(NOW));
+    const initial = (await statesOf(tenantId, [profileId])).get(profileId)!.state!;
+    const folded = applyToState(initial, [{ kind: 'event', key: 'ffffffff-ffff-7fff-bfff-ffffffffffff', id: syntheticId(24, 1), t: NOW + HOUR, name: 'Screen Viewed', revenue: null, traits: null }])!;
+    const waiting = async () => Number((await risk.deps.orm.em.fork().getConnection().execute('select count(*) as n from pg_locks where not granted'))[0].n) > 0;
+    let second: Promise<FeatureState | null> | null = null;
+    await risk.deps.orm.em.fork().transactional(async (tx) => {
+      const repo = new ProfileFeatureStateRepository(tx, tenantId);
+      expect((await repo.statesOf([profileId], true)).get(profileId)!.state).toEqual(initial);
+      second = risk.deps.orm.em.fork().transactional(async (other) => (await new ProfileFeatureStateRepository(other, tenantId).statesOf([profileId], true)).get(profileId)!.state);
+      await waitFor(waiting); // the second reader is blocked on the row
+      await repo.save(new Map([[profileId, folded]]));
+    });
+    expect(await second!).toEqual(folded);
   });
 
   it('marks the survivor of a merge stale and rebuilds it, with the merged profile\'s history, on its next batch', async () => {
