@@ -41,9 +41,9 @@ export class FeatureStateService {
       list.push(item);
       items.set(profileId, list);
     };
-    plan.events.forEach((e, i) => add(e.profileId, { kind: 'event', key: ids.events[i], id: e.eventId, t: e.timestamp.getTime(), name: e.name, revenue: e.revenue, traits: e.traits }));
-    plan.signals.forEach((s, i) => add(s.profileId, { kind: 'signal', key: ids.signals[i], id: s.signalId, t: s.detectedAt.getTime(), type: s.type, severity: s.severity, summary: s.summary }));
-    plan.snapshots.forEach((j, i) => add(j.profileId, { kind: 'journey', key: ids.snapshots[i], instanceId: j.instanceId, t: j.observedAt.getTime(), state: j.state }));
+    plan.events.forEach((e, i) => add(e.profileId, { kind: 'event', key: ids.events.ids[i], id: e.eventId, t: e.timestamp.getTime(), name: e.name, revenue: e.revenue, traits: e.traits }));
+    plan.signals.forEach((s, i) => add(s.profileId, { kind: 'signal', key: ids.signals.ids[i], id: s.signalId, t: s.detectedAt.getTime(), type: s.type, severity: s.severity, summary: s.summary }));
+    plan.snapshots.forEach((j, i) => add(j.profileId, { kind: 'journey', key: ids.snapshots.ids[i], instanceId: j.instanceId, t: j.observedAt.getTime(), state: j.state }));
     if (items.size === 0) return { folded: 0, rebuilt: 0 };
 
     const repo = new ProfileFeatureStateRepository(this.em, this.tenantId);

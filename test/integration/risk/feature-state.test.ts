@@ -86,6 +86,15 @@ describe('incremental feature state (record-activity and scoring)', () => {
     expect(await rawStates(tenantId)).toEqual(snapshot);
     expect(featureStateCounters.folded).toBe(replay.folded);
     expect(featureStateCounters.rebuilt).toBe(replay.rebuilt);
+
+    // a batch part stored already, part new: only the new rows are folded
+    const third = laterBatch(tenantId, profiles.slice(0, 1), 4, 3);
+    await recordActivity({ id: 'mixed', data: { tenantId, items: [...second, ...third] } }, risk.deps, new Date(NOW + 5 * HOUR));
+    const history = (await new ActivityService(risk.deps.orm.em.fork(), tenantId).histories([profiles[0]])).get(profiles[0])!;
+    const state = (await statesOf(tenantId, [profiles[0]])).get(profiles[0])!.state!;
+    expect(state).toEqual(stateFromHistory(history, DEFAULT_PURCHASE_EVENTS));
+    expect(state.purchases['Order Completed'].count).toBe(3);
+    expect(featureStateCounters.folded).toBe(replay.folded + 1);
   });
 
   it('rebuilds from history a state that cannot fold a late purchase, and backfills profiles with no state when scored', async () => {
