@@ -28,7 +28,7 @@ export interface DropOffModelParams {
   typicalStepMs: Record<string, number>;
 }
 
-/** Profiles scored per read of their histories (bounds the rows one chunk holds in memory). */
+/** Profiles scored per read of their feature states (bounds the rows one chunk holds in memory). */
 export const PROFILES_PER_SCORE_CHUNK = 100;
 
 /** Reasons kept with a score: the largest contributions. */
