@@ -92,11 +92,13 @@ function addDay(days: number[], day: number): void {
 
 /**
  * The state with `items` folded in, or null when one cannot be folded exactly (a purchase older
- * than the newest purchase of its name: its revenue would be summed out of order). Items must be
+ * than the newest purchase of its name: its revenue would be summed out of order) or the state is
+ * of another `FEATURE_STATE_VERSION`. Items must be
  * newly stored rows (each folded once: a replay folds nothing, see `ActivityService`); their
  * order does not matter. `state` is not modified.
  */
 export function applyToState(state: FeatureState, items: readonly FeatureStateItem[]): FeatureState | null {
+  if (state.v !== FEATURE_STATE_VERSION) return null; // another shape: rebuilt from history
   const next = structuredClone(state);
   const ordered = [...items].sort((a, b) => compare({ t: a.t, k: a.key }, { t: b.t, k: b.key }));
   for (const item of ordered) {

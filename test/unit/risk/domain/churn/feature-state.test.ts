@@ -164,6 +164,7 @@ describe('applyToState', () => {
   it('cannot fold a purchase older than the newest folded one (its revenue would be summed out of order)', () => {
     const state = applyToState(emptyFeatureState([PURCHASE]), [{ kind: 'event', key: 'k2', id: 'e2', t: START + DAY_MS, name: PURCHASE, revenue: 0.1, traits: null }])!;
     expect(applyToState(state, [{ kind: 'event', key: 'k3', id: 'e3', t: START, name: PURCHASE, revenue: 0.2, traits: null }])).toBeNull();
+    expect(applyToState({ ...state, v: state.v + 1 }, [])).toBeNull();
     // any other late event folds exactly
     expect(applyToState(state, [{ kind: 'event', key: 'k4', id: 'e4', t: START, name: 'Page Viewed', revenue: null, traits: null }])).not.toBeNull();
   });
