@@ -445,7 +445,7 @@ describe('ingestion durability: every acknowledged event is processed exactly on
 
     // 3. the sweeper sends the batches again; risk stores them and acknowledges; the markers clear
     await waitFor(async () => (await pendingHandOff()) === 0, 60_000, 100);
-    const riskEm = stack.subgraphs.risk.deps.orm.em.fork();
+    const riskEm = forkAcrossTenants(stack.subgraphs.risk.deps.orm);
     const stored = await riskEm.find(ActivityEvent, { tenantId: tenant });
     // every acknowledged event reached risk, once
     expect(stored.map((a) => a.eventId).sort()).toEqual((await signalsEvents(tenant)).map((e) => e.id).sort());
@@ -463,7 +463,7 @@ describe('ingestion durability: every acknowledged event is processed exactly on
       const previous = s.follows ? byId.get(s.follows) : undefined;
       return s.bucket === 'high' && previous?.bucket !== 'high';
     });
-    const actionsEm = () => stack.subgraphs.actions.deps.orm.em.fork();
+    const actionsEm = () => forkAcrossTenants(stack.subgraphs.actions.deps.orm);
     const unfinished = async () => Object.values(await alertsQueue.getJobCounts('waiting', 'active', 'prioritized', 'delayed')).reduce((a, b) => a + b, 0);
     await waitFor(async () => (await unfinished()) === 0 && (await actionsEm().count(Alert, { tenantId: tenant })) >= crossings.length, 30_000, 100);
     const alerts = await actionsEm().find(Alert, { tenantId: tenant });

@@ -6,6 +6,7 @@ import { Migration20261125124450 } from './Migration20261125124450';
 import { Migration20261125132713 } from './Migration20261125132713';
 import { Migration20261125135958 } from './Migration20261125135958';
 import { Migration20261202100050 } from './Migration20261202100050';
+import { Migration20261202100853 } from './Migration20261202100853';
 
 export const RISK_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -13,4 +14,5 @@ export const RISK_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125132713', class: Migration20261125132713 },
   { name: 'Migration20261125135958', class: Migration20261125135958 },
   { name: 'Migration20261202100050', class: Migration20261202100050 },
+  { name: 'Migration20261202100853', class: Migration20261202100853 },
 ];

@@ -1,6 +1,6 @@
 import { insertOnce, type EntityManager } from '../../common/orm';
 import type { RecordActivityJob } from '../../common/queues';
-import { planActivity, splitAtMerges, statementsOf } from '../domain/activity-plan';
+import { planActivity, splitAtMerges, statementsOf, type ActivityPlan } from '../domain/activity-plan';
 import type { ProfileHistory } from '../domain/churn/history';
 import type { JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { ActivityEvent } from '../entities/activity-event.entity';
@@ -9,8 +9,10 @@ import { ActivitySignal } from '../entities/activity-signal.entity';
 import { JourneySnapshot } from '../entities/journey-snapshot.entity';
 import { ProfileAlias } from '../entities/profile-alias.entity';
 import { ProfileAliasRepository } from '../entities/profile-alias.repository';
+import { ProfileFeatureStateRepository } from '../entities/profile-feature-state.repository';
 import { RiskScore } from '../entities/risk-score.entity';
 import { SegmentMember } from '../entities/segment-member.entity';
+import { FeatureStateService } from './feature-state.service';
 
 /** Observations stored per transaction: a few multi-row statements, well under ~50 ms on SQLite. */
 export const ITEMS_PER_TRANSACTION = 250;
@@ -41,9 +43,7 @@ export class ActivityService {
         const chunk = part.slice(i, i + ITEMS_PER_TRANSACTION);
         const survivors = await new ProfileAliasRepository(this.em, this.tenantId).survivorsOf(chunk.map((item) => item.profileId));
         const plan = planActivity(chunk, survivors);
-        // one statement is atomic on its own: a lone observation needs no transaction around it
-        if (statementsOf(plan) > 1) await this.em.transactional((tx) => new ActivityRepository(tx, this.tenantId).store(plan));
-        else await new ActivityRepository(this.em, this.tenantId).store(plan);
+        await this.storeAndFold(plan);
         touched.push(...plan.touched);
       }
     }
@@ -51,6 +51,24 @@ export class ActivityService {
     // a merge later in the batch may have moved a profile touched earlier
     const survivors = await new ProfileAliasRepository(this.em, this.tenantId).survivorsOf(touched);
     return [...new Set(touched.map((id) => survivors.get(id) ?? id))];
+  }
+
+  /**
+   * Stores a planned chunk and folds the rows it inserted into their profiles' feature states,
+   * in one transaction: a replay inserts nothing and so folds nothing (see `FeatureStateService`).
+   */
+  private async storeAndFold(plan: ActivityPlan): Promise<void> {
+    const folds = plan.events.length + plan.signals.length + plan.snapshots.length > 0;
+    // one statement is atomic on its own: a lone segment change needs no transaction around it
+    if (!folds && statementsOf(plan) <= 1) {
+      await new ActivityRepository(this.em, this.tenantId).store(plan);
+      return;
+    }
+    await this.em.transactional(async (tx) => {
+      const repo = new ActivityRepository(tx, this.tenantId);
+      const ids = await repo.store(plan);
+      if (folds) await new FeatureStateService(tx, this.tenantId).foldStored(plan, ids, await repo.newlyStored(ids));
+    });
   }
 
   /** The profile an id stands for now: itself, or the survivor of the merges it went through. */
@@ -77,6 +95,10 @@ export class ActivityService {
       for (const entity of [ActivityEvent, ActivitySignal, JourneySnapshot, SegmentMember, RiskScore] as const) {
         await tx.nativeUpdate(entity as typeof ActivityEvent, { tenantId, profileId: mergedProfileId }, { profileId: survivor });
       }
+      // the survivor's history changed under its state: rebuilt by its next batch, scored from history until then
+      const states = new ProfileFeatureStateRepository(tx, tenantId);
+      await states.remove([mergedProfileId]);
+      await states.markStale([survivor]);
     });
     return survivor;
   }
@@ -99,32 +121,32 @@ export class ActivityService {
     const [events, signals, journeys] = (await Promise.all([
       this.em
         .createQueryBuilder(ActivityEvent)
-        .select(['profileId', 'eventId', 'type', 'name', 'timestamp', 'revenue', 'traits'])
+        .select(['id', 'profileId', 'eventId', 'type', 'name', 'timestamp', 'revenue', 'traits'])
         .where({ tenantId, profileId: { $in: profileIds } })
         .orderBy({ timestamp: 'asc', id: 'asc' })
         .execute('all', true),
       this.em
         .createQueryBuilder(ActivitySignal)
-        .select(['profileId', 'signalId', 'type', 'severity', 'detectedAt', 'summary'])
+        .select(['id', 'profileId', 'signalId', 'type', 'severity', 'detectedAt', 'summary'])
         .where({ tenantId, profileId: { $in: profileIds } })
         .orderBy({ detectedAt: 'asc', id: 'asc' })
         .execute('all', true),
       this.em
         .createQueryBuilder(JourneySnapshot)
-        .select(['profileId', 'instanceId', 'journeyName', 'state', 'observedAt'])
+        .select(['id', 'profileId', 'instanceId', 'journeyName', 'state', 'observedAt'])
         .where({ tenantId, profileId: { $in: profileIds } })
         .orderBy({ observedAt: 'asc', id: 'asc' })
         .execute('all', true),
     ])) as [ActivityEvent[], ActivitySignal[], JourneySnapshot[]];
     const asDate = (v: Date | string | number) => (v instanceof Date ? v : new Date(v));
     for (const e of events) {
-      byProfile.get(e.profileId)?.events.push({ id: e.eventId, type: e.type, name: e.name, timestamp: asDate(e.timestamp), revenue: e.revenue, traits: parseJson(e.traits) });
+      byProfile.get(e.profileId)?.events.push({ id: e.eventId, key: e.id, type: e.type, name: e.name, timestamp: asDate(e.timestamp), revenue: e.revenue, traits: parseJson(e.traits) });
     }
     for (const s of signals) {
-      byProfile.get(s.profileId)?.signals.push({ id: s.signalId, type: s.type, severity: s.severity, detectedAt: asDate(s.detectedAt), summary: s.summary });
+      byProfile.get(s.profileId)?.signals.push({ id: s.signalId, key: s.id, type: s.type, severity: s.severity, detectedAt: asDate(s.detectedAt), summary: s.summary });
     }
     for (const j of journeys) {
-      byProfile.get(j.profileId)?.journeys.push({ instanceId: j.instanceId, journeyName: j.journeyName, state: j.state, observedAt: asDate(j.observedAt) });
+      byProfile.get(j.profileId)?.journeys.push({ instanceId: j.instanceId, key: j.id, journeyName: j.journeyName, state: j.state, observedAt: asDate(j.observedAt) });
     }
     return byProfile;
   }

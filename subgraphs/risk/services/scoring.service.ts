@@ -1,18 +1,20 @@
 import type { EntityManager } from '../../common/orm';
-import { assessChurn, explainWith, TOP_REASONS } from '../domain/churn/assess';
-import { latestJourneyStates, type ProfileHistory } from '../domain/churn/history';
+import { assessChurnFrom, explainWith, TOP_REASONS, type ChurnModelParams } from '../domain/churn/assess';
+import { hasOpenJourneyIn } from '../domain/churn/feature-state';
 import type { LogisticModel } from '../domain/churn/logistic-regression';
 import { journeyFeatures, typicalStepKey, type JourneySnapshotInput } from '../domain/dropoff/journey-features';
 import { scoreDropOffPrior } from '../domain/dropoff/prior';
 import { PRIOR_MODEL_REF } from '../domain/churn/prior';
+import { purchaseDaysOf, type ProfileSummary } from '../domain/churn/summary';
 import { valueProfile, type LifetimeModelParams } from '../domain/lifetime/profile-value';
 import { ModelKind, ModelVersion } from '../entities/model-version.entity';
 import type { RiskScore } from '../entities/risk-score.entity';
 import { ActivityService } from './activity.service';
 import { activeModels } from './active-models';
+import { FeatureStateService } from './feature-state.service';
 import type { RecordScoreInput, RiskService } from './risk.service';
 
-export { assessChurn, TOP_REASONS, type ChurnAssessment, type ChurnModelParams } from '../domain/churn/assess';
+export { assessChurn, assessChurnFrom, TOP_REASONS, type ChurnAssessment, type ChurnModelParams } from '../domain/churn/assess';
 
 /** What a trained drop-off model version stores: the classifier and the typical time per (journey, step). */
 export interface DropOffModelParams {
@@ -20,7 +22,7 @@ export interface DropOffModelParams {
   typicalStepMs: Record<string, number>;
 }
 
-/** Profiles scored per read of their histories (bounds the rows one chunk holds in memory). */
+/** Profiles scored per read of their feature states (bounds the rows one chunk holds in memory). */
 export const PROFILES_PER_SCORE_CHUNK = 100;
 
 /** Scores one profile with the tenant's active models (or the prior), and records the result. */
@@ -42,24 +44,25 @@ export class ScoringService {
 
   /**
    * Scores profiles as they are at `now`, set-based: per chunk of `PROFILES_PER_SCORE_CHUNK`, one
-   * read per activity table for all of them, churn and value in memory, and the new scores
+   * read of their incremental feature states (their histories only where a state cannot serve,
+   * see `FeatureStateService.summaries`), churn and value in memory, and the new scores
    * appended in bulk (`RiskService.recordMany`); open journeys are scored profile by profile.
    * Returns each profile's current churn score.
    */
   async scoreProfiles(profileIds: readonly string[], now = new Date()): Promise<Map<string, RiskScore>> {
     const ids = [...new Set(profileIds)];
     const scores = new Map<string, RiskScore>();
-    const activity = new ActivityService(this.em, this.tenantId);
     for (let i = 0; i < ids.length; i += PROFILES_PER_SCORE_CHUNK) {
       if (i > 0) await new Promise(setImmediate); // let the event loop breathe between chunks
       const chunk = ids.slice(i, i + PROFILES_PER_SCORE_CHUNK);
-      const [histories, models] = await Promise.all([activity.histories(chunk), activeModels(this.em, this.tenantId)]);
+      const models = await activeModels(this.em, this.tenantId);
       const churnModel = models[ModelKind.CHURN];
       const lifetime = models[ModelKind.LIFETIME]?.params as unknown as LifetimeModelParams | undefined;
-      const inputs = chunk.map((profileId) => churnScoreInput(histories.get(profileId)!, now, churnModel, lifetime ?? null));
+      const summaries = await new FeatureStateService(this.em, this.tenantId).summaries(chunk, now, purchaseEventsOf(churnModel, lifetime ?? null));
+      const inputs = chunk.map((profileId) => churnScoreInput(profileId, summaries.get(profileId)!, now, churnModel, lifetime ?? null));
       for (const [profileId, score] of await this.risk.recordMany(inputs, now)) scores.set(profileId, score);
-      // the history already says which journeys are open: skip their queries when none is
-      for (const profileId of chunk) if (hasOpenJourney(histories.get(profileId)!, now)) await this.scoreJourneys(profileId, now);
+      // the summary already says which journeys are open: skip their queries when none is
+      for (const profileId of chunk) if (hasOpenJourneyIn(summaries.get(profileId)!)) await this.scoreJourneys(profileId, now);
     }
     return scores;
   }
@@ -98,11 +101,6 @@ export class ScoringService {
   }
 }
 
-/** Whether any journey instance's latest state (as of `now`) is active or stalled. */
-function hasOpenJourney(history: ProfileHistory, now: Date): boolean {
-  return [...latestJourneyStates(history.journeys, now.getTime()).values()].some((j) => j.state === 'active' || j.state === 'stalled');
-}
-
 /** The latest snapshot at or before `now`, or null. */
 function latestAt(list: readonly JourneySnapshotInput[], now: Date): JourneySnapshotInput | null {
   let latest: JourneySnapshotInput | null = null;
@@ -112,13 +110,19 @@ function latestAt(list: readonly JourneySnapshotInput[], now: Date): JourneySnap
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/** The purchase events the active models read. */
+function purchaseEventsOf(churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): string[] {
+  const churn = churnModel?.params as unknown as ChurnModelParams | undefined;
+  return [...new Set([...(churn ? [churn.featureOptions.purchaseEvent] : []), ...(lifetime ? [lifetime.purchaseEvent] : [])])];
+}
+
 /** The churn score to record for a profile: the assessment, and its value when a lifetime model is fitted. */
-function churnScoreInput(history: ProfileHistory, now: Date, churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): RecordScoreInput {
-  const churn = assessChurn(history, now, churnModel);
-  const value = lifetime ? valueOf(history, now, lifetime) : null;
+function churnScoreInput(profileId: string, summary: ProfileSummary, now: Date, churnModel: ModelVersion | null, lifetime: LifetimeModelParams | null): RecordScoreInput {
+  const churn = assessChurnFrom(summary, now, churnModel);
+  const value = lifetime ? valueProfile(lifetime, purchaseDaysOf(summary, lifetime.purchaseEvent), now) : null;
   const clv = value?.clv ?? null;
   return {
-    profileId: history.profileId,
+    profileId,
     kind: 'churn',
     probability: churn.probability,
     reasons: churn.reasons,
@@ -128,11 +132,4 @@ function churnScoreInput(history: ProfileHistory, now: Date, churnModel: ModelVe
     revenueAtRisk: clv === null ? null : round2(churn.probability * clv),
     scoredAt: now,
   };
-}
-
-function valueOf(history: ProfileHistory, now: Date, params: LifetimeModelParams) {
-  const purchases = history.events
-    .filter((e) => e.name === params.purchaseEvent && e.timestamp.getTime() <= now.getTime())
-    .map((e) => ({ at: e.timestamp, amount: e.revenue ?? 0 }));
-  return valueProfile(params, purchases, now);
 }

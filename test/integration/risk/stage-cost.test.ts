@@ -1,12 +1,15 @@
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 
 import { RISK_CHANGED } from '../../../subgraphs/common/pubsub';
+import type { RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { riskSubgraph } from '../../../subgraphs/risk';
+import { featureStateCounters } from '../../../subgraphs/risk/services/feature-state.service';
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
 import { scoreProfile, startScoreProfileWorker } from '../../../subgraphs/risk/workers/score-profile.worker';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
+import { syntheticId } from '../../fixtures/synthetic-tenant';
 import { listenTo, readyRedisPubSub } from '../../fixtures/pubsub-listener';
 import { createTestEnv, usePostgres, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
@@ -72,6 +75,20 @@ describe('risk stage cost per item', () => {
     const cost = await measure(items.length, () => recordActivity({ id: 'batch', data: { tenantId: TENANT, items } }, inJob, new Date(NOW)));
     console.log(`risk stage, per batch (${usePostgres ? 'PostgreSQL' : 'SQLite'}, ${items.length} items, ${profileIds.size} profiles): ${JSON.stringify(cost)}`);
     // a handful of statements per batch, whatever its size: well under one per item
+    expect(cost.statementsPerItem).toBeLessThan(0.25);
+  });
+
+  it('per batch of known customers: their feature states take the batch, and scores need no history read', async () => {
+    // the customers of the batch above again, an hour later
+    const items = activityBatch(TENANT, PROFILES, PER_PROFILE, NOW, 2)
+      .filter((i): i is Extract<RecordActivityJob, { kind: 'event' }> => i.kind === 'event')
+      .map((i, n) => ({ ...i, eventId: syntheticId(26, n), timestamp: new Date(Date.parse(i.timestamp) + 3_600_000).toISOString() }));
+    const inJob = { ...risk.deps, config: { ...risk.deps.config, risk: { ...risk.deps.config.risk, scoreDebounceMs: 0 } } };
+    const before = { ...featureStateCounters };
+    const cost = await measure(items.length, () => recordActivity({ id: 'known', data: { tenantId: TENANT, items } }, inJob, new Date(NOW + 7_200_000)));
+    console.log(`risk stage, per batch of known customers (${usePostgres ? 'PostgreSQL' : 'SQLite'}, ${items.length} items): ${JSON.stringify(cost)}`);
+    expect(featureStateCounters.rebuilt).toBe(before.rebuilt);
+    expect(featureStateCounters.scoredFromHistory).toBe(before.scoredFromHistory);
     expect(cost.statementsPerItem).toBeLessThan(0.25);
   });
 

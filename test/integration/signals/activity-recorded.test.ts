@@ -49,7 +49,7 @@ describe('activity-recorded', () => {
   const riskCounts = async (tenantId: string) => {
     const em = forkAcrossTenants(risk.deps.orm);
     const alertJobs = (await alerts.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId);
-    return { events: await em.count(ActivityEvent, { tenantId }), scores: await em.count(RiskScore, { tenantId }), alerts: alertJobs.flatMap((j) => ('changes' in j.data ? j.data.changes : [j.data])).length };
+    return { events: await em.count(ActivityEvent, { tenantId }), scores: await em.count(RiskScore, { tenantId }), alerts: alertJobs.reduce((n, j) => n + ('changes' in j.data ? j.data.changes.length : 1), 0) };
   };
 
   it('keeps the events pending until risk stores them, sends a lost batch again, and a replay changes nothing in risk', async () => {

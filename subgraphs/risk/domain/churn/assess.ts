@@ -1,8 +1,9 @@
 import { explainPrediction } from './explain';
-import { buildFeatures, type FeatureOptions } from './features';
+import { featuresFromSummary, type FeatureOptions } from './features';
 import type { ProfileHistory } from './history';
 import type { FeatureRow, LogisticModel } from './logistic-regression';
-import { PRIOR_MODEL_REF, scorePrior } from './prior';
+import { PRIOR_MODEL_REF, scorePriorFromSummary } from './prior';
+import { summarizeHistory, type ProfileSummary } from './summary';
 
 /** Reasons kept with a score: the largest contributions. */
 export const TOP_REASONS = 5;
@@ -66,12 +67,18 @@ export function explainWith(
  * (features built with the options it was trained with), else from the documented prior.
  */
 export function assessChurn(history: ProfileHistory, now: Date, model: StoredChurnModel | null): ChurnAssessment {
+  const params = model?.params as unknown as ChurnModelParams | undefined;
+  return assessChurnFrom(summarizeHistory(history, now, params ? [params.featureOptions.purchaseEvent] : []), now, model);
+}
+
+/** `assessChurn` from the profile's summary as of `now` (one holding the model's purchase event). */
+export function assessChurnFrom(summary: ProfileSummary, now: Date, model: StoredChurnModel | null): ChurnAssessment {
   if (!model?.params) {
-    const prior = scorePrior(history, now);
+    const prior = scorePriorFromSummary(summary, now);
     return { probability: prior.probability, reasons: prior.factors.slice(0, TOP_REASONS), model: { ...PRIOR_MODEL_REF } };
   }
   const params = model.params as unknown as ChurnModelParams;
-  const features = buildFeatures(history, now, params.featureOptions);
+  const features = featuresFromSummary(summary, now, params.featureOptions);
   const { probability, reasons } = explainWith(params.model, features.values, features.describe, features.evidence);
   return { probability, reasons, model: { id: model.id, version: model.version, name: model.kind } };
 }

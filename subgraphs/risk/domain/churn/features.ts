@@ -2,8 +2,9 @@
  * Churn features of a profile as of a date: only what happened up to `asOf` counts, so the same
  * function builds point-in-time training rows and live scores (no leakage by construction).
  */
-import { DAY_MS, daysBetween, distinctDays, latestJourneyStates, medianGapDays, type ProfileHistory } from './history';
+import { DAY_MS, medianGapDays, type ProfileHistory } from './history';
 import type { FeatureRow, FeatureSpec } from './logistic-regression';
+import { purchasesOf, summarizeHistory, type ProfileSummary } from './summary';
 
 export interface TraitFeature {
   name: string;
@@ -63,45 +64,47 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export function buildFeatures(history: ProfileHistory, asOf: Date, options: FeatureOptions): FeatureSnapshot {
+  return featuresFromSummary(summarizeHistory(history, asOf, [options.purchaseEvent]), asOf, options);
+}
+
+/** The features of a profile from its summary as of `asOf` (which must hold `options.purchaseEvent`). */
+export function featuresFromSummary(summary: ProfileSummary, asOf: Date, options: FeatureOptions): FeatureSnapshot {
   const at = asOf.getTime();
   const since = (days: number) => at - days * DAY_MS;
-  const events = history.events.filter((e) => e.timestamp.getTime() <= at);
-  const signals = history.signals.filter((s) => s.detectedAt.getTime() <= at);
+  const events = summary.recentEvents;
   const values: FeatureRow = {};
   const evidence: Record<string, string[]> = {};
   const describe: Record<string, string> = {};
-  const count = (days: number, name?: string) =>
-    events.filter((e) => e.timestamp.getTime() > since(days) && (name === undefined || e.name === name)).length;
+  // windows are at most EVENT_WINDOW_DAYS long, so the summary's recent events hold all they count
+  const count = (days: number, name?: string) => events.filter((e) => e.t > since(days) && (name === undefined || e.name === name)).length;
 
-  const last = events.at(-1);
-  values.days_since_last_event = last ? round1(daysBetween(last.timestamp, asOf)) : null;
-  const usualActivityGap = medianGapDays(distinctDays(events.map((e) => e.timestamp)));
+  const last = summary.lastEvent;
+  values.days_since_last_event = last ? round1((at - last.t) / DAY_MS) : null;
+  const usualActivityGap = medianGapDays(summary.activeDays);
   describe.days_since_last_event = last
     ? `no activity for ${Math.round(values.days_since_last_event as number)} days${usualActivityGap !== null ? ` vs usual ${Math.round(usualActivityGap)}` : ''}`
     : 'no activity yet';
-  values.tenure_days = events.length ? round1(daysBetween(events[0].timestamp, asOf)) : 0;
+  values.tenure_days = summary.firstEventAt !== null ? round1((at - summary.firstEventAt) / DAY_MS) : 0;
   describe.tenure_days = `customer for ${Math.round(values.tenure_days as number)} days`;
   for (const days of [7, 30, 90]) {
     values[`events_${days}d`] = count(days);
     describe[`events_${days}d`] = `${plural(values[`events_${days}d`] as number, 'event')} in the last ${days} days`;
   }
-  const activeDays = distinctDays(events.filter((e) => e.timestamp.getTime() > since(30)).map((e) => e.timestamp)).length;
+  const activeDays = new Set(events.filter((e) => e.t > since(30)).map((e) => Math.floor(e.t / DAY_MS))).size;
   values.active_days_30d = activeDays;
   describe.active_days_30d = `active on ${plural(activeDays, 'day')} of the last 30`;
-  const previous30 = events.filter((e) => e.timestamp.getTime() > since(60) && e.timestamp.getTime() <= since(30)).length;
+  const previous30 = events.filter((e) => e.t > since(60) && e.t <= since(30)).length;
   values.activity_change_30d = (values.events_30d as number) - previous30;
   describe.activity_change_30d = `${plural(values.events_30d as number, 'event')} in the last 30 days vs ${previous30} in the 30 before`;
 
-  const purchases = events.filter((e) => e.name === options.purchaseEvent);
-  const purchaseDays = distinctDays(purchases.map((e) => e.timestamp));
-  values.orders_total = purchases.length;
-  describe.orders_total = plural(purchases.length, 'order');
-  const revenue = purchases.reduce((sum, e) => sum + (e.revenue ?? 0), 0);
-  values.revenue_total = Math.round(revenue * 100) / 100;
+  const purchases = purchasesOf(summary, options.purchaseEvent);
+  values.orders_total = purchases.count;
+  describe.orders_total = plural(purchases.count, 'order');
+  values.revenue_total = Math.round(purchases.revenue * 100) / 100;
   describe.revenue_total = `${values.revenue_total} in revenue`;
-  const lastPurchase = purchases.at(-1);
-  const usualGap = medianGapDays(purchaseDays);
-  values.days_since_last_purchase = lastPurchase ? round1(daysBetween(lastPurchase.timestamp, asOf)) : null;
+  const lastPurchase = purchases.last;
+  const usualGap = medianGapDays(purchases.days);
+  values.days_since_last_purchase = lastPurchase ? round1((at - lastPurchase.t) / DAY_MS) : null;
   values.purchase_overdue_ratio = lastPurchase && usualGap ? round1((values.days_since_last_purchase as number) / usualGap) : null;
   describe.days_since_last_purchase = lastPurchase
     ? `no purchase for ${Math.round(values.days_since_last_purchase as number)} days${usualGap ? ` vs usual ${Math.round(usualGap)}` : ''}`
@@ -110,7 +113,7 @@ export function buildFeatures(history: ProfileHistory, asOf: Date, options: Feat
   if (lastPurchase) evidence.days_since_last_purchase = evidence.purchase_overdue_ratio = [lastPurchase.id];
   if (last) evidence.days_since_last_event = [last.id];
 
-  const recentSignals = signals.filter((s) => s.detectedAt.getTime() > since(30));
+  const recentSignals = summary.recentSignals;
   values.signal_severity_30d = round1(recentSignals.reduce((sum, s) => sum + s.severity, 0));
   describe.signal_severity_30d = recentSignals.length ? summarise(recentSignals.map((s) => s.summary)) : 'no friction in the last 30 days';
   evidence.signal_severity_30d = recentSignals.map((s) => s.id);
@@ -127,7 +130,7 @@ export function buildFeatures(history: ProfileHistory, asOf: Date, options: Feat
     describe[key] = `${plural(values[key] as number, `"${name}" event`)} in the last 30 days`;
   }
 
-  Object.assign(values, journeyFeatures(history, at), traitFeatures(events, options.traits));
+  Object.assign(values, journeyFeatures(summary, at), traitFeatures(summary, options.traits));
   describe.journeys_stalled = `${plural(values.journeys_stalled as number, 'journey')} stalled now`;
   describe.journeys_abandoned_90d = `${plural(values.journeys_abandoned_90d as number, 'journey')} abandoned in the last 90 days`;
   describe.journeys_completed_90d = `${plural(values.journeys_completed_90d as number, 'journey')} completed in the last 90 days`;
@@ -143,9 +146,9 @@ function summarise(summaries: string[]): string {
 }
 
 /** Counts of the journey instances by their latest state as of `at`. */
-function journeyFeatures(history: ProfileHistory, at: number): FeatureRow {
+function journeyFeatures(summary: ProfileSummary, at: number): FeatureRow {
   const recent = (j: { observedAt: number }) => j.observedAt > at - 90 * DAY_MS;
-  const states = [...latestJourneyStates(history.journeys, at).values()];
+  const states = summary.journeys;
   return {
     journeys_stalled: states.filter((j) => j.state === 'stalled').length,
     journeys_abandoned_90d: states.filter((j) => j.state === 'abandoned' && recent(j)).length,
@@ -154,11 +157,10 @@ function journeyFeatures(history: ProfileHistory, at: number): FeatureRow {
 }
 
 /** identify traits as of the date: the last value by event time wins. */
-function traitFeatures(events: ProfileHistory['events'], traits: TraitFeature[]): FeatureRow {
+function traitFeatures(summary: ProfileSummary, traits: TraitFeature[]): FeatureRow {
   const row: FeatureRow = {};
   for (const t of traits) {
-    let value: unknown = null;
-    for (const e of events) if (e.traits && t.name in e.traits) value = e.traits[t.name];
+    const value: unknown = summary.traits.has(t.name) ? summary.traits.get(t.name) : null;
     if (t.type === 'numeric') {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       row[`trait:${t.name}`] = typeof n === 'number' && Number.isFinite(n) ? n : null;

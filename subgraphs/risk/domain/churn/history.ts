@@ -5,6 +5,8 @@
  */
 export interface HistoryEvent {
   id: string;
+  /** The stored row's id: orders items of the same time (histories are read ordered by time, then row id). */
+  key?: string;
   type: string;
   /** `track` event name, or the page/screen name. */
   name: string | null;
@@ -16,6 +18,8 @@ export interface HistoryEvent {
 
 export interface HistorySignal {
   id: string;
+  /** The stored row's id: orders items of the same time (histories are read ordered by time, then row id). */
+  key?: string;
   type: string;
   /** 0–1. */
   severity: number;
@@ -25,6 +29,8 @@ export interface HistorySignal {
 
 export interface HistoryJourney {
   instanceId: string;
+  /** The stored row's id: orders items of the same time (histories are read ordered by time, then row id). */
+  key?: string;
   journeyName: string;
   state: 'active' | 'stalled' | 'completed' | 'abandoned';
   observedAt: Date;

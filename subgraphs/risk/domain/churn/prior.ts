@@ -10,7 +10,8 @@
  * so a customer with no friction on their usual rhythm scores the base rate, and each factor's
  * contribution is exact (they add up to logit(p) − logit(base)), like a trained model's.
  */
-import { DAY_MS, daysBetween, distinctDays, medianGapDays, type ProfileHistory } from './history';
+import { DAY_MS, daysBetween, medianGapDays, type ProfileHistory } from './history';
+import { summarizeHistory, type ProfileSummary } from './summary';
 
 export const PRIOR_BASE_RATE = 0.1;
 export const SIGNAL_WEIGHT = 1.2;
@@ -35,9 +36,14 @@ const logit = (p: number) => Math.log(p / (1 - p));
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 export function scorePrior(history: ProfileHistory, now: Date): PriorScore {
+  return scorePriorFromSummary(summarizeHistory(history, now, []), now);
+}
+
+/** The prior from a profile's summary as of `now` (see `summary.ts`). */
+export function scorePriorFromSummary(summary: ProfileSummary, now: Date): PriorScore {
   const at = now.getTime();
   const factors: PriorFactor[] = [];
-  const recent = history.signals.filter((s) => s.detectedAt.getTime() <= at && s.detectedAt.getTime() > at - 30 * DAY_MS);
+  const recent = summary.recentSignals;
   const byType = new Map<string, typeof recent>();
   for (const s of recent) byType.set(s.type, [...(byType.get(s.type) ?? []), s]);
   for (const [type, signals] of byType) {
@@ -50,11 +56,10 @@ export function scorePrior(history: ProfileHistory, now: Date): PriorScore {
       evidence: signals.map((s) => s.id),
     });
   }
-  const events = history.events.filter((e) => e.timestamp.getTime() <= at);
-  const usualGap = medianGapDays(distinctDays(events.map((e) => e.timestamp)));
-  const last = events.at(-1);
+  const usualGap = medianGapDays(summary.activeDays);
+  const last = summary.lastEvent;
   if (last && usualGap) {
-    const silent = daysBetween(last.timestamp, now);
+    const silent = (at - last.t) / DAY_MS;
     if (silent > usualGap) {
       factors.push({
         factor: 'days_since_last_event',
