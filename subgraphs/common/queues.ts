@@ -286,18 +286,20 @@ export interface EventsResolvedBatch {
  * profiles' `evaluate-segments` and `set-computed-traits`). A job already carries up to hundreds
  * of events, so throughput comes from the batch, not from running many at once: 2 keeps the event
  * loop free for the API the process also serves, and keeps a tenant's job from waiting behind many
- * of a flooding one (fair share orders the queue, this bounds what runs ahead). Identity
- * resolution runs one batch at a time (`RESOLVE_CONCURRENCY`).
+ * of a flooding one (fair share orders the queue, this bounds what runs ahead).
  */
 export const STAGE_CONCURRENCY = 2;
 
 /**
- * Resolve jobs one profiles process runs at once: one. Two batches resolving the same customer at
- * once can attach an identifier to a profile the other batch is extending (the batch path does not
- * re-check identifiers a concurrent job added; the per-event locked path does): with 8 at once on
- * PostgreSQL the durability test caught events attributed to the wrong profile.
+ * Resolve jobs one profiles process runs at once, as for the other batch stages. Two batches of
+ * one customer may run side by side (a sweeper's re-send next to the original): the batch write
+ * re-checks what a concurrent job changed (`lockStates`, `insertOrKeep`, insert-or-ignore of the
+ * events) and hands those customers to the locked path, which
+ * `test/integration/profiles/concurrent-batches.test.ts` exercises with nine overlapping jobs. (The
+ * durability test's misattributed events, once blamed on this, came from signals marking events
+ * processed and naming their profile in two UPDATEs; it is one now.)
  */
-export const RESOLVE_CONCURRENCY = 1;
+export const RESOLVE_CONCURRENCY = STAGE_CONCURRENCY;
 
 /** Most items in one batch job between stages (`event-resolved`, `record-activity`). */
 export const STAGE_BATCH_MAX = 500;
