@@ -40,7 +40,9 @@ export function asBatch(data: EventResolvedJob | undefined): EventsResolvedBatch
     if (ref.profileId !== null && (typeof ref.profileId !== 'string' || !isUuid(ref.profileId))) return null;
   }
   const resend = 'resend' in data && typeof data.resend === 'string' ? data.resend : undefined;
-  return { tenantId: data.tenantId, events: refs as EventsResolvedBatch['events'], ...(resend && { resend }) };
+  // the lane travels with the batch: an import's events stay behind live ones at risk too
+  const lane = 'lane' in data && data.lane === 'history' ? data.lane : undefined;
+  return { tenantId: data.tenantId, events: refs as EventsResolvedBatch['events'], ...(resend && { resend }), ...(lane && { lane }) };
 }
 
 export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolvedJob> {
