@@ -1,8 +1,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { meterCompletedJobs } from '../../common/stage-meter';
-import { EVENT_RESOLVED, STAGE_CONCURRENCY, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
+import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
+import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
+import { EVENT_RESOLVED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
@@ -45,14 +46,95 @@ export function asBatch(data: EventResolvedJob | undefined): EventsResolvedBatch
   return { tenantId: data.tenantId, events: refs as EventsResolvedBatch['events'], ...(resend && { resend }), ...(lane && { lane }) };
 }
 
+/** Jobs and events one pass of the detect stage takes at most (see `takeWaitingJobs`). */
+export const DETECT_PASS_MAX_JOBS = 20;
+export const DETECT_PASS_MAX_EVENTS = STAGE_BATCH_MAX;
+
+/**
+ * Runs `first` together with the jobs already waiting behind it: one `processResolvedBatch` per
+ * tenant and lane, over their events in queue order. A malformed extra job fails alone; a failed
+ * pass fails every job of it (each is retried on its own). Returns the extra jobs it completed.
+ */
+export async function eventResolvedPass(
+  first: Pick<Job<EventResolvedJob>, 'data' | 'id'>,
+  extra: readonly Job<EventResolvedJob>[],
+  token: string,
+  deps: ResolvedBatchDeps,
+): Promise<Job<EventResolvedJob>[]> {
+  if (extra.length === 0) {
+    await eventResolved(first, deps);
+    return [];
+  }
+  const firstBatch = asBatch(first.data);
+  if (!firstBatch) {
+    await settleTakenJobs(extra, token, new Error('event-resolved: taken with a malformed job; tried again'));
+    throw new UnrecoverableError(`event-resolved: malformed job ${first.id}`);
+  }
+  const valid: Job<EventResolvedJob>[] = [];
+  const groups = new Map<string, EventsResolvedBatch[]>();
+  const add = (batch: EventsResolvedBatch) => {
+    const key = `${batch.tenantId}\u0000${batch.lane ?? 'live'}`;
+    groups.set(key, [...(groups.get(key) ?? []), batch]);
+  };
+  add(firstBatch);
+  for (const job of extra) {
+    const batch = asBatch(job.data);
+    if (!batch) await dropTakenJob(job, token, `event-resolved: malformed job ${job.id}`);
+    else {
+      valid.push(job);
+      add(batch);
+    }
+  }
+  try {
+    for (const batches of groups.values()) {
+      const merged = mergeBatches(batches);
+      const outcome = await processResolvedBatch(merged, deps);
+      if (!outcome) deps.log.warn({ tenantId: merged.tenantId, events: merged.events.length }, 'event-resolved: no event of the pass found in the tenant');
+      await publishHandedOnWatermark(forkForTenant(deps.orm, merged.tenantId), deps, merged.tenantId).catch((err: unknown) =>
+        deps.log.warn({ err, tenantId: merged.tenantId }, 'event-resolved: handed-on watermark not refreshed'),
+      );
+    }
+  } catch (err) {
+    await settleTakenJobs(valid, token, err as Error);
+    throw err;
+  }
+  await settleTakenJobs(valid, token);
+  return valid;
+}
+
+/** Batches of one tenant and lane as one, events in queue order (a re-send keeps its marker). */
+function mergeBatches(batches: readonly EventsResolvedBatch[]): EventsResolvedBatch {
+  const [head] = batches;
+  const resend = batches.find((b) => b.resend)?.resend;
+  return {
+    tenantId: head.tenantId,
+    events: batches.flatMap((b) => b.events),
+    ...(resend && { resend }),
+    ...(head.lane && { lane: head.lane }),
+  };
+}
+
+const eventsOf = (data: EventResolvedJob) => ('events' in data && Array.isArray(data.events) ? data.events.length : 1);
+
 export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolvedJob> {
-  const worker = new Worker<EventResolvedJob>(
+  const limits = { maxJobs: DETECT_PASS_MAX_JOBS, maxItems: DETECT_PASS_MAX_EVENTS, itemsOf: eventsOf };
+  const worker: Worker<EventResolvedJob> = new Worker<EventResolvedJob>(
     EVENT_RESOLVED,
-    async (job) => void (await eventResolved(job, deps)),
+    async (job, token) => {
+      // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
+      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
+      const done = await eventResolvedPass(job, extra, token ?? '', deps);
+      // jobs completed by hand emit no 'completed' event: meter them here
+      for (const other of done) {
+        await meterStage(deps.redis, deps.config.queuePrefix, 'detect', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
+          deps.log.warn({ err, stage: 'detect' }, 'stage meter not updated'),
+        );
+      }
+    },
     workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'event-resolved worker error'));
-  meterCompletedJobs(worker, deps, 'detect', (data) => ('events' in data && Array.isArray(data.events) ? data.events.length : 1));
+  meterCompletedJobs(worker, deps, 'detect', eventsOf);
   deps.shutdown.defer(() => worker.close());
   return worker;
 }

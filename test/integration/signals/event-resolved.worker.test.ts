@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 
-import { EVENT_RESOLVED, queueOptions, type JobPayloads } from '../../../subgraphs/common/queues';
+import { EVENT_RESOLVED, queueOptions, RECORD_ACTIVITY, type JobPayloads } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
@@ -90,6 +90,36 @@ describe('eventResolved', () => {
       expect((await reload(event.id)).profileId).toBe(PROFILE_A);
     } finally {
       await queue.close();
+    }
+  });
+
+  it('takes the jobs waiting behind one into the same pass, per tenant, and settles each of them', async () => {
+    const queue = new Queue<Payload>(EVENT_RESOLVED, queueOptions(signals.deps.redis, env.config.queuePrefix));
+    const handOns = new Queue<JobPayloads[typeof RECORD_ACTIVITY]>(RECORD_ACTIVITY, queueOptions(signals.deps.redis, env.config.queuePrefix));
+    try {
+      const mine = [];
+      for (let i = 0; i < 4; i++) mine.push(await ingestOne('t4', `c-${i}`));
+      const theirs = [await ingestOne('t5', 'c-a'), await ingestOne('t5', 'c-b')];
+      // queued while the queue is paused, so the worker finds them all waiting at once
+      await queue.pause();
+      const ids: string[] = [];
+      for (const [tenantId, event] of [...mine.map((e) => ['t4', e] as const), ...theirs.map((e) => ['t5', e] as const)]) {
+        const job = await queue.add(EVENT_RESOLVED, { tenantId, events: [{ eventId: event.id, profileId: PROFILE_A }] }, { jobId: `pass-${event.id}` });
+        ids.push(job.id!);
+      }
+      const malformed = await queue.add(EVENT_RESOLVED, { tenantId: 't4', events: [{ eventId: 'not-a-uuid', profileId: PROFILE_A }] }, { jobId: 'pass-malformed' });
+      await queue.resume();
+      const state = async (id: string) => (await queue.getJob(id))?.getState();
+      await waitFor(async () => (await Promise.all(ids.map(state))).every((s) => s === 'completed') && (await state(malformed.id!)) === 'failed');
+      for (const event of [...mine, ...theirs]) expect((await reload(event.id)).processedAt).toBeInstanceOf(Date);
+      // one record-activity hand-off per pass and tenant: four jobs of t4 went out in at most two
+      // passes (the worker runs two at once), not four
+      const t4HandOns = (await handOns.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === 't4');
+      expect(t4HandOns.length).toBeLessThanOrEqual(2);
+      expect(t4HandOns.flatMap((j) => ('items' in j.data ? j.data.items : [])).filter((i) => i.kind === 'event')).toHaveLength(4);
+    } finally {
+      await queue.close();
+      await handOns.close();
     }
   });
 });
