@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 
 import { RISK_CHANGED, type FsPubSub, type RiskChangedEvent } from '../../../subgraphs/common/pubsub';
 import { LANE_SPAN } from '../../../subgraphs/common/fair-share';
-import { queueOptions, RAISE_ALERTS, SCORE_PROFILE, SET_COMPUTED_TRAITS, type JobPayloads, type RecordActivityJob, type SetComputedTraitsBatch } from '../../../subgraphs/common/queues';
+import { ACTIVITY_RECORDED, queueOptions, RAISE_ALERTS, RECORD_ACTIVITY, SCORE_PROFILE, SET_COMPUTED_TRAITS, type JobPayloads, type RecordActivityJob, type SetComputedTraitsBatch } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
@@ -12,7 +12,7 @@ import { ActivitySignal } from '../../../subgraphs/risk/entities/activity-signal
 import { JourneySnapshot } from '../../../subgraphs/risk/entities/journey-snapshot.entity';
 import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
 import { SegmentMember } from '../../../subgraphs/risk/entities/segment-member.entity';
-import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
+import { recordActivity, startRecordActivityWorker } from '../../../subgraphs/risk/workers/record-activity.worker';
 import { scoreProfile, scoreProfiles } from '../../../subgraphs/risk/workers/score-profile.worker';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
 import { listenTo, readyRedisPubSub, type TopicListener } from '../../fixtures/pubsub-listener';
@@ -182,6 +182,33 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     expect(batch.data).toMatchObject({ tenantId, lane: 'history' });
     expect((batch.data as SetComputedTraitsBatch).items).toHaveLength(3);
     expect(batch.opts.priority).toBeGreaterThanOrEqual(LANE_SPAN);
+  });
+
+  it('takes the jobs waiting behind one into the same pass: stored once, one acknowledgement per pass, each job settled', async () => {
+    const tenantId = 'coalesced';
+    const queue = new Queue<JobPayloads[typeof RECORD_ACTIVITY]>(RECORD_ACTIVITY, queueOptions(risk.deps.redis, env.config.queuePrefix));
+    const acks = new Queue<JobPayloads[typeof ACTIVITY_RECORDED]>(ACTIVITY_RECORDED, queueOptions(risk.deps.redis, env.config.queuePrefix));
+    const worker = startRecordActivityWorker(risk.deps);
+    try {
+      // queued while the queue is paused, so the worker finds them all waiting at once
+      await queue.pause();
+      const items = activityBatch(tenantId, 8, 3, NOW);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await queue.add(RECORD_ACTIVITY, { tenantId, items: items.slice(i * 6, i * 6 + 6) }, { jobId: `coalesced-${i}` })).id!);
+      const malformed = await queue.add(RECORD_ACTIVITY, { tenantId, items: [] }, { jobId: 'coalesced-malformed' });
+      await queue.resume();
+      const state = async (id: string) => (await queue.getJob(id))?.getState();
+      await waitFor(async () => (await Promise.all(ids.map(state))).every((s) => s === 'completed') && (await state(malformed.id!)) === 'failed');
+      expect(await count(ActivityEvent, tenantId)).toBe(items.filter((i) => i.kind === 'event').length);
+      // one acknowledgement per pass: four jobs went in at most two passes (two run at once)
+      const acked = (await acks.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId);
+      expect(acked.length).toBeLessThanOrEqual(2);
+      expect(acked.flatMap((j) => j.data.eventIds).sort()).toEqual(items.flatMap((i) => (i.kind === 'event' ? [i.eventId] : [])).sort());
+    } finally {
+      await worker.close();
+      await queue.close();
+      await acks.close();
+    }
   });
 
   it('still takes a lone observation, and refuses a malformed batch', async () => {
