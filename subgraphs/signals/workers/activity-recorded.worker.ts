@@ -1,7 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { ACTIVITY_RECORDED, STAGE_CONCURRENCY, workerOptions, type ActivityRecordedJob } from '../../common/queues';
+import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
+import { ACTIVITY_RECORDED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type ActivityRecordedJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { Event } from '../entities/event.entity';
@@ -14,10 +15,8 @@ import { publishHandedOnWatermark } from '../services/handed-on-watermark.servic
  * marker is older than the grace period again. Safe to run twice; a malformed payload fails for good.
  */
 export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): Promise<void> {
-  const { tenantId, eventIds } = job.data ?? ({} as ActivityRecordedJob);
-  if (typeof tenantId !== 'string' || !tenantId || !Array.isArray(eventIds) || !eventIds.every((id) => typeof id === 'string' && isUuid(id))) {
-    throw new UnrecoverableError(`activity-recorded: malformed job ${job.id}`);
-  }
+  if (!isWellFormed(job.data)) throw new UnrecoverableError(`activity-recorded: malformed job ${job.id}`);
+  const { tenantId, eventIds } = job.data;
   await forkForTenant(deps.orm, tenantId).getRepository(Event).handedOn(tenantId, eventIds);
   // a lost refresh only delays a waiting training until the sweeper's next tick
   await publishHandedOnWatermark(forkForTenant(deps.orm, tenantId), deps, tenantId).catch((err: unknown) =>
@@ -25,8 +24,59 @@ export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data
   );
 }
 
+/** Acknowledgements one pass takes at most (see `takeWaitingJobs`): they are small. */
+export const ACK_PASS_MAX_JOBS = 50;
+
+/**
+ * Runs `first` with the acknowledgements waiting behind it: per tenant, one UPDATE per chunk of all
+ * their ids and one watermark refresh. A malformed extra job fails alone; a failed pass fails
+ * every job of it. Returns the extra jobs it completed.
+ */
+export async function activityRecordedPass(
+  first: Pick<Job<ActivityRecordedJob>, 'data' | 'id'>,
+  extra: readonly Job<ActivityRecordedJob>[],
+  token: string,
+  deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>,
+): Promise<Job<ActivityRecordedJob>[]> {
+  if (extra.length === 0) {
+    await activityRecorded(first, deps);
+    return [];
+  }
+  const valid: Job<ActivityRecordedJob>[] = [];
+  const byTenant = new Map<string, string[]>();
+  for (const job of extra) {
+    if (!isWellFormed(job.data)) await dropTakenJob(job, token, `activity-recorded: malformed job ${job.id}`);
+    else {
+      valid.push(job);
+      byTenant.set(job.data.tenantId, [...(byTenant.get(job.data.tenantId) ?? []), ...job.data.eventIds]);
+    }
+  }
+  try {
+    await activityRecorded(first, deps);
+    for (const [tenantId, eventIds] of byTenant) await activityRecorded({ id: `${first.id}+`, data: { tenantId, eventIds } }, deps);
+  } catch (err) {
+    await settleTakenJobs(valid, token, err as Error);
+    throw err;
+  }
+  await settleTakenJobs(valid, token);
+  return valid;
+}
+
+function isWellFormed(data: ActivityRecordedJob | undefined): data is ActivityRecordedJob {
+  return !!data && typeof data.tenantId === 'string' && !!data.tenantId && Array.isArray(data.eventIds) && data.eventIds.every((id) => typeof id === 'string' && isUuid(id));
+}
+
 export function startActivityRecordedWorker(deps: SubgraphDeps): Worker<ActivityRecordedJob> {
-  const worker = new Worker<ActivityRecordedJob>(ACTIVITY_RECORDED, (job) => activityRecorded(job, deps), workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY));
+  const limits = { maxJobs: ACK_PASS_MAX_JOBS, maxItems: STAGE_BATCH_MAX * 10, itemsOf: (data: ActivityRecordedJob) => data.eventIds?.length ?? 1 };
+  const worker: Worker<ActivityRecordedJob> = new Worker<ActivityRecordedJob>(
+    ACTIVITY_RECORDED,
+    async (job, token) => {
+      // the acknowledgements waiting behind this one go in the same pass (see job-coalescing.ts)
+      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
+      await activityRecordedPass(job, extra, token ?? '', deps);
+    },
+    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
+  );
   worker.on('error', (err) => deps.log.error({ err }, 'activity-recorded worker error'));
   deps.shutdown.defer(() => worker.close());
   return worker;

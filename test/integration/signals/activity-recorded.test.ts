@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { queueOptions, RAISE_ALERTS, RECORD_ACTIVITY, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
+import { ACTIVITY_RECORDED, queueOptions, RAISE_ALERTS, RECORD_ACTIVITY, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { riskSubgraph } from '../../../subgraphs/risk';
 import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
@@ -92,4 +92,31 @@ describe('activity-recorded', () => {
     expect(await riskCounts(tenantId)).toEqual(stored);
     expect(await pending(tenantId)).toBe(0);
   }, 60_000);
+
+  it('clears the markers of every acknowledgement taken into one pass, and fails a malformed one alone', async () => {
+    const tenantId = 'acked-together';
+    const em = forkAcrossTenants(signals.deps.orm);
+    const now = Date.now();
+    const events = Array.from({ length: 6 }, (_, i) =>
+      em.create(Event, { tenantId, messageId: `a${i}`, type: 'track', name: 'Screen Viewed', userId: `u${i}`, timestamp: new Date(now), receivedAt: new Date(now) }),
+    );
+    await em.flush();
+    await eventResolved({ id: 'together', data: { tenantId, events: events.map((e) => ({ eventId: e.id, profileId: uuidv7() })) } }, signals.deps);
+    expect(await pending(tenantId)).toBe(6);
+    // drop the hand-off job: the test acknowledges by hand, three jobs queued while the queue is paused
+    for (const job of await tenantJobs(tenantId)) await job.remove();
+    const acks = new Queue<JobPayloads[typeof ACTIVITY_RECORDED]>(ACTIVITY_RECORDED, queueOptions(signals.deps.redis, env.config.queuePrefix));
+    try {
+      await acks.pause();
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await acks.add(ACTIVITY_RECORDED, { tenantId, eventIds: events.slice(i * 2, i * 2 + 2).map((e) => e.id) }, { jobId: `acked-${i}` })).id!);
+      const malformed = await acks.add(ACTIVITY_RECORDED, { tenantId, eventIds: ['nope'] }, { jobId: 'acked-malformed' });
+      await acks.resume();
+      const state = async (id: string) => (await acks.getJob(id))?.getState();
+      await waitFor(async () => (await Promise.all(ids.map(state))).every((st) => st === 'completed') && (await state(malformed.id!)) === 'failed');
+      expect(await pending(tenantId)).toBe(0);
+    } finally {
+      await acks.close();
+    }
+  });
 });
