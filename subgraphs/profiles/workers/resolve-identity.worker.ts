@@ -2,10 +2,12 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
-import { meterCompletedJobs } from '../../common/stage-meter';
+import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
+import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
 import {
   EVENT_RESOLVED,
   RECORD_ACTIVITY,
+  RESOLVE_BATCH_MAX,
   RESOLVE_IDENTITY,
   RESOLVE_CONCURRENCY,
   workerOptions,
@@ -181,14 +183,81 @@ function eventProblems(data: EventToResolve | undefined, tenantId: string): stri
   return problems;
 }
 
+/** Jobs and events one pass of the identity stage takes at most (see `takeWaitingJobs`). */
+export const RESOLVE_PASS_MAX_JOBS = 10;
+export const RESOLVE_PASS_MAX_EVENTS = 5 * RESOLVE_BATCH_MAX;
+
+const eventsOf = (data: ResolveIdentityJob) => (Array.isArray(data?.events) ? data.events.length : 0);
+
+/**
+ * Runs `first` together with the jobs already waiting behind it: one `resolveIdentity` per tenant
+ * and lane over their events in queue order (each customer's events keep their order), so the
+ * reads, the follow-ups and the `event-resolved` hand-off are paid once per pass. A malformed
+ * extra job fails alone; a failed pass fails every job of it (each is retried on its own, and a
+ * retry replays what was done, which changes nothing). Returns the extra jobs it completed.
+ */
+export async function resolveIdentityPass(
+  first: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>,
+  extra: readonly Job<ResolveIdentityJob>[],
+  token: string,
+  deps: ResolveDeps,
+): Promise<Job<ResolveIdentityJob>[]> {
+  if (extra.length === 0 || jobProblems(first.data).length) {
+    if (extra.length) await settleTakenJobs(extra, token, new Error('resolve-identity: taken with a malformed job; tried again'));
+    await resolveIdentity(first, deps);
+    return [];
+  }
+  const valid: Job<ResolveIdentityJob>[] = [];
+  const groups = new Map<string, { jobs: ResolveIdentityJob[]; ids: string[] }>();
+  const add = (data: ResolveIdentityJob, id: string) => {
+    const key = `${data.tenantId}\u0000${data.lane ?? 'live'}`;
+    const group = groups.get(key) ?? { jobs: [], ids: [] };
+    group.jobs.push(data);
+    group.ids.push(id);
+    groups.set(key, group);
+  };
+  add(first.data, String(first.id));
+  for (const job of extra) {
+    const problems = jobProblems(job.data);
+    if (problems.length) await dropTakenJob(job, token, `resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
+    else {
+      valid.push(job);
+      add(job.data, String(job.id));
+    }
+  }
+  try {
+    for (const { jobs, ids } of groups.values()) {
+      const [head] = jobs;
+      const merged: ResolveIdentityJob = { tenantId: head.tenantId, events: jobs.flatMap((j) => j.events), ...(head.lane && { lane: head.lane }) };
+      await resolveIdentity({ id: ids.length === 1 ? ids[0] : `${ids[0]}+${ids.length - 1}`, data: merged }, deps);
+    }
+  } catch (err) {
+    await settleTakenJobs(valid, token, err as Error);
+    throw err;
+  }
+  await settleTakenJobs(valid, token);
+  return valid;
+}
+
 export function startResolveIdentityWorker(deps: SubgraphDeps): Worker<ResolveIdentityJob> {
-  const worker = new Worker<ResolveIdentityJob>(
+  const limits = { maxJobs: RESOLVE_PASS_MAX_JOBS, maxItems: RESOLVE_PASS_MAX_EVENTS, itemsOf: eventsOf };
+  const worker: Worker<ResolveIdentityJob> = new Worker<ResolveIdentityJob>(
     RESOLVE_IDENTITY,
-    async (job) => void (await resolveIdentity(job, deps)),
+    async (job, token) => {
+      // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
+      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
+      const done = await resolveIdentityPass(job, extra, token ?? '', deps);
+      // jobs completed by hand emit no 'completed' event: meter them here
+      for (const other of done) {
+        await meterStage(deps.redis, deps.config.queuePrefix, 'resolve', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
+          deps.log.warn({ err, stage: 'resolve' }, 'stage meter not updated'),
+        );
+      }
+    },
     workerOptions(deps.redis, deps.config.queuePrefix, RESOLVE_CONCURRENCY),
   );
   worker.on('error', (err) => deps.log.error({ err }, 'resolve-identity worker error'));
-  meterCompletedJobs(worker, deps, 'resolve', (data) => (Array.isArray(data.events) ? data.events.length : 0));
+  meterCompletedJobs(worker, deps, 'resolve', eventsOf);
   worker.on('failed', (job, err) => {
     if (err instanceof UnrecoverableError) deps.log.warn({ jobId: job?.id, err: err.message }, 'resolve-identity job dropped');
   });

@@ -419,4 +419,26 @@ describe('resolveIdentity', () => {
     expect(await countOf(ProfileEvent, t)).toBe(2);
     expect(await countOf(Profile, t)).toBe(2);
   });
+
+  it('takes the resolve jobs waiting behind one into the same pass: one event-resolved hand-off per pass, each job settled', async () => {
+    const t = 'pass';
+    const resolve = queue(RESOLVE_IDENTITY);
+    // one customer's events over four jobs (their order kept across the pass), another customer alone
+    const jobs = [0, 1, 2, 3].map((i) => ({ tenantId: t, events: [ev(t, { userId: 'pass-u1', anonymousId: `pass-a${i}` }), ev(t, { anonymousId: `pass-x${i}` })] }));
+    await resolve.pause();
+    const ids: string[] = [];
+    for (const data of jobs) ids.push((await resolve.add(RESOLVE_IDENTITY, data, { jobId: `${t}-${data.events[0].eventId}` })).id!);
+    const malformed = await resolve.add(RESOLVE_IDENTITY, { tenantId: t, events: [] } as ResolveIdentityJob, { jobId: `${t}-malformed` });
+    await resolve.resume();
+    const state = async (id: string) => (await resolve.getJob(id))?.getState();
+    await waitFor(async () => (await Promise.all(ids.map(state))).every((st) => st === 'completed') && (await state(malformed.id!)) === 'failed');
+    // every event resolved once; the user's four anonymous ids all on the user's one profile
+    expect(await countOf(ProfileEvent, t)).toBe(8);
+    const user = await profileOf(t, IdentityType.USER_ID, 'pass-u1');
+    expect((await identitiesOf(t, user.id)).filter((i) => i.startsWith('anonymous_id:'))).toHaveLength(4);
+    // one hand-off to signals per pass: the four jobs went in at most two passes (two run at once)
+    const handOffs = (await queue(EVENT_RESOLVED).getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === t);
+    expect(handOffs.length).toBeLessThanOrEqual(2);
+    expect(handOffs.flatMap((j) => ('events' in j.data ? j.data.events.map((e: { eventId: string }) => e.eventId) : [])).sort()).toEqual(jobs.flatMap((j) => j.events.map((e) => e.eventId)).sort());
+  });
 });
