@@ -1,4 +1,9 @@
-import { UnrecoverableError, type Job, type Worker } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+
+import type { PipelineStage } from './pipeline-stages';
+import { workerOptions, type QueueName } from './queues';
+import type { SubgraphDeps } from './run-subgraph';
+import { meterCompletedJobs, meterStage } from './stage-meter';
 
 /**
  * Coalescing of waiting jobs into one pass of a batch stage.
@@ -66,4 +71,103 @@ function safeItems<T>(limits: CoalescingLimits<T>, data: T): number {
   } catch {
     return 1;
   }
+}
+
+/** How one stage reads, groups and runs the jobs of a coalesced pass. */
+export interface CoalescedPass<T, B> {
+  /** The job's payload as the stage's batch, or why it is malformed. */
+  parse(job: Pick<Job<T>, 'data' | 'id'>): B | { malformed: string };
+  /** Batches with one key run together (e.g. tenant and lane), in queue order. */
+  groupKey(batch: B): string;
+  /** Runs the batches of one group as one; `id` names the pass (the first job's id, `+n` for the others). */
+  runGroup(batches: B[], id: string): Promise<void>;
+  /** The job alone, as when nothing waited behind it; it throws the stage's own error for a malformed payload. */
+  runAlone(job: Pick<Job<T>, 'data' | 'id'>): Promise<void>;
+}
+
+/**
+ * Runs `first` together with the jobs taken behind it: the batches grouped by `groupKey`, one
+ * `runGroup` per group. A malformed extra job fails alone, for good; a malformed first job runs
+ * alone (and fails), its extras put back for another try. A failed pass fails every job of it
+ * (each is retried on its own attempts; a retry replays what was done, which changes nothing).
+ * Returns the extra jobs it completed.
+ */
+export async function runCoalescedPass<T, B>(
+  first: Pick<Job<T>, 'data' | 'id'>,
+  extra: readonly Job<T>[],
+  token: string,
+  pass: CoalescedPass<T, B>,
+): Promise<Job<T>[]> {
+  const firstBatch = extra.length ? pass.parse(first) : null;
+  if (firstBatch === null || isMalformed(firstBatch)) {
+    if (extra.length) await settleTakenJobs(extra, token, new Error('taken with a malformed job; tried again'));
+    await pass.runAlone(first);
+    return [];
+  }
+  const valid: Job<T>[] = [];
+  const groups = new Map<string, { batches: B[]; ids: string[] }>();
+  const add = (batch: B, id: string) => {
+    const key = pass.groupKey(batch);
+    const group = groups.get(key) ?? { batches: [], ids: [] };
+    group.batches.push(batch);
+    group.ids.push(id);
+    groups.set(key, group);
+  };
+  add(firstBatch, String(first.id));
+  for (const job of extra) {
+    const batch = pass.parse(job);
+    if (isMalformed(batch)) await dropTakenJob(job, token, batch.malformed);
+    else {
+      valid.push(job);
+      add(batch, String(job.id));
+    }
+  }
+  try {
+    for (const { batches, ids } of groups.values()) await pass.runGroup(batches, ids.length === 1 ? ids[0] : `${ids[0]}+${ids.length - 1}`);
+  } catch (err) {
+    await settleTakenJobs(valid, token, err as Error);
+    throw err;
+  }
+  await settleTakenJobs(valid, token);
+  return valid;
+}
+
+function isMalformed<B>(batch: B | { malformed: string }): batch is { malformed: string } {
+  return typeof batch === 'object' && batch !== null && typeof (batch as { malformed?: unknown }).malformed === 'string';
+}
+
+export interface CoalescingWorker<T extends { tenantId: string }, B> {
+  queue: QueueName;
+  concurrency: number;
+  limits: CoalescingLimits<T>;
+  pass: CoalescedPass<T, B>;
+  /** The stage meter: what a job counts as (events, profiles); none when the stage is not metered. */
+  meter?: { stage: PipelineStage; unitsOf: (data: T) => number };
+}
+
+/**
+ * A worker of a batch stage that coalesces: each job it is given takes the jobs waiting behind it
+ * (`takeWaitingJobs`) into one `runCoalescedPass`. Jobs completed by hand emit no 'completed'
+ * event, so it meters them itself.
+ */
+export function startCoalescingWorker<T extends { tenantId: string }, B>(deps: SubgraphDeps, spec: CoalescingWorker<T, B>): Worker<T> {
+  const { queue, concurrency, limits, pass, meter } = spec;
+  const worker: Worker<T> = new Worker<T>(
+    queue,
+    async (job, token) => {
+      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
+      const done = await runCoalescedPass(job, extra, token ?? '', pass);
+      if (!meter) return;
+      for (const other of done) {
+        await meterStage(deps.redis, deps.config.queuePrefix, meter.stage, other.data.tenantId, meter.unitsOf(other.data)).catch((err: unknown) =>
+          deps.log.warn({ err, stage: meter.stage }, 'stage meter not updated'),
+        );
+      }
+    },
+    workerOptions(deps.redis, deps.config.queuePrefix, concurrency),
+  );
+  worker.on('error', (err) => deps.log.error({ err }, `${queue} worker error`));
+  if (meter) meterCompletedJobs(worker, deps, meter.stage, meter.unitsOf);
+  deps.shutdown.defer(() => worker.close());
+  return worker;
 }

@@ -1,16 +1,14 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
-import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
-import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
+import { startCoalescingWorker, type CoalescedPass } from '../../common/job-coalescing';
 import {
   EVENT_RESOLVED,
   RECORD_ACTIVITY,
   RESOLVE_BATCH_MAX,
   RESOLVE_IDENTITY,
   RESOLVE_CONCURRENCY,
-  workerOptions,
   type EventToResolve,
   type EventsResolvedBatch,
   type EventType,
@@ -190,77 +188,35 @@ export const RESOLVE_PASS_MAX_EVENTS = 5 * RESOLVE_BATCH_MAX;
 const eventsOf = (data: ResolveIdentityJob) => (Array.isArray(data?.events) ? data.events.length : 0);
 
 /**
- * Runs `first` together with the jobs already waiting behind it: one `resolveIdentity` per tenant
- * and lane over their events in queue order (each customer's events keep their order), so the
- * reads, the follow-ups and the `event-resolved` hand-off are paid once per pass. A malformed
- * extra job fails alone; a failed pass fails every job of it (each is retried on its own, and a
- * retry replays what was done, which changes nothing). Returns the extra jobs it completed.
+ * A pass of the identity stage (see `runCoalescedPass`): one `resolveIdentity` per tenant and lane
+ * over the events of the jobs taken together, in queue order (each customer's events keep their
+ * order), so the reads, the follow-ups and the `event-resolved` hand-off are paid once per pass.
  */
-export async function resolveIdentityPass(
-  first: Pick<Job<ResolveIdentityJob>, 'data' | 'id'>,
-  extra: readonly Job<ResolveIdentityJob>[],
-  token: string,
-  deps: ResolveDeps,
-): Promise<Job<ResolveIdentityJob>[]> {
-  if (extra.length === 0 || jobProblems(first.data).length) {
-    if (extra.length) await settleTakenJobs(extra, token, new Error('resolve-identity: taken with a malformed job; tried again'));
-    await resolveIdentity(first, deps);
-    return [];
-  }
-  const valid: Job<ResolveIdentityJob>[] = [];
-  const groups = new Map<string, { jobs: ResolveIdentityJob[]; ids: string[] }>();
-  const add = (data: ResolveIdentityJob, id: string) => {
-    const key = `${data.tenantId}\u0000${data.lane ?? 'live'}`;
-    const group = groups.get(key) ?? { jobs: [], ids: [] };
-    group.jobs.push(data);
-    group.ids.push(id);
-    groups.set(key, group);
-  };
-  add(first.data, String(first.id));
-  for (const job of extra) {
-    const problems = jobProblems(job.data);
-    if (problems.length) await dropTakenJob(job, token, `resolve-identity: malformed job ${job.id}: ${problems.join('; ')}`);
-    else {
-      valid.push(job);
-      add(job.data, String(job.id));
-    }
-  }
-  try {
-    for (const { jobs, ids } of groups.values()) {
+export function resolveIdentityPass(deps: ResolveDeps): CoalescedPass<ResolveIdentityJob, ResolveIdentityJob> {
+  return {
+    parse: (job) => {
+      const problems = jobProblems(job.data);
+      return problems.length ? { malformed: `resolve-identity: malformed job ${job.id}: ${problems.join('; ')}` } : job.data;
+    },
+    groupKey: (data) => `${data.tenantId}\u0000${data.lane ?? 'live'}`,
+    runGroup: async (jobs, id) => {
       const [head] = jobs;
-      const merged: ResolveIdentityJob = { tenantId: head.tenantId, events: jobs.flatMap((j) => j.events), ...(head.lane && { lane: head.lane }) };
-      await resolveIdentity({ id: ids.length === 1 ? ids[0] : `${ids[0]}+${ids.length - 1}`, data: merged }, deps);
-    }
-  } catch (err) {
-    await settleTakenJobs(valid, token, err as Error);
-    throw err;
-  }
-  await settleTakenJobs(valid, token);
-  return valid;
+      await resolveIdentity({ id, data: { tenantId: head.tenantId, events: jobs.flatMap((j) => j.events), ...(head.lane && { lane: head.lane }) } }, deps);
+    },
+    runAlone: async (job) => void (await resolveIdentity(job, deps)),
+  };
 }
 
 export function startResolveIdentityWorker(deps: SubgraphDeps): Worker<ResolveIdentityJob> {
-  const limits = { maxJobs: RESOLVE_PASS_MAX_JOBS, maxItems: RESOLVE_PASS_MAX_EVENTS, itemsOf: eventsOf };
-  const worker: Worker<ResolveIdentityJob> = new Worker<ResolveIdentityJob>(
-    RESOLVE_IDENTITY,
-    async (job, token) => {
-      // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
-      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
-      const done = await resolveIdentityPass(job, extra, token ?? '', deps);
-      // jobs completed by hand emit no 'completed' event: meter them here
-      for (const other of done) {
-        await meterStage(deps.redis, deps.config.queuePrefix, 'resolve', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
-          deps.log.warn({ err, stage: 'resolve' }, 'stage meter not updated'),
-        );
-      }
-    },
-    workerOptions(deps.redis, deps.config.queuePrefix, RESOLVE_CONCURRENCY),
-  );
-  worker.on('error', (err) => deps.log.error({ err }, 'resolve-identity worker error'));
-  meterCompletedJobs(worker, deps, 'resolve', eventsOf);
+  const worker = startCoalescingWorker(deps, {
+    queue: RESOLVE_IDENTITY,
+    concurrency: RESOLVE_CONCURRENCY,
+    limits: { maxJobs: RESOLVE_PASS_MAX_JOBS, maxItems: RESOLVE_PASS_MAX_EVENTS, itemsOf: eventsOf },
+    pass: resolveIdentityPass(deps),
+    meter: { stage: 'resolve', unitsOf: eventsOf },
+  });
   worker.on('failed', (job, err) => {
     if (err instanceof UnrecoverableError) deps.log.warn({ jobId: job?.id, err: err.message }, 'resolve-identity job dropped');
   });
-  deps.shutdown.defer(() => worker.close());
   return worker;
 }

@@ -1,10 +1,9 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, STAGE_CONCURRENCY, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
-import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
+import { startCoalescingWorker, type CoalescedPass } from '../../common/job-coalescing';
 import { forkForTenant } from '../../common/tenant-filter';
 import { acknowledgeActivity } from '../services/acknowledge-activity';
 import { ActivityService } from '../services/activity.service';
@@ -101,85 +100,38 @@ export const RISK_PASS_MAX_ITEMS = STAGE_BATCH_MAX;
 const itemsOf = (data: RecordActivityPayload) => ('items' in data && Array.isArray(data.items) ? data.items.length : 1);
 
 /**
- * Runs `first` together with the jobs already waiting behind it: their observations stored and
- * scored as one batch per tenant and lane, in queue order (one scoring pass for every profile
- * they touched). A malformed extra job fails alone; a failed pass fails every job of it (each is
- * retried on its own). Returns the extra jobs it completed.
+ * A pass of the risk stage (see `runCoalescedPass`): the observations of the jobs taken together
+ * are stored and scored as one batch per tenant and lane, in queue order (one scoring pass for
+ * every profile they touched), acknowledged under the pass's id.
  */
-export async function recordActivityPass(
-  first: Pick<Job<RecordActivityPayload>, 'data' | 'id'>,
-  extra: readonly Job<RecordActivityPayload>[],
-  token: string,
-  deps: RecordActivityDeps,
-): Promise<Job<RecordActivityPayload>[]> {
-  if (extra.length === 0) {
-    await recordActivity(first, deps);
-    return [];
-  }
-  let firstBatch: RecordActivityBatch;
-  try {
-    firstBatch = batchOf(first, deps);
-  } catch (err) {
-    await settleTakenJobs(extra, token, new Error('record-activity: taken with a malformed job; tried again'));
-    throw err;
-  }
-  const valid: Job<RecordActivityPayload>[] = [];
-  const groups = new Map<string, { batches: RecordActivityBatch[]; ids: string[] }>();
-  const add = (batch: RecordActivityBatch, id: string) => {
-    const key = `${batch.tenantId}\u0000${batch.lane ?? 'live'}`;
-    const group = groups.get(key) ?? { batches: [], ids: [] };
-    group.batches.push(batch);
-    group.ids.push(id);
-    groups.set(key, group);
-  };
-  add(firstBatch, String(first.id));
-  for (const job of extra) {
-    let batch: RecordActivityBatch;
-    try {
-      batch = batchOf(job, deps);
-    } catch (err) {
-      await dropTakenJob(job, token, (err as Error).message);
-      continue;
-    }
-    valid.push(job);
-    add(batch, String(job.id));
-  }
-  try {
-    for (const { batches, ids } of groups.values()) {
-      const [head] = batches;
-      const merged: RecordActivityBatch = { tenantId: head.tenantId, items: batches.flatMap((b) => b.items), ...(head.lane && { lane: head.lane }) };
-      await recordBatch(merged, ids.length === 1 ? ids[0] : `${ids[0]}+${ids.length - 1}`, deps);
-    }
-  } catch (err) {
-    await settleTakenJobs(valid, token, err as Error);
-    throw err;
-  }
-  await settleTakenJobs(valid, token);
-  return valid;
-}
-
-export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityPayload> {
-  const limits = { maxJobs: RISK_PASS_MAX_JOBS, maxItems: RISK_PASS_MAX_ITEMS, itemsOf };
-  // the stage's rate is in events (signals, snapshots and segment changes ride along)
-  const eventsOf = (data: RecordActivityPayload) =>
-    'items' in data && Array.isArray(data.items) ? data.items.filter((i) => i?.kind === 'event').length : Number('kind' in data && data.kind === 'event');
-  const worker: Worker<RecordActivityPayload> = new Worker<RecordActivityPayload>(
-    RECORD_ACTIVITY,
-    async (job, token) => {
-      // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
-      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
-      const done = await recordActivityPass(job, extra, token ?? '', deps);
-      // jobs completed by hand emit no 'completed' event: meter them here
-      for (const other of done) {
-        await meterStage(deps.redis, deps.config.queuePrefix, 'risk', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
-          deps.log.warn({ err, stage: 'risk' }, 'stage meter not updated'),
-        );
+export function recordActivityPass(deps: RecordActivityDeps): CoalescedPass<RecordActivityPayload, RecordActivityBatch> {
+  return {
+    parse: (job) => {
+      try {
+        return batchOf(job, deps);
+      } catch (err) {
+        return { malformed: (err as Error).message };
       }
     },
-    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
-  );
-  worker.on('error', (err) => deps.log.error({ err }, 'record-activity worker error'));
-  meterCompletedJobs(worker, deps, 'risk', eventsOf);
-  deps.shutdown.defer(() => worker.close());
-  return worker;
+    groupKey: (batch) => `${batch.tenantId}\u0000${batch.lane ?? 'live'}`,
+    runGroup: async (batches, id) => {
+      const [head] = batches;
+      await recordBatch({ tenantId: head.tenantId, items: batches.flatMap((b) => b.items), ...(head.lane && { lane: head.lane }) }, id, deps);
+    },
+    runAlone: (job) => recordActivity(job, deps),
+  };
+}
+
+/** The stage's rate is in events (signals, snapshots and segment changes ride along). */
+const eventsOf = (data: RecordActivityPayload) =>
+  'items' in data && Array.isArray(data.items) ? data.items.filter((i) => i?.kind === 'event').length : Number('kind' in data && data.kind === 'event');
+
+export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActivityPayload> {
+  return startCoalescingWorker(deps, {
+    queue: RECORD_ACTIVITY,
+    concurrency: STAGE_CONCURRENCY,
+    limits: { maxJobs: RISK_PASS_MAX_JOBS, maxItems: RISK_PASS_MAX_ITEMS, itemsOf },
+    pass: recordActivityPass(deps),
+    meter: { stage: 'risk', unitsOf: eventsOf },
+  });
 }

@@ -1,9 +1,10 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 
 import { fairShareFor } from '../../common/fair-share';
 import { forkAcrossTenants } from '../../common/tenant-filter';
-import { SWEEP_SCORES, workerOptions, type JobPayloads } from '../../common/queues';
+import { SWEEP_SCORES, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { pendingFollowUps, RiskScoreRepository, type PendingFollowUp } from '../entities/risk-score.repository';
 import { ActivityRepository } from '../entities/activity.repository';
 import { queueScoreFollowUps } from '../services/score-follow-ups';
@@ -51,38 +52,12 @@ export async function sweepScores(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'c
   return total;
 }
 
-/**
- * The score sweeper: a BullMQ job scheduler repeats SWEEP_SCORES every `SWEEP_INTERVAL_MS`, one
- * worker at concurrency 1 runs it. Like the events sweeper, each instance checks every interval
- * that the schedule still exists (Redis may have lost it) and puts it back if not.
- */
-export async function startSweepScoresWorker(deps: SubgraphDeps): Promise<Worker<SweepScoresJob>> {
-  const queue = deps.queues.get(SWEEP_SCORES);
-  const schedule = () =>
-    queue.upsertJobScheduler(
-      SWEEP_SCORES_SCHEDULER,
-      { every: deps.config.ingest.sweepIntervalMs },
-      { name: SWEEP_SCORES, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
-  await schedule();
-  const worker = new Worker<SweepScoresJob>(SWEEP_SCORES, () => sweepScores(deps), workerOptions(deps.redis, deps.config.queuePrefix, 1));
-  worker.on('error', (err) => deps.log.error({ err }, 'sweep-scores worker error'));
-  deps.shutdown.defer(() => worker.close());
-
-  let checking = false;
-  const watchdog = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    void (async () => {
-      if (await queue.getJobScheduler(SWEEP_SCORES_SCHEDULER)) return;
-      await schedule();
-      deps.log.warn('sweep-scores schedule was gone from Redis (data lost?): scheduled again');
-    })()
-      .catch((err: unknown) => deps.log.error({ err }, 'sweep-scores schedule check failed'))
-      .finally(() => (checking = false));
-  }, deps.config.ingest.sweepIntervalMs);
-  watchdog.unref();
-  // registered after the worker, so it stops first
-  deps.shutdown.defer(() => clearInterval(watchdog));
-  return worker;
+/** The score sweeper: SWEEP_SCORES every `SWEEP_INTERVAL_MS`, self-healing (see `startScheduledSweeper`). */
+export function startSweepScoresWorker(deps: SubgraphDeps): Promise<Worker<SweepScoresJob>> {
+  return startScheduledSweeper(deps, {
+    queue: SWEEP_SCORES,
+    schedulerId: SWEEP_SCORES_SCHEDULER,
+    everyMs: deps.config.ingest.sweepIntervalMs,
+    run: () => sweepScores(deps),
+  });
 }

@@ -28,6 +28,8 @@ export interface ResolvedBatchOutcome {
   findings: FrictionFinding[];
   /** The `record-activity` job handed on (null: no event of the batch has a profile). */
   handedOn: { jobId: string; data: RecordActivityBatch } | null;
+  /** Events without a profile: their hand-off ended here, so the handed-on watermark may have moved. */
+  unattributed: number;
 }
 
 /**
@@ -110,9 +112,10 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   }
   // events that went to risk stay pending until risk acknowledges them (`activity-recorded`);
   // an event without a profile goes nowhere, its hand-off is done
-  await eventRepo.handedOn(tenantId, events.filter((e) => e.profileId === null).map((e) => e.id));
+  const unattributed = events.filter((e) => e.profileId === null).map((e) => e.id);
+  await eventRepo.handedOn(tenantId, unattributed);
   await signalRepo.announced(tenantId, unannounced.map((s) => s.id), new Date());
   for (const signal of unannounced) deps.pubSub.publish(SIGNAL_DETECTED, tenantId, signalDetected(tenantId, signal));
   if (unannounced.length) deps.log.info({ tenantId, signals: unannounced.length }, 'friction signals recorded');
-  return { events: events.length, findings, handedOn };
+  return { events: events.length, findings, handedOn, unattributed: unattributed.length };
 }

@@ -1,8 +1,8 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
-import { ACTIVITY_RECORDED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type ActivityRecordedJob } from '../../common/queues';
+import { startCoalescingWorker, type CoalescedPass } from '../../common/job-coalescing';
+import { ACTIVITY_RECORDED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, type ActivityRecordedJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { Event } from '../entities/event.entity';
@@ -28,38 +28,16 @@ export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data
 export const ACK_PASS_MAX_JOBS = 50;
 
 /**
- * Runs `first` with the acknowledgements waiting behind it: per tenant, one UPDATE per chunk of all
- * their ids and one watermark refresh. A malformed extra job fails alone; a failed pass fails
- * every job of it. Returns the extra jobs it completed.
+ * A pass of acknowledgements (see `runCoalescedPass`): per tenant, one UPDATE per chunk of all
+ * their ids and one watermark refresh.
  */
-export async function activityRecordedPass(
-  first: Pick<Job<ActivityRecordedJob>, 'data' | 'id'>,
-  extra: readonly Job<ActivityRecordedJob>[],
-  token: string,
-  deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>,
-): Promise<Job<ActivityRecordedJob>[]> {
-  if (extra.length === 0) {
-    await activityRecorded(first, deps);
-    return [];
-  }
-  const valid: Job<ActivityRecordedJob>[] = [];
-  const byTenant = new Map<string, string[]>();
-  for (const job of extra) {
-    if (!isWellFormed(job.data)) await dropTakenJob(job, token, `activity-recorded: malformed job ${job.id}`);
-    else {
-      valid.push(job);
-      byTenant.set(job.data.tenantId, [...(byTenant.get(job.data.tenantId) ?? []), ...job.data.eventIds]);
-    }
-  }
-  try {
-    await activityRecorded(first, deps);
-    for (const [tenantId, eventIds] of byTenant) await activityRecorded({ id: `${first.id}+`, data: { tenantId, eventIds } }, deps);
-  } catch (err) {
-    await settleTakenJobs(valid, token, err as Error);
-    throw err;
-  }
-  await settleTakenJobs(valid, token);
-  return valid;
+export function activityRecordedPass(deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): CoalescedPass<ActivityRecordedJob, ActivityRecordedJob> {
+  return {
+    parse: (job) => (isWellFormed(job.data) ? job.data : { malformed: `activity-recorded: malformed job ${job.id}` }),
+    groupKey: (ack) => ack.tenantId,
+    runGroup: (acks, id) => activityRecorded({ id, data: { tenantId: acks[0].tenantId, eventIds: acks.flatMap((a) => a.eventIds) } }, deps),
+    runAlone: (job) => activityRecorded(job, deps),
+  };
 }
 
 function isWellFormed(data: ActivityRecordedJob | undefined): data is ActivityRecordedJob {
@@ -67,17 +45,10 @@ function isWellFormed(data: ActivityRecordedJob | undefined): data is ActivityRe
 }
 
 export function startActivityRecordedWorker(deps: SubgraphDeps): Worker<ActivityRecordedJob> {
-  const limits = { maxJobs: ACK_PASS_MAX_JOBS, maxItems: STAGE_BATCH_MAX * 10, itemsOf: (data: ActivityRecordedJob) => data.eventIds?.length ?? 1 };
-  const worker: Worker<ActivityRecordedJob> = new Worker<ActivityRecordedJob>(
-    ACTIVITY_RECORDED,
-    async (job, token) => {
-      // the acknowledgements waiting behind this one go in the same pass (see job-coalescing.ts)
-      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
-      await activityRecordedPass(job, extra, token ?? '', deps);
-    },
-    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
-  );
-  worker.on('error', (err) => deps.log.error({ err }, 'activity-recorded worker error'));
-  deps.shutdown.defer(() => worker.close());
-  return worker;
+  return startCoalescingWorker(deps, {
+    queue: ACTIVITY_RECORDED,
+    concurrency: STAGE_CONCURRENCY,
+    limits: { maxJobs: ACK_PASS_MAX_JOBS, maxItems: STAGE_BATCH_MAX * 10, itemsOf: (data: ActivityRecordedJob) => data.eventIds?.length ?? 1 },
+    pass: activityRecordedPass(deps),
+  });
 }

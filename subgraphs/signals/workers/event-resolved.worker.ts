@@ -1,9 +1,8 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
-import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
-import { EVENT_RESOLVED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
+import { startCoalescingWorker, type CoalescedPass } from '../../common/job-coalescing';
+import { EVENT_RESOLVED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
@@ -16,7 +15,7 @@ type EventResolvedJob = JobPayloads[typeof EVENT_RESOLVED];
  * batches): the signals stage takes them over, detects friction and hands the batch on to risk
  * (`processResolvedBatch`). Safe to run twice. A malformed payload, or a batch none of whose
  * events exists in the tenant, fails for good. Afterwards refreshes the tenant's handed-on
- * watermark (one grouped query).
+ * watermark if the batch had events without a profile.
  */
 export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'id'>, deps: ResolvedBatchDeps): Promise<ResolvedBatchOutcome> {
   const batch = asBatch(job.data);
@@ -24,11 +23,21 @@ export async function eventResolved(job: Pick<Job<EventResolvedJob>, 'data' | 'i
   const outcome = await processResolvedBatch(batch, deps);
   if (!outcome) throw new UnrecoverableError(`event-resolved: no event of job ${job.id} in tenant ${batch.tenantId}`);
   if (outcome.events < batch.events.length) deps.log.warn({ jobId: job.id, missing: batch.events.length - outcome.events }, 'event-resolved: events of the batch not found');
-  // a lost refresh only delays a waiting training until the sweeper's next tick
-  await publishHandedOnWatermark(forkForTenant(deps.orm, batch.tenantId), deps, batch.tenantId).catch((err: unknown) =>
-    deps.log.warn({ err, tenantId: batch.tenantId }, 'event-resolved: handed-on watermark not refreshed'),
-  );
+  await refreshWatermark(outcome, batch.tenantId, deps);
   return outcome;
+}
+
+/**
+ * Refreshes the tenant's handed-on watermark (two grouped queries) when the batch had events
+ * without a profile: their hand-off ended here. Events handed on to risk move it only when risk
+ * acknowledges them, and `activity-recorded` refreshes it then. A lost refresh only delays a
+ * waiting training until the sweeper's next tick.
+ */
+async function refreshWatermark(outcome: ResolvedBatchOutcome, tenantId: string, deps: ResolvedBatchDeps): Promise<void> {
+  if (outcome.unattributed === 0) return;
+  await publishHandedOnWatermark(forkForTenant(deps.orm, tenantId), deps, tenantId).catch((err: unknown) =>
+    deps.log.warn({ err, tenantId }, 'event-resolved: handed-on watermark not refreshed'),
+  );
 }
 
 /** The payload as a batch (the lone form becomes a batch of one); null when malformed. */
@@ -51,55 +60,21 @@ export const DETECT_PASS_MAX_JOBS = 20;
 export const DETECT_PASS_MAX_EVENTS = STAGE_BATCH_MAX;
 
 /**
- * Runs `first` together with the jobs already waiting behind it: one `processResolvedBatch` per
- * tenant and lane, over their events in queue order. A malformed extra job fails alone; a failed
- * pass fails every job of it (each is retried on its own). Returns the extra jobs it completed.
+ * A pass of the detect stage (see `runCoalescedPass`): the batches of the jobs taken together run
+ * as one `processResolvedBatch` per tenant and lane, over their events in queue order.
  */
-export async function eventResolvedPass(
-  first: Pick<Job<EventResolvedJob>, 'data' | 'id'>,
-  extra: readonly Job<EventResolvedJob>[],
-  token: string,
-  deps: ResolvedBatchDeps,
-): Promise<Job<EventResolvedJob>[]> {
-  if (extra.length === 0) {
-    await eventResolved(first, deps);
-    return [];
-  }
-  const firstBatch = asBatch(first.data);
-  if (!firstBatch) {
-    await settleTakenJobs(extra, token, new Error('event-resolved: taken with a malformed job; tried again'));
-    throw new UnrecoverableError(`event-resolved: malformed job ${first.id}`);
-  }
-  const valid: Job<EventResolvedJob>[] = [];
-  const groups = new Map<string, EventsResolvedBatch[]>();
-  const add = (batch: EventsResolvedBatch) => {
-    const key = `${batch.tenantId}\u0000${batch.lane ?? 'live'}`;
-    groups.set(key, [...(groups.get(key) ?? []), batch]);
-  };
-  add(firstBatch);
-  for (const job of extra) {
-    const batch = asBatch(job.data);
-    if (!batch) await dropTakenJob(job, token, `event-resolved: malformed job ${job.id}`);
-    else {
-      valid.push(job);
-      add(batch);
-    }
-  }
-  try {
-    for (const batches of groups.values()) {
+export function eventResolvedPass(deps: ResolvedBatchDeps): CoalescedPass<EventResolvedJob, EventsResolvedBatch> {
+  return {
+    parse: (job) => asBatch(job.data) ?? { malformed: `event-resolved: malformed job ${job.id}` },
+    groupKey: (batch) => `${batch.tenantId}\u0000${batch.lane ?? 'live'}`,
+    runGroup: async (batches) => {
       const merged = mergeBatches(batches);
       const outcome = await processResolvedBatch(merged, deps);
       if (!outcome) deps.log.warn({ tenantId: merged.tenantId, events: merged.events.length }, 'event-resolved: no event of the pass found in the tenant');
-      await publishHandedOnWatermark(forkForTenant(deps.orm, merged.tenantId), deps, merged.tenantId).catch((err: unknown) =>
-        deps.log.warn({ err, tenantId: merged.tenantId }, 'event-resolved: handed-on watermark not refreshed'),
-      );
-    }
-  } catch (err) {
-    await settleTakenJobs(valid, token, err as Error);
-    throw err;
-  }
-  await settleTakenJobs(valid, token);
-  return valid;
+      else await refreshWatermark(outcome, merged.tenantId, deps);
+    },
+    runAlone: async (job) => void (await eventResolved(job, deps)),
+  };
 }
 
 /** Batches of one tenant and lane as one, events in queue order (a re-send keeps its marker). */
@@ -117,24 +92,11 @@ function mergeBatches(batches: readonly EventsResolvedBatch[]): EventsResolvedBa
 const eventsOf = (data: EventResolvedJob) => ('events' in data && Array.isArray(data.events) ? data.events.length : 1);
 
 export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolvedJob> {
-  const limits = { maxJobs: DETECT_PASS_MAX_JOBS, maxItems: DETECT_PASS_MAX_EVENTS, itemsOf: eventsOf };
-  const worker: Worker<EventResolvedJob> = new Worker<EventResolvedJob>(
-    EVENT_RESOLVED,
-    async (job, token) => {
-      // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
-      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
-      const done = await eventResolvedPass(job, extra, token ?? '', deps);
-      // jobs completed by hand emit no 'completed' event: meter them here
-      for (const other of done) {
-        await meterStage(deps.redis, deps.config.queuePrefix, 'detect', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
-          deps.log.warn({ err, stage: 'detect' }, 'stage meter not updated'),
-        );
-      }
-    },
-    workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
-  );
-  worker.on('error', (err) => deps.log.error({ err }, 'event-resolved worker error'));
-  meterCompletedJobs(worker, deps, 'detect', eventsOf);
-  deps.shutdown.defer(() => worker.close());
-  return worker;
+  return startCoalescingWorker(deps, {
+    queue: EVENT_RESOLVED,
+    concurrency: STAGE_CONCURRENCY,
+    limits: { maxJobs: DETECT_PASS_MAX_JOBS, maxItems: DETECT_PASS_MAX_EVENTS, itemsOf: eventsOf },
+    pass: eventResolvedPass(deps),
+    meter: { stage: 'detect', unitsOf: eventsOf },
+  });
 }

@@ -1,7 +1,8 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 
-import { SWEEP_EVENTS, workerOptions, type JobPayloads } from '../../common/queues';
+import { SWEEP_EVENTS, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { EventOutbox } from '../services/event-outbox.service';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
@@ -26,42 +27,12 @@ export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'c
   return count + handOffs;
 }
 
-/**
- * The sweeper: a BullMQ job scheduler repeats SWEEP_EVENTS every `sweepIntervalMs`, and one
- * worker runs it. However many signals instances upsert the scheduler, there is one schedule,
- * and concurrency 1 keeps two sweeps of one instance from overlapping.
- *
- * The schedule lives in Redis, so Redis losing its data (a restart without persistence, a flush)
- * would stop the sweeper exactly when it is needed, until signals restarted. Each instance
- * therefore checks every `sweepIntervalMs` that the scheduler exists, and upserts it if not.
- */
-export async function startSweepEventsWorker(deps: SubgraphDeps): Promise<Worker<SweepEventsJob>> {
-  const queue = deps.queues.get(SWEEP_EVENTS);
-  const schedule = () =>
-    queue.upsertJobScheduler(
-      SWEEP_EVENTS_SCHEDULER,
-      { every: deps.config.ingest.sweepIntervalMs },
-      { name: SWEEP_EVENTS, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
-  await schedule();
-  const worker = new Worker<SweepEventsJob>(SWEEP_EVENTS, () => sweepEvents(deps), workerOptions(deps.redis, deps.config.queuePrefix, 1));
-  worker.on('error', (err) => deps.log.error({ err }, 'sweep-events worker error'));
-  deps.shutdown.defer(() => worker.close());
-
-  let checking = false;
-  const watchdog = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    void (async () => {
-      if (await queue.getJobScheduler(SWEEP_EVENTS_SCHEDULER)) return;
-      await schedule();
-      deps.log.warn('sweep-events schedule was gone from Redis (data lost?): scheduled again');
-    })()
-      .catch((err: unknown) => deps.log.error({ err }, 'sweep-events schedule check failed'))
-      .finally(() => (checking = false));
-  }, deps.config.ingest.sweepIntervalMs);
-  watchdog.unref();
-  // registered after the worker, so it stops first
-  deps.shutdown.defer(() => clearInterval(watchdog));
-  return worker;
+/** The sweeper: SWEEP_EVENTS every `sweepIntervalMs`, self-healing (see `startScheduledSweeper`). */
+export function startSweepEventsWorker(deps: SubgraphDeps): Promise<Worker<SweepEventsJob>> {
+  return startScheduledSweeper(deps, {
+    queue: SWEEP_EVENTS,
+    schedulerId: SWEEP_EVENTS_SCHEDULER,
+    everyMs: deps.config.ingest.sweepIntervalMs,
+    run: () => sweepEvents(deps),
+  });
 }

@@ -1,8 +1,9 @@
-import { Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 
 import type { EntityManager } from '../../common/orm';
-import { RECORD_ACTIVITY, SWEEP_FRICTION, workerOptions, type JobPayloads } from '../../common/queues';
+import { RECORD_ACTIVITY, SWEEP_FRICTION, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants, forkForTenant } from '../../common/tenant-filter';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { FrictionService, tenantsWithEvents } from '../services/friction.service';
@@ -64,24 +65,12 @@ export async function sweepFriction(
   return { tenants: new Set([...journeyTenants, ...eventTenants]).size, signals };
 }
 
-/**
- * Upserts the job scheduler (every `config.friction.sweepIntervalMs`; one schedule however many
- * instances run) and starts the worker, concurrency 1, that runs its ticks.
- */
-export async function startSweepFrictionWorker(deps: SubgraphDeps): Promise<Worker<SweepFrictionJob>> {
-  await deps.queues
-    .get(SWEEP_FRICTION)
-    .upsertJobScheduler(
-      SWEEP_FRICTION_SCHEDULER,
-      { every: deps.config.friction.sweepIntervalMs },
-      { name: SWEEP_FRICTION, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
-  const worker = new Worker<SweepFrictionJob>(
-    SWEEP_FRICTION,
-    async (job) => void (await sweepFriction(job, deps)),
-    workerOptions(deps.redis, deps.config.queuePrefix, 1),
-  );
-  worker.on('error', (err) => deps.log.error({ err }, 'sweep-friction worker error'));
-  deps.shutdown.defer(() => worker.close());
-  return worker;
+/** The friction sweep: SWEEP_FRICTION every `config.friction.sweepIntervalMs`, self-healing (see `startScheduledSweeper`). */
+export function startSweepFrictionWorker(deps: SubgraphDeps): Promise<Worker<SweepFrictionJob>> {
+  return startScheduledSweeper(deps, {
+    queue: SWEEP_FRICTION,
+    schedulerId: SWEEP_FRICTION_SCHEDULER,
+    everyMs: deps.config.friction.sweepIntervalMs,
+    run: (job) => sweepFriction(job, deps),
+  });
 }
