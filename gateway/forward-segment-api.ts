@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 import { CONTEXT_HEADER, hasScope, type TenantContext } from '../subgraphs/common/auth-context';
 import type { Logger } from '../subgraphs/common/logger';
@@ -23,7 +24,7 @@ export const SEGMENT_PATH_PREFIX = '/v1/';
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, x-foresight-lane',
+  'access-control-allow-headers': 'authorization, content-type, content-encoding, x-foresight-lane',
   'access-control-max-age': '86400',
 };
 
@@ -42,11 +43,15 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     if (req.method !== 'POST') return refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST, OPTIONS' });
 
     const limit = segmentBodyLimit(endpoint);
-    const body = await readBody(req, limit);
-    if (!body) {
-      const what = endpoint === 'batch' ? 'batch' : 'event';
-      return refuse(res, 400, `${what.toUpperCase()}_TOO_LARGE`, `the ${what} is over the limit of ${limit} bytes`, { connection: 'close' });
-    }
+    const what = endpoint === 'batch' ? 'batch' : 'event';
+    const tooLarge = () => refuse(res, 400, `${what.toUpperCase()}_TOO_LARGE`, `the ${what} is over the limit of ${limit} bytes`, { connection: 'close' });
+    const raw = await readBody(req, limit);
+    if (!raw) return tooLarge();
+    // SDKs may compress their batches; the limit holds for the decompressed body too
+    const body = decodeBody(raw, req.headers['content-encoding'], limit);
+    if (body === 'too-large') return tooLarge();
+    if (body === 'unsupported') return refuse(res, 415, 'UNSUPPORTED_ENCODING', 'Content-Encoding must be gzip, deflate, br or identity');
+    if (body === 'corrupt') return refuse(res, 400, 'INVALID_ENCODING', `the body is not valid ${String(req.headers['content-encoding']).trim()} data`);
 
     let key = writeKeyFromHeader(req.headers.authorization);
     if (key === undefined) {
@@ -150,6 +155,30 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | n
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+const DECODERS: Record<string, (data: Buffer, options: { maxOutputLength: number }) => Buffer> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/**
+ * The body as JSON bytes: decompressed per `Content-Encoding` (one coding; `identity` or none
+ * leaves it as is), never past `limit` bytes, so a small compressed bomb cannot expand in memory.
+ */
+export function decodeBody(raw: Buffer, encoding: string | undefined, limit: number): Buffer | 'too-large' | 'unsupported' | 'corrupt' {
+  const coding = (encoding ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return raw;
+  const decode = Object.hasOwn(DECODERS, coding) ? DECODERS[coding] : null;
+  if (!decode) return 'unsupported';
+  try {
+    return decode(raw, { maxOutputLength: limit });
+  } catch (err) {
+    // zlib refuses to grow the output past maxOutputLength (by code: the error may come from another realm)
+    return (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'corrupt';
+  }
 }
 
 function refuse(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {

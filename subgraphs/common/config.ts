@@ -142,6 +142,13 @@ export interface Config {
      * in ms. Default 300000 (5 minutes).
      */
     sweepGraceMs: number;
+    /**
+     * How far past the time a request arrived an event's timestamp may be, ms
+     * (`INGEST_FUTURE_TOLERANCE_MS`). A later one (a device clock years ahead, or a write key,
+     * public in a browser, used to date an `identify` 9999 and pin last-write-wins traits forever)
+     * is stored at the time received, and the answer says so for that event. Default 600000 (10 min).
+     */
+    futureToleranceMs: number;
   };
   friction: {
     /**
@@ -215,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       INGEST_TENANT_LIMITS: str({ default: '' }),
       SWEEP_INTERVAL_MS: num({ default: 30_000 }),
       SWEEP_GRACE_MS: num({ default: 300_000 }),
+      INGEST_FUTURE_TOLERANCE_MS: num({ default: 600_000 }),
       FRICTION_SWEEP_INTERVAL_MS: num({ default: 60_000 }),
       FRICTION_SCORE_DEBOUNCE_MS: num({ default: 5_000 }),
       FRICTION_SWEEP_MAX_PROFILES: num({ default: 10_000 }),
@@ -266,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
+  if (!(e.INGEST_FUTURE_TOLERANCE_MS >= 0)) problems.push('INGEST_FUTURE_TOLERANCE_MS: must be zero or more');
   if (!(e.RISK_SCORE_DEBOUNCE_MS >= 0)) problems.push('RISK_SCORE_DEBOUNCE_MS: must be zero or more');
   if (!(e.RISK_BUCKET_MEDIUM > 0 && e.RISK_BUCKET_MEDIUM < e.RISK_BUCKET_HIGH && e.RISK_BUCKET_HIGH < 100)) {
     problems.push('RISK_BUCKET_MEDIUM, RISK_BUCKET_HIGH: need 0 < medium < high < 100');
@@ -336,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       tenantLimits,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       sweepGraceMs: e.SWEEP_GRACE_MS,
+      futureToleranceMs: e.INGEST_FUTURE_TOLERANCE_MS,
     },
     friction: {
       sweepIntervalMs: e.FRICTION_SWEEP_INTERVAL_MS,

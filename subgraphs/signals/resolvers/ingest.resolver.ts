@@ -12,7 +12,8 @@ export class IngestResolver {
     description:
       'Stores Segment events (validated and deduplicated by messageId as on the HTTP API) and queues them for processing. Answered only once they are durable.',
   })
-  ingestEvents(@Args() { events }: IngestEventsArgs, @Ctx() ctx: SignalsContext): Promise<IngestResult> {
-    return ctx.services.ingest.ingest(events, { receivedAt: new Date() });
+  async ingestEvents(@Args() { events }: IngestEventsArgs, @Ctx() ctx: SignalsContext): Promise<IngestResult> {
+    const outcome = await ctx.services.ingest.ingest(events, { receivedAt: new Date() });
+    return { ...outcome, errorCount: outcome.errorCount ?? outcome.errors.length, notices: outcome.notices ?? [] };
   }
 }

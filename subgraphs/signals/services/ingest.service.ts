@@ -35,9 +35,19 @@ export interface IngestOutcome {
   accepted: number;
   /** Valid events already stored (same tenant and messageId), or repeated within the request. */
   duplicates: number;
-  /** Refused events, by their position in the request. */
+  /** Refused events, by their position in the request (the first `MAX_REPORTED_ITEMS`). */
   errors: { index: number; message: string }[];
+  /** Refused events in all, when more than `errors` lists. */
+  errorCount?: number;
+  /** Events kept but changed (e.g. a timestamp in the future), by position (the first `MAX_REPORTED_ITEMS`). */
+  notices?: { index: number; message: string }[];
 }
+
+/**
+ * Refusals and notices named one by one in an answer: a request of junk items would otherwise get
+ * an answer many times its own size. The count says how many there were in all.
+ */
+export const MAX_REPORTED_ITEMS = 100;
 
 /** Rows per multi-row INSERT: 20 columns each stays under every driver's bound-parameter limit. */
 const INSERT_CHUNK = 500;
@@ -59,16 +69,27 @@ export class IngestService {
   async ingest(events: readonly unknown[], options: IngestOptions): Promise<IngestOutcome> {
     await this.guard.admit(this.auth.keyId, events.length, { tenantId: this.auth.tenantId, lane: options.lane ?? 'live' });
     const errors: IngestOutcome['errors'] = [];
+    const notices: NonNullable<IngestOutcome['notices']> = [];
+    let errorCount = 0;
     const valid: NormalizedEvent[] = [];
+    const futureToleranceMs = this.deps.config.ingest.futureToleranceMs;
     events.forEach((raw, index) => {
-      const result = validateEvent(raw, { ...options, digest: sha256Hex, sizeAtMost: options.bodyBytes });
-      if (result.ok) valid.push(result.event);
-      else errors.push({ index, message: result.reason });
+      const result = validateEvent(raw, { ...options, digest: sha256Hex, sizeAtMost: options.bodyBytes, futureToleranceMs });
+      if (result.ok) {
+        valid.push(result.event);
+        if (result.notice && notices.length < MAX_REPORTED_ITEMS) notices.push({ index, message: result.notice });
+      } else if (++errorCount <= MAX_REPORTED_ITEMS) errors.push({ index, message: result.reason });
     });
     const { unique, repeats } = dedupeByMessageId(valid);
     const stored = await this.store(unique);
     await this.enqueue(stored, options.lane ?? 'live');
-    return { accepted: stored.length, duplicates: repeats + unique.length - stored.length, errors };
+    return {
+      accepted: stored.length,
+      duplicates: repeats + unique.length - stored.length,
+      errors,
+      ...(errorCount > errors.length && { errorCount }),
+      ...(notices.length > 0 && { notices }),
+    };
   }
 
   /** Inserts the events in one transaction and returns those that were new. */

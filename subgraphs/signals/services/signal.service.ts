@@ -169,6 +169,8 @@ export function encodeSignalCursor(signal: Pick<Signal, 'detectedAt' | 'id'>): s
 export function decodeSignalCursor(cursor: string): { detectedAt: Date; id: string } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const [ms, id] = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length).split(':') : [];
-  if (!ms || !/^\d+$/.test(ms) || !id || !isUuid(id)) throw new AppError('BAD_USER_INPUT', 'invalid cursor: pass the endCursor of a previous page');
-  return { detectedAt: new Date(Number(ms)), id };
+  // a date past JavaScript's range (8.64e15 ms) is Invalid Date, which the query would choke on
+  const detectedAt = ms && /^\d{1,16}$/.test(ms) ? new Date(Number(ms)) : null;
+  if (!detectedAt || Number.isNaN(detectedAt.getTime()) || !id || !isUuid(id)) throw new AppError('BAD_USER_INPUT', 'invalid cursor: pass the endCursor of a previous page');
+  return { detectedAt, id };
 }

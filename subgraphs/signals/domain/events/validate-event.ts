@@ -2,6 +2,7 @@ import type { EventType } from '../../../common/queues';
 import { MAX_EVENT_BYTES } from '../../../common/segment-api';
 import { canonicalJson, utf8ByteLength } from './canonical-json';
 import { correctClockSkew } from './clock-skew';
+import { jsonShapeProblem } from './json-shape';
 
 /** Event types of the Segment tracking spec, in the order the spec lists them. */
 export const EVENT_TYPES: readonly EventType[] = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
@@ -33,7 +34,13 @@ export interface NormalizedEvent {
   receivedAt: Date;
 }
 
-export type EventValidation = { ok: true; event: NormalizedEvent } | { ok: false; reason: string };
+/** `notice`: the event was kept, but changed (e.g. a timestamp in the future), and why. */
+export type EventValidation = { ok: true; event: NormalizedEvent; notice?: string } | { ok: false; reason: string };
+
+/** Default of `ValidateEventOptions.futureToleranceMs` (config `INGEST_FUTURE_TOLERANCE_MS`). */
+export const DEFAULT_FUTURE_TOLERANCE_MS = 10 * 60_000;
+/** Earliest event time kept: anything before is a broken clock, and PostgreSQL's range ends at 4713 BC. */
+export const EARLIEST_EVENT_TIME = Date.UTC(1900, 0, 1);
 
 export interface ValidateEventOptions {
   /** When the request arrived (server clock). */
@@ -50,6 +57,11 @@ export interface ValidateEventOptions {
    * (serialising every event again is a noticeable share of the ingest path's CPU).
    */
   sizeAtMost?: number;
+  /**
+   * How far past `receivedAt` the event time may be, ms; a later time is stored as `receivedAt`,
+   * with a notice. Default `DEFAULT_FUTURE_TOLERANCE_MS`.
+   */
+  futureToleranceMs?: number;
 }
 
 /** Request-level members that are not part of an event and change between retries. */
@@ -69,6 +81,10 @@ const TRANSPORT_KEYS = new Set(['sentAt', 'writeKey', 'receivedAt']);
  */
 export function validateEvent(raw: unknown, options: ValidateEventOptions): EventValidation {
   if (!isJsonObject(raw)) return refuse('an event must be a JSON object');
+  // first: what follows serializes and hashes the event with recursive code, and the database
+  // refuses NUL and unpaired surrogates (see json-shape.ts)
+  const shape = jsonShapeProblem(raw, '');
+  if (shape) return refuse(shape);
   if (options.sizeAtMost === undefined || options.sizeAtMost > MAX_EVENT_BYTES) {
     const bytes = utf8ByteLength(JSON.stringify(raw));
     if (bytes > MAX_EVENT_BYTES) return refuse(`event is ${bytes} bytes, over the limit of ${MAX_EVENT_BYTES}`);
@@ -128,9 +144,17 @@ export function validateEvent(raw: unknown, options: ValidateEventOptions): Even
   }
   const originalTimestamp = clocks.timestamp ?? clocks.originalTimestamp;
   const sentAt = clocks.sentAt ?? options.sentAt ?? null;
+  const corrected = correctClockSkew({ originalTimestamp, sentAt, receivedAt: options.receivedAt });
+  if (!(corrected.getTime() >= EARLIEST_EVENT_TIME)) {
+    return refuse(`timestamp is before 1900-01-01${sentAt && originalTimestamp ? ' after correcting for the client clock (sentAt)' : ''}: a broken clock`);
+  }
+  const latest = options.receivedAt.getTime() + (options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS);
+  const inFuture = corrected.getTime() > latest;
+  const timestamp = inFuture ? options.receivedAt : corrected;
 
   return {
     ok: true,
+    ...(inFuture && { notice: `timestamp ${corrected.toISOString()} is in the future: stored as the time received, ${options.receivedAt.toISOString()}` }),
     event: {
       messageId: ids.messageId ?? deriveMessageId(raw, eventType, options.digest),
       type: eventType,
@@ -140,7 +164,7 @@ export function validateEvent(raw: unknown, options: ValidateEventOptions): Even
       previousId: ids.previousId,
       groupId: ids.groupId,
       ...objects,
-      timestamp: correctClockSkew({ originalTimestamp, sentAt, receivedAt: options.receivedAt }),
+      timestamp,
       originalTimestamp,
       sentAt,
       receivedAt: options.receivedAt,

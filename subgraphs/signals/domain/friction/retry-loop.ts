@@ -1,23 +1,25 @@
 import { burstSeverity, findRuns, formatDuration, keySegment, MAX_EVIDENCE_IDS, runForTrigger, type FrictionEvent, type ReportedWindow } from './events';
 import type { FrictionFinding } from './finding';
 import type { RetryLoopOptions } from './settings';
+import { compiledPattern } from './safe-pattern';
 
 /** Whether `name` is a failure event under the options. */
 export function isFailureEvent(name: string | null, options: RetryLoopOptions): boolean {
   if (!name) return false;
   if (options.failureEvents.includes(name)) return true;
-  return new RegExp(options.failurePattern, 'i').test(name);
+  return compiledPattern(options.failurePattern).test(name);
 }
 
 /** The failure's stem: its name without the failure word (`ID Upload Failed` → `id upload`). */
 export function failureStem(name: string, options: RetryLoopOptions): string {
-  return name.replace(new RegExp(options.failurePattern, 'i'), '').trim().toLowerCase();
+  return name.replace(compiledPattern(options.failurePattern), '').trim().toLowerCase();
 }
 
 /** Whether `event` ends a run of `failure` events: a mapped success, or the same stem without failing. */
 export function isSuccessFor(failure: string, event: FrictionEvent, options: RetryLoopOptions): boolean {
   if (!event.name || event.name === failure) return false;
-  if (options.successEvents[failure]?.includes(event.name)) return true;
+  // own keys only: an event named like an Object.prototype member must not reach it
+  if (Object.hasOwn(options.successEvents, failure) && options.successEvents[failure].includes(event.name)) return true;
   const stem = failureStem(failure, options);
   return stem.length > 0 && event.name.toLowerCase().startsWith(stem) && !isFailureEvent(event.name, options);
 }

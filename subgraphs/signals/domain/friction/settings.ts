@@ -1,3 +1,5 @@
+import { unsafePatternReason } from './safe-pattern';
+
 /**
  * Thresholds and event vocabulary of the friction detectors: documented defaults, and a tenant's
  * JSON overrides merged over them (`FrictionSettings` entity). Pure: no I/O.
@@ -173,13 +175,10 @@ export function resolveFrictionConfig(overrides: unknown, defaults: Readonly<Fri
   const merged = mergeInto(structuredClone(defaults) as unknown as Record<string, unknown>, overrides ?? {}, '', problems);
   if (problems.length) return { config: null, problems };
   const config = merged as unknown as FrictionConfig;
-  try {
-    new RegExp(config.retryLoop.failurePattern, 'i');
-  } catch {
-    problems.push('retryLoop.failurePattern: not a valid regular expression');
-  }
+  const unsafe = unsafePatternReason(config.retryLoop.failurePattern);
+  if (unsafe) problems.push(`retryLoop.failurePattern: ${unsafe}`);
   for (const [key, value] of Object.entries(config.retryLoop.successEvents)) {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) problems.push(`retryLoop.successEvents.${key}: must be a list of event names`);
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length > 255)) problems.push(`retryLoop.successEvents.${key}: must be a list of event names`);
   }
   for (const ratio of ['maxRatio', 'alpha'] as const) {
     const v = config.inactivityDrop[ratio];
@@ -196,7 +195,8 @@ const NON_NEGATIVE = new Set(['negativeFeedback.nps.maxDetractorScore', 'negativ
 function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>, path: string, problems: string[]): Record<string, unknown> {
   for (const [key, value] of Object.entries(over)) {
     const at = path ? `${path}.${key}` : key;
-    if (!(key in base)) {
+    // own keys only: `__proto__` or `constructor` would otherwise reach Object.prototype
+    if (!Object.hasOwn(base, key)) {
       problems.push(`${at}: unknown setting`);
       continue;
     }
