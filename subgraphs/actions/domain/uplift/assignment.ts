@@ -24,7 +24,9 @@ const TWO_POW_53 = 2 ** 53;
  */
 export function digestToUnit(digest: Uint8Array, offset = 0): number {
   if (digest.length < offset + 7) {
-    throw new RangeError(`digestToUnit: need 7 bytes from offset ${offset} (length=${digest.length})`);
+    throw new RangeError(
+      `digestToUnit: need 7 bytes from offset ${offset} (length=${digest.length})`,
+    );
   }
   let high = 0; // 32 bits
   for (let i = 0; i < 4; i++) high = high * 256 + digest[offset + i];
@@ -44,7 +46,9 @@ function hashInput(purpose: string, parts: readonly (string | number)[]): string
 }
 
 function assertFraction(fn: string, name: string, value: number): void {
-  if (!(value >= 0 && value <= 1)) throw new RangeError(`${fn}: ${name} must be in [0, 1] (${name}=${value})`);
+  if (!(value >= 0 && value <= 1)) {
+    throw new RangeError(`${fn}: ${name} must be in [0, 1] (${name}=${value})`);
+  }
 }
 
 /**
@@ -77,12 +81,16 @@ export function assignArm(
 
 function assertVariants(variants: readonly string[]): void {
   if (variants.length < 1 || variants.length > MAX_VARIANTS) {
-    throw new RangeError(`assignArm: variants must number 1 to ${MAX_VARIANTS} (count=${variants.length})`);
+    throw new RangeError(
+      `assignArm: variants must number 1 to ${MAX_VARIANTS} (count=${variants.length})`,
+    );
   }
   const seen = new Set<string>();
   for (const v of variants) {
     if (v === '' || v === CONTROL_ARM || seen.has(v)) {
-      throw new RangeError(`assignArm: variant names must be distinct, non-empty and not '${CONTROL_ARM}' (variant='${v}')`);
+      throw new RangeError(
+        `assignArm: variant names must be distinct, non-empty and not '${CONTROL_ARM}' (variant='${v}')`,
+      );
     }
     seen.add(v);
   }
@@ -115,7 +123,8 @@ export function inGlobalControl(
   epoch: number | string,
 ): boolean {
   assertFraction('inGlobalControl', 'fraction', fraction);
-  return digestToUnit(sha256(hashInput('global-control', [salt, tenantId, String(epoch), profileId]))) < fraction;
+  const digest = sha256(hashInput('global-control', [salt, tenantId, String(epoch), profileId]));
+  return digestToUnit(digest) < fraction;
 }
 
 /**
@@ -124,10 +133,14 @@ export function inGlobalControl(
  */
 export function globalControlEpoch(nowMs: number, periodMs: number, anchorMs = 0): number {
   if (!(periodMs > 0) || !Number.isFinite(periodMs)) {
-    throw new RangeError(`globalControlEpoch: periodMs must be finite and > 0 (periodMs=${periodMs})`);
+    throw new RangeError(
+      `globalControlEpoch: periodMs must be finite and > 0 (periodMs=${periodMs})`,
+    );
   }
   if (!Number.isFinite(nowMs) || !Number.isFinite(anchorMs)) {
-    throw new RangeError(`globalControlEpoch: times must be finite (nowMs=${nowMs}, anchorMs=${anchorMs})`);
+    throw new RangeError(
+      `globalControlEpoch: times must be finite (nowMs=${nowMs}, anchorMs=${anchorMs})`,
+    );
   }
   return Math.floor((nowMs - anchorMs) / periodMs);
 }

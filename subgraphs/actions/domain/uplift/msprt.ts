@@ -21,9 +21,9 @@ import type { BinomialCount } from './newcombe';
  *   interval: θ̂ ± √(V(V + τ²)/τ² · (2 ln(1/α) + ln((V + τ²)/V))),
  *   p-value: pₙ = min(pₙ₋₁, 1/Λₙ).
  *
- * The normal approximation of θ̂ (and V estimated from the data) makes validity asymptotic, which is
- * why nothing is computed before `minSamplePerArm` per arm; the unit tests check the false positive
- * rate by simulation with a look after every batch.
+ * The normal approximation of θ̂ (and V estimated from the data) makes validity asymptotic, which
+ * is why nothing is computed before `minSamplePerArm` per arm; the unit tests check the false
+ * positive rate by simulation with a look after every batch.
  */
 
 /** Options of the sequential test. */
@@ -36,11 +36,15 @@ export interface MsprtOptions {
    * it; set it to the size of uplift the playbook is expected to make. Default 0.02 (2 points).
    */
   mixingSd?: number;
-  /** Customers per arm before the first look counts (the normal approximation needs them). Default 100. */
+  /** Customers per arm before a look counts (the normal approximation needs them). Default 100. */
   minSamplePerArm?: number;
 }
 
-export const MSPRT_DEFAULTS: Required<MsprtOptions> = { alpha: 0.05, mixingSd: 0.02, minSamplePerArm: 100 };
+export const MSPRT_DEFAULTS: Required<MsprtOptions> = {
+  alpha: 0.05,
+  mixingSd: 0.02,
+  minSamplePerArm: 100,
+};
 
 /** What the test carries from look to look (JSON-safe, stored with the experiment). */
 export interface MsprtState {
@@ -52,7 +56,11 @@ export interface MsprtState {
   interval: Interval;
 }
 
-export const MSPRT_INITIAL_STATE: MsprtState = { looks: 0, pValue: 1, interval: { lower: -1, upper: 1 } };
+export const MSPRT_INITIAL_STATE: MsprtState = {
+  looks: 0,
+  pValue: 1,
+  interval: { lower: -1, upper: 1 },
+};
 
 export interface MsprtLook {
   state: MsprtState;
@@ -78,7 +86,9 @@ export function msprtLook(
   options: MsprtOptions = {},
 ): MsprtLook {
   const { alpha, mixingSd, minSamplePerArm } = { ...MSPRT_DEFAULTS, ...options };
-  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`msprtLook: alpha must be in (0, 1) (alpha=${alpha})`);
+  if (!(alpha > 0 && alpha < 1)) {
+    throw new RangeError(`msprtLook: alpha must be in (0, 1) (alpha=${alpha})`);
+  }
   if (!(mixingSd > 0) || !Number.isFinite(mixingSd)) {
     throw new RangeError(`msprtLook: mixingSd must be finite and > 0 (mixingSd=${mixingSd})`);
   }
@@ -97,16 +107,17 @@ export function msprtLook(
     0.5 * Math.log(variance / (variance + tau2)) +
     (tau2 * difference * difference) / (2 * variance * (variance + tau2));
   const likelihoodRatio = Math.exp(logRatio);
-  const half = Math.sqrt(
-    ((variance * (variance + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((variance + tau2) / variance)),
-  );
+  const boundary = 2 * Math.log(1 / alpha) + Math.log((variance + tau2) / variance);
+  const half = Math.sqrt(((variance * (variance + tau2)) / tau2) * boundary);
   const pValue = Math.min(previous.pValue, Math.exp(-logRatio), 1);
   let interval = {
     lower: Math.max(previous.interval.lower, difference - half),
     upper: Math.min(previous.interval.upper, difference + half),
   };
   // an empty intersection happens with probability ≤ α; show this look's interval rather than none
-  if (interval.lower > interval.upper) interval = { lower: difference - half, upper: difference + half };
+  if (interval.lower > interval.upper) {
+    interval = { lower: difference - half, upper: difference + half };
+  }
   return {
     state: { looks: previous.looks + 1, pValue, interval },
     difference,

@@ -24,7 +24,7 @@ export interface PlaybookImpactInput {
   direction: OutcomeDirection;
   /** Σ CLV of the treated customers from the lifetime model, in the tenant's currency. */
   treatedClvSum: number;
-  /** Cost of the playbook's actions on the treated over the period (per-channel costs), same currency. */
+  /** Cost of the actions sent to the treated over the period (per-channel costs), same currency. */
   cost: number;
   /** The configured holdout share; when given, the split is checked for sample-ratio mismatch. */
   holdoutFraction?: number;
@@ -114,46 +114,57 @@ export function playbookImpact(
   input: PlaybookImpactInput,
   options: PlaybookImpactOptions = {},
 ): PlaybookImpact {
-  const { confidence, minCustomersPerArm, minOutcomes } = { ...PLAYBOOK_IMPACT_DEFAULTS, ...options };
+  const { confidence, minCustomersPerArm, minOutcomes } = {
+    ...PLAYBOOK_IMPACT_DEFAULTS,
+    ...options,
+  };
   const { treated, control, direction, treatedClvSum, cost } = input;
   if (!Number.isInteger(minCustomersPerArm) || minCustomersPerArm < 1) {
-    throw new RangeError(`playbookImpact: minCustomersPerArm must be a whole number >= 1 (minCustomersPerArm=${minCustomersPerArm})`);
+    throw new RangeError(
+      `playbookImpact: minCustomersPerArm must be a whole number >= 1 (minCustomersPerArm=${minCustomersPerArm})`,
+    );
   }
   assertArm('treated', treated);
   assertArm('control', control);
   if (!(treatedClvSum >= 0) || !Number.isFinite(treatedClvSum)) {
-    throw new RangeError(`playbookImpact: treatedClvSum must be finite and >= 0 (treatedClvSum=${treatedClvSum})`);
+    throw new RangeError(
+      `playbookImpact: treatedClvSum must be finite and >= 0 (treatedClvSum=${treatedClvSum})`,
+    );
   }
   if (!(cost >= 0) || !Number.isFinite(cost)) {
     throw new RangeError(`playbookImpact: cost must be finite and >= 0 (cost=${cost})`);
   }
+  const holdout = input.holdoutFraction;
   const sampleRatio =
-    input.holdoutFraction === undefined
+    holdout === undefined
       ? null
       : checkSampleRatio([
-          { arm: 'treated', observed: treated.customers, expectedFraction: 1 - input.holdoutFraction },
-          { arm: 'control', observed: control.customers, expectedFraction: input.holdoutFraction },
+          { arm: 'treated', observed: treated.customers, expectedFraction: 1 - holdout },
+          { arm: 'control', observed: control.customers, expectedFraction: holdout },
         ]);
 
   const reason = insufficiency(treated, control, minCustomersPerArm, minOutcomes);
-  if (reason !== null) return { status: 'insufficientSample', reason, treated, control, sampleRatio };
+  if (reason !== null) {
+    return { status: 'insufficientSample', reason, treated, control, sampleRatio };
+  }
 
   const t: BinomialCount = { successes: treated.outcomes, trials: treated.customers };
   const c: BinomialCount = { successes: control.outcomes, trials: control.customers };
-  const pT = t.successes / t.trials;
-  const pC = c.successes / c.trials;
-  // the difference is taken in the order that makes "helped" positive
-  const upliftValue = direction === 'reduce' ? pC - pT : pT - pC;
-  const upliftInterval = direction === 'reduce' ? newcombeInterval(c, t, confidence) : newcombeInterval(t, c, confidence);
-  const uplift = { value: upliftValue, ...upliftInterval };
+  // the difference is taken in the order that makes "helped" positive: control − treated for churn
+  const [minuend, subtrahend] = direction === 'reduce' ? [c, t] : [t, c];
+  const uplift = {
+    value: minuend.successes / minuend.trials - subtrahend.successes / subtrahend.trials,
+    ...newcombeInterval(minuend, subtrahend, confidence),
+  };
 
   const ratio = rateRatioInterval(t, c, confidence); // p_T / p_C
   let relativeLift: Estimate | null = null;
   if (ratio !== null) {
+    const { lower, upper } = ratio.interval;
     relativeLift =
       direction === 'reduce'
-        ? { value: 1 - ratio.ratio, lower: 1 - ratio.interval.upper, upper: 1 - ratio.interval.lower }
-        : { value: ratio.ratio - 1, lower: ratio.interval.lower - 1, upper: ratio.interval.upper - 1 };
+        ? { value: 1 - ratio.ratio, lower: 1 - upper, upper: 1 - lower }
+        : { value: ratio.ratio - 1, lower: lower - 1, upper: upper - 1 };
   }
 
   const meanClv = treatedClvSum / treated.customers;
@@ -188,9 +199,11 @@ export function playbookImpact(
 
 function assertArm(name: string, arm: ArmOutcomes): void {
   const { customers, outcomes } = arm;
-  if (!Number.isInteger(customers) || customers < 0 || !Number.isInteger(outcomes) || outcomes < 0 || outcomes > customers) {
+  const whole = Number.isInteger(customers) && Number.isInteger(outcomes);
+  if (!whole || outcomes < 0 || outcomes > customers) {
     throw new RangeError(
-      `playbookImpact: ${name} needs whole numbers with 0 <= outcomes <= customers (customers=${customers}, outcomes=${outcomes})`,
+      `playbookImpact: ${name} needs whole numbers with 0 <= outcomes <= customers ` +
+        `(customers=${customers}, outcomes=${outcomes})`,
     );
   }
 }
@@ -204,26 +217,26 @@ function insufficiency(
 ): string | null {
   for (const [name, arm] of [['treated', treated], ['control', control]] as const) {
     if (arm.customers < minCustomersPerArm) {
-      return `${name} has ${arm.customers} customers; at least ${minCustomersPerArm} per arm are needed`;
+      const needed = `at least ${minCustomersPerArm} per arm are needed`;
+      return `${name} has ${arm.customers} customers; ${needed}`;
     }
   }
   const withOutcome = treated.outcomes + control.outcomes;
   const without = treated.customers + control.customers - withOutcome;
-  if (withOutcome < minOutcomes) {
-    return `${withOutcome} customers had the outcome; at least ${minOutcomes} across both arms are needed`;
-  }
-  if (without < minOutcomes) {
-    return `${without} customers did not have the outcome; at least ${minOutcomes} across both arms are needed`;
-  }
+  const needed = `at least ${minOutcomes} across both arms are needed`;
+  if (withOutcome < minOutcomes) return `${withOutcome} customers had the outcome; ${needed}`;
+  if (without < minOutcomes) return `${without} customers did not have the outcome; ${needed}`;
   return null;
 }
 
 function armRate(arm: ArmOutcomes, confidence: number): ArmRate {
-  const rate = { value: arm.outcomes / arm.customers, ...wilsonInterval(arm.outcomes, arm.customers, confidence) };
+  const interval = wilsonInterval(arm.outcomes, arm.customers, confidence);
+  const rate = { value: arm.outcomes / arm.customers, ...interval };
   return { customers: arm.customers, outcomes: arm.outcomes, rate };
 }
 
 /** An estimate times a non-negative constant (the interval keeps its order). */
 function scale(estimate: Estimate, factor: number): Estimate {
-  return { value: estimate.value * factor, lower: estimate.lower * factor, upper: estimate.upper * factor };
+  const { value, lower, upper } = estimate;
+  return { value: value * factor, lower: lower * factor, upper: upper * factor };
 }

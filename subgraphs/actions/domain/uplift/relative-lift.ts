@@ -1,7 +1,7 @@
 import { assertBinomial, criticalZ, DEFAULT_CONFIDENCE, type Interval } from './confidence';
 import type { BinomialCount } from './newcombe';
 
-/** A ratio of two rates with its interval; null estimates when a rate is 0 and the log is undefined. */
+/** A ratio of two rates with its interval. */
 export interface RateRatio {
   /** p̂₁ / p̂₂ */
   ratio: number;

@@ -46,7 +46,9 @@ export function checkSampleRatio(
   let total = 0;
   for (const { arm, observed, expectedFraction } of arms) {
     if (!Number.isInteger(observed) || observed < 0) {
-      throw new RangeError(`checkSampleRatio: observed must be a whole number >= 0 (arm=${arm}, observed=${observed})`);
+      throw new RangeError(
+        `checkSampleRatio: observed must be a whole number >= 0 (arm=${arm}, observed=${observed})`,
+      );
     }
     if (!(expectedFraction >= 0 && expectedFraction <= 1)) {
       throw new RangeError(

@@ -6,8 +6,8 @@ import { assertBinomial, criticalZ, DEFAULT_CONFIDENCE, type Interval } from './
  *
  *   (p̂ + z²/2n ± z √(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n).
  *
- * Unlike the Wald interval p̂ ± z√(p̂(1 − p̂)/n) it stays inside [0, 1], is not degenerate at 0 or n
- * successes, and its coverage stays close to nominal for the small rates churn outcomes have.
+ * Unlike the Wald interval p̂ ± z√(p̂(1 − p̂)/n) it stays inside [0, 1], is not degenerate at 0
+ * or n successes, and its coverage stays close to nominal for the small rates churn outcomes have.
  */
 export function wilsonInterval(
   successes: number,
