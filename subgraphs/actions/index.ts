@@ -12,8 +12,11 @@ import type { ActionsContext } from './resolvers/actions.context';
 import { AlertRaisedResolver } from './resolvers/alert-raised.resolver';
 import { AlertRuleResolver } from './resolvers/alert-rule.resolver';
 import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver';
+import { ChannelResolver } from './resolvers/channel.resolver';
 import { AlertRuleService } from './services/alert-rule.service';
 import { AlertService } from './services/alert.service';
+import { ChannelService } from './services/channel.service';
+import { SecretBox } from './services/channels/secret-box';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 
@@ -22,7 +25,7 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
   orm: { name: 'actions', entities: ACTIONS_ENTITIES, migrations: ACTIONS_MIGRATIONS, migrationsDir: 'subgraphs/actions/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [AlertResolver, ProfileAlertsResolver, AlertRuleResolver, AlertRaisedResolver],
+      resolvers: [AlertResolver, ProfileAlertsResolver, AlertRuleResolver, AlertRaisedResolver, ChannelResolver],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
       pubSub,
@@ -35,7 +38,11 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
       tenantId: auth.tenantId,
       requestId,
       pubSub: deps.pubSub,
-      services: { alerts: new AlertService(em, auth.tenantId), alertRules: new AlertRuleService(em, auth.tenantId) },
+      services: {
+        alerts: new AlertService(em, auth.tenantId),
+        alertRules: new AlertRuleService(em, auth.tenantId),
+        channels: new ChannelService(em, auth.tenantId, secretBoxOf(deps.config.secret), deps.config.channels.secretOverlapMs),
+      },
     };
   },
   startWorkers: (deps) => {
@@ -43,5 +50,13 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
     startProfileMergedWorker(deps);
   },
 };
+
+const secretBoxes = new Map<string, SecretBox>();
+/** One SecretBox per platform secret (its HKDF runs once per process, not once per request). */
+function secretBoxOf(secret: string): SecretBox {
+  let box = secretBoxes.get(secret);
+  if (!box) secretBoxes.set(secret, (box = new SecretBox(secret)));
+  return box;
+}
 
 if (require.main === module) runSubgraphMain(actionsSubgraph);
