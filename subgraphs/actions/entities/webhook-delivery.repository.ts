@@ -44,9 +44,18 @@ export class WebhookDeliveryRepository {
 }
 
 /**
- * Pending deliveries of every tenant whose try was due before `cutoff`: the ones whose job may
- * have been lost. The caller's entity manager must read across tenants (`forkAcrossTenants`).
+ * Pending deliveries of every tenant whose try was due before `cutoff` (the ones whose job may
+ * have been lost), in due order, after the keyset `after`. The caller's entity manager must read
+ * across tenants (`forkAcrossTenants`).
  */
-export function overdueDeliveries(em: EntityManager, cutoff: Date, limit: number): Promise<WebhookDelivery[]> {
-  return em.find(WebhookDelivery, { status: 'pending', nextAttemptAt: { $lte: cutoff } }, { orderBy: { nextAttemptAt: 'asc' }, limit, disableIdentityMap: true });
+export function overdueDeliveries(em: EntityManager, cutoff: Date, limit: number, after: { at: Date; id: string } | null = null): Promise<WebhookDelivery[]> {
+  return em.find(
+    WebhookDelivery,
+    {
+      status: 'pending',
+      nextAttemptAt: { $lte: cutoff },
+      ...(after ? { $or: [{ nextAttemptAt: { $gt: after.at } }, { nextAttemptAt: after.at, id: { $gt: after.id } }] } : {}),
+    },
+    { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit, disableIdentityMap: true },
+  );
 }
