@@ -146,7 +146,9 @@ describe('alerts delivered to webhooks', () => {
     await waitFor(async () => (await channelRow(flaky)).enabled === false);
     expect((await channelRow(flaky)).disabledReason).toBe(`${DISABLE_AFTER} failed tries in a row`);
     await waitFor(async () => (await deliveriesOf('w5')).every((d) => d.status === 'dead'));
-    expect(hitsOf('/w5')).toHaveLength(DISABLE_AFTER);
+    // two deliveries try side by side: a try already under way when the limit is reached still lands
+    expect(hitsOf('/w5').length).toBeGreaterThanOrEqual(DISABLE_AFTER);
+    expect(hitsOf('/w5').length).toBeLessThanOrEqual(6);
   });
 
   it('re-queues from SQL a delivery whose job was lost, once it is overdue', async () => {
