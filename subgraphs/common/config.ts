@@ -169,6 +169,26 @@ export interface Config {
      */
     sweepMaxProfiles: number;
   };
+  channels: {
+    /**
+     * Hosts an outbound webhook, SMS or push request may reach even though they resolve to a
+     * loopback, private or link-local address (`WEBHOOK_ALLOWED_HOSTS`, comma-separated host names
+     * or IP addresses), for development and tests; each tenant channel can add its own. Default none.
+     */
+    allowedHosts: readonly string[];
+    /** Longest wait for a provider's answer, ms (`CHANNEL_TIMEOUT_MS`). Default 15000. */
+    timeoutMs: number;
+    /**
+     * Waits before the 2nd, 3rd, … try of a webhook delivery, ms (`WEBHOOK_RETRY_SCHEDULE_MS`,
+     * comma-separated). After the last one fails the delivery is dead-lettered. Default the
+     * Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+     */
+    webhookRetryScheduleMs: readonly number[];
+    /** A webhook channel is disabled after this many failed tries in a row (`WEBHOOK_DISABLE_AFTER_FAILURES`). Default 50. */
+    webhookDisableAfterFailures: number;
+    /** How long a rotated-out secret stays valid beside the new one, ms (`CHANNEL_SECRET_OVERLAP_MS`). Default 86400000 (24 h). */
+    secretOverlapMs: number;
+  };
 }
 
 export const SUBGRAPH_NAMES = ['profiles', 'signals', 'risk', 'actions'] as const;
@@ -227,6 +247,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       FRICTION_SCORE_DEBOUNCE_MS: num({ default: 5_000 }),
       FRICTION_SWEEP_MAX_PROFILES: num({ default: 10_000 }),
       FORESIGHT_PRETTY_LOGS: bool({ default: false }),
+      WEBHOOK_ALLOWED_HOSTS: str({ default: '' }),
+      CHANNEL_TIMEOUT_MS: num({ default: 15_000 }),
+      WEBHOOK_RETRY_SCHEDULE_MS: str({ default: '5000,300000,1800000,7200000,18000000,36000000,36000000' }),
+      WEBHOOK_DISABLE_AFTER_FAILURES: num({ default: 50 }),
+      CHANNEL_SECRET_OVERLAP_MS: num({ default: 86_400_000 }),
     },
     {
       reporter: ({ errors }) => {
@@ -280,6 +305,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     problems.push('RISK_BUCKET_MEDIUM, RISK_BUCKET_HIGH: need 0 < medium < high < 100');
   }
   if (!(e.FRICTION_SCORE_DEBOUNCE_MS >= 0)) problems.push('FRICTION_SCORE_DEBOUNCE_MS: must be zero or more');
+  for (const key of ['CHANNEL_TIMEOUT_MS', 'WEBHOOK_DISABLE_AFTER_FAILURES'] as const) {
+    if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
+  }
+  if (!(e.CHANNEL_SECRET_OVERLAP_MS >= 0)) problems.push('CHANNEL_SECRET_OVERLAP_MS: must be zero or more');
+  const retrySchedule = e.WEBHOOK_RETRY_SCHEDULE_MS.split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0)
+    .map(Number);
+  if (retrySchedule.some((v) => !Number.isFinite(v) || v < 0)) problems.push('WEBHOOK_RETRY_SCHEDULE_MS: must be comma-separated delays in ms, each zero or more');
   if (problems.length) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -351,6 +385,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       sweepIntervalMs: e.FRICTION_SWEEP_INTERVAL_MS,
       scoreDebounceMs: e.FRICTION_SCORE_DEBOUNCE_MS,
       sweepMaxProfiles: e.FRICTION_SWEEP_MAX_PROFILES,
+    },
+    channels: {
+      allowedHosts: Object.freeze(
+        e.WEBHOOK_ALLOWED_HOSTS.split(',')
+          .map((v) => v.trim().toLowerCase())
+          .filter((v) => v.length > 0),
+      ),
+      timeoutMs: e.CHANNEL_TIMEOUT_MS,
+      webhookRetryScheduleMs: Object.freeze(retrySchedule),
+      webhookDisableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+      secretOverlapMs: e.CHANNEL_SECRET_OVERLAP_MS,
     },
   });
 }

@@ -74,6 +74,22 @@ export const SET_COMPUTED_TRAITS = 'set-computed-traits';
  * `<tenantId>-merge-<mergedProfileId>`. Each consumer has its own queue: BullMQ hands a job to one worker.
  */
 export const PROFILE_MERGED_SIGNALS = 'profile-merged-signals';
+/**
+ * actions → actions: one try of one webhook delivery (an outbox row of `webhook_delivery`). Job id
+ * `<deliveryId>-<seq>` (the row's try counter): a retry is a new delayed job, a replay continues
+ * the count, and the sweeper re-adding a lost try is a no-op while the job exists.
+ */
+export const DELIVER_WEBHOOK = 'deliver-webhook';
+/** actions (scheduled): re-queue pending webhook deliveries whose job was lost (a Redis flush, a crash before queueing). */
+export const SWEEP_DELIVERIES = 'sweep-deliveries';
+
+/** One try of a webhook delivery; `seq` must equal the row's `seq`, else the job is stale and does nothing. */
+export interface DeliverWebhookJob {
+  tenantId: string;
+  deliveryId: string;
+  seq: number;
+}
+
 /** profiles → actions: the same notice for the actions stage (alerts). */
 export const PROFILE_MERGED_ACTIONS = 'profile-merged-actions';
 /** Every queue a merge notice goes to, one per consuming subgraph. */
@@ -331,6 +347,8 @@ export interface JobPayloads {
   [EVALUATE_SEGMENTS]: EvaluateSegmentsBatch | { tenantId: string; profileId: string };
   [SWEEP_EVENTS]: Record<string, never>;
   [SWEEP_SCORES]: Record<string, never>;
+  [DELIVER_WEBHOOK]: DeliverWebhookJob;
+  [SWEEP_DELIVERIES]: Record<string, never>;
   [ACTIVITY_RECORDED]: ActivityRecordedJob;
   [RECHECK_SEGMENTS]: Record<string, never>;
   [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;

@@ -1,6 +1,8 @@
 import { Alert } from './alert.entity';
 import { AlertRuleState } from './alert-rule-state.entity';
 import { AlertRuleVersion } from './alert-rule-version.entity';
+import { Channel } from './channel.entity';
 import { ProfileAlias } from './profile-alias.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
 
-export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias];
+export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery];

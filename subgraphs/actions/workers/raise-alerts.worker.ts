@@ -1,12 +1,14 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
-import { ALERT_RAISED, type AlertRaisedEvent } from '../../common/pubsub';
+import { ALERT_RAISED } from '../../common/pubsub';
 import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { readRaiseAlertsJob, type RaiseAlertsWork, type RejectedChange } from '../domain/read-raise-alerts-job';
 import type { Alert } from '../entities/alert.entity';
+import { alertRaisedEvent } from '../services/alert-event';
 import { RaiseAlertsService } from '../services/raise-alerts.service';
+import { queueDeliveryTries } from '../services/webhook-delivery.service';
 
 type RaiseAlertsJob = JobPayloads[typeof RAISE_ALERTS];
 
@@ -25,7 +27,7 @@ export const RAISE_ALERTS_CONCURRENCY = 1;
  */
 export async function raiseAlerts(
   job: Pick<Job<RaiseAlertsJob>, 'data' | 'id'>,
-  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'pubSub'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'pubSub' | 'queues'>,
   now = new Date(),
 ): Promise<{ raised: Alert[]; rejected: RejectedChange[] }> {
   let work: RaiseAlertsWork;
@@ -36,33 +38,13 @@ export async function raiseAlerts(
   }
   const { tenantId, changes, rejected } = work;
   if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'raise-alerts: malformed changes skipped');
-  const raised = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raiseFor(changes, now);
+  const { alerts: raised, deliveries } = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raiseWithDeliveries(changes, now);
   // after the commit, and only for rows this job inserted: a replay publishes nothing
   for (const alert of raised) deps.pubSub.publish(ALERT_RAISED, tenantId, alertRaisedEvent(alert));
+  // the outbox rows are committed: a crash before this line leaves them to the delivery sweeper
+  await queueDeliveryTries(deps.queues, deliveries);
   if (raised.length) deps.log.info({ tenantId, jobId: job.id, alerts: raised.length, changes: changes.length }, 'alerts raised');
   return { raised, rejected };
-}
-
-function alertRaisedEvent(alert: Alert): AlertRaisedEvent {
-  return {
-    tenantId: alert.tenantId,
-    alertId: alert.id,
-    profileId: alert.profileId,
-    ruleId: alert.ruleId,
-    ruleVersion: alert.ruleVersion,
-    type: alert.type,
-    severity: alert.severity,
-    team: alert.team,
-    message: alert.message,
-    score: alert.score,
-    previousScore: alert.previousScore,
-    bucket: alert.bucket,
-    previousBucket: alert.previousBucket,
-    scoreId: alert.scoreId,
-    scoreKind: alert.scoreKind,
-    reasons: alert.reasons,
-    createdAt: alert.createdAt.toISOString(),
-  };
 }
 
 export function startRaiseAlertsWorker(deps: SubgraphDeps): Worker<RaiseAlertsJob> {
