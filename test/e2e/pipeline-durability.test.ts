@@ -192,14 +192,21 @@ describe('pipeline durability: risk and actions crash, the database goes away', 
    * nothing else may be.
    */
   async function expectExactlyOnce(tenantId: string, sent: SentEvent[], { timeoutMs = 60_000, failedAlertScores = new Set<string>() } = {}) {
+    // what is still missing, for the failure message
+    let lag = '';
     const settled = async () => {
       const events = await signalsEvents(tenantId);
-      if (events.length !== sent.length || events.some((e) => e.processedAt === null || e.handOffPendingSince !== null)) return false;
-      if ((await recordedCount(tenantId)) !== sent.length) return false;
-      if ((await forkAcrossTenants(riskDb).count(RiskScore, { tenantId, followUpPendingSince: { $ne: null } })) > 0) return false;
-      return (await unfinished(RAISE_ALERTS, tenantId)) === 0;
+      const unprocessed = events.filter((e) => e.processedAt === null).length;
+      const pending = events.filter((e) => e.handOffPendingSince !== null).length;
+      const recorded = await recordedCount(tenantId);
+      const followUps = await forkAcrossTenants(riskDb).count(RiskScore, { tenantId, followUpPendingSince: { $ne: null } });
+      const alertJobs = await unfinished(RAISE_ALERTS, tenantId);
+      lag = JSON.stringify({ stored: events.length, unprocessed, pending, recorded, followUps, alertJobs, failed: await failedJobs(tenantId) });
+      return events.length === sent.length && unprocessed === 0 && pending === 0 && recorded === sent.length && followUps === 0 && alertJobs === 0;
     };
-    await waitFor(settled, timeoutMs, 200);
+    await waitFor(settled, timeoutMs, 200).catch((err: Error) => {
+      throw new Error(`${err.message}: ${tenantId} not through every stage: ${lag}`);
+    });
 
     const events = await signalsEvents(tenantId);
     expect(events.map((e) => e.messageId).sort()).toEqual(sent.map((e) => e.messageId).sort());
