@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 
 import { bool, cleanEnv, num, port, str, url, EnvError, EnvMissingError } from 'envalid';
 
+import { JOB_ATTEMPTS } from './queues';
+
 /**
  * The one place that reads `process.env`. `loadConfig(env)` checks every key in one pass,
  * throws one error listing every problem, and returns a frozen object passed down in `deps`.
@@ -48,6 +50,13 @@ export interface Config {
      * queue runs. Default 30000 (BullMQ's).
      */
     stalledIntervalMs: number;
+    /**
+     * Tries of every job this process queues before it fails for good (`QUEUE_JOB_ATTEMPTS`),
+     * applied by `queueOptions`. Default `JOB_ATTEMPTS` (about a week of capped retries, so a stage
+     * outlives an infrastructure outage). Lower it only to exercise what happens when retries run
+     * out (the sweepers recover those hand-offs from SQL), e.g. in the database-outage test.
+     */
+    jobAttempts: number;
   };
   limits: {
     /** Deepest selection allowed. Default 12. */
@@ -219,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       QUEUE_PREFIX: str({ default: 'foresight' }),
       QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
       QUEUE_STALLED_INTERVAL_MS: num({ default: 30_000 }),
+      QUEUE_JOB_ATTEMPTS: num({ default: JOB_ATTEMPTS }),
       MAX_DEPTH: num({ default: 12 }),
       MAX_ALIASES: num({ default: 20 }),
       MAX_TOKENS: num({ default: 2000 }),
@@ -283,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'SWEEP_INTERVAL_MS',
     'QUEUE_LOCK_DURATION_MS',
     'QUEUE_STALLED_INTERVAL_MS',
+    'QUEUE_JOB_ATTEMPTS',
     'FRICTION_SWEEP_INTERVAL_MS',
     'FRICTION_SWEEP_MAX_PROFILES',
     'RISK_RESCORE_INTERVAL_MS',
@@ -294,7 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
-  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH'] as const) {
+  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
@@ -345,7 +356,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secret: e.FORESIGHT_SECRET || devSecret(dataDir),
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
     queuePrefix: e.QUEUE_PREFIX,
-    queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS },
+    queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS },
     limits: {
       maxDepth: e.MAX_DEPTH,
       maxAliases: e.MAX_ALIASES,

@@ -447,12 +447,24 @@ export function retryDelayMs(attemptsMade: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, Math.round(500 * 2 ** Math.max(0, attemptsMade - 1)));
 }
 
+const jobAttempts = new WeakMap<Redis, number>();
+
+/**
+ * Sets the tries of every job queued afterwards through a queue built by `queueOptions` on this
+ * connection (`config.queues.jobAttempts`, set by `runSubgraph` for `deps.redis`). A connection
+ * never given one queues jobs with `JOB_ATTEMPTS`.
+ */
+export function setJobAttempts(connection: Redis, attempts: number): void {
+  jobAttempts.set(connection, attempts);
+}
+
 export function queueOptions(connection: Redis, prefix: string): QueueOptions {
   return {
     connection,
     prefix: queuePrefix(prefix),
     defaultJobOptions: {
-      attempts: JOB_ATTEMPTS,
+      // the producer decides: BullMQ stores a job's attempts with the job when it is added
+      attempts: jobAttempts.get(connection) ?? JOB_ATTEMPTS,
       backoff: { type: CAPPED_BACKOFF, delay: 500 },
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },

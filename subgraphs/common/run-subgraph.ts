@@ -6,7 +6,7 @@ import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { initOrm, type Orm, type OrmSpec } from './orm';
 import { createRedisPubSub, type FsPubSub } from './pubsub';
-import { Queues, setWorkerTiming } from './queues';
+import { Queues, setJobAttempts, setWorkerTiming } from './queues';
 import { createRedis } from './redis';
 import type { RequestContext } from './request-context';
 import { serveSubgraph, type RawHttpHandler, type ServedSubgraph } from './serve-subgraph';
@@ -65,6 +65,7 @@ export async function runSubgraph<C extends RequestContext>(
   try {
     const redis = createRedis(config.redisUrl, shutdown, `foresight-${def.name}`);
     setWorkerTiming(redis, config.queues);
+    setJobAttempts(redis, config.queues.jobAttempts);
     const pubSub = await createRedisPubSub(config.redisUrl, config.queuePrefix, shutdown);
     const orm = await initOrm(config, def.orm, shutdown);
     const queues = new Queues(redis, config.queuePrefix);

@@ -1,24 +1,37 @@
 import type { Redis } from 'ioredis';
 
 import { loadConfig } from '../../../subgraphs/common/config';
-import { setWorkerTiming, workerOptions } from '../../../subgraphs/common/queues';
+import { JOB_ATTEMPTS, queueOptions, setJobAttempts, setWorkerTiming, workerOptions } from '../../../subgraphs/common/queues';
 
 const env = { NODE_ENV: 'test', FORESIGHT_SECRET: 'x'.repeat(32) };
 
 describe('worker lock and stalled-check timing', () => {
   it('defaults to BullMQ’s own values (30 s each)', () => {
-    expect(loadConfig(env).queues).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000 });
+    expect(loadConfig(env).queues).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000, jobAttempts: JOB_ATTEMPTS });
   });
 
   it('reads QUEUE_LOCK_DURATION_MS and QUEUE_STALLED_INTERVAL_MS', () => {
     expect(loadConfig({ ...env, QUEUE_LOCK_DURATION_MS: '3000', QUEUE_STALLED_INTERVAL_MS: '1000' }).queues).toEqual({
       lockDurationMs: 3000,
       stalledIntervalMs: 1000,
+      jobAttempts: JOB_ATTEMPTS,
     });
   });
 
-  it.each(['QUEUE_LOCK_DURATION_MS', 'QUEUE_STALLED_INTERVAL_MS'])('refuses a %s that is not positive', (key) => {
+  it.each(['QUEUE_LOCK_DURATION_MS', 'QUEUE_STALLED_INTERVAL_MS', 'QUEUE_JOB_ATTEMPTS'])('refuses a %s that is not positive', (key) => {
     expect(() => loadConfig({ ...env, [key]: '0' })).toThrow(`${key}: must be a positive number`);
+  });
+
+  it('reads QUEUE_JOB_ATTEMPTS, a whole number', () => {
+    expect(loadConfig({ ...env, QUEUE_JOB_ATTEMPTS: '3' }).queues.jobAttempts).toBe(3);
+    expect(() => loadConfig({ ...env, QUEUE_JOB_ATTEMPTS: '2.5' })).toThrow('QUEUE_JOB_ATTEMPTS: must be a whole number');
+  });
+
+  it('queues jobs with the attempts set for a connection, and JOB_ATTEMPTS on any other', () => {
+    const tuned = {} as Redis;
+    setJobAttempts(tuned, 3);
+    expect(queueOptions(tuned, 'p').defaultJobOptions).toMatchObject({ attempts: 3 });
+    expect(queueOptions({} as Redis, 'p').defaultJobOptions).toMatchObject({ attempts: JOB_ATTEMPTS });
   });
 
   it('applies the timing set for a connection to the workers built on it, and only to those', () => {
