@@ -27,7 +27,7 @@ describe('hostile input never gets a 5xx and loses nothing else', () => {
 
   const auth = () => ({ authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` });
   const post = (body: Buffer | string, headers: Record<string, string> = {}) =>
-    fetch(`${base}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(), ...headers }, body });
+    fetch(`${base}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(), ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
   const stored = (prefix: string) =>
     forkAcrossTenants(stack.subgraphs.signals.deps.orm).find(Event, { tenantId: 'hostile', messageId: { $like: `${prefix}%` } }, { orderBy: { messageId: 'asc' } });
   const track = (messageId: string, over: Record<string, unknown> = {}) => ({ type: 'track', event: 'Clicked', userId: 'u-hostile', messageId, ...over });
