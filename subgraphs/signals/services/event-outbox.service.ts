@@ -58,6 +58,21 @@ export class EventOutbox {
     await addFairly(this.deps.queues.get(RESOLVE_IDENTITY), fairShareFor(this.deps), jobs, (d) => d.tenantId, lane);
   }
 
+  /**
+   * A job id already in Redis makes `add` a no-op: a resolve job that failed for good (its tries
+   * ran out while the database was down) or completed while its events' later hand-off was lost
+   * would keep the sweeper's re-queue from ever running. Such a job is retried instead. Sweeps
+   * only (a few jobs per page), never on the ingest path.
+   */
+  private async reviveFinished(events: readonly OutboxEvent[]): Promise<void> {
+    const queue = this.deps.queues.get(RESOLVE_IDENTITY);
+    for (const { jobId } of toResolveIdentityJobs(events)) {
+      const job = await queue.getJob(jobId);
+      const state = job ? await job.getState() : null;
+      if (state === 'failed' || state === 'completed') await job!.retry(state);
+    }
+  }
+
   private async stamp(events: readonly OutboxEvent[], enqueuedAt: Date | null): Promise<void> {
     for (let i = 0; i < events.length; i += UPDATE_CHUNK) {
       const ids = events.slice(i, i + UPDATE_CHUNK).map((e) => e.id);
@@ -84,6 +99,7 @@ export class EventOutbox {
         { orderBy: { id: 'asc' }, limit: SWEEP_PAGE_SIZE },
       );
       await this.enqueue(rows);
+      await this.reviveFinished(rows);
       this.em.clear();
       total += rows.length;
       if (rows.length < SWEEP_PAGE_SIZE) break;
