@@ -62,6 +62,7 @@ export class RiskScoreRepository {
       modelName: r.modelName,
       scoredAt: r.scoredAt,
       followUpPendingSince: r.followUpPendingSince,
+      traitsPendingSince: r.traitsPendingSince,
     }));
     await this.em.createQueryBuilder(RiskScore).insert(data).onConflict(['tenantId', 'follows']).ignore().execute();
     const stored: { id: string }[] = await this.em
