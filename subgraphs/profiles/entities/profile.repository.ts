@@ -5,6 +5,7 @@ import { chunks } from '../../common/chunks';
 
 import type { TraitTimestamps } from '../domain/traits';
 import type { Profile } from './profile.entity';
+import { Segment } from './segment.entity';
 
 /** What a batch writes of one profile: its trait state and computed traits, once per batch. */
 export interface ProfileState {
@@ -108,10 +109,13 @@ export class ProfileRepository extends EntityRepository<Profile> {
   /**
    * These profiles await a segment evaluation (see `Profile.segmentsPendingSince`): keeps the
    * oldest pending time and raises the version. One UPDATE per chunk of ids, in the caller's
-   * transaction (the one that wrote what the evaluation must see).
+   * transaction (the one that wrote what the evaluation must see). A tenant without segments owes
+   * no evaluation (a segment created later is backfilled over every profile): one read of its
+   * segments, and no write at all, then nor in its evaluation.
    */
   async markSegmentsPending(tenantId: string, ids: readonly string[], now: Date): Promise<void> {
     const em = this.getEntityManager();
+    if (ids.length === 0 || !(await em.findOne(Segment, { tenantId }, { fields: ['id'], disableIdentityMap: true }))) return;
     // bound as the driver stores dates: epoch ms on SQLite, a timestamp on PostgreSQL
     const at = em.getPlatform().processDateProperty(now);
     for (const chunk of chunks([...new Set(ids)], IDS_PER_STATEMENT)) {
