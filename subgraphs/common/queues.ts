@@ -44,10 +44,22 @@ export const SWEEP_FRICTION = 'sweep-friction';
 /** signals (scheduled): re-enqueue stored events that were never processed. */
 export const SWEEP_EVENTS = 'sweep-events';
 /**
- * risk (scheduled, every `SWEEP_INTERVAL_MS`): queue the follow-ups (`raise-alerts`, the risk
- * trait) of bucket crossings stored more than `SWEEP_GRACE_MS` ago whose follow-ups never went out.
+ * risk (scheduled, every `SWEEP_INTERVAL_MS`): queue again the follow-ups (`raise-alerts`, the
+ * risk trait) of scores that were news and whose consumers have not acknowledged them
+ * (`score-follow-ups-done`) within `SWEEP_GRACE_MS`.
  */
 export const SWEEP_SCORES = 'sweep-scores';
+/**
+ * actions / profiles → risk: the consumer stored the follow-ups of these scores (`raise-alerts`
+ * evaluated them; `set-computed-traits` wrote them); risk clears that consumer's marker
+ * (`ScoreFollowUpsDoneJob`). Job id `<consumer job id>-done`.
+ */
+export const SCORE_FOLLOW_UPS_DONE = 'score-follow-ups-done';
+/**
+ * profiles (scheduled, every `SWEEP_INTERVAL_MS`): queue `evaluate-segments` again for profiles
+ * whose evaluation has been owed for more than `SWEEP_GRACE_MS` (its job lost).
+ */
+export const SWEEP_PROFILES = 'sweep-profiles';
 /**
  * risk → signals: risk stored these events of a `record-activity` batch (its transaction
  * committed); signals clears their hand-off marker. Job id `<record-activity job id>-recorded`.
@@ -177,6 +189,8 @@ export interface ComputedTraitsItem {
 export interface SetComputedTraitsBatch {
   tenantId: string;
   items: ComputedTraitsItem[];
+  /** Risk scores this batch follows up: acknowledged to risk (`SCORE_FOLLOW_UPS_DONE`) once stored. */
+  scoreIds?: string[];
   /** `history`: an import of past events, served after every live job (see `FairShare`). Absent: live. */
   lane?: Lane;
 }
@@ -274,6 +288,15 @@ export interface ActivityRecordedJob {
   eventIds: string[];
 }
 
+/** Which consumer of a score's follow-ups acknowledges: actions' alerts or profiles' risk trait. */
+export type ScoreFollowUpConsumer = 'alerts' | 'traits';
+
+export interface ScoreFollowUpsDoneJob {
+  tenantId: string;
+  consumer: ScoreFollowUpConsumer;
+  scoreIds: string[];
+}
+
 /** One resolved event in an `event-resolved` batch. */
 export interface ResolvedEventRef {
   eventId: string;
@@ -349,6 +372,8 @@ export interface JobPayloads {
   [SWEEP_SCORES]: Record<string, never>;
   [DELIVER_WEBHOOK]: DeliverWebhookJob;
   [SWEEP_DELIVERIES]: Record<string, never>;
+  [SWEEP_PROFILES]: Record<string, never>;
+  [SCORE_FOLLOW_UPS_DONE]: ScoreFollowUpsDoneJob;
   [ACTIVITY_RECORDED]: ActivityRecordedJob;
   [RECHECK_SEGMENTS]: Record<string, never>;
   [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;

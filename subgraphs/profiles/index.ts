@@ -19,6 +19,7 @@ import { startEvaluateSegmentsWorker } from './workers/evaluate-segments.worker'
 import { startRecheckSegmentsWorker } from './workers/recheck-segments.worker';
 import { startResolveIdentityWorker } from './workers/resolve-identity.worker';
 import { startSetComputedTraitsWorker } from './workers/set-computed-traits.worker';
+import { startSweepProfilesWorker } from './workers/sweep-profiles.worker';
 
 export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
   name: 'profiles',
@@ -53,6 +54,7 @@ export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
     startEvaluateSegmentsWorker(deps);
     startEvaluateSegmentPageWorker(deps);
     await startRecheckSegmentsWorker(deps);
+    await startSweepProfilesWorker(deps);
   },
 };
 

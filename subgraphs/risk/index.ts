@@ -19,6 +19,7 @@ import { riskServiceFor } from './services/risk-service-factory';
 import type { RiskService } from './services/risk.service';
 import { startRecordActivityWorker } from './workers/record-activity.worker';
 import { startRescoreProfilesWorker } from './workers/rescore-profiles.worker';
+import { startScoreFollowUpsDoneWorker } from './workers/score-follow-ups-done.worker';
 import { startScoreProfileWorker } from './workers/score-profile.worker';
 import { startSweepScoresWorker } from './workers/sweep-scores.worker';
 import { startTrainModelWorker } from './workers/train-model.worker';
@@ -44,6 +45,7 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
   startWorkers: async (deps) => {
     startRecordActivityWorker(deps);
     startScoreProfileWorker(deps);
+    startScoreFollowUpsDoneWorker(deps);
     startTrainModelWorker(deps);
     await startRescoreProfilesWorker(deps);
     await startSweepScoresWorker(deps);

@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ALERT_RAISED } from '../../common/pubsub';
 import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { acknowledgeScoreFollowUps } from '../../common/score-follow-ups-done';
 import { forkForTenant } from '../../common/tenant-filter';
 import { readRaiseAlertsJob, type RaiseAlertsWork, type RejectedChange } from '../domain/read-raise-alerts-job';
 import type { Alert } from '../entities/alert.entity';
@@ -21,7 +22,8 @@ export const RAISE_ALERTS_CONCURRENCY = 1;
 
 /**
  * Evaluates the tenant's alert rules against a batch of risk changes (see `RaiseAlertsService`)
- * and publishes `alertRaised` for each alert it inserted. Safe to run twice: alerts are keyed on
+ * and publishes `alertRaised` for each alert it inserted, then acknowledges the batch's scores to
+ * risk (`score-follow-ups-done`), which clears their hand-off marker. Safe to run twice: alerts are keyed on
  * (rule, score), and states skip scores already seen. A malformed change is logged with its index
  * and skipped, the others are kept; a payload without a tenant fails without retries.
  */
@@ -39,6 +41,8 @@ export async function raiseAlerts(
   const { tenantId, changes, rejected } = work;
   if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'raise-alerts: malformed changes skipped');
   const { alerts: raised, deliveries } = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raiseWithDeliveries(changes, now);
+  // committed: risk may clear the hand-off marker of these scores (ids unique per job)
+  await acknowledgeScoreFollowUps(deps.queues, String(job.id), tenantId, 'alerts', changes.map((c) => c.scoreId));
   // after the commit, and only for rows this job inserted: a replay publishes nothing
   for (const alert of raised) deps.pubSub.publish(ALERT_RAISED, tenantId, alertRaisedEvent(alert));
   // the outbox rows are committed: a crash before this line leaves them to the delivery sweeper

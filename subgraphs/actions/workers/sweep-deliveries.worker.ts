@@ -1,7 +1,8 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 
-import { SWEEP_DELIVERIES, workerOptions, type JobPayloads } from '../../common/queues';
+import { SWEEP_DELIVERIES, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { overdueDeliveries } from '../entities/webhook-delivery.repository';
 import { queueDeliveryTries } from '../services/webhook-delivery.service';
@@ -35,33 +36,12 @@ export async function sweepDeliveries(deps: Pick<SubgraphDeps, 'orm' | 'queues' 
   return total;
 }
 
-/** The delivery sweeper: a job scheduler every `SWEEP_INTERVAL_MS`, put back by a watchdog if Redis lost it. */
-export async function startSweepDeliveriesWorker(deps: SubgraphDeps): Promise<Worker<JobPayloads[typeof SWEEP_DELIVERIES]>> {
-  const queue = deps.queues.get(SWEEP_DELIVERIES);
-  const schedule = () =>
-    queue.upsertJobScheduler(
-      SWEEP_DELIVERIES_SCHEDULER,
-      { every: deps.config.ingest.sweepIntervalMs },
-      { name: SWEEP_DELIVERIES, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
-  await schedule();
-  const worker = new Worker(SWEEP_DELIVERIES, () => sweepDeliveries(deps), workerOptions(deps.redis, deps.config.queuePrefix, 1));
-  worker.on('error', (err) => deps.log.error({ err }, 'sweep-deliveries worker error'));
-  deps.shutdown.defer(() => worker.close());
-  let checking = false;
-  const watchdog = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    void (async () => {
-      if (await queue.getJobScheduler(SWEEP_DELIVERIES_SCHEDULER)) return;
-      await schedule();
-      deps.log.warn('sweep-deliveries schedule was gone from Redis (data lost?): scheduled again');
-    })()
-      .catch((err: unknown) => deps.log.error({ err }, 'sweep-deliveries schedule check failed'))
-      .finally(() => (checking = false));
-  }, deps.config.ingest.sweepIntervalMs);
-  watchdog.unref();
-  // registered after the worker, so it stops first
-  deps.shutdown.defer(() => clearInterval(watchdog));
-  return worker;
+/** The sweeper: SWEEP_DELIVERIES every `SWEEP_INTERVAL_MS`, self-healing (see `startScheduledSweeper`). */
+export function startSweepDeliveriesWorker(deps: SubgraphDeps): Promise<Worker<JobPayloads[typeof SWEEP_DELIVERIES]>> {
+  return startScheduledSweeper(deps, {
+    queue: SWEEP_DELIVERIES,
+    schedulerId: SWEEP_DELIVERIES_SCHEDULER,
+    everyMs: deps.config.ingest.sweepIntervalMs,
+    run: () => sweepDeliveries(deps),
+  });
 }

@@ -23,6 +23,7 @@ interface RawPayload {
   source?: unknown;
   traits?: unknown;
   items?: unknown;
+  scoreIds?: unknown;
 }
 
 function asPayload(data: unknown): RawPayload | null {
@@ -32,6 +33,12 @@ function asPayload(data: unknown): RawPayload | null {
 /** The batch's lane: `history` when it says so, else live (absent). */
 function laneOf(data: RawPayload): { lane?: 'history' } {
   return data.lane === 'history' ? { lane: 'history' } : {};
+}
+
+/** The risk scores a traits batch follows up (to acknowledge), UUIDs only; absent when none. */
+function scoreIdsOf(data: RawPayload): { scoreIds?: string[] } {
+  const ids = Array.isArray(data.scoreIds) ? data.scoreIds.filter((id): id is string => typeof id === 'string' && isUuid(id)) : [];
+  return ids.length ? { scoreIds: ids } : {};
 }
 
 /**
@@ -101,5 +108,5 @@ export function parseComputedTraitsBatch(data: unknown, maxItems: number): Parse
     items.push({ profileId, source, traits });
   });
   if (items.length === 0) return { ok: false, problems: dropped.map(({ index, reason }) => `items[${index}]: ${reason}`) };
-  return { ok: true, batch: { tenantId, items, ...laneOf(payload) }, dropped };
+  return { ok: true, batch: { tenantId, items, ...laneOf(payload), ...scoreIdsOf(payload) }, dropped };
 }

@@ -1,4 +1,4 @@
-import { Cascade, Collection, Entity, EntityRepositoryType, OneToMany, Property, type Opt } from '@mikro-orm/core';
+import { Cascade, Collection, Entity, EntityRepositoryType, Index, OneToMany, Property, type Opt } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
@@ -11,6 +11,8 @@ import { ProfileRepository } from './profile.repository';
 @ObjectType({ description: 'The unified customer profile. Other subgraphs extend it with their fields.' })
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'profile', repository: () => ProfileRepository })
+// the profiles sweeper's read: the few profiles whose segment evaluation is still owed
+@Index({ properties: ['segmentsPendingSince'] })
 export class Profile extends TenantEntity {
   [EntityRepositoryType]?: ProfileRepository;
 
@@ -32,6 +34,24 @@ export class Profile extends TenantEntity {
   @Field(() => [ID], { description: 'Ids of the profiles merged into this one (directly or through earlier merges); they resolve to this profile.' })
   @Property({ type: 'json', default: '[]' })
   mergedFrom: Opt<string[]> = [];
+
+  /**
+   * Set (if not set yet) in the transaction that changes what segments evaluate (events, traits,
+   * computed traits), cleared by the evaluation of every segment of the tenant for this profile:
+   * the `evaluate-segments` hand-off, recoverable from SQL. The profiles sweeper
+   * (`sweep-profiles`) queues the evaluation again once it is older than `SWEEP_GRACE_MS` (the
+   * job lost to a Redis flush or a crash). Null: nothing owed.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  segmentsPendingSince: Opt<Date> | null = null;
+
+  /**
+   * Raised by every change that sets `segmentsPendingSince`: the evaluation clears the marker only
+   * if this is still the value it read under its lock, so a change that lands after the read keeps
+   * the profile pending (a timestamp could repeat within a millisecond, a counter cannot).
+   */
+  @Property({ type: 'integer', default: 0 })
+  segmentsPendingVersion: Opt<number> = 0;
 
   /** Exposed by ProfileResolver.identities, which loads the collection (batched). */
   @OneToMany({ entity: () => Identity, mappedBy: 'profile', cascade: [Cascade.ALL], orderBy: { type: 'asc', value: 'asc' } })

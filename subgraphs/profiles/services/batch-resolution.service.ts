@@ -111,7 +111,7 @@ export class BatchResolutionService {
     return { identities: matched.filter((m) => present.has(m.profileId)), profiles, recorded };
   }
 
-  /** One chunk's writes, in one transaction: seven statements whatever the number of events (lock, profiles, identities and their read-back, events, aggregate, profile states). */
+  /** One chunk's writes, in one transaction: eight statements whatever the number of events (lock, profiles, identities and their read-back, events, aggregate, profile states, segment marker). */
   private async writeChunk(em: EntityManager, groups: GroupPlan[], events: readonly EventToResolve[], plan: BatchPlan, now: Date): Promise<void> {
     const tenantId = this.tenantId;
     const landed = groups.flatMap((g) => g.events).flatMap((i) => {
@@ -155,5 +155,7 @@ export class BatchResolutionService {
       return { id, traits: timed.traits, traitTimestamps: timed.timestamps, computedTraits: withBuiltinComputedTraits(before.computedTraits, builtins) };
     });
     await profiles.writeStates(tenantId, states, now);
+    // the evaluate-segments hand-off, recoverable from SQL should its job be lost
+    await profiles.markSegmentsPending(tenantId, touched, now);
   }
 }

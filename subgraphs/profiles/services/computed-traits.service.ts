@@ -42,7 +42,8 @@ export class ComputedTraitsService {
    * following merges to the survivors (`ProfileMerge.survivorsOf`). Per chunk of `chunk` items, one
    * transaction: one read of the merge links per chain link, one locking read of the profiles
    * (ordered by id, like every profile lock, so it orders with a resolve job writing the same
-   * profiles), one multi-row upsert of their computed traits; a yield between chunks. Returns, per
+   * profiles), one multi-row upsert of their computed traits, one UPDATE marking them pending segment
+   * evaluation; a yield between chunks. Returns, per
    * item, the profile it was written to, or null when no such profile exists. A replay writes the
    * same values again.
    */
@@ -81,6 +82,8 @@ export class ComputedTraitsService {
       return id;
     });
     await profiles.writeComputedTraits(tenantId, [...written.values()], now);
+    // the evaluate-segments hand-off, recoverable from SQL should its job be lost
+    await profiles.markSegmentsPending(tenantId, [...written.keys()], now);
     return landed;
   }
 }

@@ -133,6 +133,8 @@ export class IdentityResolutionService {
     await em.flush();
     await new ComputedTraitsService(em, tenantId).recompute([profile], now);
     await em.flush();
+    // the evaluate-segments hand-off, recoverable from SQL should its job be lost
+    await em.getRepository(Profile).markSegmentsPending(tenantId, [profile.id], now);
     return { profileId: profile.id, mergedIds, recorded: true, action: plan.action };
   }
 

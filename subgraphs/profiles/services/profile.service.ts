@@ -201,6 +201,8 @@ export class ProfileService {
       this.em.create(Identity, { tenantId: this.tenantId, type, value, profile });
     }
     await this.em.flush();
+    // owed a segment evaluation before its job is queued: a lost job is swept (sweep-profiles)
+    await this.em.getRepository(Profile).markSegmentsPending(this.tenantId, [profile.id], new Date());
     await this.em.populate(profile, ['identities']);
     return profile;
   }

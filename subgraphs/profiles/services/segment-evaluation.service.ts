@@ -46,21 +46,22 @@ export class SegmentEvaluationService {
    */
   async evaluateProfile(profileId: string, now = new Date()): Promise<MembershipChanges> {
     const segments = await this.em.getRepository(Segment).allOf(this.tenantId);
-    return this.evaluate([profileId], segments.map(toDef), now);
+    return this.evaluate([profileId], segments.map(toDef), now, true);
   }
 
   /**
    * `evaluateProfile` for many profiles (a batch stage's): the segments read once, then one
    * transaction per `chunk` profiles, with a yield between chunks so SQLite's event loop (which
-   * runs the transactions) is never held long. Returns the changes of all chunks together.
+   * runs the transactions) is never held long. Returns the changes of all chunks together. Each
+   * chunk clears the profiles' segment-evaluation marker (see `Profile.segmentsPendingSince`).
    */
   async evaluateProfiles(profileIds: readonly string[], now = new Date(), chunk = 100): Promise<MembershipChanges> {
     const ids = [...new Set(profileIds)];
     const segments = ids.length ? (await this.em.getRepository(Segment).allOf(this.tenantId)).map(toDef) : [];
     const total: MembershipChanges = { entered: 0, exited: 0 };
-    for (let i = 0; i < ids.length && segments.length > 0; i += chunk) {
+    for (let i = 0; i < ids.length; i += chunk) {
       if (i > 0) await new Promise(setImmediate);
-      const changes = await this.evaluate(ids.slice(i, i + chunk), segments, now);
+      const changes = await this.evaluate(ids.slice(i, i + chunk), segments, now, true);
       total.entered += changes.entered;
       total.exited += changes.exited;
     }
@@ -99,13 +100,19 @@ export class SegmentEvaluationService {
    * The one evaluation: under a row lock on each profile (so two evaluations of one profile
    * never interleave), loads the facts the segments need, compares the result with current
    * membership, records entries and exits at `now`, commits, then announces them. Replaying it
-   * changes nothing and re-announces only what a crash left unannounced.
+   * changes nothing and re-announces only what a crash left unannounced. With `settles` (every
+   * segment of the tenant evaluated, not a page of one), the same transaction clears each
+   * profile's segment-evaluation marker if its version is still the one read under the lock.
    */
-  private async evaluate(profileIds: string[], segments: SegmentDef[], now: Date): Promise<MembershipChanges> {
+  private async evaluate(profileIds: string[], segments: SegmentDef[], now: Date, settles = false): Promise<MembershipChanges> {
     const ids = [...new Set(profileIds)].filter(isUuid);
-    // no segments means no memberships either
-    if (ids.length === 0 || segments.length === 0) return { entered: 0, exited: 0 };
     const tenantId = this.tenantId;
+    if (ids.length === 0) return { entered: 0, exited: 0 };
+    // no segments means no memberships either, and nothing owed: a segment created later is backfilled
+    if (segments.length === 0) {
+      if (settles) await this.em.getRepository(Profile).clearSegmentsPending(tenantId, await this.pendingOf(ids));
+      return { entered: 0, exited: 0 };
+    }
     const touched = new Set<string>(ids);
     const changes = await this.em.transactional(async (em) => {
       const survivors = await em.getRepository(ProfileMerge).survivorsOf(tenantId, ids);
@@ -140,6 +147,11 @@ export class SegmentEvaluationService {
       // a merged-away or deleted profile is in no segment any more
       current.filter((m) => !live.has(m.profileId)).forEach(exit);
       await em.flush();
+      if (settles) {
+        // versions read under the lock: a change committed after it raised the version and stays owed
+        const seen = profiles.filter((p) => p.segmentsPendingSince !== null).map((p) => ({ id: p.id, version: p.segmentsPendingVersion }));
+        await em.getRepository(Profile).clearSegmentsPending(tenantId, seen);
+      }
       return { entered, exited };
     });
     await this.env.outbox.announce([...touched]);
@@ -147,6 +159,16 @@ export class SegmentEvaluationService {
       this.env.log.debug({ tenantId, profiles: ids.length, ...changes }, 'segment membership changed');
     }
     return changes;
+  }
+
+  /** The markers of these profiles that are set, as they are now (one query). */
+  private async pendingOf(ids: string[]): Promise<{ id: string; version: number }[]> {
+    const rows = await this.em.find(
+      Profile,
+      { tenantId: this.tenantId, id: { $in: ids }, segmentsPendingSince: { $ne: null } },
+      { fields: ['id', 'segmentsPendingVersion'], disableIdentityMap: true },
+    );
+    return rows.map((p) => ({ id: p.id, version: p.segmentsPendingVersion }));
   }
 
   /** Traits, computed traits, identities, window counts and last activity, in a few queries for all profiles. */

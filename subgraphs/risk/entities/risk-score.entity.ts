@@ -49,6 +49,7 @@ export class RiskModelRef {
 @Unique({ properties: ['tenantId', 'follows'] })
 // the sweeper's read: the few crossings whose follow-ups are not queued yet
 @Index({ properties: ['followUpPendingSince'] })
+@Index({ properties: ['traitsPendingSince'] })
 export class RiskScore extends TenantEntity {
   @Field(() => ID)
   @Property({ type: 'uuid' })
@@ -113,13 +114,22 @@ export class RiskScore extends TenantEntity {
   scoredAt!: Date;
 
   /**
-   * Set when a score crossing into a new bucket is stored, cleared once its follow-ups
-   * (`raise-alerts`, the profile's risk trait) are queued: a crash in between leaves it set, and
-   * the score sweeper (`sweep-scores`) queues them once it is older than `SWEEP_GRACE_MS`. Null on
-   * every other row (a score that is no crossing has nothing to follow up), old rows included.
+   * The alerts hand-off: set when a score that is news is stored, cleared once actions has
+   * evaluated its alert rules against it (a `score-follow-ups-done` job from `raise-alerts`). A
+   * crash before queueing, or a `raise-alerts` job lost from Redis, leaves it set, and the score
+   * sweeper (`sweep-scores`) queues the alerts again once it is older than `SWEEP_GRACE_MS`. Null
+   * on every other row (a score that is no news has nothing to follow up), old rows included.
    */
   @Property({ type: 'datetime', nullable: true })
   followUpPendingSince: Date | null = null;
+
+  /**
+   * The computed-traits hand-off, the same way: set when a churn score crossing into a new bucket
+   * is stored, cleared once profiles has written the profile's risk trait (`set-computed-traits`
+   * acknowledges). Null on every other row.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  traitsPendingSince: Date | null = null;
 
   // methods, not getters: MikroORM would take a getter for a column it must be given
   @Field(() => Float, { name: 'churn', nullable: true, description: 'Churn probability (0–1) of a `churn` score.' })

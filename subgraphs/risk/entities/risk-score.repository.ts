@@ -1,11 +1,15 @@
 import { raw } from '@mikro-orm/core';
 
 import type { EntityManager } from '../../common/orm';
+import type { ScoreFollowUpConsumer } from '../../common/queues';
 import { headsBySubject } from '../domain/score-history';
 import { RiskScore } from './risk-score.entity';
 
 /** Ids per `IN` list, well under SQLite's and PostgreSQL's bound-parameter limits. */
 const IDS_PER_STATEMENT = 500;
+
+/** The marker each consumer's acknowledgement clears. */
+const MARKERS = { alerts: 'followUpPendingSince', traits: 'traitsPendingSince' } as const satisfies Record<ScoreFollowUpConsumer, keyof RiskScore>;
 
 /** Score histories (`RiskScore` rows), read and appended for many profiles at once. */
 export class RiskScoreRepository {
@@ -58,6 +62,7 @@ export class RiskScoreRepository {
       modelName: r.modelName,
       scoredAt: r.scoredAt,
       followUpPendingSince: r.followUpPendingSince,
+      traitsPendingSince: r.traitsPendingSince,
     }));
     await this.em.createQueryBuilder(RiskScore).insert(data).onConflict(['tenantId', 'follows']).ignore().execute();
     const stored: { id: string }[] = await this.em
@@ -68,11 +73,12 @@ export class RiskScoreRepository {
     return new Set(stored.map((s) => s.id));
   }
 
-  /** The crossings' follow-ups are queued: clears their pending marker, one UPDATE per chunk of ids. */
-  async followedUp(ids: readonly string[]): Promise<void> {
+  /** A consumer has stored the follow-ups of these scores: clears its marker, one UPDATE per chunk of ids. */
+  async followUpsDone(consumer: ScoreFollowUpConsumer, ids: readonly string[]): Promise<void> {
+    const marker = MARKERS[consumer];
     for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
       const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
-      await this.em.createQueryBuilder(RiskScore).update({ followUpPendingSince: null }).where({ tenantId: this.tenantId, id: { $in: chunk } }).execute();
+      await this.em.createQueryBuilder(RiskScore).update({ [marker]: null }).where({ tenantId: this.tenantId, id: { $in: chunk } }).execute();
     }
   }
 
@@ -90,16 +96,31 @@ export interface PendingFollowUp {
   previous: { score: number; bucket: string } | null;
 }
 
+/** Where a sweeper page ends: the marker time and id of its last score (keyset paging). */
+export interface FollowUpCursor {
+  since: Date;
+  id: string;
+}
+
 /**
- * Every tenant's scores whose follow-ups have been pending since before `cutoff` (the process
- * that stored them died before queueing them), oldest first, with the score and bucket of the
- * score each follows: two queries. The score sweeper's read: it crosses tenants on purpose.
+ * Every tenant's scores whose `consumer` follow-up has been pending since before `cutoff` (not
+ * acknowledged: queued and lost, or never queued), oldest first after `after`, with the score and
+ * bucket of the score each follows: two queries. The score sweeper's read: it crosses tenants on
+ * purpose.
  */
-export async function pendingFollowUps(em: EntityManager, cutoff: Date, limit: number): Promise<PendingFollowUp[]> {
+export async function pendingFollowUps(
+  em: EntityManager,
+  consumer: ScoreFollowUpConsumer,
+  cutoff: Date,
+  limit: number,
+  after: FollowUpCursor | null = null,
+): Promise<PendingFollowUp[]> {
+  const marker = MARKERS[consumer];
+  const page = after ? { $or: [{ [marker]: { $gt: after.since } }, { [marker]: after.since, id: { $gt: after.id } }] } : {};
   const scores = await em.find(
     RiskScore,
-    { followUpPendingSince: { $lt: cutoff } },
-    { orderBy: { followUpPendingSince: 'asc', id: 'asc' }, limit, disableIdentityMap: true },
+    { [marker]: { $lt: cutoff }, ...page },
+    { orderBy: { [marker]: 'asc', id: 'asc' }, limit, disableIdentityMap: true },
   );
   const previousIds = [...new Set(scores.flatMap((s) => (s.follows && !s.follows.startsWith('first-') ? [s.follows] : [])))];
   const previous: { id: string; score: number; bucket: string }[] = previousIds.length

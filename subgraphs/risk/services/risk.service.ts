@@ -11,7 +11,7 @@ import { firstRowKey, isSameAssessment, planHistory } from '../domain/score-hist
 import { ActivityRepository } from '../entities/activity.repository';
 import { RiskBucket, RiskScore, type RiskModelRef, type RiskReason } from '../entities/risk-score.entity';
 import { RiskScoreRepository } from '../entities/risk-score.repository';
-import { queueScoreFollowUps } from './score-follow-ups';
+import { queueScoreFollowUps, setsRiskTrait } from './score-follow-ups';
 
 export interface RiskServiceEnv {
   pubSub: FsPubSub;
@@ -164,6 +164,7 @@ export class RiskService {
     // news (see isRiskChange) is stored with its follow-ups (alert rules, computed traits) pending:
     // they are queued after the insert, and the marker lets the sweeper finish if the process dies
     const news = isRiskChange(previous, { score: value, bucket }, this.env.changeDelta).changed;
+    const now = new Date();
     return this.em.create(
       RiskScore,
       {
@@ -183,7 +184,8 @@ export class RiskService {
         modelVersion: input.model.version,
         modelName: input.model.name,
         scoredAt,
-        followUpPendingSince: news ? new Date() : null,
+        followUpPendingSince: news ? now : null,
+        traitsPendingSince: news && setsRiskTrait({ kind: input.kind, bucket }, previous) ? now : null,
       },
       { persist: false },
     );
@@ -240,9 +242,10 @@ export class RiskService {
   }
 
   /**
-   * Queues the follow-ups of the news (see `queueScoreFollowUps`), then clears their pending
-   * marker in one UPDATE. A crash in between leaves the marker set and the score sweeper queues
-   * them again (same job ids, and actions alerts once per rule and score).
+   * Queues the follow-ups of the news (see `queueScoreFollowUps`). Their markers stay set until
+   * each consumer acknowledges (`score-follow-ups-done`): a crash before queueing, or a job lost
+   * from Redis after, is recovered by the score sweeper (actions alerts once per rule and score,
+   * and the risk trait is the same value written again).
    */
   private async followUp(news: readonly { score: RiskScore; previous: RiskScore | null }[], segments: Map<string, string[]>): Promise<void> {
     if (news.length === 0) return;
@@ -253,6 +256,5 @@ export class RiskService {
       news.map(({ score, previous }) => ({ score, previous, segmentIds: segments.get(score.profileId) ?? [] })),
       this.env.lane,
     );
-    await new RiskScoreRepository(this.em, this.tenantId).followedUp(news.map((n) => n.score.id));
   }
 }

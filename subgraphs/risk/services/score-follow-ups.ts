@@ -27,28 +27,76 @@ export function alertChangeOf({ score, previous, segmentIds }: ScoreNews): RiskC
   };
 }
 
+/** Whether a stored score sets the profile's risk trait: a churn score into a new bucket. */
+export function setsRiskTrait(score: Pick<RiskScore, 'kind' | 'bucket'>, previous: { bucket: string } | null): boolean {
+  return score.kind === 'churn' && score.bucket !== previous?.bucket;
+}
+
 /**
  * Queues what stored news sets off, fair-ordered in the batch's lane like every stage hand-off:
- * ONE `raise-alerts` batch with every change (not only bucket crossings, so threshold rules see
- * every move; actions keys an alert on rule + score, so queueing it twice never alerts twice) and,
- * for churn bucket crossings, ONE `set-computed-traits` batch with the profiles' new buckets. Job
- * ids name the first and last score, so queueing the same news again adds nothing. Used right
- * after the scores are stored and by the score sweeper for news whose follow-ups were never
- * queued (a crash in between).
+ * ONE `raise-alerts` batch with every change (`queueAlertFollowUps`) and, for churn bucket
+ * crossings, ONE `set-computed-traits` batch with the profiles' new buckets
+ * (`queueTraitFollowUps`). Used right after the scores are stored; the score sweeper calls the
+ * two separately for the scores whose consumer has not acknowledged.
  */
 export async function queueScoreFollowUps(queues: Queues, fair: FairShare, tenantId: string, news: readonly ScoreNews[], lane?: Lane): Promise<void> {
+  await queueAlertFollowUps(queues, fair, tenantId, news, { lane });
+  await queueTraitFollowUps(
+    queues,
+    fair,
+    tenantId,
+    news.filter((n) => setsRiskTrait(n.score, n.previous)).map((n) => n.score),
+    { lane },
+  );
+}
+
+/** Where a follow-up batch goes and why: its lane, and `resend` (e.g. `swept<period>`) for the sweeper's copy. */
+export interface FollowUpOptions {
+  lane?: Lane;
+  /** Put in the job id, so a resend runs even while the first job is still kept as completed. */
+  resend?: string;
+  /** The scores the consumer acknowledges, when not those sent (the sweeper sends each profile's newest). */
+  scoreIds?: string[];
+}
+
+/**
+ * ONE `raise-alerts` batch with every change (not only bucket crossings, so threshold rules see
+ * every move; actions keys an alert on rule + score, so a batch sent twice never alerts twice),
+ * which actions acknowledges with the score ids once evaluated. The job id names the first and
+ * last score (and the resend), so queueing the same news again adds nothing.
+ */
+export async function queueAlertFollowUps(queues: Queues, fair: FairShare, tenantId: string, news: readonly ScoreNews[], opts: FollowUpOptions = {}): Promise<void> {
   if (news.length === 0) return;
+  const { lane, resend } = opts;
   const laneField = lane === 'history' ? { lane } : {};
   const alerts: RaiseAlertsBatch = { tenantId, ...laneField, changes: news.map(alertChangeOf) };
+  const tag = resend ? `${resend}-` : '';
   await addFairly(
     queues.get(RAISE_ALERTS),
     fair,
-    [{ name: RAISE_ALERTS, data: alerts, opts: { jobId: `${tenantId}-alerts-${news[0].score.id}-${news[news.length - 1].score.id}` } }],
+    [{ name: RAISE_ALERTS, data: alerts, opts: { jobId: `${tenantId}-alerts-${tag}${news[0].score.id}-${news[news.length - 1].score.id}` } }],
     (b) => b.tenantId,
     lane,
   );
-  const churn = news.filter((n) => n.score.kind === 'churn' && n.score.bucket !== n.previous?.bucket).map((n) => n.score);
-  if (churn.length === 0) return;
+}
+
+/**
+ * ONE `set-computed-traits` batch with these churn scores as the profiles' `risk` traits (bucket,
+ * score, time), naming the score ids so profiles acknowledges them once written. Writing the same
+ * score again replaces the same keys with the same values. Job id as for the alerts.
+ */
+export async function queueTraitFollowUps(
+  queues: Queues,
+  fair: FairShare,
+  tenantId: string,
+  scores: readonly ScoreNews['score'][],
+  opts: FollowUpOptions = {},
+): Promise<void> {
+  if (scores.length === 0) return;
+  const { lane, resend } = opts;
+  const laneField = lane === 'history' ? { lane } : {};
+  const tag = resend ? `${resend}-` : '';
+  const scoreIds = opts.scoreIds ?? scores.map((score) => score.id);
   await addFairly(
     queues.get(SET_COMPUTED_TRAITS),
     fair,
@@ -58,13 +106,14 @@ export async function queueScoreFollowUps(queues: Queues, fair: FairShare, tenan
         data: {
           tenantId,
           ...laneField,
-          items: churn.map((score) => ({
+          items: scores.map((score) => ({
             profileId: score.profileId,
             source: 'risk',
             traits: { churnBucket: score.bucket, churnScore: score.score, scoredAt: score.scoredAt.toISOString() },
           })),
+          scoreIds,
         },
-        opts: { jobId: `${tenantId}-risk-${churn[0].id}-${churn[churn.length - 1].id}` },
+        opts: { jobId: `${tenantId}-risk-${tag}${scores[0].id}-${scores[scores.length - 1].id}` },
       },
     ],
     (b) => b.tenantId,

@@ -5,25 +5,30 @@ import { forkAcrossTenants } from '../../common/tenant-filter';
 import { SWEEP_SCORES, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { startScheduledSweeper } from '../../common/scheduled-sweeper';
-import { pendingFollowUps, RiskScoreRepository, type PendingFollowUp } from '../entities/risk-score.repository';
 import { ActivityRepository } from '../entities/activity.repository';
-import { queueScoreFollowUps } from '../services/score-follow-ups';
+import { pendingFollowUps, RiskScoreRepository, type FollowUpCursor, type PendingFollowUp } from '../entities/risk-score.repository';
+import { queueAlertFollowUps, queueTraitFollowUps } from '../services/score-follow-ups';
 
 type SweepScoresJob = JobPayloads[typeof SWEEP_SCORES];
 
 /** Id of the one job scheduler behind the score sweeper; upserting it again replaces it. */
 export const SWEEP_SCORES_SCHEDULER = 'sweep-scores-every';
 
-/** Scores per page, and pages per sweep: a sweep follows up at most 10,000 crossings. */
+/** Scores per page, and pages per consumer and sweep: a sweep resends at most 10,000 per consumer. */
 const SWEEP_PAGE_SIZE = 500;
 const SWEEP_MAX_PAGES = 20;
 
 /**
- * Queues the follow-ups (alert rules; churn buckets for computed traits) of scores that were news
- * and whose process died between storing them and queueing those (their marker older than
- * `SWEEP_GRACE_MS`); actions keys an alert on rule + score, so a batch queued twice never alerts
- * twice. Then clears their markers. Per page: three reads, one add per queue and tenant, one
- * UPDATE per tenant. Returns how many it queued.
+ * Queues again the follow-ups of scores that were news and whose consumer has not acknowledged
+ * them within `SWEEP_GRACE_MS` (their marker still set: the process died before queueing them, or
+ * the job was lost from Redis after), per consumer: `raise-alerts` for `followUpPendingSince`
+ * (actions keys an alert on rule + score, so a batch evaluated twice never alerts twice), and
+ * `set-computed-traits` for `traitsPendingSince`, with each profile's newest churn score (a resent
+ * old crossing must not overwrite a newer bucket), acknowledging the pending ones. Job ids carry
+ * `swept<period>` (one per grace period), so the resend runs even while the first job is still
+ * kept as completed. The markers are cleared by the consumers' acknowledgements
+ * (`score-follow-ups-done`), never here. Per page: two reads (three for traits), one add per
+ * tenant. Returns how many scores it resent.
  *
  * `riskChanged` is not published again: it is a live notification to the subscribers connected
  * at that moment (a subscriber that was not connected misses it as well), the score history is
@@ -31,24 +36,38 @@ const SWEEP_MAX_PAGES = 20;
  * profile's risk trait are the durable effects of a change; those are what the sweeper restores.
  */
 export async function sweepScores(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - deps.config.ingest.sweepGraceMs);
+  const grace = deps.config.ingest.sweepGraceMs;
+  const cutoff = new Date(now.getTime() - grace);
+  const resend = `swept${grace > 0 ? Math.floor(now.getTime() / grace) : now.getTime()}`;
   // the sweeper crosses tenants on purpose: one read for all of them
   const em = forkAcrossTenants(deps.orm);
+  const fair = fairShareFor(deps);
   let total = 0;
-  for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
-    const pending = await pendingFollowUps(em, cutoff, SWEEP_PAGE_SIZE);
-    const byTenant = new Map<string, PendingFollowUp[]>();
-    for (const p of pending) byTenant.set(p.score.tenantId, [...(byTenant.get(p.score.tenantId) ?? []), p]);
-    for (const [tenantId, crossings] of byTenant) {
-      const segments = await new ActivityRepository(em, tenantId).currentSegments(crossings.map((c) => c.score.profileId));
-      const news = crossings.map((c) => ({ ...c, segmentIds: segments.get(c.score.profileId) ?? [] }));
-      await queueScoreFollowUps(deps.queues, fairShareFor(deps), tenantId, news);
-      await new RiskScoreRepository(em, tenantId).followedUp(crossings.map((c) => c.score.id));
+  for (const consumer of ['alerts', 'traits'] as const) {
+    let after: FollowUpCursor | null = null;
+    for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
+      const pending: PendingFollowUp[] = await pendingFollowUps(em, consumer, cutoff, SWEEP_PAGE_SIZE, after);
+      const byTenant = new Map<string, PendingFollowUp[]>();
+      for (const p of pending) byTenant.set(p.score.tenantId, [...(byTenant.get(p.score.tenantId) ?? []), p]);
+      for (const [tenantId, scores] of byTenant) {
+        const profileIds = scores.map((c) => c.score.profileId);
+        if (consumer === 'alerts') {
+          const segments = await new ActivityRepository(em, tenantId).currentSegments(profileIds);
+          const news = scores.map((c) => ({ ...c, segmentIds: segments.get(c.score.profileId) ?? [] }));
+          await queueAlertFollowUps(deps.queues, fair, tenantId, news, { resend });
+        } else {
+          const heads = await new RiskScoreRepository(em, tenantId).headsOf(profileIds, 'churn');
+          const newest = new Map(scores.map((c) => [c.score.profileId, heads.get(c.score.profileId) ?? c.score]));
+          await queueTraitFollowUps(deps.queues, fair, tenantId, [...newest.values()], { resend, scoreIds: scores.map((c) => c.score.id) });
+        }
+      }
+      total += pending.length;
+      if (pending.length < SWEEP_PAGE_SIZE) break;
+      const last = pending[pending.length - 1].score;
+      after = { since: consumer === 'alerts' ? last.followUpPendingSince! : last.traitsPendingSince!, id: last.id };
     }
-    total += pending.length;
-    if (pending.length < SWEEP_PAGE_SIZE) break;
   }
-  if (total > 0) deps.log.warn({ count: total }, 'score sweeper queued the follow-ups of crossings left unannounced');
+  if (total > 0) deps.log.warn({ count: total }, 'score sweeper resent follow-ups not acknowledged');
   return total;
 }
 

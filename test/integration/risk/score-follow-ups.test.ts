@@ -5,6 +5,7 @@ import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run
 import { riskSubgraph } from '../../../subgraphs/risk';
 import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
+import { scoreFollowUpsDone } from '../../../subgraphs/risk/workers/score-follow-ups-done.worker';
 import { sweepScores } from '../../../subgraphs/risk/workers/sweep-scores.worker';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -14,7 +15,7 @@ const NOW = Date.parse('2026-11-01T00:00:00Z');
 
 /**
  * A score change's follow-ups (`raise-alerts`, the risk trait) are queued after its score row is
- * stored. A process that dies in between leaves the row's `followUpPendingSince` set; BullMQ's
+ * stored. A process that dies in between leaves the row's markers set; BullMQ's
  * retry of the job then finds the score unchanged and announces nothing, so only the score
  * sweeper can finish the job.
  */
@@ -53,14 +54,23 @@ describe('sweepScores', () => {
       .flatMap((j) => ('changes' in j.data ? j.data.changes : []));
   const afterGrace = () => new Date(Date.now() + env.config.ingest.sweepGraceMs + 1000);
 
-  it('leaves no marker behind when the follow-ups go out', async () => {
+  it('queues the follow-ups and keeps the markers until the consumers acknowledge them', async () => {
     const tenantId = 'healthy';
     await recordActivity({ id: 'h-1', data: { tenantId, items: activityBatch(tenantId, 5, 4, NOW) } }, risk.deps, new Date(NOW));
     const stored = await scores(tenantId);
     // every profile's first score is a crossing
     expect(stored).toHaveLength(5);
-    expect(stored.filter((s) => s.followUpPendingSince !== null)).toEqual([]);
+    // queued is not stored: cleared only by score-follow-ups-done (see score-follow-up-acks.test.ts)
+    expect(stored.every((s) => s.followUpPendingSince !== null && s.traitsPendingSince !== null)).toBe(true);
     expect((await alerted(tenantId)).map((c) => c.scoreId).sort()).toEqual(stored.map((s) => s.id).sort());
+    // inside the grace period the sweeper leaves them alone
+    expect(await sweepScores(risk.deps, new Date())).toBe(0);
+    // the consumers acknowledge, each for itself: nothing is owed any more
+    const scoreIds = stored.map((s) => s.id);
+    await scoreFollowUpsDone({ id: 'h-1-alerts-done', data: { tenantId, consumer: 'alerts', scoreIds } }, risk.deps);
+    expect((await scores(tenantId)).every((s) => s.followUpPendingSince === null && s.traitsPendingSince !== null)).toBe(true);
+    await scoreFollowUpsDone({ id: 'h-1-traits-done', data: { tenantId, consumer: 'traits', scoreIds } }, risk.deps);
+    expect((await scores(tenantId)).filter((s) => s.followUpPendingSince !== null || s.traitsPendingSince !== null)).toEqual([]);
     expect(await sweepScores(risk.deps, afterGrace())).toBe(0);
   });
 
@@ -79,7 +89,9 @@ describe('sweepScores', () => {
 
     // inside the grace period the sweeper leaves them alone (their job may still be on its way)
     expect(await sweepScores(risk.deps, new Date())).toBe(0);
-    expect(await sweepScores(risk.deps, afterGrace())).toBe(5);
+    const period = afterGrace();
+    // five scores owed to actions, five to profiles (churn crossings)
+    expect(await sweepScores(risk.deps, period)).toBe(10);
     const changes = await alerted(tenantId);
     expect(changes.map((c) => c.scoreId).sort()).toEqual(stored.map((s) => s.id).sort());
     for (const s of stored) {
@@ -89,8 +101,9 @@ describe('sweepScores', () => {
     const traitJobs = (await traits.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);
     const pushed = traitJobs.flatMap((j) => ('items' in j.data ? j.data.items.map((i) => i.profileId) : [j.data.profileId]));
     expect(pushed.sort()).toEqual(stored.map((s) => s.profileId).sort());
-    expect((await scores(tenantId)).filter((s) => s.followUpPendingSince !== null)).toEqual([]);
-    // done: the next sweep finds nothing
-    expect(await sweepScores(risk.deps, afterGrace())).toBe(0);
+    // still owed until the consumers acknowledge; a sweep in the same period queues nothing new
+    expect((await scores(tenantId)).every((s) => s.followUpPendingSince !== null && s.traitsPendingSince !== null)).toBe(true);
+    expect(await sweepScores(risk.deps, period)).toBe(10);
+    expect(await alerted(tenantId)).toHaveLength(5);
   });
 });
