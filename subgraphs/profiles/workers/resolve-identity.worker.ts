@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import { isUuid } from '../../common/ids';
 import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
-import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
+import { meterCompletedJobs, meterTakenJobs } from '../../common/stage-meter';
 import {
   EVENT_RESOLVED,
   RECORD_ACTIVITY,
@@ -247,12 +247,8 @@ export function startResolveIdentityWorker(deps: SubgraphDeps): Worker<ResolveId
       // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
       const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
       const done = await resolveIdentityPass(job, extra, token ?? '', deps);
-      // jobs completed by hand emit no 'completed' event: meter them here
-      for (const other of done) {
-        await meterStage(deps.redis, deps.config.queuePrefix, 'resolve', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
-          deps.log.warn({ err, stage: 'resolve' }, 'stage meter not updated'),
-        );
-      }
+      // jobs completed by hand emit no 'completed' event: meter them here (events, wait and run)
+      await meterTakenJobs(deps, 'resolve', done, eventsOf);
     },
     workerOptions(deps.redis, deps.config.queuePrefix, RESOLVE_CONCURRENCY),
   );

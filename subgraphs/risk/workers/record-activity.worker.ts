@@ -4,7 +4,7 @@ import { isUuid } from '../../common/ids';
 import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
-import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
+import { meterCompletedJobs, meterTakenJobs } from '../../common/stage-meter';
 import { forkForTenant } from '../../common/tenant-filter';
 import { acknowledgeActivity } from '../services/acknowledge-activity';
 import { ActivityService } from '../services/activity.service';
@@ -169,12 +169,8 @@ export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActi
       // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
       const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
       const done = await recordActivityPass(job, extra, token ?? '', deps);
-      // jobs completed by hand emit no 'completed' event: meter them here
-      for (const other of done) {
-        await meterStage(deps.redis, deps.config.queuePrefix, 'risk', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
-          deps.log.warn({ err, stage: 'risk' }, 'stage meter not updated'),
-        );
-      }
+      // jobs completed by hand emit no 'completed' event: meter them here (events, wait and run)
+      await meterTakenJobs(deps, 'risk', done, eventsOf);
     },
     workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
   );

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
 import { dropTakenJob, settleTakenJobs, takeWaitingJobs } from '../../common/job-coalescing';
-import { meterCompletedJobs, meterStage } from '../../common/stage-meter';
+import { meterCompletedJobs, meterTakenJobs } from '../../common/stage-meter';
 import { EVENT_RESOLVED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, workerOptions, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
@@ -124,12 +124,8 @@ export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolv
       // the jobs waiting behind this one go in the same pass (see job-coalescing.ts)
       const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
       const done = await eventResolvedPass(job, extra, token ?? '', deps);
-      // jobs completed by hand emit no 'completed' event: meter them here
-      for (const other of done) {
-        await meterStage(deps.redis, deps.config.queuePrefix, 'detect', other.data.tenantId, eventsOf(other.data)).catch((err: unknown) =>
-          deps.log.warn({ err, stage: 'detect' }, 'stage meter not updated'),
-        );
-      }
+      // jobs completed by hand emit no 'completed' event: meter them here (events, wait and run)
+      await meterTakenJobs(deps, 'detect', done, eventsOf);
     },
     workerOptions(deps.redis, deps.config.queuePrefix, STAGE_CONCURRENCY),
   );
