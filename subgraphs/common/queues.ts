@@ -256,6 +256,8 @@ export interface RecordActivityBatch {
 export interface ActivityRecordedJob {
   tenantId: string;
   eventIds: string[];
+  /** The lane of the batch (absent: live): the acknowledged events leave that lane's in-flight count. */
+  lane?: Lane;
 }
 
 /** One resolved event in an `event-resolved` batch. */

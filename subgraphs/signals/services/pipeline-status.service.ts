@@ -1,7 +1,7 @@
 import type { EntityManager } from '../../common/orm';
 import { PIPELINE_STAGES, STAGE_QUEUES, type PipelineStage } from '../../common/pipeline-stages';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { readStageRates, type MeterSeries } from '../../common/stage-meter';
+import { readStageRates, readStageTimings, type MeterSeries } from '../../common/stage-meter';
 import { scannedJobOf, summarizePipelineLag, type PipelineLag, type QueueReading } from '../domain/pipeline/pipeline-lag';
 import { EventBacklogRepository } from '../entities/event-backlog.repository';
 
@@ -25,7 +25,7 @@ export interface PipelineStatusReading extends PipelineLag {
  * How far behind the pipeline is. Reads BullMQ's counts and a bounded scan of every stage's
  * queues (all subgraphs share Redis and the queue prefix, so the signals service sees them all),
  * the events table's unprocessed rows (the outbox, which survives a Redis flush), and the stage
- * meter's per-second counters; `summarizePipelineLag` makes the figures.
+ * meter's per-second counters and wait/run histograms; `summarizePipelineLag` makes the figures.
  */
 export class PipelineStatusService {
   constructor(
@@ -41,16 +41,18 @@ export class PipelineStatusService {
       ...(tenants === 'all' ? [] : tenants.map((tenantId) => ({ stage, tenantId }))),
     ]);
     // every tenant's backlog even for one tenant's view: the stage totals are platform-wide
-    const [queues, backlog, perSecond] = await Promise.all([
+    const [queues, backlog, perSecond, timings] = await Promise.all([
       Promise.all(queueReads),
       new EventBacklogRepository(this.em).unprocessedByTenant(null),
       readStageRates(this.deps.redis, this.deps.config.queuePrefix, series, now),
+      readStageTimings(this.deps.redis, this.deps.config.queuePrefix, series, now),
     ]);
     const lag = summarizePipelineLag({
       stages: PIPELINE_STAGES,
       queues,
       backlog: backlog.map((b) => ({ tenantId: b.tenantId, unprocessed: b.unprocessed, oldestReceivedAt: b.oldestReceivedAt.getTime() })),
       rates: series.map((s, i) => ({ ...s, perSecond: perSecond[i] })),
+      timings: series.map((s, i) => ({ ...s, ...timings[i] })),
       tenants,
       now,
       thresholdMs: CAUGHT_UP_THRESHOLD_MS,

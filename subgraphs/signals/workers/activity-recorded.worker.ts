@@ -7,6 +7,7 @@ import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { Event } from '../entities/event.entity';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
+import { InFlightEvents } from '../services/in-flight-events.service';
 
 /**
  * Risk has stored these events (`acknowledgeActivity`): their hand-off is done, so their marker
@@ -17,7 +18,12 @@ import { publishHandedOnWatermark } from '../services/handed-on-watermark.servic
 export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): Promise<void> {
   if (!isWellFormed(job.data)) throw new UnrecoverableError(`activity-recorded: malformed job ${job.id}`);
   const { tenantId, eventIds } = job.data;
-  await forkForTenant(deps.orm, tenantId).getRepository(Event).handedOn(tenantId, eventIds);
+  const cleared = await forkForTenant(deps.orm, tenantId).getRepository(Event).handedOn(tenantId, eventIds);
+  // only the events this run cleared leave the in-flight count: a replay takes nothing away; a
+  // lost update is corrected by the sweeper's reconcile
+  await new InFlightEvents(deps.redis, deps.config.queuePrefix)
+    .settle(tenantId, job.data.lane === 'history' ? 'history' : 'live', cleared)
+    .catch((err: unknown) => deps.log.warn({ err, tenantId }, 'activity-recorded: in-flight count not lowered'));
   // a lost refresh only delays a waiting training until the sweeper's next tick
   await publishHandedOnWatermark(forkForTenant(deps.orm, tenantId), deps, tenantId).catch((err: unknown) =>
     deps.log.warn({ err, tenantId }, 'activity-recorded: handed-on watermark not refreshed'),
@@ -43,17 +49,21 @@ export async function activityRecordedPass(
     return [];
   }
   const valid: Job<ActivityRecordedJob>[] = [];
-  const byTenant = new Map<string, string[]>();
+  // per tenant and lane: each lane's in-flight count is lowered by its own events
+  const byTenant = new Map<string, ActivityRecordedJob>();
   for (const job of extra) {
     if (!isWellFormed(job.data)) await dropTakenJob(job, token, `activity-recorded: malformed job ${job.id}`);
     else {
       valid.push(job);
-      byTenant.set(job.data.tenantId, [...(byTenant.get(job.data.tenantId) ?? []), ...job.data.eventIds]);
+      const key = `${job.data.tenantId}\u0000${job.data.lane ?? 'live'}`;
+      const group = byTenant.get(key) ?? { tenantId: job.data.tenantId, eventIds: [], ...(job.data.lane === 'history' && { lane: job.data.lane }) };
+      group.eventIds.push(...job.data.eventIds);
+      byTenant.set(key, group);
     }
   }
   try {
     await activityRecorded(first, deps);
-    for (const [tenantId, eventIds] of byTenant) await activityRecorded({ id: `${first.id}+`, data: { tenantId, eventIds } }, deps);
+    for (const data of byTenant.values()) await activityRecorded({ id: `${first.id}+`, data }, deps);
   } catch (err) {
     await settleTakenJobs(valid, token, err as Error);
     throw err;

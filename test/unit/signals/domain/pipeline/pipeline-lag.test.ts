@@ -83,6 +83,23 @@ describe('summarizePipelineLag', () => {
     expect(lag.stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 12.5, 0, 0, 0]);
     expect(lag.tenants[0].stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 2, 0, 0, 0.5]);
   });
+
+  it('gives each stage and tenant its metered wait and run percentiles, null when no job finished', () => {
+    const lag = summarizePipelineLag(
+      input({
+        timings: [
+          { stage: 'resolve', tenantId: null, waitP50Ms: 40, waitP99Ms: 900, runP50Ms: 12, runP99Ms: 60 },
+          { stage: 'resolve', tenantId: 'acme', waitP50Ms: 30, waitP99Ms: 700, runP50Ms: 10, runP99Ms: 50 },
+          { stage: 'risk', tenantId: 'other', waitP50Ms: 5_000, waitP99Ms: 9_000, runP50Ms: 1, runP99Ms: 2 },
+        ],
+      }),
+    );
+    expect(lag.stages[0]).toMatchObject({ waitP50Ms: 40, waitP99Ms: 900, runP50Ms: 12, runP99Ms: 60 });
+    expect(lag.stages[2]).toMatchObject({ waitP50Ms: null, waitP99Ms: null });
+    expect(lag.tenants[0].stages[0]).toMatchObject({ waitP50Ms: 30, waitP99Ms: 700, runP50Ms: 10, runP99Ms: 50 });
+    // another tenant's waits are never shown as this one's
+    expect(lag.tenants[0].stages[2]).toMatchObject({ waitP50Ms: null, waitP99Ms: null });
+  });
 });
 
 describe('scannedJobOf', () => {
