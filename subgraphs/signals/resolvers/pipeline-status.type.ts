@@ -107,6 +107,15 @@ export class TenantPipelineLag {
 
   @Field(() => [TenantStageLag])
   stages!: TenantStageLag[];
+
+  @Field(() => Int, { description: 'The tenant’s live events accepted but not yet acknowledged by risk (its end-to-end lag, as admission counts it).' })
+  inFlightEvents!: number;
+
+  @Field(() => Int, { description: 'The same for its history lane (imports).' })
+  inFlightHistoryEvents!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Its share per lane: over it, that lane’s requests get 429 with Retry-After from its drain rate.' })
+  maxInFlightEvents!: number | null;
 }
 
 @ObjectType({ description: 'How far behind each stage of the event pipeline is.' })

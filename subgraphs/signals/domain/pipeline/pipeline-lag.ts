@@ -87,10 +87,25 @@ export interface TenantStageLag extends WaitFigures {
   partial: boolean;
 }
 
+/** A tenant's end-to-end lag as admission counts it: events accepted but not yet acknowledged by risk, per lane, and its share. */
+export interface TenantInFlight {
+  tenantId: string;
+  live: number;
+  history: number;
+  /** Its share per lane (`INGEST_TENANT_MAX_IN_FLIGHT` or its own limit). */
+  maxInFlight: number;
+}
+
 export interface TenantLag {
   tenantId: string;
   caughtUp: boolean;
   stages: TenantStageLag[];
+  /** Live events accepted, not yet acknowledged by risk (admission's count); 0 when unknown. */
+  inFlightEvents: number;
+  /** The same for the history lane. */
+  inFlightHistoryEvents: number;
+  /** Its share per lane; null when not given. */
+  maxInFlightEvents: number | null;
 }
 
 export interface PipelineLag {
@@ -107,6 +122,8 @@ export interface PipelineLagInput {
   rates: readonly StageRate[];
   /** Metered wait and run times; a series not given reads as no job finished. */
   timings?: readonly StageTiming[];
+  /** Admission's in-flight counts of the listed tenants; a tenant not given reads as 0, share unknown. */
+  inFlight?: readonly TenantInFlight[];
   /** The tenants to list: these (each listed, even with nothing pending), or `all` with anything pending. */
   tenants: readonly string[] | 'all';
   /** ms since the epoch. */
@@ -157,7 +174,13 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
 
   const tenantIds =
     input.tenants === 'all'
-      ? [...new Set([...input.backlog.map((b) => b.tenantId), ...input.queues.flatMap((q) => q.scanned.map((j) => j.tenantId)).filter((t): t is string => t !== null)])].sort()
+      ? [
+          ...new Set([
+            ...input.backlog.map((b) => b.tenantId),
+            ...input.queues.flatMap((q) => q.scanned.map((j) => j.tenantId)).filter((t): t is string => t !== null),
+            ...(input.inFlight ?? []).filter((f) => f.live + f.history > 0).map((f) => f.tenantId),
+          ]),
+        ].sort()
       : [...input.tenants];
 
   const tenants: TenantLag[] = tenantIds.map((tenantId) => {
@@ -190,7 +213,15 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
         partial,
       };
     });
-    return { tenantId, caughtUp: perStage.every((s) => s.caughtUp), stages: perStage };
+    const own = input.inFlight?.find((f) => f.tenantId === tenantId);
+    return {
+      tenantId,
+      caughtUp: perStage.every((s) => s.caughtUp),
+      stages: perStage,
+      inFlightEvents: own?.live ?? 0,
+      inFlightHistoryEvents: own?.history ?? 0,
+      maxInFlightEvents: own?.maxInFlight ?? null,
+    };
   });
 
   return { caughtUp: stages.every((s) => s.caughtUp), stages, tenants };

@@ -26,7 +26,16 @@ describe('summarizePipelineLag', () => {
       ['traits', null, null],
       ['segments', null, null],
     ]);
-    expect(lag.tenants).toEqual([{ tenantId: 'acme', caughtUp: true, stages: expect.arrayContaining([expect.objectContaining({ stage: 'risk', pendingEvents: 0 })]) }]);
+    expect(lag.tenants).toEqual([
+      {
+        tenantId: 'acme',
+        caughtUp: true,
+        stages: expect.arrayContaining([expect.objectContaining({ stage: 'risk', pendingEvents: 0 })]),
+        inFlightEvents: 0,
+        inFlightHistoryEvents: 0,
+        maxInFlightEvents: null,
+      },
+    ]);
   });
 
   it.each([
@@ -82,6 +91,21 @@ describe('summarizePipelineLag', () => {
     );
     expect(lag.stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 12.5, 0, 0, 0]);
     expect(lag.tenants[0].stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 2, 0, 0, 0.5]);
+  });
+
+  it('gives each tenant its events in flight per lane and its share, and lists every tenant with some for operators', () => {
+    const inFlight = [
+      { tenantId: 'acme', live: 12, history: 300, maxInFlight: 10_000 },
+      { tenantId: 'importer', live: 0, history: 40, maxInFlight: 500 },
+      { tenantId: 'idle', live: 0, history: 0, maxInFlight: 10_000 },
+    ];
+    const own = summarizePipelineLag(input({ inFlight }));
+    expect(own.tenants[0]).toMatchObject({ tenantId: 'acme', inFlightEvents: 12, inFlightHistoryEvents: 300, maxInFlightEvents: 10_000 });
+    const all = summarizePipelineLag(input({ tenants: 'all', inFlight }));
+    expect(all.tenants.map((t) => [t.tenantId, t.inFlightHistoryEvents])).toEqual([
+      ['acme', 300],
+      ['importer', 40],
+    ]);
   });
 
   it('gives each stage and tenant its metered wait and run percentiles, null when no job finished', () => {
