@@ -134,23 +134,31 @@ export interface StageTimings {
 }
 
 /**
- * Wait and run percentiles of each series over the last `METER_WINDOW_SECONDS` (the current second
- * included), from the sum of its per-second histograms. One round trip (an HGETALL per second,
- * kind and series, pipelined); for `pipelineStatus` and the benchmarks, not a hot path.
+ * Wait and run percentiles of each series over the last `windowSeconds` (default
+ * `METER_WINDOW_SECONDS`, at most the buckets' TTL; the current second included), from the sum of
+ * its per-second histograms. One round trip (an HGETALL per second, kind and series, pipelined);
+ * for `pipelineStatus` and the benchmarks, not a hot path.
  */
-export async function readStageTimings(redis: Redis, prefix: string, series: readonly MeterSeries[], now: number = Date.now()): Promise<StageTimings[]> {
+export async function readStageTimings(
+  redis: Redis,
+  prefix: string,
+  series: readonly MeterSeries[],
+  now: number = Date.now(),
+  windowSeconds: number = METER_WINDOW_SECONDS,
+): Promise<StageTimings[]> {
   if (series.length === 0) return [];
+  const window = Math.max(1, Math.min(METER_BUCKET_TTL_SECONDS, Math.ceil(windowSeconds)));
   const last = Math.floor(now / 1000);
   const pipeline = redis.pipeline();
   for (const { stage, tenantId } of series) {
     for (const kind of ['wait', 'run'] as const) {
-      for (let i = 0; i < METER_WINDOW_SECONDS; i++) pipeline.hgetall(timingKey(prefix, kind, stage, tenantId, last - i));
+      for (let i = 0; i < window; i++) pipeline.hgetall(timingKey(prefix, kind, stage, tenantId, last - i));
     }
   }
   const replies = (await pipeline.exec()) ?? [];
   const histogramAt = (offset: number): number[] => {
     const seconds: number[][] = [];
-    for (let i = 0; i < METER_WINDOW_SECONDS; i++) {
+    for (let i = 0; i < window; i++) {
       const [err, hash] = replies[offset + i];
       if (err) throw err;
       const counts = new Array<number>(LATENCY_BUCKET_COUNT).fill(0);
@@ -163,8 +171,8 @@ export async function readStageTimings(redis: Redis, prefix: string, series: rea
     return mergeLatencyCounts(seconds);
   };
   return series.map((_, s) => {
-    const wait = histogramAt(s * 2 * METER_WINDOW_SECONDS);
-    const run = histogramAt((s * 2 + 1) * METER_WINDOW_SECONDS);
+    const wait = histogramAt(s * 2 * window);
+    const run = histogramAt((s * 2 + 1) * window);
     return {
       waitP50Ms: latencyPercentile(wait, 0.5),
       waitP99Ms: latencyPercentile(wait, 0.99),
