@@ -22,7 +22,11 @@ import 'reflect-metadata';
 
 import { cpus, loadavg } from 'node:os';
 
+import { Redis } from 'ioredis';
 import { uuidv7 } from 'uuidv7';
+
+import { PIPELINE_STAGES, type PipelineStage } from '../subgraphs/common/pipeline-stages';
+import { readStageTimings, type StageTimings } from '../subgraphs/common/stage-meter';
 
 import { benchDatabases, createBenchEnv, type BenchDatabase, type BenchEnv } from './lib/bench-env';
 import { runBench, type Cleanup } from './lib/bench-main';
@@ -97,6 +101,11 @@ interface DatabaseRun {
   idle: TrickleReport;
   flood: TrickleReport;
   a: FloodReport;
+  /**
+   * Per stage, how long B's jobs waited in the stage's queue before a worker took them (and ran),
+   * from the stage meter's histograms over each phase: where B waits during A's flood.
+   */
+  waitsB: { stage: PipelineStage; idle: StageTimings; flood: StageTimings }[];
   /** B's flood p99 ÷ idle p99 (null: a phase had no answer). */
   ratio: number | null;
   met: boolean;
@@ -177,7 +186,9 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
     await warmUp(loadA, subA);
 
     say(`${env.database}: idle, B alone: ${TRICKLE_RATE} customers/s for ${PHASE_SECONDS}s…`);
+    const idleStartedAt = Date.now();
     const idleSent = await trickle(loadB, subB, 'idle');
+    const idleWaits = await tenantWaits(env, TENANT_B, idleStartedAt);
     await probe.waitEmpty(performance.now(), WAIT_SECONDS * 1000);
 
     const floodCustomers = Math.ceil(FLOOD_EVENTS / loadA.meanEventsPerCustomer());
@@ -186,6 +197,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
     const startedAt = performance.now();
     const floodDone = loadA.flood(floodCustomers, PER_POST, CONCURRENCY);
     await sleep(LEAD_SECONDS * 1000);
+    const trickleStartedAt = Date.now();
     let maxBacklog = 0;
     const maxPerQueue: Record<string, number> = {};
     const note = (sample: BacklogSample) => {
@@ -216,6 +228,8 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
       clearInterval(timer);
       await sampling;
     }
+    // B's jobs of the flood phase have all run once its customers are answered (or given up on)
+    const floodWaits = await tenantWaits(env, TENANT_B, trickleStartedAt);
     const accepted = floodSent.customers.filter((c) => c.accepted).length;
     const allA = await subA.waitForProfiles(aBefore + accepted, WAIT_SECONDS * 1000);
     const answeredSeconds = allA ? (performance.now() - startedAt) / 1000 : null;
@@ -252,6 +266,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
         maxBacklogDuringTrickle: maxBacklog,
         maxBacklogPerQueue: Object.fromEntries(Object.entries(maxPerQueue).filter(([, n]) => n > 0)),
       },
+      waitsB: PIPELINE_STAGES.map((stage, i) => ({ stage, idle: idleWaits[i], flood: floodWaits[i] })),
       ratio,
       met: ratio !== null && ratio <= TARGET_RATIO && flood.answered === flood.customersAccepted && idle.answered === idle.customersAccepted,
       subscriberErrors: [...subB.errors, ...subA.errors].slice(0, 10),
@@ -264,6 +279,20 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
 }
 
 const opt = (n: number | null, digits = 1) => (n === null ? '–' : n.toFixed(digits));
+
+/**
+ * A tenant's wait and run percentiles per stage since `since` (epoch ms), from the stage meter's
+ * per-second histograms (the figures `pipelineStatus` shows; at most the last 120 s, their TTL).
+ */
+async function tenantWaits(env: BenchEnv, tenantId: string, since: number): Promise<StageTimings[]> {
+  const redis = new Redis(env.config.redisUrl);
+  try {
+    const now = Date.now();
+    return await readStageTimings(redis, env.config.queuePrefix, PIPELINE_STAGES.map((stage) => ({ stage, tenantId })), now, (now - since) / 1000 + 1);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 function print(run: DatabaseRun): void {
   const row = (phase: string, t: TrickleReport) => [
@@ -301,6 +330,24 @@ function print(run: DatabaseRun): void {
         String(a.backlogAtTrickleEnd),
         String(a.maxBacklogDuringTrickle),
       ],
+    ]),
+  );
+  console.log('');
+  console.log(`Tenant B's jobs per stage: wait in the stage's queue before a worker took them (and run time), ms, from the stage meter (last 120 s of a phase at most):`);
+  console.log(
+    table([
+      ['stage', 'idle jobs', 'idle wait p50', 'idle wait p99', 'flood jobs', 'flood wait p50', 'flood wait p99', 'flood run p50', 'flood run p99'],
+      ...run.waitsB.map(({ stage, idle, flood }) => [
+        stage,
+        String(idle.jobs),
+        opt(idle.waitP50Ms, 0),
+        opt(idle.waitP99Ms, 0),
+        String(flood.jobs),
+        opt(flood.waitP50Ms, 0),
+        opt(flood.waitP99Ms, 0),
+        opt(flood.runP50Ms, 0),
+        opt(flood.runP99Ms, 0),
+      ]),
     ]),
   );
   const perQueue = Object.entries(a.maxBacklogPerQueue).map(([q, n]) => `${q} ${n}`).join(', ');

@@ -140,10 +140,17 @@ export interface Config {
      */
     tenantMaxBacklog: number;
     /**
-     * Per-tenant overrides of the two limits above (`INGEST_TENANT_LIMITS`, JSON:
-     * `{"acme": {"ratePerSecond": 20000, "maxBacklog": 5000}}`). Default none.
+     * A tenant's events accepted but not yet acknowledged by risk (its end-to-end lag, in events,
+     * per lane) above which its requests in that lane get 429 with a `Retry-After` from its drain
+     * rate (`INGEST_TENANT_MAX_IN_FLIGHT`), while other tenants, and its own other lane, are still
+     * taken. Default 10000.
      */
-    tenantLimits: Readonly<Record<string, { ratePerSecond?: number; maxBacklog?: number }>>;
+    tenantMaxInFlight: number;
+    /**
+     * Per-tenant overrides of the three limits above (`INGEST_TENANT_LIMITS`, JSON:
+     * `{"acme": {"ratePerSecond": 20000, "maxBacklog": 5000, "maxInFlight": 50000}}`). Default none.
+     */
+    tenantLimits: Readonly<Record<string, TenantLimitOverrides>>;
     /** How often the sweeper looks for stored events that were never processed, in ms. Default 30000. */
     sweepIntervalMs: number;
     /**
@@ -249,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       INGEST_MAX_QUEUE_DEPTH: num({ default: 10_000 }),
       INGEST_TENANT_RATE_LIMIT_PER_SECOND: num({ default: 10_000 }),
       INGEST_TENANT_MAX_BACKLOG: num({ default: 2_000 }),
+      INGEST_TENANT_MAX_IN_FLIGHT: num({ default: 10_000 }),
       INGEST_TENANT_LIMITS: str({ default: '' }),
       SWEEP_INTERVAL_MS: num({ default: 30_000 }),
       SWEEP_GRACE_MS: num({ default: 300_000 }),
@@ -290,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'INGEST_MAX_QUEUE_DEPTH',
     'INGEST_TENANT_RATE_LIMIT_PER_SECOND',
     'INGEST_TENANT_MAX_BACKLOG',
+    'INGEST_TENANT_MAX_IN_FLIGHT',
     'SWEEP_INTERVAL_MS',
     'QUEUE_LOCK_DURATION_MS',
     'QUEUE_STALLED_INTERVAL_MS',
@@ -387,6 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxQueueDepth: e.INGEST_MAX_QUEUE_DEPTH,
       tenantRatePerSecond: e.INGEST_TENANT_RATE_LIMIT_PER_SECOND,
       tenantMaxBacklog: e.INGEST_TENANT_MAX_BACKLOG,
+      tenantMaxInFlight: e.INGEST_TENANT_MAX_IN_FLIGHT,
       tenantLimits,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       sweepGraceMs: e.SWEEP_GRACE_MS,
@@ -411,9 +421,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   });
 }
 
+/** One tenant's own ingestion limits (`INGEST_TENANT_LIMITS`); a limit left out takes the default. */
+export interface TenantLimitOverrides {
+  ratePerSecond?: number;
+  maxBacklog?: number;
+  maxInFlight?: number;
+}
+
+const TENANT_LIMIT_KEYS = ['ratePerSecond', 'maxBacklog', 'maxInFlight'] as const;
+
 /**
- * `INGEST_TENANT_LIMITS`: a JSON object of tenant → `{ ratePerSecond?, maxBacklog? }`, each a
- * positive number. Problems are added to `problems`; the valid part is returned frozen.
+ * `INGEST_TENANT_LIMITS`: a JSON object of tenant → `{ ratePerSecond?, maxBacklog?, maxInFlight? }`,
+ * each a positive number. Problems are added to `problems`; the valid part is returned frozen.
  */
 function parseTenantLimits(raw: string, problems: string[]): Config['ingest']['tenantLimits'] {
   if (!raw.trim()) return Object.freeze({});
@@ -421,27 +440,27 @@ function parseTenantLimits(raw: string, problems: string[]): Config['ingest']['t
   try {
     parsed = JSON.parse(raw);
   } catch {
-    problems.push('INGEST_TENANT_LIMITS: must be a JSON object, e.g. {"acme": {"ratePerSecond": 20000, "maxBacklog": 5000}}');
+    problems.push('INGEST_TENANT_LIMITS: must be a JSON object, e.g. {"acme": {"ratePerSecond": 20000, "maxBacklog": 5000, "maxInFlight": 50000}}');
     return Object.freeze({});
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     problems.push('INGEST_TENANT_LIMITS: must be a JSON object of tenant → limits');
     return Object.freeze({});
   }
-  const limits: Record<string, { ratePerSecond?: number; maxBacklog?: number }> = Object.create(null);
+  const limits: Record<string, TenantLimitOverrides> = Object.create(null);
   for (const [tenant, value] of Object.entries(parsed)) {
     const entry = value as Record<string, unknown> | null;
     if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
-      problems.push(`INGEST_TENANT_LIMITS: ${tenant} must map to { ratePerSecond?, maxBacklog? }`);
+      problems.push(`INGEST_TENANT_LIMITS: ${tenant} must map to { ratePerSecond?, maxBacklog?, maxInFlight? }`);
       continue;
     }
-    const own: { ratePerSecond?: number; maxBacklog?: number } = {};
-    for (const key of ['ratePerSecond', 'maxBacklog'] as const) {
+    const own: TenantLimitOverrides = {};
+    for (const key of TENANT_LIMIT_KEYS) {
       if (entry[key] === undefined) continue;
       if (typeof entry[key] !== 'number' || !(entry[key] > 0)) problems.push(`INGEST_TENANT_LIMITS: ${tenant}.${key} must be a positive number`);
       else own[key] = entry[key];
     }
-    const unknown = Object.keys(entry).filter((k) => k !== 'ratePerSecond' && k !== 'maxBacklog');
+    const unknown = Object.keys(entry).filter((k) => !(TENANT_LIMIT_KEYS as readonly string[]).includes(k));
     if (unknown.length) problems.push(`INGEST_TENANT_LIMITS: ${tenant} has unknown keys ${unknown.join(', ')}`);
     limits[tenant] = Object.freeze(own);
   }

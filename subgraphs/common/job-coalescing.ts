@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { PipelineStage } from './pipeline-stages';
 import { workerOptions, type QueueName } from './queues';
 import type { SubgraphDeps } from './run-subgraph';
-import { meterCompletedJobs, meterStage } from './stage-meter';
+import { meterCompletedJobs, meterTakenJobs } from './stage-meter';
 
 /**
  * Coalescing of waiting jobs into one pass of a batch stage.
@@ -157,12 +157,8 @@ export function startCoalescingWorker<T extends { tenantId: string }, B>(deps: S
     async (job, token) => {
       const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
       const done = await runCoalescedPass(job, extra, token ?? '', pass);
-      if (!meter) return;
-      for (const other of done) {
-        await meterStage(deps.redis, deps.config.queuePrefix, meter.stage, other.data.tenantId, meter.unitsOf(other.data)).catch((err: unknown) =>
-          deps.log.warn({ err, stage: meter.stage }, 'stage meter not updated'),
-        );
-      }
+      // jobs completed by hand emit no 'completed' event: meter them here (units, wait and run)
+      if (meter) await meterTakenJobs(deps, meter.stage, done, meter.unitsOf);
     },
     workerOptions(deps.redis, deps.config.queuePrefix, concurrency),
   );

@@ -286,6 +286,8 @@ export interface RecordActivityBatch {
 export interface ActivityRecordedJob {
   tenantId: string;
   eventIds: string[];
+  /** The lane of the batch (absent: live): the acknowledged events leave that lane's in-flight count. */
+  lane?: Lane;
 }
 
 /** Which consumer of a score's follow-ups acknowledges: actions' alerts or profiles' risk trait. */

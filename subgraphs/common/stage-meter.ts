@@ -1,6 +1,7 @@
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
+import { LATENCY_BUCKET_COUNT, latencyBucketOf, latencyPercentile, mergeLatencyCounts } from './math/latency-histogram';
 import type { PipelineStage } from './pipeline-stages';
 import { queuePrefix } from './queues';
 
@@ -55,10 +56,153 @@ export async function readStageRates(redis: Redis, prefix: string, series: reado
   });
 }
 
+/** What a timing histogram counts: the time jobs `wait`ed in the queue, or the time they `run`. */
+export type TimingKind = 'wait' | 'run';
+
 /**
- * Meters a stage worker's completed jobs: `count(data)` events each, under the job's tenant. The
- * processor stays unaware of it; a failed meter write is logged, never fails the job (the figure is
- * a rate for `pipelineStatus`, not a record).
+ * Redis key of one per-second timing histogram (a hash: bucket index → jobs, see
+ * `latency-histogram.ts`), per stage or per stage and tenant, beside the rate buckets.
+ */
+export function timingKey(prefix: string, kind: TimingKind, stage: PipelineStage, tenantId: string | null, second: number): string {
+  return tenantId === null ? `${queuePrefix(prefix)}:timing:${kind}:${stage}:${second}` : `${queuePrefix(prefix)}:timing:${kind}:${stage}:t:${tenantId}:${second}`;
+}
+
+/** One job a stage finished: whose, how many events, how long it waited and ran (ms; null when unknown). */
+export interface FinishedJob {
+  tenantId: string;
+  events: number;
+  waitMs: number | null;
+  runMs: number | null;
+}
+
+/**
+ * How long a BullMQ job waited before a worker took it (`processedOn` less its creation
+ * `timestamp` and any delay it was given) and how long it then ran (`finishedOn`, else `now`, less
+ * `processedOn`). A job taken by `takeWaitingJobs` has its `processedOn` from the moment it was
+ * taken. A retried job's wait includes its earlier attempts and backoff: what its events waited.
+ */
+export function timingOf(job: Pick<Job, 'timestamp' | 'processedOn' | 'finishedOn' | 'delay'>, now: number = Date.now()): { waitMs: number | null; runMs: number | null } {
+  const started = job.processedOn ?? null;
+  if (started === null || !job.timestamp) return { waitMs: null, runMs: null };
+  return { waitMs: Math.max(0, started - job.timestamp - (job.delay ?? 0)), runMs: Math.max(0, (job.finishedOn ?? now) - started) };
+}
+
+/**
+ * Meters the jobs a stage finished, in one pipelined round trip: their events (the rate buckets
+ * `meterStage` writes) and their wait and run times (one HINCRBY per timing bucket touched, on the
+ * stage's and on each tenant's histogram of the current second, each with the meter's TTL). Call
+ * it once per job or pass, not per event.
+ */
+export async function meterFinishedJobs(redis: Redis, prefix: string, stage: PipelineStage, jobs: readonly FinishedJob[], now: number = Date.now()): Promise<void> {
+  if (jobs.length === 0) return;
+  const second = Math.floor(now / 1000);
+  const counts = new Map<string, number>();
+  const histograms = new Map<string, Map<number, number>>();
+  const bump = (key: string, bucket: number) => {
+    const hist = histograms.get(key) ?? new Map<number, number>();
+    hist.set(bucket, (hist.get(bucket) ?? 0) + 1);
+    histograms.set(key, hist);
+  };
+  for (const job of jobs) {
+    if (job.events > 0) {
+      for (const key of [meterKey(prefix, stage, null, second), meterKey(prefix, stage, job.tenantId, second)]) counts.set(key, (counts.get(key) ?? 0) + job.events);
+    }
+    for (const [kind, ms] of [['wait', job.waitMs], ['run', job.runMs]] as const) {
+      if (ms === null || !Number.isFinite(ms)) continue;
+      const bucket = latencyBucketOf(ms);
+      bump(timingKey(prefix, kind, stage, null, second), bucket);
+      bump(timingKey(prefix, kind, stage, job.tenantId, second), bucket);
+    }
+  }
+  const pipeline = redis.pipeline();
+  for (const [key, count] of counts) pipeline.incrby(key, count).expire(key, METER_BUCKET_TTL_SECONDS);
+  for (const [key, hist] of histograms) {
+    for (const [bucket, count] of hist) pipeline.hincrby(key, String(bucket), count);
+    pipeline.expire(key, METER_BUCKET_TTL_SECONDS);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  for (const [err] of replies) if (err) throw err;
+}
+
+/** A stage's wait and run times over the last minute: p50 and p99 in ms (null when no job finished), and the jobs counted. */
+export interface StageTimings {
+  waitP50Ms: number | null;
+  waitP99Ms: number | null;
+  runP50Ms: number | null;
+  runP99Ms: number | null;
+  jobs: number;
+}
+
+/**
+ * Wait and run percentiles of each series over the last `windowSeconds` (default
+ * `METER_WINDOW_SECONDS`, at most the buckets' TTL; the current second included), from the sum of
+ * its per-second histograms. One round trip (an HGETALL per second, kind and series, pipelined);
+ * for `pipelineStatus` and the benchmarks, not a hot path.
+ */
+export async function readStageTimings(
+  redis: Redis,
+  prefix: string,
+  series: readonly MeterSeries[],
+  now: number = Date.now(),
+  windowSeconds: number = METER_WINDOW_SECONDS,
+): Promise<StageTimings[]> {
+  if (series.length === 0) return [];
+  const window = Math.max(1, Math.min(METER_BUCKET_TTL_SECONDS, Math.ceil(windowSeconds)));
+  const last = Math.floor(now / 1000);
+  const pipeline = redis.pipeline();
+  for (const { stage, tenantId } of series) {
+    for (const kind of ['wait', 'run'] as const) {
+      for (let i = 0; i < window; i++) pipeline.hgetall(timingKey(prefix, kind, stage, tenantId, last - i));
+    }
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const histogramAt = (offset: number): number[] => {
+    const seconds: number[][] = [];
+    for (let i = 0; i < window; i++) {
+      const [err, hash] = replies[offset + i];
+      if (err) throw err;
+      const counts = new Array<number>(LATENCY_BUCKET_COUNT).fill(0);
+      for (const [bucket, count] of Object.entries(hash as Record<string, string>)) {
+        const index = Number(bucket);
+        if (Number.isInteger(index) && index >= 0 && index < LATENCY_BUCKET_COUNT) counts[index] += Number(count) || 0;
+      }
+      seconds.push(counts);
+    }
+    return mergeLatencyCounts(seconds);
+  };
+  return series.map((_, s) => {
+    const wait = histogramAt(s * 2 * window);
+    const run = histogramAt((s * 2 + 1) * window);
+    return {
+      waitP50Ms: latencyPercentile(wait, 0.5),
+      waitP99Ms: latencyPercentile(wait, 0.99),
+      runP50Ms: latencyPercentile(run, 0.5),
+      runP99Ms: latencyPercentile(run, 0.99),
+      jobs: wait.reduce((acc, c) => acc + c, 0),
+    };
+  });
+}
+
+/**
+ * Meters the jobs a coalesced pass completed by hand (they emit no 'completed' event): their
+ * events, and their wait (until `takeWaitingJobs` took them) and run times. A failed meter write is
+ * logged, never fails the pass.
+ */
+export async function meterTakenJobs<T extends { tenantId: string }>(
+  deps: { redis: Redis; config: { queuePrefix: string }; log: { warn(obj: object, msg: string): void } },
+  stage: PipelineStage,
+  jobs: readonly Job<T>[],
+  count: (data: T) => number,
+): Promise<void> {
+  const now = Date.now();
+  const finished = jobs.map((job) => ({ tenantId: job.data.tenantId, events: count(job.data), ...timingOf(job, now) }));
+  await meterFinishedJobs(deps.redis, deps.config.queuePrefix, stage, finished, now).catch((err: unknown) => deps.log.warn({ err, stage }, 'stage meter not updated'));
+}
+
+/**
+ * Meters a stage worker's completed jobs: `count(data)` events each, under the job's tenant, with
+ * how long each waited in the queue and ran. The processor stays unaware of it; a failed meter
+ * write is logged, never fails the job (the figures are for `pipelineStatus`, not a record).
  */
 export function meterCompletedJobs<T extends { tenantId: string }>(
   worker: Worker<T>,
@@ -68,6 +212,9 @@ export function meterCompletedJobs<T extends { tenantId: string }>(
 ): void {
   worker.on('completed', (job) => {
     if (!job?.data || typeof job.data.tenantId !== 'string') return;
-    meterStage(deps.redis, deps.config.queuePrefix, stage, job.data.tenantId, count(job.data)).catch((err) => deps.log.warn({ err, stage }, 'stage meter not updated'));
+    const now = Date.now();
+    meterFinishedJobs(deps.redis, deps.config.queuePrefix, stage, [{ tenantId: job.data.tenantId, events: count(job.data), ...timingOf(job, now) }], now).catch((err) =>
+      deps.log.warn({ err, stage }, 'stage meter not updated'),
+    );
   });
 }

@@ -1,5 +1,5 @@
 import { RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
-import { meterStage } from '../../subgraphs/common/stage-meter';
+import { meterFinishedJobs, meterStage } from '../../subgraphs/common/stage-meter';
 import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -10,8 +10,11 @@ const QUERY = /* GraphQL */ `
     pipelineStatus {
       caughtUp
       thresholdMs
-      stages { stage waiting active delayed failed unprocessedEvents oldestWaitingAgeMs eventsPerSecond caughtUp }
-      tenants { tenantId caughtUp stages { stage pendingEvents oldestWaitingAgeMs eventsPerSecond caughtUp partial } }
+      stages { stage waiting active delayed failed unprocessedEvents oldestWaitingAgeMs eventsPerSecond waitP50Ms waitP99Ms runP50Ms runP99Ms caughtUp }
+      tenants {
+        tenantId caughtUp inFlightEvents inFlightHistoryEvents maxInFlightEvents
+        stages { stage pendingEvents oldestWaitingAgeMs eventsPerSecond waitP50Ms waitP99Ms caughtUp partial }
+      }
     }
   }
 `;
@@ -54,6 +57,9 @@ describe('pipelineStatus through the gateway', () => {
     jobIds.push({ queue: RAISE_ALERTS, id: 'someone-else-test' });
     // 120 events through risk in the last minute: 2 per second
     await meterStage(deps.redis, deps.config.queuePrefix, 'risk', 'lagging', 120);
+    // risk jobs that waited 4 s each in the last minute, one of them another tenant's of 60 s
+    const waited = (tenantId: string, waitMs: number) => ({ tenantId, events: 0, waitMs, runMs: 30 });
+    await meterFinishedJobs(deps.redis, deps.config.queuePrefix, 'risk', [waited('lagging', 4_000), waited('lagging', 4_000), waited('someone-else', 60_000)]);
   });
   afterAll(async () => {
     if (stack) for (const { queue, id } of jobIds) await stack.subgraphs.signals.deps.queues.get(queue).remove(id);
@@ -76,6 +82,22 @@ describe('pipelineStatus through the gateway', () => {
     expect(stage('RISK').oldestWaitingAgeMs).toBeLessThan(90_000);
     expect(stage('ALERTS')).toMatchObject({ delayed: 1, caughtUp: false });
     expect(stage('DETECT')).toMatchObject({ unprocessedEvents: null, oldestWaitingAgeMs: null, caughtUp: true });
+  });
+
+  it('shows how long each stage’s jobs waited before a worker took them, for the stage and for the caller’s tenant', async () => {
+    const { pipelineStatus: s } = (await status()).data!;
+    const risk = s.stages.find((x: { stage: string }) => x.stage === 'RISK');
+    // percentiles are exact to within their histogram bucket: 4 s lies in (3.4 s, 5 s], 60 s in (57 s, 85 s]
+    expect(risk.waitP50Ms).toBeGreaterThan(3_400);
+    expect(risk.waitP50Ms).toBeLessThanOrEqual(5_000);
+    expect(risk.waitP99Ms).toBeGreaterThan(57_000);
+    expect(risk.runP50Ms).toBeGreaterThan(27);
+    expect(risk.runP50Ms).toBeLessThanOrEqual(40);
+    const own = s.tenants[0].stages.find((x: { stage: string }) => x.stage === 'RISK');
+    // another tenant's long wait is not this tenant's
+    expect(own.waitP99Ms).toBeLessThanOrEqual(5_000);
+    expect(s.tenants[0].stages.find((x: { stage: string }) => x.stage === 'ALERTS')).toMatchObject({ waitP50Ms: null, waitP99Ms: null });
+    expect(s.tenants[0]).toMatchObject({ inFlightEvents: 0, inFlightHistoryEvents: 0, maxInFlightEvents: 10_000 });
   });
 
   it('lists the caller’s tenant only, with its own pending events per stage', async () => {

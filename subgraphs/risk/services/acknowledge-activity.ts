@@ -1,3 +1,4 @@
+import type { Lane } from '../../common/fair-share';
 import { ACTIVITY_RECORDED, type Queues, type RecordActivityJob } from '../../common/queues';
 
 /**
@@ -5,10 +6,11 @@ import { ACTIVITY_RECORDED, type Queues, type RecordActivityJob } from '../../co
  * committed), so signals can clear their hand-off marker: until then a Redis flush that loses the
  * job is recovered by signals' sweeper sending the batch again (risk stores insert-or-ignore, so
  * the replay is harmless). One small job per batch, job id `<record-activity job id>-recorded`
- * (a retried job queues nothing new). Nothing to say for a batch without events.
+ * (a retried job queues nothing new). Nothing to say for a batch without events. The batch's lane
+ * goes back with it (signals counts each tenant's events in flight per lane).
  */
-export async function acknowledgeActivity(queues: Queues, jobId: string, tenantId: string, items: readonly RecordActivityJob[]): Promise<void> {
+export async function acknowledgeActivity(queues: Queues, jobId: string, tenantId: string, items: readonly RecordActivityJob[], lane?: Lane): Promise<void> {
   const eventIds = items.flatMap((item) => (item.kind === 'event' ? [item.eventId] : []));
   if (eventIds.length === 0) return;
-  await queues.get(ACTIVITY_RECORDED).add(ACTIVITY_RECORDED, { tenantId, eventIds }, { jobId: `${jobId}-recorded` });
+  await queues.get(ACTIVITY_RECORDED).add(ACTIVITY_RECORDED, { tenantId, eventIds, ...(lane === 'history' && { lane }) }, { jobId: `${jobId}-recorded` });
 }

@@ -73,7 +73,7 @@ async function recordBatch({ tenantId, items, lane }: RecordActivityBatch, ackId
   const touched = await new ActivityService(em, tenantId).recordMany(items);
   // stored and committed: signals may stop watching these events (after the scoring below, which
   // is what a subscriber waits for)
-  const acknowledge = () => acknowledgeActivity(deps.queues, ackId, tenantId, items);
+  const acknowledge = () => acknowledgeActivity(deps.queues, ackId, tenantId, items, lane);
   if (touched.length === 0) return acknowledge();
   const debounceMs = deps.config.risk.scoreDebounceMs;
   if (debounceMs > 0) {

@@ -43,24 +43,35 @@ export class EventBacklogRepository {
    * the result when it has none). Feeds the handed-on watermark training waits for.
    */
   async notHandedOnSince(tenantId: string | null): Promise<Map<string, Date>> {
+    return new Map([...(await this.notHandedOn(tenantId))].map(([tenant, { oldest }]) => [tenant, oldest]));
+  }
+
+  /**
+   * `notHandedOnSince` with each tenant's count of such events (the two sets are disjoint: the
+   * detect stage sets `processedAt` and the marker in one UPDATE), in the same two queries.
+   */
+  async notHandedOn(tenantId: string | null): Promise<Map<string, { oldest: Date; count: number }>> {
     // two reads, each down its own index: as one `processed_at is null or hand_off_pending_since
     // is not null`, SQLite walks every event of the tenant, after every batch
-    const oldest = new Map<string, Date>();
-    for (const pending of [{ processedAt: null }, { handOffPendingSince: { $ne: null } }]) {
+    const pending = new Map<string, { oldest: Date; count: number }>();
+    for (const where of [{ processedAt: null }, { handOffPendingSince: { $ne: null } }]) {
       const rows = (await this.em
         .createQueryBuilder(Event, 'e')
-        .select(['e.tenantId', raw('min(??) as ??', ['e.received_at', 'oldest'])])
-        .where(tenantId === null ? pending : { tenantId, ...pending })
+        .select(['e.tenantId', raw('min(??) as ??', ['e.received_at', 'oldest']), raw('count(*) as ??', ['pending'])])
+        .where(tenantId === null ? where : { tenantId, ...where })
         .groupBy('e.tenantId')
         .execute('all', false)) as Record<string, unknown>[];
       for (const row of rows) {
         const tenant = String(row.tenant_id);
         const at = toDate(row.oldest);
-        const known = oldest.get(tenant);
-        if (!known || at < known) oldest.set(tenant, at);
+        // PostgreSQL returns count(*) as a string
+        const count = Number(row.pending);
+        const known = pending.get(tenant);
+        if (!known) pending.set(tenant, { oldest: at, count });
+        else pending.set(tenant, { oldest: at < known.oldest ? at : known.oldest, count: known.count + count });
       }
     }
-    return oldest;
+    return pending;
   }
 }
 

@@ -66,11 +66,17 @@ export class EventRepository extends EntityRepository<Event> {
     return byProfile;
   }
 
-  /** The batch reached the risk stage: its events are no longer pending. One UPDATE per chunk. */
-  async handedOn(tenantId: string, ids: readonly string[]): Promise<void> {
+  /**
+   * The batch reached the risk stage: its events are no longer pending. One UPDATE per chunk.
+   * Returns how many were pending until now (a repeated acknowledgement finds none): the events
+   * that leave the tenant's in-flight count.
+   */
+  async handedOn(tenantId: string, ids: readonly string[]): Promise<number> {
+    let cleared = 0;
     for (const chunk of chunks(ids, IDS_PER_STATEMENT)) {
-      await this.nativeUpdate({ tenantId, id: { $in: chunk } }, { handOffPendingSince: null });
+      cleared += await this.nativeUpdate({ tenantId, id: { $in: chunk }, handOffPendingSince: { $ne: null } }, { handOffPendingSince: null });
     }
+    return cleared;
   }
 
   /**

@@ -48,6 +48,18 @@ export class PipelineStageStatus {
   @Field(() => Float, { description: 'Events the stage processed per second over the last minute.' })
   eventsPerSecond!: number;
 
+  @Field(() => Float, { nullable: true, description: 'How long jobs waited in the stage’s queues before a worker took them, median over the last minute, in ms (to within its histogram bucket, about a third of the value); null when no job finished.' })
+  waitP50Ms!: number | null;
+
+  @Field(() => Float, { nullable: true, description: '99th percentile of the wait over the last minute, in ms; null when no job finished.' })
+  waitP99Ms!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'How long jobs (or coalesced passes) ran, median over the last minute, in ms; null when no job finished.' })
+  runP50Ms!: number | null;
+
+  @Field(() => Float, { nullable: true, description: '99th percentile of the run time over the last minute, in ms; null when no job finished.' })
+  runP99Ms!: number | null;
+
   @Field(() => Boolean, { description: 'Nothing in the stage is older than thresholdMs.' })
   caughtUp!: boolean;
 }
@@ -66,6 +78,18 @@ export class TenantStageLag {
   @Field(() => Float, { description: 'The tenant’s events the stage processed per second over the last minute.' })
   eventsPerSecond!: number;
 
+  @Field(() => Float, { nullable: true, description: 'How long the tenant’s jobs waited in the stage’s queues before a worker took them, median over the last minute, in ms (to within its histogram bucket, about a third of the value); null when no job finished.' })
+  waitP50Ms!: number | null;
+
+  @Field(() => Float, { nullable: true, description: '99th percentile of the wait over the last minute, in ms; null when no job finished.' })
+  waitP99Ms!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'How long the tenant’s jobs (or coalesced passes) ran, median over the last minute, in ms; null when no job finished.' })
+  runP50Ms!: number | null;
+
+  @Field(() => Float, { nullable: true, description: '99th percentile of the run time over the last minute, in ms; null when no job finished.' })
+  runP99Ms!: number | null;
+
   @Field(() => Boolean)
   caughtUp!: boolean;
 
@@ -83,6 +107,15 @@ export class TenantPipelineLag {
 
   @Field(() => [TenantStageLag])
   stages!: TenantStageLag[];
+
+  @Field(() => Int, { description: 'The tenant’s live events accepted but not yet acknowledged by risk (its end-to-end lag, as admission counts it).' })
+  inFlightEvents!: number;
+
+  @Field(() => Int, { description: 'The same for its history lane (imports).' })
+  inFlightHistoryEvents!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Its share per lane: over it, that lane’s requests get 429 with Retry-After from its drain rate.' })
+  maxInFlightEvents!: number | null;
 }
 
 @ObjectType({ description: 'How far behind each stage of the event pipeline is.' })

@@ -4,16 +4,36 @@ import { AppError } from '../../common/errors';
 import { fairShareFor, type Lane } from '../../common/fair-share';
 import { RESOLVE_IDENTITY } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { readStageRates } from '../../common/stage-meter';
+import { admitByLag } from '../domain/pipeline/lag-admission';
+import { InFlightEvents } from './in-flight-events.service';
 
 /** Seconds a client is told to wait when the pipeline is backed up (the queue drains, not a window). */
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
 /** Points of the shared per-tenant limiter per second (see the constructor). */
 const TENANT_RATE_POINTS = 1_000_000;
 
+/**
+ * How long a tenant's in-flight count (and drain rate) read by one process is used before it is
+ * read again, in ms: admission costs at most one Redis read per tenant and lane per this period,
+ * however many requests arrive, and a tenant can overshoot its share by what it sends meanwhile.
+ */
+export const LAG_READ_TTL_MS = 250;
+
 /** A tenant's ingestion limits: its `INGEST_TENANT_LIMITS` entry, else the defaults. */
-export function tenantLimits(ingest: SubgraphDeps['config']['ingest'], tenantId: string): { ratePerSecond: number; maxBacklog: number } {
+export function tenantLimits(ingest: SubgraphDeps['config']['ingest'], tenantId: string): { ratePerSecond: number; maxBacklog: number; maxInFlight: number } {
   const own = Object.hasOwn(ingest.tenantLimits, tenantId) ? ingest.tenantLimits[tenantId] : undefined;
-  return { ratePerSecond: own?.ratePerSecond ?? ingest.tenantRatePerSecond, maxBacklog: own?.maxBacklog ?? ingest.tenantMaxBacklog };
+  return {
+    ratePerSecond: own?.ratePerSecond ?? ingest.tenantRatePerSecond,
+    maxBacklog: own?.maxBacklog ?? ingest.tenantMaxBacklog,
+    maxInFlight: own?.maxInFlight ?? ingest.tenantMaxInFlight,
+  };
+}
+
+/** A value read from Redis, shared by the requests of one period (`LAG_READ_TTL_MS`). */
+interface CachedRead {
+  value: Promise<number>;
+  at: number;
 }
 
 /**
@@ -21,7 +41,10 @@ export function tenantLimits(ingest: SubgraphDeps['config']['ingest'], tenantId:
  * and a per-tenant event rate (rate-limiter-flexible on Redis, so every signals instance counts
  * against one quota), a back-pressure check on the whole `resolve-identity` queue, and one on the
  * tenant's own share of it (its jobs still waiting in its lane, see `FairShare.backlog`), so a
- * tenant flooding the platform is slowed down before it fills the queue for everyone. Limits are
+ * tenant flooding the platform is slowed down before it fills the queue for everyone, and one on
+ * its end-to-end lag (its events in the lane accepted but not yet acknowledged by risk, see
+ * `InFlightEvents`), answered with the time its excess takes to drain at its current rate. Each
+ * lane has its own lag: an import over its share never blocks the tenant's live traffic. Limits are
  * per tenant where `INGEST_TENANT_LIMITS` names the tenant. Refusals are `RATE_LIMITED` errors
  * carrying `retryAfterSeconds`, which the HTTP API turns into 429 + `Retry-After`.
  */
@@ -31,9 +54,18 @@ export class IngestGuard {
   private readonly tenantLimiter: RateLimiterRedis;
   /** The queue-depth read in flight, shared by the requests that arrive meanwhile. */
   private waiting: Promise<number> | null = null;
+  private readonly inFlight: InFlightEvents;
+  /** Per tenant and lane, the last in-flight read; per tenant, the last drain-rate read. */
+  private readonly lagReads = new Map<string, CachedRead>();
+  private readonly drainReads = new Map<string, CachedRead>();
 
-  constructor(private readonly deps: Pick<SubgraphDeps, 'config' | 'redis' | 'queues'>) {
+  constructor(
+    private readonly deps: Pick<SubgraphDeps, 'config' | 'redis' | 'queues'>,
+    /** How long a lag read is used (`LAG_READ_TTL_MS`); tests that check each decision pass 0. */
+    private readonly lagReadTtlMs: number = LAG_READ_TTL_MS,
+  ) {
     const { rateLimitPerSecond } = deps.config.ingest;
+    this.inFlight = new InFlightEvents(deps.redis, deps.config.queuePrefix);
     // one limiter for every tenant: a tenant's quota q is applied by charging each event
     // TENANT_RATE_POINTS / q points against TENANT_RATE_POINTS per second
     this.tenantLimiter = new RateLimiterRedis({
@@ -87,6 +119,7 @@ export class IngestGuard {
         retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
       });
     }
+    await this.admitByLag(tenantId, lane, limits.maxInFlight);
     const perEvent = TENANT_RATE_POINTS / limits.ratePerSecond;
     // a request larger than the whole budget takes all of it rather than being refused forever
     const points = Math.max(1, Math.min(TENANT_RATE_POINTS, Math.ceil(eventCount * perEvent)));
@@ -98,6 +131,38 @@ export class IngestGuard {
         retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
       });
     }
+  }
+
+  /**
+   * The tenant's events in flight in `lane` against its share. The count comes from one HGET per
+   * tenant and lane per `LAG_READ_TTL_MS` (no SQL), shared by the requests meanwhile; a refusal also reads the tenant's drain rate
+   * (the risk stage's meter, as cached) for its `Retry-After`.
+   */
+  private async admitByLag(tenantId: string, lane: Lane, maxInFlight: number): Promise<void> {
+    const inFlight = await this.cached(this.lagReads, `${tenantId}\u0000${lane}`, () => this.inFlight.read(tenantId, lane));
+    if (inFlight <= maxInFlight) return;
+    const drain = await this.cached(this.drainReads, tenantId, async () => {
+      const [perSecond] = await readStageRates(this.deps.redis, this.deps.config.queuePrefix, [{ stage: 'risk', tenantId }]);
+      return perSecond;
+    });
+    const refusal = admitByLag({ inFlight, maxInFlight }, drain);
+    if (!refusal) return;
+    throw new AppError(
+      'RATE_LIMITED',
+      `tenant ${tenantId} has ${inFlight} ${lane} events not yet scored (its share is ${maxInFlight}): retry in ${refusal.retryAfterSeconds} s`,
+      { retryAfterSeconds: refusal.retryAfterSeconds },
+    );
+  }
+
+  /** `read()` at most once per `lagReadTtlMs` per key (requests meanwhile share it); a failed read is not kept. */
+  private cached(reads: Map<string, CachedRead>, key: string, read: () => Promise<number>): Promise<number> {
+    const now = Date.now();
+    const known = reads.get(key);
+    if (known && now - known.at < this.lagReadTtlMs) return known.value;
+    const value = read();
+    reads.set(key, { value, at: now });
+    value.catch(() => reads.delete(key));
+    return value;
   }
 
   /**

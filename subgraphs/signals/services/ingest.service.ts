@@ -12,6 +12,7 @@ import { dedupeByMessageId } from '../domain/events/dedupe-batch';
 import { validateEvent, type NormalizedEvent } from '../domain/events/validate-event';
 import { Event } from '../entities/event.entity';
 import { EventOutbox, type OutboxEvent } from './event-outbox.service';
+import { InFlightEvents } from './in-flight-events.service';
 import type { IngestGuard } from './ingest-guard.service';
 
 export interface IngestOptions {
@@ -82,6 +83,7 @@ export class IngestService {
     });
     const { unique, repeats } = dedupeByMessageId(valid);
     const stored = await this.store(unique);
+    await this.countInFlight(stored.length, options.lane ?? 'live');
     await this.enqueue(stored, options.lane ?? 'live');
     return {
       accepted: stored.length,
@@ -98,6 +100,17 @@ export class IngestService {
     const rows = toEventRows(events, this.auth.tenantId);
     const inserted = await insertEventRows(this.em, rows);
     return rows.filter((row) => inserted.has(row.id));
+  }
+
+  /**
+   * The stored events count against the tenant's lag share until risk acknowledges them (see
+   * `InFlightEvents`). After the commit, so a refused or failed request counts nothing; a lost
+   * count only admits the tenant sooner.
+   */
+  private async countInFlight(count: number, lane: Lane): Promise<void> {
+    await new InFlightEvents(this.deps.redis, this.deps.config.queuePrefix)
+      .add(this.auth.tenantId, lane, count)
+      .catch((err: unknown) => this.deps.log.warn({ err, tenantId: this.auth.tenantId }, 'in-flight count not raised'));
   }
 
   private async enqueue(events: OutboxEvent[], lane: Lane): Promise<void> {

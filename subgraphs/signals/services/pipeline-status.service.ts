@@ -1,9 +1,11 @@
 import type { EntityManager } from '../../common/orm';
 import { PIPELINE_STAGES, STAGE_QUEUES, type PipelineStage } from '../../common/pipeline-stages';
 import type { SubgraphDeps } from '../../common/run-subgraph';
-import { readStageRates, type MeterSeries } from '../../common/stage-meter';
-import { scannedJobOf, summarizePipelineLag, type PipelineLag, type QueueReading } from '../domain/pipeline/pipeline-lag';
+import { readStageRates, readStageTimings, type MeterSeries } from '../../common/stage-meter';
+import { scannedJobOf, summarizePipelineLag, type PipelineLag, type QueueReading, type TenantInFlight } from '../domain/pipeline/pipeline-lag';
 import { EventBacklogRepository } from '../entities/event-backlog.repository';
+import { InFlightEvents } from './in-flight-events.service';
+import { tenantLimits } from './ingest-guard.service';
 
 /**
  * Jobs read per state (waiting, delayed, active) per queue when attributing queued work to
@@ -25,7 +27,7 @@ export interface PipelineStatusReading extends PipelineLag {
  * How far behind the pipeline is. Reads BullMQ's counts and a bounded scan of every stage's
  * queues (all subgraphs share Redis and the queue prefix, so the signals service sees them all),
  * the events table's unprocessed rows (the outbox, which survives a Redis flush), and the stage
- * meter's per-second counters; `summarizePipelineLag` makes the figures.
+ * meter's per-second counters and wait/run histograms; `summarizePipelineLag` makes the figures.
  */
 export class PipelineStatusService {
   constructor(
@@ -41,21 +43,32 @@ export class PipelineStatusService {
       ...(tenants === 'all' ? [] : tenants.map((tenantId) => ({ stage, tenantId }))),
     ]);
     // every tenant's backlog even for one tenant's view: the stage totals are platform-wide
-    const [queues, backlog, perSecond] = await Promise.all([
+    const [queues, backlog, perSecond, timings, inFlight] = await Promise.all([
       Promise.all(queueReads),
       new EventBacklogRepository(this.em).unprocessedByTenant(null),
       readStageRates(this.deps.redis, this.deps.config.queuePrefix, series, now),
+      readStageTimings(this.deps.redis, this.deps.config.queuePrefix, series, now),
+      this.readInFlight(tenants),
     ]);
     const lag = summarizePipelineLag({
       stages: PIPELINE_STAGES,
       queues,
       backlog: backlog.map((b) => ({ tenantId: b.tenantId, unprocessed: b.unprocessed, oldestReceivedAt: b.oldestReceivedAt.getTime() })),
       rates: series.map((s, i) => ({ ...s, perSecond: perSecond[i] })),
+      timings: series.map((s, i) => ({ ...s, ...timings[i] })),
+      inFlight,
       tenants,
       now,
       thresholdMs: CAUGHT_UP_THRESHOLD_MS,
     });
     return { ...lag, checkedAt: new Date(now), thresholdMs: CAUGHT_UP_THRESHOLD_MS };
+  }
+
+  /** Admission's in-flight counts (`InFlightEvents`) of the tenants listed, or of every tenant it counts, with their shares. */
+  private async readInFlight(tenants: readonly string[] | 'all'): Promise<TenantInFlight[]> {
+    const counter = new InFlightEvents(this.deps.redis, this.deps.config.queuePrefix);
+    const counts = await counter.readMany(tenants === 'all' ? await counter.tenants() : tenants);
+    return [...counts].map(([tenantId, { live, history }]) => ({ tenantId, live, history, maxInFlight: tenantLimits(this.deps.config.ingest, tenantId).maxInFlight }));
   }
 
   private async readQueue(stage: PipelineStage, name: (typeof STAGE_QUEUES)[PipelineStage][number]): Promise<QueueReading> {

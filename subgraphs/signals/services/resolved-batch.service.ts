@@ -12,6 +12,7 @@ import { Event } from '../entities/event.entity';
 import { Signal } from '../entities/signal.entity';
 import { followMerges } from './follow-merges';
 import { FrictionService, toFrictionEvent } from './friction.service';
+import { InFlightEvents } from './in-flight-events.service';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
 
@@ -113,7 +114,11 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   // events that went to risk stay pending until risk acknowledges them (`activity-recorded`);
   // an event without a profile goes nowhere, its hand-off is done
   const unattributed = events.filter((e) => e.profileId === null).map((e) => e.id);
-  await eventRepo.handedOn(tenantId, unattributed);
+  const done = await eventRepo.handedOn(tenantId, unattributed);
+  // admission counts them no longer; a lost update is corrected by the sweeper's reconcile
+  await new InFlightEvents(deps.redis, deps.config.queuePrefix)
+    .settle(tenantId, batch.lane ?? 'live', done)
+    .catch((err: unknown) => deps.log.warn({ err, tenantId }, 'in-flight count not lowered'));
   await signalRepo.announced(tenantId, unannounced.map((s) => s.id), new Date());
   for (const signal of unannounced) deps.pubSub.publish(SIGNAL_DETECTED, tenantId, signalDetected(tenantId, signal));
   if (unannounced.length) deps.log.info({ tenantId, signals: unannounced.length }, 'friction signals recorded');

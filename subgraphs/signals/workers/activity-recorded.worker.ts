@@ -7,6 +7,7 @@ import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { Event } from '../entities/event.entity';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
+import { InFlightEvents } from '../services/in-flight-events.service';
 
 /**
  * Risk has stored these events (`acknowledgeActivity`): their hand-off is done, so their marker
@@ -17,7 +18,12 @@ import { publishHandedOnWatermark } from '../services/handed-on-watermark.servic
 export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): Promise<void> {
   if (!isWellFormed(job.data)) throw new UnrecoverableError(`activity-recorded: malformed job ${job.id}`);
   const { tenantId, eventIds } = job.data;
-  await forkForTenant(deps.orm, tenantId).getRepository(Event).handedOn(tenantId, eventIds);
+  const cleared = await forkForTenant(deps.orm, tenantId).getRepository(Event).handedOn(tenantId, eventIds);
+  // only the events this run cleared leave the in-flight count: a replay takes nothing away; a
+  // lost update is corrected by the sweeper's reconcile
+  await new InFlightEvents(deps.redis, deps.config.queuePrefix)
+    .settle(tenantId, job.data.lane === 'history' ? 'history' : 'live', cleared)
+    .catch((err: unknown) => deps.log.warn({ err, tenantId }, 'activity-recorded: in-flight count not lowered'));
   // a lost refresh only delays a waiting training until the sweeper's next tick
   await publishHandedOnWatermark(forkForTenant(deps.orm, tenantId), deps, tenantId).catch((err: unknown) =>
     deps.log.warn({ err, tenantId }, 'activity-recorded: handed-on watermark not refreshed'),
@@ -34,8 +40,10 @@ export const ACK_PASS_MAX_JOBS = 50;
 export function activityRecordedPass(deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): CoalescedPass<ActivityRecordedJob, ActivityRecordedJob> {
   return {
     parse: (job) => (isWellFormed(job.data) ? job.data : { malformed: `activity-recorded: malformed job ${job.id}` }),
-    groupKey: (ack) => ack.tenantId,
-    runGroup: (acks, id) => activityRecorded({ id, data: { tenantId: acks[0].tenantId, eventIds: acks.flatMap((a) => a.eventIds) } }, deps),
+    // per tenant and lane: each lane's in-flight count is lowered by its own events
+    groupKey: (ack) => `${ack.tenantId}\u0000${ack.lane ?? 'live'}`,
+    runGroup: (acks, id) =>
+      activityRecorded({ id, data: { tenantId: acks[0].tenantId, eventIds: acks.flatMap((a) => a.eventIds), ...(acks[0].lane === 'history' && { lane: acks[0].lane }) } }, deps),
     runAlone: (job) => activityRecorded(job, deps),
   };
 }

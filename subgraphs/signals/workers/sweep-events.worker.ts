@@ -6,6 +6,7 @@ import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { EventOutbox } from '../services/event-outbox.service';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
+import { InFlightEvents } from '../services/in-flight-events.service';
 
 type SweepEventsJob = JobPayloads[typeof SWEEP_EVENTS];
 
@@ -15,7 +16,9 @@ export const SWEEP_EVENTS_SCHEDULER = 'sweep-events-every';
 /**
  * Queues again the stored events whose resolve job was lost, and the processed events whose
  * hand-off to the risk stage was lost (as `event-resolved` batches), then publishes every
- * tenant's handed-on watermark (training waits for it). Returns how many it queued.
+ * tenant's handed-on watermark (training waits for it) and lowers the admission counters of
+ * events in flight to what the same SQL read counts (`InFlightEvents.reconcile`). Returns how many
+ * it queued.
  */
 export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'log' | 'redis'>, now = new Date()): Promise<number> {
   const outbox = new EventOutbox(forkAcrossTenants(deps.orm), deps);
@@ -23,7 +26,11 @@ export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'c
   if (count > 0) deps.log.info({ count }, 'sweeper queued unprocessed events');
   const handOffs = await outbox.sweepHandOffs(now);
   if (handOffs > 0) deps.log.info({ count: handOffs }, 'sweeper queued events whose hand-off to risk was lost');
-  await publishHandedOnWatermark(forkAcrossTenants(deps.orm), deps, null);
+  const inFlight = new InFlightEvents(deps.redis, deps.config.queuePrefix);
+  // read before the SQL count, so what changes meanwhile is carried over rather than lost
+  const before = await inFlight.readMany(await inFlight.tenants());
+  const pending = await publishHandedOnWatermark(forkAcrossTenants(deps.orm), deps, null);
+  await inFlight.reconcile(before, pending);
   return count + handOffs;
 }
 

@@ -9,6 +9,10 @@ const stage = (over: Partial<StageLag> & Pick<StageLag, 'stage'>): StageLag => (
   unprocessedEvents: null,
   oldestWaitingAgeMs: null,
   eventsPerSecond: 0,
+  waitP50Ms: null,
+  waitP99Ms: null,
+  runP50Ms: null,
+  runP99Ms: null,
   caughtUp: true,
   ...over,
 });

@@ -41,7 +41,27 @@ export interface StageRate {
   perSecond: number;
 }
 
-export interface StageLag {
+/** A stage's metered wait and run times over the last minute (p50/p99 in ms, null when no job finished), overall (`tenantId` null) or of one tenant. */
+export interface StageTiming {
+  stage: PipelineStage;
+  tenantId: string | null;
+  waitP50Ms: number | null;
+  waitP99Ms: number | null;
+  runP50Ms: number | null;
+  runP99Ms: number | null;
+}
+
+/** The wait and run percentiles of a stage (or a tenant's share of it). */
+export interface WaitFigures {
+  /** How long its jobs waited in the queue before a worker took them, over the last minute: median and 99th percentile in ms; null when none finished. */
+  waitP50Ms: number | null;
+  waitP99Ms: number | null;
+  /** How long its jobs (or passes) ran, over the last minute, in ms; null when none finished. */
+  runP50Ms: number | null;
+  runP99Ms: number | null;
+}
+
+export interface StageLag extends WaitFigures {
   stage: PipelineStage;
   waiting: number;
   active: number;
@@ -56,7 +76,7 @@ export interface StageLag {
   caughtUp: boolean;
 }
 
-export interface TenantStageLag {
+export interface TenantStageLag extends WaitFigures {
   stage: PipelineStage;
   /** The tenant's events in the stage: for `resolve` the unprocessed stored events, else the events of its scanned jobs. */
   pendingEvents: number;
@@ -67,10 +87,25 @@ export interface TenantStageLag {
   partial: boolean;
 }
 
+/** A tenant's end-to-end lag as admission counts it: events accepted but not yet acknowledged by risk, per lane, and its share. */
+export interface TenantInFlight {
+  tenantId: string;
+  live: number;
+  history: number;
+  /** Its share per lane (`INGEST_TENANT_MAX_IN_FLIGHT` or its own limit). */
+  maxInFlight: number;
+}
+
 export interface TenantLag {
   tenantId: string;
   caughtUp: boolean;
   stages: TenantStageLag[];
+  /** Live events accepted, not yet acknowledged by risk (admission's count); 0 when unknown. */
+  inFlightEvents: number;
+  /** The same for the history lane. */
+  inFlightHistoryEvents: number;
+  /** Its share per lane; null when not given. */
+  maxInFlightEvents: number | null;
 }
 
 export interface PipelineLag {
@@ -85,6 +120,10 @@ export interface PipelineLagInput {
   /** Every tenant's stored backlog (not only the listed tenants': the stage totals need them all). */
   backlog: readonly StoredBacklog[];
   rates: readonly StageRate[];
+  /** Metered wait and run times; a series not given reads as no job finished. */
+  timings?: readonly StageTiming[];
+  /** Admission's in-flight counts of the listed tenants; a tenant not given reads as 0, share unknown. */
+  inFlight?: readonly TenantInFlight[];
   /** The tenants to list: these (each listed, even with nothing pending), or `all` with anything pending. */
   tenants: readonly string[] | 'all';
   /** ms since the epoch. */
@@ -104,6 +143,10 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
   const ageOf = (at: number | null) => (at === null ? null : Math.max(0, now - at));
   const rateOf = (stage: PipelineStage, tenantId: string | null) =>
     input.rates.find((r) => r.stage === stage && r.tenantId === tenantId)?.perSecond ?? 0;
+  const timingOf = (stage: PipelineStage, tenantId: string | null): WaitFigures => {
+    const t = input.timings?.find((r) => r.stage === stage && r.tenantId === tenantId);
+    return { waitP50Ms: t?.waitP50Ms ?? null, waitP99Ms: t?.waitP99Ms ?? null, runP50Ms: t?.runP50Ms ?? null, runP99Ms: t?.runP99Ms ?? null };
+  };
 
   const stages: StageLag[] = input.stages.map((stage) => {
     const queues = input.queues.filter((q) => q.stage === stage);
@@ -124,13 +167,20 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
       unprocessedEvents,
       oldestWaitingAgeMs,
       eventsPerSecond: rateOf(stage, null),
+      ...timingOf(stage, null),
       caughtUp: within(oldestWaitingAgeMs),
     };
   });
 
   const tenantIds =
     input.tenants === 'all'
-      ? [...new Set([...input.backlog.map((b) => b.tenantId), ...input.queues.flatMap((q) => q.scanned.map((j) => j.tenantId)).filter((t): t is string => t !== null)])].sort()
+      ? [
+          ...new Set([
+            ...input.backlog.map((b) => b.tenantId),
+            ...input.queues.flatMap((q) => q.scanned.map((j) => j.tenantId)).filter((t): t is string => t !== null),
+            ...(input.inFlight ?? []).filter((f) => f.live + f.history > 0).map((f) => f.tenantId),
+          ]),
+        ].sort()
       : [...input.tenants];
 
   const tenants: TenantLag[] = tenantIds.map((tenantId) => {
@@ -139,7 +189,15 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
       if (stage === 'resolve') {
         const stored = input.backlog.find((b) => b.tenantId === tenantId);
         const age = ageOf(stored?.oldestReceivedAt ?? null);
-        return { stage, pendingEvents: stored?.unprocessed ?? 0, oldestWaitingAgeMs: age, eventsPerSecond: rateOf(stage, tenantId), caughtUp: within(age), partial: false };
+        return {
+          stage,
+          pendingEvents: stored?.unprocessed ?? 0,
+          oldestWaitingAgeMs: age,
+          eventsPerSecond: rateOf(stage, tenantId),
+          ...timingOf(stage, tenantId),
+          caughtUp: within(age),
+          partial: false,
+        };
       }
       const queues = input.queues.filter((q) => q.stage === stage);
       const jobs = queues.flatMap((q) => q.scanned.filter((j) => j.tenantId === tenantId));
@@ -150,11 +208,20 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
         pendingEvents: jobs.reduce((acc, j) => acc + j.events, 0),
         oldestWaitingAgeMs: age,
         eventsPerSecond: rateOf(stage, tenantId),
+        ...timingOf(stage, tenantId),
         caughtUp: within(age) && (!partial || total.caughtUp),
         partial,
       };
     });
-    return { tenantId, caughtUp: perStage.every((s) => s.caughtUp), stages: perStage };
+    const own = input.inFlight?.find((f) => f.tenantId === tenantId);
+    return {
+      tenantId,
+      caughtUp: perStage.every((s) => s.caughtUp),
+      stages: perStage,
+      inFlightEvents: own?.live ?? 0,
+      inFlightHistoryEvents: own?.history ?? 0,
+      maxInFlightEvents: own?.maxInFlight ?? null,
+    };
   });
 
   return { caughtUp: stages.every((s) => s.caughtUp), stages, tenants };

@@ -26,7 +26,16 @@ describe('summarizePipelineLag', () => {
       ['traits', null, null],
       ['segments', null, null],
     ]);
-    expect(lag.tenants).toEqual([{ tenantId: 'acme', caughtUp: true, stages: expect.arrayContaining([expect.objectContaining({ stage: 'risk', pendingEvents: 0 })]) }]);
+    expect(lag.tenants).toEqual([
+      {
+        tenantId: 'acme',
+        caughtUp: true,
+        stages: expect.arrayContaining([expect.objectContaining({ stage: 'risk', pendingEvents: 0 })]),
+        inFlightEvents: 0,
+        inFlightHistoryEvents: 0,
+        maxInFlightEvents: null,
+      },
+    ]);
   });
 
   it.each([
@@ -82,6 +91,38 @@ describe('summarizePipelineLag', () => {
     );
     expect(lag.stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 12.5, 0, 0, 0]);
     expect(lag.tenants[0].stages.map((s) => s.eventsPerSecond)).toEqual([0, 0, 2, 0, 0, 0.5]);
+  });
+
+  it('gives each tenant its events in flight per lane and its share, and lists every tenant with some for operators', () => {
+    const inFlight = [
+      { tenantId: 'acme', live: 12, history: 300, maxInFlight: 10_000 },
+      { tenantId: 'importer', live: 0, history: 40, maxInFlight: 500 },
+      { tenantId: 'idle', live: 0, history: 0, maxInFlight: 10_000 },
+    ];
+    const own = summarizePipelineLag(input({ inFlight }));
+    expect(own.tenants[0]).toMatchObject({ tenantId: 'acme', inFlightEvents: 12, inFlightHistoryEvents: 300, maxInFlightEvents: 10_000 });
+    const all = summarizePipelineLag(input({ tenants: 'all', inFlight }));
+    expect(all.tenants.map((t) => [t.tenantId, t.inFlightHistoryEvents])).toEqual([
+      ['acme', 300],
+      ['importer', 40],
+    ]);
+  });
+
+  it('gives each stage and tenant its metered wait and run percentiles, null when no job finished', () => {
+    const lag = summarizePipelineLag(
+      input({
+        timings: [
+          { stage: 'resolve', tenantId: null, waitP50Ms: 40, waitP99Ms: 900, runP50Ms: 12, runP99Ms: 60 },
+          { stage: 'resolve', tenantId: 'acme', waitP50Ms: 30, waitP99Ms: 700, runP50Ms: 10, runP99Ms: 50 },
+          { stage: 'risk', tenantId: 'other', waitP50Ms: 5_000, waitP99Ms: 9_000, runP50Ms: 1, runP99Ms: 2 },
+        ],
+      }),
+    );
+    expect(lag.stages[0]).toMatchObject({ waitP50Ms: 40, waitP99Ms: 900, runP50Ms: 12, runP99Ms: 60 });
+    expect(lag.stages[2]).toMatchObject({ waitP50Ms: null, waitP99Ms: null });
+    expect(lag.tenants[0].stages[0]).toMatchObject({ waitP50Ms: 30, waitP99Ms: 700, runP50Ms: 10, runP99Ms: 50 });
+    // another tenant's waits are never shown as this one's
+    expect(lag.tenants[0].stages[2]).toMatchObject({ waitP50Ms: null, waitP99Ms: null });
   });
 });
 
