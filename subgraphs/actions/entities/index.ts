@@ -1,6 +1,10 @@
 import { Alert } from './alert.entity';
 import { AlertRuleState } from './alert-rule-state.entity';
 import { AlertRuleVersion } from './alert-rule-version.entity';
+import { PlaybookRun } from './playbook-run.entity';
+import { PlaybookVersion } from './playbook-version.entity';
 import { ProfileAlias } from './profile-alias.entity';
+import { StepDelivery } from './step-delivery.entity';
+import { Task } from './task.entity';
 
-export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias];
+export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, PlaybookVersion, PlaybookRun, StepDelivery, Task];

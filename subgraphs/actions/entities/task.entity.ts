@@ -1,0 +1,49 @@
+import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
+
+import { TenantEntity } from '../../common/base.entity';
+
+export type TaskStatusName = 'open' | 'done';
+
+/** A human task for a team: created by a playbook's `createTask` step or by the `createTask` mutation. */
+@Entity({ tableName: 'task' })
+@Unique({ properties: ['tenantId', 'sourceKey'] })
+@Index({ properties: ['tenantId', 'status', 'team'] })
+@Index({ properties: ['tenantId', 'profileId', 'id'] })
+export class Task extends TenantEntity {
+  @Property({ type: 'uuid' })
+  profileId!: string;
+
+  @Property({ type: 'uuid', nullable: true })
+  runId: Opt<string> | null = null;
+
+  @Property({ type: 'string', length: 100 })
+  team!: string;
+
+  @Property({ type: 'string', length: 500 })
+  title!: string;
+
+  @Property({ type: 'string', length: 16 })
+  priority!: string;
+
+  @Property({ type: 'string', length: 16 })
+  status: Opt<TaskStatusName> = 'open';
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  assignee: Opt<string> | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  dueAt: Opt<Date> | null = null;
+
+  @Property({ type: 'string', length: 32, nullable: true })
+  outcome: Opt<string> | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  note: Opt<string> | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  completedAt: Opt<Date> | null = null;
+
+  /** Idempotency key: `run:<runId>:<stepId>:<visit>` for a playbook's task, `api:<uuid>` otherwise. */
+  @Property({ type: 'string', length: 200 })
+  sourceKey!: string;
+}
