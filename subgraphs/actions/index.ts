@@ -15,9 +15,23 @@ import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver
 import { AlertRuleService } from './services/alert-rule.service';
 import { AlertService } from './services/alert.service';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
+import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './services/playbook-collaborators';
+import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
+import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
-export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
+/** What differs between production and a test run of the subgraph. */
+export interface ActionsOptions {
+  /** Channels, traits and the clock of the playbook engine. Default: the production ones. */
+  collaborators?: PlaybookCollaborators;
+  /** How often the run reconciler looks for due steps without a job, ms. Default 5000. */
+  reconcileIntervalMs?: number;
+}
+
+/** The actions subgraph with its playbook engine's collaborators. */
+export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDefinition<ActionsContext> {
+  const collaborators = options.collaborators ?? defaultPlaybookCollaborators();
+  return {
   name: 'actions',
   orm: { name: 'actions', entities: ACTIONS_ENTITIES, migrations: ACTIONS_MIGRATIONS, migrationsDir: 'subgraphs/actions/migrations' },
   buildSchema: ({ pubSub }) =>
@@ -38,10 +52,15 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
       services: { alerts: new AlertService(em, auth.tenantId), alertRules: new AlertRuleService(em, auth.tenantId) },
     };
   },
-  startWorkers: (deps) => {
+  startWorkers: async (deps) => {
     startRaiseAlertsWorker(deps);
     startProfileMergedWorker(deps);
+    startPlaybookStepWorker(deps, collaborators);
+    await startReconcileRunsWorker(deps, collaborators.now, options.reconcileIntervalMs);
   },
-};
+  };
+}
+
+export const actionsSubgraph = createActionsSubgraph();
 
 if (require.main === module) runSubgraphMain(actionsSubgraph);
