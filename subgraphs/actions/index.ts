@@ -14,6 +14,12 @@ import { AlertRuleResolver } from './resolvers/alert-rule.resolver';
 import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver';
 import { AlertRuleService } from './services/alert-rule.service';
 import { AlertService } from './services/alert.service';
+import { DeliveryLedgerService } from './services/delivery-ledger.service';
+import { PlaybookRunService } from './services/playbook-runs.service';
+import { PlaybookService } from './services/playbook.service';
+import { TaskService } from './services/task.service';
+import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeliveryResolver, TaskResolver } from './resolvers/playbook.resolver';
+import { PLAYBOOK_STEP } from '../common/queues';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './services/playbook-collaborators';
 import { startPlaybookStepWorker } from './workers/playbook-step.worker';
@@ -36,7 +42,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
   orm: { name: 'actions', entities: ACTIONS_ENTITIES, migrations: ACTIONS_MIGRATIONS, migrationsDir: 'subgraphs/actions/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [AlertResolver, ProfileAlertsResolver, AlertRuleResolver, AlertRaisedResolver],
+      resolvers: [AlertResolver, ProfileAlertsResolver, AlertRuleResolver, AlertRaisedResolver, PlaybookResolver, PlaybookRunResolver, TaskResolver, StepDeliveryResolver, ProfileActionsResolver],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
       pubSub,
@@ -49,7 +55,15 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
       tenantId: auth.tenantId,
       requestId,
       pubSub: deps.pubSub,
-      services: { alerts: new AlertService(em, auth.tenantId), alertRules: new AlertRuleService(em, auth.tenantId) },
+      services: {
+        alerts: new AlertService(em, auth.tenantId),
+        alertRules: new AlertRuleService(em, auth.tenantId),
+        playbooks: new PlaybookService(em, auth.tenantId),
+        runs: new PlaybookRunService(em, auth.tenantId, collaborators.now),
+        tasks: new TaskService(em, auth.tenantId, collaborators.now),
+        ledger: new DeliveryLedgerService(em, auth.tenantId),
+      },
+      stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };
   },
   startWorkers: async (deps) => {
