@@ -1,6 +1,6 @@
 import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
 
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
 
