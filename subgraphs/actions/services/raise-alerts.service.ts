@@ -8,6 +8,8 @@ import { AlertRepository } from '../entities/alert.repository';
 import { AlertRuleStateRepository } from '../entities/alert-rule-state.repository';
 import { AlertRuleRepository, specOf } from '../entities/alert-rule.repository';
 import { ProfileAlias } from '../entities/profile-alias.entity';
+import { PlaybookRunService, type Enrolment } from './playbook-runs.service';
+import type { StepToQueue } from './queue-playbook-steps';
 
 /**
  * The batch stage of alerting: every active rule of the tenant against every risk change of a
@@ -15,6 +17,10 @@ import { ProfileAlias } from '../entities/profile-alias.entity';
  * Writes, in one transaction: the new alerts (one multi-row insert-or-ignore on the source key)
  * and the moved states (one multi-row upsert). A replayed batch finds its scores already seen
  * and its alerts already stored: it raises nothing new.
+ *
+ * Playbooks ride along in the same transaction: an inserted alert whose rule names a playbook
+ * enrols its profile (one multi-row insert-or-ignore of runs), and a change back to Low ends the
+ * profile's live runs whose playbook exits on it (also during a wait).
  */
 export class RaiseAlertsService {
   constructor(
@@ -24,12 +30,22 @@ export class RaiseAlertsService {
 
   /** Returns the alerts this call inserted (none on a replay). */
   async raiseFor(changes: readonly RiskChangeFacts[], now = new Date()): Promise<Alert[]> {
-    if (changes.length === 0) return [];
+    return (await this.raiseAndEnrol(changes, now)).alerts;
+  }
+
+  /** The alerts this call inserted, and the first playbook steps of the runs it enrolled (to queue after the commit). */
+  async raiseAndEnrol(changes: readonly RiskChangeFacts[], now = new Date()): Promise<{ alerts: Alert[]; steps: StepToQueue[]; runsEnded: number }> {
+    const none = { alerts: [], steps: [], runsEnded: 0 };
+    if (changes.length === 0) return none;
     const survivors = await new ProfileAliases(this.em, ProfileAlias, this.tenantId).survivorsOf([...new Set(changes.map((c) => c.profileId))]);
     // a change of a merged-away profile counts for its survivor, the profile the alert must land on
     const followed = changes.map((c) => ({ ...c, profileId: survivors.get(c.profileId) ?? c.profileId }));
     const rules = (await new AlertRuleRepository(this.em, this.tenantId).currentWithDefault()).filter((r) => r.enabled && !r.archived).map(specOf);
-    if (rules.length === 0) return [];
+    const lowered = [...new Set(followed.filter((c) => c.bucket === 'low' && c.previousBucket !== 'low').map((c) => c.profileId))];
+    if (rules.length === 0) {
+      const runsEnded = lowered.length ? await new PlaybookRunService(this.em, this.tenantId).endOnLowRisk(lowered, now) : 0;
+      return { ...none, runsEnded };
+    }
     const states = new AlertRuleStateRepository(this.em, this.tenantId);
     const before = await states.statesOf(rules.map((r) => r.id), followed.map((c) => c.profileId));
     const plan = evaluateRiskChanges(rules, followed, before, now);
@@ -60,10 +76,21 @@ export class RaiseAlertsService {
         { persist: false },
       ),
     );
+    const playbookOf = new Map(rules.filter((r) => r.playbookId).map((r) => [r.id, r.playbookId!]));
     return this.em.transactional(async (tx) => {
       const inserted = await new AlertRepository(tx, this.tenantId).insertIgnoring(rows);
       await new AlertRuleStateRepository(tx, this.tenantId).saveAll(plan.states);
-      return inserted;
+      const runs = new PlaybookRunService(tx, this.tenantId);
+      // only alerts this call inserted enrol: a replayed batch enrols nobody a second time
+      const enrolments: Enrolment[] = inserted.flatMap((a) => {
+        const playbookId = a.ruleId ? playbookOf.get(a.ruleId) : undefined;
+        return playbookId
+          ? [{ playbookId, profileId: a.profileId, enrolledBy: `alert:${a.id}`, risk: { score: a.score, bucket: a.bucket, kind: a.scoreKind, previousBucket: a.previousBucket }, alert: { id: a.id, message: a.message, severity: a.severity, team: a.team, type: a.type } }]
+          : [];
+      });
+      const { steps } = await runs.enrol(enrolments, now);
+      const runsEnded = lowered.length ? await runs.endOnLowRisk(lowered, now) : 0;
+      return { alerts: inserted, steps, runsEnded };
     });
   }
 }

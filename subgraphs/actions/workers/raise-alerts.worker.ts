@@ -1,11 +1,12 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { ALERT_RAISED, type AlertRaisedEvent } from '../../common/pubsub';
-import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
+import { PLAYBOOK_STEP, RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { readRaiseAlertsJob, type RaiseAlertsWork, type RejectedChange } from '../domain/read-raise-alerts-job';
 import type { Alert } from '../entities/alert.entity';
+import { queuePlaybookSteps } from '../services/queue-playbook-steps';
 import { RaiseAlertsService } from '../services/raise-alerts.service';
 
 type RaiseAlertsJob = JobPayloads[typeof RAISE_ALERTS];
@@ -25,7 +26,7 @@ export const RAISE_ALERTS_CONCURRENCY = 1;
  */
 export async function raiseAlerts(
   job: Pick<Job<RaiseAlertsJob>, 'data' | 'id'>,
-  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'pubSub'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'pubSub' | 'queues'>,
   now = new Date(),
 ): Promise<{ raised: Alert[]; rejected: RejectedChange[] }> {
   let work: RaiseAlertsWork;
@@ -36,7 +37,9 @@ export async function raiseAlerts(
   }
   const { tenantId, changes, rejected } = work;
   if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'raise-alerts: malformed changes skipped');
-  const raised = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raiseFor(changes, now);
+  const { alerts: raised, steps } = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raiseAndEnrol(changes, now);
+  // after the commit; a crash before this leaves due runs that the reconciler queues
+  await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, now);
   // after the commit, and only for rows this job inserted: a replay publishes nothing
   for (const alert of raised) deps.pubSub.publish(ALERT_RAISED, tenantId, alertRaisedEvent(alert));
   if (raised.length) deps.log.info({ tenantId, jobId: job.id, alerts: raised.length, changes: changes.length }, 'alerts raised');

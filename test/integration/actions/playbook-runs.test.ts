@@ -7,6 +7,9 @@ import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook
 import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { RunStepService } from '../../../subgraphs/actions/services/run-step.service';
 import type { PlaybookDraft } from '../../../subgraphs/actions/domain/validate-playbook';
+import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
+import { raiseAlerts } from '../../../subgraphs/actions/workers/raise-alerts.worker';
+import type { RiskChangeForAlerts } from '../../../subgraphs/common/queues';
 import { reconcileRuns } from '../../../subgraphs/actions/workers/reconcile-runs.worker';
 import { runPlaybookStep } from '../../../subgraphs/actions/workers/playbook-step.worker';
 import { PLAYBOOK_STEP, playbookStepJobId } from '../../../subgraphs/common/queues';
@@ -151,5 +154,31 @@ describe('the playbook action queue', () => {
     const waiting = await create('t5', { name: 'Wait', steps: [{ id: 'pause', type: 'wait', seconds: 60, next: null }] });
     await enrol('t5', waiting.playbookId, profile(6));
     await expect(enrol('t5', waiting.playbookId, profile(6))).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('enrols the profile when an alert rule naming the playbook fires, once, and ends the run when risk falls back to Low during a wait', async () => {
+    const playbook = await create('t7', { name: 'Rescue', steps: [{ id: 'pause', type: 'wait', seconds: 86400, next: 'call' }, { id: 'call', type: 'createTask', team: 'cs', title: 'Call', priority: 'high', dueInSeconds: 3600, next: null }] });
+    await new AlertRuleService(em('t7'), 't7').create({ name: 'High', severity: 'high', team: 'cs', trigger: { type: 'risk_crossing', bucket: 'high' }, playbookId: playbook.playbookId });
+    const change = (n: number, score: number, bucket: string, previousBucket: string): RiskChangeForAlerts => ({
+      profileId: profile(n), scoreId: `s-${n}-${score}`, kind: 'churn', score, previousScore: null, bucket, previousBucket, clv: null, revenueAtRisk: null, reasons: [], segmentIds: [],
+    });
+    const batch = { tenantId: 't7', changes: [change(7, 82, 'high', 'medium'), change(8, 90, 'high', 'medium')] };
+    await raiseAlerts({ id: 'a1', data: batch }, actions.deps, clock);
+    await raiseAlerts({ id: 'a1', data: batch }, actions.deps, clock);
+    const runs = await em('t7').find(PlaybookRun, {}, { orderBy: { profileId: 'asc' } });
+    expect(runs.map((r) => [r.profileId, r.status, r.stepId, r.enrolledBy.startsWith('alert:')])).toEqual([
+      [profile(7), 'waiting', 'pause', true],
+      [profile(8), 'waiting', 'pause', true],
+    ]);
+    expect(runs[0].facts.risk).toMatchObject({ bucket: 'high', score: 82 });
+    expect(await queue().getJob(playbookStepJobId({ runId: runs[0].id, stepId: 'pause', visit: 1 }))).toBeDefined();
+
+    await raiseAlerts({ id: 'a2', data: { tenantId: 't7', changes: [change(7, 20, 'low', 'high')] } }, actions.deps, clock);
+    expect(await runOf('t7', runs[0].id)).toMatchObject({ status: 'completed', endReason: 'risk_low', liveKey: null });
+    expect(await runOf('t7', runs[1].id)).toMatchObject({ status: 'waiting' });
+    // the wait's job, run late, finds the run ended and creates no task
+    clock = new Date(clock.getTime() + 24 * HOUR);
+    expect(await runPlaybookStep({ id: 'late', data: { tenantId: 't7', runId: runs[0].id, stepId: 'pause', visit: 1 } }, actions.deps, collaborators)).toEqual({ kind: 'stale' });
+    expect(await em('t7').find(Task, { runId: runs[0].id })).toHaveLength(0);
   });
 });
