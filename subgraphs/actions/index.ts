@@ -22,6 +22,7 @@ import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeli
 import { PLAYBOOK_STEP } from '../common/queues';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './services/playbook-collaborators';
+import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
 import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
@@ -70,6 +71,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
     startRaiseAlertsWorker(deps);
     startProfileMergedWorker(deps);
     startPlaybookStepWorker(deps, collaborators);
+    startPlaybookEventsWorker(deps, collaborators.now);
     await startReconcileRunsWorker(deps, collaborators.now, options.reconcileIntervalMs);
   },
   };

@@ -49,6 +49,12 @@ export class PlaybookRunRepository {
     return this.em.find(PlaybookRun, { tenantId: this.tenantId, profileId: { $in: [...new Set(profileIds)] }, status: { $in: [...LIVE_STATUSES] } }, { disableIdentityMap: true });
   }
 
+  /** The runs of these profiles waiting at a `waitForEvent` step. One SELECT. */
+  waitingForEvents(profileIds: readonly string[]): Promise<PlaybookRun[]> {
+    if (profileIds.length === 0) return Promise.resolve([]);
+    return this.em.find(PlaybookRun, { tenantId: this.tenantId, profileId: { $in: [...new Set(profileIds)] }, status: 'waiting', waitingFor: { $ne: null } }, { disableIdentityMap: true });
+  }
+
   /**
    * Stores a run's next state if it is still at `visit` and live (compare-and-set): a concurrent
    * event, timeout or cancel that moved it first wins, and this call returns false.

@@ -92,6 +92,35 @@ export class PlaybookRunService {
     return ended;
   }
 
+  /**
+   * Moves the runs waiting for these events on (set-based: one read of the waiting runs of the
+   * batch's profiles, one read of their versions, one compare-and-set per run moved). A run takes
+   * the earliest matching event that happened after it began waiting; a replayed batch finds the
+   * runs moved already and changes nothing. Returns the next steps, to queue after the commit.
+   */
+  async applyEvents(events: readonly { profileId: string; name: string; properties: Record<string, unknown>; occurredAt: Date }[], now = this.now()): Promise<StepToQueue[]> {
+    const repo = new PlaybookRunRepository(this.em, this.tenantId);
+    const waiting = await repo.waitingForEvents(events.map((e) => e.profileId));
+    if (waiting.length === 0) return [];
+    const versions = await new PlaybookRepository(this.em, this.tenantId).versionsOf(waiting.map((r) => ({ playbookId: r.playbookId, version: r.playbookVersion })));
+    const byProfile = new Map<string, typeof events>();
+    for (const e of [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())) byProfile.set(e.profileId, [...(byProfile.get(e.profileId) ?? []), e]);
+    const steps: StepToQueue[] = [];
+    for (const run of waiting) {
+      const version = versions.get(versionKey(run.playbookId, run.playbookVersion));
+      if (!version) continue;
+      for (const e of byProfile.get(run.profileId) ?? []) {
+        const next = advanceRun(version.definition, stateOf(run), { type: 'event', name: e.name, properties: e.properties, occurredAt: e.occurredAt }, run.facts, now);
+        if (!next.accepted) continue;
+        if ((await repo.saveState(run.id, run.visit, next.state, now)) && next.schedule) {
+          steps.push({ tenantId: this.tenantId, runId: run.id, stepId: next.schedule.stepId, visit: next.schedule.visit, dueAt: next.schedule.dueAt });
+        }
+        break;
+      }
+    }
+    return steps;
+  }
+
   /** Cancels a live run now (its queued step then does nothing). Cancelling an ended run is a CONFLICT. */
   async cancel(runId: string, reason = 'cancelled'): Promise<PlaybookRun> {
     const repo = new PlaybookRunRepository(this.em, this.tenantId);

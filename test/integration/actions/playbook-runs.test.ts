@@ -9,7 +9,8 @@ import { RunStepService } from '../../../subgraphs/actions/services/run-step.ser
 import type { PlaybookDraft } from '../../../subgraphs/actions/domain/validate-playbook';
 import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { raiseAlerts } from '../../../subgraphs/actions/workers/raise-alerts.worker';
-import type { RiskChangeForAlerts } from '../../../subgraphs/common/queues';
+import { PLAYBOOK_EVENTS, type RiskChangeForAlerts } from '../../../subgraphs/common/queues';
+import { CHURN_PLAYBOOK } from '../../unit/actions/domain/playbook-fixtures';
 import { reconcileRuns } from '../../../subgraphs/actions/workers/reconcile-runs.worker';
 import { runPlaybookStep } from '../../../subgraphs/actions/workers/playbook-step.worker';
 import { PLAYBOOK_STEP, playbookStepJobId } from '../../../subgraphs/common/queues';
@@ -180,5 +181,39 @@ describe('the playbook action queue', () => {
     clock = new Date(clock.getTime() + 24 * HOUR);
     expect(await runPlaybookStep({ id: 'late', data: { tenantId: 't7', runId: runs[0].id, stepId: 'pause', visit: 1 } }, actions.deps, collaborators)).toEqual({ kind: 'stale' });
     expect(await em('t7').find(Task, { runId: runs[0].id })).toHaveLength(0);
+  });
+
+  it('runs the standard churn playbook: an opened email ends it, an unopened one goes on to SMS and a task', async () => {
+    const playbook = await create('t8', CHURN_PLAYBOOK);
+    const opened = await enrol('t8', playbook.playbookId, profile(81));
+    const ignored = await enrol('t8', playbook.playbookId, profile(82));
+    await waitFor(async () => (await runOf('t8', opened.id))?.stepId === 'opened' && (await runOf('t8', ignored.id))?.stepId === 'opened');
+    expect(provider.of('email').filter((r) => [profile(81), profile(82)].includes(r.message.profileId))).toHaveLength(2);
+
+    // an open of profile 81's email arrives through the playbook-events queue (plus noise: another event, another profile's unrelated event)
+    clock = new Date(clock.getTime() + 2 * HOUR);
+    const events = actions.deps.queues.get(PLAYBOOK_EVENTS);
+    const at = clock.toISOString();
+    const batch = {
+      tenantId: 't8',
+      events: [
+        { eventId: 'e1', profileId: profile(81), name: 'Email Opened', properties: { step: 'email' }, occurredAt: at },
+        { eventId: 'e2', profileId: profile(82), name: 'Page Viewed', properties: {}, occurredAt: at },
+      ],
+    };
+    await events.add(PLAYBOOK_EVENTS, batch, { jobId: 't8-events-e1-e2' });
+    await waitFor(async () => (await runOf('t8', opened.id))?.status === 'completed');
+    expect((await runOf('t8', opened.id))!.history.map((h) => `${h.stepId}:${h.outcome}`)).toEqual(['email:sent', 'opened:event', 'done:exited']);
+    expect(await runOf('t8', ignored.id)).toMatchObject({ status: 'waiting', stepId: 'opened' });
+
+    // profile 82 never opens: 24 h later the SMS, 72 h after that the high-priority task
+    await advanceTo('t8', ignored.id, 22 * HOUR);
+    await waitFor(async () => (await runOf('t8', ignored.id))?.stepId === 'engaged');
+    expect(provider.of('sms', `run:${ignored.id}:step:sms:3`)).toHaveLength(1);
+    await advanceTo('t8', ignored.id, 72 * HOUR);
+    await waitFor(async () => (await runOf('t8', ignored.id))?.status === 'completed');
+    expect(await em('t8').find(Task, { runId: ignored.id })).toMatchObject([{ team: 'customer-service', priority: 'high', title: 'Call <Ann 82>' }]);
+    expect(await em('t8').find(Task, { runId: opened.id })).toHaveLength(0);
+    expect(provider.of('sms').filter((r) => r.message.profileId === profile(81))).toHaveLength(0);
   });
 });
