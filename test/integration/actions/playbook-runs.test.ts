@@ -1,3 +1,5 @@
+import { UnrecoverableError } from 'bullmq';
+
 import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
 import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
@@ -11,6 +13,7 @@ import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule
 import { raiseAlerts } from '../../../subgraphs/actions/workers/raise-alerts.worker';
 import { PLAYBOOK_EVENTS, type RiskChangeForAlerts } from '../../../subgraphs/common/queues';
 import { CHURN_PLAYBOOK } from '../../unit/actions/domain/playbook-fixtures';
+import { applyPlaybookEvents } from '../../../subgraphs/actions/workers/playbook-events.worker';
 import { reconcileRuns } from '../../../subgraphs/actions/workers/reconcile-runs.worker';
 import { runPlaybookStep } from '../../../subgraphs/actions/workers/playbook-step.worker';
 import { PLAYBOOK_STEP, playbookStepJobId } from '../../../subgraphs/common/queues';
@@ -215,5 +218,14 @@ describe('the playbook action queue', () => {
     expect(await em('t8').find(Task, { runId: ignored.id })).toMatchObject([{ team: 'customer-service', priority: 'high', title: 'Call <Ann 82>' }]);
     expect(await em('t8').find(Task, { runId: opened.id })).toHaveLength(0);
     expect(provider.of('sms').filter((r) => r.message.profileId === profile(81))).toHaveLength(0);
+  });
+
+  it('rejects malformed jobs as unrecoverable, naming the field', async () => {
+    const step = runPlaybookStep({ id: 'bad', data: { tenantId: 't9', runId: 'not-a-uuid', stepId: 'a', visit: 1 } }, actions.deps, collaborators);
+    await expect(step).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(step).rejects.toThrow('runId must be a uuid');
+    const events = applyPlaybookEvents({ id: 'bad', data: { tenantId: 't9', events: [{ eventId: 'e', profileId: profile(9), name: 'X', properties: {}, occurredAt: 'yesterday' }] } }, actions.deps);
+    await expect(events).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(events).rejects.toThrow('events[0].occurredAt must be an ISO time');
   });
 });
