@@ -19,17 +19,51 @@ import { AlertService } from './services/alert.service';
 import { ChannelService } from './services/channel.service';
 import { SecretBox } from './services/channels/secret-box';
 import { WebhookDeliveryService } from './services/webhook-delivery.service';
-import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { startDeliverWebhookWorker } from './workers/deliver-webhook.worker';
-import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 import { startSweepDeliveriesWorker } from './workers/sweep-deliveries.worker';
+import { DeliveryLedgerService } from './services/delivery-ledger.service';
+import { PlaybookRunService } from './services/playbook-runs.service';
+import { PlaybookService } from './services/playbook.service';
+import { TaskService } from './services/task.service';
+import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeliveryResolver, TaskResolver } from './resolvers/playbook.resolver';
+import { PLAYBOOK_STEP } from '../common/queues';
+import { startProfileMergedWorker } from './workers/profile-merged.worker';
+import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './services/playbook-collaborators';
+import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
+import { startPlaybookStepWorker } from './workers/playbook-step.worker';
+import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
+import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
-export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
+/** What differs between production and a test run of the subgraph. */
+export interface ActionsOptions {
+  /** Channels, traits and the clock of the playbook engine. Default: the production ones. */
+  collaborators?: PlaybookCollaborators;
+  /** How often the run reconciler looks for due steps without a job, ms. Default 5000. */
+  reconcileIntervalMs?: number;
+}
+
+/** The actions subgraph with its playbook engine's collaborators. */
+export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDefinition<ActionsContext> {
+  // the production channels need the running subgraph's database and secret: built at start
+  const now = options.collaborators?.now ?? (() => new Date());
+  return {
   name: 'actions',
   orm: { name: 'actions', entities: ACTIONS_ENTITIES, migrations: ACTIONS_MIGRATIONS, migrationsDir: 'subgraphs/actions/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [AlertResolver, ProfileAlertsResolver, AlertRuleResolver, AlertRaisedResolver, ChannelResolver, WebhookDeliveryResolver],
+      resolvers: [
+        AlertResolver,
+        ProfileAlertsResolver,
+        AlertRuleResolver,
+        AlertRaisedResolver,
+        ChannelResolver,
+        WebhookDeliveryResolver,
+        PlaybookResolver,
+        PlaybookRunResolver,
+        TaskResolver,
+        StepDeliveryResolver,
+        ProfileActionsResolver,
+      ],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
       pubSub,
@@ -47,7 +81,12 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
         alertRules: new AlertRuleService(em, auth.tenantId),
         channels: new ChannelService(em, auth.tenantId, secretBoxOf(deps.config.secret), deps.config.channels.secretOverlapMs),
         deliveries: new WebhookDeliveryService(em, auth.tenantId, deps.queues),
+        playbooks: new PlaybookService(em, auth.tenantId),
+        runs: new PlaybookRunService(em, auth.tenantId, now),
+        tasks: new TaskService(em, auth.tenantId, now),
+        ledger: new DeliveryLedgerService(em, auth.tenantId),
       },
+      stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };
   },
   startWorkers: async (deps) => {
@@ -55,8 +94,15 @@ export const actionsSubgraph: SubgraphDefinition<ActionsContext> = {
     startProfileMergedWorker(deps);
     startDeliverWebhookWorker(deps);
     await startSweepDeliveriesWorker(deps);
+    const collaborators = options.collaborators ?? defaultPlaybookCollaborators(deps);
+    startPlaybookStepWorker(deps, collaborators);
+    startPlaybookEventsWorker(deps, collaborators.now);
+    await startReconcileRunsWorker(deps, collaborators.now, options.reconcileIntervalMs);
   },
-};
+  };
+}
+
+export const actionsSubgraph = createActionsSubgraph();
 
 const secretBoxes = new Map<string, SecretBox>();
 /** One SecretBox per platform secret (its HKDF runs once per process, not once per request). */

@@ -105,6 +105,20 @@ export interface DeliverWebhookJob {
 /** profiles → actions: the same notice for the actions stage (alerts). */
 export const PROFILE_MERGED_ACTIONS = 'profile-merged-actions';
 /** Every queue a merge notice goes to, one per consuming subgraph. */
+/**
+ * actions → actions: take one step of one playbook run (`PlaybookStepJob`). Job id
+ * `<runId>-<stepId>-<visit>` (see `playbookStepJobId`); a wait is a delayed job. The run's state
+ * lives in SQL, so the job carries only ids and a lost job is queued again by `reconcile-runs`.
+ */
+export const PLAYBOOK_STEP = 'playbook-step';
+/**
+ * signals → actions: events of one tenant that playbook runs may be waiting for
+ * (`PlaybookEventsBatch`, one job per detect pass). Job id `<tenantId>-events-<first eventId>-<last eventId>`.
+ * No producer yet (issue #12): signals will queue it from its event-resolved pass.
+ */
+export const PLAYBOOK_EVENTS = 'playbook-events';
+/** actions (scheduled): queue again every due playbook step whose job is gone (crash, Redis flush). */
+export const RECONCILE_RUNS = 'reconcile-runs';
 export const PROFILE_MERGED_QUEUES = [PROFILE_MERGED_SIGNALS, PROFILE_MERGED_ACTIONS] as const;
 
 /** `mergedProfileId` was merged into `profileId` (the survivor) by the profiles stage. */
@@ -385,8 +399,41 @@ export interface JobPayloads {
   [SET_COMPUTED_TRAITS]: SetComputedTraitsBatch | SetComputedTraitsJob;
   [PROFILE_MERGED_SIGNALS]: ProfileMergedJob;
   [PROFILE_MERGED_ACTIONS]: ProfileMergedJob;
+  [PLAYBOOK_STEP]: PlaybookStepJob;
+  [RECONCILE_RUNS]: Record<string, never>;
+  [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
   /** Risk changes for the actions stage's alert rules: a batch, or one crossing queued before batches. */
   [RAISE_ALERTS]: RaiseAlertsBatch | RaiseAlertsCrossing;
+}
+
+/** One visit of one step of a playbook run; everything else is read from the run's row. */
+export interface PlaybookStepJob {
+  tenantId: string;
+  runId: string;
+  stepId: string;
+  visit: number;
+}
+
+/** One event of a profile, as `waitForEvent` steps match it. JSON-safe. */
+export interface PlaybookEventRef {
+  eventId: string;
+  profileId: string;
+  /** The event name, e.g. `Email Opened`. */
+  name: string;
+  properties: Record<string, unknown>;
+  /** ISO time the event happened. */
+  occurredAt: string;
+}
+
+/** Events of one tenant for the playbook runs waiting on them, in the order received. */
+export interface PlaybookEventsBatch {
+  tenantId: string;
+  events: PlaybookEventRef[];
+}
+
+/** The deterministic id of a step's job: one job per visit, so queueing it twice is a no-op. */
+export function playbookStepJobId(job: Pick<PlaybookStepJob, 'runId' | 'stepId' | 'visit'>): string {
+  return `${job.runId}-${job.stepId}-${job.visit}`;
 }
 
 /** One risk change that was news (see risk's `isRiskChange`), as alert rules evaluate it. JSON-safe. */

@@ -73,6 +73,8 @@ export interface AlertRuleSpec {
   conditions: AlertConditions;
   /** The tenant's default rule, the former hard-coded "entered High" alert. */
   builtIn: boolean;
+  /** The playbook a firing enrols the profile in (its current version); null or absent: none. */
+  playbookId?: string | null;
 }
 
 /** What every tenant starts with: the alert the platform raised before rules existed. */

@@ -29,6 +29,8 @@ export interface AlertRuleDraft {
     journeyState?: string | null;
   };
   conditions?: AlertConditions | null;
+  /** A playbook each firing enrols the profile in; null: none. */
+  playbookId?: string | null;
 }
 
 /** A checked rule, ready to store. */
@@ -40,6 +42,7 @@ export interface ValidAlertRule {
   cooldownSeconds: number;
   trigger: AlertTrigger;
   conditions: AlertConditions;
+  playbookId: string | null;
 }
 
 /** One thing wrong with a draft; `field` is its path in the input, e.g. `trigger.threshold`. */
@@ -74,8 +77,10 @@ export function validateAlertRule(draft: AlertRuleDraft): { rule: ValidAlertRule
   }
   const trigger = validateTrigger(draft.trigger, problem);
   const conditions = validateConditions(draft.conditions ?? {}, problem);
+  const playbookId = draft.playbookId ?? null;
+  if (playbookId !== null && !UUID.test(playbookId)) problem('playbookId', 'must be a playbook id');
   if (problems.length || !trigger) return { rule: null, problems };
-  return { rule: { name, severity, team, enabled: draft.enabled ?? true, cooldownSeconds, trigger, conditions }, problems: [] };
+  return { rule: { name, severity, team, enabled: draft.enabled ?? true, cooldownSeconds, trigger, conditions, playbookId }, problems: [] };
 }
 
 function validateTrigger(t: AlertRuleDraft['trigger'] | undefined, problem: (field: string, message: string) => void): AlertTrigger | null {

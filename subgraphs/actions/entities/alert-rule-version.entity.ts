@@ -46,6 +46,10 @@ export class AlertRuleVersion extends TenantEntity {
   @Property({ type: 'json' })
   conditions: Opt<AlertConditions> = {};
 
+  /** The playbook a firing enrols the profile in (its current version at the time); null: none. */
+  @Property({ type: 'uuid', nullable: true })
+  playbookId: Opt<string> | null = null;
+
   /** The tenant's default rule (the former hard-coded alert), created on first use. */
   @Property({ type: 'boolean' })
   builtIn: Opt<boolean> = false;

@@ -75,5 +75,6 @@ export function specOf(row: AlertRuleVersion): AlertRuleSpec {
     trigger: row.trigger,
     conditions: row.conditions ?? {},
     builtIn: row.builtIn,
+    playbookId: row.playbookId,
   };
 }

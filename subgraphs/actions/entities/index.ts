@@ -2,7 +2,11 @@ import { Alert } from './alert.entity';
 import { AlertRuleState } from './alert-rule-state.entity';
 import { AlertRuleVersion } from './alert-rule-version.entity';
 import { Channel } from './channel.entity';
+import { PlaybookRun } from './playbook-run.entity';
+import { PlaybookVersion } from './playbook-version.entity';
 import { ProfileAlias } from './profile-alias.entity';
+import { StepDelivery } from './step-delivery.entity';
+import { Task } from './task.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 
-export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery];
+export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery, PlaybookVersion, PlaybookRun, StepDelivery, Task];

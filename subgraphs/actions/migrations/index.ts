@@ -5,10 +5,12 @@ import { Migration20261125100316 } from './Migration20261125100316';
 import { Migration20261202031410 } from './Migration20261202031410';
 import { Migration20261202100041 } from './Migration20261202100041';
 import { Migration20261202125654 } from './Migration20261202125654';
+import { Migration20261202130217 } from './Migration20261202130217';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
   { name: 'Migration20261202031410', class: Migration20261202031410 },
   { name: 'Migration20261202100041', class: Migration20261202100041 },
   { name: 'Migration20261202125654', class: Migration20261202125654 },
+  { name: 'Migration20261202130217', class: Migration20261202130217 },
 ];

@@ -1,11 +1,29 @@
+import type { Queue } from 'bullmq';
+
 import type { FsPubSub } from '../../common/pubsub';
+import type { PlaybookStepJob } from '../../common/queues';
 import type { RequestContext } from '../../common/request-context';
 import type { AlertRuleService } from '../services/alert-rule.service';
 import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
+import type { DeliveryLedgerService } from '../services/delivery-ledger.service';
+import type { PlaybookRunService } from '../services/playbook-runs.service';
+import type { PlaybookService } from '../services/playbook.service';
+import type { TaskService } from '../services/task.service';
 import type { WebhookDeliveryService } from '../services/webhook-delivery.service';
 
 export interface ActionsContext extends RequestContext {
   pubSub: FsPubSub;
-  services: { alerts: AlertService; alertRules: AlertRuleService; channels: ChannelService; deliveries: WebhookDeliveryService };
+  services: {
+    alerts: AlertService;
+    alertRules: AlertRuleService;
+    channels: ChannelService;
+    deliveries: WebhookDeliveryService;
+    playbooks: PlaybookService;
+    runs: PlaybookRunService;
+    tasks: TaskService;
+    ledger: DeliveryLedgerService;
+  };
+  /** Where enrolments queue their first step. */
+  stepQueue: Pick<Queue<PlaybookStepJob>, 'addBulk'>;
 }

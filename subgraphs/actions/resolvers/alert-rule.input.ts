@@ -77,6 +77,9 @@ export class AlertRuleInput {
 
   @Field(() => AlertConditionsInput, { nullable: true })
   conditions?: AlertConditionsInput | null;
+
+  @Field(() => ID, { nullable: true, description: 'A playbook each firing enrols the profile in (its current version at the time).' })
+  playbookId?: string | null;
 }
 
 @ArgsType()

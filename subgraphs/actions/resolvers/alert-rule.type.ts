@@ -107,6 +107,9 @@ export class AlertRule {
   @Field(() => AlertRuleConditions)
   conditions!: AlertRuleConditions;
 
+  @Field(() => ID, { nullable: true, description: 'The playbook each firing enrols the profile in.' })
+  playbookId!: string | null;
+
   @Field(() => Date, { description: 'When this version was stored.' })
   versionCreatedAt!: Date;
 }
@@ -129,6 +132,7 @@ export function alertRuleOf(row: AlertRuleVersion): AlertRule {
       clvAbove: row.conditions?.clvAbove ?? null,
       segmentIds: [...(row.conditions?.segmentIds ?? [])],
     },
+    playbookId: row.playbookId,
     versionCreatedAt: row.createdAt,
   };
 }

@@ -11,6 +11,8 @@ import { ChannelRepository } from '../entities/channel.repository';
 import { ProfileAlias } from '../entities/profile-alias.entity';
 import type { WebhookDelivery } from '../entities/webhook-delivery.entity';
 import { WebhookDeliveryRepository } from '../entities/webhook-delivery.repository';
+import { PlaybookRunService, type Enrolment } from './playbook-runs.service';
+import type { StepToQueue } from './queue-playbook-steps';
 import { alertDeliveries } from './webhook-delivery.service';
 
 /**
@@ -20,6 +22,10 @@ import { alertDeliveries } from './webhook-delivery.service';
  * the moved states (one multi-row upsert) and one webhook outbox row per (new alert, subscribed
  * webhook channel) (one multi-row insert-or-ignore). A replayed batch finds its scores already
  * seen and its alerts already stored: it raises and delivers nothing new.
+ *
+ * Playbooks ride along in the same transaction: an inserted alert whose rule names a playbook
+ * enrols its profile (one multi-row insert-or-ignore of runs), and a change back to Low ends the
+ * profile's live runs whose playbook exits on it (also during a wait).
  */
 export class RaiseAlertsService {
   constructor(
@@ -29,18 +35,25 @@ export class RaiseAlertsService {
 
   /** Returns the alerts this call inserted (none on a replay). */
   async raiseFor(changes: readonly RiskChangeFacts[], now = new Date()): Promise<Alert[]> {
-    return (await this.raiseWithDeliveries(changes, now)).alerts;
+    return (await this.raise(changes, now)).alerts;
   }
 
-  /** The alerts this call inserted and their webhook outbox rows (to queue after the commit). */
-  async raiseWithDeliveries(changes: readonly RiskChangeFacts[], now = new Date()): Promise<{ alerts: Alert[]; deliveries: WebhookDelivery[] }> {
-    const none = { alerts: [], deliveries: [] };
+  /**
+   * The alerts this call inserted, their webhook outbox rows, and the first playbook steps of the
+   * runs it enrolled (both to queue after the commit).
+   */
+  async raise(changes: readonly RiskChangeFacts[], now = new Date()): Promise<{ alerts: Alert[]; deliveries: WebhookDelivery[]; steps: StepToQueue[]; runsEnded: number }> {
+    const none = { alerts: [], deliveries: [], steps: [], runsEnded: 0 };
     if (changes.length === 0) return none;
     const survivors = await new ProfileAliases(this.em, ProfileAlias, this.tenantId).survivorsOf([...new Set(changes.map((c) => c.profileId))]);
     // a change of a merged-away profile counts for its survivor, the profile the alert must land on
     const followed = changes.map((c) => ({ ...c, profileId: survivors.get(c.profileId) ?? c.profileId }));
     const rules = (await new AlertRuleRepository(this.em, this.tenantId).currentWithDefault()).filter((r) => r.enabled && !r.archived).map(specOf);
-    if (rules.length === 0) return none;
+    const lowered = [...new Set(followed.filter((c) => c.bucket === 'low' && c.previousBucket !== 'low').map((c) => c.profileId))];
+    if (rules.length === 0) {
+      const runsEnded = lowered.length ? await new PlaybookRunService(this.em, this.tenantId).endOnLowRisk(lowered, now) : 0;
+      return { ...none, runsEnded };
+    }
     const states = new AlertRuleStateRepository(this.em, this.tenantId);
     const before = await states.statesOf(rules.map((r) => r.id), followed.map((c) => c.profileId));
     const plan = evaluateRiskChanges(rules, followed, before, now);
@@ -72,11 +85,22 @@ export class RaiseAlertsService {
       ),
     );
     const endpoints = rows.length ? await new ChannelRepository(this.em, this.tenantId).subscribedTo('alert.raised') : [];
+    const playbookOf = new Map(rules.filter((r) => r.playbookId).map((r) => [r.id, r.playbookId!]));
     return this.em.transactional(async (tx) => {
       const inserted = await new AlertRepository(tx, this.tenantId).insertIgnoring(rows);
       await new AlertRuleStateRepository(tx, this.tenantId).saveAll(plan.states);
       const deliveries = await new WebhookDeliveryRepository(tx, this.tenantId).insertIgnoring(alertDeliveries(tx, inserted, endpoints, now));
-      return { alerts: inserted, deliveries };
+      const runs = new PlaybookRunService(tx, this.tenantId);
+      // only alerts this call inserted enrol: a replayed batch enrols nobody a second time
+      const enrolments: Enrolment[] = inserted.flatMap((a) => {
+        const playbookId = a.ruleId ? playbookOf.get(a.ruleId) : undefined;
+        return playbookId
+          ? [{ playbookId, profileId: a.profileId, enrolledBy: `alert:${a.id}`, risk: { score: a.score, bucket: a.bucket, kind: a.scoreKind, previousBucket: a.previousBucket }, alert: { id: a.id, message: a.message, severity: a.severity, team: a.team, type: a.type } }]
+          : [];
+      });
+      const { steps } = await runs.enrol(enrolments, now);
+      const runsEnded = lowered.length ? await runs.endOnLowRisk(lowered, now) : 0;
+      return { alerts: inserted, deliveries, steps, runsEnded };
     });
   }
 }

@@ -1,13 +1,14 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { ALERT_RAISED } from '../../common/pubsub';
-import { RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
+import { PLAYBOOK_STEP, RAISE_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { acknowledgeScoreFollowUps } from '../../common/score-follow-ups-done';
 import { forkForTenant } from '../../common/tenant-filter';
 import { readRaiseAlertsJob, type RaiseAlertsWork, type RejectedChange } from '../domain/read-raise-alerts-job';
 import type { Alert } from '../entities/alert.entity';
 import { alertRaisedEvent } from '../services/alert-event';
+import { queuePlaybookSteps } from '../services/queue-playbook-steps';
 import { RaiseAlertsService } from '../services/raise-alerts.service';
 import { queueDeliveryTries } from '../services/webhook-delivery.service';
 
@@ -40,7 +41,9 @@ export async function raiseAlerts(
   }
   const { tenantId, changes, rejected } = work;
   if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'raise-alerts: malformed changes skipped');
-  const { alerts: raised, deliveries } = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raiseWithDeliveries(changes, now);
+  const { alerts: raised, deliveries, steps } = await new RaiseAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raise(changes, now);
+  // after the commit; a crash before this leaves due runs that the reconciler queues
+  await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, now);
   // committed: risk may clear the hand-off marker of these scores (ids unique per job)
   await acknowledgeScoreFollowUps(deps.queues, String(job.id), tenantId, 'alerts', changes.map((c) => c.scoreId));
   // after the commit, and only for rows this job inserted: a replay publishes nothing

@@ -155,7 +155,7 @@ describe('alerts delivered to webhooks', () => {
     await createWebhook('w6', 'ops', '/w6');
     // the alerts and outbox rows committed, the process gone before queueing (or Redis flushed)
     const tenantId = 'w6';
-    const { deliveries } = await new RaiseAlertsService(forkForTenant(actions.deps.orm, tenantId), tenantId).raiseWithDeliveries([
+    const { deliveries } = await new RaiseAlertsService(forkForTenant(actions.deps.orm, tenantId), tenantId).raise([
       { profileId: uuidv7(), scoreId: uuidv7(), kind: 'churn', score: 85, previousScore: 60, bucket: 'high', previousBucket: 'medium', clv: null, revenueAtRisk: null, reasons: [], segmentIds: [] },
     ]);
     expect(deliveries).toHaveLength(1);

@@ -21,8 +21,14 @@ describe('validateAlertRule', () => {
         cooldownSeconds: 0,
         trigger: { type: 'risk_crossing', kind: 'churn', threshold: 70, direction: 'up', hysteresis: 5 },
         conditions: { clvAbove: 100, segmentIds: [SEG] },
+        playbookId: null,
       },
     });
+  });
+
+  it('keeps a playbook to enrol in, and names the field of one that is not an id', () => {
+    expect(validateAlertRule(draft({ playbookId: SEG })).rule?.playbookId).toBe(SEG);
+    expect(validateAlertRule(draft({ playbookId: 'nope' })).problems).toEqual([{ field: 'playbookId', message: 'must be a playbook id' }]);
   });
 
   it.each<[string, AlertRuleDraft['trigger'], object]>([

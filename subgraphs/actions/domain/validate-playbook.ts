@@ -1,0 +1,232 @@
+import { parseLocalTime, isTimeZone } from './local-time';
+import {
+  CONDITION_OPS,
+  STEP_TYPES,
+  TASK_PRIORITIES,
+  successorsOf,
+  type BranchArm,
+  type ConditionOp,
+  type FactCondition,
+  type PlaybookDefinition,
+  type PlaybookStep,
+  type PropertyEquals,
+  type TaskPriorityName,
+} from './playbook';
+import { templateProblems } from './playbook-template';
+
+type Scalar = string | number | boolean;
+
+/** A step as an admin sends it (the GraphQL input, flattened: which fields apply depends on `type`). */
+export interface PlaybookStepDraft {
+  id: string;
+  type: string;
+  next?: string | null;
+  channel?: string | null;
+  to?: string | null;
+  subject?: string | null;
+  body?: string | null;
+  html?: string | null;
+  onFailure?: string | null;
+  seconds?: number | null;
+  untilLocalTime?: string | null;
+  fallbackTimezone?: string | null;
+  event?: string | null;
+  where?: { property: string; equals: Scalar }[] | null;
+  timeoutSeconds?: number | null;
+  onEvent?: string | null;
+  onTimeout?: string | null;
+  arms?: { when: { field: string; op: string; value?: Scalar | Scalar[] | null }[]; next?: string | null }[] | null;
+  otherwise?: string | null;
+  team?: string | null;
+  title?: string | null;
+  priority?: string | null;
+  dueInSeconds?: number | null;
+}
+
+/** A playbook as an admin sends it. */
+export interface PlaybookDraft {
+  name: string;
+  description?: string | null;
+  /** The first step; default the first in `steps`. */
+  entry?: string | null;
+  /** End runs when risk falls back to Low. Default true. */
+  exitWhenRiskLow?: boolean | null;
+  steps: PlaybookStepDraft[];
+}
+
+export interface ValidPlaybook {
+  name: string;
+  description: string | null;
+  definition: PlaybookDefinition;
+}
+
+/** One thing wrong with a draft; `field` is its path in the input, e.g. `steps[2].timeoutSeconds`. */
+export interface PlaybookProblem {
+  field: string;
+  message: string;
+}
+
+export const MAX_STEPS = 50;
+/** Longest wait, timeout or due time: 90 days, in seconds. */
+export const MAX_DURATION_SECONDS = 90 * 24 * 3600;
+const MAX_ARMS = 20;
+const MAX_CONDITIONS = 20;
+const STEP_ID = /^[a-z0-9_]{1,64}$/;
+const NAME = /^[A-Za-z0-9_.:\- ]{1,100}$/;
+const FACT_ROOTS = ['profile.', 'risk.', 'alert.', 'steps.'];
+
+/**
+ * Checks a draft playbook and normalises it (trimmed text, defaults filled in). Returns every
+ * problem at once, each naming its field, and rejects references to steps that do not exist.
+ */
+export function validatePlaybook(draft: PlaybookDraft): { playbook: ValidPlaybook; problems: [] } | { playbook: null; problems: PlaybookProblem[] } {
+  const problems: PlaybookProblem[] = [];
+  const problem = (field: string, message: string) => problems.push({ field, message });
+  const name = (draft.name ?? '').trim();
+  if (name.length < 1 || name.length > 200) problem('name', 'must be 1–200 characters');
+  const description = draft.description?.trim() || null;
+  if (description && description.length > 2000) problem('description', 'must be at most 2000 characters');
+  const drafts = Array.isArray(draft.steps) ? draft.steps : [];
+  if (drafts.length < 1 || drafts.length > MAX_STEPS) problem('steps', `must have 1–${MAX_STEPS} steps`);
+
+  const steps: PlaybookStep[] = [];
+  const seen = new Set<string>();
+  drafts.forEach((d, i) => {
+    const at = `steps[${i}]`;
+    const id = String(d.id ?? '').trim();
+    if (!STEP_ID.test(id)) problem(`${at}.id`, 'must be 1–64 characters of a-z, 0-9 and _');
+    else if (seen.has(id)) problem(`${at}.id`, `duplicates step ${id}`);
+    seen.add(id);
+    const step = validateStep(d, id, at, problem);
+    if (step) steps.push(step);
+  });
+
+  const ids = new Set(steps.map((s) => s.id));
+  const entry = (draft.entry ?? drafts[0]?.id ?? '').trim();
+  if (drafts.length > 0 && !ids.has(entry)) problem('entry', `no step has the id ${entry || '(empty)'}`);
+  // dangling references: every successor must be a step of this playbook (or null: the run ends)
+  drafts.forEach((d, i) => {
+    const step = steps.find((s) => s.id === String(d.id ?? '').trim());
+    if (!step) return;
+    for (const [field, target] of referencesOf(step)) {
+      if (target !== null && !ids.has(target)) problem(`steps[${i}].${field}`, `refers to a step that does not exist: ${target}`);
+    }
+  });
+  if (problems.length) return { playbook: null, problems };
+  return { playbook: { name, description, definition: { entry, steps, exitWhen: { riskLow: draft.exitWhenRiskLow ?? true } } }, problems: [] };
+}
+
+function referencesOf(step: PlaybookStep): [string, string | null][] {
+  switch (step.type) {
+    case 'send':
+      return [['next', step.next], ['onFailure', step.onFailure ?? null]];
+    case 'waitForEvent':
+      return [['onEvent', step.onEvent], ['onTimeout', step.onTimeout]];
+    case 'branch':
+      return [...step.arms.map((a, j): [string, string | null] => [`arms[${j}].next`, a.next]), ['otherwise', step.otherwise]];
+    default:
+      return successorsOf(step).map((s): [string, string | null] => ['next', s]);
+  }
+}
+
+function validateStep(d: PlaybookStepDraft, id: string, at: string, problem: (field: string, message: string) => void): PlaybookStep | null {
+  const ref = (v: string | null | undefined) => (v == null || v.trim() === '' ? null : v.trim());
+  const duration = (field: string, v: number | null | undefined): number => {
+    if (v == null || !Number.isInteger(v) || v <= 0 || v > MAX_DURATION_SECONDS) problem(`${at}.${field}`, `must be a positive duration in whole seconds, at most ${MAX_DURATION_SECONDS}`);
+    return v ?? 0;
+  };
+  const template = (field: string, v: string | null | undefined, max: number): string | null => {
+    if (v == null) return null;
+    if (v.length > max) problem(`${at}.${field}`, `must be at most ${max} characters`);
+    for (const p of templateProblems(v)) problem(`${at}.${field}`, p);
+    return v;
+  };
+  switch (d.type) {
+    case 'send': {
+      const channel = (d.channel ?? '').trim();
+      if (!NAME.test(channel)) problem(`${at}.channel`, 'must name one of your channels (1–100 characters)');
+      const subject = template('subject', d.subject, 500);
+      const body = template('body', d.body, 10_000);
+      const html = template('html', d.html, 100_000);
+      const to = template('to', d.to, 500);
+      if (!body && !html && !subject) problem(`${at}.body`, 'a send needs a body, an html part or a subject');
+      return { id, type: 'send', channel, to, subject, body, html, next: ref(d.next), onFailure: ref(d.onFailure) };
+    }
+    case 'wait': {
+      const hasSeconds = d.seconds != null;
+      const hasTime = d.untilLocalTime != null;
+      if (hasSeconds === hasTime) {
+        problem(`${at}.seconds`, 'give either seconds or untilLocalTime, not both');
+        return null;
+      }
+      if (hasSeconds) return { id, type: 'wait', seconds: duration('seconds', d.seconds), untilLocalTime: null, fallbackTimezone: null, next: ref(d.next) };
+      if (!parseLocalTime(d.untilLocalTime!)) problem(`${at}.untilLocalTime`, 'must be a time of day HH:MM (00:00–23:59)');
+      const fallbackTimezone = d.fallbackTimezone?.trim() || 'UTC';
+      if (!isTimeZone(fallbackTimezone)) problem(`${at}.fallbackTimezone`, 'must be an IANA time zone such as Europe/Paris');
+      return { id, type: 'wait', seconds: null, untilLocalTime: d.untilLocalTime!, fallbackTimezone, next: ref(d.next) };
+    }
+    case 'waitForEvent': {
+      const event = (d.event ?? '').trim();
+      if (event.length < 1 || event.length > 200) problem(`${at}.event`, 'must be an event name of 1–200 characters');
+      const where: PropertyEquals[] = [];
+      (d.where ?? []).forEach((w, j) => {
+        const property = (w?.property ?? '').trim();
+        if (property.length < 1 || property.length > 200) problem(`${at}.where[${j}].property`, 'must be a property name of 1–200 characters');
+        if (!isScalar(w?.equals)) problem(`${at}.where[${j}].equals`, 'must be a string, number or boolean');
+        where.push({ property, equals: w?.equals });
+      });
+      if (where.length > MAX_CONDITIONS) problem(`${at}.where`, `at most ${MAX_CONDITIONS} conditions`);
+      const timeoutSeconds = duration('timeoutSeconds', d.timeoutSeconds);
+      return { id, type: 'waitForEvent', event, where, timeoutSeconds, onEvent: ref(d.onEvent), onTimeout: ref(d.onTimeout) };
+    }
+    case 'branch': {
+      const arms: BranchArm[] = [];
+      const drafts = d.arms ?? [];
+      if (drafts.length < 1 || drafts.length > MAX_ARMS) problem(`${at}.arms`, `must have 1–${MAX_ARMS} arms`);
+      drafts.forEach((a, j) => {
+        const when: FactCondition[] = [];
+        if (!a?.when?.length || a.when.length > MAX_CONDITIONS) problem(`${at}.arms[${j}].when`, `must have 1–${MAX_CONDITIONS} conditions`);
+        (a?.when ?? []).forEach((c, k) => {
+          const cond = validateCondition(c, `${at}.arms[${j}].when[${k}]`, problem);
+          if (cond) when.push(cond);
+        });
+        arms.push({ when, next: ref(a?.next) });
+      });
+      return { id, type: 'branch', arms, otherwise: ref(d.otherwise) };
+    }
+    case 'createTask': {
+      const team = (d.team ?? '').trim();
+      if (team.length < 1 || team.length > 100) problem(`${at}.team`, 'must be 1–100 characters');
+      const title = template('title', d.title, 500)?.trim() ?? '';
+      if (!title) problem(`${at}.title`, 'must be 1–500 characters');
+      const priority = String(d.priority ?? 'normal').toLowerCase() as TaskPriorityName;
+      if (!TASK_PRIORITIES.includes(priority)) problem(`${at}.priority`, `must be one of ${TASK_PRIORITIES.join(', ')}`);
+      const dueInSeconds = duration('dueInSeconds', d.dueInSeconds);
+      return { id, type: 'createTask', team, title, priority, dueInSeconds, next: ref(d.next) };
+    }
+    case 'exit':
+      return { id, type: 'exit' };
+    default:
+      problem(`${at}.type`, `must be one of ${STEP_TYPES.join(', ')}`);
+      return null;
+  }
+}
+
+function validateCondition(c: { field: string; op: string; value?: Scalar | Scalar[] | null } | undefined, at: string, problem: (field: string, message: string) => void): FactCondition | null {
+  const field = (c?.field ?? '').trim();
+  if (!FACT_ROOTS.some((r) => field.startsWith(r)) || field.length > 200) problem(`${at}.field`, `must start with ${FACT_ROOTS.join(', ')}`);
+  const op = String(c?.op ?? '').toLowerCase() as ConditionOp;
+  if (!CONDITION_OPS.includes(op)) {
+    problem(`${at}.op`, `must be one of ${CONDITION_OPS.join(', ')}`);
+    return null;
+  }
+  const value = c?.value ?? null;
+  if (op === 'in' && !(Array.isArray(value) && value.every(isScalar))) problem(`${at}.value`, 'must be a list of values with in');
+  if (['eq', 'neq'].includes(op) && !isScalar(value)) problem(`${at}.value`, `must be a string, number or boolean with ${op}`);
+  if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof value !== 'number') problem(`${at}.value`, `must be a number with ${op}`);
+  return { field, op, value };
+}
+
+function isScalar(v: unknown): v is Scalar {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}

@@ -1,0 +1,37 @@
+import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
+
+import { TenantEntity } from '../../common/base.entity';
+import type { PlaybookDefinition } from '../domain/playbook';
+
+/**
+ * One version of a playbook. `playbookId` is stable across versions; an update stores a new row
+ * with the next `version` and clears `current` on the old one, so runs keep the version they were
+ * enrolled under (their steps never change under them).
+ */
+@Entity({ tableName: 'playbook_version' })
+@Unique({ properties: ['tenantId', 'playbookId', 'version'] })
+@Index({ properties: ['tenantId', 'current'] })
+export class PlaybookVersion extends TenantEntity {
+  @Property({ type: 'uuid' })
+  playbookId!: string;
+
+  @Property({ type: 'integer' })
+  version!: number;
+
+  /** The playbook's latest version. */
+  @Property({ type: 'boolean' })
+  current: Opt<boolean> = true;
+
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Property({ type: 'text', nullable: true })
+  description: Opt<string> | null = null;
+
+  /** Archived: enrols nobody; runs already going continue. */
+  @Property({ type: 'boolean' })
+  archived: Opt<boolean> = false;
+
+  @Property({ type: 'json' })
+  definition!: PlaybookDefinition;
+}

@@ -1,0 +1,41 @@
+import type { EntityManager } from '../../common/orm';
+import { StepDelivery, type DeliveryStatus } from './step-delivery.entity';
+
+/** The outbox and ledger of playbook sends, for one tenant. */
+export class StepDeliveryRepository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {}
+
+  /**
+   * Claims (run, step, visit) before anything is sent: inserts the row unless it exists, and
+   * returns the stored row, new or not. A retried job gets the row its first try claimed.
+   */
+  async claim(row: Pick<StepDelivery, 'runId' | 'profileId' | 'stepId' | 'visit' | 'channel'>, now: Date): Promise<StepDelivery> {
+    const fresh = this.em.create(StepDelivery, { tenantId: this.tenantId, ...row, status: 'claimed', createdAt: now, updatedAt: now }, { persist: false });
+    await this.em.upsert(StepDelivery, fresh, { onConflictFields: ['runId', 'stepId', 'visit'], onConflictAction: 'ignore' });
+    const stored = await this.em.findOne(StepDelivery, { tenantId: this.tenantId, runId: row.runId, stepId: row.stepId, visit: row.visit }, { disableIdentityMap: true });
+    if (!stored) throw new Error(`step delivery ${row.runId}/${row.stepId}/${row.visit} was not stored`);
+    return stored;
+  }
+
+  /** Counts one more provider call, before it is made, if the row is still claimed at `attempts`. */
+  async startAttempt(id: string, attempts: number, now: Date): Promise<boolean> {
+    return (await this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status: 'claimed', attempts }, { attempts: attempts + 1, updatedAt: now })) === 1;
+  }
+
+  /** Records the outcome (final, or `claimed` with the error of a try to be retried). */
+  async record(id: string, status: DeliveryStatus, fields: { providerId?: string | null; error?: string | null }, now: Date): Promise<void> {
+    await this.em.nativeUpdate(
+      StepDelivery,
+      { tenantId: this.tenantId, id },
+      { status, providerId: fields.providerId ?? null, error: fields.error ?? null, finishedAt: status === 'claimed' ? null : now, updatedAt: now },
+    );
+  }
+
+  /** A page of a profile's ledger, newest first, after the row `afterId`. */
+  pageFor(profileId: string, first: number, afterId: string | null): Promise<StepDelivery[]> {
+    return this.em.find(StepDelivery, { tenantId: this.tenantId, profileId, ...(afterId ? { id: { $lt: afterId } } : {}) }, { orderBy: { id: 'desc' }, limit: first });
+  }
+}

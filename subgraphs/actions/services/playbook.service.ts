@@ -1,0 +1,79 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { uuidv7 } from 'uuidv7';
+
+import { AppError } from '../../common/errors';
+import type { EntityManager } from '../../common/orm';
+import { validatePlaybook, type PlaybookDraft, type ValidPlaybook } from '../domain/validate-playbook';
+import { PlaybookVersion } from '../entities/playbook-version.entity';
+import { PlaybookRepository } from '../entities/playbook.repository';
+
+/** Playbook administration for one tenant: playbooks are versioned, never edited in place (as alert rules). */
+export class PlaybookService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {}
+
+  list(includeArchived: boolean): Promise<PlaybookVersion[]> {
+    return new PlaybookRepository(this.em, this.tenantId).current(includeArchived);
+  }
+
+  get(playbookId: string): Promise<PlaybookVersion | null> {
+    return new PlaybookRepository(this.em, this.tenantId).findCurrent(playbookId);
+  }
+
+  /** Stores version 1 of a new playbook. */
+  async create(draft: PlaybookDraft): Promise<PlaybookVersion> {
+    const p = checked(draft);
+    const row = this.em.create(PlaybookVersion, { tenantId: this.tenantId, playbookId: uuidv7(), version: 1, name: p.name, description: p.description, definition: p.definition });
+    await this.em.flush();
+    return row;
+  }
+
+  /**
+   * Stores the next version and makes it current, in one transaction. Runs already going keep
+   * their version; new enrolments take this one. Two concurrent updates: one wins, the other gets CONFLICT.
+   */
+  async update(playbookId: string, draft: PlaybookDraft): Promise<PlaybookVersion> {
+    const p = checked(draft);
+    try {
+      return await this.em.transactional(async (tx) => {
+        const current = await this.currentOrFail(tx, playbookId);
+        if (current.archived) throw new AppError('CONFLICT', `playbook ${playbookId} is archived`, { field: 'id' });
+        current.current = false;
+        const next = tx.create(PlaybookVersion, { tenantId: this.tenantId, playbookId, version: current.version + 1, name: p.name, description: p.description, definition: p.definition });
+        await tx.flush();
+        return next;
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw new AppError('CONFLICT', `playbook ${playbookId} was changed meanwhile; read it and try again`, { field: 'id' });
+      throw err;
+    }
+  }
+
+  /** Stops enrolments for good (runs going on continue). Idempotent. */
+  async archive(playbookId: string): Promise<PlaybookVersion> {
+    const current = await this.currentOrFail(this.em, playbookId);
+    if (!current.archived) {
+      current.archived = true;
+      await this.em.flush();
+    }
+    return current;
+  }
+
+  private async currentOrFail(em: EntityManager, playbookId: string): Promise<PlaybookVersion> {
+    const row = await new PlaybookRepository(em, this.tenantId).findCurrent(playbookId);
+    if (!row) throw new AppError('NOT_FOUND', `playbook ${playbookId} not found`, { field: 'id' });
+    return row;
+  }
+}
+
+/** The validated playbook, or BAD_USER_INPUT naming every field in error (`input.<path>`). */
+function checked(draft: PlaybookDraft): ValidPlaybook {
+  const { playbook, problems } = validatePlaybook(draft);
+  if (!playbook) {
+    const fields = problems.map((p) => ({ field: `input.${p.field}`, message: p.message }));
+    throw new AppError('BAD_USER_INPUT', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
+  }
+  return playbook;
+}

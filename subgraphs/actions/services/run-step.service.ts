@@ -1,0 +1,155 @@
+import { uuidv7 } from 'uuidv7';
+
+import type { EntityManager } from '../../common/orm';
+import type { PlaybookStepJob } from '../../common/queues';
+import type { OutboundMessage } from '../domain/channel';
+import { stepOf, type CreateTaskStep, type SendStep } from '../domain/playbook';
+import { advanceRun, type RunFacts } from '../domain/playbook-run';
+import { renderTemplate } from '../domain/playbook-template';
+import { PlaybookRunRepository } from '../entities/playbook-run.repository';
+import { PlaybookRepository } from '../entities/playbook.repository';
+import { StepDeliveryRepository } from '../entities/step-delivery.repository';
+import { Task } from '../entities/task.entity';
+import { TaskRepository } from '../entities/task.repository';
+import type { PlaybookCollaborators } from './playbook-collaborators';
+import type { StepToQueue } from './queue-playbook-steps';
+
+/** What taking a step did. */
+export type StepTaken =
+  /** The run moved on; `next` is the step to queue (null: the run ended or waits for an event only). */
+  | { kind: 'advanced'; next: StepToQueue | null }
+  /** The job is not the run's current (step, visit), or the run ended: nothing to do. */
+  | { kind: 'stale' }
+  /** The step is not due yet (a job run early): put it back until `dueAt`. */
+  | { kind: 'early'; dueAt: Date };
+
+/** A send failed in a way worth another try; the job is retried with backoff (the outbox row stays claimed). */
+export class RetryableSendError extends Error {}
+
+/**
+ * Takes one step of one run (one `playbook-step` job), safe to run twice:
+ * a send claims its outbox row (run, step, visit) before calling the channel and a retry finds the
+ * outcome already recorded; a task is keyed on the same triple; and the run's next state is stored
+ * with a compare-and-set on its visit, so a step replayed, or raced by an event or a cancel, moves
+ * the run at most once.
+ */
+export class RunStepService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+    private readonly collaborators: PlaybookCollaborators,
+  ) {}
+
+  async take(job: PlaybookStepJob): Promise<StepTaken> {
+    const now = this.collaborators.now();
+    const runs = new PlaybookRunRepository(this.em, this.tenantId);
+    const run = await runs.find(job.runId);
+    if (!run || run.stepId !== job.stepId || run.visit !== job.visit || (run.status !== 'active' && run.status !== 'waiting')) return { kind: 'stale' };
+    if (run.nextDueAt && run.nextDueAt > now) return { kind: 'early', dueAt: run.nextDueAt };
+    const version = (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value;
+    if (!version) throw new Error(`playbook ${run.playbookId} version ${run.playbookVersion} of run ${run.id} is missing`);
+    const def = version.definition;
+    const step = stepOf(def, job.stepId);
+    const traits = (await this.collaborators.traits.traitsOf(this.tenantId, run.profileId)) ?? run.facts.profile.traits;
+    const facts: RunFacts = { ...run.facts, profile: { id: run.profileId, traits } };
+
+    let outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined;
+    if (step?.type === 'send') outcome = await this.send(job, run.profileId, step, facts, now);
+    const advance = advanceRun(def, { status: run.status, stepId: run.stepId, visit: run.visit, nextDueAt: run.nextDueAt, enteredAt: run.enteredAt, waitingFor: run.waitingFor, history: run.history ?? [], endReason: run.endReason }, { type: 'stepRan', stepId: job.stepId, visit: job.visit, outcome }, facts, now);
+    if (!advance.accepted) return { kind: 'stale' };
+
+    const saved = await this.em.transactional(async (tx) => {
+      if (step?.type === 'createTask') await new TaskRepository(tx, this.tenantId).insertIgnoring(this.taskOf(job, run.profileId, step, facts, now));
+      const ok = await new PlaybookRunRepository(tx, this.tenantId).saveState(run.id, run.visit, advance.state, now);
+      // a lost compare-and-set rolls the task back with it: the run had moved on without this step
+      if (!ok) throw new StaleRun();
+      return ok;
+    }).catch((err: unknown) => {
+      if (err instanceof StaleRun) return false;
+      throw err;
+    });
+    if (!saved) return { kind: 'stale' };
+    const s = advance.schedule;
+    return { kind: 'advanced', next: s ? { tenantId: this.tenantId, runId: run.id, stepId: s.stepId, visit: s.visit, dueAt: s.dueAt } : null };
+  }
+
+  /**
+   * At most one delivery per (run, step, visit): the outbox row is claimed first; a row already
+   * finished answers for itself. A retryable failure throws (the job retries) until
+   * `maxSendAttempts` provider calls, then the send is dead-lettered (status failed, error kept).
+   */
+  private async send(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, now: Date): Promise<'sent' | 'skipped' | 'failed'> {
+    const deliveries = new StepDeliveryRepository(this.em, this.tenantId);
+    const row = await deliveries.claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
+    if (row.status !== 'claimed') return row.status;
+    const skip = skipReason(facts.profile.traits, step.channel);
+    if (skip) {
+      await deliveries.record(row.id, 'skipped', { error: skip }, now);
+      return 'skipped';
+    }
+    const adapter = await this.collaborators.channels.resolve(this.tenantId, step.channel);
+    if (!adapter) {
+      await deliveries.record(row.id, 'failed', { error: `channel ${step.channel} is not configured` }, now);
+      return 'failed';
+    }
+    // counted before the call: a crash mid-call still uses up a try (the provider dedupes on the key)
+    if (!(await deliveries.startAttempt(row.id, row.attempts, now))) throw new RetryableSendError(`step delivery ${row.id} was taken by another try`);
+    const result = await adapter.send(messageOf(job, profileId, step, facts, adapter.kind));
+    if (result.ok) {
+      await deliveries.record(row.id, 'sent', { providerId: result.providerId }, now);
+      return 'sent';
+    }
+    if (result.retryable && row.attempts + 1 < this.collaborators.maxSendAttempts) {
+      await deliveries.record(row.id, 'claimed', { error: result.error }, now);
+      throw new RetryableSendError(`send ${job.runId}/${job.stepId}/${job.visit} failed (try ${row.attempts + 1}): ${result.error}`);
+    }
+    await deliveries.record(row.id, 'failed', { error: result.error }, now);
+    return 'failed';
+  }
+
+  private taskOf(job: PlaybookStepJob, profileId: string, step: CreateTaskStep, facts: RunFacts, now: Date): Task {
+    return this.em.create(
+      Task,
+      {
+        id: uuidv7(),
+        tenantId: this.tenantId,
+        profileId,
+        runId: job.runId,
+        team: step.team,
+        title: renderTemplate(step.title, facts, 'text').slice(0, 500),
+        priority: step.priority,
+        dueAt: new Date(now.getTime() + step.dueInSeconds * 1000),
+        sourceKey: `run:${job.runId}:${job.stepId}:${job.visit}`,
+        createdAt: now,
+        updatedAt: now,
+      },
+      { persist: false },
+    );
+  }
+}
+
+class StaleRun extends Error {}
+
+/** Why a send must not go out (consent and suppression traits), or null. */
+export function skipReason(traits: Record<string, unknown>, channel: string): string | null {
+  if (traits.doNotContact === true) return 'doNotContact';
+  const optOuts = traits.optOuts;
+  if (Array.isArray(optOuts) && optOuts.includes(channel)) return `opted out of ${channel}`;
+  return null;
+}
+
+function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string): OutboundMessage {
+  const defaultTo = kind === 'email' ? '{{profile.traits.email}}' : kind === 'sms' ? '{{profile.traits.phone}}' : null;
+  const to = step.to ?? defaultTo;
+  return {
+    idempotencyKey: `run:${job.runId}:step:${job.stepId}:${job.visit}`,
+    tenantId: job.tenantId,
+    profileId,
+    to: to ? renderTemplate(to, facts, 'text') : null,
+    ...(step.subject ? { subject: renderTemplate(step.subject, facts, 'text') } : {}),
+    ...(step.body ? { body: renderTemplate(step.body, facts, 'text') } : {}),
+    ...(step.html ? { html: renderTemplate(step.html, facts, 'html') } : {}),
+    type: 'playbook.step',
+    payload: { runId: job.runId, stepId: job.stepId, visit: job.visit },
+  };
+}

@@ -1,0 +1,46 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+
+import { PLAYBOOK_EVENTS, PLAYBOOK_STEP, workerOptions, type PlaybookEventsBatch } from '../../common/queues';
+import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
+import { PlaybookRunService } from '../services/playbook-runs.service';
+import { queuePlaybookSteps } from '../services/queue-playbook-steps';
+
+/** Checked events of a batch; a malformed one is named by its index. */
+function readEvents(data: PlaybookEventsBatch): { profileId: string; name: string; properties: Record<string, unknown>; occurredAt: Date }[] {
+  if (!data || typeof data.tenantId !== 'string' || !data.tenantId) throw new Error('tenantId is required');
+  if (!Array.isArray(data.events)) throw new Error('events must be a list');
+  return data.events.map((e, i) => {
+    const occurredAt = new Date(e?.occurredAt);
+    if (typeof e?.profileId !== 'string' || !e.profileId) throw new Error(`events[${i}].profileId is required`);
+    if (typeof e.name !== 'string' || !e.name) throw new Error(`events[${i}].name is required`);
+    if (Number.isNaN(occurredAt.getTime())) throw new Error(`events[${i}].occurredAt must be an ISO time`);
+    return { profileId: e.profileId, name: e.name, properties: e.properties && typeof e.properties === 'object' ? e.properties : {}, occurredAt };
+  });
+}
+
+/**
+ * Matches a batch of events against the runs waiting for one (see `PlaybookRunService.applyEvents`)
+ * and queues the steps that follow. Safe to run twice; a malformed payload fails without retries.
+ */
+export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log'>, now: () => Date = () => new Date()): Promise<number> {
+  let events;
+  try {
+    events = readEvents(job.data);
+  } catch (err) {
+    throw new UnrecoverableError(`playbook-events: malformed job ${job.id}: ${(err as Error).message}`);
+  }
+  const { tenantId } = job.data;
+  const at = now();
+  const steps = await forkForTenant(deps.orm, tenantId).transactional((tx) => new PlaybookRunService(tx, tenantId).applyEvents(events, at));
+  await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, at);
+  if (steps.length) deps.log.info({ tenantId, jobId: job.id, runs: steps.length }, 'playbook runs moved on by events');
+  return steps.length;
+}
+
+export function startPlaybookEventsWorker(deps: SubgraphDeps, now: () => Date): Worker<PlaybookEventsBatch> {
+  const worker = new Worker<PlaybookEventsBatch>(PLAYBOOK_EVENTS, (job) => applyPlaybookEvents(job, deps, now), workerOptions(deps.redis, deps.config.queuePrefix, 2));
+  worker.on('error', (err) => deps.log.error({ err }, 'playbook-events worker error'));
+  deps.shutdown.defer(() => worker.close());
+  return worker;
+}

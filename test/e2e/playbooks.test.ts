@@ -1,0 +1,64 @@
+import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
+
+const CREATE = /* GraphQL */ `
+  mutation($input: PlaybookInput!) { createPlaybook(input: $input) { id version name definition } }
+`;
+const PROFILE = '01a21226-0000-7000-8000-0000000000aa';
+
+/**
+ * An admin defines a playbook through the gateway, an internal tool enrols a customer, lists and
+ * cancels the run, and works a task; another tenant sees none of it.
+ */
+describe('playbooks through the gateway', () => {
+  let stack: Stack;
+  let admin: string;
+  let agent: string;
+  let stranger: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    admin = await stack.key('shop', ['admin']);
+    agent = await stack.key('shop', ['profiles:read', 'actions:write']);
+    stranger = await stack.key('rival', ['admin', 'profiles:read', 'actions:write']);
+  });
+  afterAll(() => stack?.stop());
+
+  it('refuses an invalid playbook naming the field, and a playbook from a key without admin', async () => {
+    const steps = [{ id: 'a', type: 'waitForEvent', event: 'Email Opened', timeoutSeconds: 0, onEvent: 'nowhere', onTimeout: null }];
+    const bad = await gql(stack.gateway.url, CREATE, { input: { name: 'Bad', steps } }, bearer(admin));
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors?.[0]?.message).toContain('input.steps[0].timeoutSeconds: must be a positive duration');
+    expect(bad.errors?.[0]?.message).toContain('input.steps[0].onEvent: refers to a step that does not exist: nowhere');
+    const denied = await gql(stack.gateway.url, CREATE, { input: { name: 'X', steps: [{ id: 'x', type: 'exit' }] } }, bearer(agent));
+    expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('enrols, lists, cancels a run and works a task', async () => {
+    const created = await gql(stack.gateway.url, CREATE, { input: { name: 'Nurture', steps: [{ id: 'pause', type: 'wait', seconds: 86400, next: null }] } }, bearer(admin));
+    const playbookId = created.data?.createPlaybook.id;
+    expect(created.data?.createPlaybook).toMatchObject({ version: 1, name: 'Nurture' });
+
+    const enrol = `mutation($p: ID!, $f: ID!) { enrollInPlaybook(playbookId: $p, profileId: $f) { id status stepId visit } }`;
+    const run = await gql(stack.gateway.url, enrol, { p: playbookId, f: PROFILE }, bearer(agent));
+    expect(run.data?.enrollInPlaybook).toMatchObject({ status: 'waiting', stepId: 'pause', visit: 1 });
+    const again = await gql(stack.gateway.url, enrol, { p: playbookId, f: PROFILE }, bearer(agent));
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+
+    const runs = await gql(stack.gateway.url, `query { runs(filter: { status: "waiting" }, first: 10) { id cursor playbookId } }`, {}, bearer(agent));
+    expect(runs.data?.runs).toEqual([expect.objectContaining({ id: run.data?.enrollInPlaybook.id, playbookId })]);
+    const cancelled = await gql(stack.gateway.url, `mutation($r: ID!) { cancelRun(runId: $r) { status endReason } }`, { r: run.data?.enrollInPlaybook.id }, bearer(agent));
+    expect(cancelled.data?.cancelRun).toEqual({ status: 'cancelled', endReason: 'cancelled' });
+
+    const task = await gql(stack.gateway.url, `mutation($i: CreateTaskInput!) { createTask(input: $i) { id status priority } }`, { i: { profileId: PROFILE, team: 'cs', title: 'Call back', priority: 'HIGH' } }, bearer(agent));
+    const taskId = task.data?.createTask.id;
+    expect(task.data?.createTask).toMatchObject({ status: 'open', priority: 'high' });
+    await gql(stack.gateway.url, `mutation($t: ID!) { assignTask(taskId: $t, assignee: "kim") { id } }`, { t: taskId }, bearer(agent));
+    const done = await gql(stack.gateway.url, `mutation($t: ID!) { completeTask(taskId: $t, outcome: "saved", note: "kept") { status outcome assignee } }`, { t: taskId }, bearer(agent));
+    expect(done.data?.completeTask).toEqual({ status: 'done', outcome: 'saved', assignee: 'kim' });
+    const badPage = await gql(stack.gateway.url, `query { tasks(first: 1000) { id } }`, {}, bearer(agent));
+    expect(badPage.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const rival = await gql(stack.gateway.url, `query { runs { id } tasks { id } playbooks { id } }`, {}, bearer(stranger));
+    expect(rival.data).toEqual({ runs: [], tasks: [], playbooks: [] });
+  });
+});
