@@ -25,8 +25,11 @@ export class AlertRepository {
    */
   async insertIgnoring(rows: readonly Alert[]): Promise<Alert[]> {
     if (rows.length === 0) return [];
+    // the ids are read before the upsert: MikroORM loads a row that conflicted into its entity,
+    // id included, so afterwards a skipped row would name the alert already stored
+    const ids = rows.map((r) => r.id);
     await this.em.upsertMany(Alert, rows as Alert[], { onConflictFields: ['tenantId', 'sourceKey'], onConflictAction: 'ignore' });
-    return this.em.find(Alert, { tenantId: this.tenantId, id: { $in: rows.map((r) => r.id) } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
+    return this.em.find(Alert, { tenantId: this.tenantId, id: { $in: ids } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
   }
 
   /** A page of alerts, newest first (ids are uuidv7: id order is creation order), after the alert `afterId`. */

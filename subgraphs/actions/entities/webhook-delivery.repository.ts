@@ -20,8 +20,10 @@ export class WebhookDeliveryRepository {
    */
   async insertIgnoring(rows: readonly WebhookDelivery[]): Promise<WebhookDelivery[]> {
     if (rows.length === 0) return [];
+    // read before the upsert: MikroORM loads a conflicting row into its entity, id included
+    const ids = rows.map((r) => r.id);
     await this.em.upsertMany(WebhookDelivery, rows as WebhookDelivery[], { onConflictFields: ['tenantId', 'idempotencyKey'], onConflictAction: 'ignore' });
-    return this.em.find(WebhookDelivery, { tenantId: this.tenantId, id: { $in: rows.map((r) => r.id) } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
+    return this.em.find(WebhookDelivery, { tenantId: this.tenantId, id: { $in: ids } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
   }
 
   byId(id: string): Promise<WebhookDelivery | null> {
