@@ -1,4 +1,5 @@
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
+import { waitFor } from '../fixtures/wait-for';
 
 const CREATE = /* GraphQL */ `
   mutation($input: PlaybookInput!) { createPlaybook(input: $input) { id version name definition } }
@@ -60,5 +61,32 @@ describe('playbooks through the gateway', () => {
 
     const rival = await gql(stack.gateway.url, `query { runs { id } tasks { id } playbooks { id } }`, {}, bearer(stranger));
     expect(rival.data).toEqual({ runs: [], tasks: [], playbooks: [] });
+  });
+
+  it('moves a run waiting for an event when the customer sends it through /v1 (signals feeds the action queue)', async () => {
+    const steps = [
+      { id: 'opened', type: 'waitForEvent', event: 'Email Opened', where: [], timeoutSeconds: 86400, onEvent: 'call', onTimeout: null },
+      { id: 'call', type: 'createTask', team: 'cs', title: 'Follow up the opened offer', priority: 'high', dueInSeconds: 3600, next: null },
+    ];
+    const created = await gql(stack.gateway.url, CREATE, { input: { name: 'Opened offer', steps } }, bearer(admin));
+    expect(created.errors).toBeUndefined();
+    const profile = await gql(stack.gateway.url, `mutation { upsertProfile(input: { identities: [{ type: USER_ID, value: "u-opens" }] }) { id } }`, {}, bearer(admin));
+    const profileId = profile.data?.upsertProfile.id as string;
+    const enrol = `mutation($p: ID!, $f: ID!) { enrollInPlaybook(playbookId: $p, profileId: $f) { id status stepId } }`;
+    const run = await gql(stack.gateway.url, enrol, { p: created.data?.createPlaybook.id, f: profileId }, bearer(agent));
+    expect(run.data?.enrollInPlaybook).toMatchObject({ status: 'waiting', stepId: 'opened' });
+
+    const writeKey = await stack.key('shop', ['events:write']);
+    const res = await fetch(stack.gateway.url.replace(/\/graphql$/, '/v1/track'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+      body: JSON.stringify({ userId: 'u-opens', event: 'Email Opened', messageId: 'opened-1' }),
+    });
+    expect(res.status).toBe(200);
+
+    const tasksOf = async () =>
+      (await gql(stack.gateway.url, `query($f: ID!) { tasks(filter: { profileId: $f }) { title priority status } }`, { f: profileId }, bearer(agent))).data?.tasks as unknown[] | undefined;
+    await waitFor(async () => ((await tasksOf())?.length ?? 0) > 0, 30_000, 100);
+    expect(await tasksOf()).toEqual([{ title: 'Follow up the opened offer', priority: 'high', status: 'open' }]);
   });
 });

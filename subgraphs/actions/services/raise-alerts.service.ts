@@ -49,7 +49,8 @@ export class RaiseAlertsService {
     // a change of a merged-away profile counts for its survivor, the profile the alert must land on
     const followed = changes.map((c) => ({ ...c, profileId: survivors.get(c.profileId) ?? c.profileId }));
     const rules = (await new AlertRuleRepository(this.em, this.tenantId).currentWithDefault()).filter((r) => r.enabled && !r.archived).map(specOf);
-    const lowered = [...new Set(followed.filter((c) => c.bucket === 'low' && c.previousBucket !== 'low').map((c) => c.profileId))];
+    // back to Low: a first score that is Low is no return, and must not end a run it never risked
+    const lowered = [...new Set(followed.filter((c) => c.bucket === 'low' && c.previousBucket !== null && c.previousBucket !== 'low').map((c) => c.profileId))];
     if (rules.length === 0) {
       const runsEnded = lowered.length ? await new PlaybookRunService(this.em, this.tenantId).endOnLowRisk(lowered, now) : 0;
       return { ...none, runsEnded };

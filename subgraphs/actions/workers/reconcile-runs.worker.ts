@@ -1,7 +1,8 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 
-import { PLAYBOOK_STEP, RECONCILE_RUNS, workerOptions, type JobPayloads } from '../../common/queues';
+import { PLAYBOOK_STEP, RECONCILE_RUNS, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { dueAcrossTenants, type DueRun } from '../entities/playbook-run.repository';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
@@ -39,33 +40,12 @@ export async function reconcileRuns(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 
   return total;
 }
 
-/**
- * The reconciler: a BullMQ job scheduler repeats RECONCILE_RUNS every `intervalMs`, one worker at
- * concurrency 1 runs it, and each instance checks every interval that the schedule still exists
- * (Redis may have lost it) and puts it back if not (the shape of risk's score sweeper).
- */
-export async function startReconcileRunsWorker(deps: SubgraphDeps, now: () => Date = () => new Date(), intervalMs = RECONCILE_INTERVAL_MS): Promise<Worker<ReconcileRunsJob>> {
-  const queue = deps.queues.get(RECONCILE_RUNS);
-  const schedule = () => queue.upsertJobScheduler(RECONCILE_RUNS_SCHEDULER, { every: intervalMs }, { name: RECONCILE_RUNS, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } });
-  await schedule();
-  const worker = new Worker<ReconcileRunsJob>(RECONCILE_RUNS, () => reconcileRuns(deps, now()), workerOptions(deps.redis, deps.config.queuePrefix, 1));
-  worker.on('error', (err) => deps.log.error({ err }, 'reconcile-runs worker error'));
-  deps.shutdown.defer(() => worker.close());
-
-  let checking = false;
-  const watchdog = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    void (async () => {
-      if (await queue.getJobScheduler(RECONCILE_RUNS_SCHEDULER)) return;
-      await schedule();
-      deps.log.warn('reconcile-runs schedule was gone from Redis (data lost?): scheduled again');
-    })()
-      .catch((err: unknown) => deps.log.error({ err }, 'reconcile-runs schedule check failed'))
-      .finally(() => (checking = false));
-  }, intervalMs);
-  watchdog.unref();
-  // registered after the worker, so it stops first
-  deps.shutdown.defer(() => clearInterval(watchdog));
-  return worker;
+/** The reconciler: RECONCILE_RUNS every `intervalMs`, self-healing (see `startScheduledSweeper`). */
+export function startReconcileRunsWorker(deps: SubgraphDeps, now: () => Date = () => new Date(), intervalMs = RECONCILE_INTERVAL_MS): Promise<Worker<ReconcileRunsJob>> {
+  return startScheduledSweeper(deps, {
+    queue: RECONCILE_RUNS,
+    schedulerId: RECONCILE_RUNS_SCHEDULER,
+    everyMs: intervalMs,
+    run: () => reconcileRuns(deps, now()),
+  });
 }

@@ -2,10 +2,11 @@ import { chunks } from '../../common/chunks';
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED } from '../../common/pubsub';
-import { RECORD_ACTIVITY, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { PLAYBOOK_EVENTS, RECORD_ACTIVITY, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { eventActivity, signalActivity, signalDetected, uniqueBy } from '../domain/events/activity-items';
+import { playbookEventRefs } from '../domain/events/playbook-events';
 import { batchReads, detectBatch, uniqueFindings, type BatchTrigger } from '../domain/friction/detect-batch';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { Event } from '../entities/event.entity';
@@ -110,6 +111,13 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
     }));
     await addFairly(deps.queues.get(RECORD_ACTIVITY), fairShareFor(deps), jobs, (b) => b.tenantId, batch.lane);
     handedOn = { jobId: jobs[0].opts.jobId, data: jobs[0].data };
+  }
+  if (named.length) {
+    // the actions stage moves on the playbook runs waiting for one of these events (one job per
+    // batch; a run whose event never arrives follows its timeout branch)
+    const data = { tenantId, events: playbookEventRefs(named.map((e) => ({ id: e.id, profileId: e.profileId, name: e.name!, properties: e.properties, timestamp: e.timestamp }))) };
+    const jobId = `${tenantId}-events-${refs[0].eventId}-${refs[refs.length - 1].eventId}${resend}`;
+    await addFairly(deps.queues.get(PLAYBOOK_EVENTS), fairShareFor(deps), [{ name: PLAYBOOK_EVENTS, data, opts: { jobId } }], (b) => b.tenantId, batch.lane);
   }
   // events that went to risk stay pending until risk acknowledges them (`activity-recorded`);
   // an event without a profile goes nowhere, its hand-off is done

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { queueOptions, RECORD_ACTIVITY, SCORE_PROFILE, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
+import { PLAYBOOK_EVENTS, queueOptions, RECORD_ACTIVITY, SCORE_PROFILE, type PlaybookEventsBatch, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
@@ -128,6 +128,16 @@ describe('event-resolved batch (set-based signals stage)', () => {
     const stored = await forkAcrossTenants(signals.deps.orm).find(Signal, { tenantId: 'batch' });
     expect(new Set(items.filter((i) => i.kind === 'signal').map((i) => (i as { signalId: string }).signalId))).toEqual(new Set(stored.map((s) => s.id)));
     expect((await activity.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === 'batch')).toHaveLength(1);
+    // one playbook-events job for the actions stage: the named events, in order, with their profiles
+    const playbookEvents = new Queue<PlaybookEventsBatch>(PLAYBOOK_EVENTS, queueOptions(signals.deps.redis, env.config.queuePrefix));
+    try {
+      const forRuns = await playbookEvents.getJob(`batch-events-${events[0].id}-${events[events.length - 1].id}`);
+      const named = events.filter((e) => e.name !== null);
+      expect(named.length).toBeGreaterThan(0);
+      expect(forRuns?.data.events.map((e) => [e.eventId, e.profileId, e.name, e.occurredAt])).toEqual(named.map((e) => [e.id, owner(e), e.name, e.timestamp.toISOString()]));
+    } finally {
+      await playbookEvents.close();
+    }
     // no score-profile from signals: risk re-scores the profiles it receives activity for
     const scores = new Queue(SCORE_PROFILE, queueOptions(signals.deps.redis, env.config.queuePrefix));
     try {
