@@ -39,12 +39,12 @@ export async function takeWaitingJobs<T>(
   limits: CoalescingLimits<T>,
 ): Promise<Job<T>[]> {
   const taken: Job<T>[] = [];
-  let items = safeItems(limits, first.data);
+  let items = itemsIn(limits.itemsOf, first.data);
   while (taken.length + 1 < limits.maxJobs && items < limits.maxItems) {
     const next = (await worker.getNextJob(token, { block: false })) as Job<T> | undefined;
     if (!next) break;
     taken.push(next);
-    items += safeItems(limits, next.data);
+    items += itemsIn(limits.itemsOf, next.data);
   }
   return taken;
 }
@@ -65,9 +65,11 @@ export async function dropTakenJob<T>(job: Job<T>, token: string, reason: string
   await job.moveToFailed(new UnrecoverableError(reason), token, false);
 }
 
-function safeItems<T>(limits: CoalescingLimits<T>, data: T): number {
+/** Items of one job per `itemsOf`; 1 when it throws or gives no positive number. */
+function itemsIn<T>(itemsOf: (data: T) => number, data: T): number {
   try {
-    return Math.max(1, limits.itemsOf(data));
+    const items = itemsOf(data);
+    return Number.isFinite(items) && items > 0 ? Math.max(1, items) : 1;
   } catch {
     return 1;
   }
@@ -88,8 +90,14 @@ export interface CoalescedPass<T, B> {
 /**
  * Runs `first` together with the jobs taken behind it: the batches grouped by `groupKey`, one
  * `runGroup` per group. A malformed extra job fails alone, for good; a malformed first job runs
- * alone (and fails), its extras put back for another try. A failed pass fails every job of it
- * (each is retried on its own attempts; a retry replays what was done, which changes nothing).
+ * alone (and fails), its extras put back for another try.
+ *
+ * Groups run smallest first (`weigh`, items per job; ties keep queue order), and each group's
+ * taken jobs are settled as soon as it has run: a tenant with a few events does not wait behind
+ * the flood of another that happens to share its pass, and its jobs are done when its own work
+ * is. A failed group fails its own jobs only (each is retried on its own attempts; a retry
+ * replays what was done, which changes nothing), and the other groups still run; the pass
+ * throws only when the first job's group failed, so that job is retried too.
  * Returns the extra jobs it completed.
  */
 export async function runCoalescedPass<T, B>(
@@ -97,6 +105,7 @@ export async function runCoalescedPass<T, B>(
   extra: readonly Job<T>[],
   token: string,
   pass: CoalescedPass<T, B>,
+  weigh: (data: T) => number = () => 1,
 ): Promise<Job<T>[]> {
   const firstBatch = extra.length ? pass.parse(first) : null;
   if (firstBatch === null || isMalformed(firstBatch)) {
@@ -104,32 +113,48 @@ export async function runCoalescedPass<T, B>(
     await pass.runAlone(first);
     return [];
   }
-  const valid: Job<T>[] = [];
-  const groups = new Map<string, { batches: B[]; ids: string[] }>();
-  const add = (batch: B, id: string) => {
+  interface Group {
+    batches: B[];
+    ids: string[];
+    /** the taken jobs of the group (the first job is BullMQ's to settle) */
+    taken: Job<T>[];
+    items: number;
+    holdsFirst: boolean;
+  }
+  const groups = new Map<string, Group>();
+  const add = (batch: B, data: T, id: string, job: Job<T> | null) => {
     const key = pass.groupKey(batch);
-    const group = groups.get(key) ?? { batches: [], ids: [] };
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { batches: [], ids: [], taken: [], items: 0, holdsFirst: false }));
     group.batches.push(batch);
     group.ids.push(id);
-    groups.set(key, group);
+    group.items += itemsIn(weigh, data);
+    if (job) group.taken.push(job);
+    else group.holdsFirst = true;
   };
-  add(firstBatch, String(first.id));
+  add(firstBatch, first.data, String(first.id), null);
   for (const job of extra) {
     const batch = pass.parse(job);
     if (isMalformed(batch)) await dropTakenJob(job, token, batch.malformed);
-    else {
-      valid.push(job);
-      add(batch, String(job.id));
+    else add(batch, job.data, String(job.id), job);
+  }
+  const completed: Job<T>[] = [];
+  let firstGroupError: unknown = null;
+  // Array.prototype.sort is stable: groups of equal size keep the order of the queue
+  for (const group of [...groups.values()].sort((a, b) => a.items - b.items)) {
+    const { batches, ids, taken } = group;
+    try {
+      await pass.runGroup(batches, ids.length === 1 ? ids[0] : `${ids[0]}+${ids.length - 1}`);
+    } catch (err) {
+      await settleTakenJobs(taken, token, err as Error);
+      if (group.holdsFirst) firstGroupError = err;
+      continue;
     }
+    await settleTakenJobs(taken, token);
+    completed.push(...taken);
   }
-  try {
-    for (const { batches, ids } of groups.values()) await pass.runGroup(batches, ids.length === 1 ? ids[0] : `${ids[0]}+${ids.length - 1}`);
-  } catch (err) {
-    await settleTakenJobs(valid, token, err as Error);
-    throw err;
-  }
-  await settleTakenJobs(valid, token);
-  return valid;
+  if (firstGroupError !== null) throw firstGroupError;
+  return completed;
 }
 
 function isMalformed<B>(batch: B | { malformed: string }): batch is { malformed: string } {
@@ -156,7 +181,7 @@ export function startCoalescingWorker<T extends { tenantId: string }, B>(deps: S
     queue,
     async (job, token) => {
       const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
-      const done = await runCoalescedPass(job, extra, token ?? '', pass);
+      const done = await runCoalescedPass(job, extra, token ?? '', pass, limits.itemsOf);
       // jobs completed by hand emit no 'completed' event: meter them here (units, wait and run)
       if (meter) await meterTakenJobs(deps, meter.stage, done, meter.unitsOf);
     },
