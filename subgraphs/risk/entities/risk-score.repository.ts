@@ -23,16 +23,32 @@ export class RiskScoreRepository {
    * of several), in one query. Profiles without a score are missing from the map.
    */
   async headsOf(profileIds: readonly string[], kind: string): Promise<Map<string, RiskScore>> {
-    if (profileIds.length === 0) return new Map();
+    return headsBySubject(await this.unfollowed(profileIds, kind, 'profile'), (row) => row.profileId);
+  }
+
+  /**
+   * The head of each journey instance's history of `kind` among the instances of these profiles,
+   * in one query, keyed by instance id. Instances without a score are missing from the map.
+   */
+  async journeyHeadsOf(profileIds: readonly string[], kind: string): Promise<Map<string, RiskScore>> {
+    return headsBySubject(await this.unfollowed(profileIds, kind, 'journey'), (row) => row.journeyInstanceId!);
+  }
+
+  /** Rows of the profiles' `kind` histories (profile-level or per journey instance) that nobody follows. */
+  private async unfollowed(profileIds: readonly string[], kind: string, level: 'profile' | 'journey'): Promise<RiskScore[]> {
+    if (profileIds.length === 0) return [];
     const where = { tenantId: this.tenantId, kind, profileId: { $in: [...new Set(profileIds)] } };
     const followed = this.em.createQueryBuilder(RiskScore, 'f').select('f.follows').where({ ...where, follows: { $ne: null } });
-    const unfollowed = await this.em
+    return this.em
       .createQueryBuilder(RiskScore, 'r')
       .select('*')
       // `follows` is text (it also holds `first-…` keys), `id` a uuid on PostgreSQL: compare as text
-      .where({ ...where, journeyInstanceId: null, [raw('cast(r.id as text)')]: { $nin: followed.getKnexQuery() } })
+      .where({
+        ...where,
+        journeyInstanceId: level === 'profile' ? null : { $ne: null },
+        [raw('cast(r.id as text)')]: { $nin: followed.getKnexQuery() },
+      })
       .getResultList();
-    return headsBySubject(unfollowed, (row) => row.profileId);
   }
 
   /**

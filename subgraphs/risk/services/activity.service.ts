@@ -152,16 +152,19 @@ export class ActivityService {
   }
 
   /**
-   * Journey snapshots grouped by instance: of one profile, or of the whole tenant (training).
+   * Journey snapshots grouped by instance: of some profiles (two queries for any number), or of
+   * the whole tenant (training).
    * Snapshots are sent on state and step changes only, so retry loops found while an instance sat
    * at a step are counted from risk's copy of the signals: up to `liveAt` (a live score), or up to
    * when the instance left that state (a training row).
    */
-  async journeySnapshots(profileId: string | null = null, liveAt: Date | null = null): Promise<Map<string, JourneySnapshotInput[]>> {
-    const retries = await this.retryLoopTimes(profileId);
+  async journeySnapshots(profileIds: readonly string[] | null = null, liveAt: Date | null = null): Promise<Map<string, JourneySnapshotInput[]>> {
+    if (profileIds?.length === 0) return new Map();
+    const ofProfiles = profileIds ? { profileId: { $in: [...new Set(profileIds)] } } : {};
+    const retries = await this.retryLoopTimes(ofProfiles);
     const rows = await this.em.find(
       JourneySnapshot,
-      { tenantId: this.tenantId, ...(profileId ? { profileId } : {}) },
+      { tenantId: this.tenantId, ...ofProfiles },
       { orderBy: { observedAt: 'asc', id: 'asc' } },
     );
     const byInstance = new Map<string, JourneySnapshotInput[]>();
@@ -169,6 +172,7 @@ export class ActivityService {
       const list = byInstance.get(r.instanceId) ?? [];
       list.push({
         instanceId: r.instanceId,
+        profileId: r.profileId,
         journeyId: r.journeyId,
         journeyName: r.journeyName,
         state: r.state,
@@ -195,10 +199,10 @@ export class ActivityService {
   }
 
   /** Times of the retry-loop signals of each journey instance. */
-  private async retryLoopTimes(profileId: string | null): Promise<Map<string, number[]>> {
+  private async retryLoopTimes(ofProfiles: { profileId?: { $in: string[] } }): Promise<Map<string, number[]>> {
     const rows = await this.em.find(
       ActivitySignal,
-      { tenantId: this.tenantId, type: 'retry_loop', journeyInstanceId: { $ne: null }, ...(profileId ? { profileId } : {}) },
+      { tenantId: this.tenantId, type: 'retry_loop', journeyInstanceId: { $ne: null }, ...ofProfiles },
       { fields: ['journeyInstanceId', 'detectedAt'] },
     );
     const times = new Map<string, number[]>();

@@ -113,35 +113,45 @@ export class RiskService {
   }
 
   /**
-   * `record` for many profile-level scores of one kind at once (one profile each): one read of
-   * the histories' heads, one multi-row append, one update per re-date time, one read of segments
-   * for the moved ones; `riskChanged` per moved score, and crossings followed up in bulk. A row a
-   * concurrent writer forked (its predecessor got a successor meanwhile) takes `record`'s path.
-   * Returns the current score of each profile.
+   * `record` for many scores of one kind at once, either all profile-level (one per profile) or
+   * all per journey instance (one per instance): one read of the histories' heads, one multi-row
+   * append, one update per re-date time, one read of segments for the moved ones; `riskChanged`
+   * per moved score, and crossings followed up in bulk. A row a concurrent writer forked (its
+   * predecessor got a successor meanwhile) takes `record`'s path.
+   * Returns the current score of each subject: the profile id, or the journey instance id.
    */
   async recordMany(inputs: readonly RecordScoreInput[], now = new Date()): Promise<Map<string, RiskScore>> {
     const current = new Map<string, RiskScore>();
     if (inputs.length === 0) return current;
     const kind = inputs[0].kind;
-    if (inputs.some((i) => i.kind !== kind || i.journeyInstanceId)) throw new RangeError('recordMany: profile-level scores of one kind only');
+    const perJourney = Boolean(inputs[0].journeyInstanceId);
+    if (inputs.some((i) => i.kind !== kind || Boolean(i.journeyInstanceId) !== perJourney)) {
+      throw new RangeError('recordMany: scores of one kind, all profile-level or all per journey instance');
+    }
+    const subjectOf = (input: RecordScoreInput) => (perJourney ? input.journeyInstanceId! : input.profileId);
     const repo = new RiskScoreRepository(this.em, this.tenantId);
-    const heads = await repo.headsOf(inputs.map((i) => i.profileId), kind);
+    const profileIds = inputs.map((i) => i.profileId);
+    const heads = perJourney ? await repo.journeyHeadsOf(profileIds, kind) : await repo.headsOf(profileIds, kind);
     const dated = inputs.map((input) => ({ ...input, scoredAt: input.scoredAt ?? now }));
-    const plan = planHistory(dated, (input) => heads.get(input.profileId) ?? null);
+    const plan = planHistory(dated, (input) => heads.get(subjectOf(input)) ?? null);
     await repo.redate(plan.redate);
     for (const { input, previous } of plan.unchanged) {
       if (input.scoredAt > previous.scoredAt) previous.scoredAt = input.scoredAt;
-      current.set(input.profileId, previous);
+      current.set(subjectOf(input), previous);
     }
-    const rows = plan.append.map(({ input, previous }) => ({ input, previous, score: this.newScore(input, null, input.scoredAt, previous) }));
+    const rows = plan.append.map(({ input, previous }) => ({
+      input,
+      previous,
+      score: this.newScore(input, input.journeyInstanceId ?? null, input.scoredAt, previous),
+    }));
     const stored = await repo.appendIgnoringForks(rows.map((r) => r.score));
     const appended: { score: RiskScore; previous: RiskScore | null }[] = [];
     for (const { input, previous, score } of rows) {
       if (stored.has(score.id)) {
         appended.push({ score, previous });
-        current.set(input.profileId, score);
+        current.set(subjectOf(input), score);
       } else {
-        current.set(input.profileId, (await this.record(input)).score); // a concurrent writer: the careful path
+        current.set(subjectOf(input), (await this.record(input)).score); // a concurrent writer: the careful path
       }
     }
     await this.announceMany(appended);

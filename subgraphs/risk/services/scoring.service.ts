@@ -46,7 +46,7 @@ export class ScoringService {
    * Scores profiles as they are at `now`, set-based: per chunk of `PROFILES_PER_SCORE_CHUNK`, one
    * read of their incremental feature states (their histories only where a state cannot serve,
    * see `FeatureStateService.summaries`), churn and value in memory, and the new scores
-   * appended in bulk (`RiskService.recordMany`); open journeys are scored profile by profile.
+   * appended in bulk (`RiskService.recordMany`), then the chunk's open journeys likewise.
    * Returns each profile's current churn score.
    */
   async scoreProfiles(profileIds: readonly string[], now = new Date()): Promise<Map<string, RiskScore>> {
@@ -62,42 +62,45 @@ export class ScoringService {
       const inputs = chunk.map((profileId) => churnScoreInput(profileId, summaries.get(profileId)!, now, churnModel, lifetime ?? null));
       for (const [profileId, score] of await this.risk.recordMany(inputs, now)) scores.set(profileId, score);
       // the summary already says which journeys are open: skip their queries when none is
-      for (const profileId of chunk) if (hasOpenJourneyIn(summaries.get(profileId)!)) await this.scoreJourneys(profileId, now);
+      await this.scoreJourneys(
+        chunk.filter((profileId) => hasOpenJourneyIn(summaries.get(profileId)!)),
+        now,
+      );
     }
     return scores;
   }
 
   /**
-   * Drop-off risk of each of the profile's open journey instances, from the active drop-off
-   * model or the documented prior. Typical step times come from the model (or, before one, from
-   * the tenant's finished instances of this profile's snapshots: none, so the ratio is unknown).
+   * Drop-off risk of each open journey instance of these profiles, from the active drop-off model
+   * or the documented prior, set-based: one read of their snapshots (and retry loops), one of the
+   * histories' heads, one multi-row append (`RiskService.recordMany`). Typical step times come
+   * from the model (before one, the ratio is unknown). Returns the current score per instance.
    */
-  async scoreJourneys(profileId: string, now: Date): Promise<RiskScore[]> {
-    const snapshots = await new ActivityService(this.em, this.tenantId).journeySnapshots(profileId, now);
+  async scoreJourneys(profileIds: readonly string[], now: Date): Promise<Map<string, RiskScore>> {
+    if (profileIds.length === 0) return new Map();
+    const snapshots = await new ActivityService(this.em, this.tenantId).journeySnapshots(profileIds, now);
     const open = [...snapshots.values()]
       .map((list) => latestAt(list, now))
       .filter((s): s is JourneySnapshotInput => s !== null && (s.state === 'active' || s.state === 'stalled'));
-    if (open.length === 0) return [];
+    if (open.length === 0) return new Map();
     const model = await this.activeModel(ModelKind.DROP_OFF);
     const params = model?.params as unknown as DropOffModelParams | undefined;
-    const scores: RiskScore[] = [];
-    for (const instance of open) {
+    const inputs: RecordScoreInput[] = open.map((instance) => {
       const typical = params?.typicalStepMs[typicalStepKey(instance.journeyId, instance.stepIndex)] ?? null;
       const features = journeyFeatures(instance, now, typical);
       const assessed = params ? explainWith(params.model, features.values, features.describe, {}) : null;
       const prior = assessed ? null : scoreDropOffPrior(features);
-      const { score } = await this.risk.record({
-        profileId,
+      return {
+        profileId: instance.profileId!,
         kind: 'drop_off',
         journeyInstanceId: instance.instanceId,
         probability: assessed?.probability ?? prior!.probability,
         reasons: assessed?.reasons ?? prior!.factors.slice(0, TOP_REASONS),
         model: model && params ? { id: model.id, version: model.version, name: model.kind } : { ...PRIOR_MODEL_REF },
         scoredAt: now,
-      });
-      scores.push(score);
-    }
-    return scores;
+      };
+    });
+    return this.risk.recordMany(inputs, now);
   }
 }
 

@@ -8,6 +8,8 @@ import { riskSubgraph } from '../../../subgraphs/risk';
 import { featureStateCounters } from '../../../subgraphs/risk/services/feature-state.service';
 import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.worker';
 import { scoreProfile, startScoreProfileWorker } from '../../../subgraphs/risk/workers/score-profile.worker';
+import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
+import { RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
 import { activityBatch } from '../../fixtures/risk-activity-batch';
 import { syntheticId } from '../../fixtures/synthetic-tenant';
 import { listenTo, readyRedisPubSub } from '../../fixtures/pubsub-listener';
@@ -89,6 +91,43 @@ describe('risk stage cost per item', () => {
     console.log(`risk stage, per batch of known customers (${usePostgres ? 'PostgreSQL' : 'SQLite'}, ${items.length} items): ${JSON.stringify(cost)}`);
     expect(featureStateCounters.rebuilt).toBe(before.rebuilt);
     expect(featureStateCounters.scoredFromHistory).toBe(before.scoredFromHistory);
+    expect(cost.statementsPerItem).toBeLessThan(0.25);
+  });
+
+  it('per batch with open journeys: every open instance is scored for drop-off, set-based', async () => {
+    const base = activityBatch(TENANT, PROFILES, PER_PROFILE, NOW, 4).filter((i) => i.kind !== 'journey');
+    const profileIds = [...new Set(base.filter((i) => i.kind !== 'segment').map((i) => i.profileId))];
+    const at = new Date(NOW - 30 * 60_000).toISOString();
+    // every customer sits at the second step of an onboarding journey
+    const journeys: RecordActivityJob[] = profileIds.map((profileId, p) => ({
+      tenantId: TENANT,
+      profileId,
+      kind: 'journey',
+      instanceId: syntheticId(14, 40_000 + p),
+      journeyId: syntheticId(15, 2),
+      journeyName: 'Card activation',
+      state: 'active',
+      stepIndex: 1,
+      stepCount: 3,
+      step: 'id_upload',
+      stepReachedAt: at,
+      stepSlaMs: 600_000,
+      startedAt: at,
+      retries: 0,
+      endedAt: null,
+      observedAt: at,
+    }));
+    const items = [...base, ...journeys];
+    const inJob = { ...risk.deps, config: { ...risk.deps.config, risk: { ...risk.deps.config.risk, scoreDebounceMs: 0 } } };
+    const cost = await measure(items.length, () => recordActivity({ id: 'journeys', data: { tenantId: TENANT, items } }, inJob, new Date(NOW)));
+    console.log(`risk stage, per batch with open journeys (${usePostgres ? 'PostgreSQL' : 'SQLite'}, ${items.length} items, ${journeys.length} open instances): ${JSON.stringify(cost)}`);
+    const instanceIds = journeys.map((j) => (j as Extract<RecordActivityJob, { kind: 'journey' }>).instanceId);
+    const scored = await forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId: TENANT, kind: 'drop_off', journeyInstanceId: { $in: instanceIds } });
+    expect(new Set(scored.map((s) => s.journeyInstanceId)).size).toBe(instanceIds.length);
+    // one history per instance, each row its profile's
+    const profileOf = new Map(journeys.map((j) => [(j as Extract<RecordActivityJob, { kind: 'journey' }>).instanceId, j.profileId]));
+    expect(scored.filter((s) => profileOf.get(s.journeyInstanceId!) !== s.profileId)).toEqual([]);
+    // the instances cost a few statements for the whole batch, not a few per customer
     expect(cost.statementsPerItem).toBeLessThan(0.25);
   });
 

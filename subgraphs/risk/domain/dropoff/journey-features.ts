@@ -9,6 +9,8 @@ import type { FeatureSpec } from '../churn/logistic-regression';
 /** One journey instance snapshot (risk's `journey_snapshot` row): the instance as it was at `observedAt`. */
 export interface JourneySnapshotInput {
   instanceId: string;
+  /** The profile the instance belongs to, when read from storage (scoring many profiles at once). */
+  profileId?: string;
   journeyId: string;
   journeyName: string;
   state: 'active' | 'stalled' | 'completed' | 'abandoned';
