@@ -18,19 +18,6 @@ export function meterKey(prefix: string, stage: PipelineStage, tenantId: string 
   return tenantId === null ? `${queuePrefix(prefix)}:meter:${stage}:${second}` : `${queuePrefix(prefix)}:meter:${stage}:t:${tenantId}:${second}`;
 }
 
-/**
- * Counts `count` events as processed by `stage` for `tenantId` in the current second: INCRBY on
- * the stage's bucket and on the stage+tenant bucket, each with a 2-minute TTL, in one pipelined
- * round trip. Call it once per batch a stage finishes, after its commit.
- */
-export async function meterStage(redis: Redis, prefix: string, stage: PipelineStage, tenantId: string, count: number, now: number = Date.now()): Promise<void> {
-  if (count <= 0) return;
-  const second = Math.floor(now / 1000);
-  const total = meterKey(prefix, stage, null, second);
-  const tenant = meterKey(prefix, stage, tenantId, second);
-  await redis.pipeline().incrby(total, count).expire(total, METER_BUCKET_TTL_SECONDS).incrby(tenant, count).expire(tenant, METER_BUCKET_TTL_SECONDS).exec();
-}
-
 /** What to read: a stage overall (`tenantId` null) or one tenant's share of it. */
 export interface MeterSeries {
   stage: PipelineStage;
@@ -88,8 +75,8 @@ export function timingOf(job: Pick<Job, 'timestamp' | 'processedOn' | 'finishedO
 }
 
 /**
- * Meters the jobs a stage finished, in one pipelined round trip: their events (the rate buckets
- * `meterStage` writes) and their wait and run times (one HINCRBY per timing bucket touched, on the
+ * Meters the jobs a stage finished, in one pipelined round trip: their events (the per-second rate buckets
+ * `readStageRates` sums) and their wait and run times (one HINCRBY per timing bucket touched, on the
  * stage's and on each tenant's histogram of the current second, each with the meter's TTL). Call
  * it once per job or pass, not per event.
  */

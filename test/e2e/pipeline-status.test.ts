@@ -1,5 +1,5 @@
 import { RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
-import { meterFinishedJobs, meterStage } from '../../subgraphs/common/stage-meter';
+import { meterFinishedJobs } from '../../subgraphs/common/stage-meter';
 import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -56,7 +56,7 @@ describe('pipelineStatus through the gateway', () => {
     await alerts.add(RAISE_ALERTS, { tenantId: 'someone-else', profileId: 'p' }, { jobId: 'someone-else-test', delay: PARKED, timestamp: now - 10_000 });
     jobIds.push({ queue: RAISE_ALERTS, id: 'someone-else-test' });
     // 120 events through risk in the last minute: 2 per second
-    await meterStage(deps.redis, deps.config.queuePrefix, 'risk', 'lagging', 120);
+    await meterFinishedJobs(deps.redis, deps.config.queuePrefix, 'risk', [{ tenantId: 'lagging', events: 120, waitMs: null, runMs: null }]);
     // risk jobs that waited 4 s each in the last minute, one of them another tenant's of 60 s
     const waited = (tenantId: string, waitMs: number) => ({ tenantId, events: 0, waitMs, runMs: 30 });
     await meterFinishedJobs(deps.redis, deps.config.queuePrefix, 'risk', [waited('lagging', 4_000), waited('lagging', 4_000), waited('someone-else', 60_000)]);

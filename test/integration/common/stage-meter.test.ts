@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 
 import { Redis } from 'ioredis';
 
-import { meterKey, meterStage, METER_BUCKET_TTL_SECONDS, readStageRates } from '../../../subgraphs/common/stage-meter';
+import { meterFinishedJobs, meterKey, METER_BUCKET_TTL_SECONDS, readStageRates } from '../../../subgraphs/common/stage-meter';
 
-describe('meterStage and readStageRates (real Redis)', () => {
+describe('meterFinishedJobs (event counts) and readStageRates (real Redis)', () => {
   const prefix = `fs-test-meter-${randomBytes(6).toString('hex')}`;
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const T0 = 1_800_000_000_000; // a fixed clock: buckets are whole seconds of it
   const written = new Set<string>();
   const meter = async (stage: 'resolve' | 'risk', tenantId: string, count: number, now: number) => {
-    await meterStage(redis, prefix, stage, tenantId, count, now);
+    await meterFinishedJobs(redis, prefix, stage, [{ tenantId, events: count, waitMs: null, runMs: null }], now);
     const second = Math.floor(now / 1000);
     written.add(meterKey(prefix, stage, null, second)).add(meterKey(prefix, stage, tenantId, second));
   };
@@ -63,7 +63,7 @@ describe('meterStage and readStageRates (real Redis)', () => {
   });
 
   it('writes nothing for an empty batch', async () => {
-    await meterStage(redis, prefix, 'risk', 'none', 0, T0 + 200_000);
+    await meterFinishedJobs(redis, prefix, 'risk', [{ tenantId: 'none', events: 0, waitMs: null, runMs: null }], T0 + 200_000);
     expect(await redis.exists(meterKey(prefix, 'risk', null, Math.floor((T0 + 200_000) / 1000)))).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { AppError } from '../../../subgraphs/common/errors';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { meterStage } from '../../../subgraphs/common/stage-meter';
+import { meterFinishedJobs } from '../../../subgraphs/common/stage-meter';
 import { forkAcrossTenants, forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
@@ -57,7 +57,7 @@ describe('admission by lag (IngestGuard, InFlightEvents; real Redis and SQL)', (
 
   it('refuses a tenant over its share with a Retry-After from its drain rate, stores nothing, and takes another tenant meanwhile', async () => {
     // risk scored 60 of flood's events in the last minute: it drains 1 event a second
-    await meterStage(signals.deps.redis, signals.deps.config.queuePrefix, 'risk', 'flood', 60);
+    await meterFinishedJobs(signals.deps.redis, signals.deps.config.queuePrefix, 'risk', [{ tenantId: 'flood', events: 60, waitMs: null, runMs: null }]);
     await expect(ingest('flood', batchOf('f', 15))).resolves.toMatchObject({ accepted: 15 });
     const refused = ingest('flood', [track('f-late')]);
     // 15 in flight, 10 its share: 5 over at 1 per second
