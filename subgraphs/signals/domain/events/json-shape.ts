@@ -28,30 +28,45 @@ function named(path: string): string {
   return path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS)}…` : path;
 }
 
+/** Where a value sits: its parent and its key or index. The path text is built only for a refusal. */
+interface Place {
+  parent: Place | null;
+  segment: string | number;
+}
+
+function pathOf(place: Place | null, root: string): string {
+  const segments: (string | number)[] = [];
+  for (let p = place; p; p = p.parent) segments.push(p.segment);
+  let path = root;
+  for (const segment of segments.reverse()) path = typeof segment === 'number' ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment;
+  return path;
+}
+
 /**
  * Why `value` cannot be stored as JSON (nesting deeper than `maxDepth`, or an unstorable string
  * as a key or a value), naming the path (`properties.a.b[2]`), or null. Iterative: a hostile depth
- * cannot overflow the checker itself.
+ * cannot overflow the checker itself. It runs on every ingested event, so a well-formed value
+ * costs one visit per node and no path text.
  */
 export function jsonShapeProblem(value: unknown, path = '', maxDepth = MAX_JSON_DEPTH): string | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 0 }];
+  const stack: { value: unknown; place: Place | null; depth: number }[] = [{ value, place: null, depth: 0 }];
   while (stack.length) {
     const item = stack.pop()!;
     if (typeof item.value === 'string') {
       const problem = unstorableText(item.value);
-      if (problem) return `${named(item.path)} ${problem}`;
+      if (problem) return `${named(pathOf(item.place, path))} ${problem}`;
       continue;
     }
     if (typeof item.value !== 'object' || item.value === null) continue;
-    if (item.depth >= maxDepth) return `${named(item.path)} nests deeper than ${maxDepth} levels`;
+    if (item.depth >= maxDepth) return `${named(pathOf(item.place, path))} nests deeper than ${maxDepth} levels`;
     if (Array.isArray(item.value)) {
-      item.value.forEach((child, i) => stack.push({ value: child, path: `${item.path}[${i}]`, depth: item.depth + 1 }));
+      item.value.forEach((child, i) => stack.push({ value: child, place: { parent: item.place, segment: i }, depth: item.depth + 1 }));
       continue;
     }
     for (const [key, child] of Object.entries(item.value)) {
       const keyProblem = unstorableText(key);
-      if (keyProblem) return `${named(item.path)}: a key ${keyProblem}`;
-      stack.push({ value: child, path: item.path ? `${item.path}.${key}` : key, depth: item.depth + 1 });
+      if (keyProblem) return `${named(pathOf(item.place, path))}: a key ${keyProblem}`;
+      stack.push({ value: child, place: { parent: item.place, segment: key }, depth: item.depth + 1 });
     }
   }
   return null;

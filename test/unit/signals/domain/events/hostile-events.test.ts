@@ -31,6 +31,8 @@ describe('validateEvent against hostile events', () => {
   it.each([
     ['a NUL in a property value', track({ properties: { note: 'a\u0000b' } }), /^properties\.note contains a NUL character/],
     ['a NUL in a property key', track({ properties: { 'k\u0000': 1 } }), /^properties: a key contains a NUL character/],
+    ['a NUL inside an array of objects', track({ properties: { items: [{ ok: 1 }, { note: 'a\u0000' }] } }), /^properties\.items\[1\]\.note contains a NUL character/],
+    ['a NUL in a key inside an array', track({ properties: { items: [[{ 'k\u0000': 1 }]] } }), /^properties\.items\[0\]\[0\]: a key contains a NUL character/],
     ['a NUL in the userId', track({ userId: 'u\u0000' }), /^userId contains a NUL character/],
     ['a NUL in the event name', track({ event: 'Signed\u0000Up' }), /^event contains a NUL character/],
     ['an unpaired surrogate in a trait', { type: 'identify', userId: 'u1', traits: { name: 'x\ud800y' } }, /^traits\.name contains an unpaired UTF-16 surrogate/],
