@@ -118,14 +118,26 @@ export interface FollowUpCursor {
   id: string;
 }
 
+/** The tenants with scores whose `consumer` follow-up has been pending since before `cutoff`. */
+export async function tenantsWithPendingFollowUps(em: EntityManager, consumer: ScoreFollowUpConsumer, cutoff: Date): Promise<string[]> {
+  const rows = (await em
+    .createQueryBuilder(RiskScore, 'r')
+    .select('r.tenant_id')
+    .distinct()
+    .where({ [MARKERS[consumer]]: { $lt: cutoff } })
+    .execute('all', false)) as { tenant_id: string }[];
+  return rows.map((r) => String(r.tenant_id)).sort();
+}
+
 /**
- * Every tenant's scores whose `consumer` follow-up has been pending since before `cutoff` (not
+ * One tenant's scores whose `consumer` follow-up has been pending since before `cutoff` (not
  * acknowledged: queued and lost, or never queued), oldest first after `after`, with the score and
- * bucket of the score each follows: two queries. The score sweeper's read: it crosses tenants on
- * purpose.
+ * bucket of the score each follows: two queries. The score sweeper's read (its entity manager
+ * crosses tenants on purpose, so the tenant is named here).
  */
 export async function pendingFollowUps(
   em: EntityManager,
+  tenantId: string,
   consumer: ScoreFollowUpConsumer,
   cutoff: Date,
   limit: number,
@@ -135,12 +147,12 @@ export async function pendingFollowUps(
   const page = after ? { $or: [{ [marker]: { $gt: after.since } }, { [marker]: after.since, id: { $gt: after.id } }] } : {};
   const scores = await em.find(
     RiskScore,
-    { [marker]: { $lt: cutoff }, ...page },
+    { tenantId, [marker]: { $lt: cutoff }, ...page },
     { orderBy: { [marker]: 'asc', id: 'asc' }, limit, disableIdentityMap: true },
   );
   const previousIds = [...new Set(scores.flatMap((s) => (s.follows && !s.follows.startsWith('first-') ? [s.follows] : [])))];
   const previous: { id: string; score: number; bucket: string }[] = previousIds.length
-    ? await em.createQueryBuilder(RiskScore).select(['id', 'score', 'bucket']).where({ id: { $in: previousIds } }).execute('all', true)
+    ? await em.createQueryBuilder(RiskScore).select(['id', 'score', 'bucket']).where({ tenantId, id: { $in: previousIds } }).execute('all', true)
     : [];
   const byId = new Map(previous.map((p) => [p.id, { score: Number(p.score), bucket: p.bucket }]));
   return scores.map((score) => ({ score, previous: (score.follows && byId.get(score.follows)) || null }));

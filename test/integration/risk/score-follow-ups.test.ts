@@ -106,4 +106,16 @@ describe('sweepScores', () => {
     expect(await sweepScores(risk.deps, period)).toBe(10);
     expect(await alerted(tenantId)).toHaveLength(5);
   });
+  it('sweeps tenant by tenant: a tenant with a large backlog does not hold up another tenant’s resends', async () => {
+    for (const tenantId of ['backlog-a', 'backlog-b']) {
+      const job = { id: `${tenantId}-1`, data: { tenantId, items: activityBatch(tenantId, 5, 4, NOW, 7) } };
+      await expect(recordActivity(job, { ...risk.deps, queues: dyingQueues }, new Date(NOW))).rejects.toThrow('process killed');
+    }
+    // pages of 2 scores, one page per tenant and consumer a sweep: each tenant gets its 2 resent
+    // per consumer, whatever the other holds (the earlier tenant of this file has 5 owed as well)
+    const period = afterGrace();
+    await sweepScores(risk.deps, period, { pageSize: 2, maxPages: 1 });
+    expect((await alerted('backlog-a')).length).toBe(2);
+    expect((await alerted('backlog-b')).length).toBe(2);
+  });
 });
