@@ -76,9 +76,10 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
     maskedErrors: true,
     disableIntrospection: production ? { disableIf: () => true } : undefined,
     propagateHeaders: {
-      fromClientToSubgraphs: ({ context }) => {
+      fromClientToSubgraphs: ({ context, subgraphName }) => {
         const principal = (context as AuthedContext).principal;
-        return principal ? { [CONTEXT_HEADER]: sign(principal) } : undefined;
+        // each subgraph gets a token only it accepts (audience = its name)
+        return principal ? { [CONTEXT_HEADER]: sign(principal, subgraphName.toLowerCase()) } : undefined;
       },
     },
     plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH), useScopes(supergraph), useOperationLimits(config.limits, production)],

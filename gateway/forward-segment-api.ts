@@ -11,7 +11,7 @@ import { bearerKey } from './plugins/use-api-key-auth';
 export interface SegmentForwarderOptions {
   keys: KeyStore;
   /** Signs the caller's context for the signals service (see signed-context.ts). */
-  sign: (ctx: TenantContext) => string;
+  sign: (ctx: TenantContext, audience: string) => string;
   /** Base URL of the signals service (its `/graphql` URL without the path); null when absent. */
   signalsBaseUrl: string | null;
   log: Logger;
@@ -78,7 +78,7 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     try {
       upstream = await post(`${opts.signalsBaseUrl}${SEGMENT_PATH_PREFIX}${endpoint}`, body, {
         'content-type': 'application/json; charset=utf-8',
-        [CONTEXT_HEADER]: opts.sign(principal),
+        [CONTEXT_HEADER]: opts.sign(principal, 'signals'),
         'x-request-id': requestId,
         // an import marks its events as history: every stage serves them after live traffic
         ...(typeof req.headers['x-foresight-lane'] === 'string' && { 'x-foresight-lane': req.headers['x-foresight-lane'] }),

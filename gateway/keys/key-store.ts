@@ -4,7 +4,7 @@ import { isScope, type TenantContext } from '../../subgraphs/common/auth-context
 import { AppError } from '../../subgraphs/common/errors';
 import type { Orm, OrmSpec } from '../../subgraphs/common/orm';
 import { ApiKey } from './api-key.entity';
-import { displayPrefix, generateApiKey, hashApiKey, isValidTenantName, looksLikeApiKey } from './key-format';
+import { displayPrefix, generateApiKey, hashApiKey, isValidTenantName, legacyHashApiKey, looksLikeApiKey } from './key-format';
 import { GATEWAY_MIGRATIONS } from './migrations';
 
 export const GATEWAY_ORM: OrmSpec = { name: 'gateway', entities: [ApiKey], migrations: GATEWAY_MIGRATIONS, migrationsDir: 'gateway/keys/migrations' };
@@ -107,7 +107,14 @@ export class KeyStore {
     const hash = hashApiKey(key, this.secret);
     const cached = this.cache.get(hash);
     if (cached !== undefined) return cached || null;
-    const row = await this.orm.em.fork().findOne(ApiKey, { hash });
+    const legacy = legacyHashApiKey(key, this.secret);
+    const em = this.orm.em.fork();
+    const rows = await em.find(ApiKey, { hash: { $in: [hash, legacy] } });
+    const row = rows.find((r) => r.hash === hash) ?? rows[0] ?? null;
+    if (row && row.hash === legacy) {
+      // re-hash on first use: conditional on the old value, so concurrent look-ups agree
+      await em.nativeUpdate(ApiKey, { id: row.id, hash: legacy }, { hash });
+    }
     const ctx: TenantContext | false =
       row && !row.revokedAt ? { tenantId: row.tenantId, keyId: row.id, scopes: row.scopes } : false;
     // unknown keys are cached briefly too, so guessing cannot hammer the database

@@ -28,6 +28,8 @@ export interface ServeSubgraphOptions<C extends RequestContext> {
   /** 0 picks a free port (tests). */
   port: number;
   secret: string;
+  /** Longest lifetime this subgraph accepts on a signed tenant context, in seconds. */
+  contextTtlSeconds: number;
   log: Logger;
   shutdown: Shutdown;
   /** Builds the per-request context: forks the entity manager and the services on it. */
@@ -58,7 +60,8 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   const wss = new WebSocketServer({ server, path: '/graphql' });
 
   const authenticate = (token: unknown): TenantContext => {
-    const auth = verifyContext(token, secret);
+    // the token must be meant for this subgraph (its audience is the subgraph's name)
+    const auth = verifyContext(token, secret, opts.name, opts.contextTtlSeconds);
     if (!auth) {
       throw new GraphQLError('missing or invalid signed tenant context: call this service through the gateway', {
         extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },

@@ -270,7 +270,7 @@ describe('Profile data needs profiles:read wherever it is reached', () => {
   describe('in the profiles subgraph (the second lock, whatever the gateway lets through)', () => {
     const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { id traits } } }`;
     const asScopes = (scopes: string[]) => ({
-      'x-foresight-context': signContext({ tenantId: 'tenant-a', keyId: 'k', scopes }, stack.config.secret, 60),
+      'x-foresight-context': signContext({ tenantId: 'tenant-a', keyId: 'k', scopes }, stack.config.secret, 'profiles', 60),
     });
 
     it.each([['risk:subscribe'], ['risk:read'], ['actions:write'], ['events:write']])(
