@@ -54,7 +54,7 @@ const GRAPHQL_PATH = '/graphql';
  */
 export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}): Promise<RunningGateway> {
   const { config, log, keys, shutdown } = deps;
-  const production = config.nodeEnv === 'production';
+  const production = config.production;
   const supergraph = opts.supergraphSdl ?? readSupergraph();
   const urls = opts.subgraphUrls ?? config.subgraphUrls;
   const sign = createContextSigner(config.secret, config.contextTtlSeconds);
@@ -72,9 +72,9 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
     graphqlEndpoint: GRAPHQL_PATH,
     logging: config.logLevel === 'debug' ? 'debug' : 'warn',
     landingPage: false,
-    graphiql: !production,
+    graphiql: config.graphiql,
     maskedErrors: true,
-    disableIntrospection: production ? { disableIf: () => true } : undefined,
+    disableIntrospection: config.introspection ? undefined : { disableIf: () => true },
     propagateHeaders: {
       fromClientToSubgraphs: ({ context, subgraphName }) => {
         const principal = (context as AuthedContext).principal;
