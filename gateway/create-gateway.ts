@@ -18,6 +18,7 @@ import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
 import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
 import { useOperationLimits } from './plugins/use-operation-limits';
 import { useScopes } from './plugins/use-scopes';
+import { createReadiness } from './readiness';
 import { createContextSigner } from './signed-context';
 import { readSupergraph } from './supergraph-file';
 
@@ -99,6 +100,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
     signalsBaseUrl: urls.signals ? urls.signals.replace(/\/graphql$/, '') : null,
   });
 
+  const readiness = createReadiness(deps.redis, urls);
   const server = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
     if (req.url?.startsWith(SEGMENT_PATH_PREFIX)) {
@@ -108,7 +110,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         else res.destroy();
       });
     }
-    if (req.url === '/readyz') return void readiness(deps.redis, urls).then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
+    if (req.url === '/readyz') return void readiness().then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
     return runtime(req as IncomingMessage, res as ServerResponse);
   });
 
@@ -150,27 +152,4 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-/** Ready when Redis answers and every subgraph's /healthz does, each within a second. */
-async function readiness(redis: Redis, urls: Record<string, string>) {
-  const checks: Record<string, string> = {};
-  const probe = async (name: string, fn: () => Promise<unknown>) => {
-    try {
-      await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
-      checks[name] = 'ok';
-    } catch (err) {
-      checks[name] = (err as Error).message;
-    }
-  };
-  await Promise.all([
-    probe('redis', () => redis.ping()),
-    ...Object.entries(urls).map(([name, url]) =>
-      probe(name, async () => {
-        const res = await fetch(url.replace(/\/graphql$/, '/healthz'));
-        if (!res.ok) throw new Error(`status ${res.status}`);
-      }),
-    ),
-  ]);
-  return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
 }
