@@ -19,6 +19,7 @@ import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-
 import { useOperationLimits } from './plugins/use-operation-limits';
 import { useScopes } from './plugins/use-scopes';
 import { createReadiness } from './readiness';
+import { createAuthThrottle } from './auth-throttle';
 import { createContextSigner } from './signed-context';
 import { readSupergraph } from './supergraph-file';
 
@@ -59,6 +60,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   const supergraph = opts.supergraphSdl ?? readSupergraph();
   const urls = opts.subgraphUrls ?? config.subgraphUrls;
   const sign = createContextSigner(config.secret, config.contextTtlSeconds);
+  const throttle = createAuthThrottle(deps.redis, { failures: config.authFailuresPerMinute, prefix: config.queuePrefix }, log);
 
   const transportEntries: Record<string, object> = {
     // subscriptions go to the subgraphs over graphql-ws on the same path as HTTP
@@ -83,7 +85,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         return principal ? { [CONTEXT_HEADER]: sign(principal, subgraphName.toLowerCase()) } : undefined;
       },
     },
-    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH), useScopes(supergraph), useOperationLimits(config.limits, production)],
+    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH, throttle), useScopes(supergraph), useOperationLimits(config.limits, production)],
   });
   shutdown.defer(() => runtime.dispose());
 
@@ -96,6 +98,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   const segmentApi = createSegmentForwarder({
     keys,
     sign,
+    throttle,
     log,
     signalsBaseUrl: urls.signals ? urls.signals.replace(/\/graphql$/, '') : null,
   });
@@ -127,8 +130,12 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
       })),
       // a bad key is refused at connection_init (close 4403) rather than per operation
       onConnect: async (ctx) => {
+        const address = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        if ((await throttle.blockedFor(address)) !== null) return false;
         const key = bearerKey(ctx.connectionParams);
-        return Boolean(key && (await keys.resolve(key)));
+        if (key && (await keys.resolve(key))) return true;
+        await throttle.failed(address);
+        return false;
       },
     },
     wss,

@@ -45,6 +45,12 @@ export interface Config {
    * hashes. Required in production; in development a random one is kept in `<dataDir>/secret`.
    */
   secret: string;
+  /**
+   * Failed authentications (missing, unknown or revoked key) one client address may make per
+   * minute at the gateway before it gets 429 for the rest of the minute (`AUTH_FAILURES_PER_MINUTE`).
+   * Default 60.
+   */
+  authFailuresPerMinute: number;
   /** Lifetime of a signed tenant context, in seconds. Bounds replay of a captured header. Default 60. */
   contextTtlSeconds: number;
   /** Prefix of every BullMQ key and pub/sub channel, so environments can share a Redis. Default `foresight`. */
@@ -250,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ACTIONS_URL: str({ default: '' }),
       FORESIGHT_SECRET: str({ default: '' }),
       CONTEXT_TTL_SECONDS: num({ default: 60 }),
+      AUTH_FAILURES_PER_MINUTE: num({ default: 60 }),
       QUEUE_PREFIX: str({ default: 'foresight' }),
       QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
       QUEUE_STALLED_INTERVAL_MS: num({ default: 30_000 }),
@@ -310,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'MAX_TOKENS',
     'MAX_COST',
     'CONTEXT_TTL_SECONDS',
+    'AUTH_FAILURES_PER_MINUTE',
     'SEGMENT_RECHECK_INTERVAL_MS',
     'INGEST_RATE_LIMIT_PER_SECOND',
     'INGEST_MAX_QUEUE_DEPTH',
@@ -386,6 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     secret: e.FORESIGHT_SECRET || devSecret(dataDir),
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     queuePrefix: e.QUEUE_PREFIX,
     queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS },
     limits: {

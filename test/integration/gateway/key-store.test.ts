@@ -66,6 +66,26 @@ describe('KeyStore', () => {
     expect(await new KeyStore(orm, env.config.secret).resolve(key)).toMatchObject({ keyId: row.id });
   });
 
+  it('revokes by display prefix, and answers NOT_FOUND for a prefix or id that matches nothing (PostgreSQL compares no uuid with text)', async () => {
+    const created = await store.create('acme', ['admin']);
+    const prefix = created.key.slice(0, 10);
+    expect(await store.revoke(prefix)).toMatchObject({ id: created.id });
+    expect(await store.resolve(created.key)).toBeNull();
+    await expect(store.revoke('fsk_nothing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.revoke('00000000-0000-7000-8000-00000000dead')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('answers an unknown key from its own short cache, and serves the key once it exists', async () => {
+    const unknown = generateApiKey();
+    expect(await store.resolve(unknown)).toBeNull();
+    expect(await store.resolve(unknown)).toBeNull();
+    // the same key issued now (as if created on another gateway): a fresh store finds it
+    const em = orm.em.fork();
+    em.create(ApiKey, { tenantId: 'acme', hash: hashApiKey(unknown, env.config.secret), prefix: displayPrefix(unknown), scopes: ['admin'] });
+    await em.flush();
+    expect(await new KeyStore(orm, env.config.secret).resolve(unknown)).toMatchObject({ tenantId: 'acme' });
+  });
+
   it('does not resolve a key issued under another secret', async () => {
     const created = await store.create('acme', ['admin']);
     expect(await new KeyStore(orm, 'another-secret').resolve(created.key)).toBeNull();
