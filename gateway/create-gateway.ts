@@ -16,6 +16,7 @@ import type { Shutdown } from '../subgraphs/common/shutdown';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
 import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
+import { useErrorCodes } from './plugins/use-error-codes';
 import { useOperationLimits } from './plugins/use-operation-limits';
 import { useScopes } from './plugins/use-scopes';
 import { createReadiness } from './readiness';
@@ -85,7 +86,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         return principal ? { [CONTEXT_HEADER]: sign(principal, subgraphName.toLowerCase()) } : undefined;
       },
     },
-    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH, throttle), useScopes(supergraph), useOperationLimits(config.limits, production)],
+    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH, throttle), useScopes(supergraph), useOperationLimits(config.limits, production), useErrorCodes()],
   });
   shutdown.defer(() => runtime.dispose());
 
