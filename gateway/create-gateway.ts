@@ -16,8 +16,11 @@ import type { Shutdown } from '../subgraphs/common/shutdown';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
 import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
+import { useErrorCodes } from './plugins/use-error-codes';
 import { useOperationLimits } from './plugins/use-operation-limits';
 import { useScopes } from './plugins/use-scopes';
+import { createReadiness } from './readiness';
+import { createAuthThrottle } from './auth-throttle';
 import { createContextSigner } from './signed-context';
 import { readSupergraph } from './supergraph-file';
 
@@ -54,10 +57,11 @@ const GRAPHQL_PATH = '/graphql';
  */
 export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}): Promise<RunningGateway> {
   const { config, log, keys, shutdown } = deps;
-  const production = config.nodeEnv === 'production';
+  const production = config.production;
   const supergraph = opts.supergraphSdl ?? readSupergraph();
   const urls = opts.subgraphUrls ?? config.subgraphUrls;
   const sign = createContextSigner(config.secret, config.contextTtlSeconds);
+  const throttle = createAuthThrottle(deps.redis, { failures: config.authFailuresPerMinute, prefix: config.queuePrefix }, log);
 
   const transportEntries: Record<string, object> = {
     // subscriptions go to the subgraphs over graphql-ws on the same path as HTTP
@@ -72,16 +76,17 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
     graphqlEndpoint: GRAPHQL_PATH,
     logging: config.logLevel === 'debug' ? 'debug' : 'warn',
     landingPage: false,
-    graphiql: !production,
+    graphiql: config.graphiql,
     maskedErrors: true,
-    disableIntrospection: production ? { disableIf: () => true } : undefined,
+    disableIntrospection: config.introspection ? undefined : { disableIf: () => true },
     propagateHeaders: {
-      fromClientToSubgraphs: ({ context }) => {
+      fromClientToSubgraphs: ({ context, subgraphName }) => {
         const principal = (context as AuthedContext).principal;
-        return principal ? { [CONTEXT_HEADER]: sign(principal) } : undefined;
+        // each subgraph gets a token only it accepts (audience = its name)
+        return principal ? { [CONTEXT_HEADER]: sign(principal, subgraphName.toLowerCase()) } : undefined;
       },
     },
-    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH), useScopes(supergraph), useOperationLimits(config.limits, production)],
+    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH, throttle), useScopes(supergraph), useOperationLimits(config.limits, production), useErrorCodes()],
   });
   shutdown.defer(() => runtime.dispose());
 
@@ -94,10 +99,12 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   const segmentApi = createSegmentForwarder({
     keys,
     sign,
+    throttle,
     log,
     signalsBaseUrl: urls.signals ? urls.signals.replace(/\/graphql$/, '') : null,
   });
 
+  const readiness = createReadiness(deps.redis, urls);
   const server = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
     if (req.url?.startsWith(SEGMENT_PATH_PREFIX)) {
@@ -107,7 +114,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         else res.destroy();
       });
     }
-    if (req.url === '/readyz') return void readiness(deps.redis, urls).then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
+    if (req.url === '/readyz') return void readiness().then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
     return runtime(req as IncomingMessage, res as ServerResponse);
   });
 
@@ -124,8 +131,12 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
       })),
       // a bad key is refused at connection_init (close 4403) rather than per operation
       onConnect: async (ctx) => {
+        const address = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        if ((await throttle.blockedFor(address)) !== null) return false;
         const key = bearerKey(ctx.connectionParams);
-        return Boolean(key && (await keys.resolve(key)));
+        if (key && (await keys.resolve(key))) return true;
+        await throttle.failed(address);
+        return false;
       },
     },
     wss,
@@ -149,27 +160,4 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-/** Ready when Redis answers and every subgraph's /healthz does, each within a second. */
-async function readiness(redis: Redis, urls: Record<string, string>) {
-  const checks: Record<string, string> = {};
-  const probe = async (name: string, fn: () => Promise<unknown>) => {
-    try {
-      await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
-      checks[name] = 'ok';
-    } catch (err) {
-      checks[name] = (err as Error).message;
-    }
-  };
-  await Promise.all([
-    probe('redis', () => redis.ping()),
-    ...Object.entries(urls).map(([name, url]) =>
-      probe(name, async () => {
-        const res = await fetch(url.replace(/\/graphql$/, '/healthz'));
-        if (!res.ok) throw new Error(`status ${res.status}`);
-      }),
-    ),
-  ]);
-  return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
 }

@@ -5,13 +5,16 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { CONTEXT_HEADER, hasScope, type TenantContext } from '../subgraphs/common/auth-context';
 import type { Logger } from '../subgraphs/common/logger';
 import { isSegmentEndpoint, segmentBodyLimit } from '../subgraphs/common/segment-api';
+import { throttledAnswer, type AuthThrottle } from './auth-throttle';
 import type { KeyStore } from './keys/key-store';
 import { bearerKey } from './plugins/use-api-key-auth';
 
 export interface SegmentForwarderOptions {
   keys: KeyStore;
   /** Signs the caller's context for the signals service (see signed-context.ts). */
-  sign: (ctx: TenantContext) => string;
+  sign: (ctx: TenantContext, audience: string) => string;
+  /** Failed authentications per client address. */
+  throttle: AuthThrottle;
   /** Base URL of the signals service (its `/graphql` URL without the path); null when absent. */
   signalsBaseUrl: string | null;
   log: Logger;
@@ -41,6 +44,12 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     if (req.method === 'OPTIONS') return void res.writeHead(204, CORS_HEADERS).end();
     if (!isSegmentEndpoint(endpoint)) return refuse(res, 404, 'NOT_FOUND', `no such endpoint: /v1/${endpoint}`);
     if (req.method !== 'POST') return refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST, OPTIONS' });
+    // an address that keeps failing is refused before its body is read
+    const wait = await opts.throttle.blockedFor(req.socket.remoteAddress ?? 'unknown');
+    if (wait !== null) {
+      const { message, headers } = throttledAnswer(wait);
+      return refuse(res, 429, 'RATE_LIMITED', message, headers);
+    }
 
     const limit = segmentBodyLimit(endpoint);
     const what = endpoint === 'batch' ? 'batch' : 'event';
@@ -67,6 +76,7 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     }
     const principal = key ? await opts.keys.resolve(key) : null;
     if (!principal) {
+      await opts.throttle.failed(req.socket.remoteAddress ?? 'unknown');
       const message = key ? 'invalid or revoked write key' : 'missing write key: send Authorization: Basic base64("<writeKey>:")';
       return refuse(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Basic realm="foresight"' });
     }
@@ -78,7 +88,7 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     try {
       upstream = await post(`${opts.signalsBaseUrl}${SEGMENT_PATH_PREFIX}${endpoint}`, body, {
         'content-type': 'application/json; charset=utf-8',
-        [CONTEXT_HEADER]: opts.sign(principal),
+        [CONTEXT_HEADER]: opts.sign(principal, 'signals'),
         'x-request-id': requestId,
         // an import marks its events as history: every stage serves them after live traffic
         ...(typeof req.headers['x-foresight-lane'] === 'string' && { 'x-foresight-lane': req.headers['x-foresight-lane'] }),

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, shutdown, 'foresight-gateway');
   const gateway = await createGateway({ config, log, shutdown, keys, redis });
 
-  if (config.nodeEnv !== 'production' && (await keys.count()) === 0) {
+  if (config.devAdminKey && (await keys.count()) === 0) {
     const created = await keys.create('dev', ['admin'], 'created on first start');
     process.stdout.write(
       `\nFirst start: created tenant "dev" with an admin API key (shown once, stored only as a hash):\n\n    ${created.key}\n\n` +

@@ -51,7 +51,7 @@ export async function startApolloBaseline(
         url,
         willSendRequest({ request, context }) {
           const principal = (context as Partial<BaselineContext>).principal;
-          if (principal) request.http?.headers.set(CONTEXT_HEADER, signContext(principal, config.secret, config.contextTtlSeconds));
+          if (principal) request.http?.headers.set(CONTEXT_HEADER, signContext(principal, config.secret, name, config.contextTtlSeconds));
         },
       });
     },

@@ -11,7 +11,10 @@ export class ApiKey {
   @Property({ type: 'string', length: 64 })
   tenantId!: string;
 
-  /** HMAC-SHA256(secret, key), hex: the lookup key. */
+  /**
+   * HMAC-SHA256 of the key under the HKDF-derived `api-key-hash` key, hex: the lookup key. Rows
+   * from before the derivation hold HMAC-SHA256(secret, key) until the key's first use.
+   */
   @Property({ type: 'string', length: 64, unique: true })
   hash!: string;
 

@@ -2,9 +2,10 @@ import { LRUCache } from 'lru-cache';
 
 import { isScope, type TenantContext } from '../../subgraphs/common/auth-context';
 import { AppError } from '../../subgraphs/common/errors';
+import { isUuid } from '../../subgraphs/common/ids';
 import type { Orm, OrmSpec } from '../../subgraphs/common/orm';
 import { ApiKey } from './api-key.entity';
-import { displayPrefix, generateApiKey, hashApiKey, isValidTenantName, looksLikeApiKey } from './key-format';
+import { displayPrefix, generateApiKey, hashApiKey, isValidTenantName, legacyHashApiKey, looksLikeApiKey } from './key-format';
 import { GATEWAY_MIGRATIONS } from './migrations';
 
 export const GATEWAY_ORM: OrmSpec = { name: 'gateway', entities: [ApiKey], migrations: GATEWAY_MIGRATIONS, migrationsDir: 'gateway/keys/migrations' };
@@ -34,7 +35,12 @@ export interface KeySummary {
  * (a hit costs no database round trip; a revocation evicts it).
  */
 export class KeyStore {
-  private readonly cache = new LRUCache<string, TenantContext | false>({ max: 50_000, ttl: 60_000 });
+  private readonly cache = new LRUCache<string, TenantContext>({ max: 50_000, ttl: 60_000 });
+  /**
+   * Unknown keys, remembered briefly so guessing cannot hammer the database. A cache of its own:
+   * a flood of made-up keys must not push valid keys out of `cache`.
+   */
+  private readonly misses = new LRUCache<string, true>({ max: 10_000, ttl: 5_000 });
 
   constructor(
     private readonly orm: Orm,
@@ -86,7 +92,8 @@ export class KeyStore {
    */
   async revoke(idOrPrefix: string): Promise<{ id: string; hash: string }> {
     const em = this.orm.em.fork();
-    const matches = await em.find(ApiKey, { $or: [{ id: idOrPrefix }, { prefix: idOrPrefix }] });
+    // PostgreSQL refuses to compare a uuid column with text that is no uuid: ask by id only for a uuid
+    const matches = await em.find(ApiKey, isUuid(idOrPrefix) ? { $or: [{ id: idOrPrefix }, { prefix: idOrPrefix }] } : { prefix: idOrPrefix });
     if (matches.length === 0) throw new AppError('NOT_FOUND', `no key with id or prefix ${idOrPrefix}`);
     if (matches.length > 1) throw new AppError('CONFLICT', `prefix ${idOrPrefix} matches ${matches.length} keys: use the id`);
     const [row] = matches;
@@ -99,6 +106,7 @@ export class KeyStore {
   /** Drops a cached look-up (called on revocation, locally and from other instances). */
   evict(hash: string): void {
     this.cache.delete(hash);
+    this.misses.delete(hash);
   }
 
   /** The caller behind a key, or null for an unknown, malformed or revoked key. */
@@ -106,13 +114,23 @@ export class KeyStore {
     if (!looksLikeApiKey(key)) return null;
     const hash = hashApiKey(key, this.secret);
     const cached = this.cache.get(hash);
-    if (cached !== undefined) return cached || null;
-    const row = await this.orm.em.fork().findOne(ApiKey, { hash });
-    const ctx: TenantContext | false =
-      row && !row.revokedAt ? { tenantId: row.tenantId, keyId: row.id, scopes: row.scopes } : false;
-    // unknown keys are cached briefly too, so guessing cannot hammer the database
-    this.cache.set(hash, ctx, ctx ? undefined : { ttl: 5_000 });
-    return ctx || null;
+    if (cached) return cached;
+    if (this.misses.has(hash)) return null;
+    const legacy = legacyHashApiKey(key, this.secret);
+    const em = this.orm.em.fork();
+    const rows = await em.find(ApiKey, { hash: { $in: [hash, legacy] } });
+    const row = rows.find((r) => r.hash === hash) ?? rows[0] ?? null;
+    if (row && row.hash === legacy) {
+      // re-hash on first use: conditional on the old value, so concurrent look-ups agree
+      await em.nativeUpdate(ApiKey, { id: row.id, hash: legacy }, { hash });
+    }
+    if (!row || row.revokedAt) {
+      this.misses.set(hash, true);
+      return null;
+    }
+    const ctx: TenantContext = { tenantId: row.tenantId, keyId: row.id, scopes: row.scopes };
+    this.cache.set(hash, ctx);
+    return ctx;
   }
 
   hashOf(key: string): string {

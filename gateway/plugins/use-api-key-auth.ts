@@ -2,6 +2,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError } from 'graphql';
 
 import type { TenantContext } from '../../subgraphs/common/auth-context';
+import { throttledAnswer, type AuthThrottle } from '../auth-throttle';
 import type { KeyStore } from '../keys/key-store';
 
 /** Context key under which the resolved caller travels through the gateway. */
@@ -31,17 +32,27 @@ export function unauthenticated(message: string): GraphQLError {
  * valid key get a 401 from `onRequest`; WebSocket operations resolve the key from the
  * connection's `connectionParams` (also checked at `connection_init`, see create-gateway.ts).
  */
-export function useApiKeyAuth(keys: KeyStore, graphqlEndpoint: string): GatewayPlugin<AuthedContext> {
+export function useApiKeyAuth(keys: KeyStore, graphqlEndpoint: string, throttle: AuthThrottle): GatewayPlugin<AuthedContext> {
   const principals = new WeakMap<Request, TenantContext>();
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (url.pathname !== graphqlEndpoint) return;
+      const address = peerAddress(serverContext);
+      const wait = await throttle.blockedFor(address);
+      if (wait !== null) {
+        const { message, headers } = throttledAnswer(wait);
+        const error = new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait } });
+        return endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [error.toJSON()] }), { status: 429, headers: { 'content-type': 'application/json', ...headers } }),
+        );
+      }
       const key = bearerKey(request.headers);
       const principal = key ? await keys.resolve(key) : null;
       if (principal) {
         principals.set(request, principal);
         return;
       }
+      await throttle.failed(address);
       const message = key ? 'invalid or revoked API key' : 'missing API key: send Authorization: Bearer <key>';
       endResponse(
         new fetchAPI.Response(JSON.stringify({ errors: [unauthenticated(message).toJSON()] }), {
@@ -61,4 +72,10 @@ export function useApiKeyAuth(keys: KeyStore, graphqlEndpoint: string): GatewayP
       extendContext({ principal });
     },
   };
+}
+
+/** The TCP peer of a request served by node:http (the runtime's server context carries `req`). */
+export function peerAddress(serverContext: unknown): string {
+  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+  return req?.socket?.remoteAddress ?? 'unknown';
 }

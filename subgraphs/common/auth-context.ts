@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+import { derivedKey } from './derived-keys';
+
 /** What an API key may do. `admin` implies every other scope. */
 export const SCOPES = [
   'profiles:read',
@@ -34,27 +36,39 @@ interface SignedPayload {
   tid: string;
   kid: string;
   scp: string[];
+  /** Audience: the one subgraph the token is for (`profiles`, `signals`, …). */
+  aud: string;
   /** Expiry, unix seconds. */
   exp: number;
 }
 
+/** Clock difference between gateway and subgraph tolerated when checking a token's lifetime. */
+const CLOCK_SKEW_SECONDS = 5;
+
 /**
- * `base64url(JSON payload) + "." + base64url(HMAC-SHA256(secret, payload))`. The short expiry
- * bounds how long a captured header can be replayed.
+ * `base64url(JSON payload) + "." + base64url(HMAC-SHA256(key, payload))`, keyed with the
+ * `tenant-context` key derived from `secret` (never the secret itself, which also derives the
+ * API-key hashes). The token is bound to one subgraph (`audience`), so one captured on its way
+ * to a subgraph is refused by the others; the short expiry bounds how long it can be replayed.
  */
-export function signContext(ctx: TenantContext, secret: string, ttlSeconds: number, nowMs = Date.now()): string {
+export function signContext(ctx: TenantContext, secret: string, audience: string, ttlSeconds: number, nowMs = Date.now()): string {
   const payload: SignedPayload = {
     tid: ctx.tenantId,
     kid: ctx.keyId,
     scp: ctx.scopes,
+    aud: audience,
     exp: Math.floor(nowMs / 1000) + ttlSeconds,
   };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${mac(body, secret)}`;
 }
 
-/** The context a valid, unexpired token carries; `null` for anything else. Never throws. */
-export function verifyContext(token: unknown, secret: string, nowMs = Date.now()): TenantContext | null {
+/**
+ * The context a valid token carries; `null` for anything else. Never throws. Valid means: signed
+ * with this secret's context key, meant for `audience`, not expired, and not living longer than
+ * `maxTtlSeconds` from now (this subgraph's own maximum, whatever lifetime the signer chose).
+ */
+export function verifyContext(token: unknown, secret: string, audience: string, maxTtlSeconds: number, nowMs = Date.now()): TenantContext | null {
   if (typeof token !== 'string') return null;
   const dot = token.indexOf('.');
   if (dot <= 0) return null;
@@ -71,10 +85,12 @@ export function verifyContext(token: unknown, secret: string, nowMs = Date.now()
   }
   if (payload === null || typeof payload !== 'object') return null;
   if (typeof payload.tid !== 'string' || !Array.isArray(payload.scp) || typeof payload.exp !== 'number') return null;
+  if (payload.aud !== audience) return null;
   if (payload.exp * 1000 < nowMs) return null;
+  if (payload.exp * 1000 > nowMs + (maxTtlSeconds + CLOCK_SKEW_SECONDS) * 1000) return null;
   return { tenantId: payload.tid, keyId: payload.kid, scopes: payload.scp };
 }
 
 function mac(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(body).digest('base64url');
+  return createHmac('sha256', derivedKey(secret, 'tenant-context')).update(body).digest('base64url');
 }

@@ -13,6 +13,20 @@ import { JOB_ATTEMPTS } from './queues';
 export interface Config {
   /** `production` turns off introspection and hides limit details. Default `development`. */
   nodeEnv: 'development' | 'production' | 'test';
+  /**
+   * A production start (`FORESIGHT_ENV=production`, or `NODE_ENV=production`; the Dockerfile sets
+   * both): refuses every development default (see `productionProblems`). Default false.
+   */
+  production: boolean;
+  /** GraphiQL at the gateway (`GRAPHIQL`). Default on in development, off in production, where on is refused. */
+  graphiql: boolean;
+  /** Schema introspection at the gateway (`INTROSPECTION`). Default on in development, off in production, where on is refused. */
+  introspection: boolean;
+  /**
+   * On a first start with no key at all, create tenant `dev` with an admin key and print it
+   * (`DEV_ADMIN_KEY`). Default on in development, off in production, where on is refused.
+   */
+  devAdminKey: boolean;
   /** pino level. Default `info` (`warn` under test). */
   logLevel: string;
   /** Redis for BullMQ and pub/sub. Default `redis://127.0.0.1:6379`. */
@@ -31,6 +45,12 @@ export interface Config {
    * hashes. Required in production; in development a random one is kept in `<dataDir>/secret`.
    */
   secret: string;
+  /**
+   * Failed authentications (missing, unknown or revoked key) one client address may make per
+   * minute at the gateway before it gets 429 for the rest of the minute (`AUTH_FAILURES_PER_MINUTE`).
+   * Default 60.
+   */
+  authFailuresPerMinute: number;
   /** Lifetime of a signed tenant context, in seconds. Bounds replay of a captured header. Default 60. */
   contextTtlSeconds: number;
   /** Prefix of every BullMQ key and pub/sub channel, so environments can share a Redis. Default `foresight`. */
@@ -216,6 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     env,
     {
       NODE_ENV: str({ choices: ['development', 'production', 'test'], default: 'development' }),
+      FORESIGHT_ENV: str({ choices: ['development', 'production', ''], default: '' }),
+      GRAPHIQL: str({ choices: ['true', 'false', ''], default: '' }),
+      INTROSPECTION: str({ choices: ['true', 'false', ''], default: '' }),
+      DEV_ADMIN_KEY: str({ choices: ['true', 'false', ''], default: '' }),
       LOG_LEVEL: str({ default: '' }),
       REDIS_URL: url({ default: 'redis://127.0.0.1:6379' }),
       DATABASE_URL: str({ default: '' }),
@@ -232,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ACTIONS_URL: str({ default: '' }),
       FORESIGHT_SECRET: str({ default: '' }),
       CONTEXT_TTL_SECONDS: num({ default: 60 }),
+      AUTH_FAILURES_PER_MINUTE: num({ default: 60 }),
       QUEUE_PREFIX: str({ default: 'foresight' }),
       QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
       QUEUE_STALLED_INTERVAL_MS: num({ default: 30_000 }),
@@ -284,15 +309,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (e.DATABASE_URL && !/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) {
     problems.push('DATABASE_URL: must be a postgres:// or postgresql:// URL (leave it empty for SQLite)');
   }
-  if (e.NODE_ENV === 'production' && e.FORESIGHT_SECRET.length < 32) {
-    problems.push('FORESIGHT_SECRET: at least 32 characters are required in production');
-  }
+  const production = e.FORESIGHT_ENV === 'production' || (e.FORESIGHT_ENV === '' && e.NODE_ENV === 'production');
+  if (production) problems.push(...productionProblems(e));
   const positive = [
     'MAX_DEPTH',
     'MAX_ALIASES',
     'MAX_TOKENS',
     'MAX_COST',
     'CONTEXT_TTL_SECONDS',
+    'AUTH_FAILURES_PER_MINUTE',
     'SEGMENT_RECHECK_INTERVAL_MS',
     'INGEST_RATE_LIMIT_PER_SECOND',
     'INGEST_MAX_QUEUE_DEPTH',
@@ -350,6 +375,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const local = (p: number) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${p}/graphql`;
   return Object.freeze({
     nodeEnv: e.NODE_ENV as Config['nodeEnv'],
+    production,
+    // unset means the environment's default: on in development, off in production
+    graphiql: e.GRAPHIQL === '' ? !production : e.GRAPHIQL === 'true',
+    introspection: e.INTROSPECTION === '' ? !production : e.INTROSPECTION === 'true',
+    devAdminKey: e.DEV_ADMIN_KEY === '' ? !production : e.DEV_ADMIN_KEY === 'true',
     logLevel: e.LOG_LEVEL || (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL || null,
@@ -364,6 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     secret: e.FORESIGHT_SECRET || devSecret(dataDir),
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     queuePrefix: e.QUEUE_PREFIX,
     queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS },
     limits: {
@@ -465,6 +496,24 @@ function parseTenantLimits(raw: string, problems: string[]): Config['ingest']['t
     limits[tenant] = Object.freeze(own);
   }
   return Object.freeze(limits);
+}
+
+/**
+ * What a production start refuses, one line per setting: the development defaults that are
+ * harmless on a laptop and dangerous on a network (a secret anyone can read in `.data/secret`,
+ * GraphiQL and introspection describing the whole API, an admin key printed to a log).
+ */
+function productionProblems(e: { FORESIGHT_SECRET: string; GRAPHIQL: string; INTROSPECTION: string; DEV_ADMIN_KEY: string }): string[] {
+  const problems: string[] = [];
+  if (e.FORESIGHT_SECRET === '') {
+    problems.push('FORESIGHT_SECRET: is required in production (the development secret in DATA_DIR/secret is refused); e.g. openssl rand -base64 48');
+  } else if (e.FORESIGHT_SECRET.length < 32) {
+    problems.push('FORESIGHT_SECRET: at least 32 characters are required in production');
+  }
+  if (e.GRAPHIQL === 'true') problems.push('GRAPHIQL: must be false (or unset) in production');
+  if (e.INTROSPECTION === 'true') problems.push('INTROSPECTION: must be false (or unset) in production');
+  if (e.DEV_ADMIN_KEY === 'true') problems.push('DEV_ADMIN_KEY: must be false (or unset) in production: create keys with `keys create`');
+  return problems;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,8 @@ export interface ServeSubgraphOptions<C extends RequestContext> {
   /** 0 picks a free port (tests). */
   port: number;
   secret: string;
+  /** Longest lifetime this subgraph accepts on a signed tenant context, in seconds. */
+  contextTtlSeconds: number;
   log: Logger;
   shutdown: Shutdown;
   /** Builds the per-request context: forks the entity manager and the services on it. */
@@ -58,7 +61,8 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   const wss = new WebSocketServer({ server, path: '/graphql' });
 
   const authenticate = (token: unknown): TenantContext => {
-    const auth = verifyContext(token, secret);
+    // the token must be meant for this subgraph (its audience is the subgraph's name)
+    const auth = verifyContext(token, secret, opts.name, opts.contextTtlSeconds);
     if (!auth) {
       throw new GraphQLError('missing or invalid signed tenant context: call this service through the gateway', {
         extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
@@ -66,7 +70,10 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
     }
     return auth;
   };
-  const format = (formatted: GraphQLFormattedError, error: unknown) => formatError(formatted, error, log);
+  // the request id of the HTTP request being answered, for formatError (which gets no context)
+  const requestIds = new AsyncLocalStorage<string>();
+  const format = (formatted: GraphQLFormattedError, error: unknown, requestId = requestIds.getStore()) =>
+    formatError(formatted, error, log, requestId);
 
   // The tenant is checked per subscribe message, never per connection: the gateway multiplexes
   // several tenants over one socket.
@@ -83,9 +90,10 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
       },
       context: (_ctx, _id, payload) =>
         opts.createContext(authenticate(wsContextToken(payload.extensions)), randomUUID()),
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      onNext: (_ctx, _id, _payload, args, result) => {
         if (!result.errors) return result;
-        return { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) };
+        const requestId = (args.contextValue as Partial<RequestContext> | undefined)?.requestId;
+        return { ...result, errors: result.errors.map((e) => format(e.toJSON(), e, requestId)) };
       },
     },
     wss,
@@ -107,10 +115,10 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: opts.name }));
   app.use(
     '/graphql',
+    (req, _res, next) => requestIds.run(requestIdOf(req), next),
     express.json({ limit: '2mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        opts.createContext(authenticate(req.headers[CONTEXT_HEADER]), String(req.headers['x-request-id'] ?? randomUUID())),
+      context: async ({ req }) => opts.createContext(authenticate(req.headers[CONTEXT_HEADER]), requestIds.getStore() ?? requestIdOf(req)),
     }),
   );
 
@@ -123,6 +131,12 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}/graphql`;
   log.info({ url }, `${opts.name} subgraph listening`);
   return { url, port, server };
+}
+
+/** The gateway's request id when it sent a usable one (it ends up in logs and answers), else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
 }
 
 /** The gateway forwards propagated headers of a subscription inside `extensions.headers`. */
@@ -144,9 +158,10 @@ const CLIENT_CODES = new Set([
 
 /**
  * The one place errors become client-visible: `AppError` codes pass through, authorization and
- * validation failures get their codes, and anything else is masked and logged.
+ * validation failures get their codes, and anything else is masked: the client gets a fixed
+ * message and the request id, the log gets the error (its SQL cut by the logger's serializer).
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof AppError) {
     return { ...formatted, message: original.message, extensions: { code: original.code, ...original.details } };
@@ -163,6 +178,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
-  log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
-  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  log.error({ err: original, path: formatted.path, requestId }, 'unexpected error in resolver');
+  return {
+    message: `Internal server error${requestId ? ` (request id ${requestId})` : ''}`,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId && { requestId }) },
+  };
 }

@@ -134,13 +134,23 @@ describe('tenancy and trust through the gateway', () => {
     });
 
     it('refuses a context signed with another secret', async () => {
-      const forged = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['admin'] }, 'not-the-secret', 60);
+      const forged = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['admin'] }, 'not-the-secret', 'profiles', 60);
       expect((await post({ 'x-foresight-context': forged })).status).toBe(401);
     });
 
     it('refuses an expired context', async () => {
-      const old = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['admin'] }, stack.config.secret, 60, Date.now() - 120_000);
+      const old = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['admin'] }, stack.config.secret, 'profiles', 60, Date.now() - 120_000);
       expect((await post({ 'x-foresight-context': old })).status).toBe(401);
+    });
+
+    it('refuses a context signed for another subgraph (audience)', async () => {
+      const forSignals = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['admin'] }, stack.config.secret, 'signals', 60);
+      expect((await post({ 'x-foresight-context': forSignals })).status).toBe(401);
+    });
+
+    it('refuses a context living longer than the subgraph’s maximum (CONTEXT_TTL_SECONDS)', async () => {
+      const long = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['admin'] }, stack.config.secret, 'profiles', 86_400);
+      expect((await post({ 'x-foresight-context': long })).status).toBe(401);
     });
 
     it('refuses a plain, unsigned tenant value', async () => {
@@ -148,13 +158,13 @@ describe('tenancy and trust through the gateway', () => {
     });
 
     it('serves a correctly signed context (the control case)', async () => {
-      const valid = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['profiles:read'] }, stack.config.secret, 60);
+      const valid = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['profiles:read'] }, stack.config.secret, 'profiles', 60);
       const res = await post({ 'x-foresight-context': valid });
       expect(res.data!.profile).toEqual({ id: profileA, traits: { secret: 'a' } });
     });
 
     it('re-checks scopes in the subgraph from the signed context', async () => {
-      const noScope = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['events:write'] }, stack.config.secret, 60);
+      const noScope = signContext({ tenantId: 'tenant-a', keyId: 'x', scopes: ['events:write'] }, stack.config.secret, 'profiles', 60);
       const res = await post({ 'x-foresight-context': noScope });
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });

@@ -3,11 +3,17 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
+import { RequireScope } from '../../common/require-scope';
 import type { TraitTimestamps } from '../domain/traits';
 import { Identity } from './identity.entity';
 import { ProfileRepository } from './profile.repository';
 
-/** One real customer, as resolved from their identities. Owned by this subgraph. */
+/**
+ * One real customer, as resolved from their identities. Owned by this subgraph. Every field but
+ * `id` needs `profiles:read` on the field itself, not only on the queries that return a profile:
+ * a Profile is also reached through `riskChanged.profile`, `signalDetected.profile`,
+ * `Alert.profile` and other references, whose own scopes say nothing about profile data.
+ */
 @ObjectType({ description: 'The unified customer profile. Other subgraphs extend it with their fields.' })
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'profile', repository: () => ProfileRepository })
@@ -16,6 +22,7 @@ import { ProfileRepository } from './profile.repository';
 export class Profile extends TenantEntity {
   [EntityRepositoryType]?: ProfileRepository;
 
+  @RequireScope('profiles:read')
   @Field(() => GraphQLJSONObject, { description: 'Latest traits, applied last-write-wins by event time.' })
   @Property({ type: 'json' })
   traits: Opt<Record<string, unknown>> = {};
@@ -24,6 +31,7 @@ export class Profile extends TenantEntity {
   @Property({ type: 'json', default: '{}' })
   traitTimestamps: Opt<TraitTimestamps> = {};
 
+  @RequireScope('profiles:read')
   @Field(() => GraphQLJSONObject, {
     description:
       'Aggregates kept current as events arrive (eventCounts per event name over 7d/30d/90d, eventCount, firstSeen, lastSeen, lastPurchaseAt, orderCount, totalRevenue, computedAt), plus one namespace per stage that pushes its own (e.g. `risk`).',
@@ -31,6 +39,7 @@ export class Profile extends TenantEntity {
   @Property({ type: 'json', default: '{}' })
   computedTraits: Opt<Record<string, unknown>> = {};
 
+  @RequireScope('profiles:read')
   @Field(() => [ID], { description: 'Ids of the profiles merged into this one (directly or through earlier merges); they resolve to this profile.' })
   @Property({ type: 'json', default: '[]' })
   mergedFrom: Opt<string[]> = [];

@@ -38,14 +38,30 @@ export class ProfileResolver {
     return ctx.services.profiles.upsert(input);
   }
 
+  @RequireScope('profiles:read')
   @FieldResolver(() => [Identity], { description: 'Every identifier this profile is known by.' })
   identities(@Root() profile: Profile): Promise<Identity[]> {
     // the ORM's dataloader batches these loads across the profiles of one response
     return profile.identities.loadItems();
   }
 
+  @RequireScope('profiles:read')
   @FieldResolver(() => [ProfileGroup], { description: 'Accounts this profile belongs to (`group` events), oldest link first.' })
   groups(@Root() profile: Profile, @Ctx() ctx: ProfilesContext): Promise<ProfileGroup[]> {
     return ctx.services.profiles.groupsFor(profile.id);
+  }
+
+  // createdAt and updatedAt come from TenantEntity, shared by every entity; re-declared here so
+  // the scope applies to the Profile's copy only
+  @RequireScope('profiles:read')
+  @FieldResolver(() => Date, { description: 'When the profile was first seen.' })
+  createdAt(@Root() profile: Profile): Date {
+    return profile.createdAt;
+  }
+
+  @RequireScope('profiles:read')
+  @FieldResolver(() => Date, { description: 'When the profile last changed.' })
+  updatedAt(@Root() profile: Profile): Date {
+    return profile.updatedAt;
   }
 }

@@ -15,6 +15,7 @@ import {
   type ResolveIdentityJob,
 } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { safeErrorMessage } from '../../common/safe-error';
 import { forkForTenant } from '../../common/tenant-filter';
 import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
 import { BatchResolutionService } from '../services/batch-resolution.service';
@@ -76,7 +77,8 @@ export async function resolveIdentity(job: Pick<Job<ResolveIdentityJob>, 'data' 
   });
   await sendJobFollowUps(deps, job.data, jobFollowUps(resolved));
   if (failures.length) {
-    const first = failures[0].err instanceof Error ? failures[0].err.message : String(failures[0].err);
+    // the failed reason is kept in Redis and shown by queue tools: no SQL with customer values
+    const first = safeErrorMessage(failures[0].err);
     throw new Error(`resolve-identity: ${failures.length} of ${events.length} events failed (first, ${failures[0].eventId}: ${first})`);
   }
   // every event was resolved: none is undefined any more

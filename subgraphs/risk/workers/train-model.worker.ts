@@ -3,6 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isUuid } from '../../common/ids';
 import { TRAIN_MODEL, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { safeErrorMessage } from '../../common/safe-error';
 import { forkForTenant } from '../../common/tenant-filter';
 import { decideDataWait, type DataWaitReport } from '../domain/training/data-wait';
 import { ModelStatus, ModelVersion } from '../entities/model-version.entity';
@@ -41,7 +42,7 @@ export async function trainModel(
   } catch (err) {
     // the last attempt: say so on the version instead of leaving it TRAINING for ever
     if ((job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1)) {
-      await em.nativeUpdate(ModelVersion, { id: modelId }, { status: ModelStatus.FAILED, error: `training crashed: ${(err as Error).message}` });
+      await em.nativeUpdate(ModelVersion, { id: modelId }, { status: ModelStatus.FAILED, error: `training crashed: ${safeErrorMessage(err)} (job ${job.id}; details in the risk log)` });
     }
     throw err;
   }

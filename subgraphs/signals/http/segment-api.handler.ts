@@ -57,7 +57,7 @@ function endpointOf(url = ''): SegmentEndpoint | undefined {
 
 async function handle(endpoint: SegmentEndpoint, req: IncomingMessage, res: ServerResponse, deps: SubgraphDeps): Promise<void> {
   // checked before the body is read: an unauthenticated client gets nothing buffered
-  const auth = authenticate(req, res, deps.config.secret);
+  const auth = authenticate(req, res, deps.config);
   if (!auth) return;
 
   let text: string;
@@ -71,8 +71,8 @@ async function handle(endpoint: SegmentEndpoint, req: IncomingMessage, res: Serv
 }
 
 /** The second lock: the gateway's signed context, with a scope that may write events. */
-function authenticate(req: IncomingMessage, res: ServerResponse, secret: string): TenantContext | null {
-  const auth = verifyContext(req.headers[CONTEXT_HEADER], secret);
+function authenticate(req: IncomingMessage, res: ServerResponse, config: SubgraphDeps['config']): TenantContext | null {
+  const auth = verifyContext(req.headers[CONTEXT_HEADER], config.secret, 'signals', config.contextTtlSeconds);
   if (!auth) {
     refuse(res, 401, 'UNAUTHENTICATED', 'missing or invalid signed tenant context: call this service through the gateway');
     return null;

@@ -65,7 +65,7 @@ describe('alerts delivered to webhooks', () => {
   });
 
   const call = (tenantId: string, query: string, variables: Record<string, unknown> = {}) =>
-    gql(actions.url, query, variables, { [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes: ['admin'] }, env.config.secret, 60) });
+    gql(actions.url, query, variables, { [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes: ['admin'] }, env.config.secret, 'actions', 60) });
   const createWebhook = async (tenantId: string, name: string, path: string, subscribe = ['alert.raised']): Promise<string> => {
     const res = await call(tenantId, `mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }`, {
       input: { name, kind: 'WEBHOOK', config: { url: `${base}${path}`, subscribe }, secret: SECRET },

@@ -26,7 +26,7 @@ describe('channels (admin)', () => {
     await env?.cleanup();
   });
 
-  const as = (tenantId: string, scopes = ['admin']) => ({ [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes }, env.config.secret, 60) });
+  const as = (tenantId: string, scopes = ['admin']) => ({ [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes }, env.config.secret, 'actions', 60) });
   const call = (tenantId: string, query: string, variables: Record<string, unknown> = {}, scopes?: string[]) => gql(actions.url, query, variables, as(tenantId, scopes));
   const webhook = (name: string, over: Record<string, unknown> = {}) => ({
     name,

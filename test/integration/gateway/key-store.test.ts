@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { ApiKey } from '../../../gateway/keys/api-key.entity';
+import { displayPrefix, generateApiKey, hashApiKey, legacyHashApiKey } from '../../../gateway/keys/key-format';
 import { GATEWAY_ORM, KeyStore } from '../../../gateway/keys/key-store';
 import { initOrm, type Orm } from '../../../subgraphs/common/orm';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -50,6 +51,39 @@ describe('KeyStore', () => {
     expect(await store.resolve(created.key)).not.toBeNull();
     await store.revoke(created.id);
     expect(await store.resolve(created.key)).toBeNull();
+  });
+
+  it('keeps a key stored under the pre-HKDF hash valid and re-hashes it on first use', async () => {
+    const key = generateApiKey();
+    const em = orm.em.fork();
+    const row = em.create(ApiKey, { tenantId: 'acme', hash: legacyHashApiKey(key, env.config.secret), prefix: displayPrefix(key), scopes: ['risk:read'] });
+    await em.flush();
+    expect(await new KeyStore(orm, env.config.secret).resolve(key)).toEqual({ tenantId: 'acme', keyId: row.id, scopes: ['risk:read'] });
+    const stored = await orm.em.fork().findOneOrFail(ApiKey, { id: row.id });
+    expect(stored.hash).toBe(hashApiKey(key, env.config.secret));
+    expect(stored.hash).not.toBe(legacyHashApiKey(key, env.config.secret));
+    // and again, now under the new hash, from a store with a cold cache
+    expect(await new KeyStore(orm, env.config.secret).resolve(key)).toMatchObject({ keyId: row.id });
+  });
+
+  it('revokes by display prefix, and answers NOT_FOUND for a prefix or id that matches nothing (PostgreSQL compares no uuid with text)', async () => {
+    const created = await store.create('acme', ['admin']);
+    const prefix = created.key.slice(0, 10);
+    expect(await store.revoke(prefix)).toMatchObject({ id: created.id });
+    expect(await store.resolve(created.key)).toBeNull();
+    await expect(store.revoke('fsk_nothing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.revoke('00000000-0000-7000-8000-00000000dead')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('answers an unknown key from its own short cache, and serves the key once it exists', async () => {
+    const unknown = generateApiKey();
+    expect(await store.resolve(unknown)).toBeNull();
+    expect(await store.resolve(unknown)).toBeNull();
+    // the same key issued now (as if created on another gateway): a fresh store finds it
+    const em = orm.em.fork();
+    em.create(ApiKey, { tenantId: 'acme', hash: hashApiKey(unknown, env.config.secret), prefix: displayPrefix(unknown), scopes: ['admin'] });
+    await em.flush();
+    expect(await new KeyStore(orm, env.config.secret).resolve(unknown)).toMatchObject({ tenantId: 'acme' });
   });
 
   it('does not resolve a key issued under another secret', async () => {

@@ -28,7 +28,7 @@ describe('signals GraphQL: ingestEvents and Profile.events', () => {
   });
 
   const as = (tenantId: string, scopes: string[]) => ({
-    'x-foresight-context': signContext({ tenantId, keyId: `key-${tenantId}`, scopes }, env.config.secret, 60),
+    'x-foresight-context': signContext({ tenantId, keyId: `key-${tenantId}`, scopes }, env.config.secret, 'signals', 60),
   });
   const ingest = (tenantId: string, events: unknown[], scopes = ['events:write']) => gql(signals.url, INGEST, { events }, as(tenantId, scopes));
 

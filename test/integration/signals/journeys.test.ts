@@ -270,7 +270,7 @@ describe('JourneyService', () => {
   describe('journeyFunnel', () => {
     const tenant = 'funnel';
     let definitionId: string;
-    const signed = (scopes: string[]) => ({ 'x-foresight-context': signContext({ tenantId: tenant, keyId: 'k', scopes }, env.config.secret, 60) });
+    const signed = (scopes: string[]) => ({ 'x-foresight-context': signContext({ tenantId: tenant, keyId: 'k', scopes }, env.config.secret, 'signals', 60) });
     const FUNNEL = `query($id: ID!, $from: DateTimeISO, $to: DateTimeISO) {
       journeyFunnel(definitionId: $id, from: $from, to: $to) {
         entered completed completionRate active stalled abandoned
@@ -325,7 +325,7 @@ describe('JourneyService', () => {
     });
 
     it('answers NOT_FOUND for another tenant’s journey and BAD_USER_INPUT for an empty window', async () => {
-      const other = await gql(signals.url, FUNNEL, { id: definitionId }, { 'x-foresight-context': signContext({ tenantId: 'other', keyId: 'k', scopes: ['profiles:read'] }, env.config.secret, 60) });
+      const other = await gql(signals.url, FUNNEL, { id: definitionId }, { 'x-foresight-context': signContext({ tenantId: 'other', keyId: 'k', scopes: ['profiles:read'] }, env.config.secret, 'signals', 60) });
       expect(other.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       const empty = await gql(signals.url, FUNNEL, { id: definitionId, from: at(10).toISOString(), to: at(10).toISOString() }, signed(['profiles:read']));
       expect(empty.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -27,7 +27,7 @@ describe('segmentApiHandler', () => {
     await env?.cleanup();
   });
 
-  const signed = (scopes: string[]) => signContext({ tenantId: 't1', keyId: 'k1', scopes }, env.config.secret, 60);
+  const signed = (scopes: string[]) => signContext({ tenantId: 't1', keyId: 'k1', scopes }, env.config.secret, 'signals', 60);
   const writer = () => ({ 'x-foresight-context': signed(['events:write']) });
   const post = (path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -50,7 +50,7 @@ describe('segmentApiHandler', () => {
 
   it.each([
     ['no context', {}],
-    ['a context signed with another secret', { 'x-foresight-context': signContext({ tenantId: 't1', keyId: 'k', scopes: ['admin'] }, 'other-secret', 60) }],
+    ['a context signed with another secret', { 'x-foresight-context': signContext({ tenantId: 't1', keyId: 'k', scopes: ['admin'] }, 'other-secret', 'signals', 60) }],
   ])('refuses a request with %s (401): it cannot be reached around the gateway', async (_name, headers) => {
     const res = await post('/v1/track', track('a'), headers);
     expect(res.status).toBe(401);

@@ -1,4 +1,6 @@
-import { displayPrefix, generateApiKey, hashApiKey, isValidTenantName, looksLikeApiKey } from '../../../../gateway/keys/key-format';
+import { createHmac } from 'node:crypto';
+
+import { displayPrefix, generateApiKey, hashApiKey, isValidTenantName, legacyHashApiKey, looksLikeApiKey } from '../../../../gateway/keys/key-format';
 
 describe('generateApiKey', () => {
   it('is fsk_ followed by 43 base64url characters (256 bits)', () => {
@@ -59,6 +61,11 @@ describe('hashApiKey', () => {
 
   it('does not contain the key', () => {
     expect(hashApiKey(key, 'secret')).not.toContain(key.slice(4));
+  });
+
+  it('is keyed with a key derived from the secret, not the secret itself (the legacy hash)', () => {
+    expect(hashApiKey(key, 'secret')).not.toBe(legacyHashApiKey(key, 'secret'));
+    expect(legacyHashApiKey(key, 'secret')).toBe(createHmac('sha256', 'secret').update(key).digest('hex'));
   });
 });
 
