@@ -16,7 +16,7 @@ import type { Shutdown } from '../subgraphs/common/shutdown';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
 import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
-import { useOperationLimits } from './plugins/use-operation-limits';
+import { useOperationLimits, useQueryCost } from './plugins/use-operation-limits';
 import { useScopes } from './plugins/use-scopes';
 import { createContextSigner } from './signed-context';
 import { readSupergraph } from './supergraph-file';
@@ -81,7 +81,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         return principal ? { [CONTEXT_HEADER]: sign(principal) } : undefined;
       },
     },
-    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH), useScopes(supergraph), useOperationLimits(config.limits, production)],
+    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH), useScopes(supergraph), useOperationLimits(config.limits, production), useQueryCost(config.limits, production)],
   });
   shutdown.defer(() => runtime.dispose());
 

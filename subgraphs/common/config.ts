@@ -65,8 +65,17 @@ export interface Config {
     maxAliases: number;
     /** Tokens per operation document. Default 2000. */
     maxTokens: number;
-    /** Static cost per operation (graphql-armor cost-limit). Default 5000. */
+    /**
+     * Cost per operation, with its variables (`MAX_COST`): a field with a selection costs 2, a
+     * leaf 1, each level ×1.5, and a list ×its `first`/`last` (literal, variable or default).
+     * Default 5000.
+     */
     maxCost: number;
+    /**
+     * Items a list field without `first`/`last` counts as in the cost (`COST_UNPAGED_LIST_SIZE`):
+     * the small fixed lists (identities, reasons, steps). Default 10.
+     */
+    unpagedListSize: number;
   };
   identity: {
     /**
@@ -240,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       MAX_ALIASES: num({ default: 20 }),
       MAX_TOKENS: num({ default: 2000 }),
       MAX_COST: num({ default: 5000 }),
+      COST_UNPAGED_LIST_SIZE: num({ default: 10 }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
       RISK_BUCKET_MEDIUM: num({ default: 50 }),
       RISK_BUCKET_HIGH: num({ default: 75 }),
@@ -292,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'MAX_ALIASES',
     'MAX_TOKENS',
     'MAX_COST',
+    'COST_UNPAGED_LIST_SIZE',
     'CONTEXT_TTL_SECONDS',
     'SEGMENT_RECHECK_INTERVAL_MS',
     'INGEST_RATE_LIMIT_PER_SECOND',
@@ -371,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxAliases: e.MAX_ALIASES,
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
+      unpagedListSize: e.COST_UNPAGED_LIST_SIZE,
     },
     identity: {
       junkValues: Object.freeze(

@@ -36,6 +36,14 @@ export class JourneysArgs {
 }
 
 @ArgsType()
+export class ProfileJourneysArgs {
+  @Field(() => Int, { defaultValue: 50, description: 'At most this many, most recently started first (1–500).' })
+  @Min(1)
+  @Max(500)
+  first: number = 50;
+}
+
+@ArgsType()
 export class JourneyFunnelArgs {
   @Field(() => ID)
   @Length(1, 64)
