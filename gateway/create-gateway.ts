@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, getGraphQLWSOptions, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { normalizeNodeRequest } from '@whatwg-node/server';
+import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -14,9 +15,12 @@ import type { Logger } from '../subgraphs/common/logger';
 import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
+import { CLOSE_TOO_MANY_CONNECTIONS, KeySockets } from './key-sockets';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
+import { OperationRateLimit } from './operation-rate-limit';
 import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
 import { useOperationLimits, useQueryCost } from './plugins/use-operation-limits';
+import { useRateLimit } from './plugins/use-rate-limit';
 import { useScopes } from './plugins/use-scopes';
 import { createContextSigner } from './signed-context';
 import { readSupergraph } from './supergraph-file';
@@ -65,6 +69,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   };
   for (const name of SUBGRAPH_NAMES) if (urls[name]) transportEntries[name] = { location: urls[name] };
 
+  const rateLimit = new OperationRateLimit(deps.redis, config.limits, config.queuePrefix);
   const runtime = createGatewayRuntime<AuthedContext>({
     supergraph,
     unifiedGraphHandler,
@@ -81,14 +86,26 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         return principal ? { [CONTEXT_HEADER]: sign(principal) } : undefined;
       },
     },
-    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH), useScopes(supergraph), useOperationLimits(config.limits, production), useQueryCost(config.limits, production)],
+    plugins: () => [
+      useApiKeyAuth(keys, GRAPHQL_PATH),
+      useRateLimit(keys, rateLimit, GRAPHQL_PATH),
+      useScopes(supergraph),
+      useOperationLimits(config.limits, production),
+      useQueryCost(config.limits, production),
+    ],
   });
   shutdown.defer(() => runtime.dispose());
 
-  // Other gateway instances (and the keys CLI) announce revocations; drop them from the cache.
+  // Other gateway instances (and the keys CLI) announce revocations: drop the key from the cache
+  // and close its sockets, which ends every subscription it holds here.
+  const keySockets = new KeySockets(config.limits.wsConnectionsPerKey);
   const revocations = createRedis(config.redisUrl, shutdown, 'foresight-gateway-revocations');
   await revocations.subscribe(KEY_REVOKED_CHANNEL);
-  revocations.on('message', (_channel: string, hash: string) => keys.evict(hash));
+  revocations.on('message', (_channel: string, hash: string) => {
+    keys.evict(hash);
+    const closed = keySockets.closeKey(hash);
+    if (closed) log.info({ closed }, 'closed the sockets of a revoked key');
+  });
 
   // the Segment tracking API is served by the signals service, behind the same key check
   const segmentApi = createSegmentForwarder({
@@ -113,19 +130,37 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
 
   // The runtime must have its schema before the first subscription arrives.
   await runtime.getSchema();
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // maxPayload holds from the first frame, before connection_init is authenticated
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.limits.wsMaxPayloadBytes });
+  const wsOptions = getGraphQLWSOptions<AuthedContext, Extra & Record<PropertyKey, unknown>>(runtime, (ctx) => ({
+    req: ctx.extra.request,
+    socket: ctx.extra.socket,
+    // without `request`, propagateHeaders sees nothing for subscriptions
+    request: normalizeNodeRequest(ctx.extra.request, runtime.fetchAPI),
+  }));
   const ws = useServer<Record<string, unknown>, Extra & Record<PropertyKey, unknown>>(
     {
-      ...getGraphQLWSOptions<AuthedContext, Extra & Record<PropertyKey, unknown>>(runtime, (ctx) => ({
-        req: ctx.extra.request,
-        socket: ctx.extra.socket,
-        // without `request`, propagateHeaders sees nothing for subscriptions
-        request: normalizeNodeRequest(ctx.extra.request, runtime.fetchAPI),
-      })),
+      ...wsOptions,
       // a bad key is refused at connection_init (close 4403) rather than per operation
       onConnect: async (ctx) => {
         const key = bearerKey(ctx.connectionParams);
-        return Boolean(key && (await keys.resolve(key)));
+        if (!key || !(await keys.resolve(key))) return false;
+        if (!keySockets.add(keys.hashOf(key), ctx.extra.socket)) {
+          ctx.extra.socket.close(CLOSE_TOO_MANY_CONNECTIONS, `over ${config.limits.wsConnectionsPerKey} connections for this API key`);
+          return false;
+        }
+        return true;
+      },
+      onSubscribe: (ctx, id, payload) => {
+        // the new operation is already in ctx.subscriptions
+        if (Object.keys(ctx.subscriptions).length > config.limits.wsSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`over ${config.limits.wsSubscriptionsPerConnection} operations on this connection: complete one or open another connection`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
+        }
+        return wsOptions.onSubscribe?.(ctx, id, payload);
       },
     },
     wss,

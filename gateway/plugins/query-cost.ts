@@ -17,13 +17,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-export interface CostWeights {
-  /** Cost of a field with a selection set. Default 2 (as graphql-armor). */
-  objectCost: number;
-  /** Cost of a leaf field. Default 1. */
-  scalarCost: number;
-  /** Each level of nesting multiplies its children's cost by this. Default 1.5. */
-  depthCostFactor: number;
+export interface CostOptions {
   /**
    * Items a list field without `first`/`last` is counted as (small fixed lists: identities,
    * reasons, steps). Default 10.
@@ -31,22 +25,20 @@ export interface CostWeights {
   unpagedListSize: number;
 }
 
-export const COST_WEIGHTS: Omit<CostWeights, 'unpagedListSize'> = { objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 };
-
 /**
- * Static cost of the operation that will run, computed with its variables: the shape of
- * graphql-armor's estimate (object 2, scalar 1, ×1.5 per level), but a field's `first`/`last` is
- * read from its resolved argument values (a literal, a variable or the schema default), and a
- * list without them counts `unpagedListSize` items, so no list is free. Fragments are flattened
- * into the selection that spreads them. Unknown fields and unusable variables add nothing:
- * execution refuses those operations anyway.
+ * Cost of the operation that will run, computed with its variables: the most fields it can
+ * resolve. Every field counts 1 plus its sub-selection, times the items it can return: the
+ * `first`/`last` of its resolved arguments (a literal, a variable or the schema default), or
+ * `unpagedListSize` for a list without them, so no list is free (a connection's `edges` are counted
+ * by its field's page size). Fragments count where they are spread. Unknown fields and unusable
+ * variables add nothing: execution refuses those operations anyway.
  */
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Readonly<Record<string, unknown>> | null | undefined,
-  weights: CostWeights,
+  options: CostOptions,
 ): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
@@ -83,10 +75,10 @@ export function operationCost(
     const name = node.name.value;
     if (name === '__schema' || name === '__type') return 0;
     const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
-    if (!node.selectionSet) return weights.scalarCost;
+    if (!node.selectionSet) return 1;
     if (!field) return 0;
     const children = selectionCost(node.selectionSet, getNamedType(field.type) as GraphQLCompositeType, spreading);
-    return (weights.objectCost + weights.depthCostFactor * children) * itemsOf(field, node, parent);
+    return (1 + children) * itemsOf(field, node, parent);
   };
 
   const itemsOf = (field: GraphQLField<unknown, unknown>, node: FieldNode, parent: GraphQLNamedType): number => {
@@ -101,12 +93,12 @@ export function operationCost(
       const n = Number(values.first ?? values.last);
       if (Number.isFinite(n)) return Math.max(1, n);
       // an absent or null page size with no default: the server's own cap applies, counted as unpaged
-      return isListType(getNullableType(field.type)) ? weights.unpagedListSize : 1;
+      return isListType(getNullableType(field.type)) ? options.unpagedListSize : 1;
     }
     if (!isListType(getNullableType(field.type))) return 1;
     // a connection's edges are as many as the page size its field was already counted with
     if (parent.name.endsWith('Connection') && (field.name === 'edges' || field.name === 'nodes')) return 1;
-    return weights.unpagedListSize;
+    return options.unpagedListSize;
   };
 
   return selectionCost(operation.selectionSet, root, new Set());

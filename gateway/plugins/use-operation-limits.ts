@@ -3,7 +3,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 
 import type { Config } from '../../subgraphs/common/config';
-import { COST_WEIGHTS, operationCost } from './query-cost';
+import { operationCost } from './query-cost';
 import type { AuthedContext } from './use-api-key-auth';
 
 /**
@@ -27,9 +27,9 @@ export function useOperationLimits(limits: Config['limits'], production: boolean
  * validation rule never sees them, so `first: $n` would count as 1): see `operationCost`.
  */
 export function useQueryCost(limits: Config['limits'], production: boolean): GatewayPlugin<AuthedContext> {
-  const weights = { ...COST_WEIGHTS, unpagedListSize: limits.unpagedListSize };
+  const options = { unpagedListSize: limits.unpagedListSize };
   const check = (args: ExecutionArgs): GraphQLError | null => {
-    const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues, weights);
+    const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues, options);
     if (cost <= limits.maxCost) return null;
     const message = production
       ? 'the operation is too expensive: ask for fewer items (first/last) or fewer nested lists'

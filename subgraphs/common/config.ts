@@ -66,9 +66,9 @@ export interface Config {
     /** Tokens per operation document. Default 2000. */
     maxTokens: number;
     /**
-     * Cost per operation, with its variables (`MAX_COST`): a field with a selection costs 2, a
-     * leaf 1, each level ×1.5, and a list ×its `first`/`last` (literal, variable or default).
-     * Default 5000.
+     * Cost per operation (`MAX_COST`): the most fields it can resolve, with its variables. Each
+     * field counts 1 plus its sub-selection, times the items it can return (its `first`/`last`,
+     * literal, variable or default; `unpagedListSize` for a list without them). Default 20000.
      */
     maxCost: number;
     /**
@@ -76,6 +76,29 @@ export interface Config {
      * the small fixed lists (identities, reasons, steps). Default 10.
      */
     unpagedListSize: number;
+    /**
+     * GraphQL operations per second one API key may run through the gateway, HTTP and graphql-ws
+     * together (`GRAPHQL_RATE_LIMIT_PER_SECOND`); over it, 429 with `Retry-After` (a `RATE_LIMITED`
+     * error over graphql-ws). Redis-backed, shared by every gateway instance. Default 1000.
+     */
+    graphqlRatePerSecond: number;
+    /** The same over all the keys of one tenant (`GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND`). Default 3000. */
+    graphqlTenantRatePerSecond: number;
+    /**
+     * Largest graphql-ws frame the gateway reads, in bytes, `connection_init` included
+     * (`WS_MAX_PAYLOAD_BYTES`); a larger one closes the socket (1009). Default 262144 (256 KiB).
+     */
+    wsMaxPayloadBytes: number;
+    /**
+     * Operations one graphql-ws connection may have running at once (`WS_MAX_SUBSCRIPTIONS_PER_CONNECTION`);
+     * one more is refused with `TOO_MANY_SUBSCRIPTIONS`. Default 100.
+     */
+    wsSubscriptionsPerConnection: number;
+    /**
+     * graphql-ws connections one API key may hold open on one gateway instance
+     * (`WS_MAX_CONNECTIONS_PER_KEY`); one more is closed with 4429. Default 50.
+     */
+    wsConnectionsPerKey: number;
   };
   identity: {
     /**
@@ -248,8 +271,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       MAX_DEPTH: num({ default: 12 }),
       MAX_ALIASES: num({ default: 20 }),
       MAX_TOKENS: num({ default: 2000 }),
-      MAX_COST: num({ default: 5000 }),
+      MAX_COST: num({ default: 20_000 }),
       COST_UNPAGED_LIST_SIZE: num({ default: 10 }),
+      GRAPHQL_RATE_LIMIT_PER_SECOND: num({ default: 1000 }),
+      GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND: num({ default: 3000 }),
+      WS_MAX_PAYLOAD_BYTES: num({ default: 262_144 }),
+      WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: num({ default: 100 }),
+      WS_MAX_CONNECTIONS_PER_KEY: num({ default: 50 }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
       RISK_BUCKET_MEDIUM: num({ default: 50 }),
       RISK_BUCKET_HIGH: num({ default: 75 }),
@@ -303,6 +331,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'MAX_TOKENS',
     'MAX_COST',
     'COST_UNPAGED_LIST_SIZE',
+    'GRAPHQL_RATE_LIMIT_PER_SECOND',
+    'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND',
+    'WS_MAX_PAYLOAD_BYTES',
+    'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+    'WS_MAX_CONNECTIONS_PER_KEY',
     'CONTEXT_TTL_SECONDS',
     'SEGMENT_RECHECK_INTERVAL_MS',
     'INGEST_RATE_LIMIT_PER_SECOND',
@@ -325,7 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
-  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS'] as const) {
+  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
@@ -383,6 +416,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
       unpagedListSize: e.COST_UNPAGED_LIST_SIZE,
+      graphqlRatePerSecond: e.GRAPHQL_RATE_LIMIT_PER_SECOND,
+      graphqlTenantRatePerSecond: e.GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND,
+      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      wsSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      wsConnectionsPerKey: e.WS_MAX_CONNECTIONS_PER_KEY,
     },
     identity: {
       junkValues: Object.freeze(

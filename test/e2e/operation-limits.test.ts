@@ -53,18 +53,18 @@ describe('query cost with variables', () => {
   let stack: Stack;
   let key: string;
   beforeAll(async () => {
-    stack = await startStack({ MAX_COST: '1000' });
+    stack = await startStack({ MAX_COST: '500' });
     key = await stack.key('cost', ['admin']);
   });
   afterAll(() => stack?.stop());
 
   it('counts a page size passed as a variable against MAX_COST, like the same literal', async () => {
     const query = 'query($n: Int!) { alerts(first: $n) { id status } }';
-    // (2 + 1.5 × 2 leaves) × n: 100 items cost 500, 400 items 2000
+    // (the field + 2 leaves) × n: 100 items cost 300, 400 items 1200
     expect((await gql(stack.gateway.url, query, { n: 100 }, bearer(key))).errors).toBeUndefined();
     const big = await gql(stack.gateway.url, query, { n: 400 }, bearer(key));
     expect(big.errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
-    expect(big.errors?.[0]?.message).toMatch(/costs 2000, over the limit of 1000/);
+    expect(big.errors?.[0]?.message).toMatch(/costs 1200, over the limit of 500/);
     expect(big.data ?? null).toBeNull();
     const literal = await gql(stack.gateway.url, '{ alerts(first: 400) { id status } }', {}, bearer(key));
     expect(literal.errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
@@ -72,7 +72,7 @@ describe('query cost with variables', () => {
 
   it('caps Profile.journeys with first, counted from a variable', async () => {
     const query = 'query($id: ID!, $n: Int!) { profile(id: $id) { journeys(first: $n) { id } } }';
-    // 2 + 1.5 × (2 + 1.5) × n
+    // 1 + (the field + id) × n: 100 items cost 201, 500 items 1001, the default 20 items 41
     expect((await gql(stack.gateway.url, query, { id: 'x', n: 100 }, bearer(key))).errors).toBeUndefined();
     const over = await gql(stack.gateway.url, query, { id: 'x', n: 500 }, bearer(key));
     expect(over.errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
@@ -89,7 +89,7 @@ describe('query cost with variables', () => {
   });
 
   it('counts a list without first as COST_UNPAGED_LIST_SIZE items', async () => {
-    // profile → identities (10 × (2 + 1.5 × 2)) = 2 + 1.5 × 50 = 77 per profile; 20 profiles: ~3500
+    // per profile: edges + node + identities (10 × 3) = 32, plus the field: 2 profiles cost 66, 20 cost 660
     const query = 'query($p: Int!) { profiles(first: $p) { edges { node { identities { type value } } } } }';
     expect((await gql(stack.gateway.url, query, { p: 2 }, bearer(key))).errors).toBeUndefined();
     const res = await gql(stack.gateway.url, query, { p: 20 }, bearer(key));
