@@ -124,6 +124,10 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         else res.destroy();
       });
     }
+    if (req.method === 'POST' && req.url?.split('?')[0] === GRAPHQL_PATH) {
+      const refusal = bodyRefusal(req, config.limits.graphqlBodyBytes);
+      if (refusal) return sendJson(res.setHeader('connection', 'close'), refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+    }
     if (req.url === '/readyz') return void readiness(deps.redis, urls).then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
     return runtime(req as IncomingMessage, res as ServerResponse);
   });
@@ -180,6 +184,19 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   log.info({ port }, 'gateway listening');
   return { url: `http://${host}:${port}${GRAPHQL_PATH}`, wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`, port, server, runtime };
+}
+
+/**
+ * The one body limit of `/graphql`, checked on the declared length before anything is read: over
+ * it 413; a body without a length (chunked) 411, as its size is only known once read.
+ */
+function bodyRefusal(req: IncomingMessage, limit: number): { status: number; code: string; message: string } | null {
+  const declared = req.headers['content-length'];
+  if (declared === undefined) {
+    return req.headers['transfer-encoding'] ? { status: 411, code: 'LENGTH_REQUIRED', message: 'send the body with a Content-Length' } : null;
+  }
+  if (Number(declared) > limit) return { status: 413, code: 'BODY_TOO_LARGE', message: `the body is over the limit of ${limit} bytes` };
+  return null;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

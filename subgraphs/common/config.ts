@@ -99,6 +99,15 @@ export interface Config {
      * (`WS_MAX_CONNECTIONS_PER_KEY`); one more is closed with 4429. Default 50.
      */
     wsConnectionsPerKey: number;
+    /**
+     * Largest `/graphql` request body the gateway reads, in bytes (`GRAPHQL_MAX_BODY_BYTES`); a
+     * larger one is answered 413 before it is read (a body without a length, 411). At most
+     * `subgraphBodyBytes`, so nothing the gateway accepts is refused behind it. Default 1048576 (1 MiB).
+     * The Segment API's own limits (500 KiB a batch, 32 KiB an event) are in `segment-api.ts`.
+     */
+    graphqlBodyBytes: number;
+    /** Largest `/graphql` request body a subgraph reads, in bytes (`SUBGRAPH_MAX_BODY_BYTES`). Default 2097152 (2 MiB). */
+    subgraphBodyBytes: number;
   };
   identity: {
     /**
@@ -278,6 +287,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       WS_MAX_PAYLOAD_BYTES: num({ default: 262_144 }),
       WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: num({ default: 100 }),
       WS_MAX_CONNECTIONS_PER_KEY: num({ default: 50 }),
+      GRAPHQL_MAX_BODY_BYTES: num({ default: 1_048_576 }),
+      SUBGRAPH_MAX_BODY_BYTES: num({ default: 2_097_152 }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
       RISK_BUCKET_MEDIUM: num({ default: 50 }),
       RISK_BUCKET_HIGH: num({ default: 75 }),
@@ -336,6 +347,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'WS_MAX_PAYLOAD_BYTES',
     'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
     'WS_MAX_CONNECTIONS_PER_KEY',
+    'GRAPHQL_MAX_BODY_BYTES',
+    'SUBGRAPH_MAX_BODY_BYTES',
     'CONTEXT_TTL_SECONDS',
     'SEGMENT_RECHECK_INTERVAL_MS',
     'INGEST_RATE_LIMIT_PER_SECOND',
@@ -360,6 +373,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
+  }
+  if (e.GRAPHQL_MAX_BODY_BYTES > e.SUBGRAPH_MAX_BODY_BYTES) {
+    problems.push('GRAPHQL_MAX_BODY_BYTES: must not exceed SUBGRAPH_MAX_BODY_BYTES (the gateway would accept bodies its subgraphs refuse)');
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
@@ -421,6 +437,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       wsSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       wsConnectionsPerKey: e.WS_MAX_CONNECTIONS_PER_KEY,
+      graphqlBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+      subgraphBodyBytes: e.SUBGRAPH_MAX_BODY_BYTES,
     },
     identity: {
       junkValues: Object.freeze(

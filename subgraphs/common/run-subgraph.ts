@@ -79,6 +79,7 @@ export async function runSubgraph<C extends RequestContext>(
       host: config.host,
       port: opts.port ?? config.ports[def.name as keyof Config['ports']],
       secret: config.secret,
+      maxBodyBytes: config.limits.subgraphBodyBytes,
       log,
       shutdown,
       createContext: (auth, requestId) => def.createContext(deps, auth, requestId),

@@ -30,6 +30,8 @@ export interface ServeSubgraphOptions<C extends RequestContext> {
   secret: string;
   log: Logger;
   shutdown: Shutdown;
+  /** Largest `/graphql` request body, in bytes (`config.limits.subgraphBodyBytes`). */
+  maxBodyBytes: number;
   /** Builds the per-request context: forks the entity manager and the services on it. */
   createContext: (auth: TenantContext, requestId: string) => C;
   /**
@@ -107,7 +109,7 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: opts.name }));
   app.use(
     '/graphql',
-    express.json({ limit: '2mb' }),
+    express.json({ limit: opts.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
         opts.createContext(authenticate(req.headers[CONTEXT_HEADER]), String(req.headers['x-request-id'] ?? randomUUID())),
