@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, getGraphQLWSOptions, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { normalizeNodeRequest } from '@whatwg-node/server';
+import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -14,10 +15,13 @@ import type { Logger } from '../subgraphs/common/logger';
 import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
+import { CLOSE_TOO_MANY_CONNECTIONS, KeySockets } from './key-sockets';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
+import { OperationRateLimit } from './operation-rate-limit';
 import { bearerKey, useApiKeyAuth, type AuthedContext } from './plugins/use-api-key-auth';
 import { useErrorCodes } from './plugins/use-error-codes';
-import { useOperationLimits } from './plugins/use-operation-limits';
+import { useOperationLimits, useQueryCost } from './plugins/use-operation-limits';
+import { useRateLimit } from './plugins/use-rate-limit';
 import { useScopes } from './plugins/use-scopes';
 import { createReadiness } from './readiness';
 import { createAuthThrottle } from './auth-throttle';
@@ -69,6 +73,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   };
   for (const name of SUBGRAPH_NAMES) if (urls[name]) transportEntries[name] = { location: urls[name] };
 
+  const rateLimit = new OperationRateLimit(deps.redis, config.limits, config.queuePrefix);
   const runtime = createGatewayRuntime<AuthedContext>({
     supergraph,
     unifiedGraphHandler,
@@ -86,14 +91,27 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         return principal ? { [CONTEXT_HEADER]: sign(principal, subgraphName.toLowerCase()) } : undefined;
       },
     },
-    plugins: () => [useApiKeyAuth(keys, GRAPHQL_PATH, throttle), useScopes(supergraph), useOperationLimits(config.limits, production), useErrorCodes()],
+    plugins: () => [
+      useApiKeyAuth(keys, GRAPHQL_PATH, throttle),
+      useRateLimit(keys, rateLimit, GRAPHQL_PATH),
+      useScopes(supergraph),
+      useOperationLimits(config.limits, production),
+      useQueryCost(config.limits, production),
+      useErrorCodes(),
+    ],
   });
   shutdown.defer(() => runtime.dispose());
 
-  // Other gateway instances (and the keys CLI) announce revocations; drop them from the cache.
+  // Other gateway instances (and the keys CLI) announce revocations: drop the key from the cache
+  // and close its sockets, which ends every subscription it holds here.
+  const keySockets = new KeySockets(config.limits.wsConnectionsPerKey);
   const revocations = createRedis(config.redisUrl, shutdown, 'foresight-gateway-revocations');
   await revocations.subscribe(KEY_REVOKED_CHANNEL);
-  revocations.on('message', (_channel: string, hash: string) => keys.evict(hash));
+  revocations.on('message', (_channel: string, hash: string) => {
+    keys.evict(hash);
+    const closed = keySockets.closeKey(hash);
+    if (closed) log.info({ closed }, 'closed the sockets of a revoked key');
+  });
 
   // the Segment tracking API is served by the signals service, behind the same key check
   const segmentApi = createSegmentForwarder({
@@ -114,29 +132,52 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         else res.destroy();
       });
     }
+    if (req.method === 'POST' && req.url?.split('?')[0] === GRAPHQL_PATH) {
+      const refusal = bodyRefusal(req, config.limits.graphqlBodyBytes);
+      if (refusal) return sendJson(res.setHeader('connection', 'close'), refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+    }
     if (req.url === '/readyz') return void readiness().then(({ ok, checks }) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks }));
     return runtime(req as IncomingMessage, res as ServerResponse);
   });
 
   // The runtime must have its schema before the first subscription arrives.
   await runtime.getSchema();
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // maxPayload holds from the first frame, before connection_init is authenticated
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.limits.wsMaxPayloadBytes });
+  const wsOptions = getGraphQLWSOptions<AuthedContext, Extra & Record<PropertyKey, unknown>>(runtime, (ctx) => ({
+    req: ctx.extra.request,
+    socket: ctx.extra.socket,
+    // without `request`, propagateHeaders sees nothing for subscriptions
+    request: normalizeNodeRequest(ctx.extra.request, runtime.fetchAPI),
+  }));
   const ws = useServer<Record<string, unknown>, Extra & Record<PropertyKey, unknown>>(
     {
-      ...getGraphQLWSOptions<AuthedContext, Extra & Record<PropertyKey, unknown>>(runtime, (ctx) => ({
-        req: ctx.extra.request,
-        socket: ctx.extra.socket,
-        // without `request`, propagateHeaders sees nothing for subscriptions
-        request: normalizeNodeRequest(ctx.extra.request, runtime.fetchAPI),
-      })),
+      ...wsOptions,
       // a bad key is refused at connection_init (close 4403) rather than per operation
       onConnect: async (ctx) => {
         const address = ctx.extra.request.socket.remoteAddress ?? 'unknown';
         if ((await throttle.blockedFor(address)) !== null) return false;
         const key = bearerKey(ctx.connectionParams);
-        if (key && (await keys.resolve(key))) return true;
-        await throttle.failed(address);
-        return false;
+        if (!key || !(await keys.resolve(key))) {
+          await throttle.failed(address);
+          return false;
+        }
+        if (!keySockets.add(keys.hashOf(key), ctx.extra.socket)) {
+          ctx.extra.socket.close(CLOSE_TOO_MANY_CONNECTIONS, `over ${config.limits.wsConnectionsPerKey} connections for this API key`);
+          return false;
+        }
+        return true;
+      },
+      onSubscribe: (ctx, id, payload) => {
+        // the new operation is already in ctx.subscriptions
+        if (Object.keys(ctx.subscriptions).length > config.limits.wsSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`over ${config.limits.wsSubscriptionsPerConnection} operations on this connection: complete one or open another connection`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
+        }
+        return wsOptions.onSubscribe?.(ctx, id, payload);
       },
     },
     wss,
@@ -156,6 +197,19 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   log.info({ port }, 'gateway listening');
   return { url: `http://${host}:${port}${GRAPHQL_PATH}`, wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`, port, server, runtime };
+}
+
+/**
+ * The one body limit of `/graphql`, checked on the declared length before anything is read: over
+ * it 413; a body without a length (chunked) 411, as its size is only known once read.
+ */
+function bodyRefusal(req: IncomingMessage, limit: number): { status: number; code: string; message: string } | null {
+  const declared = req.headers['content-length'];
+  if (declared === undefined) {
+    return req.headers['transfer-encoding'] ? { status: 411, code: 'LENGTH_REQUIRED', message: 'send the body with a Content-Length' } : null;
+  }
+  if (Number(declared) > limit) return { status: 413, code: 'BODY_TOO_LARGE', message: `the body is over the limit of ${limit} bytes` };
+  return null;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -85,8 +85,49 @@ export interface Config {
     maxAliases: number;
     /** Tokens per operation document. Default 2000. */
     maxTokens: number;
-    /** Static cost per operation (graphql-armor cost-limit). Default 5000. */
+    /**
+     * Cost per operation (`MAX_COST`): the most fields it can resolve, with its variables. Each
+     * field counts 1 plus its sub-selection, times the items it can return (its `first`/`last`,
+     * literal, variable or default; `unpagedListSize` for a list without them). Default 20000.
+     */
     maxCost: number;
+    /**
+     * Items a list field without `first`/`last` counts as in the cost (`COST_UNPAGED_LIST_SIZE`):
+     * the small fixed lists (identities, reasons, steps). Default 10.
+     */
+    unpagedListSize: number;
+    /**
+     * GraphQL operations per second one API key may run through the gateway, HTTP and graphql-ws
+     * together (`GRAPHQL_RATE_LIMIT_PER_SECOND`); over it, 429 with `Retry-After` (a `RATE_LIMITED`
+     * error over graphql-ws). Redis-backed, shared by every gateway instance. Default 1000.
+     */
+    graphqlRatePerSecond: number;
+    /** The same over all the keys of one tenant (`GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND`). Default 3000. */
+    graphqlTenantRatePerSecond: number;
+    /**
+     * Largest graphql-ws frame the gateway reads, in bytes, `connection_init` included
+     * (`WS_MAX_PAYLOAD_BYTES`); a larger one closes the socket (1009). Default 262144 (256 KiB).
+     */
+    wsMaxPayloadBytes: number;
+    /**
+     * Operations one graphql-ws connection may have running at once (`WS_MAX_SUBSCRIPTIONS_PER_CONNECTION`);
+     * one more is refused with `TOO_MANY_SUBSCRIPTIONS`. Default 100.
+     */
+    wsSubscriptionsPerConnection: number;
+    /**
+     * graphql-ws connections one API key may hold open on one gateway instance
+     * (`WS_MAX_CONNECTIONS_PER_KEY`); one more is closed with 4429. Default 50.
+     */
+    wsConnectionsPerKey: number;
+    /**
+     * Largest `/graphql` request body the gateway reads, in bytes (`GRAPHQL_MAX_BODY_BYTES`); a
+     * larger one is answered 413 before it is read (a body without a length, 411). At most
+     * `subgraphBodyBytes`, so nothing the gateway accepts is refused behind it. Default 1048576 (1 MiB).
+     * The Segment API's own limits (500 KiB a batch, 32 KiB an event) are in `segment-api.ts`.
+     */
+    graphqlBodyBytes: number;
+    /** Largest `/graphql` request body a subgraph reads, in bytes (`SUBGRAPH_MAX_BODY_BYTES`). Default 2097152 (2 MiB). */
+    subgraphBodyBytes: number;
   };
   identity: {
     /**
@@ -264,7 +305,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       MAX_DEPTH: num({ default: 12 }),
       MAX_ALIASES: num({ default: 20 }),
       MAX_TOKENS: num({ default: 2000 }),
-      MAX_COST: num({ default: 5000 }),
+      MAX_COST: num({ default: 20_000 }),
+      COST_UNPAGED_LIST_SIZE: num({ default: 10 }),
+      GRAPHQL_RATE_LIMIT_PER_SECOND: num({ default: 1000 }),
+      GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND: num({ default: 3000 }),
+      WS_MAX_PAYLOAD_BYTES: num({ default: 262_144 }),
+      WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: num({ default: 100 }),
+      WS_MAX_CONNECTIONS_PER_KEY: num({ default: 50 }),
+      GRAPHQL_MAX_BODY_BYTES: num({ default: 1_048_576 }),
+      SUBGRAPH_MAX_BODY_BYTES: num({ default: 2_097_152 }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
       RISK_BUCKET_MEDIUM: num({ default: 50 }),
       RISK_BUCKET_HIGH: num({ default: 75 }),
@@ -316,6 +365,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'MAX_ALIASES',
     'MAX_TOKENS',
     'MAX_COST',
+    'COST_UNPAGED_LIST_SIZE',
+    'GRAPHQL_RATE_LIMIT_PER_SECOND',
+    'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND',
+    'WS_MAX_PAYLOAD_BYTES',
+    'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+    'WS_MAX_CONNECTIONS_PER_KEY',
+    'GRAPHQL_MAX_BODY_BYTES',
+    'SUBGRAPH_MAX_BODY_BYTES',
     'CONTEXT_TTL_SECONDS',
     'AUTH_FAILURES_PER_MINUTE',
     'SEGMENT_RECHECK_INTERVAL_MS',
@@ -339,8 +396,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
-  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS'] as const) {
+  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
+  }
+  if (e.GRAPHQL_MAX_BODY_BYTES > e.SUBGRAPH_MAX_BODY_BYTES) {
+    problems.push('GRAPHQL_MAX_BODY_BYTES: must not exceed SUBGRAPH_MAX_BODY_BYTES (the gateway would accept bodies its subgraphs refuse)');
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
@@ -402,6 +462,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxAliases: e.MAX_ALIASES,
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
+      unpagedListSize: e.COST_UNPAGED_LIST_SIZE,
+      graphqlRatePerSecond: e.GRAPHQL_RATE_LIMIT_PER_SECOND,
+      graphqlTenantRatePerSecond: e.GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND,
+      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      wsSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      wsConnectionsPerKey: e.WS_MAX_CONNECTIONS_PER_KEY,
+      graphqlBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+      subgraphBodyBytes: e.SUBGRAPH_MAX_BODY_BYTES,
     },
     identity: {
       junkValues: Object.freeze(

@@ -80,6 +80,7 @@ export async function runSubgraph<C extends RequestContext>(
       port: opts.port ?? config.ports[def.name as keyof Config['ports']],
       secret: config.secret,
       contextTtlSeconds: config.contextTtlSeconds,
+      maxBodyBytes: config.limits.subgraphBodyBytes,
       log,
       shutdown,
       createContext: (auth, requestId) => def.createContext(deps, auth, requestId),

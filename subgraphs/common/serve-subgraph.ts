@@ -33,6 +33,8 @@ export interface ServeSubgraphOptions<C extends RequestContext> {
   contextTtlSeconds: number;
   log: Logger;
   shutdown: Shutdown;
+  /** Largest `/graphql` request body, in bytes (`config.limits.subgraphBodyBytes`). */
+  maxBodyBytes: number;
   /** Builds the per-request context: forks the entity manager and the services on it. */
   createContext: (auth: TenantContext, requestId: string) => C;
   /**
@@ -116,7 +118,7 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
   app.use(
     '/graphql',
     (req, _res, next) => requestIds.run(requestIdOf(req), next),
-    express.json({ limit: '2mb' }),
+    express.json({ limit: opts.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req }) => opts.createContext(authenticate(req.headers[CONTEXT_HEADER]), requestIds.getStore() ?? requestIdOf(req)),
     }),

@@ -8,6 +8,7 @@ import { isUuid } from '../../common/ids';
 import type { EntityManager } from '../../common/orm';
 import { normalizeIdentity } from '../domain/identity';
 import { applyTraits } from '../domain/traits';
+import { traitsSizeProblem } from '../domain/traits-size';
 import { AccountGroup } from '../entities/account-group.entity';
 import { GroupMembership } from '../entities/group-membership.entity';
 import { Identity, IdentityType } from '../entities/identity.entity';
@@ -118,6 +119,8 @@ export class ProfileService {
     if (identities.length === 0) {
       throw new AppError('BAD_USER_INPUT', 'at least one usable identity is required');
     }
+    const tooLarge = traitsSizeProblem(input.traits ?? {}, undefined, 'input.traits');
+    if (tooLarge) throw new AppError('BAD_USER_INPUT', tooLarge, { field: 'input.traits' });
     let profile: Profile;
     try {
       profile = await this.upsertOnce(identities, input.traits ?? {});

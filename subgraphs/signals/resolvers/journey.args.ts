@@ -36,6 +36,15 @@ export class JourneysArgs {
 }
 
 @ArgsType()
+export class ProfileJourneysArgs {
+  // a customer has few journeys; a small default keeps the whole-customer query cheap
+  @Field(() => Int, { defaultValue: 20, description: 'At most this many, most recently started first (1–500).' })
+  @Min(1)
+  @Max(500)
+  first: number = 20;
+}
+
+@ArgsType()
 export class JourneyFunnelArgs {
   @Field(() => ID)
   @Length(1, 64)

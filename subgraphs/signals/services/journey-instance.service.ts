@@ -33,10 +33,10 @@ export class JourneyInstanceService {
     );
   }
 
-  /** A profile's instances, most recently started first. */
-  listForProfile(profileId: string): Promise<JourneyInstance[]> {
+  /** A profile's latest `first` instances, most recently started first. */
+  listForProfile(profileId: string, first: number): Promise<JourneyInstance[]> {
     if (!isUuid(profileId)) return Promise.resolve([]);
-    return this.em.find(JourneyInstance, { tenantId: this.tenantId, profileId }, { orderBy: { startedAt: 'desc', id: 'desc' } });
+    return this.em.find(JourneyInstance, { tenantId: this.tenantId, profileId }, { orderBy: { startedAt: 'desc', id: 'desc' }, limit: first });
   }
 
   /** The definition of an instance (by primary key, so the identity map serves repeats). */

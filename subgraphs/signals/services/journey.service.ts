@@ -70,8 +70,8 @@ export class JourneyService {
     return this.instances.list(options);
   }
 
-  listForProfile(profileId: string): Promise<JourneyInstance[]> {
-    return this.instances.listForProfile(profileId);
+  listForProfile(profileId: string, first: number): Promise<JourneyInstance[]> {
+    return this.instances.listForProfile(profileId, first);
   }
 
   definitionOf(instance: Pick<JourneyInstance, 'definitionId'>): Promise<JourneyDefinition> {
