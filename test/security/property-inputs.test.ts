@@ -24,6 +24,10 @@ const CLIENT_CODES = new Set([
   'CONFLICT',
   'UNAUTHENTICATED',
   'RATE_LIMITED',
+  'COST_LIMIT_EXCEEDED',
+  'BODY_TOO_LARGE',
+  'LENGTH_REQUIRED',
+  'TOO_MANY_SUBSCRIPTIONS',
 ]);
 
 const hostileString = fc.oneof(
