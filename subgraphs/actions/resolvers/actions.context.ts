@@ -7,6 +7,7 @@ import type { AlertRuleService } from '../services/alert-rule.service';
 import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
 import type { DeliveryLedgerService } from '../services/delivery-ledger.service';
+import type { MeasurementSettingsService } from '../services/measurement-settings.service';
 import type { PlaybookRunService } from '../services/playbook-runs.service';
 import type { PlaybookService } from '../services/playbook.service';
 import type { TaskService } from '../services/task.service';
@@ -23,6 +24,7 @@ export interface ActionsContext extends RequestContext {
     runs: PlaybookRunService;
     tasks: TaskService;
     ledger: DeliveryLedgerService;
+    measurement: MeasurementSettingsService;
   };
   /** Where enrolments queue their first step. */
   stepQueue: Pick<Queue<PlaybookStepJob>, 'addBulk'>;
