@@ -23,6 +23,7 @@ import { startDeliverWebhookWorker } from './workers/deliver-webhook.worker';
 import { startSweepDeliveriesWorker } from './workers/sweep-deliveries.worker';
 import { DeliveryLedgerService } from './services/delivery-ledger.service';
 import { MeasurementSettingsService } from './services/measurement-settings.service';
+import { PlaybookImpactService } from './services/playbook-impact.service';
 import { MeasurementResolver } from './resolvers/measurement.resolver';
 import { PlaybookRunService } from './services/playbook-runs.service';
 import { PlaybookService } from './services/playbook.service';
@@ -89,6 +90,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         tasks: new TaskService(em, auth.tenantId, now),
         ledger: new DeliveryLedgerService(em, auth.tenantId),
         measurement: new MeasurementSettingsService(em, auth.tenantId, now),
+        impact: new PlaybookImpactService(em, auth.tenantId, now),
       },
       stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };

@@ -8,6 +8,7 @@ import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
 import type { DeliveryLedgerService } from '../services/delivery-ledger.service';
 import type { MeasurementSettingsService } from '../services/measurement-settings.service';
+import type { PlaybookImpactService } from '../services/playbook-impact.service';
 import type { PlaybookRunService } from '../services/playbook-runs.service';
 import type { PlaybookService } from '../services/playbook.service';
 import type { TaskService } from '../services/task.service';
@@ -25,6 +26,7 @@ export interface ActionsContext extends RequestContext {
     tasks: TaskService;
     ledger: DeliveryLedgerService;
     measurement: MeasurementSettingsService;
+    impact: PlaybookImpactService;
   };
   /** Where enrolments queue their first step. */
   stepQueue: Pick<Queue<PlaybookStepJob>, 'addBulk'>;
