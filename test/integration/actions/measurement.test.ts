@@ -1,6 +1,9 @@
 import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { PlaybookAssignment } from '../../../subgraphs/actions/entities/playbook-assignment.entity';
+import { PlaybookOutcome } from '../../../subgraphs/actions/entities/playbook-outcome.entity';
 import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
+import { applyPlaybookEvents } from '../../../subgraphs/actions/workers/playbook-events.worker';
+import { profileMergedInActions } from '../../../subgraphs/actions/workers/profile-merged.worker';
 import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
 import { Task } from '../../../subgraphs/actions/entities/task.entity';
 import { playbookOf } from '../../../subgraphs/actions/resolvers/playbook.type';
@@ -11,7 +14,7 @@ import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook
 import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { raiseAlerts } from '../../../subgraphs/actions/workers/raise-alerts.worker';
 import { reconcileRuns } from '../../../subgraphs/actions/workers/reconcile-runs.worker';
-import { PLAYBOOK_STEP, type RiskChangeForAlerts } from '../../../subgraphs/common/queues';
+import { PLAYBOOK_STEP, PROFILE_MERGED_ACTIONS, type RiskChangeForAlerts } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { FakeChannelProvider } from '../../fixtures/fake-channel-provider';
@@ -123,6 +126,20 @@ describe('holdout and global control assignment', () => {
     expect((await service.list({ status: 'held_out' }, 10)).length).toBe(0);
     expect(playbookOf(playbook).warnings).toEqual([expect.stringContaining('holdoutFraction is 0')]);
     expect(playbookOf(await new PlaybookService(em(t), t).create({ name: 'Measured', steps: [{ id: 'x', type: 'exit' }] }))).toMatchObject({ holdoutFraction: 0.1, warnings: [], guardrails: ['Unsubscribed', 'Complaint', 'Opted Out'] });
+  });
+
+  it('counts an outcome sent under the survivor of a merge for the merged profile’s assignment, once', async () => {
+    const t = 'm4';
+    await new MeasurementSettingsService(em(t), t).update({ globalControlFraction: 0 });
+    const playbook = await new PlaybookService(em(t), t).create({ name: 'Merge', holdoutFraction: 0, steps: [{ id: 'pause', type: 'wait', seconds: 3600, next: null }] });
+    await em(t).transactional((tx) => new PlaybookRunService(tx, t, () => clock).enrol([{ playbookId: playbook.playbookId, profileId: profile(4001), enrolledBy: 'test' }]));
+    await profileMergedInActions({ id: `${t}-merge`, name: PROFILE_MERGED_ACTIONS, data: { tenantId: t, profileId: profile(4002), mergedProfileId: profile(4001) } }, actions.deps);
+    const batch = { tenantId: t, events: [{ eventId: 'close-1', profileId: profile(4002), name: 'Account Closed', properties: {}, occurredAt: new Date(clock.getTime() + DAY).toISOString() }] };
+    await applyPlaybookEvents({ id: 'e1', data: batch }, actions.deps, () => clock);
+    await applyPlaybookEvents({ id: 'e1', data: batch }, actions.deps, () => clock);
+    const assignment = (await em(t).findOne(PlaybookAssignment, { playbookId: playbook.playbookId }))!;
+    expect(assignment.profileId).toBe(profile(4002));
+    expect(await em(t).find(PlaybookOutcome, {})).toMatchObject([{ assignmentId: assignment.id, kind: 'outcome', arm: 'treatment', eventId: 'close-1' }]);
   });
 
   it('refuses measurement settings out of range, naming the field', async () => {
