@@ -22,6 +22,9 @@ import { WebhookDeliveryService } from './services/webhook-delivery.service';
 import { startDeliverWebhookWorker } from './workers/deliver-webhook.worker';
 import { startSweepDeliveriesWorker } from './workers/sweep-deliveries.worker';
 import { DeliveryLedgerService } from './services/delivery-ledger.service';
+import { MeasurementSettingsService } from './services/measurement-settings.service';
+import { PlaybookImpactService } from './services/playbook-impact.service';
+import { MeasurementResolver } from './resolvers/measurement.resolver';
 import { PlaybookRunService } from './services/playbook-runs.service';
 import { PlaybookService } from './services/playbook.service';
 import { TaskService } from './services/task.service';
@@ -63,6 +66,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         TaskResolver,
         StepDeliveryResolver,
         ProfileActionsResolver,
+        MeasurementResolver,
       ],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
@@ -85,6 +89,8 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         runs: new PlaybookRunService(em, auth.tenantId, now),
         tasks: new TaskService(em, auth.tenantId, now),
         ledger: new DeliveryLedgerService(em, auth.tenantId),
+        measurement: new MeasurementSettingsService(em, auth.tenantId, now),
+        impact: new PlaybookImpactService(em, auth.tenantId, now),
       },
       stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };

@@ -21,6 +21,9 @@ describe('playbooks through the gateway', () => {
     admin = await stack.key('shop', ['admin']);
     agent = await stack.key('shop', ['profiles:read', 'actions:write']);
     stranger = await stack.key('rival', ['admin', 'profiles:read', 'actions:write']);
+    // these tests are about running playbooks: nobody in the global control (see measurement.test.ts)
+    const off = await gql(stack.gateway.url, `mutation { updateMeasurementSettings(input: { globalControlFraction: 0 }) { globalControlFraction } }`, {}, bearer(admin));
+    expect(off.data?.updateMeasurementSettings).toEqual({ globalControlFraction: 0 });
   });
   afterAll(() => stack?.stop());
 
@@ -35,7 +38,7 @@ describe('playbooks through the gateway', () => {
   });
 
   it('enrols, lists, cancels a run and works a task', async () => {
-    const created = await gql(stack.gateway.url, CREATE, { input: { name: 'Nurture', steps: [{ id: 'pause', type: 'wait', seconds: 86400, next: null }] } }, bearer(admin));
+    const created = await gql(stack.gateway.url, CREATE, { input: { name: 'Nurture', holdoutFraction: 0, steps: [{ id: 'pause', type: 'wait', seconds: 86400, next: null }] } }, bearer(admin));
     const playbookId = created.data?.createPlaybook.id;
     expect(created.data?.createPlaybook).toMatchObject({ version: 1, name: 'Nurture' });
 
@@ -68,7 +71,7 @@ describe('playbooks through the gateway', () => {
       { id: 'opened', type: 'waitForEvent', event: 'Email Opened', where: [], timeoutSeconds: 86400, onEvent: 'call', onTimeout: null },
       { id: 'call', type: 'createTask', team: 'cs', title: 'Follow up the opened offer', priority: 'high', dueInSeconds: 3600, next: null },
     ];
-    const created = await gql(stack.gateway.url, CREATE, { input: { name: 'Opened offer', steps } }, bearer(admin));
+    const created = await gql(stack.gateway.url, CREATE, { input: { name: 'Opened offer', holdoutFraction: 0, steps } }, bearer(admin));
     expect(created.errors).toBeUndefined();
     const profile = await gql(stack.gateway.url, `mutation { upsertProfile(input: { identities: [{ type: USER_ID, value: "u-opens" }] }) { id } }`, {}, bearer(admin));
     const profileId = profile.data?.upsertProfile.id as string;

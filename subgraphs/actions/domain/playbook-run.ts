@@ -11,8 +11,9 @@ import { lookup } from './playbook-template';
  * of a step: it is the job id and the outbox key, and an input naming an older visit is stale.
  */
 
-export type RunStatus = 'active' | 'waiting' | 'completed' | 'cancelled' | 'failed';
-export const RUN_STATUSES: readonly RunStatus[] = ['active', 'waiting', 'completed', 'cancelled', 'failed'];
+/** `held_out`: enrolled in a control arm (the playbook's holdout or the global control): recorded, never run. */
+export type RunStatus = 'active' | 'waiting' | 'completed' | 'cancelled' | 'failed' | 'held_out';
+export const RUN_STATUSES: readonly RunStatus[] = ['active', 'waiting', 'completed', 'cancelled', 'failed', 'held_out'];
 /** Statuses of a run that still has a step to take. */
 export const LIVE_STATUSES: readonly RunStatus[] = ['active', 'waiting'];
 

@@ -43,7 +43,16 @@ export interface PushChannelConfig {
   allowedHosts: string[];
 }
 
-export type ChannelConfig = WebhookChannelConfig | EmailChannelConfig | SmsChannelConfig | PushChannelConfig;
+/** Settings every kind may carry. */
+export interface ChannelCost {
+  /** What one message sent on the channel costs, in the tenant's currency (for a playbook's cost and ROI). Absent: 0. */
+  costPerMessage?: number;
+}
+
+export type ChannelConfig = (WebhookChannelConfig | EmailChannelConfig | SmsChannelConfig | PushChannelConfig) & ChannelCost;
+
+/** Largest cost per message accepted: beyond it a typo is likelier than a price. */
+export const MAX_COST_PER_MESSAGE = 1000;
 
 /** A channel as an administrator describes it (the GraphQL input). */
 export interface ChannelDraft {
@@ -96,8 +105,11 @@ export function validateChannel(draft: ChannelDraft, opts: { secretRequired: boo
   if (secret !== null) checkSecret(kind, secret, add);
   else if (opts.secretRequired && kind !== 'email') add('secret', `is required for a ${kind ?? 'channel'}`);
   if (!kind || !raw) return { channel: null, problems };
-  const config = configOf(kind, raw, add);
-  if (problems.length || !config) return { channel: null, problems };
+  const kindConfig = configOf(kind, raw, add);
+  const cost = raw.costPerMessage;
+  if (cost !== undefined && cost !== null && !(typeof cost === 'number' && cost >= 0 && cost <= MAX_COST_PER_MESSAGE)) add('config.costPerMessage', `must be a number from 0 to ${MAX_COST_PER_MESSAGE}`);
+  if (problems.length || !kindConfig) return { channel: null, problems };
+  const config: ChannelConfig = typeof cost === 'number' ? { ...kindConfig, costPerMessage: cost } : kindConfig;
   return { channel: { name: draft.name, kind, config, secret }, problems };
 }
 
@@ -155,10 +167,10 @@ function configOf(kind: ChannelKind, raw: Record<string, unknown>, add: (field: 
 }
 
 const KNOWN_KEYS: Record<ChannelKind, string[]> = {
-  webhook: ['url', 'subscribe', 'allowedHosts'],
-  email: ['host', 'port', 'secure', 'username', 'from', 'tracking'],
-  sms: ['baseUrl', 'accountSid', 'from', 'allowedHosts'],
-  push: ['url', 'allowedHosts'],
+  webhook: ['url', 'subscribe', 'allowedHosts', 'costPerMessage'],
+  email: ['host', 'port', 'secure', 'username', 'from', 'tracking', 'costPerMessage'],
+  sms: ['baseUrl', 'accountSid', 'from', 'allowedHosts', 'costPerMessage'],
+  push: ['url', 'allowedHosts', 'costPerMessage'],
 };
 
 function httpUrl(value: unknown, field: string, add: (field: string, message: string) => void): string {

@@ -12,6 +12,7 @@ import {
   type PropertyEquals,
   type TaskPriorityName,
 } from './playbook';
+import { validateMeasurement, type MeasurementDraft, type PlaybookMeasurement } from './playbook-measurement';
 import { templateProblems } from './playbook-template';
 
 type Scalar = string | number | boolean;
@@ -43,8 +44,8 @@ export interface PlaybookStepDraft {
   dueInSeconds?: number | null;
 }
 
-/** A playbook as an admin sends it. */
-export interface PlaybookDraft {
+/** A playbook as an admin sends it (with how it is measured: holdout, outcome, guardrails). */
+export interface PlaybookDraft extends MeasurementDraft {
   name: string;
   description?: string | null;
   /** The first step; default the first in `steps`. */
@@ -58,6 +59,7 @@ export interface ValidPlaybook {
   name: string;
   description: string | null;
   definition: PlaybookDefinition;
+  measurement: PlaybookMeasurement;
 }
 
 /** One thing wrong with a draft; `field` is its path in the input, e.g. `steps[2].timeoutSeconds`. */
@@ -112,8 +114,10 @@ export function validatePlaybook(draft: PlaybookDraft): { playbook: ValidPlayboo
       if (target !== null && !ids.has(target)) problem(`steps[${i}].${field}`, `refers to a step that does not exist: ${target}`);
     }
   });
+  const { measurement, problems: measured } = validateMeasurement(draft);
+  problems.push(...measured);
   if (problems.length) return { playbook: null, problems };
-  return { playbook: { name, description, definition: { entry, steps, exitWhen: { riskLow: draft.exitWhenRiskLow ?? true } } }, problems: [] };
+  return { playbook: { name, description, definition: { entry, steps, exitWhen: { riskLow: draft.exitWhenRiskLow ?? true } }, measurement }, problems: [] };
 }
 
 function referencesOf(step: PlaybookStep): [string, string | null][] {

@@ -2,6 +2,7 @@ import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
 
 import { TenantEntity } from '../../common/base.entity';
 import type { PlaybookDefinition } from '../domain/playbook';
+import type { PlaybookMeasurement } from '../domain/playbook-measurement';
 
 /**
  * One version of a playbook. `playbookId` is stable across versions; an update stores a new row
@@ -34,4 +35,18 @@ export class PlaybookVersion extends TenantEntity {
 
   @Property({ type: 'json' })
   definition!: PlaybookDefinition;
+
+  /** Holdout, outcome and guardrails of this version; null on versions stored before them (defaults apply). */
+  @Property({ type: 'json', nullable: true })
+  measurement: Opt<PlaybookMeasurement> | null = null;
+
+  /**
+   * Paused by a guardrail (or an admin): enrols nobody and its runs were ended. Kept on the current
+   * version and carried to the next one, so an update does not silently resume it.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  pausedAt: Opt<Date> | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  pauseReason: Opt<string> | null = null;
 }

@@ -1,5 +1,7 @@
 import type { EntityManager } from '../../common/orm';
 import { Alert } from './alert.entity';
+import { PlaybookAssignment } from './playbook-assignment.entity';
+import { PlaybookOutcome } from './playbook-outcome.entity';
 
 /** Moves what actions holds under a merged-away profile to its survivor. */
 export class ProfileMergeRepository {
@@ -13,7 +15,22 @@ export class ProfileMergeRepository {
    * that raised them, not on the profile, so no key can collide). Returns how many moved; a replay
    * moves none.
    */
-  repoint(mergedProfileId: string, survivorProfileId: string): Promise<number> {
-    return this.em.nativeUpdate(Alert, { tenantId: this.tenantId, profileId: mergedProfileId }, { profileId: survivorProfileId });
+  async repoint(mergedProfileId: string, survivorProfileId: string): Promise<number> {
+    const alerts = await this.em.nativeUpdate(Alert, { tenantId: this.tenantId, profileId: mergedProfileId }, { profileId: survivorProfileId });
+    return alerts + (await this.repointAssignments(mergedProfileId, survivorProfileId));
+  }
+
+  /**
+   * The merged profile's assignments move to the survivor, so its later outcome events (which
+   * arrive under the survivor) still count; where the survivor has its own assignment in the same
+   * playbook, that one is measured and the merged one stays behind (one row per playbook and
+   * profile). Outcome rows follow their assignment. One read and two UPDATEs.
+   */
+  private async repointAssignments(mergedProfileId: string, survivorProfileId: string): Promise<number> {
+    const taken = (await this.em.find(PlaybookAssignment, { tenantId: this.tenantId, profileId: survivorProfileId }, { fields: ['playbookId'], disableIdentityMap: true })).map((a) => a.playbookId);
+    const free = taken.length ? { playbookId: { $nin: taken } } : {};
+    const moved = await this.em.nativeUpdate(PlaybookAssignment, { tenantId: this.tenantId, profileId: mergedProfileId, ...free }, { profileId: survivorProfileId });
+    await this.em.nativeUpdate(PlaybookOutcome, { tenantId: this.tenantId, profileId: mergedProfileId, ...free }, { profileId: survivorProfileId });
+    return moved;
   }
 }

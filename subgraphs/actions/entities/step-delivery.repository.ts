@@ -1,4 +1,7 @@
+import { raw } from '@mikro-orm/core';
+
 import type { EntityManager } from '../../common/orm';
+import { PlaybookRun } from './playbook-run.entity';
 import { StepDelivery, type DeliveryStatus } from './step-delivery.entity';
 
 /** The outbox and ledger of playbook sends, for one tenant. */
@@ -37,5 +40,17 @@ export class StepDeliveryRepository {
   /** A page of a profile's ledger, newest first, after the row `afterId`. */
   pageFor(profileId: string, first: number, afterId: string | null): Promise<StepDelivery[]> {
     return this.em.find(StepDelivery, { tenantId: this.tenantId, profileId, ...(afterId ? { id: { $lt: afterId } } : {}) }, { orderBy: { id: 'desc' }, limit: first });
+  }
+
+  /** Messages sent per channel by the runs of a playbook enrolled in [from, to). One aggregate with a sub-select. */
+  async sentByChannel(playbookId: string, from: Date, to: Date): Promise<Map<string, number>> {
+    const runs = this.em.createQueryBuilder(PlaybookRun, 'r').select('r.id').where({ tenantId: this.tenantId, playbookId, createdAt: { $gte: from, $lt: to } });
+    const rows: { channel: string; sends: number | string }[] = await this.em
+      .createQueryBuilder(StepDelivery, 'd')
+      .select(['d.channel', raw('count(*) as sends')])
+      .where({ tenantId: this.tenantId, status: 'sent', runId: { $in: runs.getKnexQuery() } })
+      .groupBy('d.channel')
+      .execute('all', false);
+    return new Map(rows.map((r) => [r.channel, Number(r.sends)]));
   }
 }

@@ -7,6 +7,8 @@ import type { AlertRuleService } from '../services/alert-rule.service';
 import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
 import type { DeliveryLedgerService } from '../services/delivery-ledger.service';
+import type { MeasurementSettingsService } from '../services/measurement-settings.service';
+import type { PlaybookImpactService } from '../services/playbook-impact.service';
 import type { PlaybookRunService } from '../services/playbook-runs.service';
 import type { PlaybookService } from '../services/playbook.service';
 import type { TaskService } from '../services/task.service';
@@ -23,6 +25,8 @@ export interface ActionsContext extends RequestContext {
     runs: PlaybookRunService;
     tasks: TaskService;
     ledger: DeliveryLedgerService;
+    measurement: MeasurementSettingsService;
+    impact: PlaybookImpactService;
   };
   /** Where enrolments queue their first step. */
   stepQueue: Pick<Queue<PlaybookStepJob>, 'addBulk'>;

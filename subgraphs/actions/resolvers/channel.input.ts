@@ -4,7 +4,7 @@ import { ArgsType, Field, ID, InputType } from 'type-graphql';
 
 import { ChannelKindValue } from './channel.type';
 
-@InputType({ description: 'A new channel. `config` by kind — webhook: `url`, `subscribe` (`["alert.raised"]`), `allowedHosts`; email: `host`, `port`, `secure`, `username`, `from`, `tracking`; sms: `baseUrl`, `accountSid`, `from`, `allowedHosts`; push: `url`, `allowedHosts`.' })
+@InputType({ description: 'A new channel. `config` by kind — webhook: `url`, `subscribe` (`["alert.raised"]`), `allowedHosts`; email: `host`, `port`, `secure`, `username`, `from`, `tracking`; sms: `baseUrl`, `accountSid`, `from`, `allowedHosts`; push: `url`, `allowedHosts`. Any kind: `costPerMessage` (what one message costs, for playbook ROI; default 0).' })
 export class CreateChannelInput {
   @Field(() => String)
   name!: string;

@@ -1,9 +1,25 @@
 import { IsIn, IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int } from 'type-graphql';
 
 import type { PlaybookStepDraft } from '../domain/validate-playbook';
 import { RUN_STATUSES } from '../domain/playbook-run';
+import { PlaybookOutcomeKind } from './playbook.type';
+
+@InputType({ description: 'What the playbook is measured by, observed for `windowDays` after each customer’s assignment.' })
+export class PlaybookOutcomeInput {
+  @Field(() => PlaybookOutcomeKind)
+  kind!: PlaybookOutcomeKind;
+
+  @Field(() => String, { description: 'The event name, e.g. `Account Closed`.' })
+  event!: string;
+
+  @Field(() => Int, { description: '1–365 days.' })
+  windowDays!: number;
+
+  @Field(() => String, { nullable: true, description: 'REVENUE only: the event property holding the amount.' })
+  revenueProperty?: string | null;
+}
 
 @InputType({ description: 'A whole playbook: creating stores version 1, updating stores the next version.' })
 export class PlaybookInput {
@@ -24,6 +40,15 @@ export class PlaybookInput {
       'Steps, each `{ id, type, … }`: send `{ channel, to?, subject?, body?, html?, next, onFailure? }`; wait `{ seconds | untilLocalTime "HH:MM", fallbackTimezone?, next }`; waitForEvent `{ event, where: [{ property, equals }], timeoutSeconds, onEvent, onTimeout }`; branch `{ arms: [{ when: [{ field, op, value }], next }], otherwise }`; createTask `{ team, title, priority, dueInSeconds, next }`; exit `{}`. Templates use {{profile.traits.x}}, {{risk.x}}, {{alert.x}}. Errors name the field, e.g. `input.steps[2].timeoutSeconds`.',
   })
   steps!: PlaybookStepDraft[];
+
+  @Field(() => Float, { nullable: true, description: 'Share held out as control, 0–0.5. Default 0.1; 0 is allowed (with a warning: nothing can be measured).' })
+  holdoutFraction?: number | null;
+
+  @Field(() => PlaybookOutcomeInput, { nullable: true, description: 'Default: CHURNED, event `Account Closed`, 30 days.' })
+  outcome?: PlaybookOutcomeInput | null;
+
+  @Field(() => [String], { nullable: true, description: 'Guardrail events. Default `Unsubscribed`, `Complaint`, `Opted Out`.' })
+  guardrails?: string[] | null;
 }
 
 @ArgsType()
@@ -63,7 +88,7 @@ export class RunIdArgs {
 
 @InputType({ description: 'Every field given must hold (AND).' })
 export class RunsFilter {
-  @Field(() => String, { nullable: true, description: 'active, waiting, completed, cancelled or failed.' })
+  @Field(() => String, { nullable: true, description: 'active, waiting, completed, cancelled, failed or held_out.' })
   @IsOptional()
   @IsIn(RUN_STATUSES as string[])
   status?: (typeof RUN_STATUSES)[number] | null;

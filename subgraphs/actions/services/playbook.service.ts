@@ -25,7 +25,7 @@ export class PlaybookService {
   /** Stores version 1 of a new playbook. */
   async create(draft: PlaybookDraft): Promise<PlaybookVersion> {
     const p = checked(draft);
-    const row = this.em.create(PlaybookVersion, { tenantId: this.tenantId, playbookId: uuidv7(), version: 1, name: p.name, description: p.description, definition: p.definition });
+    const row = this.em.create(PlaybookVersion, { tenantId: this.tenantId, playbookId: uuidv7(), version: 1, name: p.name, description: p.description, definition: p.definition, measurement: p.measurement });
     await this.em.flush();
     return row;
   }
@@ -41,7 +41,7 @@ export class PlaybookService {
         const current = await this.currentOrFail(tx, playbookId);
         if (current.archived) throw new AppError('CONFLICT', `playbook ${playbookId} is archived`, { field: 'id' });
         current.current = false;
-        const next = tx.create(PlaybookVersion, { tenantId: this.tenantId, playbookId, version: current.version + 1, name: p.name, description: p.description, definition: p.definition });
+        const next = tx.create(PlaybookVersion, { tenantId: this.tenantId, playbookId, version: current.version + 1, name: p.name, description: p.description, definition: p.definition, measurement: p.measurement, pausedAt: current.pausedAt, pauseReason: current.pauseReason });
         await tx.flush();
         return next;
       });

@@ -87,6 +87,8 @@ export class RaiseAlertsService {
     );
     const endpoints = rows.length ? await new ChannelRepository(this.em, this.tenantId).subscribedTo('alert.raised') : [];
     const playbookOf = new Map(rules.filter((r) => r.playbookId).map((r) => [r.id, r.playbookId!]));
+    // the CLV risk sent with the change that fired, for the assignment log (revenue protected)
+    const clvOf = new Map(followed.map((c) => [c.scoreId, c.clv]));
     return this.em.transactional(async (tx) => {
       const inserted = await new AlertRepository(tx, this.tenantId).insertIgnoring(rows);
       await new AlertRuleStateRepository(tx, this.tenantId).saveAll(plan.states);
@@ -96,7 +98,7 @@ export class RaiseAlertsService {
       const enrolments: Enrolment[] = inserted.flatMap((a) => {
         const playbookId = a.ruleId ? playbookOf.get(a.ruleId) : undefined;
         return playbookId
-          ? [{ playbookId, profileId: a.profileId, enrolledBy: `alert:${a.id}`, risk: { score: a.score, bucket: a.bucket, kind: a.scoreKind, previousBucket: a.previousBucket }, alert: { id: a.id, message: a.message, severity: a.severity, team: a.team, type: a.type } }]
+          ? [{ playbookId, profileId: a.profileId, enrolledBy: `alert:${a.id}`, risk: { score: a.score, bucket: a.bucket, kind: a.scoreKind, previousBucket: a.previousBucket }, alert: { id: a.id, message: a.message, severity: a.severity, team: a.team, type: a.type }, clv: a.scoreId ? (clvOf.get(a.scoreId) ?? null) : null }]
           : [];
       });
       const { steps } = await runs.enrol(enrolments, now);

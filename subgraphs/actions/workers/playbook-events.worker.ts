@@ -4,24 +4,28 @@ import { PLAYBOOK_EVENTS, PLAYBOOK_STEP, workerOptions, type PlaybookEventsBatch
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { PlaybookRunService } from '../services/playbook-runs.service';
+import { RecordObservationsService } from '../services/record-observations.service';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
 
 /** Checked events of a batch; a malformed one is named by its index. */
-function readEvents(data: PlaybookEventsBatch): { profileId: string; name: string; properties: Record<string, unknown>; occurredAt: Date }[] {
+function readEvents(data: PlaybookEventsBatch): { eventId: string; profileId: string; name: string; properties: Record<string, unknown>; occurredAt: Date }[] {
   if (!data || typeof data.tenantId !== 'string' || !data.tenantId) throw new Error('tenantId is required');
   if (!Array.isArray(data.events)) throw new Error('events must be a list');
   return data.events.map((e, i) => {
     const occurredAt = new Date(e?.occurredAt);
-    if (typeof e?.profileId !== 'string' || !e.profileId) throw new Error(`events[${i}].profileId is required`);
+    if (typeof e?.eventId !== 'string' || !e.eventId) throw new Error(`events[${i}].eventId is required`);
+    if (typeof e.profileId !== 'string' || !e.profileId) throw new Error(`events[${i}].profileId is required`);
     if (typeof e.name !== 'string' || !e.name) throw new Error(`events[${i}].name is required`);
     if (Number.isNaN(occurredAt.getTime())) throw new Error(`events[${i}].occurredAt must be an ISO time`);
-    return { profileId: e.profileId, name: e.name, properties: e.properties && typeof e.properties === 'object' ? e.properties : {}, occurredAt };
+    return { eventId: e.eventId, profileId: e.profileId, name: e.name, properties: e.properties && typeof e.properties === 'object' ? e.properties : {}, occurredAt };
   });
 }
 
 /**
  * Matches a batch of events against the runs waiting for one (see `PlaybookRunService.applyEvents`)
- * and queues the steps that follow. Safe to run twice; a malformed payload fails without retries.
+ * and records the outcomes and guardrail events of assigned customers (see
+ * `RecordObservationsService`), in one transaction, then queues the steps that follow. Safe to
+ * run twice; a malformed payload fails without retries.
  */
 export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log'>, now: () => Date = () => new Date()): Promise<number> {
   let events;
@@ -32,7 +36,10 @@ export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'd
   }
   const { tenantId } = job.data;
   const at = now();
-  const steps = await forkForTenant(deps.orm, tenantId).transactional((tx) => new PlaybookRunService(tx, tenantId).applyEvents(events, at));
+  const steps = await forkForTenant(deps.orm, tenantId).transactional(async (tx) => {
+    await new RecordObservationsService(tx, tenantId).record(events, at);
+    return new PlaybookRunService(tx, tenantId).applyEvents(events, at);
+  });
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, at);
   if (steps.length) deps.log.info({ tenantId, jobId: job.id, runs: steps.length }, 'playbook runs moved on by events');
   return steps.length;

@@ -6,6 +6,7 @@ import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.
 import { Task } from '../../../subgraphs/actions/entities/task.entity';
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
+import { MeasurementSettingsService } from '../../../subgraphs/actions/services/measurement-settings.service';
 import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { RunStepService } from '../../../subgraphs/actions/services/run-step.service';
 import type { PlaybookDraft } from '../../../subgraphs/actions/domain/validate-playbook';
@@ -53,7 +54,11 @@ describe('the playbook action queue', () => {
   const em = (tenantId: string) => forkForTenant(actions.deps.orm, tenantId);
   const runOf = (tenantId: string, id: string) => em(tenantId).findOne(PlaybookRun, { id }, { disableIdentityMap: true });
   const queue = () => actions.deps.queues.get(PLAYBOOK_STEP);
-  const create = (tenantId: string, draft: PlaybookDraft) => new PlaybookService(em(tenantId), tenantId).create(draft);
+  /** A playbook that treats everyone: these tests are about running steps, not about control groups (see measurement.test.ts). */
+  async function create(tenantId: string, draft: PlaybookDraft) {
+    await new MeasurementSettingsService(em(tenantId), tenantId).update({ globalControlFraction: 0 });
+    return new PlaybookService(em(tenantId), tenantId).create({ holdoutFraction: 0, ...draft });
+  }
   const enrol = (tenantId: string, playbookId: string, profileId: string) => new PlaybookRunService(em(tenantId), tenantId, () => clock).enrolOne(queue(), playbookId, profileId, 'test');
   /** Moves the clock and runs the delayed job of the run's current step now. */
   async function advanceTo(tenantId: string, runId: string, ms: number): Promise<void> {
