@@ -13,6 +13,8 @@ import { AlertRaisedResolver } from './resolvers/alert-raised.resolver';
 import { AlertRuleResolver } from './resolvers/alert-rule.resolver';
 import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver';
 import { ChannelResolver } from './resolvers/channel.resolver';
+import { ContactPolicyResolver } from './resolvers/contact-policy.resolver';
+import { ContactPolicyService } from './services/contact-policy.service';
 import { WebhookDeliveryResolver } from './resolvers/webhook-delivery.resolver';
 import { AlertRuleService } from './services/alert-rule.service';
 import { AlertService } from './services/alert.service';
@@ -57,6 +59,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         AlertRuleResolver,
         AlertRaisedResolver,
         ChannelResolver,
+        ContactPolicyResolver,
         WebhookDeliveryResolver,
         PlaybookResolver,
         PlaybookRunResolver,
@@ -80,6 +83,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         alerts: new AlertService(em, auth.tenantId),
         alertRules: new AlertRuleService(em, auth.tenantId),
         channels: new ChannelService(em, auth.tenantId, secretBoxOf(deps.config.secret), deps.config.channels.secretOverlapMs),
+        contactPolicies: new ContactPolicyService(em, auth.tenantId, now),
         deliveries: new WebhookDeliveryService(em, auth.tenantId, deps.queues),
         playbooks: new PlaybookService(em, auth.tenantId),
         runs: new PlaybookRunService(em, auth.tenantId, now),

@@ -2,6 +2,7 @@ import { Alert } from './alert.entity';
 import { AlertRuleState } from './alert-rule-state.entity';
 import { AlertRuleVersion } from './alert-rule-version.entity';
 import { Channel } from './channel.entity';
+import { ContactPolicyRow } from './contact-policy.entity';
 import { PlaybookRun } from './playbook-run.entity';
 import { PlaybookVersion } from './playbook-version.entity';
 import { ProfileAlias } from './profile-alias.entity';
@@ -9,4 +10,4 @@ import { StepDelivery } from './step-delivery.entity';
 import { Task } from './task.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 
-export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery, PlaybookVersion, PlaybookRun, StepDelivery, Task];
+export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery, PlaybookVersion, PlaybookRun, StepDelivery, Task, ContactPolicyRow];

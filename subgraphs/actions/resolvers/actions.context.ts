@@ -6,6 +6,7 @@ import type { RequestContext } from '../../common/request-context';
 import type { AlertRuleService } from '../services/alert-rule.service';
 import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
+import type { ContactPolicyService } from '../services/contact-policy.service';
 import type { DeliveryLedgerService } from '../services/delivery-ledger.service';
 import type { PlaybookRunService } from '../services/playbook-runs.service';
 import type { PlaybookService } from '../services/playbook.service';
@@ -18,6 +19,7 @@ export interface ActionsContext extends RequestContext {
     alerts: AlertService;
     alertRules: AlertRuleService;
     channels: ChannelService;
+    contactPolicies: ContactPolicyService;
     deliveries: WebhookDeliveryService;
     playbooks: PlaybookService;
     runs: PlaybookRunService;

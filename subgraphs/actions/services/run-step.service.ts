@@ -3,9 +3,11 @@ import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from '../../common/orm';
 import type { PlaybookStepJob } from '../../common/queues';
 import type { OutboundMessage } from '../domain/channel';
+import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
 import { stepOf, type CreateTaskStep, type SendStep } from '../domain/playbook';
 import { advanceRun, type RunFacts } from '../domain/playbook-run';
 import { renderTemplate } from '../domain/playbook-template';
+import { ContactPolicyRepository } from '../entities/contact-policy.repository';
 import { PlaybookRunRepository } from '../entities/playbook-run.repository';
 import { PlaybookRepository } from '../entities/playbook.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
@@ -54,7 +56,16 @@ export class RunStepService {
     const facts: RunFacts = { ...run.facts, profile: { id: run.profileId, traits } };
 
     let outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined;
-    if (step?.type === 'send') outcome = await this.send(job, run.profileId, step, facts, now);
+    if (step?.type === 'send') {
+      const policy = await new ContactPolicyRepository(this.em, this.tenantId).policyOf(step.channel);
+      // quiet hours are checked before the outbox claim: a deferred send holds no ledger row
+      const until = deferUntil(now, policy, traits);
+      if (until) {
+        if (!(await runs.deferStep(run.id, run.visit, until, now))) return { kind: 'stale' };
+        return { kind: 'early', dueAt: until };
+      }
+      outcome = await this.send(job, run.profileId, step, facts, now, policy);
+    }
     const advance = advanceRun(def, { status: run.status, stepId: run.stepId, visit: run.visit, nextDueAt: run.nextDueAt, enteredAt: run.enteredAt, waitingFor: run.waitingFor, history: run.history ?? [], endReason: run.endReason }, { type: 'stepRan', stepId: job.stepId, visit: job.visit, outcome }, facts, now);
     if (!advance.accepted) return { kind: 'stale' };
 
@@ -78,11 +89,13 @@ export class RunStepService {
    * finished answers for itself. A retryable failure throws (the job retries) until
    * `maxSendAttempts` provider calls, then the send is dead-lettered (status failed, error kept).
    */
-  private async send(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, now: Date): Promise<'sent' | 'skipped' | 'failed'> {
+  private async send(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<'sent' | 'skipped' | 'failed'> {
     const deliveries = new StepDeliveryRepository(this.em, this.tenantId);
     const row = await deliveries.claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
     if (row.status !== 'claimed') return row.status;
-    const skip = skipReason(facts.profile.traits, step.channel);
+    // a retry of a call already made (attempts > 0) is the same send: the cap counted it already
+    const capped = policy?.cap && row.attempts === 0 ? capReason(policy, await deliveries.countSentBefore(profileId, step.channel, capWindowStart(now, policy.cap), row.id)) : null;
+    const skip = skipReason(facts.profile.traits, step.channel) ?? capped;
     if (skip) {
       await deliveries.record(row.id, 'skipped', { error: skip }, now);
       return 'skipped';
