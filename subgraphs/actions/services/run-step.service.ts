@@ -1,10 +1,10 @@
 import { uuidv7 } from 'uuidv7';
 
 import type { EntityManager } from '../../common/orm';
-import type { PlaybookStepJob } from '../../common/queues';
+import { SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
 import type { OutboundMessage } from '../domain/channel';
 import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
-import { stepOf, type CreateTaskStep, type SendStep } from '../domain/playbook';
+import { stepOf, type CreateTaskStep, type SendStep, type UpdateTraitsStep, type WebhookStep } from '../domain/playbook';
 import { advanceRun, type RunFacts } from '../domain/playbook-run';
 import { renderTemplate } from '../domain/playbook-template';
 import { ContactPolicyRepository } from '../entities/contact-policy.repository';
@@ -40,6 +40,8 @@ export class RunStepService {
     private readonly em: EntityManager,
     private readonly tenantId: string,
     private readonly collaborators: PlaybookCollaborators,
+    /** Where hand-offs to other stages go (`updateTraits`); optional for callers without such steps. */
+    private readonly queues?: Pick<Queues, 'get'>,
   ) {}
 
   async take(job: PlaybookStepJob): Promise<StepTaken> {
@@ -56,6 +58,9 @@ export class RunStepService {
     const facts: RunFacts = { ...run.facts, profile: { id: run.profileId, traits } };
 
     let outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined;
+    if (step?.type === 'webhook') outcome = await this.send(job, run.profileId, step, facts, now, null);
+    // handed on before the run's commit: a crash in between re-queues the same job id (a no-op)
+    if (step?.type === 'updateTraits') await this.handOffTraits(job, run.profileId, step, facts);
     if (step?.type === 'send') {
       const policy = await new ContactPolicyRepository(this.em, this.tenantId).policyOf(step.channel);
       // quiet hours are checked before the outbox claim: a deferred send holds no ledger row
@@ -89,13 +94,14 @@ export class RunStepService {
    * finished answers for itself. A retryable failure throws (the job retries) until
    * `maxSendAttempts` provider calls, then the send is dead-lettered (status failed, error kept).
    */
-  private async send(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<'sent' | 'skipped' | 'failed'> {
+  private async send(job: PlaybookStepJob, profileId: string, step: SendStep | WebhookStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<'sent' | 'skipped' | 'failed'> {
     const deliveries = new StepDeliveryRepository(this.em, this.tenantId);
     const row = await deliveries.claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
     if (row.status !== 'claimed') return row.status;
     // a retry of a call already made (attempts > 0) is the same send: the cap counted it already
     const capped = policy?.cap && row.attempts === 0 ? capReason(policy, await deliveries.countSentBefore(profileId, step.channel, capWindowStart(now, policy.cap), row.id)) : null;
-    const skip = skipReason(facts.profile.traits, step.channel) ?? capped;
+    // a webhook calls a partner system, not the customer: consent traits do not apply
+    const skip = step.type === 'send' ? (skipReason(facts.profile.traits, step.channel) ?? capped) : null;
     if (skip) {
       await deliveries.record(row.id, 'skipped', { error: skip }, now);
       return 'skipped';
@@ -105,9 +111,13 @@ export class RunStepService {
       await deliveries.record(row.id, 'failed', { error: `channel ${step.channel} is not configured` }, now);
       return 'failed';
     }
+    if (step.type === 'webhook' && adapter.kind !== 'webhook') {
+      await deliveries.record(row.id, 'failed', { error: `channel ${step.channel} is not a webhook channel` }, now);
+      return 'failed';
+    }
     // counted before the call: a crash mid-call still uses up a try (the provider dedupes on the key)
     if (!(await deliveries.startAttempt(row.id, row.attempts, now))) throw new RetryableSendError(`step delivery ${row.id} was taken by another try`);
-    const result = await adapter.send(messageOf(job, profileId, step, facts, adapter.kind));
+    const result = await adapter.send(step.type === 'send' ? messageOf(job, profileId, step, facts, adapter.kind) : webhookMessageOf(job, profileId, step, facts));
     if (result.ok) {
       await deliveries.record(row.id, 'sent', { providerId: result.providerId }, now);
       return 'sent';
@@ -118,6 +128,17 @@ export class RunStepService {
     }
     await deliveries.record(row.id, 'failed', { error: result.error }, now);
     return 'failed';
+  }
+
+  /** Queues the step's traits for the profiles stage, under a job id of (run, step, visit). */
+  private async handOffTraits(job: PlaybookStepJob, profileId: string, step: UpdateTraitsStep, facts: RunFacts): Promise<void> {
+    if (!this.queues) throw new Error('RunStepService: an updateTraits step needs the queues');
+    const traits = Object.fromEntries(Object.entries(step.traits).map(([k, v]) => [k, typeof v === 'string' ? renderTemplate(v, facts, 'text') : v]));
+    await this.queues.get(SET_COMPUTED_TRAITS).add(
+      SET_COMPUTED_TRAITS,
+      { tenantId: this.tenantId, items: [{ profileId, source: PLAYBOOK_TRAITS_SOURCE, traits }] },
+      { jobId: `${this.tenantId}-playbook-${job.runId}-${job.stepId}-${job.visit}` },
+    );
   }
 
   private taskOf(job: PlaybookStepJob, profileId: string, step: CreateTaskStep, facts: RunFacts, now: Date): Task {
@@ -149,6 +170,22 @@ export function skipReason(traits: Record<string, unknown>, channel: string): st
   const optOuts = traits.optOuts;
   if (Array.isArray(optOuts) && optOuts.includes(channel)) return `opted out of ${channel}`;
   return null;
+}
+
+/** The `computedTraits` namespace `updateTraits` steps write into. */
+export const PLAYBOOK_TRAITS_SOURCE = 'playbook';
+
+/** A webhook step's call: its data rendered as text, with the run's coordinates. */
+function webhookMessageOf(job: PlaybookStepJob, profileId: string, step: WebhookStep, facts: RunFacts): OutboundMessage {
+  const data = Object.fromEntries(Object.entries(step.data).map(([k, v]) => [k, renderTemplate(v, facts, 'text')]));
+  return {
+    idempotencyKey: `run:${job.runId}:step:${job.stepId}:${job.visit}`,
+    tenantId: job.tenantId,
+    profileId,
+    to: null,
+    type: 'playbook.webhook',
+    payload: { runId: job.runId, stepId: job.stepId, visit: job.visit, profileId, data },
+  };
 }
 
 function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string): OutboundMessage {
