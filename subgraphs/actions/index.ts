@@ -28,7 +28,8 @@ import { PlaybookRunService } from './services/playbook-runs.service';
 import { PlaybookService } from './services/playbook.service';
 import { TaskService } from './services/task.service';
 import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeliveryResolver, TaskResolver } from './resolvers/playbook.resolver';
-import { PLAYBOOK_STEP } from '../common/queues';
+import { ESCALATE_TASK, PLAYBOOK_STEP } from '../common/queues';
+import { startEscalateTaskWorker } from './workers/escalate-task.worker';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './services/playbook-collaborators';
 import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
@@ -87,7 +88,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         deliveries: new WebhookDeliveryService(em, auth.tenantId, deps.queues),
         playbooks: new PlaybookService(em, auth.tenantId),
         runs: new PlaybookRunService(em, auth.tenantId, now),
-        tasks: new TaskService(em, auth.tenantId, now),
+        tasks: new TaskService(em, auth.tenantId, now, deps.queues.get(ESCALATE_TASK)),
         ledger: new DeliveryLedgerService(em, auth.tenantId),
       },
       stepQueue: deps.queues.get(PLAYBOOK_STEP),
@@ -101,6 +102,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
     const collaborators = options.collaborators ?? defaultPlaybookCollaborators(deps);
     startPlaybookStepWorker(deps, collaborators);
     startPlaybookEventsWorker(deps, collaborators.now);
+    startEscalateTaskWorker(deps, collaborators.now);
     await startReconcileRunsWorker(deps, collaborators.now, options.reconcileIntervalMs);
   },
   };

@@ -90,6 +90,8 @@ export interface CreateTaskStep extends StepBase {
   priority: TaskPriorityName;
   /** Seconds from creation to the task's due time. */
   dueInSeconds: number;
+  /** Team an overdue task moves to (it also goes one priority up); absent: it stays with `team`. */
+  escalateToTeam?: string | null;
   next: string | null;
 }
 

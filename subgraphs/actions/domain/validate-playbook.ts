@@ -41,6 +41,7 @@ export interface PlaybookStepDraft {
   title?: string | null;
   priority?: string | null;
   dueInSeconds?: number | null;
+  escalateToTeam?: string | null;
   data?: Record<string, unknown> | null;
   traits?: Record<string, unknown> | null;
 }
@@ -208,7 +209,9 @@ function validateStep(d: PlaybookStepDraft, id: string, at: string, problem: (fi
       const priority = String(d.priority ?? 'normal').toLowerCase() as TaskPriorityName;
       if (!TASK_PRIORITIES.includes(priority)) problem(`${at}.priority`, `must be one of ${TASK_PRIORITIES.join(', ')}`);
       const dueInSeconds = duration('dueInSeconds', d.dueInSeconds);
-      return { id, type: 'createTask', team, title, priority, dueInSeconds, next: ref(d.next) };
+      const escalateToTeam = d.escalateToTeam?.trim() || null;
+      if (escalateToTeam && escalateToTeam.length > 100) problem(`${at}.escalateToTeam`, 'must be 1–100 characters');
+      return { id, type: 'createTask', team, title, priority, dueInSeconds, ...(escalateToTeam ? { escalateToTeam } : {}), next: ref(d.next) };
     }
     case 'webhook': {
       const channel = (d.channel ?? '').trim();

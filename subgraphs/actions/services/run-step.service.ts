@@ -1,7 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 
 import type { EntityManager } from '../../common/orm';
-import { SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
+import { ESCALATE_TASK, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
 import type { OutboundMessage } from '../domain/channel';
 import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
 import { stepOf, type CreateTaskStep, type SendStep, type UpdateTraitsStep, type WebhookStep } from '../domain/playbook';
@@ -14,6 +14,7 @@ import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 import { Task } from '../entities/task.entity';
 import { TaskRepository } from '../entities/task.repository';
 import type { PlaybookCollaborators } from './playbook-collaborators';
+import { queueTaskEscalations } from './queue-task-escalations';
 import type { StepToQueue } from './queue-playbook-steps';
 
 /** What taking a step did. */
@@ -85,6 +86,8 @@ export class RunStepService {
       throw err;
     });
     if (!saved) return { kind: 'stale' };
+    // after the commit: a crash before this leaves an overdue task the reconciler escalates
+    if (step?.type === 'createTask' && this.queues) await this.queueEscalation(job);
     const s = advance.schedule;
     return { kind: 'advanced', next: s ? { tenantId: this.tenantId, runId: run.id, stepId: s.stepId, visit: s.visit, dueAt: s.dueAt } : null };
   }
@@ -130,6 +133,12 @@ export class RunStepService {
     return 'failed';
   }
 
+  /** Queues the escalation of the task this step visit created, delayed until its due time. */
+  private async queueEscalation(job: PlaybookStepJob): Promise<void> {
+    const task = await new TaskRepository(this.em, this.tenantId).bySourceKey(taskSourceKey(job));
+    if (task?.dueAt) await queueTaskEscalations(this.queues!.get(ESCALATE_TASK), [{ tenantId: this.tenantId, taskId: task.id, dueAt: task.dueAt }], this.collaborators.now());
+  }
+
   /** Queues the step's traits for the profiles stage, under a job id of (run, step, visit). */
   private async handOffTraits(job: PlaybookStepJob, profileId: string, step: UpdateTraitsStep, facts: RunFacts): Promise<void> {
     if (!this.queues) throw new Error('RunStepService: an updateTraits step needs the queues');
@@ -153,7 +162,8 @@ export class RunStepService {
         title: renderTemplate(step.title, facts, 'text').slice(0, 500),
         priority: step.priority,
         dueAt: new Date(now.getTime() + step.dueInSeconds * 1000),
-        sourceKey: `run:${job.runId}:${job.stepId}:${job.visit}`,
+        escalationTeam: step.escalateToTeam ?? null,
+        sourceKey: taskSourceKey(job),
         createdAt: now,
         updatedAt: now,
       },
@@ -163,6 +173,11 @@ export class RunStepService {
 }
 
 class StaleRun extends Error {}
+
+/** The idempotency key of the task a step visit creates. */
+function taskSourceKey(job: PlaybookStepJob): string {
+  return `run:${job.runId}:${job.stepId}:${job.visit}`;
+}
 
 /** Why a send must not go out (consent and suppression traits), or null. */
 export function skipReason(traits: Record<string, unknown>, channel: string): string | null {
