@@ -27,6 +27,8 @@ import { DeliveryLedgerService } from './services/delivery-ledger.service';
 import { PlaybookRunService } from './services/playbook-runs.service';
 import { PlaybookService } from './services/playbook.service';
 import { TaskService } from './services/task.service';
+import { TriggerActionService } from './services/trigger-action.service';
+import { TriggerActionResolver } from './resolvers/trigger-action.resolver';
 import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeliveryResolver, TaskResolver } from './resolvers/playbook.resolver';
 import { ESCALATE_TASK, PLAYBOOK_STEP } from '../common/queues';
 import { startEscalateTaskWorker } from './workers/escalate-task.worker';
@@ -67,6 +69,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         TaskResolver,
         StepDeliveryResolver,
         ProfileActionsResolver,
+        TriggerActionResolver,
       ],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
@@ -90,6 +93,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         runs: new PlaybookRunService(em, auth.tenantId, now),
         tasks: new TaskService(em, auth.tenantId, now, deps.queues.get(ESCALATE_TASK)),
         ledger: new DeliveryLedgerService(em, auth.tenantId),
+        actions: new TriggerActionService(em, auth.tenantId, now),
       },
       stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };

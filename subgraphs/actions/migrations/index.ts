@@ -8,6 +8,7 @@ import { Migration20261202125654 } from './Migration20261202125654';
 import { Migration20261202130217 } from './Migration20261202130217';
 import { Migration20261202160515 } from './Migration20261202160515';
 import { Migration20261202164221 } from './Migration20261202164221';
+import { Migration20261202165937 } from './Migration20261202165937';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -17,4 +18,5 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202130217', class: Migration20261202130217 },
   { name: 'Migration20261202160515', class: Migration20261202160515 },
   { name: 'Migration20261202164221', class: Migration20261202164221 },
+  { name: 'Migration20261202165937', class: Migration20261202165937 },
 ];

@@ -11,6 +11,7 @@ import type { DeliveryLedgerService } from '../services/delivery-ledger.service'
 import type { PlaybookRunService } from '../services/playbook-runs.service';
 import type { PlaybookService } from '../services/playbook.service';
 import type { TaskService } from '../services/task.service';
+import type { TriggerActionService } from '../services/trigger-action.service';
 import type { WebhookDeliveryService } from '../services/webhook-delivery.service';
 
 export interface ActionsContext extends RequestContext {
@@ -25,6 +26,7 @@ export interface ActionsContext extends RequestContext {
     runs: PlaybookRunService;
     tasks: TaskService;
     ledger: DeliveryLedgerService;
+    actions: TriggerActionService;
   };
   /** Where enrolments queue their first step. */
   stepQueue: Pick<Queue<PlaybookStepJob>, 'addBulk'>;

@@ -51,9 +51,10 @@ export class RunStepService {
     const run = await runs.find(job.runId);
     if (!run || run.stepId !== job.stepId || run.visit !== job.visit || (run.status !== 'active' && run.status !== 'waiting')) return { kind: 'stale' };
     if (run.nextDueAt && run.nextDueAt > now) return { kind: 'early', dueAt: run.nextDueAt };
-    const version = (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value;
-    if (!version) throw new Error(`playbook ${run.playbookId} version ${run.playbookVersion} of run ${run.id} is missing`);
-    const def = version.definition;
+    // a one-off action (`triggerAction`) carries its own one-step definition
+    const version = run.definition ? null : (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value;
+    const def = run.definition ?? version?.definition;
+    if (!def) throw new Error(`playbook ${run.playbookId} version ${run.playbookVersion} of run ${run.id} is missing`);
     const step = stepOf(def, job.stepId);
     const traits = (await this.collaborators.traits.traitsOf(this.tenantId, run.profileId)) ?? run.facts.profile.traits;
     const facts: RunFacts = { ...run.facts, profile: { id: run.profileId, traits } };
