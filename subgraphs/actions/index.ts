@@ -29,6 +29,7 @@ import { PlaybookService } from './services/playbook.service';
 import { TaskService } from './services/task.service';
 import { TriggerActionService } from './services/trigger-action.service';
 import { TriggerActionResolver } from './resolvers/trigger-action.resolver';
+import { TaskAssignedResolver } from './resolvers/task-assigned.resolver';
 import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeliveryResolver, TaskResolver } from './resolvers/playbook.resolver';
 import { ESCALATE_TASK, PLAYBOOK_STEP } from '../common/queues';
 import { startEscalateTaskWorker } from './workers/escalate-task.worker';
@@ -70,6 +71,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         StepDeliveryResolver,
         ProfileActionsResolver,
         TriggerActionResolver,
+        TaskAssignedResolver,
       ],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
@@ -91,7 +93,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         deliveries: new WebhookDeliveryService(em, auth.tenantId, deps.queues),
         playbooks: new PlaybookService(em, auth.tenantId),
         runs: new PlaybookRunService(em, auth.tenantId, now),
-        tasks: new TaskService(em, auth.tenantId, now, deps.queues.get(ESCALATE_TASK)),
+        tasks: new TaskService(em, auth.tenantId, now, deps.queues.get(ESCALATE_TASK), deps.pubSub),
         ledger: new DeliveryLedgerService(em, auth.tenantId),
         actions: new TriggerActionService(em, auth.tenantId, now),
       },

@@ -1,6 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 
 import type { EntityManager } from '../../common/orm';
+import type { FsPubSub } from '../../common/pubsub';
 import { ESCALATE_TASK, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
 import type { OutboundMessage } from '../domain/channel';
 import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
@@ -14,6 +15,7 @@ import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 import { Task } from '../entities/task.entity';
 import { TaskRepository } from '../entities/task.repository';
 import type { PlaybookCollaborators } from './playbook-collaborators';
+import { publishTaskAssigned } from './publish-task';
 import { queueTaskEscalations } from './queue-task-escalations';
 import type { StepToQueue } from './queue-playbook-steps';
 
@@ -43,6 +45,8 @@ export class RunStepService {
     private readonly collaborators: PlaybookCollaborators,
     /** Where hand-offs to other stages go (`updateTraits`); optional for callers without such steps. */
     private readonly queues?: Pick<Queues, 'get'>,
+    /** Where `taskAssigned` is published for a task a step created; absent: nothing is. */
+    private readonly pubSub?: Pick<FsPubSub, 'publish'>,
   ) {}
 
   async take(job: PlaybookStepJob): Promise<StepTaken> {
@@ -137,6 +141,7 @@ export class RunStepService {
   /** Queues the escalation of the task this step visit created, delayed until its due time. */
   private async queueEscalation(job: PlaybookStepJob): Promise<void> {
     const task = await new TaskRepository(this.em, this.tenantId).bySourceKey(taskSourceKey(job));
+    if (task) publishTaskAssigned(this.pubSub, task, 'created');
     if (task?.dueAt) await queueTaskEscalations(this.queues!.get(ESCALATE_TASK), [{ tenantId: this.tenantId, taskId: task.id, dueAt: task.dueAt }], this.collaborators.now());
   }
 

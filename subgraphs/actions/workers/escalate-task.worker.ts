@@ -3,6 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ESCALATE_TASK, workerOptions, type EscalateTaskJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
+import { publishTaskAssigned } from '../services/publish-task';
 import { TaskEscalationService, type EscalationTaken } from '../services/task-escalation.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,7 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function escalateTask(
   job: Pick<Job<EscalateTaskJob>, 'data' | 'id'> & Partial<Pick<Job<EscalateTaskJob>, 'moveToDelayed'>>,
-  deps: Pick<SubgraphDeps, 'orm' | 'log'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log'> & Partial<Pick<SubgraphDeps, 'pubSub'>>,
   now: () => Date,
   token?: string,
 ): Promise<EscalationTaken> {
@@ -25,6 +26,7 @@ export async function escalateTask(
     await job.moveToDelayed(Date.now() + Math.max(0, taken.dueAt.getTime() - now().getTime()), token);
     throw new DelayedError();
   }
+  if (taken.kind === 'escalated') publishTaskAssigned(deps.pubSub, taken.task, 'escalated');
   if (taken.kind === 'escalated') deps.log.info({ tenantId, taskId, team: taken.task.team, priority: taken.task.priority }, 'task escalated');
   return taken;
 }
