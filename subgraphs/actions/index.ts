@@ -13,6 +13,8 @@ import { AlertRaisedResolver } from './resolvers/alert-raised.resolver';
 import { AlertRuleResolver } from './resolvers/alert-rule.resolver';
 import { AlertResolver, ProfileAlertsResolver } from './resolvers/alert.resolver';
 import { ChannelResolver } from './resolvers/channel.resolver';
+import { ContactPolicyResolver } from './resolvers/contact-policy.resolver';
+import { ContactPolicyService } from './services/contact-policy.service';
 import { WebhookDeliveryResolver } from './resolvers/webhook-delivery.resolver';
 import { AlertRuleService } from './services/alert-rule.service';
 import { AlertService } from './services/alert.service';
@@ -28,8 +30,12 @@ import { MeasurementResolver } from './resolvers/measurement.resolver';
 import { PlaybookRunService } from './services/playbook-runs.service';
 import { PlaybookService } from './services/playbook.service';
 import { TaskService } from './services/task.service';
+import { TriggerActionService } from './services/trigger-action.service';
+import { TriggerActionResolver } from './resolvers/trigger-action.resolver';
+import { TaskAssignedResolver } from './resolvers/task-assigned.resolver';
 import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeliveryResolver, TaskResolver } from './resolvers/playbook.resolver';
-import { PLAYBOOK_STEP } from '../common/queues';
+import { ESCALATE_TASK, PLAYBOOK_STEP } from '../common/queues';
+import { startEscalateTaskWorker } from './workers/escalate-task.worker';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './services/playbook-collaborators';
 import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
@@ -60,6 +66,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         AlertRuleResolver,
         AlertRaisedResolver,
         ChannelResolver,
+        ContactPolicyResolver,
         WebhookDeliveryResolver,
         PlaybookResolver,
         PlaybookRunResolver,
@@ -67,6 +74,8 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         StepDeliveryResolver,
         ProfileActionsResolver,
         MeasurementResolver,
+        TriggerActionResolver,
+        TaskAssignedResolver,
       ],
       referenceResolvers: profileReferenceResolver,
       entityTypes: [Profile],
@@ -84,13 +93,15 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         alerts: new AlertService(em, auth.tenantId),
         alertRules: new AlertRuleService(em, auth.tenantId),
         channels: new ChannelService(em, auth.tenantId, secretBoxOf(deps.config.secret), deps.config.channels.secretOverlapMs),
+        contactPolicies: new ContactPolicyService(em, auth.tenantId, now),
         deliveries: new WebhookDeliveryService(em, auth.tenantId, deps.queues),
         playbooks: new PlaybookService(em, auth.tenantId),
         runs: new PlaybookRunService(em, auth.tenantId, now),
-        tasks: new TaskService(em, auth.tenantId, now),
+        tasks: new TaskService(em, auth.tenantId, now, deps.queues.get(ESCALATE_TASK), deps.pubSub),
         ledger: new DeliveryLedgerService(em, auth.tenantId),
         measurement: new MeasurementSettingsService(em, auth.tenantId, now),
         impact: new PlaybookImpactService(em, auth.tenantId, now),
+        actions: new TriggerActionService(em, auth.tenantId, now),
       },
       stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };
@@ -103,6 +114,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
     const collaborators = options.collaborators ?? defaultPlaybookCollaborators(deps);
     startPlaybookStepWorker(deps, collaborators);
     startPlaybookEventsWorker(deps, collaborators.now);
+    startEscalateTaskWorker(deps, collaborators.now);
     await startReconcileRunsWorker(deps, collaborators.now, options.reconcileIntervalMs);
   },
   };

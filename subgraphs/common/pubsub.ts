@@ -94,16 +94,40 @@ export interface AlertRaisedEvent {
   createdAt: string;
 }
 
+/**
+ * A task was created, assigned or escalated (actions; published after the commit). JSON-safe (ISO
+ * dates) because it travels through Redis. At least once: a retried step may publish again.
+ */
+export interface TaskAssignedEvent {
+  tenantId: string;
+  taskId: string;
+  profileId: string;
+  runId: string | null;
+  team: string;
+  title: string;
+  priority: string;
+  status: string;
+  assignee: string | null;
+  dueAt: string | null;
+  escalatedAt: string | null;
+  /** Why it was published. */
+  change: 'created' | 'assigned' | 'escalated';
+  createdAt: string;
+  updatedAt: string;
+}
+
 export type Topics = {
   RISK_CHANGED: [tenantId: string, payload: RiskChangedEvent];
   ALERT_RAISED: [tenantId: string, payload: AlertRaisedEvent];
   SIGNAL_DETECTED: [tenantId: string, payload: SignalDetectedEvent];
   SEGMENT_MEMBERSHIP_CHANGED: [tenantId: string, payload: SegmentMembershipChangedEvent];
+  TASK_ASSIGNED: [tenantId: string, payload: TaskAssignedEvent];
 };
 export const RISK_CHANGED = 'RISK_CHANGED';
 export const ALERT_RAISED = 'ALERT_RAISED';
 export const SIGNAL_DETECTED = 'SIGNAL_DETECTED';
 export const SEGMENT_MEMBERSHIP_CHANGED = 'SEGMENT_MEMBERSHIP_CHANGED';
+export const TASK_ASSIGNED = 'TASK_ASSIGNED';
 
 export type FsPubSub = PubSub<Topics>;
 

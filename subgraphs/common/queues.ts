@@ -119,6 +119,17 @@ export const PLAYBOOK_STEP = 'playbook-step';
 export const PLAYBOOK_EVENTS = 'playbook-events';
 /** actions (scheduled): queue again every due playbook step whose job is gone (crash, Redis flush). */
 export const RECONCILE_RUNS = 'reconcile-runs';
+/**
+ * actions → actions: escalate one task if it is still open at its due time (`EscalateTaskJob`), a
+ * delayed job with the id `<taskId>-escalate`; `reconcile-runs` queues it again for overdue tasks.
+ */
+export const ESCALATE_TASK = 'escalate-task';
+
+/** One task to escalate when due. */
+export interface EscalateTaskJob {
+  tenantId: string;
+  taskId: string;
+}
 export const PROFILE_MERGED_QUEUES = [PROFILE_MERGED_SIGNALS, PROFILE_MERGED_ACTIONS] as const;
 
 /** `mergedProfileId` was merged into `profileId` (the survivor) by the profiles stage. */
@@ -401,6 +412,7 @@ export interface JobPayloads {
   [PROFILE_MERGED_ACTIONS]: ProfileMergedJob;
   [PLAYBOOK_STEP]: PlaybookStepJob;
   [RECONCILE_RUNS]: Record<string, never>;
+  [ESCALATE_TASK]: EscalateTaskJob;
   [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
   /** Risk changes for the actions stage's alert rules: a batch, or one crossing queued before batches. */
   [RAISE_ALERTS]: RaiseAlertsBatch | RaiseAlertsCrossing;

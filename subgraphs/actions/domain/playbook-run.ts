@@ -18,7 +18,7 @@ export const RUN_STATUSES: readonly RunStatus[] = ['active', 'waiting', 'complet
 export const LIVE_STATUSES: readonly RunStatus[] = ['active', 'waiting'];
 
 /** How one visit of a step ended, as `branch` conditions see it under `steps.<id>`. */
-export type StepOutcome = 'sent' | 'skipped' | 'failed' | 'created' | 'waited' | 'event' | 'timeout' | 'branched' | 'exited';
+export type StepOutcome = 'sent' | 'skipped' | 'failed' | 'created' | 'updated' | 'waited' | 'event' | 'timeout' | 'branched' | 'exited';
 
 export interface StepRecord {
   stepId: string;
@@ -109,6 +109,7 @@ export function advanceRun(def: PlaybookDefinition, state: RunState, input: RunI
 function afterStep(def: PlaybookDefinition, state: RunState, step: PlaybookStep, outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined, facts: RunFacts, now: Date): Advance {
   switch (step.type) {
     case 'send':
+    case 'webhook':
       if (outcome === 'failed') {
         const failed = record(state, 'failed', now);
         return step.onFailure ? enter(def, failed, step.onFailure, facts, now) : failRun(failed, `step ${step.id} dead-lettered`);
@@ -117,6 +118,8 @@ function afterStep(def: PlaybookDefinition, state: RunState, step: PlaybookStep,
       return enter(def, record(state, outcome, now), step.next, facts, now);
     case 'createTask':
       return enter(def, record(state, 'created', now), step.next, facts, now);
+    case 'updateTraits':
+      return enter(def, record(state, 'updated', now), step.next, facts, now);
     case 'wait':
       return enter(def, record(state, 'waited', now), step.next, facts, now);
     case 'waitForEvent':

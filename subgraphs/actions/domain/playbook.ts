@@ -90,6 +90,35 @@ export interface CreateTaskStep extends StepBase {
   priority: TaskPriorityName;
   /** Seconds from creation to the task's due time. */
   dueInSeconds: number;
+  /** Team an overdue task moves to (it also goes one priority up); absent: it stays with `team`. */
+  escalateToTeam?: string | null;
+  next: string | null;
+}
+
+/**
+ * Call a partner system through one of the tenant's webhook channels (signed per Standard
+ * Webhooks, SSRF-guarded): a JSON POST of `{ runId, stepId, visit, profileId, data }`, where each
+ * value of `data` is a template rendered as text. Idempotent per (run, step, visit) through the
+ * same outbox as `send`; consent and quiet hours do not apply (the customer is not contacted).
+ */
+export interface WebhookStep extends StepBase {
+  type: 'webhook';
+  /** The tenant's webhook channel name. */
+  channel: string;
+  data: Record<string, string>;
+  next: string | null;
+  /** Where to go once the call is dead-lettered; null: the run fails. */
+  onFailure?: string | null;
+}
+
+/**
+ * Set traits on the profile: handed to the profiles stage (a `set-computed-traits` job with a
+ * deterministic id), stored under `computedTraits.playbook`. Values are scalars; a string is a
+ * template rendered as text.
+ */
+export interface UpdateTraitsStep extends StepBase {
+  type: 'updateTraits';
+  traits: Record<string, string | number | boolean | null>;
   next: string | null;
 }
 
@@ -98,9 +127,9 @@ export interface ExitStep extends StepBase {
   type: 'exit';
 }
 
-export type PlaybookStep = SendStep | WaitStep | WaitForEventStep | BranchStep | CreateTaskStep | ExitStep;
+export type PlaybookStep = SendStep | WaitStep | WaitForEventStep | BranchStep | CreateTaskStep | WebhookStep | UpdateTraitsStep | ExitStep;
 export type PlaybookStepType = PlaybookStep['type'];
-export const STEP_TYPES: readonly PlaybookStepType[] = ['send', 'wait', 'waitForEvent', 'branch', 'createTask', 'exit'];
+export const STEP_TYPES: readonly PlaybookStepType[] = ['send', 'wait', 'waitForEvent', 'branch', 'createTask', 'webhook', 'updateTraits', 'exit'];
 
 /** When a run ends before its last step. */
 export interface ExitConditions {
@@ -120,9 +149,11 @@ export interface PlaybookDefinition {
 export function successorsOf(step: PlaybookStep): (string | null)[] {
   switch (step.type) {
     case 'send':
+    case 'webhook':
       return [step.next, step.onFailure ?? null];
     case 'wait':
     case 'createTask':
+    case 'updateTraits':
       return [step.next];
     case 'waitForEvent':
       return [step.onEvent, step.onTimeout];

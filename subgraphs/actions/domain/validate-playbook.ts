@@ -42,6 +42,9 @@ export interface PlaybookStepDraft {
   title?: string | null;
   priority?: string | null;
   dueInSeconds?: number | null;
+  escalateToTeam?: string | null;
+  data?: Record<string, unknown> | null;
+  traits?: Record<string, unknown> | null;
 }
 
 /** A playbook as an admin sends it (with how it is measured: holdout, outcome, guardrails). */
@@ -76,6 +79,9 @@ const MAX_CONDITIONS = 20;
 const STEP_ID = /^[a-z0-9_]{1,64}$/;
 const NAME = /^[A-Za-z0-9_.:\- ]{1,100}$/;
 const FACT_ROOTS = ['profile.', 'risk.', 'alert.', 'steps.'];
+/** Keys of a webhook's `data` and of `updateTraits`. */
+const KEY = /^[A-Za-z0-9_]{1,64}$/;
+const MAX_KEYS = 50;
 
 /**
  * Checks a draft playbook and normalises it (trimmed text, defaults filled in). Returns every
@@ -123,6 +129,7 @@ export function validatePlaybook(draft: PlaybookDraft): { playbook: ValidPlayboo
 function referencesOf(step: PlaybookStep): [string, string | null][] {
   switch (step.type) {
     case 'send':
+    case 'webhook':
       return [['next', step.next], ['onFailure', step.onFailure ?? null]];
     case 'waitForEvent':
       return [['onEvent', step.onEvent], ['onTimeout', step.onTimeout]];
@@ -206,7 +213,34 @@ function validateStep(d: PlaybookStepDraft, id: string, at: string, problem: (fi
       const priority = String(d.priority ?? 'normal').toLowerCase() as TaskPriorityName;
       if (!TASK_PRIORITIES.includes(priority)) problem(`${at}.priority`, `must be one of ${TASK_PRIORITIES.join(', ')}`);
       const dueInSeconds = duration('dueInSeconds', d.dueInSeconds);
-      return { id, type: 'createTask', team, title, priority, dueInSeconds, next: ref(d.next) };
+      const escalateToTeam = d.escalateToTeam?.trim() || null;
+      if (escalateToTeam && escalateToTeam.length > 100) problem(`${at}.escalateToTeam`, 'must be 1–100 characters');
+      return { id, type: 'createTask', team, title, priority, dueInSeconds, ...(escalateToTeam ? { escalateToTeam } : {}), next: ref(d.next) };
+    }
+    case 'webhook': {
+      const channel = (d.channel ?? '').trim();
+      if (!NAME.test(channel)) problem(`${at}.channel`, 'must name one of your webhook channels (1–100 characters)');
+      const data: Record<string, string> = {};
+      const entries = isPlainObject(d.data) ? Object.entries(d.data) : [];
+      if (d.data != null && !isPlainObject(d.data)) problem(`${at}.data`, 'must be an object of templates');
+      if (entries.length > MAX_KEYS) problem(`${at}.data`, `at most ${MAX_KEYS} keys`);
+      for (const [key, value] of entries) {
+        if (!KEY.test(key)) problem(`${at}.data.${key}`, 'keys must be 1–64 characters of letters, digits and _');
+        else if (typeof value !== 'string') problem(`${at}.data.${key}`, 'must be a template string');
+        else data[key] = template(`data.${key}`, value, 10_000) ?? '';
+      }
+      return { id, type: 'webhook', channel, data, next: ref(d.next), onFailure: ref(d.onFailure) };
+    }
+    case 'updateTraits': {
+      const traits: Record<string, string | number | boolean | null> = {};
+      const entries = isPlainObject(d.traits) ? Object.entries(d.traits) : [];
+      if (entries.length < 1 || entries.length > MAX_KEYS) problem(`${at}.traits`, `must be an object of 1–${MAX_KEYS} traits`);
+      for (const [key, value] of entries) {
+        if (!KEY.test(key)) problem(`${at}.traits.${key}`, 'keys must be 1–64 characters of letters, digits and _');
+        else if (value !== null && !isScalar(value)) problem(`${at}.traits.${key}`, 'must be a string (a template), number, boolean or null');
+        else traits[key] = typeof value === 'string' ? (template(`traits.${key}`, value, 1000) ?? '') : value;
+      }
+      return { id, type: 'updateTraits', traits, next: ref(d.next) };
     }
     case 'exit':
       return { id, type: 'exit' };
@@ -229,6 +263,10 @@ function validateCondition(c: { field: string; op: string; value?: Scalar | Scal
   if (['eq', 'neq'].includes(op) && !isScalar(value)) problem(`${at}.value`, `must be a string, number or boolean with ${op}`);
   if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof value !== 'number') problem(`${at}.value`, `must be a number with ${op}`);
   return { field, op, value };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isScalar(v: unknown): v is Scalar {

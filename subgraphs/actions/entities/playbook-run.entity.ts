@@ -3,7 +3,7 @@ import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
-import type { PropertyEquals } from '../domain/playbook';
+import type { PlaybookDefinition, PropertyEquals } from '../domain/playbook';
 import type { RunFacts, RunStatus, StepRecord } from '../domain/playbook-run';
 
 /**
@@ -65,7 +65,11 @@ export class PlaybookRun extends TenantEntity {
   @Property({ type: 'json' })
   facts!: RunFacts;
 
-  /** `alert:<alertId>`, `api:<requestId>`, … */
+  /** A one-off action's own definition (`triggerAction`); null: the playbook version's. */
+  @Property({ type: 'json', nullable: true })
+  definition: Opt<PlaybookDefinition> | null = null;
+
+  /** `alert:<alertId>`, `api:<requestId>`, `action:<key>`, … */
   @Field(() => String)
   @Property({ type: 'string', length: 128 })
   enrolledBy!: string;

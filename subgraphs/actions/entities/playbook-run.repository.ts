@@ -81,6 +81,15 @@ export class PlaybookRunRepository {
     return changed === 1;
   }
 
+  /**
+   * Moves the due time of the run's current step (a send deferred past quiet hours), if the run
+   * is still at `visit` and live (compare-and-set). The reconciler then waits for it too.
+   */
+  async deferStep(runId: string, visit: number, dueAt: Date, now: Date): Promise<boolean> {
+    const changed = await this.em.nativeUpdate(PlaybookRun, { tenantId: this.tenantId, id: runId, visit, status: { $in: [...LIVE_STATUSES] } }, { nextDueAt: dueAt, updatedAt: now });
+    return changed === 1;
+  }
+
   /** A page of runs, newest first (uuidv7 ids), after the run `afterId`. */
   page(filter: RunListFilter, first: number, afterId: string | null): Promise<PlaybookRun[]> {
     const where: FilterQuery<PlaybookRun> = {

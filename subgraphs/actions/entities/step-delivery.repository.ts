@@ -37,6 +37,25 @@ export class StepDeliveryRepository {
     );
   }
 
+  /**
+   * Sends on `channel` that reached, or may have reached, the profile since `since` and were
+   * claimed before the row `ownId`: sent rows, and claimed rows still in flight (a concurrent
+   * send, or one whose worker died mid-call). One COUNT; the frequency cap compares it with its
+   * limit, and ranking by claim keeps two concurrent sends from both taking the last slot.
+   */
+  countSentBefore(profileId: string, channel: string, since: Date, ownId: string): Promise<number> {
+    return this.em.count(StepDelivery, {
+      tenantId: this.tenantId,
+      profileId,
+      channel,
+      id: { $lt: ownId },
+      $or: [
+        { status: 'sent', finishedAt: { $gt: since } },
+        { status: 'claimed', createdAt: { $gt: since } },
+      ],
+    });
+  }
+
   /** A page of a profile's ledger, newest first, after the row `afterId`. */
   pageFor(profileId: string, first: number, afterId: string | null): Promise<StepDelivery[]> {
     return this.em.find(StepDelivery, { tenantId: this.tenantId, profileId, ...(afterId ? { id: { $lt: afterId } } : {}) }, { orderBy: { id: 'desc' }, limit: first });

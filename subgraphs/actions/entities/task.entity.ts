@@ -12,6 +12,7 @@ export type TaskStatusName = 'open' | 'done';
 @Unique({ properties: ['tenantId', 'sourceKey'] })
 @Index({ properties: ['tenantId', 'status', 'team'] })
 @Index({ properties: ['tenantId', 'profileId', 'id'] })
+@Index({ properties: ['status', 'escalatedAt', 'dueAt'] })
 export class Task extends TenantEntity {
   @Field(() => ID)
   @Property({ type: 'uuid' })
@@ -56,6 +57,16 @@ export class Task extends TenantEntity {
   @Field(() => Date, { nullable: true })
   @Property({ type: 'datetime', nullable: true })
   completedAt: Opt<Date> | null = null;
+
+  /** The team an overdue task moves to (a playbook step's `escalateToTeam`); null: it stays with its team. */
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', length: 100, nullable: true })
+  escalationTeam: Opt<string> | null = null;
+
+  /** When the task escalated (open past its due time: one priority up, to its escalation team); null: not yet. */
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  escalatedAt: Opt<Date> | null = null;
 
   /** Idempotency key: `run:<runId>:<stepId>:<visit>` for a playbook's task, `api:<uuid>` otherwise. */
   @Property({ type: 'string', length: 200 })

@@ -6,7 +6,10 @@ import { Migration20261202031410 } from './Migration20261202031410';
 import { Migration20261202100041 } from './Migration20261202100041';
 import { Migration20261202125654 } from './Migration20261202125654';
 import { Migration20261202130217 } from './Migration20261202130217';
+import { Migration20261202160515 } from './Migration20261202160515';
 import { Migration20261202160826 } from './Migration20261202160826';
+import { Migration20261202164221 } from './Migration20261202164221';
+import { Migration20261202165937 } from './Migration20261202165937';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -14,5 +17,8 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202100041', class: Migration20261202100041 },
   { name: 'Migration20261202125654', class: Migration20261202125654 },
   { name: 'Migration20261202130217', class: Migration20261202130217 },
+  { name: 'Migration20261202160515', class: Migration20261202160515 },
   { name: 'Migration20261202160826', class: Migration20261202160826 },
+  { name: 'Migration20261202164221', class: Migration20261202164221 },
+  { name: 'Migration20261202165937', class: Migration20261202165937 },
 ];

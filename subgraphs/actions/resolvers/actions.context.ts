@@ -6,12 +6,14 @@ import type { RequestContext } from '../../common/request-context';
 import type { AlertRuleService } from '../services/alert-rule.service';
 import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
+import type { ContactPolicyService } from '../services/contact-policy.service';
 import type { DeliveryLedgerService } from '../services/delivery-ledger.service';
 import type { MeasurementSettingsService } from '../services/measurement-settings.service';
 import type { PlaybookImpactService } from '../services/playbook-impact.service';
 import type { PlaybookRunService } from '../services/playbook-runs.service';
 import type { PlaybookService } from '../services/playbook.service';
 import type { TaskService } from '../services/task.service';
+import type { TriggerActionService } from '../services/trigger-action.service';
 import type { WebhookDeliveryService } from '../services/webhook-delivery.service';
 
 export interface ActionsContext extends RequestContext {
@@ -20,6 +22,7 @@ export interface ActionsContext extends RequestContext {
     alerts: AlertService;
     alertRules: AlertRuleService;
     channels: ChannelService;
+    contactPolicies: ContactPolicyService;
     deliveries: WebhookDeliveryService;
     playbooks: PlaybookService;
     runs: PlaybookRunService;
@@ -27,6 +30,7 @@ export interface ActionsContext extends RequestContext {
     ledger: DeliveryLedgerService;
     measurement: MeasurementSettingsService;
     impact: PlaybookImpactService;
+    actions: TriggerActionService;
   };
   /** Where enrolments queue their first step. */
   stepQueue: Pick<Queue<PlaybookStepJob>, 'addBulk'>;

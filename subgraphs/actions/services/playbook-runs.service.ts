@@ -195,8 +195,8 @@ export class PlaybookRunService {
     const run = await repo.find(runId);
     if (!run) throw new AppError('NOT_FOUND', `run ${runId} not found`, { field: 'runId' });
     const now = this.now();
-    const version = (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value;
-    const next = version ? advanceRun(version.definition, stateOf(run), { type: 'end', status: 'cancelled', reason }, run.facts, now) : null;
+    const def = run.definition ?? (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value?.definition;
+    const next = def ? advanceRun(def, stateOf(run), { type: 'end', status: 'cancelled', reason }, run.facts, now) : null;
     if (!next?.accepted || !(await repo.saveState(run.id, run.visit, next.state, now))) throw new AppError('CONFLICT', `run ${runId} has already ended (${run.status})`, { field: 'runId' });
     return (await repo.find(runId))!;
   }

@@ -1,17 +1,22 @@
 import { uuidv7 } from 'uuidv7';
 
 import type { EntityManager } from '../../common/orm';
-import type { PlaybookStepJob } from '../../common/queues';
+import type { FsPubSub } from '../../common/pubsub';
+import { ESCALATE_TASK, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
 import type { OutboundMessage } from '../domain/channel';
-import { stepOf, type CreateTaskStep, type SendStep } from '../domain/playbook';
+import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
+import { stepOf, type CreateTaskStep, type SendStep, type UpdateTraitsStep, type WebhookStep } from '../domain/playbook';
 import { advanceRun, type RunFacts } from '../domain/playbook-run';
 import { renderTemplate } from '../domain/playbook-template';
+import { ContactPolicyRepository } from '../entities/contact-policy.repository';
 import { PlaybookRunRepository } from '../entities/playbook-run.repository';
 import { PlaybookRepository } from '../entities/playbook.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 import { Task } from '../entities/task.entity';
 import { TaskRepository } from '../entities/task.repository';
 import type { PlaybookCollaborators } from './playbook-collaborators';
+import { publishTaskAssigned } from './publish-task';
+import { queueTaskEscalations } from './queue-task-escalations';
 import type { StepToQueue } from './queue-playbook-steps';
 
 /** What taking a step did. */
@@ -38,6 +43,10 @@ export class RunStepService {
     private readonly em: EntityManager,
     private readonly tenantId: string,
     private readonly collaborators: PlaybookCollaborators,
+    /** Where hand-offs to other stages go (`updateTraits`); optional for callers without such steps. */
+    private readonly queues?: Pick<Queues, 'get'>,
+    /** Where `taskAssigned` is published for a task a step created; absent: nothing is. */
+    private readonly pubSub?: Pick<FsPubSub, 'publish'>,
   ) {}
 
   async take(job: PlaybookStepJob): Promise<StepTaken> {
@@ -46,15 +55,28 @@ export class RunStepService {
     const run = await runs.find(job.runId);
     if (!run || run.stepId !== job.stepId || run.visit !== job.visit || (run.status !== 'active' && run.status !== 'waiting')) return { kind: 'stale' };
     if (run.nextDueAt && run.nextDueAt > now) return { kind: 'early', dueAt: run.nextDueAt };
-    const version = (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value;
-    if (!version) throw new Error(`playbook ${run.playbookId} version ${run.playbookVersion} of run ${run.id} is missing`);
-    const def = version.definition;
+    // a one-off action (`triggerAction`) carries its own one-step definition
+    const version = run.definition ? null : (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value;
+    const def = run.definition ?? version?.definition;
+    if (!def) throw new Error(`playbook ${run.playbookId} version ${run.playbookVersion} of run ${run.id} is missing`);
     const step = stepOf(def, job.stepId);
     const traits = (await this.collaborators.traits.traitsOf(this.tenantId, run.profileId)) ?? run.facts.profile.traits;
     const facts: RunFacts = { ...run.facts, profile: { id: run.profileId, traits } };
 
     let outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined;
-    if (step?.type === 'send') outcome = await this.send(job, run.profileId, step, facts, now);
+    if (step?.type === 'webhook') outcome = await this.send(job, run.profileId, step, facts, now, null);
+    // handed on before the run's commit: a crash in between re-queues the same job id (a no-op)
+    if (step?.type === 'updateTraits') await this.handOffTraits(job, run.profileId, step, facts);
+    if (step?.type === 'send') {
+      const policy = await new ContactPolicyRepository(this.em, this.tenantId).policyOf(step.channel);
+      // quiet hours are checked before the outbox claim: a deferred send holds no ledger row
+      const until = deferUntil(now, policy, traits);
+      if (until) {
+        if (!(await runs.deferStep(run.id, run.visit, until, now))) return { kind: 'stale' };
+        return { kind: 'early', dueAt: until };
+      }
+      outcome = await this.send(job, run.profileId, step, facts, now, policy);
+    }
     const advance = advanceRun(def, { status: run.status, stepId: run.stepId, visit: run.visit, nextDueAt: run.nextDueAt, enteredAt: run.enteredAt, waitingFor: run.waitingFor, history: run.history ?? [], endReason: run.endReason }, { type: 'stepRan', stepId: job.stepId, visit: job.visit, outcome }, facts, now);
     if (!advance.accepted) return { kind: 'stale' };
 
@@ -69,6 +91,8 @@ export class RunStepService {
       throw err;
     });
     if (!saved) return { kind: 'stale' };
+    // after the commit: a crash before this leaves an overdue task the reconciler escalates
+    if (step?.type === 'createTask' && this.queues) await this.queueEscalation(job);
     const s = advance.schedule;
     return { kind: 'advanced', next: s ? { tenantId: this.tenantId, runId: run.id, stepId: s.stepId, visit: s.visit, dueAt: s.dueAt } : null };
   }
@@ -78,11 +102,14 @@ export class RunStepService {
    * finished answers for itself. A retryable failure throws (the job retries) until
    * `maxSendAttempts` provider calls, then the send is dead-lettered (status failed, error kept).
    */
-  private async send(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, now: Date): Promise<'sent' | 'skipped' | 'failed'> {
+  private async send(job: PlaybookStepJob, profileId: string, step: SendStep | WebhookStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<'sent' | 'skipped' | 'failed'> {
     const deliveries = new StepDeliveryRepository(this.em, this.tenantId);
     const row = await deliveries.claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
     if (row.status !== 'claimed') return row.status;
-    const skip = skipReason(facts.profile.traits, step.channel);
+    // a retry of a call already made (attempts > 0) is the same send: the cap counted it already
+    const capped = policy?.cap && row.attempts === 0 ? capReason(policy, await deliveries.countSentBefore(profileId, step.channel, capWindowStart(now, policy.cap), row.id)) : null;
+    // a webhook calls a partner system, not the customer: consent traits do not apply
+    const skip = step.type === 'send' ? (skipReason(facts.profile.traits, step.channel) ?? capped) : null;
     if (skip) {
       await deliveries.record(row.id, 'skipped', { error: skip }, now);
       return 'skipped';
@@ -92,9 +119,13 @@ export class RunStepService {
       await deliveries.record(row.id, 'failed', { error: `channel ${step.channel} is not configured` }, now);
       return 'failed';
     }
+    if (step.type === 'webhook' && adapter.kind !== 'webhook') {
+      await deliveries.record(row.id, 'failed', { error: `channel ${step.channel} is not a webhook channel` }, now);
+      return 'failed';
+    }
     // counted before the call: a crash mid-call still uses up a try (the provider dedupes on the key)
     if (!(await deliveries.startAttempt(row.id, row.attempts, now))) throw new RetryableSendError(`step delivery ${row.id} was taken by another try`);
-    const result = await adapter.send(messageOf(job, profileId, step, facts, adapter.kind));
+    const result = await adapter.send(step.type === 'send' ? messageOf(job, profileId, step, facts, adapter.kind) : webhookMessageOf(job, profileId, step, facts));
     if (result.ok) {
       await deliveries.record(row.id, 'sent', { providerId: result.providerId }, now);
       return 'sent';
@@ -105,6 +136,24 @@ export class RunStepService {
     }
     await deliveries.record(row.id, 'failed', { error: result.error }, now);
     return 'failed';
+  }
+
+  /** Queues the escalation of the task this step visit created, delayed until its due time. */
+  private async queueEscalation(job: PlaybookStepJob): Promise<void> {
+    const task = await new TaskRepository(this.em, this.tenantId).bySourceKey(taskSourceKey(job));
+    if (task) publishTaskAssigned(this.pubSub, task, 'created');
+    if (task?.dueAt) await queueTaskEscalations(this.queues!.get(ESCALATE_TASK), [{ tenantId: this.tenantId, taskId: task.id, dueAt: task.dueAt }], this.collaborators.now());
+  }
+
+  /** Queues the step's traits for the profiles stage, under a job id of (run, step, visit). */
+  private async handOffTraits(job: PlaybookStepJob, profileId: string, step: UpdateTraitsStep, facts: RunFacts): Promise<void> {
+    if (!this.queues) throw new Error('RunStepService: an updateTraits step needs the queues');
+    const traits = Object.fromEntries(Object.entries(step.traits).map(([k, v]) => [k, typeof v === 'string' ? renderTemplate(v, facts, 'text') : v]));
+    await this.queues.get(SET_COMPUTED_TRAITS).add(
+      SET_COMPUTED_TRAITS,
+      { tenantId: this.tenantId, items: [{ profileId, source: PLAYBOOK_TRAITS_SOURCE, traits }] },
+      { jobId: `${this.tenantId}-playbook-${job.runId}-${job.stepId}-${job.visit}` },
+    );
   }
 
   private taskOf(job: PlaybookStepJob, profileId: string, step: CreateTaskStep, facts: RunFacts, now: Date): Task {
@@ -119,7 +168,8 @@ export class RunStepService {
         title: renderTemplate(step.title, facts, 'text').slice(0, 500),
         priority: step.priority,
         dueAt: new Date(now.getTime() + step.dueInSeconds * 1000),
-        sourceKey: `run:${job.runId}:${job.stepId}:${job.visit}`,
+        escalationTeam: step.escalateToTeam ?? null,
+        sourceKey: taskSourceKey(job),
         createdAt: now,
         updatedAt: now,
       },
@@ -130,12 +180,33 @@ export class RunStepService {
 
 class StaleRun extends Error {}
 
+/** The idempotency key of the task a step visit creates. */
+function taskSourceKey(job: PlaybookStepJob): string {
+  return `run:${job.runId}:${job.stepId}:${job.visit}`;
+}
+
 /** Why a send must not go out (consent and suppression traits), or null. */
 export function skipReason(traits: Record<string, unknown>, channel: string): string | null {
   if (traits.doNotContact === true) return 'doNotContact';
   const optOuts = traits.optOuts;
   if (Array.isArray(optOuts) && optOuts.includes(channel)) return `opted out of ${channel}`;
   return null;
+}
+
+/** The `computedTraits` namespace `updateTraits` steps write into. */
+export const PLAYBOOK_TRAITS_SOURCE = 'playbook';
+
+/** A webhook step's call: its data rendered as text, with the run's coordinates. */
+function webhookMessageOf(job: PlaybookStepJob, profileId: string, step: WebhookStep, facts: RunFacts): OutboundMessage {
+  const data = Object.fromEntries(Object.entries(step.data).map(([k, v]) => [k, renderTemplate(v, facts, 'text')]));
+  return {
+    idempotencyKey: `run:${job.runId}:step:${job.stepId}:${job.visit}`,
+    tenantId: job.tenantId,
+    profileId,
+    to: null,
+    type: 'playbook.webhook',
+    payload: { runId: job.runId, stepId: job.stepId, visit: job.visit, profileId, data },
+  };
 }
 
 function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string): OutboundMessage {

@@ -1,11 +1,16 @@
+import type { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
 import { AppError } from '../../common/errors';
 import type { EntityManager } from '../../common/orm';
+import type { FsPubSub } from '../../common/pubsub';
+import type { EscalateTaskJob } from '../../common/queues';
 import { decodeAlertCursor } from '../domain/alert-cursor';
 import { TASK_PRIORITIES } from '../domain/playbook';
 import { Task } from '../entities/task.entity';
 import { TaskRepository, type TaskListFilter } from '../entities/task.repository';
+import { publishTaskAssigned } from './publish-task';
+import { queueTaskEscalations } from './queue-task-escalations';
 
 /** A task as the `createTask` mutation sends it. */
 export interface TaskDraft {
@@ -23,6 +28,10 @@ export class TaskService {
     private readonly em: EntityManager,
     private readonly tenantId: string,
     private readonly now: () => Date = () => new Date(),
+    /** Where a task with a due time queues its escalation; absent: the reconciler escalates it once overdue. */
+    private readonly escalations?: Pick<Queue<EscalateTaskJob>, 'addBulk'>,
+    /** Where `taskAssigned` is published; absent: nothing is. */
+    private readonly pubSub?: Pick<FsPubSub, 'publish'>,
   ) {}
 
   /** A page of tasks, newest first; `after` is the `cursor` of the last task of the previous page. */
@@ -42,6 +51,8 @@ export class TaskService {
     const now = this.now();
     const task = this.em.create(Task, { id: uuidv7(), tenantId: this.tenantId, profileId: draft.profileId, team, title, priority, dueAt: draft.dueAt ?? null, assignee: draft.assignee?.trim() || null, sourceKey: `api:${uuidv7()}`, createdAt: now, updatedAt: now });
     await this.em.flush();
+    if (task.dueAt && this.escalations) await queueTaskEscalations(this.escalations, [{ tenantId: this.tenantId, taskId: task.id, dueAt: task.dueAt }], now);
+    publishTaskAssigned(this.pubSub, task, 'created');
     return task;
   }
 
@@ -51,6 +62,7 @@ export class TaskService {
     if (task.status === 'done') throw new AppError('CONFLICT', `task ${id} is done`, { field: 'taskId' });
     task.assignee = assignee.trim();
     await this.em.flush();
+    publishTaskAssigned(this.pubSub, task, 'assigned');
     return task;
   }
 

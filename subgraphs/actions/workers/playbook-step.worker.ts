@@ -19,7 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function runPlaybookStep(
   job: Pick<Job<PlaybookStepJob>, 'data' | 'id'> & Partial<Pick<Job<PlaybookStepJob>, 'moveToDelayed'>>,
-  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'queues'> & Partial<Pick<SubgraphDeps, 'pubSub'>>,
   collaborators: PlaybookCollaborators,
   token?: string,
 ): Promise<StepTaken> {
@@ -28,7 +28,7 @@ export async function runPlaybookStep(
   if (typeof runId !== 'string' || !UUID.test(runId)) throw new UnrecoverableError(`playbook-step: malformed job ${job.id}: runId must be a uuid`);
   if (typeof stepId !== 'string' || !STEP_ID.test(stepId)) throw new UnrecoverableError(`playbook-step: malformed job ${job.id}: stepId must be a step id`);
   if (!Number.isInteger(visit) || visit < 1) throw new UnrecoverableError(`playbook-step: malformed job ${job.id}: visit must be a positive integer`);
-  const taken = await new RunStepService(forkForTenant(deps.orm, tenantId), tenantId, collaborators).take({ tenantId, runId, stepId, visit });
+  const taken = await new RunStepService(forkForTenant(deps.orm, tenantId), tenantId, collaborators, deps.queues, deps.pubSub).take({ tenantId, runId, stepId, visit });
   if (taken.kind === 'advanced' && taken.next) await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), [taken.next], collaborators.now());
   if (taken.kind === 'early' && job.moveToDelayed && token) {
     await job.moveToDelayed(Date.now() + Math.max(0, taken.dueAt.getTime() - collaborators.now().getTime()), token);

@@ -1,11 +1,13 @@
 import type { Worker } from 'bullmq';
 
-import { PLAYBOOK_STEP, RECONCILE_RUNS, type JobPayloads } from '../../common/queues';
+import { ESCALATE_TASK, PLAYBOOK_STEP, RECONCILE_RUNS, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { dueAcrossTenants, type DueRun } from '../entities/playbook-run.repository';
+import { overdueAcrossTenants, type OverdueTask } from '../entities/task.repository';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
+import { queueTaskEscalations } from '../services/queue-task-escalations';
 
 type ReconcileRunsJob = JobPayloads[typeof RECONCILE_RUNS];
 
@@ -40,12 +42,33 @@ export async function reconcileRuns(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 
   return total;
 }
 
+/**
+ * Queues the escalation of every open, not yet escalated task whose due time has passed, in pages
+ * (one `addBulk` each). A task whose job still exists is not queued twice (deterministic ids); one
+ * whose job was lost (a Redis flush, a crash before queueing) gets it back. Returns the tasks offered.
+ */
+export async function reconcileTaskEscalations(deps: Pick<SubgraphDeps, 'orm' | 'queues'>, now = new Date()): Promise<number> {
+  // crosses tenants on purpose, like the run reconciler
+  const em = forkAcrossTenants(deps.orm);
+  const queue = deps.queues.get(ESCALATE_TASK);
+  let after: OverdueTask | null = null;
+  let total = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const due = await overdueAcrossTenants(em, now, PAGE_SIZE, after);
+    await queueTaskEscalations(queue, due, now);
+    total += due.length;
+    if (due.length < PAGE_SIZE) break;
+    after = due[due.length - 1];
+  }
+  return total;
+}
+
 /** The reconciler: RECONCILE_RUNS every `intervalMs`, self-healing (see `startScheduledSweeper`). */
 export function startReconcileRunsWorker(deps: SubgraphDeps, now: () => Date = () => new Date(), intervalMs = RECONCILE_INTERVAL_MS): Promise<Worker<ReconcileRunsJob>> {
   return startScheduledSweeper(deps, {
     queue: RECONCILE_RUNS,
     schedulerId: RECONCILE_RUNS_SCHEDULER,
     everyMs: intervalMs,
-    run: () => reconcileRuns(deps, now()),
+    run: async () => ({ steps: await reconcileRuns(deps, now()), escalations: await reconcileTaskEscalations(deps, now()) }),
   });
 }
