@@ -96,7 +96,7 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     } catch (err) {
       opts.log.error({ err, requestId }, 'signals service unreachable for /v1');
       // 5xx: the Segment SDKs retry it
-      return refuse(res, 503, 'UNAVAILABLE', 'the signals service is unreachable: retry later');
+      return refuse(res, 503, 'UNAVAILABLE', 'the signals service is unreachable: retry later', { 'retry-after': '5' });
     }
     const headers: Record<string, string> = { ...CORS_HEADERS, 'content-type': upstream.contentType ?? 'application/json' };
     if (upstream.retryAfter) headers['retry-after'] = upstream.retryAfter;

@@ -127,6 +127,10 @@ async function ingest(endpoint: SegmentEndpoint, text: string, auth: TenantConte
       const retryAfter = String(err.details?.retryAfterSeconds ?? 1);
       return refuse(res, 429, 'RATE_LIMITED', err.message, undefined, { 'retry-after': retryAfter });
     }
+    if (err instanceof AppError && err.code === 'UNAVAILABLE') {
+      // 5xx: the Segment SDKs keep the batch and retry it
+      return refuse(res, 503, 'UNAVAILABLE', err.message, undefined, { 'retry-after': String(err.details?.retryAfterSeconds ?? 5) });
+    }
     throw err;
   }
   // nothing kept: a client error that a retry cannot fix, so the SDK must not retry it

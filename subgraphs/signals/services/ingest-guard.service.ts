@@ -10,6 +10,8 @@ import { InFlightEvents } from './in-flight-events.service';
 
 /** Seconds a client is told to wait when the pipeline is backed up (the queue drains, not a window). */
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+/** Seconds a client is told to wait while Redis is unreachable (ioredis retries its connection meanwhile). */
+export const REDIS_DOWN_RETRY_AFTER_SECONDS = 5;
 /** Points of the shared per-tenant limiter per second (see the constructor). */
 const TENANT_RATE_POINTS = 1_000_000;
 
@@ -91,6 +93,11 @@ export class IngestGuard {
    */
   async admit(keyId: string, eventCount: number, tenant?: { tenantId: string; lane: Lane }): Promise<void> {
     const { maxQueueDepth, rateLimitPerSecond } = this.deps.config.ingest;
+    // every check below waits on Redis, which would hold the request until Redis is back: while
+    // the connection is down the honest answer is an immediate "retry later"
+    if (this.deps.redis.status !== 'ready') {
+      throw new AppError('UNAVAILABLE', 'the queue (Redis) is unreachable: retry later', { retryAfterSeconds: REDIS_DOWN_RETRY_AFTER_SECONDS });
+    }
     const waiting = await this.waitingCount();
     if (waiting > maxQueueDepth) {
       throw new AppError('RATE_LIMITED', `ingestion is backed up (${waiting} requests waiting): retry later`, {

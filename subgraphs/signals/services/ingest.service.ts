@@ -83,8 +83,12 @@ export class IngestService {
     });
     const { unique, repeats } = dedupeByMessageId(valid);
     const stored = await this.store(unique);
-    await this.countInFlight(stored.length, options.lane ?? 'live');
-    await this.enqueue(stored, options.lane ?? 'live');
+    // the events are committed, so the answer does not wait on Redis past a bound: should it go
+    // down now, the hand-off completes when it returns or the sweeper queues the stamped rows
+    const handOff = Promise.all([this.countInFlight(stored.length, options.lane ?? 'live'), this.enqueue(stored, options.lane ?? 'live')]);
+    if ((await settleWithin(handOff, HAND_OFF_WAIT_MS)) === 'late') {
+      this.deps.log.warn({ tenantId: this.auth.tenantId, count: stored.length }, 'enqueue after ingest still waiting on Redis: answered anyway');
+    }
     return {
       accepted: stored.length,
       duplicates: repeats + unique.length - stored.length,
@@ -120,6 +124,20 @@ export class IngestService {
       // the events are committed: answering 200 is right, and the sweeper queues them later
       this.deps.log.error({ err, tenantId: this.auth.tenantId, count: events.length }, 'enqueue after ingest failed');
     }
+  }
+}
+
+/** Longest an ingest answer waits for the enqueue after its commit, in ms (Redis unreachable mid-request). */
+export const HAND_OFF_WAIT_MS = 1000;
+
+/** 'done' when `work` settles within `ms`, else 'late' (the work goes on). */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([work.then(() => 'done' as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+import { Redis } from 'ioredis';
+
+import { bearer, freePort, gql, startStack, type Stack } from '../fixtures/stack';
+import { waitFor } from '../fixtures/wait-for';
+
+/** A Redis of this test's own on `port` (never the shared one on 6379), nothing persisted. */
+function startRedis(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+}
+
+async function redisAnswers(port: number): Promise<boolean> {
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+describe('Redis down is a fast, honest answer', () => {
+  let stack: Stack;
+  let redis: ChildProcess;
+  let port: number;
+  let key: string;
+
+  const track = (userId: string) =>
+    fetch(`${stack.gateway.url.replace(/\/graphql$/, '')}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(key) },
+      body: JSON.stringify({ userId, event: 'Outage Probe', messageId: `msg-${userId}` }),
+    });
+  const resolved = async (userId: string) =>
+    (await gql(stack.gateway.url, 'query($v: String!) { profileByIdentity(type: USER_ID, value: $v) { id } }', { v: userId }, bearer(key))).data
+      ?.profileByIdentity != null;
+
+  beforeAll(async () => {
+    port = await freePort();
+    redis = startRedis(port);
+    await waitFor(() => redisAnswers(port));
+    stack = await startStack({ REDIS_URL: `redis://127.0.0.1:${port}`, SWEEP_INTERVAL_MS: '500', SWEEP_GRACE_MS: '1000' });
+    key = await stack.key('outage', ['events:write', 'profiles:read']);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    redis?.kill('SIGKILL');
+  });
+
+  it('answers /v1 with 503 and Retry-After within a second while Redis is down, and loses nothing it acknowledged', async () => {
+    expect((await track('before')).status).toBe(200);
+    // the job for 'before' may die with this Redis: only the events table still knows it
+    const exited = new Promise((resolve) => redis.once('exit', resolve));
+    redis.kill('SIGKILL');
+    await exited;
+    await waitFor(() => stack.subgraphs.signals.deps.redis.status !== 'ready');
+
+    const started = Date.now();
+    const during = await track('during');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(during.status).toBe(503);
+    expect(Number(during.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await during.json()).toMatchObject({ success: false, code: 'UNAVAILABLE' });
+
+    redis = startRedis(port);
+    await waitFor(() => stack.subgraphs.signals.deps.redis.status === 'ready', 30_000);
+    expect((await track('after')).status).toBe(200);
+    // the sweeper queues again what was committed before the outage
+    await waitFor(async () => (await resolved('before')) && (await resolved('after')), 60_000, 250);
+    expect(await resolved('during')).toBe(false);
+  });
+});
