@@ -26,6 +26,9 @@ const program = new Command('demo')
   .showHelpAfterError();
 
 program.parse(process.argv);
+// exit handlers stop the services and the embedded Redis this run started
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 const opts = program.opts<{ seed: number; customers: number; weeks: number; liveWeeks: number; out: string }>();
 
 runDemo({ seed: opts.seed, customers: opts.customers, historyWeeks: opts.weeks, liveWeeks: opts.liveWeeks, outDir: resolve(opts.out), env: process.env, progress: process.stderr })

@@ -48,10 +48,10 @@ export class DemoApi {
   }
 
   /**
-   * Posts events through `/v1/batch`, 100 a request and `concurrency` requests in flight, retrying
+   * Posts events through `/v1/batch` in `lane` (history: behind live work, as `npm run import`), 100 a request and `concurrency` requests in flight, retrying
    * what the API asks to retry (429 with `Retry-After`, server errors with backoff).
    */
-  async post(events: readonly SimEvent[], concurrency = 4, onSent?: (n: number) => void): Promise<PostOutcome> {
+  async post(events: readonly SimEvent[], lane: 'history' | 'live', concurrency = 4, onSent?: (n: number) => void): Promise<PostOutcome> {
     const packer = new BatchPacker(100);
     const batches: PackedBatch[] = [];
     events.forEach((e, line) => {
@@ -65,7 +65,7 @@ export class DemoApi {
     const worker = async () => {
       while (next < batches.length) {
         const batch = batches[next++];
-        const sent = await sendBatch(batch, { url: this.baseUrl, key: this.writeKey });
+        const sent = await sendBatch(batch, { url: this.baseUrl, key: this.writeKey, lane });
         outcome.accepted += sent.accepted;
         outcome.duplicates += sent.duplicates;
         outcome.refused.push(...sent.bad);

@@ -35,6 +35,9 @@ export type SubgraphLauncher = (name: SubgraphName, env: Record<string, string>)
 export const launchBuiltSubgraph: SubgraphLauncher = async (name, env) => {
   const child = fork(join(__dirname, '..', '..', 'subgraphs', name, 'index.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // a demo stopped by Ctrl-C (or a crash) takes its services with it
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const port = env[`${name.toUpperCase()}_PORT`];
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -52,6 +55,7 @@ export const launchBuiltSubgraph: SubgraphLauncher = async (name, env) => {
   }
   return {
     stop: async () => {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -92,7 +92,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     for (let d = 0; d < historyDays; d++) history.push(...sim.nextDay().events);
     const historyPosted = await phase('importing history', history.length, async (bar) => {
       let sent = 0;
-      const outcome = await api.post(history, 4, (n) => bar.update((sent += n), `${sent.toLocaleString('en')} events`));
+      const outcome = await api.post(history, 'history', 4, (n) => bar.update((sent += n), `${sent.toLocaleString('en')} events`));
       bar.finish(`${outcome.accepted.toLocaleString('en')} events accepted from ${opts.customers.toLocaleString('en')} customers over ${opts.historyWeeks} weeks`);
       return counts(history.length, outcome);
     });
@@ -128,7 +128,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       const total: PostedCounts = { sent: 0, accepted: 0, duplicates: 0, refused: 0 };
       for (let d = 0; d < liveDays; d++) {
         const day = sim.nextDay();
-        const outcome = await api.post(onWallClock(day.events), 4);
+        const outcome = await api.post(onWallClock(day.events), 'live', 4);
         add(total, counts(day.events.length, outcome));
         if (!(await waitForPipeline(api, { timeoutMs: 20_000 }))) {
           pipelineCaughtUp = false;
@@ -197,8 +197,6 @@ function platformEnv(opts: DemoOptions, dataDir: string, redisUrl: string): Reco
     QUEUE_PREFIX: `demo-${randomBytes(4).toString('hex')}`,
     FORESIGHT_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: inherited.LOG_LEVEL ?? 'error',
-    // the simulated days pass in seconds: time-based friction (stalls) is looked for every 5 s
-    FRICTION_SWEEP_INTERVAL_MS: '5000',
     RISK_TRAINING_POLL_MS: '250',
   };
 }

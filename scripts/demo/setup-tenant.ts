@@ -85,7 +85,14 @@ export async function setUpDemoTenant(api: DemoApi, sinks: SinkAddresses): Promi
   }
 }
 
-/** The alert rule that enrols customers entering High risk in the playbook. */
+/**
+ * Churn score (0–100) above which the demo calls a customer high-risk. Below the platform's High
+ * bucket (75): a model trained on a few weeks of a few thousand customers rarely predicts above
+ * two-in-three, and the demo needs enrolments to measure.
+ */
+export const DEMO_HIGH_RISK_SCORE = 50;
+
+/** The alert rule that enrols customers crossing into high risk in the playbook. */
 export async function createEnrolmentRule(api: DemoApi, playbookId: string): Promise<string> {
   const rule = await api.gql<{ createAlertRule: { id: string } }>(
     `mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`,
@@ -94,7 +101,7 @@ export async function createEnrolmentRule(api: DemoApi, playbookId: string): Pro
         name: 'High churn risk → win-back playbook',
         severity: 'HIGH',
         team: 'retention',
-        trigger: { type: 'RISK_CROSSING', riskKind: 'churn', bucket: 'high' },
+        trigger: { type: 'RISK_CROSSING', riskKind: 'churn', threshold: DEMO_HIGH_RISK_SCORE, direction: 'UP', hysteresis: 5 },
         playbookId,
       },
     },
