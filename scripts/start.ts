@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { loadConfig, SUBGRAPH_NAMES } from '../subgraphs/common/config';
 import { assertRedisReachable } from '../subgraphs/common/redis';
+import { ensureLocalRedis, type LocalRedis } from './embedded-redis';
 import { watchPipelineLag } from './pipeline-lag-watch';
 
 /**
@@ -13,8 +14,19 @@ import { watchPipelineLag } from './pipeline-lag-watch';
  * workers) and then the gateway once every subgraph answers /healthz. Ctrl-C stops them all;
  * if one dies, the others are stopped too and the exit code says so. While the pipeline is far
  * behind (a stage's oldest work older than 30 s), it prints one line a minute with each stage's lag.
+ * Without REDIS_URL and without a Redis on 6379, it runs `redis-server` from PATH as a child.
  */
 async function main(): Promise<void> {
+  let redis: LocalRedis;
+  try {
+    redis = await ensureLocalRedis(process.env, { dataDir: loadConfig().dataDir });
+  } catch (err) {
+    console.error(`foresight: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  // the children inherit it, so every service talks to the same (possibly embedded) Redis
+  process.env.REDIS_URL = redis.url;
+  if (redis.embedded) console.log(`foresight: started redis-server for this run at ${redis.url} (data in .data/redis)`);
   const config = loadConfig();
   try {
     await assertRedisReachable(config.redisUrl);
@@ -31,9 +43,9 @@ async function main(): Promise<void> {
     stopping = true;
     for (const child of children) child.kill('SIGTERM');
     setTimeout(() => process.exit(code), 5000).unref();
-    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() =>
-      process.exit(code),
-    );
+    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))))
+      .then(() => redis.stop()) // after the services, which still flush to it while stopping
+      .then(() => process.exit(code));
   };
   process.once('SIGINT', () => stopAll(0));
   process.once('SIGTERM', () => stopAll(0));

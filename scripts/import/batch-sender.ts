@@ -24,6 +24,8 @@ export interface SenderOptions {
   retries?: number;
   /** Waits, in ms; injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
+  /** The lane the events run in; `history` (the default) runs behind every live job at every stage. */
+  lane?: 'history' | 'live';
   /** Told about each wait before a retry (for the progress line). */
   onRetry?: (info: { status: number | null; waitMs: number; reason: string }) => void;
 }
@@ -46,7 +48,7 @@ export async function sendBatch(batch: PackedBatch, opts: SenderOptions): Promis
     let reason: string;
     let waitMs: number | null = null;
     try {
-      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization, 'x-foresight-lane': 'history' }, body: batch.body });
+      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization, ...(opts.lane === 'live' ? {} : { 'x-foresight-lane': 'history' }) }, body: batch.body });
       status = res.status;
       const body = (await res.json().catch(() => null)) as ApiAnswer | null;
       if (res.status === 200 && body) return outcomeOf(batch, body);
