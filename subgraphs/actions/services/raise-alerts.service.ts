@@ -33,11 +33,6 @@ export class RaiseAlertsService {
     private readonly tenantId: string,
   ) {}
 
-  /** Returns the alerts this call inserted (none on a replay). */
-  async raiseFor(changes: readonly RiskChangeFacts[], now = new Date()): Promise<Alert[]> {
-    return (await this.raise(changes, now)).alerts;
-  }
-
   /**
    * The alerts this call inserted, their webhook outbox rows, and the first playbook steps of the
    * runs it enrolled (both to queue after the commit).

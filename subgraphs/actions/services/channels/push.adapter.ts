@@ -1,7 +1,7 @@
 import type { ChannelAdapter, DeliveryResult, OutboundMessage } from '../../domain/channel';
 import type { PushChannelConfig } from '../../domain/validate-channel';
 import type { OutboundPolicy } from './safe-http';
-import { providerPost } from './sms.adapter';
+import { providerPost } from './provider-post';
 
 export interface PushAdapterOptions {
   config: PushChannelConfig;
