@@ -8,7 +8,6 @@ import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.
 import { ContactPolicyService } from '../../../subgraphs/actions/services/contact-policy.service';
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
-import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { RunStepService } from '../../../subgraphs/actions/services/run-step.service';
 import { PLAYBOOK_STEP, playbookStepJobId } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
@@ -16,6 +15,7 @@ import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { FakeChannelProvider } from '../../fixtures/fake-channel-provider';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { createTreatingEveryone } from '../../fixtures/treat-everyone';
 
 const MINUTE = 60_000;
 const profile = (n: number) => `01a21226-0000-7000-8000-${String(n).padStart(12, '0')}`;
@@ -85,7 +85,7 @@ describe('contact policies in the action queue', () => {
 
   it('defers a send inside quiet hours (customer’s zone) to the end of the window, through the real worker and a reconciler-proof due time', async () => {
     await policies('q1').set({ channel: 'email', quietHoursStart: '21:00', quietHoursEnd: '08:00', timezone: 'Europe/London' });
-    const playbook = await new PlaybookService(em('q1'), 'q1').create({ name: 'Hello', steps: [{ id: 'email', type: 'send', channel: 'email', body: 'Hi', next: null }] });
+    const playbook = await createTreatingEveryone(em('q1'), 'q1', { name: 'Hello', steps: [{ id: 'email', type: 'send', channel: 'email', body: 'Hi', next: null }] });
     // 08:00 UTC is 04:00 in New York (EDT since March 8): quiet until 08:00 EDT = 12:00 UTC
     const run = await enrol('q1', playbook.playbookId, profile(11));
     await waitFor(async () => (await runOf('q1', run.id))?.nextDueAt?.toISOString() === '2026-03-10T12:00:00.000Z');
@@ -110,7 +110,7 @@ describe('contact policies in the action queue', () => {
     await policies('q3').set({ channel: 'sms', capCount: 2, capWindowSeconds: 7 * 24 * 3600 });
     const runs: PlaybookRun[] = [];
     for (const name of ['A', 'B', 'C']) {
-      const p = await new PlaybookService(em('q3'), 'q3').create({ name, steps: [{ id: 'sms', type: 'send', channel: 'sms', body: name, next: 'done' }, { id: 'done', type: 'exit' }] });
+      const p = await createTreatingEveryone(em('q3'), 'q3', { name, steps: [{ id: 'sms', type: 'send', channel: 'sms', body: name, next: 'done' }, { id: 'done', type: 'exit' }] });
       runs.push(await enrol('q3', p.playbookId, profile(30)));
       await waitFor(async () => (await runOf('q3', runs[runs.length - 1].id))?.status === 'completed');
     }
@@ -123,7 +123,7 @@ describe('contact policies in the action queue', () => {
     expect((await runOf('q3', runs[2].id))!.history.map((h) => `${h.stepId}:${h.outcome}`)).toEqual(['sms:skipped', 'done:exited']);
     // a week later the window has rolled on: a send goes out again
     clock = new Date(clock.getTime() + 7 * 24 * 3600_000 + MINUTE);
-    const p = await new PlaybookService(em('q3'), 'q3').create({ name: 'D', steps: [{ id: 'sms', type: 'send', channel: 'sms', body: 'D', next: null }] });
+    const p = await createTreatingEveryone(em('q3'), 'q3', { name: 'D', steps: [{ id: 'sms', type: 'send', channel: 'sms', body: 'D', next: null }] });
     const later = await enrol('q3', p.playbookId, profile(30));
     await waitFor(async () => (await runOf('q3', later.id))?.status === 'completed');
     expect(await em('q3').find(StepDelivery, { runId: later.id })).toMatchObject([{ status: 'sent' }]);
@@ -152,7 +152,7 @@ describe('contact policies in the action queue', () => {
           const steps = [1, 2, 3].map((i) => ({ id: `s${i}`, type: 'send', channel: 'email', body: `m${i}`, next: i < 3 ? `s${i + 1}` : null }));
           const runIds: string[] = [];
           for (const name of ['P1', 'P2']) {
-            const p = await new PlaybookService(em(tenantId), tenantId).create({ name, steps });
+            const p = await createTreatingEveryone(em(tenantId), tenantId, { name, steps });
             const { runs } = await em(tenantId).transactional((tx) => new PlaybookRunService(tx, tenantId, () => now).enrol([{ playbookId: p.playbookId, profileId: profile(99), enrolledBy: 'prop' }], now));
             runIds.push(runs[0].id);
           }

@@ -10,13 +10,13 @@ import { StoredChannelResolver } from '../../../subgraphs/actions/services/chann
 import { SecretBox } from '../../../subgraphs/actions/services/channels/secret-box';
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
-import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { runPlaybookStep } from '../../../subgraphs/actions/workers/playbook-step.worker';
 import { PLAYBOOK_STEP, SET_COMPUTED_TRAITS } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { createTreatingEveryone } from '../../fixtures/treat-everyone';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const profile = (n: number) => `01a21226-0000-7000-8000-${String(n).padStart(12, '0')}`;
@@ -70,7 +70,7 @@ describe('webhook and updateTraits steps', () => {
 
   it('calls the partner through a signed webhook once, then hands the traits to profiles under a deterministic job id', async () => {
     await new ChannelService(em('s1'), 's1', new SecretBox(env.config.secret), 0).create({ name: 'crm', kind: 'webhook', config: { url: `${base}/crm` }, secret: SECRET });
-    const playbook = await new PlaybookService(em('s1'), 's1').create({
+    const playbook = await createTreatingEveryone(em('s1'), 's1', {
       name: 'Flag and tell the CRM',
       steps: [
         { id: 'crm', type: 'webhook', channel: 'crm', data: { plan: '{{profile.traits.plan}}', note: 'at risk: {{profile.traits.firstName}}' }, next: 'flag' },
@@ -106,7 +106,7 @@ describe('webhook and updateTraits steps', () => {
     await new ChannelService(em('s2'), 's2', new SecretBox(env.config.secret), 0).create({
       name: 'mail', kind: 'email', config: { host: '127.0.0.1', port: 2525, from: 'cx@example.com' }, secret: 'pw',
     });
-    const playbook = await new PlaybookService(em('s2'), 's2').create({
+    const playbook = await createTreatingEveryone(em('s2'), 's2', {
       name: 'Wrong channel',
       steps: [
         { id: 'call', type: 'webhook', channel: 'mail', data: {}, next: null, onFailure: 'stop' },
@@ -121,7 +121,7 @@ describe('webhook and updateTraits steps', () => {
 
   it('refuses malformed webhook and updateTraits steps naming the field', async () => {
     await expect(
-      new PlaybookService(em('s3'), 's3').create({
+      createTreatingEveryone(em('s3'), 's3', {
         name: 'Bad',
         steps: [
           { id: 'a', type: 'webhook', channel: '', data: { x: 3 } as unknown as Record<string, string>, next: 'b' },

@@ -2,7 +2,6 @@ import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { Task } from '../../../subgraphs/actions/entities/task.entity';
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
-import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { escalateTaskJobId } from '../../../subgraphs/actions/services/queue-task-escalations';
 import { TaskService } from '../../../subgraphs/actions/services/task.service';
 import { escalateTask } from '../../../subgraphs/actions/workers/escalate-task.worker';
@@ -12,6 +11,7 @@ import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { createTreatingEveryone } from '../../fixtures/treat-everyone';
 
 const HOUR = 3600_000;
 const profile = (n: number) => `01a21226-0000-7000-8000-${String(n).padStart(12, '0')}`;
@@ -41,7 +41,7 @@ describe('task escalation when overdue', () => {
   const escalations = () => actions.deps.queues.get(ESCALATE_TASK);
 
   it('escalates a playbook task still open at its due time (priority up, to the escalation team) through a delayed job, once', async () => {
-    const playbook = await new PlaybookService(em('e1'), 'e1').create({
+    const playbook = await createTreatingEveryone(em('e1'), 'e1', {
       name: 'Call',
       steps: [{ id: 'call', type: 'createTask', team: 'cs', title: 'Call {{profile.traits.firstName}}', priority: 'high', dueInSeconds: 3600, escalateToTeam: 'cs-leads', next: null }],
     });
