@@ -31,6 +31,9 @@ export function createAuthThrottle(redis: Redis, opts: AuthThrottleOptions, log:
     keyPrefix: `${opts.prefix}-rl-auth-failed`,
     points: opts.failures,
     duration: opts.windowSeconds ?? 60,
+    // the connection queues commands while Redis is down (it serves the workers too): refuse at
+    // once instead, so a Redis outage never holds a request up at the throttle
+    rejectIfRedisNotReady: true,
   });
   return {
     async blockedFor(address) {
