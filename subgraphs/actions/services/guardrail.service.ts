@@ -3,7 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { EntityManager } from '../../common/orm';
 import { measurementOf } from '../domain/playbook-measurement';
 import { guardrailWorse, type GuardrailVerdict } from '../domain/uplift/guardrail-test';
-import { Alert, AlertSeverity } from '../entities/alert.entity';
+import { Alert, AlertSeverity, NO_PROFILE } from '../entities/alert.entity';
 import { AlertRepository } from '../entities/alert.repository';
 import { PlaybookAssignmentRepository } from '../entities/playbook-assignment.repository';
 import { PlaybookOutcomeRepository } from '../entities/playbook-outcome.repository';
@@ -11,8 +11,6 @@ import type { PlaybookVersion } from '../entities/playbook-version.entity';
 import { PlaybookRepository } from '../entities/playbook.repository';
 import { PlaybookRunRepository } from '../entities/playbook-run.repository';
 
-/** A guardrail alert is about a playbook, not a customer: its profile id is the nil UUID. */
-export const NO_PROFILE = '00000000-0000-0000-0000-000000000000';
 /** The team a guardrail alert goes to. */
 export const GUARDRAIL_TEAM = 'cx';
 /** `endReason` of the runs a guardrail pause ended. */
@@ -77,6 +75,7 @@ export class GuardrailService {
       {
         id: uuidv7(),
         tenantId: this.tenantId,
+        // about a playbook, not a customer
         profileId: NO_PROFILE,
         type: 'guardrail',
         score: 0,

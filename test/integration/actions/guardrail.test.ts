@@ -1,10 +1,10 @@
 import { createActionsSubgraph } from '../../../subgraphs/actions';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
+import { Alert, NO_PROFILE } from '../../../subgraphs/actions/entities/alert.entity';
 import { PlaybookAssignment } from '../../../subgraphs/actions/entities/playbook-assignment.entity';
 import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
 import { PlaybookVersion } from '../../../subgraphs/actions/entities/playbook-version.entity';
 import { playbookOf } from '../../../subgraphs/actions/resolvers/playbook.type';
-import { GUARDRAIL_END_REASON, NO_PROFILE } from '../../../subgraphs/actions/services/guardrail.service';
+import { GUARDRAIL_END_REASON } from '../../../subgraphs/actions/services/guardrail.service';
 import { MeasurementSettingsService } from '../../../subgraphs/actions/services/measurement-settings.service';
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
