@@ -45,7 +45,10 @@ export class AlertReason {
   evidence!: string[];
 }
 
-/** Something a team must look at, raised by an alert rule. */
+/** The `profileId` of an alert about no customer (a playbook's guardrail): the nil UUID. */
+export const NO_PROFILE = '00000000-0000-0000-0000-000000000000';
+
+/** Something a team must look at, raised by an alert rule (or, about a playbook, by its guardrail). */
 @ObjectType()
 @Entity({ tableName: 'alert' })
 @Index({ properties: ['tenantId', 'profileId', 'createdAt'] })

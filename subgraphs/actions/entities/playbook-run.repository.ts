@@ -90,6 +90,19 @@ export class PlaybookRunRepository {
     return changed === 1;
   }
 
+  /**
+   * Ends every live run of a playbook at once (one UPDATE): cancelled with `reason`, nothing more
+   * due. A queued step then finds its run ended and does nothing; a step that already read its run
+   * loses its compare-and-set. Returns the runs ended.
+   */
+  endLiveOf(playbookId: string, reason: string, now: Date): Promise<number> {
+    return this.em.nativeUpdate(
+      PlaybookRun,
+      { tenantId: this.tenantId, playbookId, status: { $in: [...LIVE_STATUSES] } },
+      { status: 'cancelled', liveKey: null, nextDueAt: null, waitingFor: null, endReason: reason, endedAt: now, updatedAt: now },
+    );
+  }
+
   /** A page of runs, newest first (uuidv7 ids), after the run `afterId`. */
   page(filter: RunListFilter, first: number, afterId: string | null): Promise<PlaybookRun[]> {
     const where: FilterQuery<PlaybookRun> = {

@@ -49,4 +49,11 @@ export class PlaybookVersion extends TenantEntity {
 
   @Property({ type: 'text', nullable: true })
   pauseReason: Opt<string> | null = null;
+
+  /**
+   * Guardrails count the customers assigned from here on: set by `resumePlaybook`, so the
+   * assignments that paused the playbook do not pause it again at once. Null: since the start.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  guardrailsFrom: Opt<Date> | null = null;
 }

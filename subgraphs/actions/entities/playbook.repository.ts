@@ -23,6 +23,15 @@ export class PlaybookRepository {
     return this.em.find(PlaybookVersion, { tenantId: this.tenantId, playbookId: { $in: [...new Set(playbookIds)] }, current: true }, { disableIdentityMap: true });
   }
 
+  /**
+   * Pauses this version if it is still current and not paused (compare-and-set, one UPDATE), so
+   * two jobs that both find a guardrail worse pause it once. True for the call that paused it.
+   */
+  async pause(versionId: string, reason: string, now: Date): Promise<boolean> {
+    const changed = await this.em.nativeUpdate(PlaybookVersion, { tenantId: this.tenantId, id: versionId, current: true, pausedAt: null }, { pausedAt: now, pauseReason: reason, updatedAt: now });
+    return changed === 1;
+  }
+
   /** These exact versions (what runs were enrolled under). One SELECT. */
   async versionsOf(keys: readonly { playbookId: string; version: number }[]): Promise<Map<string, PlaybookVersion>> {
     const out = new Map<string, PlaybookVersion>();

@@ -3,7 +3,7 @@ import { Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-
 import { Profile } from './profile.type';
 import { RequireScope } from '../../common/require-scope';
 import { encodeAlertCursor } from '../domain/alert-cursor';
-import { Alert } from '../entities/alert.entity';
+import { Alert, NO_PROFILE } from '../entities/alert.entity';
 import type { ActionsContext } from './actions.context';
 import { AcknowledgeAlertArgs, AlertsArgs, AssignAlertArgs, ResolveAlertArgs } from './alert.args';
 
@@ -20,9 +20,9 @@ export class AlertResolver {
     return encodeAlertCursor(alert.id);
   }
 
-  @FieldResolver(() => Profile, { description: 'The customer it is about.' })
-  profile(@Root() alert: Alert): Profile {
-    return { id: alert.profileId };
+  @FieldResolver(() => Profile, { nullable: true, description: 'The customer it is about; null for an alert about a playbook (`type: "guardrail"`).' })
+  profile(@Root() alert: Alert): Profile | null {
+    return alert.profileId === NO_PROFILE ? null : { id: alert.profileId };
   }
 
   @RequireScope('actions:write')

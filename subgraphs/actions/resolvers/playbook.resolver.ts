@@ -42,6 +42,12 @@ export class PlaybookResolver {
   async archivePlaybook(@Args() { id }: PlaybookIdArgs, @Ctx() ctx: ActionsContext): Promise<Playbook> {
     return playbookOf(await ctx.services.playbooks.archive(id));
   }
+
+  @RequireScope('admin')
+  @Mutation(() => Playbook, { description: 'Lifts a pause (by a guardrail): the playbook enrols again; guardrails count from now on. Idempotent.' })
+  async resumePlaybook(@Args() { id }: PlaybookIdArgs, @Ctx() ctx: ActionsContext): Promise<Playbook> {
+    return playbookOf(await ctx.services.playbooks.resume(id));
+  }
 }
 
 @Resolver(() => PlaybookRun)

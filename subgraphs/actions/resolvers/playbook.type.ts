@@ -61,10 +61,13 @@ export class Playbook {
   @Field(() => [String], { description: 'Events counted per arm as guardrails; significantly more in treated than in control pauses the playbook.' })
   guardrails!: string[];
 
-  @Field(() => Boolean, { description: 'Paused (by a guardrail): enrols nobody, and its runs were ended.' })
+  @Field(() => Boolean, { description: 'Paused (by a guardrail): enrols nobody, and its runs were ended. `resumePlaybook` lifts it.' })
   paused!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was paused; null when it is not.' })
+  pausedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it was paused: the guardrail rates per arm and the p-value.' })
   pauseReason!: string | null;
 
   @Field(() => [String], { description: 'What is valid but weak, e.g. a holdout of 0 (nothing can be measured).' })
@@ -86,6 +89,7 @@ export function playbookOf(row: PlaybookVersion): Playbook {
     outcome: { ...m.outcome, kind: m.outcome.kind as OutcomeKind as PlaybookOutcomeKind },
     guardrails: m.guardrails,
     paused: row.pausedAt !== null,
+    pausedAt: row.pausedAt,
     pauseReason: row.pauseReason,
     warnings: measurementWarnings(m),
   };

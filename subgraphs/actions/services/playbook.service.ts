@@ -41,7 +41,7 @@ export class PlaybookService {
         const current = await this.currentOrFail(tx, playbookId);
         if (current.archived) throw new AppError('CONFLICT', `playbook ${playbookId} is archived`, { field: 'id' });
         current.current = false;
-        const next = tx.create(PlaybookVersion, { tenantId: this.tenantId, playbookId, version: current.version + 1, name: p.name, description: p.description, definition: p.definition, measurement: p.measurement, pausedAt: current.pausedAt, pauseReason: current.pauseReason });
+        const next = tx.create(PlaybookVersion, { tenantId: this.tenantId, playbookId, version: current.version + 1, name: p.name, description: p.description, definition: p.definition, measurement: p.measurement, pausedAt: current.pausedAt, pauseReason: current.pauseReason, guardrailsFrom: current.guardrailsFrom });
         await tx.flush();
         return next;
       });
@@ -56,6 +56,22 @@ export class PlaybookService {
     const current = await this.currentOrFail(this.em, playbookId);
     if (!current.archived) {
       current.archived = true;
+      await this.em.flush();
+    }
+    return current;
+  }
+
+  /**
+   * Lifts a pause (by a guardrail): the playbook enrols again. Guardrails then count only the
+   * customers assigned from now on, so the assignments that paused it do not pause it again at
+   * once. The runs the pause ended stay ended. Resuming a playbook that is not paused changes nothing.
+   */
+  async resume(playbookId: string, now = new Date()): Promise<PlaybookVersion> {
+    const current = await this.currentOrFail(this.em, playbookId);
+    if (current.pausedAt) {
+      current.pausedAt = null;
+      current.pauseReason = null;
+      current.guardrailsFrom = now;
       await this.em.flush();
     }
     return current;

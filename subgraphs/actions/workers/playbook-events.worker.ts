@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { PLAYBOOK_EVENTS, PLAYBOOK_STEP, workerOptions, type PlaybookEventsBatch } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
+import { GuardrailService } from '../services/guardrail.service';
 import { PlaybookRunService } from '../services/playbook-runs.service';
 import { RecordObservationsService } from '../services/record-observations.service';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
@@ -24,7 +25,8 @@ function readEvents(data: PlaybookEventsBatch): { eventId: string; profileId: st
 /**
  * Matches a batch of events against the runs waiting for one (see `PlaybookRunService.applyEvents`)
  * and records the outcomes and guardrail events of assigned customers (see
- * `RecordObservationsService`), in one transaction, then queues the steps that follow. Safe to
+ * `RecordObservationsService`), in one transaction; then checks the guardrails of the playbooks
+ * that got guardrail events (see `GuardrailService`: may pause one) and queues the steps that follow. Safe to
  * run twice; a malformed payload fails without retries.
  */
 export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log'>, now: () => Date = () => new Date()): Promise<number> {
@@ -36,10 +38,14 @@ export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'd
   }
   const { tenantId } = job.data;
   const at = now();
-  const steps = await forkForTenant(deps.orm, tenantId).transactional(async (tx) => {
-    await new RecordObservationsService(tx, tenantId).record(events, at);
-    return new PlaybookRunService(tx, tenantId).applyEvents(events, at);
+  const { steps, guarded } = await forkForTenant(deps.orm, tenantId).transactional(async (tx) => {
+    const guarded = await new RecordObservationsService(tx, tenantId).record(events, at);
+    return { steps: await new PlaybookRunService(tx, tenantId).applyEvents(events, at), guarded };
   });
+  // after the commit, so the counts include this batch; a retry records nothing new but names
+  // the same playbooks again, so a crash here is recovered by the job's retry
+  const paused = guarded.length ? await forkForTenant(deps.orm, tenantId).transactional((tx) => new GuardrailService(tx, tenantId).check(guarded, at)) : [];
+  for (const p of paused) deps.log.warn({ tenantId, jobId: job.id, playbookId: p.playbookId, version: p.version, pValue: p.verdict.pValue, runsEnded: p.runsEnded }, 'playbook paused by a guardrail');
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, at);
   if (steps.length) deps.log.info({ tenantId, jobId: job.id, runs: steps.length }, 'playbook runs moved on by events');
   return steps.length;
