@@ -11,8 +11,9 @@
 // with four playbooks of two cheap, local steps each: `now` = a branch on the `tier` trait, then a
 // createTask (high priority for gold customers), and `wait-1s`, `wait-2s`, `wait-3s` = a wait of
 // that many seconds (playbook waits are whole seconds), then a createTask. Customers are enrolled
-// set-based, as an alert batch enrols them (PlaybookRunService.enrol in one transaction per batch,
-// then queuePlaybookSteps: the runs in SQL, their first steps as jobs, a wait as a delayed job).
+// set-based in the worker's process (SQLite has one writer process), as an alert batch enrols them
+// (PlaybookRunService.enrol in one transaction per batch, then queuePlaybookSteps: the runs in SQL,
+// their first steps as jobs, a wait as a delayed job).
 // - drain: PROFILES customers enrolled in `now` before the worker starts; steps/s = steps ÷
 //   (worker.run() → last completion), measured in the worker process.
 // - paced: RATE customers/s for SECONDS s in 100 ms ticks, every other one in `now`, the rest in
@@ -28,7 +29,6 @@ import 'reflect-metadata';
 
 import { cpus, loadavg } from 'node:os';
 
-import { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
 import { actionsSubgraph } from '../subgraphs/actions';
@@ -36,16 +36,12 @@ import type { PlaybookDraft } from '../subgraphs/actions/domain/validate-playboo
 import { PlaybookRun } from '../subgraphs/actions/entities/playbook-run.entity';
 import { Task } from '../subgraphs/actions/entities/task.entity';
 import { MeasurementSettingsService } from '../subgraphs/actions/services/measurement-settings.service';
-import { PlaybookRunService, type Enrolment } from '../subgraphs/actions/services/playbook-runs.service';
 import { PlaybookService } from '../subgraphs/actions/services/playbook.service';
-import { queuePlaybookSteps } from '../subgraphs/actions/services/queue-playbook-steps';
 import { PLAYBOOK_STEP_CONCURRENCY } from '../subgraphs/actions/workers/playbook-step.worker';
 import { initOrm, type Orm } from '../subgraphs/common/orm';
-import { PLAYBOOK_STEP, Queues, queueOptions } from '../subgraphs/common/queues';
-import { createRedis } from '../subgraphs/common/redis';
 import { Shutdown } from '../subgraphs/common/shutdown';
 import { forkForTenant } from '../subgraphs/common/tenant-filter';
-import { NOOP_STEP, type ActionWorkerMode, type BeginRequest, type NoopStepJob, type RunOutcome } from './lib/action-worker-process';
+import type { ActionWorkerMode, BeginRequest, EnqueueRequest, RunOutcome } from './lib/action-worker-process';
 import { benchDatabases, createBenchEnv, type BenchDatabase, type BenchEnv } from './lib/bench-env';
 import { runBench, type Cleanup } from './lib/bench-main';
 import { Child } from './lib/child';
@@ -140,23 +136,16 @@ class Harness {
   private constructor(
     readonly env: BenchEnv,
     readonly orm: Orm,
-    readonly stepQueue: Queue,
-    readonly noopQueue: Queue<NoopStepJob>,
     readonly child: Child,
     readonly shutdown: Shutdown,
   ) {}
 
   static async open(env: BenchEnv, shutdown: Shutdown): Promise<Harness> {
     const orm = await initOrm(env.config, actionsSubgraph.orm, shutdown);
-    const redis = createRedis(env.config.redisUrl, shutdown, 'bench-actions-parent');
-    const queues = new Queues(redis, env.config.queuePrefix);
-    shutdown.defer(() => queues.close());
-    const noopQueue = new Queue<NoopStepJob>(NOOP_STEP, queueOptions(redis, env.config.queuePrefix));
-    shutdown.defer(() => noopQueue.close());
     const child = await Child.start('action-worker-process', 'action worker', env.vars);
     shutdown.defer(() => child.stop());
     await child.call('start');
-    const h = new Harness(env, orm, queues.get(PLAYBOOK_STEP) as unknown as Queue, noopQueue, child, shutdown);
+    const h = new Harness(env, orm, child, shutdown);
     await h.setUpTenant();
     return h;
   }
@@ -172,32 +161,11 @@ class Harness {
     }
   }
 
-  /** Enrols customers as an alert batch does: one transaction, then their first steps queued. */
-  async enrol(planned: readonly Planned[], tag: string): Promise<void> {
-    const now = new Date();
-    const enrolments: Enrolment[] = planned.map((p) => ({ playbookId: this.playbookOf.get(p.delaySeconds)!, profileId: p.profileId, enrolledBy: tag, traits: { tier: p.gold ? 'gold' : 'standard' } }));
-    const { runs, steps } = await forkForTenant(this.orm, TENANT).transactional((tx) => new PlaybookRunService(tx, TENANT, () => now).enrol(enrolments, now));
-    if (runs.length !== planned.length) throw new Error(`enrolled ${runs.length} of ${planned.length} customers: is someone held out?`);
-    await queuePlaybookSteps(this.stepQueue, steps, now);
-  }
-
-  /** The baseline's first jobs of the same customers: same delays, same follow-ups, same ids. */
-  async addNoop(planned: readonly Planned[]): Promise<void> {
-    await this.noopQueue.addBulk(
-      planned.map((p) => {
-        const runId = uuidv7();
-        const stepId = p.delaySeconds ? 'pause' : 'check';
-        const then = p.delaySeconds || !p.gold ? 'call' : 'call_now';
-        return { name: NOOP_STEP, data: { runId, stepId, visit: 1, then }, opts: { jobId: `${runId}-${stepId}-1`, delay: p.delaySeconds * 1000, removeOnComplete: true } };
-      }),
-    );
-  }
-
   async fill(mode: Mode, planned: readonly Planned[], tag: string): Promise<void> {
     for (let i = 0; i < planned.length; i += BATCH) {
       const batch = planned.slice(i, i + BATCH);
-      if (mode === 'real') await this.enrol(batch, tag);
-      else await this.addNoop(batch);
+      const customers = batch.map((p) => ({ ...p, playbookId: this.playbookOf.get(p.delaySeconds)! }));
+      await this.child.call('enqueue', { mode, tenantId: TENANT, tag, customers } satisfies EnqueueRequest);
     }
   }
 
@@ -379,7 +347,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     `Action queue benchmark: playbook steps through the playbook-step worker against a no-op BullMQ worker with the same jobs and delays, worker concurrency ${CONCURRENCY}, ` +
-      `each worker in its own process; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}. Load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end.`,
+      `both in one child process beside the actions subgraph; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}. Load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end.`,
   );
   console.log('drain: runs enrolled before the worker starts; paced: half the customers wait 1–3 s before their second step; lateness of those waits = start − due (job: BullMQ timestamps; step: the run in SQL).');
   for (const run of runs) print(run);

@@ -9,24 +9,19 @@ import 'reflect-metadata';
 
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 
+import { uuidv7 } from 'uuidv7';
+
 import { createActionsSubgraph } from '../../subgraphs/actions';
+import { PlaybookRunService } from '../../subgraphs/actions/services/playbook-runs.service';
+import { queuePlaybookSteps } from '../../subgraphs/actions/services/queue-playbook-steps';
 import { defaultPlaybookCollaborators } from '../../subgraphs/actions/services/playbook-collaborators';
 import { runPlaybookStep } from '../../subgraphs/actions/workers/playbook-step.worker';
 import { PLAYBOOK_STEP, queueOptions, workerOptions, type PlaybookStepJob } from '../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../subgraphs/common/run-subgraph';
+import { forkForTenant } from '../../subgraphs/common/tenant-filter';
 import { benchConfigFromParent } from './bench-env';
 import { serveParent } from './child';
-
-/** The baseline's queue: a plain BullMQ queue beside `playbook-step`, under the same prefix. */
-export const NOOP_STEP = 'bench-noop-step';
-
-/** A baseline job: a step of a pretend run, and the step to queue when it has run (none: the run ends). */
-export interface NoopStepJob {
-  runId: string;
-  stepId: string;
-  visit: number;
-  then: string | null;
-}
+import { NOOP_STEP, noopStep, type NoopStepJob } from './noop-step';
 
 /** `real`: the production step runner on `playbook-step`; `noop`: the baseline on NOOP_STEP. */
 export type ActionWorkerMode = 'real' | 'noop';
@@ -39,6 +34,14 @@ export interface BeginRequest {
   jobs: number;
   /** Give up after this long, ms. */
   timeoutMs: number;
+}
+
+/** Customers to enrol (real) or the baseline's first jobs for them (noop), in this process: SQLite has one writer process. */
+export interface EnqueueRequest {
+  mode: ActionWorkerMode;
+  tenantId: string;
+  tag: string;
+  customers: { profileId: string; playbookId: string; delaySeconds: number; gold: boolean }[];
 }
 
 /** What one run did. */
@@ -57,16 +60,8 @@ export interface RunOutcome {
 
 const config = benchConfigFromParent();
 let actions: RunningSubgraph | null = null;
+let noopProducer: Queue<NoopStepJob> | null = null;
 let current: { worker: Worker; running: Promise<void>; finished: Promise<RunOutcome> } | null = null;
-
-/** The baseline processor: the BullMQ work a step does (queue the next one), none of the SQL. */
-async function noopStep(queue: Queue<NoopStepJob>, job: Job<NoopStepJob>): Promise<void> {
-  const { runId, visit, then } = job.data;
-  if (!then) return;
-  const next: NoopStepJob = { runId, stepId: then, visit: visit + 1, then: null };
-  // the options queuePlaybookSteps gives a step: one addBulk, a deterministic id, removed once completed
-  await queue.addBulk([{ name: NOOP_STEP, data: next, opts: { jobId: `${runId}-${then}-${visit + 1}`, delay: 0, removeOnComplete: true } }]);
-}
 
 serveParent({
   async start() {
@@ -152,6 +147,30 @@ serveParent({
     current = { worker, running, finished };
     return true;
   },
+  /** Enrols as an alert batch does (one transaction, then the first steps queued), or adds the baseline's mirror jobs. */
+  async enqueue(arg) {
+    if (!actions) throw new Error('enqueue before start');
+    const { mode, tenantId, tag, customers } = arg as EnqueueRequest;
+    const deps = actions.deps;
+    if (mode === 'real') {
+      const now = new Date();
+      const enrolments = customers.map((c) => ({ playbookId: c.playbookId, profileId: c.profileId, enrolledBy: tag, traits: { tier: c.gold ? 'gold' : 'standard' } }));
+      const { runs, steps } = await forkForTenant(deps.orm, tenantId).transactional((tx) => new PlaybookRunService(tx, tenantId, () => now).enrol(enrolments, now));
+      if (runs.length !== customers.length) throw new Error(`enrolled ${runs.length} of ${customers.length} customers: is someone held out?`);
+      await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, now);
+      return runs.length;
+    }
+    noopProducer ??= new Queue<NoopStepJob>(NOOP_STEP, queueOptions(deps.redis, config.queuePrefix));
+    await noopProducer.addBulk(
+      customers.map((c) => {
+        const runId = uuidv7();
+        const stepId = c.delaySeconds ? 'pause' : 'check';
+        const then = c.delaySeconds || !c.gold ? 'call' : 'call_now';
+        return { name: NOOP_STEP, data: { runId, stepId, visit: 1, then }, opts: { jobId: `${runId}-${stepId}-1`, delay: c.delaySeconds * 1000, removeOnComplete: true } };
+      }),
+    );
+    return customers.length;
+  },
   async end() {
     if (!current) throw new Error('end before begin');
     const outcome = await current.finished;
@@ -162,6 +181,8 @@ serveParent({
   async stop() {
     if (current) await current.worker.close();
     current = null;
+    await noopProducer?.close();
+    noopProducer = null;
     await actions?.close();
     actions = null;
   },
