@@ -35,7 +35,9 @@ describe('unsafePatternReason (the restricted syntax of tenant-set patterns)', (
 
   it('every accepted pattern of a generated family runs in linear-ish time on an adversarial input', () => {
     // patterns built from the risky pieces: whatever the checker lets through must match a
-    // 255-character adversarial name quickly (a catastrophic one takes seconds at 30 characters)
+    // 255-character adversarial name in bounded time. A catastrophic one takes seconds at 30
+    // characters and would not finish at 255, so a bound of seconds separates the two cleanly
+    // while leaving room for a loaded CI runner (a 200 ms bound failed there at 299 ms)
     const atom = fc.constantFrom('a', 'a+', 'a*', '(a|aa)', '(a+)', '\\w', '\\s?', '[ab]+', '(a|b)');
     const quant = fc.constantFrom('', '+', '*', '?', '{1,3}');
     const pattern = fc.array(fc.tuple(atom, quant), { minLength: 1, maxLength: 4 }).map((parts) => `^${parts.map(([a, q]) => a + q).join('')}$`);
@@ -47,7 +49,7 @@ describe('unsafePatternReason (the restricted syntax of tenant-set patterns)', (
         const started = process.hrtime.bigint();
         new RegExp(p, 'i').test(`${'a'.repeat(254)}!`);
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        expect(ms).toBeLessThan(200);
+        expect(ms).toBeLessThan(5_000);
       }),
       { seed: 1202, numRuns: 300 },
     );
