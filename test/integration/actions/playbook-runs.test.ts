@@ -6,8 +6,6 @@ import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.
 import { Task } from '../../../subgraphs/actions/entities/task.entity';
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
-import { MeasurementSettingsService } from '../../../subgraphs/actions/services/measurement-settings.service';
-import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { RunStepService } from '../../../subgraphs/actions/services/run-step.service';
 import type { PlaybookDraft } from '../../../subgraphs/actions/domain/validate-playbook';
 import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
@@ -23,6 +21,7 @@ import { forkAcrossTenants, forkForTenant } from '../../../subgraphs/common/tena
 import { FakeChannelProvider } from '../../fixtures/fake-channel-provider';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
+import { createTreatingEveryone } from '../../fixtures/treat-everyone';
 
 const HOUR = 3600_000;
 const profile = (n: number) => `01a21226-0000-7000-8000-${String(n).padStart(12, '0')}`;
@@ -55,10 +54,7 @@ describe('the playbook action queue', () => {
   const runOf = (tenantId: string, id: string) => em(tenantId).findOne(PlaybookRun, { id }, { disableIdentityMap: true });
   const queue = () => actions.deps.queues.get(PLAYBOOK_STEP);
   /** A playbook that treats everyone: these tests are about running steps, not about control groups (see measurement.test.ts). */
-  async function create(tenantId: string, draft: PlaybookDraft) {
-    await new MeasurementSettingsService(em(tenantId), tenantId).update({ globalControlFraction: 0 });
-    return new PlaybookService(em(tenantId), tenantId).create({ holdoutFraction: 0, ...draft });
-  }
+  const create = (tenantId: string, draft: PlaybookDraft) => createTreatingEveryone(em(tenantId), tenantId, draft);
   const enrol = (tenantId: string, playbookId: string, profileId: string) => new PlaybookRunService(em(tenantId), tenantId, () => clock).enrolOne(queue(), playbookId, profileId, 'test');
   /** Moves the clock and runs the delayed job of the run's current step now. */
   async function advanceTo(tenantId: string, runId: string, ms: number): Promise<void> {
