@@ -8,14 +8,20 @@ import { forkForTenant } from '../../common/tenant-filter';
 import { Event } from '../entities/event.entity';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 import { InFlightEvents } from '../services/in-flight-events.service';
+import { WatermarkRefreshThrottle } from '../services/watermark-refresh-throttle';
 
 /**
  * Risk has stored these events (`acknowledgeActivity`): their hand-off is done, so their marker
  * (`handOffPendingSince`) is cleared, one UPDATE per chunk of ids, and the tenant's handed-on
  * watermark (what training waits for) refreshed. Until this runs, the sweeper sends a batch whose
  * marker is older than the grace period again. Safe to run twice; a malformed payload fails for good.
+ * With `watermarks` (the worker's), the refresh goes through its per-tenant throttle.
  */
-export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): Promise<void> {
+export async function activityRecorded(
+  job: Pick<Job<ActivityRecordedJob>, 'data' | 'id'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>,
+  watermarks?: WatermarkRefreshThrottle,
+): Promise<void> {
   if (!isWellFormed(job.data)) throw new UnrecoverableError(`activity-recorded: malformed job ${job.id}`);
   const { tenantId, eventIds } = job.data;
   const cleared = await forkForTenant(deps.orm, tenantId).getRepository(Event).handedOn(tenantId, eventIds);
@@ -24,10 +30,23 @@ export async function activityRecorded(job: Pick<Job<ActivityRecordedJob>, 'data
   await new InFlightEvents(deps.redis, deps.config.queuePrefix)
     .settle(tenantId, job.data.lane === 'history' ? 'history' : 'live', cleared)
     .catch((err: unknown) => deps.log.warn({ err, tenantId }, 'activity-recorded: in-flight count not lowered'));
-  // a lost refresh only delays a waiting training until the sweeper's next tick
-  await publishHandedOnWatermark(forkForTenant(deps.orm, tenantId), deps, tenantId).catch((err: unknown) =>
-    deps.log.warn({ err, tenantId }, 'activity-recorded: handed-on watermark not refreshed'),
+  await (watermarks ? watermarks.request(tenantId) : refreshWatermark(tenantId, deps));
+}
+
+/** A lost refresh only delays a waiting training until the sweeper's next tick. */
+function refreshWatermark(tenantId: string, deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): Promise<void> {
+  return publishHandedOnWatermark(forkForTenant(deps.orm, tenantId), deps, tenantId).then(
+    () => undefined,
+    (err: unknown) => deps.log.warn({ err, tenantId }, 'activity-recorded: handed-on watermark not refreshed'),
   );
+}
+
+/** Least time between two watermark refreshes of one tenant by one worker (see `WatermarkRefreshThrottle`). */
+export const WATERMARK_REFRESH_MIN_INTERVAL_MS = 500;
+
+/** The worker's throttle: one refresh per tenant per interval while a backlog drains, plus a trailing one. */
+export function watermarkRefreshThrottle(deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): WatermarkRefreshThrottle {
+  return new WatermarkRefreshThrottle((tenantId) => refreshWatermark(tenantId, deps), { minIntervalMs: WATERMARK_REFRESH_MIN_INTERVAL_MS });
 }
 
 /** Acknowledgements one pass takes at most (see `takeWaitingJobs`): they are small. */
@@ -37,14 +56,21 @@ export const ACK_PASS_MAX_JOBS = 50;
  * A pass of acknowledgements (see `runCoalescedPass`): per tenant, one UPDATE per chunk of all
  * their ids and one watermark refresh.
  */
-export function activityRecordedPass(deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>): CoalescedPass<ActivityRecordedJob, ActivityRecordedJob> {
+export function activityRecordedPass(
+  deps: Pick<SubgraphDeps, 'orm' | 'redis' | 'config' | 'log'>,
+  watermarks?: WatermarkRefreshThrottle,
+): CoalescedPass<ActivityRecordedJob, ActivityRecordedJob> {
   return {
     parse: (job) => (isWellFormed(job.data) ? job.data : { malformed: `activity-recorded: malformed job ${job.id}` }),
     // per tenant and lane: each lane's in-flight count is lowered by its own events
     groupKey: (ack) => `${ack.tenantId}\u0000${ack.lane ?? 'live'}`,
     runGroup: (acks, id) =>
-      activityRecorded({ id, data: { tenantId: acks[0].tenantId, eventIds: acks.flatMap((a) => a.eventIds), ...(acks[0].lane === 'history' && { lane: acks[0].lane }) } }, deps),
-    runAlone: (job) => activityRecorded(job, deps),
+      activityRecorded(
+        { id, data: { tenantId: acks[0].tenantId, eventIds: acks.flatMap((a) => a.eventIds), ...(acks[0].lane === 'history' && { lane: acks[0].lane }) } },
+        deps,
+        watermarks,
+      ),
+    runAlone: (job) => activityRecorded(job, deps, watermarks),
   };
 }
 
@@ -53,10 +79,13 @@ function isWellFormed(data: ActivityRecordedJob | undefined): data is ActivityRe
 }
 
 export function startActivityRecordedWorker(deps: SubgraphDeps): Worker<ActivityRecordedJob> {
-  return startCoalescingWorker(deps, {
+  const watermarks = watermarkRefreshThrottle(deps);
+  const worker = startCoalescingWorker(deps, {
     queue: ACTIVITY_RECORDED,
     concurrency: STAGE_CONCURRENCY,
     limits: { maxJobs: ACK_PASS_MAX_JOBS, maxItems: STAGE_BATCH_MAX * 10, itemsOf: (data: ActivityRecordedJob) => data.eventIds?.length ?? 1 },
-    pass: activityRecordedPass(deps),
+    pass: activityRecordedPass(deps, watermarks),
   });
+  worker.on('closing', () => watermarks.close());
+  return worker;
 }
