@@ -125,7 +125,7 @@ export class RunStepService {
     }
     // counted before the call: a crash mid-call still uses up a try (the provider dedupes on the key)
     if (!(await deliveries.startAttempt(row.id, row.attempts, now))) throw new RetryableSendError(`step delivery ${row.id} was taken by another try`);
-    const result = await adapter.send(step.type === 'send' ? messageOf(job, profileId, step, facts, adapter.kind) : webhookMessageOf(job, profileId, step, facts));
+    const result = await adapter.send(step.type === 'send' ? messageOf(job, profileId, step, facts, adapter.kind, row.id) : webhookMessageOf(job, profileId, step, facts));
     if (result.ok) {
       await deliveries.record(row.id, 'sent', { providerId: result.providerId }, now);
       return 'sent';
@@ -209,7 +209,7 @@ function webhookMessageOf(job: PlaybookStepJob, profileId: string, step: Webhook
   };
 }
 
-function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string): OutboundMessage {
+function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string, deliveryId: string): OutboundMessage {
   const defaultTo = kind === 'email' ? '{{profile.traits.email}}' : kind === 'sms' ? '{{profile.traits.phone}}' : null;
   const to = step.to ?? defaultTo;
   return {
@@ -222,5 +222,6 @@ function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, fact
     ...(step.html ? { html: renderTemplate(step.html, facts, 'html') } : {}),
     type: 'playbook.step',
     payload: { runId: job.runId, stepId: job.stepId, visit: job.visit },
+    origin: { runId: job.runId, stepId: job.stepId, deliveryId },
   };
 }
