@@ -41,6 +41,7 @@ import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './serv
 import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
 import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
+import { startRecordMessageOutcomeWorker } from './workers/record-message-outcome.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
 /** What differs between production and a test run of the subgraph. */
@@ -115,6 +116,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
     startPlaybookStepWorker(deps, collaborators);
     startPlaybookEventsWorker(deps, collaborators.now);
     startEscalateTaskWorker(deps, collaborators.now);
+    startRecordMessageOutcomeWorker(deps);
     await startReconcileRunsWorker(deps, collaborators.now, options.reconcileIntervalMs);
   },
   };

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 import { SMTPServer } from 'smtp-server';
 
+import { actionsEventSender, recordMessageOutcome } from '../../subgraphs/actions/workers/record-message-outcome.worker';
+import type { MessageOutcomeJob } from '../../subgraphs/common/queues';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait-for';
 
@@ -131,5 +134,76 @@ describe('email open and click tracking through the gateway', () => {
       { name: 'Email Opened', userId: 'u-ada', properties: expect.objectContaining({ channel: 'email', runId: run.data?.enrollInPlaybook.id, stepId: 'offer' }) },
     ]);
     expect(events.find((e) => e.name === 'Email Link Clicked')?.properties).toMatchObject({ url: OFFER, stepId: 'offer' });
+  });
+
+  it('records each send outcome as Message Sent or Message Failed (a guardrail skip with its reason), once per outbox row', async () => {
+    const steps = [
+      { id: 'hello', type: 'send', channel: 'mail', subject: 'Hello', body: 'Hello {{profile.traits.firstName}}', next: 'ghost' },
+      { id: 'ghost', type: 'send', channel: 'ghost', body: 'Nobody hears this', next: null },
+    ];
+    const created = await gql(stack.gateway.url, `mutation($input: PlaybookInput!) { createPlaybook(input: $input) { id } }`, { input: { name: 'Outcomes', holdoutFraction: 0, steps } }, bearer(admin));
+    expect(created.errors).toBeUndefined();
+    const playbookId = created.data?.createPlaybook.id as string;
+
+    const enrol = async (userId: string, traits: Record<string, unknown>) => {
+      const profile = await gql(stack.gateway.url, `mutation($u: String!) { upsertProfile(input: { identities: [{ type: USER_ID, value: $u }] }) { id } }`, { u: userId }, bearer(admin));
+      const profileId = profile.data?.upsertProfile.id as string;
+      const run = await gql(stack.gateway.url, `mutation($p: ID!, $f: ID!, $t: JSONObject) { enrollInPlaybook(playbookId: $p, profileId: $f, traits: $t) { id } }`, { p: playbookId, f: profileId, t: traits }, bearer(agent));
+      expect(run.errors).toBeUndefined();
+      return { profileId, runId: run.data?.enrollInPlaybook.id as string };
+    };
+    const bob = await enrol('u-bob', { email: 'bob@example.com', firstName: 'Bob' });
+    const cy = await enrol('u-cy', { email: 'cy@example.com', doNotContact: true });
+
+    type Outcome = { name: string; messageId: string; properties: Record<string, unknown> };
+    const outcomesOf = async (profileId: string) =>
+      (((await gql(stack.gateway.url, `query($f: ID!) { profile(id: $f) { events(types: ["track"]) { name messageId properties } } }`, { f: profileId }, bearer(agent))).data?.profile?.events ?? []) as Outcome[])
+        .filter((e) => e.name.startsWith('Message '))
+        .sort((a, b) => String(a.properties.stepId).localeCompare(String(b.properties.stepId)));
+    await waitFor(async () => (await outcomesOf(bob.profileId)).length === 2 && (await outcomesOf(cy.profileId)).length === 2);
+
+    const bobs = await outcomesOf(bob.profileId);
+    expect(bobs).toEqual([
+      {
+        name: 'Message Failed',
+        messageId: expect.stringMatching(/^message-/),
+        properties: expect.objectContaining({ channel: 'ghost', playbookId, playbook: 'Outcomes', runId: bob.runId, stepId: 'ghost', status: 'failed', providerId: null, reason: 'channel ghost is not configured' }),
+      },
+      {
+        name: 'Message Sent',
+        messageId: expect.stringMatching(/^message-/),
+        properties: expect.objectContaining({ channel: 'mail', playbook: 'Outcomes', stepId: 'hello', status: 'sent', providerId: expect.stringMatching(/@shop\.example\.com>$/), reason: null }),
+      },
+    ]);
+    expect(bobs[0].messageId).not.toBe(bobs[1].messageId);
+    expect((await outcomesOf(cy.profileId)).map((e) => [e.name, e.properties.stepId, e.properties.status, e.properties.reason])).toEqual([
+      // consent is checked before the channel: both sends are skipped
+      ['Message Failed', 'ghost', 'skipped', 'doNotContact'],
+      ['Message Failed', 'hello', 'skipped', 'doNotContact'],
+    ]);
+
+    // a replayed outcome job (a step retried after its hand-off) is a duplicate; a new row is the sentinel
+    const sender = actionsEventSender({ ...stack.config, subgraphUrls: { ...stack.config.subgraphUrls, profiles: stack.subgraphs.profiles.url, signals: stack.subgraphs.signals.url } });
+    const sent = bobs[1].properties;
+    const replay: MessageOutcomeJob = {
+      tenantId: 'shop',
+      profileId: bob.profileId,
+      deliveryId: String(sent.deliveryId),
+      runId: bob.runId,
+      stepId: 'hello',
+      channel: 'mail',
+      playbookId,
+      playbook: 'Outcomes',
+      status: 'sent',
+      providerId: String(sent.providerId),
+      reason: null,
+      at: new Date().toISOString(),
+    };
+    const log = { warn: () => undefined } as never;
+    expect(await recordMessageOutcome({ id: 'replay-1', data: replay }, sender, { log })).toBe('stored');
+    expect(await recordMessageOutcome({ id: 'replay-2', data: replay }, sender, { log })).toBe('stored');
+    await recordMessageOutcome({ id: 'sentinel', data: { ...replay, deliveryId: randomUUID(), stepId: 'sentinel' } }, sender, { log });
+    await waitFor(async () => (await outcomesOf(bob.profileId)).some((e) => e.properties.stepId === 'sentinel'));
+    expect((await outcomesOf(bob.profileId)).map((e) => e.properties.stepId)).toEqual(['ghost', 'hello', 'sentinel']);
   });
 });
