@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 
 import type { Logger } from '../subgraphs/common/logger';
-import type { ProfileEventSender } from '../subgraphs/common/profile-event-sender';
+import type { ProfileEventSender, ProfileTrackEvent } from '../subgraphs/common/profile-event-sender';
 import { isHttpUrl, verifyTrackingToken, type TrackingClaims } from '../subgraphs/common/tracking-token';
 
 /** Path prefix of the open pixel and tracked links on the gateway's public port. */
@@ -70,7 +70,7 @@ export function createEmailTracking(opts: EmailTrackingOptions): (req: IncomingM
 }
 
 /** The event a verified hit records; its messageId makes repeated hits duplicates (see above). */
-export function trackedEvent(claims: TrackingClaims, at: Date) {
+export function trackedEvent(claims: TrackingClaims, at: Date): ProfileTrackEvent {
   const properties = { channel: 'email', runId: claims.runId, stepId: claims.stepId, deliveryId: claims.deliveryId, ...(claims.url ? { url: claims.url } : {}) };
   if (claims.kind === 'o') return { event: 'Email Opened', messageId: `email-opened-${claims.deliveryId}`, properties, timestamp: at };
   const link = createHash('sha256').update(claims.url ?? '').digest('hex').slice(0, 32);

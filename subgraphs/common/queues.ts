@@ -134,7 +134,7 @@ export interface EscalateTaskJob {
 /**
  * actions → actions: record the outcome of one playbook send (`MessageOutcomeJob`) in the tenant's
  * event stream as `Message Sent` / `Message Failed`, through the signals Segment API. Job id
- * `<tenantId>-message-<deliveryId>`; the event's messageId is the outbox row's, so a repeat is a duplicate.
+ * `<tenantId>-message-<deliveryId>-<status>`; the event's messageId names the same, so a repeat is a duplicate.
  */
 export const RECORD_MESSAGE_OUTCOME = 'record-message-outcome';
 

@@ -166,12 +166,12 @@ describe('email open and click tracking through the gateway', () => {
     expect(bobs).toEqual([
       {
         name: 'Message Failed',
-        messageId: expect.stringMatching(/^message-/),
+        messageId: expect.stringMatching(/^message-failed-/),
         properties: expect.objectContaining({ channel: 'ghost', playbookId, playbook: 'Outcomes', runId: bob.runId, stepId: 'ghost', status: 'failed', providerId: null, reason: 'channel ghost is not configured' }),
       },
       {
         name: 'Message Sent',
-        messageId: expect.stringMatching(/^message-/),
+        messageId: `message-sent-${bobs[1]?.properties.deliveryId}`,
         properties: expect.objectContaining({ channel: 'mail', playbook: 'Outcomes', stepId: 'hello', status: 'sent', providerId: expect.stringMatching(/@shop\.example\.com>$/), reason: null }),
       },
     ]);

@@ -11,12 +11,13 @@ export interface MessageOutcomeEvent {
 /**
  * The event a send's outcome becomes in the tenant's stream: `Message Sent`, or `Message Failed`
  * for a failed send and for one a guardrail skipped (`status: "skipped"`, the guardrail in
- * `reason`). The messageId names the outbox row, whose outcome is final: one event per send.
+ * `reason`). The messageId names the outbox row and its outcome: one event per send (an outcome is
+ * final), and should a row ever be sent again after a failure, its success would still be recorded.
  */
 export function messageOutcomeEvent(outcome: MessageOutcomeJob): MessageOutcomeEvent {
   return {
     event: outcome.status === 'sent' ? 'Message Sent' : 'Message Failed',
-    messageId: `message-${outcome.deliveryId}`,
+    messageId: `message-${outcome.status}-${outcome.deliveryId}`,
     properties: {
       channel: outcome.channel,
       playbookId: outcome.playbookId,

@@ -144,7 +144,7 @@ export class RunStepService {
 
   /**
    * Queues the `Message Sent` / `Message Failed` event of a send's outcome (`record-message-outcome`),
-   * one job id per outbox row. Without queues (callers that take no hand-offs) nothing is recorded.
+   * one job id per outbox row and outcome. Without queues (callers that take no hand-offs) nothing is recorded.
    */
   private async queueMessageOutcome(job: PlaybookStepJob, profileId: string, playbook: { id: string; name: string | null } | null, channel: string, sent: SendOutcome): Promise<void> {
     if (!this.queues) return;
@@ -164,7 +164,7 @@ export class RunStepService {
         reason: sent.reason,
         at: sent.at.toISOString(),
       },
-      { jobId: `${this.tenantId}-message-${sent.deliveryId}` },
+      { jobId: `${this.tenantId}-message-${sent.deliveryId}-${sent.status}` },
     );
   }
 

@@ -7,7 +7,7 @@ import { messageOutcomeEvent, messageOutcomeProblems } from '../domain/message-o
 
 /**
  * Sends a send's outcome into the tenant's event stream as `Message Sent` / `Message Failed`.
- * Safe to run twice: the event's messageId is the outbox row's, and signals stores it once. An
+ * Safe to run twice: the event's messageId names the outbox row and outcome, and signals stores it once. An
  * unreachable signals or profiles service throws and the job retries with backoff.
  */
 export async function recordMessageOutcome(job: Pick<Job<MessageOutcomeJob>, 'data' | 'id'>, sender: Pick<ProfileEventSender, 'send'>, deps: Pick<SubgraphDeps, 'log'>): Promise<SendOutcome> {

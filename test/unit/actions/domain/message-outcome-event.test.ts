@@ -31,10 +31,11 @@ describe('messageOutcomeEvent', () => {
     expect(event.timestamp.toISOString()).toBe(sent.at);
   });
 
-  it('derives the messageId from the outbox row alone, so a replay is a duplicate', () => {
-    expect(messageOutcomeEvent(sent).messageId).toBe('message-d-1');
-    expect(messageOutcomeEvent({ ...sent, at: '2026-01-16T00:00:00.000Z' }).messageId).toBe('message-d-1');
-    expect(messageOutcomeEvent({ ...sent, deliveryId: 'd-2' }).messageId).not.toBe('message-d-1');
+  it('derives the messageId from the outbox row and outcome alone, so a replay is a duplicate', () => {
+    expect(messageOutcomeEvent(sent).messageId).toBe('message-sent-d-1');
+    expect(messageOutcomeEvent({ ...sent, at: '2026-01-16T00:00:00.000Z', providerId: null }).messageId).toBe('message-sent-d-1');
+    expect(messageOutcomeEvent({ ...sent, deliveryId: 'd-2' }).messageId).toBe('message-sent-d-2');
+    expect(messageOutcomeEvent({ ...sent, status: 'failed' }).messageId).toBe('message-failed-d-1');
   });
 });
 
