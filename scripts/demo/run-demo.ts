@@ -10,7 +10,7 @@ import { pendingStages, waitForPipeline, waitForRunsToSettle } from './pipeline-
 import { launchBuiltSubgraph, startPlatform, type DemoPlatform, type SubgraphLauncher } from './platform';
 import { PhaseProgress, type BarStream } from './progress-bar';
 import { renderReportHtml } from './report-html';
-import { createEnrolmentRule, setUpDemoTenant } from './setup-tenant';
+import { createEnrolmentRule, DEMO_RISK_BUCKETS, setUpDemoTenant } from './setup-tenant';
 import { BankSimulator, type SimEvent } from './simulator/bank-simulator';
 import { SmsSink } from './sms-sink';
 import { SmtpSink } from './smtp-sink';
@@ -198,6 +198,9 @@ function platformEnv(opts: DemoOptions, dataDir: string, redisUrl: string): Reco
     FORESIGHT_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: inherited.LOG_LEVEL ?? 'error',
     RISK_TRAINING_POLL_MS: '250',
+    // the bank's risk scale (see DEMO_RISK_BUCKETS)
+    RISK_BUCKET_MEDIUM: String(DEMO_RISK_BUCKETS.medium),
+    RISK_BUCKET_HIGH: String(DEMO_RISK_BUCKETS.high),
   };
 }
 

@@ -86,11 +86,15 @@ export async function setUpDemoTenant(api: DemoApi, sinks: SinkAddresses): Promi
 }
 
 /**
- * Churn score (0–100) above which the demo calls a customer high-risk. Below the platform's High
- * bucket (75): a model trained on a few weeks of a few thousand customers rarely predicts above
- * two-in-three, and the demo needs enrolments to measure.
+ * The demo bank's risk scale. Its customers close accounts at a few percent a month, so a churn
+ * probability of 20% is already five times the base rate: the platform's default buckets (Medium
+ * from 50, High from 75) would call almost nobody high-risk. An operator sets the buckets to the
+ * tenant's base rates (`RISK_BUCKET_MEDIUM`, `RISK_BUCKET_HIGH`); the demo does the same.
  */
-export const DEMO_HIGH_RISK_SCORE = 50;
+export const DEMO_RISK_BUCKETS = { medium: 10, high: 20 } as const;
+
+/** Churn score (0–100) whose crossing enrols a customer: entering the demo's High bucket. */
+export const DEMO_HIGH_RISK_SCORE = DEMO_RISK_BUCKETS.high;
 
 /** The alert rule that enrols customers crossing into high risk in the playbook. */
 export async function createEnrolmentRule(api: DemoApi, playbookId: string): Promise<string> {
@@ -101,7 +105,7 @@ export async function createEnrolmentRule(api: DemoApi, playbookId: string): Pro
         name: 'High churn risk → win-back playbook',
         severity: 'HIGH',
         team: 'retention',
-        trigger: { type: 'RISK_CROSSING', riskKind: 'churn', threshold: DEMO_HIGH_RISK_SCORE, direction: 'UP', hysteresis: 5 },
+        trigger: { type: 'RISK_CROSSING', riskKind: 'churn', threshold: DEMO_HIGH_RISK_SCORE, direction: 'UP', hysteresis: 3 },
         playbookId,
       },
     },
