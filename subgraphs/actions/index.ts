@@ -41,6 +41,7 @@ import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './serv
 import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
 import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
+import { startRaiseSignalAlertsWorker } from './workers/raise-signal-alerts.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
 /** What differs between production and a test run of the subgraph. */
@@ -108,6 +109,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
   },
   startWorkers: async (deps) => {
     startRaiseAlertsWorker(deps);
+    startRaiseSignalAlertsWorker(deps);
     startProfileMergedWorker(deps);
     startDeliverWebhookWorker(deps);
     await startSweepDeliveriesWorker(deps);

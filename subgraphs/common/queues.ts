@@ -117,6 +117,19 @@ export const PLAYBOOK_STEP = 'playbook-step';
  * No producer yet (issue #12): signals will queue it from its event-resolved pass.
  */
 export const PLAYBOOK_EVENTS = 'playbook-events';
+/**
+ * signals → actions: friction signals of one tenant that a detect pass (or the friction sweep)
+ * stored, for the tenant's FRICTION_SIGNAL alert rules (`SignalAlertsBatch`, one job per pass).
+ * Job id `<tenantId>-signals-<first signalId>-<last signalId>[-<resend>]` (see `signalAlertsJobId`).
+ * The signal keeps `alertsPendingSince` until actions acknowledges (`signal-alerts-done`), and
+ * signals' `sweep-events` sends it again while it is pending past `SWEEP_GRACE_MS`.
+ */
+export const SIGNAL_ALERTS = 'signal-alerts';
+/**
+ * actions → signals: `signal-alerts` evaluated these signals (its transaction committed); signals
+ * clears their `alertsPendingSince` (`SignalAlertsDoneJob`). Job id `<signal-alerts job id>-done`.
+ */
+export const SIGNAL_ALERTS_DONE = 'signal-alerts-done';
 /** actions (scheduled): queue again every due playbook step whose job is gone (crash, Redis flush). */
 export const RECONCILE_RUNS = 'reconcile-runs';
 /**
@@ -414,8 +427,47 @@ export interface JobPayloads {
   [RECONCILE_RUNS]: Record<string, never>;
   [ESCALATE_TASK]: EscalateTaskJob;
   [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
+  [SIGNAL_ALERTS]: SignalAlertsBatch;
+  [SIGNAL_ALERTS_DONE]: SignalAlertsDoneJob;
   /** Risk changes for the actions stage's alert rules: a batch, or one crossing queued before batches. */
   [RAISE_ALERTS]: RaiseAlertsBatch | RaiseAlertsCrossing;
+}
+
+/** One friction signal as FRICTION_SIGNAL alert rules evaluate it. JSON-safe. */
+export interface SignalForAlerts {
+  signalId: string;
+  profileId: string;
+  /** `retry_loop`, `stall`, … */
+  type: string;
+  /** 0 (mild) to 1 (severe). */
+  severity: number;
+  /** ISO time. */
+  detectedAt: string;
+  journeyInstanceId: string | null;
+  /** The signal's summary (its evidence's, else its type). */
+  summary: string;
+  /** Ids of the events behind it (its evidence's `eventIds`), at most a few dozen. */
+  eventIds: string[];
+}
+
+/** Friction signals of one tenant for its FRICTION_SIGNAL alert rules, in signal id order. */
+export interface SignalAlertsBatch {
+  tenantId: string;
+  signals: SignalForAlerts[];
+}
+
+/** actions → signals: the signals of one `signal-alerts` job that actions has evaluated. */
+export interface SignalAlertsDoneJob {
+  tenantId: string;
+  signalIds: string[];
+}
+
+/**
+ * The deterministic id of a `signal-alerts` job: a retried pass queues nothing new; a sweeper's
+ * re-send (`resend`, one per grace period) is a new job even while the first is kept as completed.
+ */
+export function signalAlertsJobId(tenantId: string, signalIds: readonly string[], resend?: string): string {
+  return `${tenantId}-signals-${signalIds[0]}-${signalIds[signalIds.length - 1]}${resend ? `-${resend}` : ''}`;
 }
 
 /** One visit of one step of a playbook run; everything else is read from the run's row. */

@@ -31,6 +31,7 @@ import { startActivityRecordedWorker } from './workers/activity-recorded.worker'
 import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
+import { startSignalAlertsDoneWorker } from './workers/signal-alerts-done.worker';
 import { startSweepEventsWorker } from './workers/sweep-events.worker';
 import { startSweepFrictionWorker } from './workers/sweep-friction.worker';
 
@@ -71,6 +72,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
     startActivityRecordedWorker(deps);
     startDetectFrictionWorker(deps);
     startProfileMergedWorker(deps);
+    startSignalAlertsDoneWorker(deps);
     await startSweepFrictionWorker(deps);
     await startSweepEventsWorker(deps);
   },

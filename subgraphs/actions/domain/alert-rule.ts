@@ -25,7 +25,7 @@ export type RiskCrossingTrigger =
   | { type: 'risk_crossing'; kind: string | null; bucket: RiskBucketName; threshold?: undefined }
   | { type: 'risk_crossing'; kind: string; bucket?: undefined; threshold: number; direction: 'up' | 'down'; hysteresis: number };
 
-/** A friction signal of `signalType` with at least `minSeverity` (0–1). Stored; not evaluated yet. */
+/** A friction signal of `signalType` with at least `minSeverity` (0–1); evaluated by `evaluateSignals`. */
 export interface FrictionSignalTrigger {
   type: 'friction_signal';
   signalType: string;
