@@ -4,12 +4,13 @@ import { ALERT_RAISED } from '../../common/pubsub';
 import { PLAYBOOK_STEP, SIGNAL_ALERTS, SIGNAL_ALERTS_DONE, workerOptions, type SignalAlertsBatch } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
+import { describeSignalFiring, type SignalFacts } from '../domain/evaluate-signal-rules';
 import type { RejectedChange } from '../domain/read-raise-alerts-job';
 import { readSignalAlertsJob, type SignalAlertsWork } from '../domain/read-signal-alerts-job';
 import type { Alert } from '../entities/alert.entity';
 import { alertRaisedEvent } from '../services/alert-event';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
-import { RaiseSignalAlertsService } from '../services/raise-signal-alerts.service';
+import { RaiseTriggerAlertsService } from '../services/raise-trigger-alerts.service';
 import { queueDeliveryTries } from '../services/webhook-delivery.service';
 
 /**
@@ -20,7 +21,7 @@ export const SIGNAL_ALERTS_CONCURRENCY = 1;
 
 /**
  * Evaluates the tenant's FRICTION_SIGNAL alert rules against a batch of friction signals (see
- * `RaiseSignalAlertsService`), queues the playbook steps and webhook tries of what it inserted,
+ * `RaiseTriggerAlertsService`, `describeSignalFiring`), queues the playbook steps and webhook tries of what it inserted,
  * acknowledges the signals to signals (`signal-alerts-done`, which clears their hand-off marker)
  * and publishes `alertRaised` once per inserted alert. Safe to run twice: alerts are keyed on
  * (rule, signal). A malformed signal is logged with its index and skipped; a payload without a
@@ -39,7 +40,10 @@ export async function raiseSignalAlerts(
   }
   const { tenantId, signals, rejected } = work;
   if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'signal-alerts: malformed signals skipped');
-  const { alerts: raised, deliveries, steps } = await new RaiseSignalAlertsService(forkForTenant(deps.orm, tenantId), tenantId).raise(signals, now);
+  // detection order (signal ids are uuidv7); the actions stage keeps no segment membership
+  const facts: SignalFacts[] = [...signals].sort((a, b) => (a.signalId < b.signalId ? -1 : a.signalId > b.signalId ? 1 : 0)).map((s) => ({ ...s, segmentIds: [] }));
+  const service = new RaiseTriggerAlertsService(forkForTenant(deps.orm, tenantId), tenantId);
+  const { alerts: raised, deliveries, steps } = await service.raise('friction_signal', facts, describeSignalFiring, now);
   // after the commit; a crash before this leaves due runs that the reconciler queues
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, now);
   // committed: signals may clear the hand-off marker of these signals (one ack per job)

@@ -1,6 +1,10 @@
 import type { AlertRuleSpec, AlertTrigger } from '../../../../subgraphs/actions/domain/alert-rule';
 import { stateKey, type RuleState } from '../../../../subgraphs/actions/domain/evaluate-alert-rules';
-import { evaluateSignals, signalSourceKey, type SignalFacts } from '../../../../subgraphs/actions/domain/evaluate-signal-rules';
+import { describeSignalFiring, signalSourceKey, type SignalFacts } from '../../../../subgraphs/actions/domain/evaluate-signal-rules';
+import { evaluateTriggers } from '../../../../subgraphs/actions/domain/evaluate-trigger-rules';
+
+const evaluateSignals = (rules: AlertRuleSpec[], signals: SignalFacts[], states: Map<string, RuleState>, raised: Set<string>, now: Date) =>
+  evaluateTriggers(rules, signals, describeSignalFiring, states, raised, now);
 
 const P = '01a21226-0000-7000-8000-000000000001';
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -32,9 +36,9 @@ const signal = (type: string, severity: number, over: Partial<SignalFacts> = {})
   ...over,
 });
 const fired = (rules: AlertRuleSpec[], signals: SignalFacts[], states = new Map<string, RuleState>(), raised = new Set<string>()) =>
-  evaluateSignals(rules, signals, states, raised, NOW).firings.map((f) => f.signal.signalId);
+  evaluateSignals(rules, signals, states, raised, NOW).firings.map((f) => f.triggerId);
 
-describe('evaluateSignals', () => {
+describe('evaluateTriggers with describeSignalFiring', () => {
   it.each([
     ['fires at exactly the least severity', signal('retry_loop', 0.5), true],
     ['fires above it', signal('retry_loop', 1), true],
@@ -73,6 +77,9 @@ describe('evaluateSignals', () => {
     const s = signal('retry_loop', 0.75);
     const [firing] = evaluateSignals([rule()], [s], new Map(), new Set(), NOW).firings;
     expect(firing).toMatchObject({
+      profileId: P,
+      triggerId: s.signalId,
+      score: 75,
       type: 'signal_retry_loop',
       sourceKey: `rule-1-signal-${s.signalId}`,
       message: 'Stuck: retry_loop friction (severity 0.75): three failures',
