@@ -42,6 +42,7 @@ import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
 import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 import { startRaiseSignalAlertsWorker } from './workers/raise-signal-alerts.worker';
+import { startSegmentMembershipChangedWorker } from './workers/segment-membership-changed.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
 /** What differs between production and a test run of the subgraph. */
@@ -110,6 +111,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
   startWorkers: async (deps) => {
     startRaiseAlertsWorker(deps);
     startRaiseSignalAlertsWorker(deps);
+    startSegmentMembershipChangedWorker(deps);
     startProfileMergedWorker(deps);
     startDeliverWebhookWorker(deps);
     await startSweepDeliveriesWorker(deps);

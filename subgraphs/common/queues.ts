@@ -70,10 +70,18 @@ export const RECHECK_SEGMENTS = 'recheck-segments';
 /** profiles → profiles: evaluate one bounded page of profiles (segment backfill or time re-check). */
 export const EVALUATE_SEGMENT_PAGE = 'evaluate-segment-page';
 /**
- * profiles → actions: a profile entered or left a segment. No worker consumes it yet (the
- * actions side will, in a later issue); jobs wait in the queue until one does.
+ * profiles → actions: a profile entered or left a segment (one job per entry or exit); actions
+ * evaluates its SEGMENT alert rules, coalescing waiting jobs into one pass per tenant. The
+ * membership row keeps `entryAlertsPendingSince` (`exitAlertsPendingSince`) until actions
+ * acknowledges (`segment-alerts-done`), and profiles' `sweep-profiles` queues the change again
+ * while it is pending past `SWEEP_GRACE_MS`.
  */
 export const SEGMENT_MEMBERSHIP_CHANGED = 'segment-membership-changed';
+/**
+ * actions → profiles: the SEGMENT alert rules were evaluated against these entries and exits (the
+ * transaction committed); profiles clears their markers (`SegmentAlertsDoneJob`). Job id `<pass id>-done`.
+ */
+export const SEGMENT_ALERTS_DONE = 'segment-alerts-done';
 /**
  * any stage → profiles: store computed traits a stage derived (e.g. the latest risk bucket) on
  * profiles, under `computedTraits.<source>` (`SetComputedTraitsBatch`: one job per producer batch).
@@ -417,7 +425,7 @@ export interface JobPayloads {
   [ACTIVITY_RECORDED]: ActivityRecordedJob;
   [RECHECK_SEGMENTS]: Record<string, never>;
   [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;
-  /** Job id `<tenantId>-<membershipId>-<change>`: one job per entry or exit. */
+  /** Job id `<tenantId>-<membershipId>-<change>` (see `segmentChangeJobId`): one job per entry or exit. */
   [SEGMENT_MEMBERSHIP_CHANGED]: SegmentMembershipChangedEvent;
   /** A batch; the lone form (queued before batches existed) is still accepted. */
   [SET_COMPUTED_TRAITS]: SetComputedTraitsBatch | SetComputedTraitsJob;
@@ -429,6 +437,7 @@ export interface JobPayloads {
   [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
   [SIGNAL_ALERTS]: SignalAlertsBatch;
   [SIGNAL_ALERTS_DONE]: SignalAlertsDoneJob;
+  [SEGMENT_ALERTS_DONE]: SegmentAlertsDoneJob;
   /** Risk changes for the actions stage's alert rules: a batch, or one crossing queued before batches. */
   [RAISE_ALERTS]: RaiseAlertsBatch | RaiseAlertsCrossing;
 }
@@ -454,6 +463,20 @@ export interface SignalForAlerts {
 export interface SignalAlertsBatch {
   tenantId: string;
   signals: SignalForAlerts[];
+}
+
+/** actions → profiles: the entries and exits of one pass that actions has evaluated. */
+export interface SegmentAlertsDoneJob {
+  tenantId: string;
+  changes: { membershipId: string; change: 'entered' | 'exited' }[];
+}
+
+/**
+ * The id of a `segment-membership-changed` job: one per entry or exit; a sweeper's re-send
+ * (`resend`, one per grace period) is a new job even while the first is kept as completed.
+ */
+export function segmentChangeJobId(event: Pick<SegmentMembershipChangedEvent, 'tenantId' | 'membershipId' | 'change'>, resend?: string): string {
+  return `${event.tenantId}-${event.membershipId}-${event.change}${resend ? `-${resend}` : ''}`;
 }
 
 /** actions → signals: the signals of one `signal-alerts` job that actions has evaluated. */

@@ -25,14 +25,14 @@ export type RiskCrossingTrigger =
   | { type: 'risk_crossing'; kind: string | null; bucket: RiskBucketName; threshold?: undefined }
   | { type: 'risk_crossing'; kind: string; bucket?: undefined; threshold: number; direction: 'up' | 'down'; hysteresis: number };
 
-/** A friction signal of `signalType` with at least `minSeverity` (0–1); evaluated by `evaluateSignals`. */
+/** A friction signal of `signalType` with at least `minSeverity` (0–1); evaluated by `describeSignalFiring`. */
 export interface FrictionSignalTrigger {
   type: 'friction_signal';
   signalType: string;
   minSeverity: number;
 }
 
-/** A profile entering or leaving a segment. Stored; not evaluated yet. */
+/** A profile entering or leaving a segment; evaluated by `describeSegmentFiring`. */
 export interface SegmentTrigger {
   type: 'segment';
   segmentId: string;

@@ -12,7 +12,7 @@ export enum AlertTriggerType {
 }
 registerEnumType(AlertTriggerType, {
   name: 'AlertTriggerType',
-  description: 'What fires a rule. RISK_CROSSING fires on risk changes and FRICTION_SIGNAL on friction signals; SEGMENT and JOURNEY are stored and validated, and fire once their stages hand them to actions.',
+  description: 'What fires a rule. RISK_CROSSING fires on risk changes, FRICTION_SIGNAL on friction signals and SEGMENT on segment entries and exits; JOURNEY is stored and validated, and fires once its stage hands journey states to actions.',
 });
 
 export enum CrossingDirection {
