@@ -8,7 +8,6 @@ export interface SignalFacts extends TriggerFacts {
   type: string;
   /** 0 (mild) to 1 (severe). */
   severity: number;
-  detectedAt: Date;
   journeyInstanceId: string | null;
   summary: string;
   /** The events behind the signal. */

@@ -1,5 +1,5 @@
 import type { AlertRuleSpec } from './alert-rule';
-import { coolingDown, meetsConditions, stateKey, type RuleState, type ScoreReason } from './evaluate-alert-rules';
+import { meetsConditions, stateKey, type RuleState, type ScoreReason } from './evaluate-alert-rules';
 
 /**
  * Event-like triggers (a friction signal, a segment entry or exit, a journey state): each fact
@@ -10,6 +10,8 @@ import { coolingDown, meetsConditions, stateKey, type RuleState, type ScoreReaso
 /** What every event-like fact carries for the rules' conditions. */
 export interface TriggerFacts {
   profileId: string;
+  /** When it happened: the cool-down is measured between the facts that fired, not between evaluations. */
+  at: Date;
   /** Segments the profile is known to be in; empty when none are known. */
   segmentIds: readonly string[];
 }
@@ -39,11 +41,13 @@ export type DescribeFiring<F> = (rule: AlertRuleSpec, fact: F) => TriggerAlert |
 /**
  * Evaluates every rule against every fact, in the order given. A rule fires for a fact its
  * trigger matches (`describe`) when its conditions hold (a fact carries no CLV or revenue at risk,
- * so a condition on either never holds) and its cool-down for the profile has run out. Pure:
- * reads `states` (keyed by `stateKey`, not modified) and `raised` (source keys whose alert is
+ * so a condition on either never holds) and the fact happened at least the cool-down away from
+ * the fact of the rule's last alert for the profile (either side: a fact re-sent late, or arriving
+ * out of order, is judged by when it happened, so the outcome does not depend on when a job ran).
+ * Pure: reads `states` (keyed by `stateKey`, not modified) and `raised` (source keys whose alert is
  * already stored: a replayed fact changes nothing, not even the cool-down), and returns the alerts
  * to raise and every state it moved. A match that does not fire moves nothing, so the cool-down
- * counts from the last alert.
+ * counts from the last alert. `_now` is kept for symmetry with the risk evaluation.
  */
 export function evaluateTriggers<F extends TriggerFacts>(
   rules: readonly AlertRuleSpec[],
@@ -51,7 +55,7 @@ export function evaluateTriggers<F extends TriggerFacts>(
   describe: DescribeFiring<F>,
   states: ReadonlyMap<string, RuleState>,
   raised: ReadonlySet<string>,
-  now: Date,
+  _now?: Date,
 ): { firings: TriggerFiring[]; states: RuleState[] } {
   const current = new Map(states);
   const touched = new Set<string>();
@@ -62,8 +66,10 @@ export function evaluateTriggers<F extends TriggerFacts>(
       if (!alert || raised.has(alert.sourceKey)) continue;
       const key = stateKey(rule.id, fact.profileId);
       const before = current.get(key) ?? null;
-      if (!meetsConditions(rule.conditions, { clv: null, revenueAtRisk: null, segmentIds: [...fact.segmentIds] }) || coolingDown(rule, before, now)) continue;
-      current.set(key, { ruleId: rule.id, profileId: fact.profileId, active: false, lastTriggerId: alert.triggerId, lastFiredAt: now });
+      if (!meetsConditions(rule.conditions, { clv: null, revenueAtRisk: null, segmentIds: [...fact.segmentIds] }) || withinCooldown(rule, before, fact.at)) continue;
+      // the latest fact that fired: an older one firing late must not shorten the cool-down
+      const lastFiredAt = before?.lastFiredAt && before.lastFiredAt > fact.at ? before.lastFiredAt : fact.at;
+      current.set(key, { ruleId: rule.id, profileId: fact.profileId, active: false, lastTriggerId: alert.triggerId, lastFiredAt });
       touched.add(key);
       firings.push({ ...alert, rule, profileId: fact.profileId });
     }
@@ -74,4 +80,9 @@ export function evaluateTriggers<F extends TriggerFacts>(
 /** The source keys the rules could raise for the facts (to read which are stored already). */
 export function candidateKeys<F>(rules: readonly AlertRuleSpec[], facts: readonly F[], describe: DescribeFiring<F>): string[] {
   return facts.flatMap((fact) => rules.flatMap((rule) => describe(rule, fact)?.sourceKey ?? []));
+}
+
+/** True when `at` lies within the rule's cool-down of its last alert for the profile, before or after it. */
+export function withinCooldown(rule: Pick<AlertRuleSpec, 'cooldownSeconds'>, state: Pick<RuleState, 'lastFiredAt'> | null, at: Date): boolean {
+  return rule.cooldownSeconds > 0 && state?.lastFiredAt != null && Math.abs(at.getTime() - state.lastFiredAt.getTime()) < rule.cooldownSeconds * 1000;
 }

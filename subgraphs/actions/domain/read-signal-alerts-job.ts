@@ -48,7 +48,7 @@ function readSignal(raw: unknown): SignalAlertsWork['signals'][number] | string 
     profileId: s.profileId,
     type: s.type,
     severity: s.severity,
-    detectedAt,
+    at: detectedAt,
     journeyInstanceId: (s.journeyInstanceId as string | null | undefined) ?? null,
     summary: ((s.summary as string | undefined) || s.type).slice(0, 512),
     eventIds: ((s.eventIds as string[] | undefined) ?? []).slice(0, 50),

@@ -89,17 +89,17 @@ describe('segmentMembershipChanged', () => {
     expect(await alertsOf(tenantId)).toHaveLength(1);
   });
 
-  it('honours the cool-down per (rule, profile)', async () => {
+  it('honours the cool-down per (rule, profile), by when the changes happened', async () => {
     const tenantId = 'seg-cooldown';
     await rules(tenantId).create(segmentRule({ cooldownSeconds: 3600 }));
     const p = uuidv7();
-    const t0 = new Date('2026-12-01T10:00:00Z');
-    const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
-    const first = change(tenantId, p);
-    await run(first, at(0));
-    await run(change(tenantId, p), at(30)); // re-entered inside the hour: quiet
-    const later = change(tenantId, p);
-    await run(later, at(61));
+    const t0 = Date.parse('2026-12-01T10:00:00Z');
+    const at = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
+    const first = change(tenantId, p, { at: at(0) });
+    await run(first);
+    await run(change(tenantId, p, { at: at(30) })); // re-entered inside the hour: quiet
+    const later = change(tenantId, p, { at: at(61) });
+    await run(later);
     expect((await alertsOf(tenantId)).map((a) => a.triggerId)).toEqual([first.membershipId, later.membershipId]);
   });
 

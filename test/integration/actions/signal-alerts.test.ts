@@ -110,22 +110,24 @@ describe('raiseSignalAlerts', () => {
     expect((await run({ tenantId, signals: [signal(p, 'retry_loop', 0.7)] })).raised).toHaveLength(1);
   });
 
-  it('honours the cool-down per (rule, profile) across batches, and not across profiles', async () => {
+  it('honours the cool-down per (rule, profile) across batches, by when the signals happened, and not across profiles', async () => {
     const tenantId = 'sig-cooldown';
     await rules(tenantId).create(frictionRule({ cooldownSeconds: 3600 }));
     const [p, q] = [uuidv7(), uuidv7()];
-    const t0 = new Date('2026-12-01T10:00:00Z');
-    const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
-    const fired = [signal(p, 'retry_loop', 0.6)];
-    await run({ tenantId, signals: fired }, at(0));
+    const t0 = Date.parse('2026-12-01T10:00:00Z');
+    const at = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
+    const fired = signal(p, 'retry_loop', 0.6, { detectedAt: at(0) });
+    await run({ tenantId, signals: [fired] });
     // two in one batch inside the hour, and one in a later batch: quiet
-    await run({ tenantId, signals: [signal(p, 'retry_loop', 0.9), signal(p, 'retry_loop', 0.9)] }, at(10));
-    await run({ tenantId, signals: [signal(p, 'retry_loop', 0.9)] }, at(59));
-    const other = signal(q, 'retry_loop', 0.6);
-    await run({ tenantId, signals: [other] }, at(30)); // another profile: its own cool-down
-    const after = signal(p, 'retry_loop', 0.6);
-    await run({ tenantId, signals: [after] }, at(61)); // after the hour: fires
-    expect((await alertsOf(tenantId)).map((a) => a.triggerId)).toEqual([fired[0].signalId, other.signalId, after.signalId]);
+    await run({ tenantId, signals: [signal(p, 'retry_loop', 0.9, { detectedAt: at(10) }), signal(p, 'retry_loop', 0.9, { detectedAt: at(20) })] });
+    await run({ tenantId, signals: [signal(p, 'retry_loop', 0.9, { detectedAt: at(59) })] });
+    const other = signal(q, 'retry_loop', 0.6, { detectedAt: at(30) }); // another profile: its own cool-down
+    await run({ tenantId, signals: [other] });
+    const after = signal(p, 'retry_loop', 0.6, { detectedAt: at(61) }); // after the hour: fires
+    await run({ tenantId, signals: [after] });
+    // a signal re-sent late (its job lost) inside the hour of an alert stays quiet whenever it runs
+    await run({ tenantId, signals: [signal(p, 'retry_loop', 0.9, { detectedAt: at(40) })] });
+    expect((await alertsOf(tenantId)).map((a) => a.triggerId)).toEqual([fired.signalId, other.signalId, after.signalId]);
   });
 
   it('never fires another tenant’s rule on a signal, and keeps the alert in the signal’s tenant', async () => {

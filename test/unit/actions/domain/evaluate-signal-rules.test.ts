@@ -28,7 +28,7 @@ const signal = (type: string, severity: number, over: Partial<SignalFacts> = {})
   profileId: P,
   type,
   severity,
-  detectedAt: NOW,
+  at: NOW,
   journeyInstanceId: null,
   summary: 'three failures',
   eventIds: ['e1'],
