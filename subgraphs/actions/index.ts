@@ -41,6 +41,7 @@ import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './serv
 import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
 import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
+import { startRaiseJourneyAlertsWorker } from './workers/raise-journey-alerts.worker';
 import { startRaiseSignalAlertsWorker } from './workers/raise-signal-alerts.worker';
 import { startSegmentMembershipChangedWorker } from './workers/segment-membership-changed.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
@@ -111,6 +112,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
   startWorkers: async (deps) => {
     startRaiseAlertsWorker(deps);
     startRaiseSignalAlertsWorker(deps);
+    startRaiseJourneyAlertsWorker(deps);
     startSegmentMembershipChangedWorker(deps);
     startProfileMergedWorker(deps);
     startDeliverWebhookWorker(deps);

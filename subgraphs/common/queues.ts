@@ -138,6 +138,20 @@ export const SIGNAL_ALERTS = 'signal-alerts';
  * clears their `alertsPendingSince` (`SignalAlertsDoneJob`). Job id `<signal-alerts job id>-done`.
  */
 export const SIGNAL_ALERTS_DONE = 'signal-alerts-done';
+/**
+ * signals → actions: the states journey instances of one tenant reached (`JourneyAlertsBatch`), for
+ * the tenant's JOURNEY alert rules: one job per detect pass and per sweep page. Job id
+ * `<tenantId>-journeys-<digest of the instances' pending markers>[-<resend>]`: a retried pass
+ * queues nothing new, a later change of an instance is a new job. The instance keeps
+ * `alertsPendingSince` until actions acknowledges (`journey-alerts-done`), and signals'
+ * `sweep-events` sends it again while it is pending past `SWEEP_GRACE_MS`.
+ */
+export const JOURNEY_ALERTS = 'journey-alerts';
+/**
+ * actions → signals: `journey-alerts` evaluated these instances as of these markers; signals clears
+ * each marker that is still the one acknowledged (`JourneyAlertsDoneJob`). Job id `<journey-alerts job id>-done`.
+ */
+export const JOURNEY_ALERTS_DONE = 'journey-alerts-done';
 /** actions (scheduled): queue again every due playbook step whose job is gone (crash, Redis flush). */
 export const RECONCILE_RUNS = 'reconcile-runs';
 /**
@@ -438,6 +452,8 @@ export interface JobPayloads {
   [SIGNAL_ALERTS]: SignalAlertsBatch;
   [SIGNAL_ALERTS_DONE]: SignalAlertsDoneJob;
   [SEGMENT_ALERTS_DONE]: SegmentAlertsDoneJob;
+  [JOURNEY_ALERTS]: JourneyAlertsBatch;
+  [JOURNEY_ALERTS_DONE]: JourneyAlertsDoneJob;
   /** Risk changes for the actions stage's alert rules: a batch, or one crossing queued before batches. */
   [RAISE_ALERTS]: RaiseAlertsBatch | RaiseAlertsCrossing;
 }
@@ -463,6 +479,36 @@ export interface SignalForAlerts {
 export interface SignalAlertsBatch {
   tenantId: string;
   signals: SignalForAlerts[];
+}
+
+/** One state a journey instance reached, as JOURNEY alert rules evaluate it. JSON-safe. */
+export interface JourneyStateForAlerts {
+  instanceId: string;
+  profileId: string;
+  journeyId: string;
+  journeyName: string;
+  state: 'active' | 'stalled' | 'completed' | 'abandoned';
+  /** The step the state is at (for `active`, each step reached). */
+  stepIndex: number;
+  step: string;
+  /** True for the `active` state at the step the instance started at: the journey began. */
+  started: boolean;
+  /** ISO time the state began. */
+  observedAt: string;
+}
+
+/** The journey states of one tenant for its JOURNEY alert rules, with the instances' markers to acknowledge. */
+export interface JourneyAlertsBatch {
+  tenantId: string;
+  states: JourneyStateForAlerts[];
+  /** Each instance's `alertsPendingSince` (ISO) as the states were read: the acknowledgement clears only that one. */
+  pending: { instanceId: string; since: string }[];
+}
+
+/** actions → signals: the instances of one `journey-alerts` job that actions has evaluated. */
+export interface JourneyAlertsDoneJob {
+  tenantId: string;
+  pending: { instanceId: string; since: string }[];
 }
 
 /** actions → profiles: the entries and exits of one pass that actions has evaluated. */

@@ -30,6 +30,7 @@ import { SignalService } from './services/signal.service';
 import { startActivityRecordedWorker } from './workers/activity-recorded.worker';
 import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
+import { startJourneyAlertsDoneWorker } from './workers/journey-alerts-done.worker';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { startSignalAlertsDoneWorker } from './workers/signal-alerts-done.worker';
 import { startSweepEventsWorker } from './workers/sweep-events.worker';
@@ -73,6 +74,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
     startDetectFrictionWorker(deps);
     startProfileMergedWorker(deps);
     startSignalAlertsDoneWorker(deps);
+    startJourneyAlertsDoneWorker(deps);
     await startSweepFrictionWorker(deps);
     await startSweepEventsWorker(deps);
   },

@@ -39,7 +39,7 @@ export interface SegmentTrigger {
   change: 'entered' | 'exited';
 }
 
-/** A journey instance reaching a state (of one journey, or of any when `journeyId` is null). Stored; not evaluated yet. */
+/** A journey instance reaching a state (of one journey, or of any when `journeyId` is null); `active` is the start. Evaluated by `describeJourneyFiring`. */
 export interface JourneyTrigger {
   type: 'journey';
   journeyId: string | null;

@@ -2,7 +2,7 @@ import { chunks } from '../../common/chunks';
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED } from '../../common/pubsub';
-import { PLAYBOOK_EVENTS, RECORD_ACTIVITY, SIGNAL_ALERTS, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { JOURNEY_ALERTS, PLAYBOOK_EVENTS, RECORD_ACTIVITY, SIGNAL_ALERTS, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { eventActivity, signalActivity, signalDetected, uniqueBy } from '../domain/events/activity-items';
@@ -14,6 +14,7 @@ import { Signal } from '../entities/signal.entity';
 import { followMerges } from './follow-merges';
 import { FrictionService, toFrictionEvent } from './friction.service';
 import { InFlightEvents } from './in-flight-events.service';
+import { JourneyAlertsCollector } from './journey-alerts-handoff';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
 import { queueSignalAlerts } from './signal-alerts-handoff';
@@ -43,7 +44,7 @@ export interface ResolvedBatchOutcome {
  * new signals (one multi-row insert, one read back), then hands the risk stage ONE
  * `record-activity` job (every event with a profile, including identify/group traits, the
  * signals and the journey snapshots), hands the actions stage ONE `signal-alerts` job (its
- * FRICTION_SIGNAL alert rules) and announces the new signals. The hand-off of the events
+ * FRICTION_SIGNAL alert rules) and ONE `journey-alerts` job (its JOURNEY rules) and announces the new signals. The hand-off of the events
  * that went to risk stays pending until risk acknowledges them (`activity-recorded`).
  *
  * Safe to run twice: writes are keyed (dedupe keys, job ids), and a job that dies before the
@@ -76,7 +77,9 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
       return [];
     },
   };
-  const journeyFindings = await new JourneyService(em, tenantId, collector).advanceBatch(named);
+  // and the instances they changed, for the actions stage's JOURNEY rules (one job per pass)
+  const journeyAlerts = new JourneyAlertsCollector();
+  const journeyFindings = await new JourneyService(em, tenantId, collector, journeyAlerts).advanceBatch(named);
 
   await breathe();
   const rules = await new FrictionService(em, tenantId).tenantRules();
@@ -124,6 +127,7 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   // the actions stage evaluates its FRICTION_SIGNAL rules against the pass's signals (one job);
   // each keeps `alertsPendingSince` until actions acknowledges, so a lost job is swept again
   await queueSignalAlerts(deps.queues.get(SIGNAL_ALERTS), tenantId, stored, batch.resend);
+  await journeyAlerts.flush(deps.queues.get(JOURNEY_ALERTS), tenantId, batch.resend);
   // events that went to risk stay pending until risk acknowledges them (`activity-recorded`);
   // an event without a profile goes nowhere, its hand-off is done
   const unattributed = events.filter((e) => e.profileId === null).map((e) => e.id);
