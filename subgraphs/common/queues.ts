@@ -141,8 +141,9 @@ export const SIGNAL_ALERTS_DONE = 'signal-alerts-done';
 /**
  * signals → actions: the states journey instances of one tenant reached (`JourneyAlertsBatch`), for
  * the tenant's JOURNEY alert rules: one job per detect pass and per sweep page. Job id
- * `<tenantId>-journeys-<digest of the instances' pending markers>[-<resend>]`: a retried pass
- * queues nothing new, a later change of an instance is a new job. The instance keeps
+ * `<tenantId>-journeys-<digest of the instances' pending markers>[-<resend>]`: queueing the same
+ * markers twice is a no-op; every replay of an instance re-marks it (a retried pass too), and its
+ * job is evaluated idempotently (alerts keyed on rule + instance + state). The instance keeps
  * `alertsPendingSince` until actions acknowledges (`journey-alerts-done`), and signals'
  * `sweep-events` sends it again while it is pending past `SWEEP_GRACE_MS`.
  */

@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
+import { isUuid } from '../../common/ids';
 import { ALERT_RAISED } from '../../common/pubsub';
 import { PLAYBOOK_STEP, SIGNAL_ALERTS, SIGNAL_ALERTS_DONE, workerOptions, type SignalAlertsBatch } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
@@ -47,7 +48,9 @@ export async function raiseSignalAlerts(
   // after the commit; a crash before this leaves due runs that the reconciler queues
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, now);
   // committed: signals may clear the hand-off marker of these signals (one ack per job)
-  const signalIds = [...new Set(signals.map((s) => s.signalId))];
+  // every signal the job named, the malformed ones too: evaluating them again would fail again
+  const named = Array.isArray(job.data.signals) ? job.data.signals.map((s) => (s as { signalId?: unknown } | null)?.signalId) : [];
+  const signalIds = [...new Set(named.filter((id): id is string => typeof id === 'string' && isUuid(id)))];
   if (signalIds.length) await deps.queues.get(SIGNAL_ALERTS_DONE).add(SIGNAL_ALERTS_DONE, { tenantId, signalIds }, { jobId: `${String(job.id)}-done` });
   // after the commit, and only for rows this job inserted: a replay publishes nothing
   for (const alert of raised) deps.pubSub.publish(ALERT_RAISED, tenantId, alertRaisedEvent(alert));

@@ -31,7 +31,7 @@ export function journeyStatesForAlerts(tenantId: string, instance: JourneyInstan
 /**
  * Queues one `journey-alerts` job with the states of the instances whose alerts hand-off is
  * pending (the last copy of an instance given wins), and their markers. The job id is a digest of
- * the (instance, marker) pairs: a retried pass queues nothing new, a later change is a new job.
+ * the (instance, marker) pairs: the same markers queue nothing new, a re-marked instance is a new job.
  * Instances of a definition missing from `definitions` (deleted) are skipped. Returns how many
  * instances it queued.
  */

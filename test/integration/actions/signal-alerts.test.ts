@@ -181,12 +181,16 @@ describe('raiseSignalAlerts', () => {
     const tenantId = 'sig-bad';
     await rules(tenantId).create(frictionRule());
     const good = signal(uuidv7(), 'retry_loop', 0.9);
-    const { raised, rejected } = await run({ tenantId, signals: [{ ...good, signalId: 'nope' }, good, { ...good, signalId: uuidv7(), severity: 7 }] });
+    const mild = { ...good, signalId: uuidv7(), severity: 7 };
+    const { raised, rejected } = await run({ tenantId, signals: [{ ...good, signalId: 'nope' }, good, mild] }, undefined, 'mixed');
     expect(raised).toHaveLength(1);
     expect(rejected).toEqual([
       { index: 0, reason: 'signalId must be a signal id (uuid)' },
       { index: 2, reason: 'severity must be a number from 0 to 1' },
     ]);
+    // acknowledged all the same (with a usable id): re-sending it would fail again
+    const done = await actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJob('mixed-done');
+    expect(done?.data.signalIds).toEqual([good.signalId, mild.signalId]);
     await expect(run({ signals: [] } as unknown as SignalAlertsBatch, undefined, 'bad')).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
