@@ -10,6 +10,7 @@ import { AlertRuleStateRepository } from '../entities/alert-rule-state.repositor
 import { AlertRuleRepository, specOf } from '../entities/alert-rule.repository';
 import { ChannelRepository } from '../entities/channel.repository';
 import { ProfileAlias } from '../entities/profile-alias.entity';
+import { SegmentStayRepository } from '../entities/segment-stay.repository';
 import type { WebhookDelivery } from '../entities/webhook-delivery.entity';
 import type { Enrolment } from './playbook-runs.service';
 import type { StepToQueue } from './queue-playbook-steps';
@@ -18,8 +19,8 @@ import { storeAlerts } from './store-alerts';
 /**
  * The batch stage of the event-like alert triggers (FRICTION_SIGNAL, SEGMENT, JOURNEY): every rule
  * of one trigger type of the tenant against every fact of a batch, in memory (`evaluateTriggers`).
- * Reads: the rules, the profiles' merge aliases, the source keys already alerted on, the (rule,
- * profile) states. Writes, in one transaction (`storeAlerts`): the alerts (keyed on rule + fact),
+ * Reads: the rules, the profiles' merge aliases and current segments (the actions stage's copy,
+ * `SegmentStay`), the source keys already alerted on, the (rule, profile) states. Writes, in one transaction (`storeAlerts`): the alerts (keyed on rule + fact),
  * the states, the webhook outbox rows and the playbook runs the alerts enrol. A replayed batch
  * raises nothing new.
  */
@@ -44,8 +45,14 @@ export class RaiseTriggerAlertsService {
     const rules = (await new AlertRuleRepository(this.em, this.tenantId).currentWithDefault()).filter((r) => r.enabled && !r.archived && r.trigger.type === triggerType).map(specOf);
     if (rules.length === 0) return none;
     const survivors = await new ProfileAliases(this.em, ProfileAlias, this.tenantId).survivorsOf([...new Set(facts.map((f) => f.profileId))]);
-    // a fact of a merged-away profile counts for its survivor, the profile the alert must land on
-    const followed = facts.map((f) => ({ ...f, profileId: survivors.get(f.profileId) ?? f.profileId }));
+    // a fact of a merged-away profile counts for its survivor, the profile the alert must land on;
+    // its segments are the ones actions has heard of (the stay copy) and the ones the fact shows
+    const survivorOf = (id: string) => survivors.get(id) ?? id;
+    const segments = await new SegmentStayRepository(this.em, this.tenantId).currentOf(facts.map((f) => survivorOf(f.profileId)));
+    const followed = facts.map((f) => {
+      const profileId = survivorOf(f.profileId);
+      return { ...f, profileId, segmentIds: [...new Set([...f.segmentIds, ...(segments.get(profileId) ?? [])])] };
+    });
     const keys = candidateKeys(rules, followed, describe);
     if (keys.length === 0) return none;
     const raised = await new AlertRepository(this.em, this.tenantId).existingSourceKeys(keys);

@@ -41,7 +41,7 @@ export async function raiseSignalAlerts(
   }
   const { tenantId, signals, rejected } = work;
   if (rejected.length) deps.log.warn({ tenantId, jobId: job.id, rejected }, 'signal-alerts: malformed signals skipped');
-  // detection order (signal ids are uuidv7); the actions stage keeps no segment membership
+  // detection order (signal ids are uuidv7); segments come from the actions stage's copy of membership
   const facts: SignalFacts[] = [...signals].sort((a, b) => (a.signalId < b.signalId ? -1 : a.signalId > b.signalId ? 1 : 0)).map((s) => ({ ...s, segmentIds: [] }));
   const service = new RaiseTriggerAlertsService(forkForTenant(deps.orm, tenantId), tenantId);
   const { alerts: raised, deliveries, steps } = await service.raise('friction_signal', facts, describeSignalFiring, now);

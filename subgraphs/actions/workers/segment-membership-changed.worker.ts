@@ -8,6 +8,7 @@ import { forkForTenant } from '../../common/tenant-filter';
 import { describeSegmentFiring, segmentsShownBy, type SegmentChangeFacts } from '../domain/evaluate-segment-rules';
 import { readSegmentChange } from '../domain/read-segment-change';
 import type { Alert } from '../entities/alert.entity';
+import { SegmentStayRepository } from '../entities/segment-stay.repository';
 import { alertRaisedEvent } from '../services/alert-event';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
 import { RaiseTriggerAlertsService } from '../services/raise-trigger-alerts.service';
@@ -20,7 +21,8 @@ type Change = { tenantId: string } & Omit<SegmentChangeFacts, 'segmentIds'>;
 export const SEGMENT_PASS_MAX_JOBS = 200;
 
 /**
- * Evaluates the tenant's SEGMENT alert rules against entries and exits of one tenant (see
+ * Records entries and exits of one tenant in the actions stage's copy of membership
+ * (`SegmentStayRepository`), then evaluates the tenant's SEGMENT alert rules against them (see
  * `RaiseTriggerAlertsService`, `describeSegmentFiring`), in the order they happened; queues the
  * playbook steps and webhook tries of what it inserted, acknowledges the changes to profiles
  * (`segment-alerts-done`, job id `<pass id>-done`, which clears their hand-off markers) and
@@ -31,7 +33,10 @@ export async function raiseSegmentAlerts(tenantId: string, changes: readonly Cha
   const facts: SegmentChangeFacts[] = [...changes]
     .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.membershipId < b.membershipId ? -1 : a.membershipId > b.membershipId ? 1 : 0))
     .map(({ tenantId: _tenant, ...c }) => ({ ...c, segmentIds: segmentsShownBy(c) }));
-  const service = new RaiseTriggerAlertsService(forkForTenant(deps.orm, tenantId), tenantId);
+  const em = forkForTenant(deps.orm, tenantId);
+  // the copy of membership first: the rules' segment conditions (of every trigger type) read it
+  await new SegmentStayRepository(em, tenantId).record(changes);
+  const service = new RaiseTriggerAlertsService(em, tenantId);
   const { alerts: raised, deliveries, steps } = await service.raise('segment', facts, describeSegmentFiring, now);
   // after the commit; a crash before this leaves due runs that the reconciler queues
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, now);

@@ -9,7 +9,8 @@ import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.en
 import { WebhookDelivery } from '../../../subgraphs/actions/entities/webhook-delivery.entity';
 import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { raiseSignalAlerts } from '../../../subgraphs/actions/workers/raise-signal-alerts.worker';
-import { ALERT_RAISED, type FsPubSub } from '../../../subgraphs/common/pubsub';
+import { segmentMembershipChanged } from '../../../subgraphs/actions/workers/segment-membership-changed.worker';
+import { ALERT_RAISED, type FsPubSub, type SegmentMembershipChangedEvent } from '../../../subgraphs/common/pubsub';
 import { queueOptions, SIGNAL_ALERTS, SIGNAL_ALERTS_DONE, signalAlertsJobId, type SignalAlertsBatch, type SignalForAlerts } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
@@ -144,11 +145,29 @@ describe('raiseSignalAlerts', () => {
     expect(await alertsOf('sig-a')).toEqual([]);
   });
 
-  it('applies segment conditions (the actions stage knows no membership: such a rule stays quiet)', async () => {
+  it('applies segment conditions from the segment changes actions has heard of; a CLV condition never holds', async () => {
     const tenantId = 'sig-conditions';
-    await rules(tenantId).create(frictionRule({ conditions: { segmentIds: [uuidv7()] } }));
+    const vip = uuidv7();
+    await rules(tenantId).create(frictionRule({ conditions: { segmentIds: [vip] } }));
     await rules(tenantId).create(frictionRule({ name: 'Valuable', conditions: { clvAbove: 100 } }));
-    expect((await run({ tenantId, signals: [signal(uuidv7(), 'retry_loop', 1)] })).raised).toEqual([]);
+    const [inside, left, outside] = [uuidv7(), uuidv7(), uuidv7()];
+    const stay = (profileId: string, change: 'entered' | 'exited', membershipId: string): SegmentMembershipChangedEvent => ({
+      tenantId,
+      segmentId: vip,
+      segmentName: 'VIP',
+      profileId,
+      membershipId,
+      change,
+      at: '2026-12-01T09:00:00.000Z',
+    });
+    const [m1, m2] = [uuidv7(), uuidv7()];
+    for (const data of [stay(inside, 'entered', m1), stay(left, 'entered', m2), stay(left, 'exited', m2), stay(left, 'entered', m2)]) {
+      await segmentMembershipChanged({ id: `${data.membershipId}-${data.change}`, data }, actions.deps);
+    }
+    const signals = [signal(inside, 'retry_loop', 1), signal(left, 'retry_loop', 1), signal(outside, 'retry_loop', 1)];
+    const { raised } = await run({ tenantId, signals });
+    // the replayed entry of the stay that ended does not reopen it
+    expect(raised.map((a) => [a.profileId, a.team])).toEqual([[inside, 'onboarding']]);
   });
 
   it('delivers to alert.raised webhooks and enrols in the rule’s playbook, once', async () => {
