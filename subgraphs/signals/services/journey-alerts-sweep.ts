@@ -26,8 +26,7 @@ export async function resendPendingJourneyAlerts(em: EntityManager, queues: Queu
     for (let page = 0; page < MAX_PAGES; page++) {
       const rows: JourneyInstance[] = await instances.alertsPendingOf(tenantId, cutoff, after, PAGE_SIZE);
       if (rows.length === 0) break;
-      const defs = await em.find(JourneyDefinition, { tenantId, id: { $in: [...new Set(rows.map((r) => r.definitionId))] } });
-      const definitions = new Map(defs.map((d) => [d.id, d]));
+      const definitions = new Map((await em.getRepository(JourneyDefinition).allOf(tenantId)).map((d) => [d.id, d]));
       const orphans = rows.filter((r) => !definitions.has(r.definitionId));
       if (orphans.length) await instances.alertsDone(tenantId, orphans.map((r) => ({ instanceId: r.id, since: r.alertsPendingSince! })));
       total += await queueJourneyAlerts(queues.get(JOURNEY_ALERTS), tenantId, rows, definitions, resend);
