@@ -14,6 +14,8 @@ import { SUBGRAPH_NAMES, type Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
 import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
+import { ProfileEventSender } from '../subgraphs/common/profile-event-sender';
+import { createEmailTracking, TRACKING_PATH_PREFIX } from './email-tracking';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { CLOSE_TOO_MANY_CONNECTIONS, KeySockets } from './key-sockets';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
@@ -122,6 +124,22 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
     signalsBaseUrl: urls.signals ? urls.signals.replace(/\/graphql$/, '') : null,
   });
 
+  // email opens and clicks come back as events through the same Segment API of signals
+  const emailTracking = createEmailTracking({
+    secret: config.secret,
+    log,
+    sender:
+      urls.signals && urls.profiles
+        ? new ProfileEventSender({
+            secret: config.secret,
+            contextTtlSeconds: config.contextTtlSeconds,
+            profilesUrl: urls.profiles,
+            signalsBaseUrl: urls.signals.replace(/\/graphql$/, ''),
+            writer: 'email-tracking',
+          })
+        : null,
+  });
+
   const readiness = createReadiness(deps.redis, urls);
   const server = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
@@ -132,6 +150,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         else res.destroy();
       });
     }
+    if (req.url?.startsWith(TRACKING_PATH_PREFIX)) return emailTracking(req, res);
     if (req.method === 'POST' && req.url?.split('?')[0] === GRAPHQL_PATH) {
       const refusal = bodyRefusal(req, config.limits.graphqlBodyBytes);
       if (refusal) return sendJson(res.setHeader('connection', 'close'), refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });

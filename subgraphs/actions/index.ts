@@ -43,6 +43,7 @@ import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 import { startRaiseJourneyAlertsWorker } from './workers/raise-journey-alerts.worker';
 import { startRaiseSignalAlertsWorker } from './workers/raise-signal-alerts.worker';
+import { startRecordMessageOutcomeWorker } from './workers/record-message-outcome.worker';
 import { startSegmentMembershipChangedWorker } from './workers/segment-membership-changed.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
@@ -121,6 +122,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
     startPlaybookStepWorker(deps, collaborators);
     startPlaybookEventsWorker(deps, collaborators.now);
     startEscalateTaskWorker(deps, collaborators.now);
+    startRecordMessageOutcomeWorker(deps);
     await startReconcileRunsWorker(deps, collaborators.now, options.reconcileIntervalMs);
   },
   };

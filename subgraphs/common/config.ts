@@ -38,6 +38,11 @@ export interface Config {
   /** Interface every service binds to. Default `127.0.0.1`. */
   host: string;
   ports: { gateway: number; profiles: number; signals: number; risk: number; actions: number };
+  /**
+   * The gateway's public base URL, without a trailing slash (`PUBLIC_URL`): what links in sent
+   * email (open pixel, tracked links) point at. Default `http://<HOST>:<GATEWAY_PORT>`.
+   */
+  publicUrl: string;
   /** Subgraph URLs the gateway calls (HTTP; WebSocket on the same path). */
   subgraphUrls: { profiles: string; signals: string; risk: string; actions: string };
   /**
@@ -265,6 +270,12 @@ export interface Config {
     webhookDisableAfterFailures: number;
     /** How long a rotated-out secret stays valid beside the new one, ms (`CHANNEL_SECRET_OVERLAP_MS`). Default 86400000 (24 h). */
     secretOverlapMs: number;
+    /**
+     * How long an email's open pixel and tracked links record opens and clicks, in seconds
+     * (`TRACKING_TOKEN_TTL_SECONDS`); an older tracked link still redirects but records nothing.
+     * Default 31536000 (365 days).
+     */
+    trackingTokenTtlSeconds: number;
   };
 }
 
@@ -295,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       SIGNALS_URL: str({ default: '' }),
       RISK_URL: str({ default: '' }),
       ACTIONS_URL: str({ default: '' }),
+      PUBLIC_URL: str({ default: '' }),
       FORESIGHT_SECRET: str({ default: '' }),
       CONTEXT_TTL_SECONDS: num({ default: 60 }),
       AUTH_FAILURES_PER_MINUTE: num({ default: 60 }),
@@ -341,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       FORESIGHT_PRETTY_LOGS: bool({ default: false }),
       WEBHOOK_ALLOWED_HOSTS: str({ default: '' }),
       CHANNEL_TIMEOUT_MS: num({ default: 15_000 }),
+      TRACKING_TOKEN_TTL_SECONDS: num({ default: 365 * 86_400 }),
       WEBHOOK_RETRY_SCHEDULE_MS: str({ default: '5000,300000,1800000,7200000,18000000,36000000,36000000' }),
       WEBHOOK_DISABLE_AFTER_FAILURES: num({ default: 50 }),
       CHANNEL_SECRET_OVERLAP_MS: num({ default: 86_400_000 }),
@@ -410,7 +423,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     problems.push('RISK_BUCKET_MEDIUM, RISK_BUCKET_HIGH: need 0 < medium < high < 100');
   }
   if (!(e.FRICTION_SCORE_DEBOUNCE_MS >= 0)) problems.push('FRICTION_SCORE_DEBOUNCE_MS: must be zero or more');
-  for (const key of ['CHANNEL_TIMEOUT_MS', 'WEBHOOK_DISABLE_AFTER_FAILURES'] as const) {
+  for (const key of ['CHANNEL_TIMEOUT_MS', 'WEBHOOK_DISABLE_AFTER_FAILURES', 'TRACKING_TOKEN_TTL_SECONDS'] as const) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
   if (!(e.CHANNEL_SECRET_OVERLAP_MS >= 0)) problems.push('CHANNEL_SECRET_OVERLAP_MS: must be zero or more');
@@ -419,6 +432,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     .filter((v) => v.length > 0)
     .map(Number);
   if (retrySchedule.some((v) => !Number.isFinite(v) || v < 0)) problems.push('WEBHOOK_RETRY_SCHEDULE_MS: must be comma-separated delays in ms, each zero or more');
+  if (e.PUBLIC_URL && !isHttpUrl(e.PUBLIC_URL)) problems.push('PUBLIC_URL: must be an http(s) URL, e.g. https://cx.example.com');
   if (problems.length) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -446,6 +460,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir,
     host,
     ports,
+    publicUrl: (e.PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${ports.gateway}`).replace(/\/+$/, ''),
     subgraphUrls: {
       profiles: e.PROFILES_URL || local(ports.profiles),
       signals: e.SIGNALS_URL || local(ports.signals),
@@ -516,8 +531,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       webhookRetryScheduleMs: Object.freeze(retrySchedule),
       webhookDisableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
       secretOverlapMs: e.CHANNEL_SECRET_OVERLAP_MS,
+      trackingTokenTtlSeconds: e.TRACKING_TOKEN_TTL_SECONDS,
     },
   });
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** One tenant's own ingestion limits (`INGEST_TENANT_LIMITS`); a limit left out takes the default. */

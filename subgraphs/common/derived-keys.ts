@@ -5,7 +5,7 @@ import { hkdfSync } from 'node:crypto';
  * made for one (an API-key hash stored in the database) can never serve as another (a signature
  * on a tenant context), and a leak of one derived key exposes nothing else.
  */
-export type KeyPurpose = 'api-key-hash' | 'tenant-context';
+export type KeyPurpose = 'api-key-hash' | 'tenant-context' | 'email-tracking';
 
 const cache = new Map<string, Buffer>();
 

@@ -166,6 +166,36 @@ export interface EscalateTaskJob {
   tenantId: string;
   taskId: string;
 }
+
+/**
+ * actions → actions: record the outcome of one playbook send (`MessageOutcomeJob`) in the tenant's
+ * event stream as `Message Sent` / `Message Failed`, through the signals Segment API. Job id
+ * `<tenantId>-message-<deliveryId>-<status>`; the event's messageId names the same, so a repeat is a duplicate.
+ */
+export const RECORD_MESSAGE_OUTCOME = 'record-message-outcome';
+
+/** The final outcome of one send (one outbox row, `step_delivery`). JSON-safe. */
+export interface MessageOutcomeJob {
+  tenantId: string;
+  profileId: string;
+  /** The outbox row. */
+  deliveryId: string;
+  runId: string;
+  stepId: string;
+  /** The tenant's channel name. */
+  channel: string;
+  /** Null for a one-off action (`triggerAction`). */
+  playbookId: string | null;
+  /** The playbook's name, or null. */
+  playbook: string | null;
+  /** `skipped`: a guardrail (consent, opt-out, frequency cap) kept it from going out. */
+  status: 'sent' | 'failed' | 'skipped';
+  providerId: string | null;
+  /** Why it failed or was skipped; null when sent. */
+  reason: string | null;
+  /** ISO time the outcome was recorded. */
+  at: string;
+}
 export const PROFILE_MERGED_QUEUES = [PROFILE_MERGED_SIGNALS, PROFILE_MERGED_ACTIONS] as const;
 
 /** `mergedProfileId` was merged into `profileId` (the survivor) by the profiles stage. */
@@ -449,6 +479,7 @@ export interface JobPayloads {
   [PLAYBOOK_STEP]: PlaybookStepJob;
   [RECONCILE_RUNS]: Record<string, never>;
   [ESCALATE_TASK]: EscalateTaskJob;
+  [RECORD_MESSAGE_OUTCOME]: MessageOutcomeJob;
   [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
   [SIGNAL_ALERTS]: SignalAlertsBatch;
   [SIGNAL_ALERTS_DONE]: SignalAlertsDoneJob;

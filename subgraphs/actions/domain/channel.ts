@@ -29,6 +29,8 @@ export interface OutboundMessage {
   payload?: Record<string, unknown>;
   /** Event type of a webhook (`alert.raised`, `playbook.step`, …). */
   type?: string;
+  /** The playbook send this message is (absent for alert webhooks): what email open and click tracking reports. */
+  origin?: { runId: string; stepId: string; deliveryId: string };
 }
 
 /** What a provider answered. */

@@ -28,6 +28,6 @@ export function createProfileTraitsReader(): ProfileTraitsReader {
  * The production collaborators: the tenant's configured channels (`channel` table, secrets
  * decrypted per send), the placeholder traits reader above, the wall clock.
  */
-export function defaultPlaybookCollaborators(deps: { orm: Orm; config: Pick<Config, 'secret' | 'channels'> }): PlaybookCollaborators {
+export function defaultPlaybookCollaborators(deps: { orm: Orm; config: Pick<Config, 'secret' | 'channels' | 'publicUrl'> }): PlaybookCollaborators {
   return { channels: new StoredChannelResolver(deps.orm, deps.config), traits: createProfileTraitsReader(), now: () => new Date(), maxSendAttempts: 5 };
 }

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 
 import type { EntityManager } from '../../common/orm';
 import type { FsPubSub } from '../../common/pubsub';
-import { ESCALATE_TASK, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
+import { ESCALATE_TASK, RECORD_MESSAGE_OUTCOME, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
 import type { OutboundMessage } from '../domain/channel';
 import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
 import { stepOf, type CreateTaskStep, type SendStep, type UpdateTraitsStep, type WebhookStep } from '../domain/playbook';
@@ -27,6 +27,16 @@ export type StepTaken =
   | { kind: 'stale' }
   /** The step is not due yet (a job run early): put it back until `dueAt`. */
   | { kind: 'early'; dueAt: Date };
+
+/** The final outcome of one send, as its outbox row holds it. */
+interface SendOutcome {
+  status: 'sent' | 'skipped' | 'failed';
+  deliveryId: string;
+  providerId: string | null;
+  /** Why it failed or was skipped. */
+  reason: string | null;
+  at: Date;
+}
 
 /** A send failed in a way worth another try; the job is retried with backoff (the outbox row stays claimed). */
 export class RetryableSendError extends Error {}
@@ -64,7 +74,7 @@ export class RunStepService {
     const facts: RunFacts = { ...run.facts, profile: { id: run.profileId, traits } };
 
     let outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined;
-    if (step?.type === 'webhook') outcome = await this.send(job, run.profileId, step, facts, now, null);
+    if (step?.type === 'webhook') outcome = (await this.send(job, run.profileId, step, facts, now, null)).status;
     // handed on before the run's commit: a crash in between re-queues the same job id (a no-op)
     if (step?.type === 'updateTraits') await this.handOffTraits(job, run.profileId, step, facts);
     if (step?.type === 'send') {
@@ -75,7 +85,10 @@ export class RunStepService {
         if (!(await runs.deferStep(run.id, run.visit, until, now))) return { kind: 'stale' };
         return { kind: 'early', dueAt: until };
       }
-      outcome = await this.send(job, run.profileId, step, facts, now, policy);
+      const sent = await this.send(job, run.profileId, step, facts, now, policy);
+      outcome = sent.status;
+      // handed on before the run's commit: a replayed step finds the row finished and queues the same job id
+      await this.queueMessageOutcome(job, run.profileId, run.definition ? null : { id: run.playbookId, name: version?.name ?? null }, step.channel, sent);
     }
     const advance = advanceRun(def, { status: run.status, stepId: run.stepId, visit: run.visit, nextDueAt: run.nextDueAt, enteredAt: run.enteredAt, waitingFor: run.waitingFor, history: run.history ?? [], endReason: run.endReason }, { type: 'stepRan', stepId: job.stepId, visit: job.visit, outcome }, facts, now);
     if (!advance.accepted) return { kind: 'stale' };
@@ -102,40 +115,57 @@ export class RunStepService {
    * finished answers for itself. A retryable failure throws (the job retries) until
    * `maxSendAttempts` provider calls, then the send is dead-lettered (status failed, error kept).
    */
-  private async send(job: PlaybookStepJob, profileId: string, step: SendStep | WebhookStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<'sent' | 'skipped' | 'failed'> {
+  private async send(job: PlaybookStepJob, profileId: string, step: SendStep | WebhookStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<SendOutcome> {
     const deliveries = new StepDeliveryRepository(this.em, this.tenantId);
     const row = await deliveries.claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
-    if (row.status !== 'claimed') return row.status;
+    if (row.status !== 'claimed') return { status: row.status, deliveryId: row.id, providerId: row.providerId, reason: row.error, at: row.finishedAt ?? now };
+    const finish = async (status: SendOutcome['status'], fields: { providerId?: string | null; error?: string }): Promise<SendOutcome> => {
+      await deliveries.record(row.id, status, fields, now);
+      return { status, deliveryId: row.id, providerId: fields.providerId ?? null, reason: fields.error ?? null, at: now };
+    };
     // a retry of a call already made (attempts > 0) is the same send: the cap counted it already
     const capped = policy?.cap && row.attempts === 0 ? capReason(policy, await deliveries.countSentBefore(profileId, step.channel, capWindowStart(now, policy.cap), row.id)) : null;
     // a webhook calls a partner system, not the customer: consent traits do not apply
     const skip = step.type === 'send' ? (skipReason(facts.profile.traits, step.channel) ?? capped) : null;
-    if (skip) {
-      await deliveries.record(row.id, 'skipped', { error: skip }, now);
-      return 'skipped';
-    }
+    if (skip) return finish('skipped', { error: skip });
     const adapter = await this.collaborators.channels.resolve(this.tenantId, step.channel);
-    if (!adapter) {
-      await deliveries.record(row.id, 'failed', { error: `channel ${step.channel} is not configured` }, now);
-      return 'failed';
-    }
-    if (step.type === 'webhook' && adapter.kind !== 'webhook') {
-      await deliveries.record(row.id, 'failed', { error: `channel ${step.channel} is not a webhook channel` }, now);
-      return 'failed';
-    }
+    if (!adapter) return finish('failed', { error: `channel ${step.channel} is not configured` });
+    if (step.type === 'webhook' && adapter.kind !== 'webhook') return finish('failed', { error: `channel ${step.channel} is not a webhook channel` });
     // counted before the call: a crash mid-call still uses up a try (the provider dedupes on the key)
     if (!(await deliveries.startAttempt(row.id, row.attempts, now))) throw new RetryableSendError(`step delivery ${row.id} was taken by another try`);
-    const result = await adapter.send(step.type === 'send' ? messageOf(job, profileId, step, facts, adapter.kind) : webhookMessageOf(job, profileId, step, facts));
-    if (result.ok) {
-      await deliveries.record(row.id, 'sent', { providerId: result.providerId }, now);
-      return 'sent';
-    }
+    const result = await adapter.send(step.type === 'send' ? messageOf(job, profileId, step, facts, adapter.kind, row.id) : webhookMessageOf(job, profileId, step, facts));
+    if (result.ok) return finish('sent', { providerId: result.providerId });
     if (result.retryable && row.attempts + 1 < this.collaborators.maxSendAttempts) {
       await deliveries.record(row.id, 'claimed', { error: result.error }, now);
       throw new RetryableSendError(`send ${job.runId}/${job.stepId}/${job.visit} failed (try ${row.attempts + 1}): ${result.error}`);
     }
-    await deliveries.record(row.id, 'failed', { error: result.error }, now);
-    return 'failed';
+    return finish('failed', { error: result.error });
+  }
+
+  /**
+   * Queues the `Message Sent` / `Message Failed` event of a send's outcome (`record-message-outcome`),
+   * one job id per outbox row and outcome. Without queues (callers that take no hand-offs) nothing is recorded.
+   */
+  private async queueMessageOutcome(job: PlaybookStepJob, profileId: string, playbook: { id: string; name: string | null } | null, channel: string, sent: SendOutcome): Promise<void> {
+    if (!this.queues) return;
+    await this.queues.get(RECORD_MESSAGE_OUTCOME).add(
+      RECORD_MESSAGE_OUTCOME,
+      {
+        tenantId: this.tenantId,
+        profileId,
+        deliveryId: sent.deliveryId,
+        runId: job.runId,
+        stepId: job.stepId,
+        channel,
+        playbookId: playbook?.id ?? null,
+        playbook: playbook?.name ?? null,
+        status: sent.status,
+        providerId: sent.providerId,
+        reason: sent.reason,
+        at: sent.at.toISOString(),
+      },
+      { jobId: `${this.tenantId}-message-${sent.deliveryId}-${sent.status}` },
+    );
   }
 
   /** Queues the escalation of the task this step visit created, delayed until its due time. */
@@ -209,7 +239,7 @@ function webhookMessageOf(job: PlaybookStepJob, profileId: string, step: Webhook
   };
 }
 
-function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string): OutboundMessage {
+function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string, deliveryId: string): OutboundMessage {
   const defaultTo = kind === 'email' ? '{{profile.traits.email}}' : kind === 'sms' ? '{{profile.traits.phone}}' : null;
   const to = step.to ?? defaultTo;
   return {
@@ -222,5 +252,6 @@ function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, fact
     ...(step.html ? { html: renderTemplate(step.html, facts, 'html') } : {}),
     type: 'playbook.step',
     payload: { runId: job.runId, stepId: job.stepId, visit: job.visit },
+    origin: { runId: job.runId, stepId: job.stepId, deliveryId },
   };
 }

@@ -100,7 +100,7 @@ describe('npm run keys (CLI)', () => {
   afterAll(() => env?.cleanup());
 
   const cli = (...args: string[]) =>
-    run(process.execPath, [join(ROOT, 'scripts', 'run-ts.js'), 'scripts/keys.ts', ...args], {
+    run(process.execPath, [join(ROOT, 'test', 'fixtures', 'ts-child.cjs'), 'scripts/keys.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: env.config.dataDir, FORESIGHT_SECRET: env.config.secret, DATABASE_URL: env.config.databaseUrl ?? '', NODE_ENV: 'test' },
     });

@@ -6,6 +6,7 @@ import type { EmailChannelConfig, PushChannelConfig, SmsChannelConfig, WebhookCh
 import type { Channel, StoredSecret } from '../../entities/channel.entity';
 import { ChannelRepository } from '../../entities/channel.repository';
 import { EmailAdapter } from './email.adapter';
+import { emailTracker } from './email-tracker';
 import { PushAdapter } from './push.adapter';
 import type { OutboundPolicy } from './safe-http';
 import { SecretBox } from './secret-box';
@@ -26,7 +27,7 @@ export class ChannelAdapters {
   private readonly box: SecretBox;
 
   constructor(
-    private readonly config: Pick<Config, 'secret' | 'channels'>,
+    private readonly config: Pick<Config, 'secret' | 'channels' | 'publicUrl'>,
     private readonly now: () => Date = () => new Date(),
     env: NodeJS.ProcessEnv = process.env,
   ) {
@@ -45,8 +46,11 @@ export class ChannelAdapters {
         const config = channel.config as WebhookChannelConfig;
         return new WebhookAdapter({ url: config.url, secrets, policy: policy(config.allowedHosts), now: this.now });
       }
-      case 'email':
-        return new EmailAdapter({ config: channel.config as EmailChannelConfig, password: secrets[0] ?? null, timeoutMs: this.config.channels.timeoutMs });
+      case 'email': {
+        const config = channel.config as EmailChannelConfig;
+        const track = config.tracking ? emailTracker(this.config, this.now) : undefined;
+        return new EmailAdapter({ config, password: secrets[0] ?? null, timeoutMs: this.config.channels.timeoutMs, track });
+      }
       case 'sms': {
         const config = channel.config as SmsChannelConfig;
         return new SmsAdapter({ config, authToken: secrets[0] ?? '', policy: policy(config.allowedHosts) });
@@ -65,7 +69,7 @@ export class StoredChannelResolver implements ChannelResolver {
 
   constructor(
     private readonly orm: Orm,
-    config: Pick<Config, 'secret' | 'channels'>,
+    config: Pick<Config, 'secret' | 'channels' | 'publicUrl'>,
     now?: () => Date,
   ) {
     this.adapters = new ChannelAdapters(config, now);

@@ -8,6 +8,8 @@ export interface EmailAdapterOptions {
   /** SMTP password; null without authentication. */
   password: string | null;
   timeoutMs: number;
+  /** The HTML part with open and click tracking added (see `emailTracker`); absent: sent as rendered. */
+  track?: (message: OutboundMessage) => string | undefined;
 }
 
 /** SMTP reply codes of a temporary failure (RFC 5321 §4.2.1: 4yz), and errors without a reply (network). */
@@ -48,7 +50,7 @@ export class EmailAdapter implements ChannelAdapter {
         to: message.to,
         subject: message.subject ?? '',
         text: message.body,
-        html: message.html,
+        html: this.opts.track ? this.opts.track(message) : message.html,
         messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9._-]/g, '-')}@${domain}>`,
       });
       return { ok: true, providerId: info.messageId ?? null };

@@ -5,6 +5,7 @@
 // purchases), recency tx (time of the last purchase since the first) and age T (end of calibration
 // since the first purchase) it gives the probability they are still active and their expected
 // purchases ahead. Paper notation throughout; formulas match the `lifetimes` Python package.
+import { boundedInLogSpace } from '../../../common/math/log-box';
 import { minimize, type MinimizeOptions } from '../../../common/math/minimize';
 import { hyp2f1, logAddExp } from '../../../common/math/special';
 
@@ -147,7 +148,8 @@ export function defaultBgNbdStarts(rfms: readonly Rfm[]): BgNbdParams[] {
 
 /**
  * Maximum-likelihood fit. The optimiser works on ln r, ln α, ln a, ln b so every point it tries is a
- * valid parameter set; non-finite likelihoods count as very poor (see minimize).
+ * valid parameter set, kept within 1e-6…1e6 (see boundedInLogSpace: far out on the Poisson ridge the
+ * likelihood cancels to garbage); non-finite likelihoods count as very poor (see minimize).
  */
 export function fitBgNbd(rfms: readonly Rfm[], opts: FitBgNbdOptions = {}): BgNbdFit {
   if (!rfms.length) throw new RangeError('fitBgNbd: no customers to fit');
@@ -157,7 +159,7 @@ export function fitBgNbd(rfms: readonly Rfm[], opts: FitBgNbdOptions = {}): BgNb
     return [Math.log(s.r), Math.log(s.alpha), Math.log(s.a), Math.log(s.b)];
   });
   const fromLog = (v: readonly number[]): BgNbdParams => ({ r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) });
-  const result = minimize((v) => -logLikelihood(fromLog(v)), starts, opts);
+  const result = minimize(boundedInLogSpace((v) => -logLikelihood(fromLog(v))), starts, opts);
   const params = fromLog(result.x);
   return { params, logLikelihood: logLikelihood(params), iterations: result.iterations, evaluations: result.evaluations, converged: result.converged };
 }

@@ -4,6 +4,7 @@
 // customers, so a customer's mean spend shrinks from their observed average towards the population
 // mean the fewer transactions it rests on. Assumes spend is independent of purchase frequency, which
 // is what lets it be paired with BG/NBD for a lifetime value.
+import { boundedInLogSpace } from '../../../common/math/log-box';
 import { minimize, type MinimizeOptions } from '../../../common/math/minimize';
 import { gammaln } from '../../../common/math/special';
 
@@ -111,7 +112,12 @@ export function defaultGammaGammaStarts(rows: readonly SpendRow[]): GammaGammaPa
   ];
 }
 
-/** Maximum-likelihood fit over ln p, ln q, ln γ, on the customers with x > 0. */
+const GAMMA_GAMMA_LOG_BOUND = Math.log(1e9);
+
+/**
+ * Maximum-likelihood fit over ln p, ln q, ln γ, on the customers with x > 0, within a box (see
+ * boundedInLogSpace) wide enough for γ in any currency's minor units (1e-9…1e9).
+ */
 export function fitGammaGamma(rows: readonly SpendRow[], opts: FitGammaGammaOptions = {}): GammaGammaFit {
   const logLikelihood = prepareGammaGammaLogLikelihood(rows);
   const buyers = rows.filter((r) => r.x > 0);
@@ -121,7 +127,7 @@ export function fitGammaGamma(rows: readonly SpendRow[], opts: FitGammaGammaOpti
     return [Math.log(s.p), Math.log(s.q), Math.log(s.gamma)];
   });
   const fromLog = (v: readonly number[]): GammaGammaParams => ({ p: Math.exp(v[0]), q: Math.exp(v[1]), gamma: Math.exp(v[2]) });
-  const result = minimize((v) => -logLikelihood(fromLog(v)), starts, opts);
+  const result = minimize(boundedInLogSpace((v) => -logLikelihood(fromLog(v)), GAMMA_GAMMA_LOG_BOUND), starts, opts);
   const params = fromLog(result.x);
   return {
     params,

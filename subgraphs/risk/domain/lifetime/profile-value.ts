@@ -27,7 +27,10 @@ export interface ProfileValue {
   T: number;
 }
 
-/** null for a profile with no purchase yet (the model says nothing about non-customers). */
+/**
+ * null for a profile with no purchase yet (the model says nothing about non-customers), or when the
+ * parameters give no finite P(alive); `clv` is null when they give no finite value.
+ */
 export function valueProfile(params: LifetimeModelParams, purchases: readonly { at: Date; amount: number }[], now: Date): ProfileValue | null {
   const [rfm] = buildRfm(
     purchases.map((p) => ({ customerId: 'profile', at: p.at, amount: p.amount })),
@@ -35,8 +38,11 @@ export function valueProfile(params: LifetimeModelParams, purchases: readonly { 
   );
   if (!rfm) return null;
   const pAlive = probabilityAlive(params.bgNbd, rfm);
+  // a value that is not a number says nothing: better no value than a score that cannot be stored
+  if (!Number.isFinite(pAlive)) return null;
   // no spend model, one whose mean spend is infinite (q ≤ 1), or repeat purchases without revenue: no CLV
   const usable = params.gammaGamma && params.gammaGamma.q > 1 && (rfm.x === 0 || rfm.monetary > 0);
-  const clv = usable ? customerLifetimeValue(params.bgNbd, params.gammaGamma!, rfm, { horizon: params.horizon, discountRate: params.discountRate }) : null;
+  const value = usable ? customerLifetimeValue(params.bgNbd, params.gammaGamma!, rfm, { horizon: params.horizon, discountRate: params.discountRate }) : null;
+  const clv = value !== null && Number.isFinite(value) ? value : null;
   return { pAlive, clv, x: rfm.x, tx: rfm.tx, T: rfm.T };
 }

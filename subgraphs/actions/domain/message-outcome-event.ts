@@ -1,0 +1,47 @@
+import type { MessageOutcomeJob } from '../../common/queues';
+
+/** A `track` event of the platform's own about a profile (see `ProfileTrackEvent`). */
+export interface MessageOutcomeEvent {
+  event: 'Message Sent' | 'Message Failed';
+  messageId: string;
+  properties: Record<string, unknown>;
+  timestamp: Date;
+}
+
+/**
+ * The event a send's outcome becomes in the tenant's stream: `Message Sent`, or `Message Failed`
+ * for a failed send and for one a guardrail skipped (`status: "skipped"`, the guardrail in
+ * `reason`). The messageId names the outbox row and its outcome: one event per send (an outcome is
+ * final), and should a row ever be sent again after a failure, its success would still be recorded.
+ */
+export function messageOutcomeEvent(outcome: MessageOutcomeJob): MessageOutcomeEvent {
+  return {
+    event: outcome.status === 'sent' ? 'Message Sent' : 'Message Failed',
+    messageId: `message-${outcome.status}-${outcome.deliveryId}`,
+    properties: {
+      channel: outcome.channel,
+      playbookId: outcome.playbookId,
+      playbook: outcome.playbook,
+      runId: outcome.runId,
+      stepId: outcome.stepId,
+      deliveryId: outcome.deliveryId,
+      status: outcome.status,
+      providerId: outcome.providerId,
+      reason: outcome.reason,
+    },
+    timestamp: new Date(outcome.at),
+  };
+}
+
+/** What is wrong with a job's payload (a list of problems), or an empty list. */
+export function messageOutcomeProblems(data: unknown): string[] {
+  if (!data || typeof data !== 'object') return ['the payload must be an object'];
+  const d = data as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of ['tenantId', 'profileId', 'deliveryId', 'runId', 'stepId', 'channel', 'at'] as const) {
+    if (typeof d[key] !== 'string' || d[key] === '') problems.push(`${key} must be a non-empty string`);
+  }
+  if (d.status !== 'sent' && d.status !== 'failed' && d.status !== 'skipped') problems.push('status must be sent, failed or skipped');
+  if (typeof d.at === 'string' && !Number.isFinite(Date.parse(d.at))) problems.push('at must be an ISO date-time');
+  return problems;
+}
