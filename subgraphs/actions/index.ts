@@ -41,7 +41,10 @@ import { defaultPlaybookCollaborators, type PlaybookCollaborators } from './serv
 import { startPlaybookEventsWorker } from './workers/playbook-events.worker';
 import { startPlaybookStepWorker } from './workers/playbook-step.worker';
 import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
+import { startRaiseJourneyAlertsWorker } from './workers/raise-journey-alerts.worker';
+import { startRaiseSignalAlertsWorker } from './workers/raise-signal-alerts.worker';
 import { startRecordMessageOutcomeWorker } from './workers/record-message-outcome.worker';
+import { startSegmentMembershipChangedWorker } from './workers/segment-membership-changed.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
 /** What differs between production and a test run of the subgraph. */
@@ -109,6 +112,9 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
   },
   startWorkers: async (deps) => {
     startRaiseAlertsWorker(deps);
+    startRaiseSignalAlertsWorker(deps);
+    startRaiseJourneyAlertsWorker(deps);
+    startSegmentMembershipChangedWorker(deps);
     startProfileMergedWorker(deps);
     startDeliverWebhookWorker(deps);
     await startSweepDeliveriesWorker(deps);

@@ -90,6 +90,8 @@ export interface AlertRaisedEvent {
   previousBucket: string | null;
   scoreId: string | null;
   scoreKind: string | null;
+  /** The friction signal that fired it (absent on events published before signals could). */
+  triggerId?: string | null;
   reasons: { factor: string; contribution: number; description: string; evidence: string[] }[];
   createdAt: string;
 }

@@ -70,10 +70,18 @@ export const RECHECK_SEGMENTS = 'recheck-segments';
 /** profiles → profiles: evaluate one bounded page of profiles (segment backfill or time re-check). */
 export const EVALUATE_SEGMENT_PAGE = 'evaluate-segment-page';
 /**
- * profiles → actions: a profile entered or left a segment. No worker consumes it yet (the
- * actions side will, in a later issue); jobs wait in the queue until one does.
+ * profiles → actions: a profile entered or left a segment (one job per entry or exit); actions
+ * evaluates its SEGMENT alert rules, coalescing waiting jobs into one pass per tenant. The
+ * membership row keeps `entryAlertsPendingSince` (`exitAlertsPendingSince`) until actions
+ * acknowledges (`segment-alerts-done`), and profiles' `sweep-profiles` queues the change again
+ * while it is pending past `SWEEP_GRACE_MS`.
  */
 export const SEGMENT_MEMBERSHIP_CHANGED = 'segment-membership-changed';
+/**
+ * actions → profiles: the SEGMENT alert rules were evaluated against these entries and exits (the
+ * transaction committed); profiles clears their markers (`SegmentAlertsDoneJob`). Job id `<pass id>-done`.
+ */
+export const SEGMENT_ALERTS_DONE = 'segment-alerts-done';
 /**
  * any stage → profiles: store computed traits a stage derived (e.g. the latest risk bucket) on
  * profiles, under `computedTraits.<source>` (`SetComputedTraitsBatch`: one job per producer batch).
@@ -117,6 +125,34 @@ export const PLAYBOOK_STEP = 'playbook-step';
  * No producer yet (issue #12): signals will queue it from its event-resolved pass.
  */
 export const PLAYBOOK_EVENTS = 'playbook-events';
+/**
+ * signals → actions: friction signals of one tenant that a detect pass (or the friction sweep)
+ * stored, for the tenant's FRICTION_SIGNAL alert rules (`SignalAlertsBatch`, one job per pass).
+ * Job id `<tenantId>-signals-<first signalId>-<last signalId>[-<resend>]` (see `signalAlertsJobId`).
+ * The signal keeps `alertsPendingSince` until actions acknowledges (`signal-alerts-done`), and
+ * signals' `sweep-events` sends it again while it is pending past `SWEEP_GRACE_MS`.
+ */
+export const SIGNAL_ALERTS = 'signal-alerts';
+/**
+ * actions → signals: `signal-alerts` evaluated these signals (its transaction committed); signals
+ * clears their `alertsPendingSince` (`SignalAlertsDoneJob`). Job id `<signal-alerts job id>-done`.
+ */
+export const SIGNAL_ALERTS_DONE = 'signal-alerts-done';
+/**
+ * signals → actions: the states journey instances of one tenant reached (`JourneyAlertsBatch`), for
+ * the tenant's JOURNEY alert rules: one job per detect pass and per sweep page. Job id
+ * `<tenantId>-journeys-<digest of the instances' pending markers>[-<resend>]`: queueing the same
+ * markers twice is a no-op; every replay of an instance re-marks it (a retried pass too), and its
+ * job is evaluated idempotently (alerts keyed on rule + instance + state). The instance keeps
+ * `alertsPendingSince` until actions acknowledges (`journey-alerts-done`), and signals'
+ * `sweep-events` sends it again while it is pending past `SWEEP_GRACE_MS`.
+ */
+export const JOURNEY_ALERTS = 'journey-alerts';
+/**
+ * actions → signals: `journey-alerts` evaluated these instances as of these markers; signals clears
+ * each marker that is still the one acknowledged (`JourneyAlertsDoneJob`). Job id `<journey-alerts job id>-done`.
+ */
+export const JOURNEY_ALERTS_DONE = 'journey-alerts-done';
 /** actions (scheduled): queue again every due playbook step whose job is gone (crash, Redis flush). */
 export const RECONCILE_RUNS = 'reconcile-runs';
 /**
@@ -434,7 +470,7 @@ export interface JobPayloads {
   [ACTIVITY_RECORDED]: ActivityRecordedJob;
   [RECHECK_SEGMENTS]: Record<string, never>;
   [EVALUATE_SEGMENT_PAGE]: EvaluateSegmentPageJob;
-  /** Job id `<tenantId>-<membershipId>-<change>`: one job per entry or exit. */
+  /** Job id `<tenantId>-<membershipId>-<change>` (see `segmentChangeJobId`): one job per entry or exit. */
   [SEGMENT_MEMBERSHIP_CHANGED]: SegmentMembershipChangedEvent;
   /** A batch; the lone form (queued before batches existed) is still accepted. */
   [SET_COMPUTED_TRAITS]: SetComputedTraitsBatch | SetComputedTraitsJob;
@@ -445,8 +481,94 @@ export interface JobPayloads {
   [ESCALATE_TASK]: EscalateTaskJob;
   [RECORD_MESSAGE_OUTCOME]: MessageOutcomeJob;
   [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
+  [SIGNAL_ALERTS]: SignalAlertsBatch;
+  [SIGNAL_ALERTS_DONE]: SignalAlertsDoneJob;
+  [SEGMENT_ALERTS_DONE]: SegmentAlertsDoneJob;
+  [JOURNEY_ALERTS]: JourneyAlertsBatch;
+  [JOURNEY_ALERTS_DONE]: JourneyAlertsDoneJob;
   /** Risk changes for the actions stage's alert rules: a batch, or one crossing queued before batches. */
   [RAISE_ALERTS]: RaiseAlertsBatch | RaiseAlertsCrossing;
+}
+
+/** One friction signal as FRICTION_SIGNAL alert rules evaluate it. JSON-safe. */
+export interface SignalForAlerts {
+  signalId: string;
+  profileId: string;
+  /** `retry_loop`, `stall`, … */
+  type: string;
+  /** 0 (mild) to 1 (severe). */
+  severity: number;
+  /** ISO time. */
+  detectedAt: string;
+  journeyInstanceId: string | null;
+  /** The signal's summary (its evidence's, else its type). */
+  summary: string;
+  /** Ids of the events behind it (its evidence's `eventIds`), at most a few dozen. */
+  eventIds: string[];
+}
+
+/** Friction signals of one tenant for its FRICTION_SIGNAL alert rules, in signal id order. */
+export interface SignalAlertsBatch {
+  tenantId: string;
+  signals: SignalForAlerts[];
+}
+
+/** One state a journey instance reached, as JOURNEY alert rules evaluate it. JSON-safe. */
+export interface JourneyStateForAlerts {
+  instanceId: string;
+  profileId: string;
+  journeyId: string;
+  journeyName: string;
+  state: 'active' | 'stalled' | 'completed' | 'abandoned';
+  /** The step the state is at (for `active`, each step reached). */
+  stepIndex: number;
+  step: string;
+  /** True for the `active` state at the step the instance started at: the journey began. */
+  started: boolean;
+  /** ISO time the state began. */
+  observedAt: string;
+}
+
+/** The journey states of one tenant for its JOURNEY alert rules, with the instances' markers to acknowledge. */
+export interface JourneyAlertsBatch {
+  tenantId: string;
+  states: JourneyStateForAlerts[];
+  /** Each instance's `alertsPendingSince` (ISO) as the states were read: the acknowledgement clears only that one. */
+  pending: { instanceId: string; since: string }[];
+}
+
+/** actions → signals: the instances of one `journey-alerts` job that actions has evaluated. */
+export interface JourneyAlertsDoneJob {
+  tenantId: string;
+  pending: { instanceId: string; since: string }[];
+}
+
+/** actions → profiles: the entries and exits of one pass that actions has evaluated. */
+export interface SegmentAlertsDoneJob {
+  tenantId: string;
+  changes: { membershipId: string; change: 'entered' | 'exited' }[];
+}
+
+/**
+ * The id of a `segment-membership-changed` job: one per entry or exit; a sweeper's re-send
+ * (`resend`, one per grace period) is a new job even while the first is kept as completed.
+ */
+export function segmentChangeJobId(event: Pick<SegmentMembershipChangedEvent, 'tenantId' | 'membershipId' | 'change'>, resend?: string): string {
+  return `${event.tenantId}-${event.membershipId}-${event.change}${resend ? `-${resend}` : ''}`;
+}
+
+/** actions → signals: the signals of one `signal-alerts` job that actions has evaluated. */
+export interface SignalAlertsDoneJob {
+  tenantId: string;
+  signalIds: string[];
+}
+
+/**
+ * The deterministic id of a `signal-alerts` job: a retried pass queues nothing new; a sweeper's
+ * re-send (`resend`, one per grace period) is a new job even while the first is kept as completed.
+ */
+export function signalAlertsJobId(tenantId: string, signalIds: readonly string[], resend?: string): string {
+  return `${tenantId}-signals-${signalIds[0]}-${signalIds[signalIds.length - 1]}${resend ? `-${resend}` : ''}`;
 }
 
 /** One visit of one step of a playbook run; everything else is read from the run's row. */

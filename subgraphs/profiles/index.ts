@@ -18,6 +18,7 @@ import { startEvaluateSegmentPageWorker } from './workers/evaluate-segment-page.
 import { startEvaluateSegmentsWorker } from './workers/evaluate-segments.worker';
 import { startRecheckSegmentsWorker } from './workers/recheck-segments.worker';
 import { startResolveIdentityWorker } from './workers/resolve-identity.worker';
+import { startSegmentAlertsDoneWorker } from './workers/segment-alerts-done.worker';
 import { startSetComputedTraitsWorker } from './workers/set-computed-traits.worker';
 import { startSweepProfilesWorker } from './workers/sweep-profiles.worker';
 
@@ -53,6 +54,7 @@ export const profilesSubgraph: SubgraphDefinition<ProfilesContext> = {
     startSetComputedTraitsWorker(deps);
     startEvaluateSegmentsWorker(deps);
     startEvaluateSegmentPageWorker(deps);
+    startSegmentAlertsDoneWorker(deps);
     await startRecheckSegmentsWorker(deps);
     await startSweepProfilesWorker(deps);
   },

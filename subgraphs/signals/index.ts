@@ -30,7 +30,9 @@ import { SignalService } from './services/signal.service';
 import { startActivityRecordedWorker } from './workers/activity-recorded.worker';
 import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
+import { startJourneyAlertsDoneWorker } from './workers/journey-alerts-done.worker';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
+import { startSignalAlertsDoneWorker } from './workers/signal-alerts-done.worker';
 import { startSweepEventsWorker } from './workers/sweep-events.worker';
 import { startSweepFrictionWorker } from './workers/sweep-friction.worker';
 
@@ -71,6 +73,8 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
     startActivityRecordedWorker(deps);
     startDetectFrictionWorker(deps);
     startProfileMergedWorker(deps);
+    startSignalAlertsDoneWorker(deps);
+    startJourneyAlertsDoneWorker(deps);
     await startSweepFrictionWorker(deps);
     await startSweepEventsWorker(deps);
   },

@@ -25,21 +25,21 @@ export type RiskCrossingTrigger =
   | { type: 'risk_crossing'; kind: string | null; bucket: RiskBucketName; threshold?: undefined }
   | { type: 'risk_crossing'; kind: string; bucket?: undefined; threshold: number; direction: 'up' | 'down'; hysteresis: number };
 
-/** A friction signal of `signalType` with at least `minSeverity` (0–1). Stored; not evaluated yet. */
+/** A friction signal of `signalType` with at least `minSeverity` (0–1); evaluated by `describeSignalFiring`. */
 export interface FrictionSignalTrigger {
   type: 'friction_signal';
   signalType: string;
   minSeverity: number;
 }
 
-/** A profile entering or leaving a segment. Stored; not evaluated yet. */
+/** A profile entering or leaving a segment; evaluated by `describeSegmentFiring`. */
 export interface SegmentTrigger {
   type: 'segment';
   segmentId: string;
   change: 'entered' | 'exited';
 }
 
-/** A journey instance reaching a state (of one journey, or of any when `journeyId` is null). Stored; not evaluated yet. */
+/** A journey instance reaching a state (of one journey, or of any when `journeyId` is null); `active` is the start. Evaluated by `describeJourneyFiring`. */
 export interface JourneyTrigger {
   type: 'journey';
   journeyId: string | null;

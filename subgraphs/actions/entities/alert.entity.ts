@@ -59,11 +59,11 @@ export class Alert extends TenantEntity {
   @Property({ type: 'uuid' })
   profileId!: string;
 
-  @Field(() => String, { description: 'What raised it: `risk_<bucket>` for a bucket entered (e.g. `risk_high`), `risk_threshold` for a threshold crossed.' })
+  @Field(() => String, { description: 'What raised it: `risk_<bucket>` for a bucket entered (e.g. `risk_high`), `risk_threshold` for a threshold crossed, `signal_<type>` for a friction signal (e.g. `signal_retry_loop`), `segment_entered` / `segment_exited` for a segment change, `journey_<state>` for a journey state.' })
   @Property({ type: 'string', length: 64 })
   type!: string;
 
-  @Field(() => Float, { description: 'The risk score (0–100) at the time.' })
+  @Field(() => Float, { description: 'The risk score (0–100) at the time; for a friction signal, its severity × 100; 0 for a segment change or journey state.' })
   @Property({ type: 'double' })
   score!: number;
 
@@ -112,7 +112,11 @@ export class Alert extends TenantEntity {
   @Property({ type: 'string', length: 16, nullable: true })
   previousBucket: Opt<string> | null = null;
 
-  @Field(() => [AlertReason], { description: 'Why the score is what it is, with evidence (risk’s reasons at the time).' })
+  @Field(() => ID, { nullable: true, description: 'What fired it when not a risk score: the friction signal’s id (a `signal_<type>` alert) the segment membership’s (a `segment_*` alert) or the journey instance’s (a `journey_*` alert).' })
+  @Property({ type: 'string', length: 128, nullable: true })
+  triggerId: Opt<string> | null = null;
+
+  @Field(() => [AlertReason], { description: 'Why the score is what it is, with evidence (risk’s reasons at the time); for a friction signal, the signal with its events.' })
   // a default for rows stored before rules existed
   @Property({ type: 'json', defaultRaw: `'[]'` })
   reasons: Opt<ScoreReason[]> = [];
@@ -141,7 +145,7 @@ export class Alert extends TenantEntity {
   @Property({ type: 'text', nullable: true })
   note: Opt<string> | null = null;
 
-  /** Idempotency key: the rule and the score that raised it, so a retried job raises one alert. */
+  /** Idempotency key: the rule and the score (or signal) that raised it, so a retried job raises one alert. */
   @Property({ type: 'string', length: 128 })
   sourceKey!: string;
 }

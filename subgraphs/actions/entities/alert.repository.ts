@@ -32,6 +32,17 @@ export class AlertRepository {
     return this.em.find(Alert, { tenantId: this.tenantId, id: { $in: ids } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
   }
 
+  /** Which of these source keys have an alert stored already: one query per 500 keys. */
+  async existingSourceKeys(keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.em.find(Alert, { tenantId: this.tenantId, sourceKey: { $in: unique.slice(i, i + 500) } }, { fields: ['sourceKey'], disableIdentityMap: true });
+      for (const r of rows) found.add(r.sourceKey);
+    }
+    return found;
+  }
+
   /** A page of alerts, newest first (ids are uuidv7: id order is creation order), after the alert `afterId`. */
   page(filter: AlertListFilter, first: number, afterId: string | null): Promise<Alert[]> {
     const where: FilterQuery<Alert> = {

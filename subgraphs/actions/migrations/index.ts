@@ -11,6 +11,8 @@ import { Migration20261202160826 } from './Migration20261202160826';
 import { Migration20261202164221 } from './Migration20261202164221';
 import { Migration20261202165937 } from './Migration20261202165937';
 import { Migration20261202173033 } from './Migration20261202173033';
+import { Migration20261203065422 } from './Migration20261203065422';
+import { Migration20261203071818 } from './Migration20261203071818';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -23,4 +25,6 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202164221', class: Migration20261202164221 },
   { name: 'Migration20261202165937', class: Migration20261202165937 },
   { name: 'Migration20261202173033', class: Migration20261202173033 },
+  { name: 'Migration20261203065422', class: Migration20261203065422 },
+  { name: 'Migration20261203071818', class: Migration20261203071818 },
 ];

@@ -40,6 +40,7 @@ export class AlertRaisedResolver {
       ruleVersion: event.ruleVersion,
       scoreId: event.scoreId,
       scoreKind: event.scoreKind,
+      triggerId: event.triggerId ?? null,
       previousScore: event.previousScore,
       bucket: event.bucket,
       previousBucket: event.previousBucket,

@@ -12,7 +12,7 @@ export enum AlertTriggerType {
 }
 registerEnumType(AlertTriggerType, {
   name: 'AlertTriggerType',
-  description: 'What fires a rule. Only RISK_CROSSING is evaluated today; the others are stored and validated, and fire once their stages hand them to actions.',
+  description: 'What fires a rule: RISK_CROSSING on risk changes, FRICTION_SIGNAL on friction signals, SEGMENT on segment entries and exits, JOURNEY on journey instances reaching a state (ACTIVE: the journey started).',
 });
 
 export enum CrossingDirection {
@@ -56,7 +56,7 @@ export class AlertRuleTrigger {
   @Field(() => ID, { nullable: true, description: 'JOURNEY: the journey (null: any).' })
   journeyId!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'JOURNEY: `active`, `stalled`, `completed` or `abandoned`.' })
+  @Field(() => String, { nullable: true, description: 'JOURNEY: `active` (the journey started), `stalled` (at any step), `completed` or `abandoned`.' })
   journeyState!: string | null;
 }
 

@@ -19,6 +19,7 @@ export function alertRaisedEvent(alert: Alert): AlertRaisedEvent {
     previousBucket: alert.previousBucket,
     scoreId: alert.scoreId,
     scoreKind: alert.scoreKind,
+    triggerId: alert.triggerId,
     reasons: alert.reasons,
     createdAt: alert.createdAt.toISOString(),
   };

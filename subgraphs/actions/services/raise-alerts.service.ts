@@ -4,16 +4,14 @@ import type { EntityManager } from '../../common/orm';
 import { ProfileAliases } from '../../common/profile-aliases';
 import { evaluateRiskChanges, type RiskChangeFacts } from '../domain/evaluate-alert-rules';
 import { Alert, type AlertSeverity } from '../entities/alert.entity';
-import { AlertRepository } from '../entities/alert.repository';
 import { AlertRuleStateRepository } from '../entities/alert-rule-state.repository';
 import { AlertRuleRepository, specOf } from '../entities/alert-rule.repository';
 import { ChannelRepository } from '../entities/channel.repository';
 import { ProfileAlias } from '../entities/profile-alias.entity';
 import type { WebhookDelivery } from '../entities/webhook-delivery.entity';
-import { WebhookDeliveryRepository } from '../entities/webhook-delivery.repository';
 import { PlaybookRunService, type Enrolment } from './playbook-runs.service';
 import type { StepToQueue } from './queue-playbook-steps';
-import { alertDeliveries } from './webhook-delivery.service';
+import { storeAlerts } from './store-alerts';
 
 /**
  * The batch stage of alerting: every active rule of the tenant against every risk change of a
@@ -85,20 +83,15 @@ export class RaiseAlertsService {
     // the CLV risk sent with the change that fired, for the assignment log (revenue protected)
     const clvOf = new Map(followed.map((c) => [c.scoreId, c.clv]));
     return this.em.transactional(async (tx) => {
-      const inserted = await new AlertRepository(tx, this.tenantId).insertIgnoring(rows);
-      await new AlertRuleStateRepository(tx, this.tenantId).saveAll(plan.states);
-      const deliveries = await new WebhookDeliveryRepository(tx, this.tenantId).insertIgnoring(alertDeliveries(tx, inserted, endpoints, now));
-      const runs = new PlaybookRunService(tx, this.tenantId);
-      // only alerts this call inserted enrol: a replayed batch enrols nobody a second time
-      const enrolments: Enrolment[] = inserted.flatMap((a) => {
+      const enrolmentOf = (a: Alert): Enrolment | null => {
         const playbookId = a.ruleId ? playbookOf.get(a.ruleId) : undefined;
         return playbookId
-          ? [{ playbookId, profileId: a.profileId, enrolledBy: `alert:${a.id}`, risk: { score: a.score, bucket: a.bucket, kind: a.scoreKind, previousBucket: a.previousBucket }, alert: { id: a.id, message: a.message, severity: a.severity, team: a.team, type: a.type }, clv: a.scoreId ? (clvOf.get(a.scoreId) ?? null) : null }]
-          : [];
-      });
-      const { steps } = await runs.enrol(enrolments, now);
+          ? { playbookId, profileId: a.profileId, enrolledBy: `alert:${a.id}`, risk: { score: a.score, bucket: a.bucket, kind: a.scoreKind, previousBucket: a.previousBucket }, alert: { id: a.id, message: a.message, severity: a.severity, team: a.team, type: a.type }, clv: a.scoreId ? (clvOf.get(a.scoreId) ?? null) : null }
+          : null;
+      };
+      const { alerts, deliveries, steps, runs } = await storeAlerts(tx, this.tenantId, { rows, states: plan.states, endpoints, enrolmentOf }, now);
       const runsEnded = lowered.length ? await runs.endOnLowRisk(lowered, now) : 0;
-      return { alerts: inserted, deliveries, steps, runsEnded };
+      return { alerts, deliveries, steps, runsEnded };
     });
   }
 }

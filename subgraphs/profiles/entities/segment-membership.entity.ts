@@ -17,6 +17,9 @@ import type { Segment } from './segment.entity';
 @Unique({ properties: ['tenantId', 'segment', 'profileId', 'current'] })
 @Index({ properties: ['tenantId', 'profileId', 'current'] })
 @Index({ properties: ['segment', 'current', 'id'] })
+// the hand-off sweeper's reads: entries and exits whose alert rules have not been evaluated
+@Index({ properties: ['entryAlertsPendingSince'] })
+@Index({ properties: ['exitAlertsPendingSince'] })
 export class SegmentMembership extends TenantEntity {
   [EntityRepositoryType]?: SegmentMembershipRepository;
 
@@ -48,4 +51,17 @@ export class SegmentMembership extends TenantEntity {
 
   @Property({ type: 'boolean' })
   exitAnnounced: Opt<boolean> = false;
+
+  /**
+   * The alerts hand-off of the entry (exit): set when it is recorded, cleared once actions has
+   * evaluated its SEGMENT alert rules against it (`segment-alerts-done`). A crash before queueing,
+   * or a `segment-membership-changed` job lost from Redis, leaves it set, and `sweep-profiles`
+   * queues the change again once it is older than `SWEEP_GRACE_MS`. Null on rows recorded before
+   * alert rules saw segment changes.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  entryAlertsPendingSince: Date | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  exitAlertsPendingSince: Date | null = null;
 }

@@ -67,4 +67,38 @@ export class SegmentMembershipRepository extends EntityRepository<SegmentMembers
         : await this.nativeUpdate({ tenantId, id: membershipId, exitAnnounced: false }, { exitAnnounced: true });
     return claimed === 1;
   }
+
+  /** Actions evaluated its alert rules against these entries and exits: clears their markers, one UPDATE per change kind and chunk. */
+  async alertsDone(tenantId: string, changes: readonly { membershipId: string; change: MembershipChange }[]): Promise<void> {
+    for (const change of ['entered', 'exited'] as const) {
+      const ids = changes.filter((c) => c.change === change).map((c) => c.membershipId);
+      for (let i = 0; i < ids.length; i += 500) {
+        const where = { tenantId, id: { $in: ids.slice(i, i + 500) } };
+        if (change === 'entered') await this.nativeUpdate(where, { entryAlertsPendingSince: null });
+        else await this.nativeUpdate(where, { exitAlertsPendingSince: null });
+      }
+    }
+  }
+
+  /** The tenants with an entry or exit whose alerts hand-off has been pending since before `cutoff`. One query. */
+  async tenantsWithAlertsPending(cutoff: Date): Promise<string[]> {
+    const rows = (await this.createQueryBuilder('m')
+      .select('m.tenant_id')
+      .distinct()
+      .where({ $or: [{ entryAlertsPendingSince: { $lt: cutoff } }, { exitAlertsPendingSince: { $lt: cutoff } }] })
+      .execute('all', false)) as { tenant_id: string }[];
+    return rows.map((r) => String(r.tenant_id)).sort();
+  }
+
+  /**
+   * One tenant's membership rows with an entry or exit whose alerts hand-off has been pending since
+   * before `cutoff`, with their segments, in id order after `after` (keyset paging). The sweeper's
+   * read: its entity manager crosses tenants on purpose, so the tenant is named here.
+   */
+  alertsPendingOf(tenantId: string, cutoff: Date, after: string | null, limit: number): Promise<SegmentMembership[]> {
+    return this.find(
+      { tenantId, $or: [{ entryAlertsPendingSince: { $lt: cutoff } }, { exitAlertsPendingSince: { $lt: cutoff } }], ...(after ? { id: { $gt: after } } : {}) },
+      { populate: ['segment'], orderBy: { id: 'asc' }, limit },
+    );
+  }
 }

@@ -130,6 +130,8 @@ export class SegmentEvaluationService {
         // never before the entry, even when a re-check page runs at its (earlier) tick time
         m.exitedAt = now < m.enteredAt ? m.enteredAt : now;
         m.current = null;
+        // wall-clock, not `now`: the sweeper's grace runs from when the hand-off became owed
+        m.exitAlertsPendingSince = new Date();
         exited += 1;
       };
       for (const profile of profiles) {
@@ -137,7 +139,7 @@ export class SegmentEvaluationService {
           const member = have.get(`${segment.id}/${profile.id}`);
           const matches = evaluateSegment(segment.condition, facts.get(profile.id)!, now);
           if (matches && !member) {
-            em.create(SegmentMembership, { tenantId, segment: segment.id, profileId: profile.id, enteredAt: now });
+            em.create(SegmentMembership, { tenantId, segment: segment.id, profileId: profile.id, enteredAt: now, entryAlertsPendingSince: new Date() });
             entered += 1;
           } else if (!matches && member) {
             exit(member);

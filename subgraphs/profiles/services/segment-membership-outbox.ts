@@ -1,6 +1,6 @@
 import type { EntityManager } from '../../common/orm';
 import { SEGMENT_MEMBERSHIP_CHANGED as MEMBERSHIP_TOPIC, type FsPubSub, type SegmentMembershipChangedEvent } from '../../common/pubsub';
-import { RECORD_ACTIVITY, SEGMENT_MEMBERSHIP_CHANGED, type Queues } from '../../common/queues';
+import { RECORD_ACTIVITY, SEGMENT_MEMBERSHIP_CHANGED, segmentChangeJobId, type Queues } from '../../common/queues';
 import { SegmentMembership } from '../entities/segment-membership.entity';
 
 /**
@@ -35,7 +35,7 @@ export class SegmentMembershipOutbox {
       events.map((event) => ({
         name: SEGMENT_MEMBERSHIP_CHANGED,
         data: event,
-        opts: { jobId: `${this.tenantId}-${event.membershipId}-${event.change}` },
+        opts: { jobId: segmentChangeJobId(event) },
       })),
     );
     // the risk stage keeps its own copy of membership (riskChanged filters by segment)

@@ -5,6 +5,7 @@ import type { SubgraphDeps } from '../../common/run-subgraph';
 import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { Profile } from '../entities/profile.entity';
+import { resendPendingSegmentChanges } from '../services/segment-alerts-sweep';
 import { queueSegmentEvaluation } from '../services/segment-evaluations';
 
 type SweepProfilesJob = JobPayloads[typeof SWEEP_PROFILES];
@@ -28,7 +29,9 @@ const SWEEP_PROFILES_MAX_PAGES = 20;
  * `SWEEP_PROFILES_PAGE` profiles, each one fair-ordered job (the tenants' jobs interleave by
  * fair share, see `FairShare`). Job ids `<tenantId>-segments-swept<period>-<digest>`, one per grace
  * period, so a sweep repeated inside it queues nothing new while a later one tries again. The
- * evaluation clears the marker; the sweeper writes nothing. Returns how many profiles it queued.
+ * evaluation clears the marker; the sweeper writes nothing. Then resends the segment entries and
+ * exits whose hand-off to actions' alert rules is owed (`resendPendingSegmentChanges`). Returns
+ * how many profiles it queued.
  */
 export async function sweepProfiles(deps: SweepProfilesDeps, now = new Date()): Promise<number> {
   const grace = deps.config.ingest.sweepGraceMs;
@@ -49,6 +52,8 @@ export async function sweepProfiles(deps: SweepProfilesDeps, now = new Date()): 
     }
   }
   if (total > 0) deps.log.warn({ count: total }, 'profiles sweeper queued segment evaluations left owed');
+  const changes = await resendPendingSegmentChanges(forkAcrossTenants(deps.orm), deps.queues, grace, now);
+  if (changes > 0) deps.log.warn({ count: changes }, 'profiles sweeper resent segment changes whose alert rules were not evaluated');
   return total;
 }
 

@@ -31,6 +31,8 @@ export interface StoredStep {
 // the sweep's scan: open instances whose next deadline has come
 @Index({ properties: ['tenantId', 'nextCheckAt'] })
 @Index({ properties: ['nextCheckAt'] })
+// the hand-off sweeper's read: instances whose alert rules have not seen their latest state
+@Index({ properties: ['alertsPendingSince'] })
 export class JourneyInstance extends TenantEntity {
   [EntityRepositoryType]?: JourneyInstanceRepository;
 
@@ -111,6 +113,16 @@ export class JourneyInstance extends TenantEntity {
   /** Earliest pending deadline (stall, exit, abandonment); null once completed or abandoned. */
   @Property({ type: 'datetime', nullable: true })
   nextCheckAt: Date | null = null;
+
+  /**
+   * The alerts hand-off: set (to a new time) whenever the instance changes, in the transaction that
+   * changes it; cleared once actions has evaluated its JOURNEY alert rules against the instance as
+   * of that time (`journey-alerts-done` names the marker it saw, so a later change stays pending).
+   * A lost `journey-alerts` job leaves it set, and `sweep-events` sends the instance's states again
+   * once it is older than `SWEEP_GRACE_MS`.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  alertsPendingSince: Date | null = null;
 
   @Field(() => [JourneyStepProgress], { description: 'Steps reached, in step order.' })
   get steps(): Opt<JourneyStepProgress[]> {

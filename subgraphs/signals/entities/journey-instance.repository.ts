@@ -76,6 +76,22 @@ export class JourneyInstanceRepository extends EntityRepository<JourneyInstance>
     return rows.map((r) => r.tenant_id).sort();
   }
 
+  /** Actions evaluated these instances as of these markers: clears each marker still equal to the one acknowledged. */
+  async alertsDone(tenantId: string, pending: readonly { instanceId: string; since: Date }[]): Promise<void> {
+    for (const p of pending) await this.nativeUpdate({ tenantId, id: p.instanceId, alertsPendingSince: p.since }, { alertsPendingSince: null });
+  }
+
+  /** The tenants with instances whose alerts hand-off has been pending since before `cutoff`. One query. */
+  async tenantsWithAlertsPending(cutoff: Date): Promise<string[]> {
+    const rows = (await this.createQueryBuilder('i').select('i.tenant_id').distinct().where({ alertsPendingSince: { $lt: cutoff } }).execute('all', false)) as { tenant_id: string }[];
+    return rows.map((r) => String(r.tenant_id)).sort();
+  }
+
+  /** One tenant's instances whose alerts hand-off has been pending since before `cutoff`, in id order after `after`. */
+  alertsPendingOf(tenantId: string, cutoff: Date, after: string | null, limit: number): Promise<JourneyInstance[]> {
+    return this.find({ tenantId, alertsPendingSince: { $lt: cutoff }, ...(after ? { id: { $gt: after } } : {}) }, { orderBy: { id: 'asc' }, limit, refresh: true });
+  }
+
   private onPostgres(): boolean {
     return this.getEntityManager().getPlatform() instanceof PostgreSqlPlatform;
   }

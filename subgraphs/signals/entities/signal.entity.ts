@@ -12,6 +12,8 @@ import { SignalRepository } from './signal.repository';
 // the tenant-wide `signals` query: newest first
 @Index({ properties: ['tenantId', 'detectedAt', 'id'] })
 @Unique({ properties: ['tenantId', 'dedupeKey'] })
+// the hand-off sweeper's read: signals whose alert rules have not been evaluated
+@Index({ properties: ['alertsPendingSince'] })
 export class Signal extends TenantEntity {
   [EntityRepositoryType]?: SignalRepository;
 
@@ -53,4 +55,13 @@ export class Signal extends TenantEntity {
   /** When a job claimed the follow-ups; another job takes over once the claim is stale. */
   @Property({ type: 'datetime', nullable: true })
   announceClaimedAt: Date | null = null;
+
+  /**
+   * The alerts hand-off: set when the signal is stored, cleared once actions has evaluated its
+   * FRICTION_SIGNAL alert rules against it (`signal-alerts-done`). A crash before queueing, or a
+   * `signal-alerts` job lost from Redis, leaves it set, and `sweep-events` queues the signal again
+   * once it is older than `SWEEP_GRACE_MS`. Null on rows stored before alert rules saw signals.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  alertsPendingSince: Date | null = null;
 }

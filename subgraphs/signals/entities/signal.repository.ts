@@ -4,6 +4,9 @@ import type { ReportedSignal, SignalWindow } from '../domain/friction/detect-bat
 import type { FrictionFinding } from '../domain/friction/finding';
 import { Signal } from './signal.entity';
 
+/** Ids per `IN` list, well under SQLite's and PostgreSQL's bound-parameter limits. */
+const IDS_PER_STATEMENT = 500;
+
 /** Set-based reads and writes of friction signals for the signals stage. */
 export class SignalRepository extends EntityRepository<Signal> {
   /** Signals of the profiles in the batch's reported ranges (`batchReads`): one query. */
@@ -36,6 +39,7 @@ export class SignalRepository extends EntityRepository<Signal> {
           dedupeKey: f.dedupeKey,
           journeyInstanceId: f.journeyInstanceId ?? null,
           announceClaimedAt: claimedAt,
+          alertsPendingSince: claimedAt,
         },
         { persist: false },
       ),
@@ -48,5 +52,30 @@ export class SignalRepository extends EntityRepository<Signal> {
   async announced(tenantId: string, ids: readonly string[], at: Date): Promise<void> {
     if (!ids.length) return;
     await this.nativeUpdate({ tenantId, id: { $in: [...ids] } }, { announcedAt: at });
+  }
+
+  /** Actions evaluated its alert rules against these signals: clears their marker, one UPDATE per chunk of ids. */
+  async alertsDone(tenantId: string, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      await this.nativeUpdate({ tenantId, id: { $in: ids.slice(i, i + IDS_PER_STATEMENT) } }, { alertsPendingSince: null });
+    }
+  }
+
+  /**
+   * One tenant's signals whose alerts hand-off has been pending since before `cutoff`, in id
+   * order after `after` (keyset paging). The sweeper's read: its entity manager crosses tenants
+   * on purpose, so the tenant is named here.
+   */
+  pendingAlerts(tenantId: string, cutoff: Date, limit: number, after: string | null): Promise<Signal[]> {
+    return this.find(
+      { tenantId, alertsPendingSince: { $lt: cutoff }, ...(after ? { id: { $gt: after } } : {}) },
+      { orderBy: { id: 'asc' }, limit, disableIdentityMap: true },
+    );
+  }
+
+  /** The tenants with signals whose alerts hand-off has been pending since before `cutoff`. One query. */
+  async tenantsWithPendingAlerts(cutoff: Date): Promise<string[]> {
+    const rows = (await this.createQueryBuilder('s').select('s.tenant_id').distinct().where({ alertsPendingSince: { $lt: cutoff } }).execute('all', false)) as { tenant_id: string }[];
+    return rows.map((r) => String(r.tenant_id)).sort();
   }
 }

@@ -6,6 +6,8 @@ import { Migration20261125110517 } from './Migration20261125110517';
 import { Migration20261125115309 } from './Migration20261125115309';
 import { Migration20261202023626 } from './Migration20261202023626';
 import { Migration20261202031405 } from './Migration20261202031405';
+import { Migration20261203065422 } from './Migration20261203065422';
+import { Migration20261203071315 } from './Migration20261203071315';
 
 export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -13,4 +15,6 @@ export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125115309', class: Migration20261125115309 },
   { name: 'Migration20261202023626', class: Migration20261202023626 },
   { name: 'Migration20261202031405', class: Migration20261202031405 },
+  { name: 'Migration20261203065422', class: Migration20261203065422 },
+  { name: 'Migration20261203071315', class: Migration20261203071315 },
 ];

@@ -20,6 +20,7 @@ import { JourneyEvent } from '../entities/journey-event.entity';
 import { JourneyInstance } from '../entities/journey-instance.entity';
 import { JourneyStepTime } from '../entities/journey-step.entity';
 import type { JourneyDefinitionService } from './journey-definition.service';
+import type { JourneyAlertsSink } from './journey-alerts-handoff';
 import { queueJourneySnapshots, type JourneySnapshotQueue } from './journey-snapshot';
 
 /** Most matched events one replay reads (from the start of the instance the event falls in). */
@@ -39,6 +40,8 @@ export class JourneyReplayService {
     private readonly definitions: JourneyDefinitionService,
     /** The `record-activity` producer; without it no snapshot is queued (admin requests, tests). */
     private readonly activityQueue?: JourneySnapshotQueue,
+    /** Where the instances it changed go for JOURNEY alert rules; without it they wait for the sweeper. */
+    private readonly alertsSink?: JourneyAlertsSink,
   ) {}
 
   /**
@@ -158,6 +161,8 @@ export class JourneyReplayService {
           }
         }
         instance.loopReports = reports;
+        // the alerts hand-off is owed from this commit on (a new time: an older acknowledgement no longer clears it)
+        instance.alertsPendingSince = new Date();
         replayed.push(instance);
       }
       // instances whose start event now lies inside an earlier instance (it started late)
@@ -169,9 +174,10 @@ export class JourneyReplayService {
       return findings;
     });
     // committed: the retry loops just found are not stored yet (the caller records them next)
-    if (this.activityQueue && replayed.length) {
+    if ((this.activityQueue || this.alertsSink) && replayed.length) {
       const definitions = new Map([...(await this.definitions.specs())].map(([id, { def }]) => [id, def]));
-      await queueJourneySnapshots(this.activityQueue, this.em, tenantId, replayed, definitions, { scope: 'history', unrecorded: result });
+      if (this.activityQueue) await queueJourneySnapshots(this.activityQueue, this.em, tenantId, replayed, definitions, { scope: 'history', unrecorded: result });
+      await this.alertsSink?.changed(replayed, definitions);
     }
     return result;
   }

@@ -4,6 +4,7 @@ import { instanceSnapshot } from '../domain/journeys/instance-snapshot';
 import { detectTimeBasedFriction } from '../domain/journeys/time-based';
 import { JourneyInstance } from '../entities/journey-instance.entity';
 import type { JourneyDefinitionService } from './journey-definition.service';
+import type { JourneyAlertsSink } from './journey-alerts-handoff';
 import { queueJourneySnapshots, type JourneySnapshotQueue } from './journey-snapshot';
 
 /** Instances the sweep handles per page (one flush each). */
@@ -25,6 +26,8 @@ export class JourneySweepService {
     private readonly definitions: JourneyDefinitionService,
     /** The `record-activity` producer; without it no snapshot is queued (admin requests, tests). */
     private readonly activityQueue?: JourneySnapshotQueue,
+    /** Where the instances it changed go for JOURNEY alert rules; without it they wait for the sweeper. */
+    private readonly alertsSink?: JourneyAlertsSink,
   ) {}
 
   /**
@@ -52,7 +55,11 @@ export class JourneySweepService {
           const ctx = { profileId: instance.profileId, instanceId: instance.id, journeyId: found.def.id, journeyName: found.def.name };
           const result = detectTimeBasedFriction(found.spec, instanceSnapshot(instance), now, ctx);
           Object.assign(instance, result.patch);
-          if (result.patch.state) changed.push(instance);
+          if (result.patch.state) {
+            // the alerts hand-off is owed from this commit on
+            instance.alertsPendingSince = new Date();
+            changed.push(instance);
+          }
           // the domain guarantees a later time; null stops a bad row from being read every page
           instance.nextCheckAt = result.nextCheckAt && result.nextCheckAt > now ? result.nextCheckAt : null;
           findings.push(...result.findings);
@@ -64,9 +71,10 @@ export class JourneySweepService {
         await em.flush();
         return { count: due.length, changed };
       });
-      if (this.activityQueue && changed.length) {
+      if ((this.activityQueue || this.alertsSink) && changed.length) {
         const defs = new Map([...definitions].map(([id, { def }]) => [id, def]));
-        await queueJourneySnapshots(this.activityQueue, this.em, this.tenantId, changed, defs, { scope: 'current', unrecorded: [] });
+        if (this.activityQueue) await queueJourneySnapshots(this.activityQueue, this.em, this.tenantId, changed, defs, { scope: 'current', unrecorded: [] });
+        await this.alertsSink?.changed(changed, defs);
       }
       if (count < JOURNEY_SWEEP_PAGE) break;
     }

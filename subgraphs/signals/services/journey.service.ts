@@ -5,6 +5,7 @@ import type { JourneyDefinition } from '../entities/journey-definition.entity';
 import { JourneyInstance } from '../entities/journey-instance.entity';
 import { JourneyDefinitionService, type JourneyDefinitionData } from './journey-definition.service';
 import { JourneyFunnelService, type JourneyFunnelData } from './journey-funnel.service';
+import type { JourneyAlertsSink } from './journey-alerts-handoff';
 import { JourneyInstanceService, type ListJourneysOptions } from './journey-instance.service';
 import { JourneyReplayService } from './journey-replay.service';
 import type { JourneySnapshotQueue } from './journey-snapshot';
@@ -34,12 +35,14 @@ export class JourneyService {
     tenantId: string,
     /** The `record-activity` producer; without it no snapshot is queued (admin requests, tests). */
     activityQueue?: JourneySnapshotQueue,
+    /** Where changed instances go for JOURNEY alert rules; without it they wait for the sweeper (admin requests, tests). */
+    alertsSink?: JourneyAlertsSink,
   ) {
     this.definitions = new JourneyDefinitionService(em, tenantId);
     this.instances = new JourneyInstanceService(em, tenantId);
     this.analytics = new JourneyFunnelService(em, tenantId, this.definitions);
-    this.replay = new JourneyReplayService(em, tenantId, this.definitions, activityQueue);
-    this.time = new JourneySweepService(em, tenantId, this.definitions, activityQueue);
+    this.replay = new JourneyReplayService(em, tenantId, this.definitions, activityQueue, alertsSink);
+    this.time = new JourneySweepService(em, tenantId, this.definitions, activityQueue, alertsSink);
   }
 
   listDefinitions(): Promise<JourneyDefinition[]> {

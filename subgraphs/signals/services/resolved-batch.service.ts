@@ -2,7 +2,7 @@ import { chunks } from '../../common/chunks';
 import { addFairly, fairShareFor } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED } from '../../common/pubsub';
-import { PLAYBOOK_EVENTS, RECORD_ACTIVITY, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { JOURNEY_ALERTS, PLAYBOOK_EVENTS, RECORD_ACTIVITY, SIGNAL_ALERTS, STAGE_BATCH_MAX, type EventsResolvedBatch, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { eventActivity, signalActivity, signalDetected, uniqueBy } from '../domain/events/activity-items';
@@ -14,8 +14,10 @@ import { Signal } from '../entities/signal.entity';
 import { followMerges } from './follow-merges';
 import { FrictionService, toFrictionEvent } from './friction.service';
 import { InFlightEvents } from './in-flight-events.service';
+import { JourneyAlertsCollector } from './journey-alerts-handoff';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
+import { queueSignalAlerts } from './signal-alerts-handoff';
 
 export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log' | 'redis' | 'config'>;
 
@@ -41,7 +43,8 @@ export interface ResolvedBatchOutcome {
  * windows and their reported signals (one query each), detects in memory (`detectBatch`), stores
  * new signals (one multi-row insert, one read back), then hands the risk stage ONE
  * `record-activity` job (every event with a profile, including identify/group traits, the
- * signals and the journey snapshots) and announces the new signals. The hand-off of the events
+ * signals and the journey snapshots), hands the actions stage ONE `signal-alerts` job (its
+ * FRICTION_SIGNAL alert rules) and ONE `journey-alerts` job (its JOURNEY rules) and announces the new signals. The hand-off of the events
  * that went to risk stays pending until risk acknowledges them (`activity-recorded`).
  *
  * Safe to run twice: writes are keyed (dedupe keys, job ids), and a job that dies before the
@@ -74,7 +77,9 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
       return [];
     },
   };
-  const journeyFindings = await new JourneyService(em, tenantId, collector).advanceBatch(named);
+  // and the instances they changed, for the actions stage's JOURNEY rules (one job per pass)
+  const journeyAlerts = new JourneyAlertsCollector();
+  const journeyFindings = await new JourneyService(em, tenantId, collector, journeyAlerts).advanceBatch(named);
 
   await breathe();
   const rules = await new FrictionService(em, tenantId).tenantRules();
@@ -119,6 +124,10 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
     const jobId = `${tenantId}-events-${refs[0].eventId}-${refs[refs.length - 1].eventId}${resend}`;
     await addFairly(deps.queues.get(PLAYBOOK_EVENTS), fairShareFor(deps), [{ name: PLAYBOOK_EVENTS, data, opts: { jobId } }], (b) => b.tenantId, batch.lane);
   }
+  // the actions stage evaluates its FRICTION_SIGNAL rules against the pass's signals (one job);
+  // each keeps `alertsPendingSince` until actions acknowledges, so a lost job is swept again
+  await queueSignalAlerts(deps.queues.get(SIGNAL_ALERTS), tenantId, stored, batch.resend);
+  await journeyAlerts.flush(deps.queues.get(JOURNEY_ALERTS), tenantId, batch.resend);
   // events that went to risk stay pending until risk acknowledges them (`activity-recorded`);
   // an event without a profile goes nowhere, its hand-off is done
   const unattributed = events.filter((e) => e.profileId === null).map((e) => e.id);

@@ -5,9 +5,10 @@ import { isUuid } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import { insertOnce, type EntityManager } from '../../common/orm';
 import { SIGNAL_DETECTED, type FsPubSub } from '../../common/pubsub';
-import { RECORD_ACTIVITY, type JobPayloads } from '../../common/queues';
+import { RECORD_ACTIVITY, SIGNAL_ALERTS, type JobPayloads } from '../../common/queues';
 import { signalActivity, signalDetected } from '../domain/events/activity-items';
 import { Signal } from '../entities/signal.entity';
+import { queueSignalAlerts } from './signal-alerts-handoff';
 
 export interface ListSignalsOptions {
   types?: string[] | null;
@@ -33,6 +34,8 @@ export interface SignalFollowUps {
   pubSub: FsPubSub;
   /** The risk stage's copy of the signal (features and evidence of reasons); risk re-scores the profile on it. */
   activityQueue: Pick<Queue<JobPayloads[typeof RECORD_ACTIVITY]>, 'add'>;
+  /** The actions stage's FRICTION_SIGNAL alert rules (`signal-alerts`); the signal stays pending until actions acknowledges. */
+  alertsQueue?: Pick<Queue<JobPayloads[typeof SIGNAL_ALERTS]>, 'addBulk'>;
   log?: Logger;
 }
 
@@ -93,15 +96,17 @@ export class SignalService {
 
   /**
    * Stores a signal once per dedupe key, then (with follow-ups) announces it once: publishes
-   * SIGNAL_DETECTED to the tenant's subscribers and hands the risk stage its copy
-   * (`record-activity`, on which risk re-scores the profile). A replay finds the row and, once announced, does nothing more; a job retried after a
+   * SIGNAL_DETECTED to the tenant's subscribers, hands the risk stage its copy
+   * (`record-activity`, on which risk re-scores the profile) and the actions stage its alert
+   * rules' (`signal-alerts`). A replay finds the row and, once announced, does nothing more; a job retried after a
    * crash between the insert and the follow-ups finds it unannounced and sends them.
    */
   async record(data: SignalInput): Promise<Signal> {
     const signal = await insertOnce(
       this.em,
       Signal,
-      { tenantId: this.tenantId, ...data, journeyInstanceId: data.journeyInstanceId ?? null },
+      // the alerts hand-off is pending from the insert on (kept by a replay: the row is not rewritten)
+      { tenantId: this.tenantId, ...data, journeyInstanceId: data.journeyInstanceId ?? null, alertsPendingSince: new Date() },
       ['tenantId', 'dedupeKey'],
     );
     if (this.followUps && !signal.announcedAt) await this.announce(signal, this.followUps);
@@ -153,6 +158,7 @@ export class SignalService {
     }
     followUps.pubSub.publish(SIGNAL_DETECTED, this.tenantId, signalDetected(this.tenantId, signal));
     await followUps.activityQueue.add(RECORD_ACTIVITY, signalActivity(this.tenantId, signal), { jobId: `${this.tenantId}-signal-${signal.id}` });
+    if (followUps.alertsQueue) await queueSignalAlerts(followUps.alertsQueue, this.tenantId, [signal]);
     await this.em.nativeUpdate(Signal, { id: signal.id }, { announcedAt: new Date() });
     signal.announcedAt = new Date();
     followUps.log?.info({ tenantId: this.tenantId, profileId: signal.profileId, signalId: signal.id, type: signal.type }, 'friction signal recorded');

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { DETECT_FRICTION, RECORD_ACTIVITY, workerOptions, type JobPayloads } from '../../common/queues';
+import { DETECT_FRICTION, RECORD_ACTIVITY, SIGNAL_ALERTS, workerOptions, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { processResolvedBatch, type ResolvedBatchDeps } from '../services/resolved-batch.service';
@@ -11,7 +11,7 @@ export type DetectFrictionJob = JobPayloads[typeof DETECT_FRICTION];
 
 /** How signals found outside the event-resolved batch (the time-based sweep) are announced. */
 export function signalFollowUps(deps: Pick<SubgraphDeps, 'pubSub' | 'queues' | 'log'>): SignalFollowUps {
-  return { pubSub: deps.pubSub, activityQueue: deps.queues.get(RECORD_ACTIVITY), log: deps.log };
+  return { pubSub: deps.pubSub, activityQueue: deps.queues.get(RECORD_ACTIVITY), alertsQueue: deps.queues.get(SIGNAL_ALERTS), log: deps.log };
 }
 
 /**

@@ -7,6 +7,8 @@ import { forkAcrossTenants } from '../../common/tenant-filter';
 import { EventOutbox } from '../services/event-outbox.service';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 import { InFlightEvents } from '../services/in-flight-events.service';
+import { resendPendingJourneyAlerts } from '../services/journey-alerts-sweep';
+import { resendPendingSignalAlerts } from '../services/signal-alerts-sweep';
 
 type SweepEventsJob = JobPayloads[typeof SWEEP_EVENTS];
 
@@ -15,7 +17,9 @@ export const SWEEP_EVENTS_SCHEDULER = 'sweep-events-every';
 
 /**
  * Queues again the stored events whose resolve job was lost, and the processed events whose
- * hand-off to the risk stage was lost (as `event-resolved` batches), then publishes every
+ * hand-off to the risk stage was lost (as `event-resolved` batches), and the signals whose
+ * hand-off to the actions stage's alert rules was lost (`signal-alerts`), and likewise the journey
+ * instances (`journey-alerts`), then publishes every
  * tenant's handed-on watermark (training waits for it) and lowers the admission counters of
  * events in flight to what the same SQL read counts (`InFlightEvents.reconcile`). Returns how many
  * it queued.
@@ -26,12 +30,16 @@ export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'c
   if (count > 0) deps.log.info({ count }, 'sweeper queued unprocessed events');
   const handOffs = await outbox.sweepHandOffs(now);
   if (handOffs > 0) deps.log.info({ count: handOffs }, 'sweeper queued events whose hand-off to risk was lost');
+  const signalAlerts = await resendPendingSignalAlerts(forkAcrossTenants(deps.orm), deps.queues, deps.config.ingest.sweepGraceMs, now);
+  if (signalAlerts > 0) deps.log.warn({ count: signalAlerts }, 'sweeper resent signals whose alert rules were not evaluated');
+  const journeyAlerts = await resendPendingJourneyAlerts(forkAcrossTenants(deps.orm), deps.queues, deps.config.ingest.sweepGraceMs, now);
+  if (journeyAlerts > 0) deps.log.warn({ count: journeyAlerts }, 'sweeper resent journey instances whose alert rules have not seen their latest state');
   const inFlight = new InFlightEvents(deps.redis, deps.config.queuePrefix);
   // read before the SQL count, so what changes meanwhile is carried over rather than lost
   const before = await inFlight.readMany(await inFlight.tenants());
   const pending = await publishHandedOnWatermark(forkAcrossTenants(deps.orm), deps, null);
   await inFlight.reconcile(before, pending);
-  return count + handOffs;
+  return count + handOffs + signalAlerts + journeyAlerts;
 }
 
 /** The sweeper: SWEEP_EVENTS every `sweepIntervalMs`, self-healing (see `startScheduledSweeper`). */

@@ -1,12 +1,13 @@
 import type { Job, Worker } from 'bullmq';
 
 import type { EntityManager } from '../../common/orm';
-import { RECORD_ACTIVITY, SWEEP_FRICTION, type JobPayloads } from '../../common/queues';
+import { JOURNEY_ALERTS, RECORD_ACTIVITY, SWEEP_FRICTION, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants, forkForTenant } from '../../common/tenant-filter';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { FrictionService, tenantsWithEvents } from '../services/friction.service';
+import { directJourneyAlerts } from '../services/journey-alerts-handoff';
 import { JourneyService, tenantsWithActiveJourneys } from '../services/journey.service';
 import { SignalService } from '../services/signal.service';
 import { signalFollowUps } from './detect-friction.worker';
@@ -46,7 +47,7 @@ export async function sweepFriction(
         for (const finding of found) await store.record(finding);
       };
       // each page's stalls and abandonments queue their journey snapshots after its commit
-      const journeys = new JourneyService(em, tenantId, deps.queues.get(RECORD_ACTIVITY));
+      const journeys = new JourneyService(em, tenantId, deps.queues.get(RECORD_ACTIVITY), directJourneyAlerts(deps.queues.get(JOURNEY_ALERTS), tenantId));
       const findings: FrictionFinding[] = journeyTenants.includes(tenantId) ? await journeys.sweep(now, storeInTransaction) : [];
       if (eventTenants.includes(tenantId)) {
         findings.push(...(await new FrictionService(em, tenantId).detectInactivity(now, deps.config.friction.sweepMaxProfiles)).findings);

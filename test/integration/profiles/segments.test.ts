@@ -104,7 +104,7 @@ describe('segment membership (SegmentService, evaluate-segments, evaluate-segmen
         { ...base, change: 'entered', at: enteredAt.toISOString() },
         { ...base, change: 'exited', at: exitedAt.toISOString() },
       ]);
-      // the actions stage gets one job per entry and exit (no consumer yet: they wait)
+      // the actions stage gets one job per entry and exit (its SEGMENT alert rules)
       const jobs = queue(MEMBERSHIP_QUEUE);
       expect((await jobs.getJob(`${t}-${stay.id}-entered`))?.data).toEqual(sub.events[0]);
       expect((await jobs.getJob(`${t}-${stay.id}-exited`))?.data).toEqual(sub.events[1]);
