@@ -146,7 +146,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     });
 
     // ---- report
-    return await phase('measuring', 1, async (bar) => {
+    const report = await phase('measuring', 1, async (bar) => {
       const signals = await countSignals(api);
       const acted = await countActions(api, ruleId);
       const impact = setup.measured ? await readImpact(api, setup.playbookId) : { available: false as const, reason: 'playbookImpact missing' };
@@ -174,11 +174,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         intervalContainsTruth: containsTruth(impact, truth),
       };
       bar.finish();
-      report.wallSeconds = (Date.now() - started) / 1000;
-      writeFileSync(join(opts.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      writeFileSync(join(opts.outDir, 'report.html'), renderReportHtml(report));
       return report;
     });
+    // written once every phase, measuring included, has its time
+    report.wallSeconds = (Date.now() - started) / 1000;
+    writeFileSync(join(opts.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(opts.outDir, 'report.html'), renderReportHtml(report));
+    return report;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
