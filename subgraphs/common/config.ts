@@ -31,7 +31,10 @@ export interface Config {
   logLevel: string;
   /** Redis for BullMQ and pub/sub. Default `redis://127.0.0.1:6379`. */
   redisUrl: string;
-  /** PostgreSQL connection string; when empty every subgraph uses its own SQLite file. */
+  /**
+   * PostgreSQL connection string; when empty every subgraph uses its own SQLite file. A production
+   * start refuses empty unless `ALLOW_SQLITE_IN_PRODUCTION=true` (default false).
+   */
   databaseUrl: string | null;
   /** Folder for SQLite files and the dev secret. Default `.data`. */
   dataDir: string;
@@ -284,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       LOG_LEVEL: str({ default: '' }),
       REDIS_URL: url({ default: 'redis://127.0.0.1:6379' }),
       DATABASE_URL: str({ default: '' }),
+      ALLOW_SQLITE_IN_PRODUCTION: str({ choices: ['true', 'false', ''], default: '' }),
       DATA_DIR: str({ default: '.data' }),
       HOST: str({ default: '127.0.0.1' }),
       GATEWAY_PORT: port({ default: 4000 }),
@@ -569,10 +573,25 @@ function parseTenantLimits(raw: string, problems: string[]): Config['ingest']['t
 /**
  * What a production start refuses, one line per setting: the development defaults that are
  * harmless on a laptop and dangerous on a network (a secret anyone can read in `.data/secret`,
- * GraphiQL and introspection describing the whole API, an admin key printed to a log).
+ * GraphiQL and introspection describing the whole API, an admin key printed to a log, SQLite
+ * files on the container's disk instead of PostgreSQL).
  */
-function productionProblems(e: { FORESIGHT_SECRET: string; GRAPHIQL: string; INTROSPECTION: string; DEV_ADMIN_KEY: string }): string[] {
+function productionProblems(e: {
+  FORESIGHT_SECRET: string;
+  GRAPHIQL: string;
+  INTROSPECTION: string;
+  DEV_ADMIN_KEY: string;
+  DATABASE_URL: string;
+  ALLOW_SQLITE_IN_PRODUCTION: string;
+}): string[] {
   const problems: string[] = [];
+  // SQLite files in DATA_DIR: one writer per file, lost with the container's filesystem, and not
+  // shared by a second instance; a single-box install may still choose it, but by saying so
+  if (e.DATABASE_URL === '' && e.ALLOW_SQLITE_IN_PRODUCTION !== 'true') {
+    problems.push(
+      'DATABASE_URL: is required in production: set it to a PostgreSQL URL (postgresql://user:password@host:5432/db); SQLite files in DATA_DIR are refused unless ALLOW_SQLITE_IN_PRODUCTION=true',
+    );
+  }
   if (e.FORESIGHT_SECRET === '') {
     problems.push('FORESIGHT_SECRET: is required in production (the development secret in DATA_DIR/secret is refused); e.g. openssl rand -base64 48');
   } else if (e.FORESIGHT_SECRET.length < 32) {
