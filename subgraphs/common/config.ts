@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 import { bool, cleanEnv, num, port, str, url, EnvError, EnvMissingError } from 'envalid';
@@ -49,11 +50,19 @@ export interface Config {
    */
   secret: string;
   /**
-   * Failed authentications (missing, unknown or revoked key) one client address may make per
-   * minute at the gateway before it gets 429 for the rest of the minute (`AUTH_FAILURES_PER_MINUTE`).
+   * Failed authentications (missing, unknown or revoked key) one client address (see
+   * `trustedProxies`) may make per minute at the gateway before it gets 429 for the rest of the minute (`AUTH_FAILURES_PER_MINUTE`).
    * Default 60.
    */
   authFailuresPerMinute: number;
+  /**
+   * Proxies (load balancers) in front of the gateway whose `X-Forwarded-For` is believed
+   * (`TRUSTED_PROXIES`, comma-separated IPv4/IPv6 addresses and CIDR ranges). A request from one
+   * counts against the right-most forwarded address that is not itself a trusted proxy (see
+   * gateway/client-address.ts); from any other peer the header is ignored. Default none: the TCP
+   * peer is the client.
+   */
+  trustedProxies: readonly string[];
   /** Lifetime of a signed tenant context, in seconds. Bounds replay of a captured header. Default 60. */
   contextTtlSeconds: number;
   /** Prefix of every BullMQ key and pub/sub channel, so environments can share a Redis. Default `foresight`. */
@@ -302,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       FORESIGHT_SECRET: str({ default: '' }),
       CONTEXT_TTL_SECONDS: num({ default: 60 }),
       AUTH_FAILURES_PER_MINUTE: num({ default: 60 }),
+      TRUSTED_PROXIES: str({ default: '' }),
       QUEUE_PREFIX: str({ default: 'foresight' }),
       QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
       QUEUE_STALLED_INTERVAL_MS: num({ default: 30_000 }),
@@ -407,6 +417,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     problems.push('GRAPHQL_MAX_BODY_BYTES: must not exceed SUBGRAPH_MAX_BODY_BYTES (the gateway would accept bodies its subgraphs refuse)');
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
+  const trustedProxies = commaList(e.TRUSTED_PROXIES);
+  const badProxies = trustedProxies.filter((entry) => !isIpOrCidr(entry));
+  if (badProxies.length) problems.push(`TRUSTED_PROXIES: not an IP address or CIDR range: ${badProxies.join(', ')} (e.g. 10.0.0.0/8,fd00::/8)`);
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
   if (!(e.INGEST_FUTURE_TOLERANCE_MS >= 0)) problems.push('INGEST_FUTURE_TOLERANCE_MS: must be zero or more');
   if (!(e.RISK_SCORE_DEBOUNCE_MS >= 0)) problems.push('RISK_SCORE_DEBOUNCE_MS: must be zero or more');
@@ -459,6 +472,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secret: e.FORESIGHT_SECRET || devSecret(dataDir),
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    trustedProxies: Object.freeze(trustedProxies),
     queuePrefix: e.QUEUE_PREFIX,
     queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS },
     limits: {
@@ -522,6 +536,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       secretOverlapMs: e.CHANNEL_SECRET_OVERLAP_MS,
     },
   });
+}
+
+/** Trimmed, non-empty items of a comma-separated setting. */
+function commaList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
+/** `10.0.0.7`, `10.0.0.0/8`, `fd00::1` or `fd00::/8` (the prefix within the family's bits). */
+function isIpOrCidr(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
 }
 
 /** One tenant's own ingestion limits (`INGEST_TENANT_LIMITS`); a limit left out takes the default. */
