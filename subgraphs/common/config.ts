@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 import { bool, cleanEnv, num, port, str, url, EnvError, EnvMissingError } from 'envalid';
 
+import { INPUT_STRING_LIMITS, type InputStringLimits } from './limits';
 import { JOB_ATTEMPTS } from './queues';
 
 /**
@@ -140,6 +141,12 @@ export interface Config {
     graphqlBodyBytes: number;
     /** Largest `/graphql` request body a subgraph reads, in bytes (`SUBGRAPH_MAX_BODY_BYTES`). Default 2097152 (2 MiB). */
     subgraphBodyBytes: number;
+    /**
+     * Longest string, in characters, a mutation argument may carry, by field name (the table in
+     * `limits.ts`), enforced by every subgraph before its resolvers (`input-limits.ts`). Entries
+     * can be changed with `INPUT_STRING_LIMITS`, JSON: `{"html": 200000, "text": 500}`.
+     */
+    inputStrings: InputStringLimits;
   };
   identity: {
     /**
@@ -328,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       WS_MAX_CONNECTIONS_PER_KEY: num({ default: 50 }),
       GRAPHQL_MAX_BODY_BYTES: num({ default: 1_048_576 }),
       SUBGRAPH_MAX_BODY_BYTES: num({ default: 2_097_152 }),
+      INPUT_STRING_LIMITS: str({ default: '' }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
       RISK_BUCKET_MEDIUM: num({ default: 50 }),
       RISK_BUCKET_HIGH: num({ default: 75 }),
@@ -417,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     problems.push('GRAPHQL_MAX_BODY_BYTES: must not exceed SUBGRAPH_MAX_BODY_BYTES (the gateway would accept bodies its subgraphs refuse)');
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
+  const inputStrings = parseInputStringLimits(e.INPUT_STRING_LIMITS, problems);
   const trustedProxies = commaList(e.TRUSTED_PROXIES);
   const badProxies = trustedProxies.filter((entry) => !isIpOrCidr(entry));
   if (badProxies.length) problems.push(`TRUSTED_PROXIES: not an IP address or CIDR range: ${badProxies.join(', ')} (e.g. 10.0.0.0/8,fd00::/8)`);
@@ -488,6 +497,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       wsConnectionsPerKey: e.WS_MAX_CONNECTIONS_PER_KEY,
       graphqlBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
       subgraphBodyBytes: e.SUBGRAPH_MAX_BODY_BYTES,
+      inputStrings,
     },
     identity: {
       junkValues: Object.freeze(
@@ -536,6 +546,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       secretOverlapMs: e.CHANNEL_SECRET_OVERLAP_MS,
     },
   });
+}
+
+/**
+ * `INPUT_STRING_LIMITS`: a JSON object of entries of the `limits.ts` table → a positive whole
+ * number of characters, merged over the table. Problems are added to `problems`.
+ */
+function parseInputStringLimits(raw: string, problems: string[]): InputStringLimits {
+  if (!raw.trim()) return INPUT_STRING_LIMITS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push('INPUT_STRING_LIMITS: must be a JSON object of field → characters, e.g. {"html": 200000, "text": 500}');
+    return INPUT_STRING_LIMITS;
+  }
+  const merged: Record<string, number> = { ...INPUT_STRING_LIMITS };
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!Object.hasOwn(INPUT_STRING_LIMITS, key)) problems.push(`INPUT_STRING_LIMITS: unknown entry ${key} (known: ${Object.keys(INPUT_STRING_LIMITS).join(', ')})`);
+    else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) problems.push(`INPUT_STRING_LIMITS: ${key} must be a positive whole number of characters`);
+    else merged[key] = value;
+  }
+  return Object.freeze(merged) as InputStringLimits;
 }
 
 /** Trimmed, non-empty items of a comma-separated setting. */

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 
 import type { TenantContext } from './auth-context';
 import { loadConfig, type Config } from './config';
+import { guardMutationInputs } from './input-limits';
 import { createLogger, type Logger } from './logger';
 import { initOrm, type Orm, type OrmSpec } from './orm';
 import { createRedisPubSub, type FsPubSub } from './pubsub';
@@ -71,7 +72,8 @@ export async function runSubgraph<C extends RequestContext>(
     const queues = new Queues(redis, config.queuePrefix);
     shutdown.defer(() => queues.close());
     const deps: SubgraphDeps = { config, log, shutdown, orm, redis, pubSub, queues };
-    const schema = await def.buildSchema(deps);
+    // the string caps hold for every mutation, whatever its resolver validates itself
+    const schema = guardMutationInputs(await def.buildSchema(deps), config.limits.inputStrings);
     if (opts.workers !== false) await def.startWorkers?.(deps);
     const served = await serveSubgraph({
       name: def.name,
