@@ -7,7 +7,7 @@ import type { Logger } from '../subgraphs/common/logger';
  * Failed authentications per client address (rate-limiter-flexible on Redis, so every gateway
  * instance counts against one budget). Past the budget the address gets 429 with `Retry-After`
  * until the window ends, valid key or not: guessing keys costs a window per handful of tries.
- * The address is the TCP peer's: behind a proxy every client shares the proxy's budget.
+ * The address is the TCP peer's, or behind a trusted proxy the one it forwards (client-address.ts).
  */
 export interface AuthThrottle {
   /** Seconds until this address may try again, or null when it may try now. */

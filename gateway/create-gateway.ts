@@ -27,6 +27,7 @@ import { useRateLimit } from './plugins/use-rate-limit';
 import { useScopes } from './plugins/use-scopes';
 import { createReadiness } from './readiness';
 import { createAuthThrottle } from './auth-throttle';
+import { requestClientAddress, trustedProxyList } from './client-address';
 import { createContextSigner } from './signed-context';
 import { readSupergraph } from './supergraph-file';
 
@@ -68,6 +69,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   const urls = opts.subgraphUrls ?? config.subgraphUrls;
   const sign = createContextSigner(config.secret, config.contextTtlSeconds);
   const throttle = createAuthThrottle(deps.redis, { failures: config.authFailuresPerMinute, prefix: config.queuePrefix }, log);
+  const trustedProxies = trustedProxyList(config.trustedProxies);
 
   const transportEntries: Record<string, object> = {
     // subscriptions go to the subgraphs over graphql-ws on the same path as HTTP
@@ -94,7 +96,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
       },
     },
     plugins: () => [
-      useApiKeyAuth(keys, GRAPHQL_PATH, throttle),
+      useApiKeyAuth(keys, GRAPHQL_PATH, throttle, trustedProxies),
       useRateLimit(keys, rateLimit, GRAPHQL_PATH),
       useScopes(supergraph),
       useOperationLimits(config.limits, production),
@@ -120,6 +122,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
     keys,
     sign,
     throttle,
+    trustedProxies,
     log,
     signalsBaseUrl: urls.signals ? urls.signals.replace(/\/graphql$/, '') : null,
   });
@@ -174,7 +177,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
       ...wsOptions,
       // a bad key is refused at connection_init (close 4403) rather than per operation
       onConnect: async (ctx) => {
-        const address = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        const address = requestClientAddress(ctx.extra.request, trustedProxies);
         if ((await throttle.blockedFor(address)) !== null) return false;
         const key = bearerKey(ctx.connectionParams);
         if (!key || !(await keys.resolve(key))) {

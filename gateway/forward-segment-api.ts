@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 import { CONTEXT_HEADER, hasScope, type TenantContext } from '../subgraphs/common/auth-context';
 import type { Logger } from '../subgraphs/common/logger';
 import { isSegmentEndpoint, segmentBodyLimit } from '../subgraphs/common/segment-api';
 import { throttledAnswer, type AuthThrottle } from './auth-throttle';
+import { requestClientAddress } from './client-address';
 import type { KeyStore } from './keys/key-store';
 import { bearerKey } from './plugins/use-api-key-auth';
 
@@ -15,6 +17,8 @@ export interface SegmentForwarderOptions {
   sign: (ctx: TenantContext, audience: string) => string;
   /** Failed authentications per client address. */
   throttle: AuthThrottle;
+  /** Peers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, see client-address.ts). */
+  trustedProxies: BlockList;
   /** Base URL of the signals service (its `/graphql` URL without the path); null when absent. */
   signalsBaseUrl: string | null;
   log: Logger;
@@ -45,7 +49,8 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     if (!isSegmentEndpoint(endpoint)) return refuse(res, 404, 'NOT_FOUND', `no such endpoint: /v1/${endpoint}`);
     if (req.method !== 'POST') return refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST, OPTIONS' });
     // an address that keeps failing is refused before its body is read
-    const wait = await opts.throttle.blockedFor(req.socket.remoteAddress ?? 'unknown');
+    const address = requestClientAddress(req, opts.trustedProxies);
+    const wait = await opts.throttle.blockedFor(address);
     if (wait !== null) {
       const { message, headers } = throttledAnswer(wait);
       return refuse(res, 429, 'RATE_LIMITED', message, headers);
@@ -76,7 +81,7 @@ export function createSegmentForwarder(opts: SegmentForwarderOptions): (req: Inc
     }
     const principal = key ? await opts.keys.resolve(key) : null;
     if (!principal) {
-      await opts.throttle.failed(req.socket.remoteAddress ?? 'unknown');
+      await opts.throttle.failed(address);
       const message = key ? 'invalid or revoked write key' : 'missing write key: send Authorization: Basic base64("<writeKey>:")';
       return refuse(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Basic realm="foresight"' });
     }

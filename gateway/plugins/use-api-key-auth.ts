@@ -1,8 +1,11 @@
+import type { BlockList } from 'node:net';
+
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError } from 'graphql';
 
 import type { TenantContext } from '../../subgraphs/common/auth-context';
 import { throttledAnswer, type AuthThrottle } from '../auth-throttle';
+import { requestClientAddress } from '../client-address';
 import type { KeyStore } from '../keys/key-store';
 
 /** Context key under which the resolved caller travels through the gateway. */
@@ -31,13 +34,14 @@ export function unauthenticated(message: string): GraphQLError {
  * Authenticates every operation by API key before any GraphQL work: HTTP requests without a
  * valid key get a 401 from `onRequest`; WebSocket operations resolve the key from the
  * connection's `connectionParams` (also checked at `connection_init`, see create-gateway.ts).
+ * Failed authentications count against the client address (`trustedProxies`: see client-address.ts).
  */
-export function useApiKeyAuth(keys: KeyStore, graphqlEndpoint: string, throttle: AuthThrottle): GatewayPlugin<AuthedContext> {
+export function useApiKeyAuth(keys: KeyStore, graphqlEndpoint: string, throttle: AuthThrottle, trustedProxies: BlockList): GatewayPlugin<AuthedContext> {
   const principals = new WeakMap<Request, TenantContext>();
   return {
     async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (url.pathname !== graphqlEndpoint) return;
-      const address = peerAddress(serverContext);
+      const address = serverClientAddress(serverContext, trustedProxies);
       const wait = await throttle.blockedFor(address);
       if (wait !== null) {
         const { message, headers } = throttledAnswer(wait);
@@ -74,8 +78,7 @@ export function useApiKeyAuth(keys: KeyStore, graphqlEndpoint: string, throttle:
   };
 }
 
-/** The TCP peer of a request served by node:http (the runtime's server context carries `req`). */
-export function peerAddress(serverContext: unknown): string {
-  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
-  return req?.socket?.remoteAddress ?? 'unknown';
+/** The client address of a request served by node:http (the runtime's server context carries `req`). */
+export function serverClientAddress(serverContext: unknown, trustedProxies: BlockList): string {
+  return requestClientAddress((serverContext as { req?: Parameters<typeof requestClientAddress>[0] } | undefined)?.req, trustedProxies);
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 import { bool, cleanEnv, num, port, str, url, EnvError, EnvMissingError } from 'envalid';
 
+import { INPUT_STRING_LIMITS, type InputStringLimits } from './limits';
 import { JOB_ATTEMPTS } from './queues';
 
 /**
@@ -31,7 +33,10 @@ export interface Config {
   logLevel: string;
   /** Redis for BullMQ and pub/sub. Default `redis://127.0.0.1:6379`. */
   redisUrl: string;
-  /** PostgreSQL connection string; when empty every subgraph uses its own SQLite file. */
+  /**
+   * PostgreSQL connection string; when empty every subgraph uses its own SQLite file. A production
+   * start refuses empty unless `ALLOW_SQLITE_IN_PRODUCTION=true` (default false).
+   */
   databaseUrl: string | null;
   /** Folder for SQLite files and the dev secret. Default `.data`. */
   dataDir: string;
@@ -51,11 +56,19 @@ export interface Config {
    */
   secret: string;
   /**
-   * Failed authentications (missing, unknown or revoked key) one client address may make per
-   * minute at the gateway before it gets 429 for the rest of the minute (`AUTH_FAILURES_PER_MINUTE`).
+   * Failed authentications (missing, unknown or revoked key) one client address (see
+   * `trustedProxies`) may make per minute at the gateway before it gets 429 for the rest of the minute (`AUTH_FAILURES_PER_MINUTE`).
    * Default 60.
    */
   authFailuresPerMinute: number;
+  /**
+   * Proxies (load balancers) in front of the gateway whose `X-Forwarded-For` is believed
+   * (`TRUSTED_PROXIES`, comma-separated IPv4/IPv6 addresses and CIDR ranges). A request from one
+   * counts against the right-most forwarded address that is not itself a trusted proxy (see
+   * gateway/client-address.ts); from any other peer the header is ignored. Default none: the TCP
+   * peer is the client.
+   */
+  trustedProxies: readonly string[];
   /** Lifetime of a signed tenant context, in seconds. Bounds replay of a captured header. Default 60. */
   contextTtlSeconds: number;
   /** Prefix of every BullMQ key and pub/sub channel, so environments can share a Redis. Default `foresight`. */
@@ -133,6 +146,12 @@ export interface Config {
     graphqlBodyBytes: number;
     /** Largest `/graphql` request body a subgraph reads, in bytes (`SUBGRAPH_MAX_BODY_BYTES`). Default 2097152 (2 MiB). */
     subgraphBodyBytes: number;
+    /**
+     * Longest string, in characters, a mutation argument may carry, by field name (the table in
+     * `limits.ts`), enforced by every subgraph before its resolvers (`input-limits.ts`). Entries
+     * can be changed with `INPUT_STRING_LIMITS`, JSON: `{"html": 200000, "text": 500}`.
+     */
+    inputStrings: InputStringLimits;
   };
   identity: {
     /**
@@ -295,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       LOG_LEVEL: str({ default: '' }),
       REDIS_URL: url({ default: 'redis://127.0.0.1:6379' }),
       DATABASE_URL: str({ default: '' }),
+      ALLOW_SQLITE_IN_PRODUCTION: str({ choices: ['true', 'false', ''], default: '' }),
       DATA_DIR: str({ default: '.data' }),
       HOST: str({ default: '127.0.0.1' }),
       GATEWAY_PORT: port({ default: 4000 }),
@@ -310,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       FORESIGHT_SECRET: str({ default: '' }),
       CONTEXT_TTL_SECONDS: num({ default: 60 }),
       AUTH_FAILURES_PER_MINUTE: num({ default: 60 }),
+      TRUSTED_PROXIES: str({ default: '' }),
       QUEUE_PREFIX: str({ default: 'foresight' }),
       QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
       QUEUE_STALLED_INTERVAL_MS: num({ default: 30_000 }),
@@ -326,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       WS_MAX_CONNECTIONS_PER_KEY: num({ default: 50 }),
       GRAPHQL_MAX_BODY_BYTES: num({ default: 1_048_576 }),
       SUBGRAPH_MAX_BODY_BYTES: num({ default: 2_097_152 }),
+      INPUT_STRING_LIMITS: str({ default: '' }),
       RISK_CHANGE_DELTA: num({ default: 5 }),
       RISK_BUCKET_MEDIUM: num({ default: 50 }),
       RISK_BUCKET_HIGH: num({ default: 75 }),
@@ -416,6 +438,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     problems.push('GRAPHQL_MAX_BODY_BYTES: must not exceed SUBGRAPH_MAX_BODY_BYTES (the gateway would accept bodies its subgraphs refuse)');
   }
   const tenantLimits = parseTenantLimits(e.INGEST_TENANT_LIMITS, problems);
+  const inputStrings = parseInputStringLimits(e.INPUT_STRING_LIMITS, problems);
+  const trustedProxies = commaList(e.TRUSTED_PROXIES);
+  const badProxies = trustedProxies.filter((entry) => !isIpOrCidr(entry));
+  if (badProxies.length) problems.push(`TRUSTED_PROXIES: not an IP address or CIDR range: ${badProxies.join(', ')} (e.g. 10.0.0.0/8,fd00::/8)`);
   if (!(e.SWEEP_GRACE_MS >= 0)) problems.push('SWEEP_GRACE_MS: must be zero or more');
   if (!(e.INGEST_FUTURE_TOLERANCE_MS >= 0)) problems.push('INGEST_FUTURE_TOLERANCE_MS: must be zero or more');
   if (!(e.RISK_SCORE_DEBOUNCE_MS >= 0)) problems.push('RISK_SCORE_DEBOUNCE_MS: must be zero or more');
@@ -470,6 +496,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secret: e.FORESIGHT_SECRET || devSecret(dataDir),
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    trustedProxies: Object.freeze(trustedProxies),
     queuePrefix: e.QUEUE_PREFIX,
     queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS },
     limits: {
@@ -485,6 +512,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       wsConnectionsPerKey: e.WS_MAX_CONNECTIONS_PER_KEY,
       graphqlBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
       subgraphBodyBytes: e.SUBGRAPH_MAX_BODY_BYTES,
+      inputStrings,
     },
     identity: {
       junkValues: Object.freeze(
@@ -545,6 +573,47 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/**
+ * `INPUT_STRING_LIMITS`: a JSON object of entries of the `limits.ts` table → a positive whole
+ * number of characters, merged over the table. Problems are added to `problems`.
+ */
+function parseInputStringLimits(raw: string, problems: string[]): InputStringLimits {
+  if (!raw.trim()) return INPUT_STRING_LIMITS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push('INPUT_STRING_LIMITS: must be a JSON object of field → characters, e.g. {"html": 200000, "text": 500}');
+    return INPUT_STRING_LIMITS;
+  }
+  const merged: Record<string, number> = { ...INPUT_STRING_LIMITS };
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!Object.hasOwn(INPUT_STRING_LIMITS, key)) problems.push(`INPUT_STRING_LIMITS: unknown entry ${key} (known: ${Object.keys(INPUT_STRING_LIMITS).join(', ')})`);
+    else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) problems.push(`INPUT_STRING_LIMITS: ${key} must be a positive whole number of characters`);
+    else merged[key] = value;
+  }
+  return Object.freeze(merged) as InputStringLimits;
+}
+
+/** Trimmed, non-empty items of a comma-separated setting. */
+function commaList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
+/** `10.0.0.7`, `10.0.0.0/8`, `fd00::1` or `fd00::/8` (the prefix within the family's bits). */
+function isIpOrCidr(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
 /** One tenant's own ingestion limits (`INGEST_TENANT_LIMITS`); a limit left out takes the default. */
 export interface TenantLimitOverrides {
   ratePerSecond?: number;
@@ -594,10 +663,25 @@ function parseTenantLimits(raw: string, problems: string[]): Config['ingest']['t
 /**
  * What a production start refuses, one line per setting: the development defaults that are
  * harmless on a laptop and dangerous on a network (a secret anyone can read in `.data/secret`,
- * GraphiQL and introspection describing the whole API, an admin key printed to a log).
+ * GraphiQL and introspection describing the whole API, an admin key printed to a log, SQLite
+ * files on the container's disk instead of PostgreSQL).
  */
-function productionProblems(e: { FORESIGHT_SECRET: string; GRAPHIQL: string; INTROSPECTION: string; DEV_ADMIN_KEY: string }): string[] {
+function productionProblems(e: {
+  FORESIGHT_SECRET: string;
+  GRAPHIQL: string;
+  INTROSPECTION: string;
+  DEV_ADMIN_KEY: string;
+  DATABASE_URL: string;
+  ALLOW_SQLITE_IN_PRODUCTION: string;
+}): string[] {
   const problems: string[] = [];
+  // SQLite files in DATA_DIR: one writer per file, lost with the container's filesystem, and not
+  // shared by a second instance; a single-box install may still choose it, but by saying so
+  if (e.DATABASE_URL === '' && e.ALLOW_SQLITE_IN_PRODUCTION !== 'true') {
+    problems.push(
+      'DATABASE_URL: is required in production: set it to a PostgreSQL URL (postgresql://user:password@host:5432/db); SQLite files in DATA_DIR are refused unless ALLOW_SQLITE_IN_PRODUCTION=true',
+    );
+  }
   if (e.FORESIGHT_SECRET === '') {
     problems.push('FORESIGHT_SECRET: is required in production (the development secret in DATA_DIR/secret is refused); e.g. openssl rand -base64 48');
   } else if (e.FORESIGHT_SECRET.length < 32) {

@@ -1,8 +1,10 @@
 import { Queue, type QueueOptions, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
+import { AppError } from './errors';
 import type { Lane } from './fair-share';
 import type { SegmentMembershipChangedEvent } from './pubsub';
+import { REDIS_DOWN_RETRY_AFTER_SECONDS } from './redis';
 
 /**
  * Queue names and job payloads, declared once. Job ids are joined with `-` (BullMQ reserves `:`)
@@ -747,16 +749,24 @@ export function createQueue<N extends QueueName>(name: N, connection: Redis, pre
   return new Queue<JobPayloads[N]>(name, queueOptions(connection, prefix));
 }
 
-/** One `Queue` per name per process, closed on shutdown. */
+/**
+ * One `Queue` per name per process, closed on shutdown. `failFast` (the API request paths' queues,
+ * on `createProducerRedis`): `get` refuses with `UNAVAILABLE` while the connection is not ready,
+ * since a queue first built then would wait for Redis before its first command.
+ */
 export class Queues {
   private readonly open = new Map<QueueName, Queue>();
 
   constructor(
     private readonly connection: Redis,
     private readonly prefix: string,
+    private readonly failFast = false,
   ) {}
 
   get<N extends QueueName>(name: N): Queue<JobPayloads[N]> {
+    if (this.failFast && this.connection.status !== 'ready') {
+      throw new AppError('UNAVAILABLE', 'the queue (Redis) is unreachable: retry later', { retryAfterSeconds: REDIS_DOWN_RETRY_AFTER_SECONDS });
+    }
     let queue = this.open.get(name);
     if (!queue) {
       queue = createQueue(name, this.connection, this.prefix) as unknown as Queue;

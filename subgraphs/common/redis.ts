@@ -4,7 +4,8 @@ import type { Shutdown } from './shutdown';
 
 /**
  * An ioredis connection. `maxRetriesPerRequest: null` is what BullMQ workers require; the same
- * options serve pub/sub, so every process makes its connections here.
+ * options serve pub/sub, so every process makes its connections here. API request paths use
+ * `createProducerRedis` instead, which fails fast while Redis is down.
  */
 export function createRedis(url: string, shutdown?: Shutdown, name = 'foresight'): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: false });
@@ -12,6 +13,54 @@ export function createRedis(url: string, shutdown?: Shutdown, name = 'foresight'
   redis.on('error', () => undefined);
   shutdown?.defer(() => redis.quit().catch(() => redis.disconnect()));
   return redis;
+}
+
+/** Seconds a client is told to wait while Redis is unreachable (ioredis retries its connection meanwhile). */
+export const REDIS_DOWN_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Longest an API request's Redis command may take before it fails, in ms: the enqueue of a
+ * mutation or an admission check answers `UNAVAILABLE` (503 on `/v1`) rather than waiting.
+ */
+export const PRODUCER_COMMAND_TIMEOUT_MS = 1000;
+
+/**
+ * The connection of API request paths (queue producers, admission checks), which must answer
+ * while Redis is down instead of waiting for it: a command fails at once while the connection is
+ * down (no offline queue), is retried once across a reconnect, and fails after
+ * `PRODUCER_COMMAND_TIMEOUT_MS` when Redis stops answering. Workers and pub/sub keep
+ * `createRedis` (BullMQ workers need `maxRetriesPerRequest: null`); what a request could not
+ * enqueue is recovered by the sweepers from SQL.
+ */
+export function createProducerRedis(url: string, shutdown?: Shutdown, name = 'foresight-producer'): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
+    connectionName: name,
+    lazyConnect: false,
+  });
+  redis.on('error', () => undefined);
+  shutdown?.defer(() => redis.quit().catch(() => redis.disconnect()));
+  return redis;
+}
+
+/** Resolves once `redis` is ready (commands without an offline queue fail until then). */
+export function redisReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => redis.once('ready', () => resolve()));
+}
+
+/**
+ * Whether `err` says Redis could not be reached (rather than a bug): a producer connection's
+ * refusals while down, its command timeout, its retry limit, or a closed connection.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /^(Stream isn't writeable|Command timed out|Connection is closed|Reached the max retries per request)/.test(err.message)
+  );
 }
 
 /** Fails fast with one actionable line when Redis cannot be reached. */

@@ -3,11 +3,13 @@ import type { Redis } from 'ioredis';
 
 import type { TenantContext } from './auth-context';
 import { loadConfig, type Config } from './config';
+import { guardMutationInputs } from './input-limits';
 import { createLogger, type Logger } from './logger';
+import { refuseMutationsWhileRedisDown } from './mutation-availability';
 import { initOrm, type Orm, type OrmSpec } from './orm';
 import { createRedisPubSub, type FsPubSub } from './pubsub';
 import { Queues, setJobAttempts, setWorkerTiming } from './queues';
-import { createRedis } from './redis';
+import { createProducerRedis, createRedis, redisReady } from './redis';
 import type { RequestContext } from './request-context';
 import { serveSubgraph, type RawHttpHandler, type ServedSubgraph } from './serve-subgraph';
 import { Shutdown } from './shutdown';
@@ -18,7 +20,10 @@ export interface SubgraphDeps {
   log: Logger;
   shutdown: Shutdown;
   orm: Orm;
-  /** Shared connection for queues (BullMQ needs `maxRetriesPerRequest: null`). */
+  /**
+   * Shared connection for queues (BullMQ needs `maxRetriesPerRequest: null`). Request contexts and
+   * `httpHandler` get `apiDeps`, whose `redis` and `queues` fail fast instead (`createProducerRedis`).
+   */
   redis: Redis;
   pubSub: FsPubSub;
   /** Producers for the typed queues in `queues.ts`. */
@@ -44,6 +49,8 @@ export interface SubgraphDefinition<C extends RequestContext> {
 
 export interface RunningSubgraph extends ServedSubgraph {
   deps: SubgraphDeps;
+  /** What API requests get: `deps` with a fail-fast Redis connection and its queues (`createProducerRedis`). */
+  apiDeps: SubgraphDeps;
   close(): Promise<void>;
 }
 
@@ -71,7 +78,16 @@ export async function runSubgraph<C extends RequestContext>(
     const queues = new Queues(redis, config.queuePrefix);
     shutdown.defer(() => queues.close());
     const deps: SubgraphDeps = { config, log, shutdown, orm, redis, pubSub, queues };
-    const schema = await def.buildSchema(deps);
+    // API requests enqueue and check admission on a connection of their own that fails fast
+    // while Redis is down (answered UNAVAILABLE / 503), where workers wait for it
+    const apiRedis = createProducerRedis(config.redisUrl, shutdown, `foresight-${def.name}-producer`);
+    setJobAttempts(apiRedis, config.queues.jobAttempts);
+    const apiQueues = new Queues(apiRedis, config.queuePrefix, true);
+    shutdown.defer(() => apiQueues.close());
+    const apiDeps: SubgraphDeps = { ...deps, redis: apiRedis, queues: apiQueues };
+    await redisReady(apiRedis);
+    // the string caps hold for every mutation, whatever its resolver validates itself
+    const schema = refuseMutationsWhileRedisDown(guardMutationInputs(await def.buildSchema(deps), config.limits.inputStrings), apiRedis);
     if (opts.workers !== false) await def.startWorkers?.(deps);
     const served = await serveSubgraph({
       name: def.name,
@@ -83,10 +99,10 @@ export async function runSubgraph<C extends RequestContext>(
       maxBodyBytes: config.limits.subgraphBodyBytes,
       log,
       shutdown,
-      createContext: (auth, requestId) => def.createContext(deps, auth, requestId),
-      handleRaw: def.httpHandler?.(deps),
+      createContext: (auth, requestId) => def.createContext(apiDeps, auth, requestId),
+      handleRaw: def.httpHandler?.(apiDeps),
     });
-    return { ...served, deps, close: () => shutdown.run() };
+    return { ...served, deps, apiDeps, close: () => shutdown.run() };
   } catch (err) {
     await shutdown.run();
     throw err;

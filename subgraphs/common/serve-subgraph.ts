@@ -16,6 +16,7 @@ import { WebSocketServer } from 'ws';
 import { CONTEXT_HEADER, verifyContext, type TenantContext } from './auth-context';
 import { AppError } from './errors';
 import type { Logger } from './logger';
+import { isRedisUnavailable, REDIS_DOWN_RETRY_AFTER_SECONDS } from './redis';
 import type { RequestContext } from './request-context';
 import type { Shutdown } from './shutdown';
 
@@ -177,6 +178,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       constraints: v.constraints,
     }));
     return { ...formatted, message: 'invalid arguments', extensions: { code: 'BAD_USER_INPUT', fields } };
+  }
+  if (isRedisUnavailable(original)) {
+    // a producer command refused or timed out while Redis is down: retryable, not a bug
+    log.warn({ err: original, path: formatted.path, requestId }, 'redis unreachable during a request');
+    return { ...formatted, message: 'the queue (Redis) is unreachable: retry later', extensions: { code: 'UNAVAILABLE', retryAfterSeconds: REDIS_DOWN_RETRY_AFTER_SECONDS } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;

@@ -28,6 +28,7 @@ describe('Redis down is a fast, honest answer', () => {
   let redis: ChildProcess;
   let port: number;
   let key: string;
+  let admin: string;
 
   const track = (userId: string) =>
     fetch(`${stack.gateway.url.replace(/\/graphql$/, '')}/v1/track`, {
@@ -45,6 +46,7 @@ describe('Redis down is a fast, honest answer', () => {
     await waitFor(() => redisAnswers(port));
     stack = await startStack({ REDIS_URL: `redis://127.0.0.1:${port}`, SWEEP_INTERVAL_MS: '500', SWEEP_GRACE_MS: '1000' });
     key = await stack.key('outage', ['events:write', 'profiles:read']);
+    admin = await stack.key('outage', ['admin']);
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
@@ -75,5 +77,29 @@ describe('Redis down is a fast, honest answer', () => {
     // the sweeper queues again what was committed before the outage
     await waitFor(async () => (await resolved('before')) && (await resolved('after')), 60_000, 250);
     expect(await resolved('during')).toBe(false);
+  }, 150_000);
+
+  it('answers a mutation that queues work UNAVAILABLE while Redis is down, without waiting for it, and stores nothing', async () => {
+    const CREATE = 'mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id } }';
+    const segments = async () => (await gql(stack.gateway.url, '{ segments { name } }', {}, bearer(admin))).data?.segments.map((s: { name: string }) => s.name).sort();
+    const input = (name: string) => ({ input: { name, condition: { path: 'traits.plan', op: 'eq', value: 'pro' } } });
+    expect((await gql(stack.gateway.url, CREATE, input('before outage'), bearer(admin))).errors).toBeUndefined();
+
+    const exited = new Promise((resolve) => redis.once('exit', resolve));
+    redis.kill('SIGKILL');
+    await exited;
+    await waitFor(() => stack.subgraphs.profiles.apiDeps.redis.status !== 'ready');
+
+    const during = await gql(stack.gateway.url, CREATE, input('during outage'), bearer(admin));
+    // answered while Redis is still down: it did not wait for Redis to come back
+    expect(await redisAnswers(port)).toBe(false);
+    expect(during.status).toBeLessThan(500);
+    expect(during.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', retryAfterSeconds: 5 });
+    expect(await segments()).toEqual(['before outage']);
+
+    redis = startRedis(port);
+    await waitFor(() => stack.subgraphs.profiles.apiDeps.redis.status === 'ready', 30_000);
+    expect((await gql(stack.gateway.url, CREATE, input('after outage'), bearer(admin))).errors).toBeUndefined();
+    expect(await segments()).toEqual(['after outage', 'before outage']);
   }, 150_000);
 });

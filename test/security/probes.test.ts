@@ -17,6 +17,8 @@ import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 
 const SCOPES = ['profiles:read', 'events:write', 'risk:read', 'risk:subscribe', 'actions:write', 'admin'];
 const AUTH_FAILURES = 5;
+/** The one load balancer whose X-Forwarded-For the gateway believes (TRUSTED_PROXIES). */
+const PROXY = '127.0.0.3';
 
 /** A POST from a given loopback address (the throttle counts per address; 127.0.0.1 stays clean). */
 function postFrom(localAddress: string, url: string, body: string, headers: Record<string, string>) {
@@ -40,7 +42,7 @@ describe('issue 14 probes through the gateway', () => {
   let profileA: string;
 
   beforeAll(async () => {
-    stack = await startStack({ AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES) });
+    stack = await startStack({ AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES), TRUSTED_PROXIES: PROXY });
     base = stack.gateway.url.replace(/\/graphql$/, '');
     for (const scope of SCOPES) keysA[scope] = await stack.key('probe-a', [scope]);
     adminB = await stack.key('probe-b', ['admin']);
@@ -157,8 +159,29 @@ describe('issue 14 probes through the gateway', () => {
       expect(JSON.parse(valid.body).errors[0].extensions.code).toBe('RATE_LIMITED');
       const segment = await postFrom('127.0.0.2', `${base}/v1/batch`, JSON.stringify({ batch: [track('blocked-0')] }), writeAuth(keysA['events:write']));
       expect(segment.status).toBe(429);
+      // a forged X-Forwarded-For from a peer that is not a trusted proxy changes nothing
+      const forged = { ...bearer(keysA['profiles:read']), 'x-forwarded-for': '203.0.113.9' };
+      expect((await postFrom('127.0.0.2', stack.gateway.url, '{"query":"{ alerts { id } }"}', forged)).status).toBe(429);
+      const forgedSegment = { ...writeAuth(keysA['events:write']), 'x-forwarded-for': '203.0.113.9' };
+      expect((await postFrom('127.0.0.2', `${base}/v1/batch`, JSON.stringify({ batch: [track('blocked-1')] }), forgedSegment)).status).toBe(429);
       // another address is not affected
       expect((await gql(stack.gateway.url, '{ alerts { id } }', {}, bearer(keysA['profiles:read']))).status).toBe(200);
+    });
+
+    it('throttles each client behind a trusted proxy by its forwarded address, not the proxy', async () => {
+      const query = '{"query":"{ alerts { id } }"}';
+      const via = (forwardedFor: string, headers: Record<string, string>) => postFrom(PROXY, stack.gateway.url, query, { ...headers, 'x-forwarded-for': forwardedFor });
+      const bad = { authorization: `Bearer fsk_${'y'.repeat(43)}` };
+      const statuses: number[] = [];
+      for (let i = 0; i < AUTH_FAILURES + 1; i += 1) statuses.push((await via('198.51.100.1', bad)).status);
+      expect(statuses).toEqual([...Array(AUTH_FAILURES).fill(401), 429]);
+      const valid = bearer(keysA['profiles:read']);
+      expect((await via('198.51.100.1', valid)).status).toBe(429);
+      // the blocked client prepending another address is still itself: the proxy appended its real one
+      expect((await via('198.51.100.2, 198.51.100.1', valid)).status).toBe(429);
+      // the proxy's other clients, and the proxy itself, keep their own budgets
+      expect((await via('198.51.100.2', valid)).status).toBe(200);
+      expect((await postFrom(PROXY, stack.gateway.url, query, valid)).status).toBe(200);
     });
   });
 });

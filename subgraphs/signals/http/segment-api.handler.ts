@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { CONTEXT_HEADER, hasScope, verifyContext, type TenantContext } from '../../common/auth-context';
 import type { Lane } from '../../common/fair-share';
+import { isRedisUnavailable, REDIS_DOWN_RETRY_AFTER_SECONDS } from '../../common/redis';
 import { AppError } from '../../common/errors';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { SEGMENT_ENDPOINTS, segmentBodyLimit, type SegmentEndpoint } from '../../common/segment-api';
@@ -39,6 +40,11 @@ export function segmentApiHandler(deps: SubgraphDeps): RawHttpHandler {
     const endpoint = req.method === 'POST' ? endpointOf(req.url) : undefined;
     if (!endpoint) return false;
     handle(endpoint, req, res, deps).catch((err: unknown) => {
+      if (isRedisUnavailable(err) && !res.headersSent) {
+        // a producer command refused or timed out while Redis is down: the SDKs retry a 503
+        deps.log.warn({ err, path: `/v1/${endpoint}` }, 'redis unreachable during a segment api request');
+        return refuse(res, 503, 'UNAVAILABLE', 'the queue (Redis) is unreachable: retry later', undefined, { 'retry-after': String(REDIS_DOWN_RETRY_AFTER_SECONDS) });
+      }
       deps.log.error({ err, path: `/v1/${endpoint}`, requestId: req.headers['x-request-id'] }, 'segment api request failed');
       if (!res.headersSent) refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'internal server error');
       else res.destroy();

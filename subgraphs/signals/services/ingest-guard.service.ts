@@ -3,6 +3,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { AppError } from '../../common/errors';
 import { fairShareFor, type Lane } from '../../common/fair-share';
 import { RESOLVE_IDENTITY } from '../../common/queues';
+import { REDIS_DOWN_RETRY_AFTER_SECONDS } from '../../common/redis';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { readStageRates } from '../../common/stage-meter';
 import { admitByLag } from '../domain/pipeline/lag-admission';
@@ -10,8 +11,6 @@ import { InFlightEvents } from './in-flight-events.service';
 
 /** Seconds a client is told to wait when the pipeline is backed up (the queue drains, not a window). */
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
-/** Seconds a client is told to wait while Redis is unreachable (ioredis retries its connection meanwhile). */
-export const REDIS_DOWN_RETRY_AFTER_SECONDS = 5;
 /** Points of the shared per-tenant limiter per second (see the constructor). */
 const TENANT_RATE_POINTS = 1_000_000;
 
