@@ -2,11 +2,13 @@ import {
   DETECT_FRICTION,
   EVALUATE_SEGMENTS,
   EVENT_RESOLVED,
+  JOURNEY_ALERTS,
   RAISE_ALERTS,
   RECORD_ACTIVITY,
   RESOLVE_IDENTITY,
   SCORE_PROFILE,
   SET_COMPUTED_TRAITS,
+  SIGNAL_ALERTS,
   type QueueName,
 } from './queues';
 
@@ -22,7 +24,8 @@ export const PIPELINE_STAGES: readonly PipelineStage[] = ['resolve', 'detect', '
 /**
  * The queues whose jobs make up each stage: `resolve` = identity resolution (profiles),
  * `detect` = marking resolved events and friction detection (signals), `risk` = recording
- * activity and scoring (risk), `alerts` = raising alerts on bucket crossings (actions),
+ * activity and scoring (risk), `alerts` = raising alerts on risk crossings, friction signals and
+ * journey states (actions; a job of the last two counts its signals or states),
  * `traits` = storing computed traits other stages push (profiles), `segments` = re-evaluating
  * segment membership of the profiles a batch touched (profiles). The last two count profiles,
  * not events.
@@ -31,7 +34,7 @@ export const STAGE_QUEUES: Readonly<Record<PipelineStage, readonly QueueName[]>>
   resolve: [RESOLVE_IDENTITY],
   detect: [EVENT_RESOLVED, DETECT_FRICTION],
   risk: [RECORD_ACTIVITY, SCORE_PROFILE],
-  alerts: [RAISE_ALERTS],
+  alerts: [RAISE_ALERTS, SIGNAL_ALERTS, JOURNEY_ALERTS],
   traits: [SET_COMPUTED_TRAITS],
   segments: [EVALUATE_SEGMENTS],
 };

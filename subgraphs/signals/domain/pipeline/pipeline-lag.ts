@@ -235,12 +235,13 @@ function minOf(values: readonly (number | null)[]): number | null {
 
 /**
  * A scanned job from its payload: batch jobs carry `events` (resolve, event-resolved), `items`
- * (record-activity, set-computed-traits) or `profileIds` (evaluate-segments), counted by length;
+ * (record-activity, set-computed-traits), `profileIds` (evaluate-segments), `signals` (signal-alerts)
+ * or `states` (journey-alerts), counted by length;
  * any other job counts as one event.
  */
 export function scannedJobOf(data: unknown, createdAt: number): ScannedJob {
-  const payload = (typeof data === 'object' && data !== null ? data : {}) as { tenantId?: unknown; events?: unknown; items?: unknown; profileIds?: unknown };
-  const list = [payload.events, payload.items, payload.profileIds].find(Array.isArray);
+  const payload = (typeof data === 'object' && data !== null ? data : {}) as { tenantId?: unknown; events?: unknown; items?: unknown; profileIds?: unknown; signals?: unknown; states?: unknown };
+  const list = [payload.events, payload.items, payload.profileIds, payload.signals, payload.states].find(Array.isArray);
   const events = list ? list.length : 1;
   return { tenantId: typeof payload.tenantId === 'string' ? payload.tenantId : null, events, createdAt };
 }

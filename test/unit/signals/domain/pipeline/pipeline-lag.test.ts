@@ -131,6 +131,8 @@ describe('scannedJobOf', () => {
     ['a resolve or event-resolved batch', { tenantId: 't', events: [{}, {}, {}] }, { tenantId: 't', events: 3 }],
     ['a record-activity or set-computed-traits batch', { tenantId: 't', items: [{}, {}] }, { tenantId: 't', events: 2 }],
     ['an evaluate-segments batch (profiles)', { tenantId: 't', profileIds: ['a', 'b', 'c', 'd'] }, { tenantId: 't', events: 4 }],
+    ['a signal-alerts batch (signals)', { tenantId: 't', signals: [{}, {}] }, { tenantId: 't', events: 2 }],
+    ['a journey-alerts batch (journey states)', { tenantId: 't', states: [{}, {}, {}], pending: [] }, { tenantId: 't', events: 3 }],
     ['a per-event job', { tenantId: 't', profileId: 'p' }, { tenantId: 't', events: 1 }],
     ['a scheduler tick', {}, { tenantId: null, events: 1 }],
     ['no payload', null, { tenantId: null, events: 1 }],
