@@ -76,7 +76,8 @@ describe('the signals → risk hand-off after a crash', () => {
     expect(items.map((i) => i.kind)).toEqual(['event', 'event', 'signal']);
     expect(items[0]).toMatchObject({ kind: 'event', type: 'identify', traits: { plan: 'pro' }, profileId });
     expect(items[2]).toMatchObject({ kind: 'signal', signalId: signal.id });
-    expect((await forkAcrossTenants(signals.deps.orm).findOneOrFail(Signal, { id: signal.id })).announcedAt).toBeInstanceOf(Date);
+    // announced once the pass has queued its hand-offs (after the record-activity job above)
+    await waitFor(async () => (await forkAcrossTenants(signals.deps.orm).findOneOrFail(Signal, { id: signal.id })).announcedAt instanceof Date);
     const resolved = new Queue(EVENT_RESOLVED, queueOptions(signals.deps.redis, env.config.queuePrefix));
     try {
       // (with no grace the scheduled tick may have swept them too: a replay, one hand-off all the same)
