@@ -4,17 +4,11 @@ import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { nextBestActionKpi, proactiveResolutionKpi } from '../../../subgraphs/actions/domain/action-kpis';
 import { newcombeInterval } from '../../../subgraphs/actions/domain/uplift/newcombe';
 import { wilsonInterval } from '../../../subgraphs/actions/domain/uplift/wilson';
-import { Alert, AlertOutcome, AlertStatus, NO_PROFILE } from '../../../subgraphs/actions/entities/alert.entity';
-import { PlaybookAssignment } from '../../../subgraphs/actions/entities/playbook-assignment.entity';
-import { PlaybookOutcome } from '../../../subgraphs/actions/entities/playbook-outcome.entity';
-import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
-import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
-import type { AssignedArm } from '../../../subgraphs/actions/domain/plan-assignments';
-import type { OutcomeKind } from '../../../subgraphs/actions/domain/playbook-measurement';
+import { AlertOutcome, AlertStatus, NO_PROFILE } from '../../../subgraphs/actions/entities/alert.entity';
 import { ActionKpisService } from '../../../subgraphs/actions/services/action-kpis.service';
-import type { EntityManager } from '../../../subgraphs/common/orm';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
+import { ActionKpiSeed } from '../../fixtures/action-kpi-seed';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 
 const DAY = 86_400_000;
@@ -23,89 +17,6 @@ const FROM = new Date('2026-06-01T00:00:00Z');
 const TO = new Date('2026-07-01T00:00:00Z');
 const PERIOD = { from: FROM, to: TO };
 const at = (days: number) => new Date(FROM.getTime() + days * DAY);
-const profile = (n: number) => `01a21226-0000-7000-8000-${String(n).padStart(12, '0')}`;
-
-/** Seeds one tenant's alerts, runs, deliveries, assignments and outcomes as the platform stores them. */
-class ActionsSeed {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly tenantId: string,
-  ) {}
-
-  alert(n: number, createdAt: Date, resolution: { status?: AlertStatus; outcome?: AlertOutcome | null; profileId?: string } = {}): Alert {
-    return this.em.create(Alert, {
-      tenantId: this.tenantId,
-      profileId: resolution.profileId ?? profile(n),
-      type: 'risk_high',
-      score: 80,
-      message: 'churn risk high',
-      status: resolution.status ?? AlertStatus.OPEN,
-      outcome: resolution.outcome ?? null,
-      resolvedAt: resolution.status === AlertStatus.RESOLVED ? createdAt : null,
-      sourceKey: `seed-${randomUUID()}`,
-      createdAt,
-    });
-  }
-
-  /** A run enrolled by `alert` with deliveries that ended `afterMs` after the alert, in order. */
-  run(alert: Alert, deliveries: { status: 'sent' | 'failed' | 'skipped'; afterMs: number }[]): void {
-    const run = this.em.create(PlaybookRun, {
-      tenantId: this.tenantId,
-      playbookId: randomUUID(),
-      playbookVersion: 1,
-      profileId: alert.profileId,
-      status: 'completed',
-      facts: { profile: { id: alert.profileId, traits: {} }, risk: {}, alert: {} },
-      enrolledBy: `alert:${alert.id}`,
-    });
-    deliveries.forEach((d, i) =>
-      this.em.create(StepDelivery, {
-        tenantId: this.tenantId,
-        runId: run.id,
-        profileId: alert.profileId,
-        stepId: `step-${i}`,
-        visit: 1,
-        channel: 'email',
-        status: d.status,
-        finishedAt: new Date(alert.createdAt.getTime() + d.afterMs),
-      }),
-    );
-  }
-
-  /** An assignment, with `outcomes` outcome events (and guardrail events, which never count as goals). */
-  assignment(playbookId: string, n: number, arm: AssignedArm, kind: OutcomeKind, assignedAt: Date, outcomes: number, guardrails = 0): void {
-    const a = this.em.create(PlaybookAssignment, {
-      tenantId: this.tenantId,
-      playbookId,
-      playbookVersion: 1,
-      profileId: profile(n),
-      arm,
-      assignedAt,
-      outcomeKind: kind,
-      outcomeEvent: kind === 'churned' ? 'Account Closed' : 'Purchase',
-      windowEndsAt: new Date(assignedAt.getTime() + 30 * DAY),
-    });
-    const observed = (obs: 'outcome' | 'guardrail', i: number) =>
-      this.em.create(PlaybookOutcome, {
-        tenantId: this.tenantId,
-        assignmentId: a.id,
-        playbookId,
-        profileId: a.profileId,
-        arm,
-        assignedAt,
-        kind: obs,
-        eventName: obs === 'outcome' ? a.outcomeEvent : 'Unsubscribed',
-        eventId: `${obs}-${i}-${randomUUID()}`,
-        occurredAt: new Date(assignedAt.getTime() + DAY),
-      });
-    for (let i = 0; i < outcomes; i++) observed('outcome', i);
-    for (let i = 0; i < guardrails; i++) observed('guardrail', i);
-  }
-
-  flush(): Promise<void> {
-    return this.em.flush();
-  }
-}
 
 /**
  * The actions part of `kpis` from seeded alerts, runs, deliveries, assignments and outcomes,
@@ -129,7 +40,7 @@ describe('ActionKpisService', () => {
 
   it('counts the alerts resolved SAVED among the period’s alerts, false positives and playbook alerts left out', async () => {
     const t = 'ak-resolve';
-    const seed = new ActionsSeed(em(t), t);
+    const seed = new ActionKpiSeed(em(t), t);
     const resolved = (outcome: AlertOutcome) => ({ status: AlertStatus.RESOLVED, outcome });
     for (let i = 0; i < 44; i++) {
       const outcome = i < 15 ? AlertOutcome.SAVED : i < 20 ? AlertOutcome.CHURNED : i < 24 ? AlertOutcome.FALSE_POSITIVE : i < 27 ? AlertOutcome.NO_ACTION : null;
@@ -139,7 +50,7 @@ describe('ActionKpisService', () => {
     seed.alert(101, TO, resolved(AlertOutcome.SAVED)); // at its end: outside
     seed.alert(0, at(3), { profileId: NO_PROFILE }); // a guardrail alert is about no customer
     await seed.flush();
-    const rival = new ActionsSeed(em('ak-rival'), 'ak-rival');
+    const rival = new ActionKpiSeed(em('ak-rival'), 'ak-rival');
     for (let i = 0; i < 50; i++) rival.alert(i, at(2), resolved(AlertOutcome.SAVED));
     await rival.flush();
 
@@ -152,7 +63,7 @@ describe('ActionKpisService', () => {
 
   it('compares the goal rate of treated customers with the holdout’s over every playbook', async () => {
     const t = 'ak-nba';
-    const seed = new ActionsSeed(em(t), t);
+    const seed = new ActionKpiSeed(em(t), t);
     const churn = randomUUID();
     const buy = randomUUID();
     // churn playbook: 40 treated, 8 churn (one twice, one with a guardrail event too); 30 control, 15 churn
@@ -165,7 +76,7 @@ describe('ActionKpisService', () => {
     for (let i = 200; i < 210; i++) seed.assignment(churn, i, 'global_control', 'churned', at(5), 0);
     for (let i = 300; i < 310; i++) seed.assignment(buy, i, 'treatment', 'converted', at(-3), 1);
     await seed.flush();
-    const rival = new ActionsSeed(em('ak-rival2'), 'ak-rival2');
+    const rival = new ActionKpiSeed(em('ak-rival2'), 'ak-rival2');
     for (let i = 0; i < 40; i++) rival.assignment(churn, i, 'control', 'churned', at(2), 1);
     await rival.flush();
 
@@ -183,7 +94,7 @@ describe('ActionKpisService', () => {
 
   it('measures the wait from alert to first message sent (p50, p90)', async () => {
     const t = 'ak-latency';
-    const seed = new ActionsSeed(em(t), t);
+    const seed = new ActionKpiSeed(em(t), t);
     // alert i waits (i + 1) minutes for its first sent message: a failed try before, another send after
     for (let i = 0; i < 30; i++) {
       const alert = seed.alert(i, at(1 + i / 10));
@@ -198,7 +109,7 @@ describe('ActionKpisService', () => {
     seed.alert(51, at(2));
     seed.run(seed.alert(52, at(-2)), [{ status: 'sent', afterMs: MINUTE }]);
     await seed.flush();
-    const rival = new ActionsSeed(em('ak-rival3'), 'ak-rival3');
+    const rival = new ActionKpiSeed(em('ak-rival3'), 'ak-rival3');
     for (let i = 0; i < 5; i++) rival.run(rival.alert(i, at(2)), [{ status: 'sent', afterMs: 1000 }]);
     await rival.flush();
 
