@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 
 import { buildFederatedSchema } from '../common/build-subgraph-schema';
+import { kpiReportReferenceResolver } from '../common/kpi-period';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
@@ -26,11 +27,14 @@ import { startSweepDeliveriesWorker } from './workers/sweep-deliveries.worker';
 import { DeliveryLedgerService } from './services/delivery-ledger.service';
 import { MeasurementSettingsService } from './services/measurement-settings.service';
 import { PlaybookImpactService } from './services/playbook-impact.service';
+import { KpiActionsResolver } from './resolvers/kpi-actions.resolver';
+import { KpiReport } from './resolvers/kpi-report.type';
 import { MeasurementResolver } from './resolvers/measurement.resolver';
 import { PlaybookRunService } from './services/playbook-runs.service';
 import { PlaybookService } from './services/playbook.service';
 import { TaskService } from './services/task.service';
 import { TriggerActionService } from './services/trigger-action.service';
+import { ActionKpisService } from './services/action-kpis.service';
 import { TriggerActionResolver } from './resolvers/trigger-action.resolver';
 import { TaskAssignedResolver } from './resolvers/task-assigned.resolver';
 import { PlaybookResolver, PlaybookRunResolver, ProfileActionsResolver, StepDeliveryResolver, TaskResolver } from './resolvers/playbook.resolver';
@@ -80,9 +84,10 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         MeasurementResolver,
         TriggerActionResolver,
         TaskAssignedResolver,
+        KpiActionsResolver,
       ],
-      referenceResolvers: profileReferenceResolver,
-      entityTypes: [Profile],
+      referenceResolvers: { ...profileReferenceResolver, ...kpiReportReferenceResolver },
+      entityTypes: [Profile, KpiReport],
       pubSub,
     }),
   createContext: (deps, auth, requestId) => {
@@ -106,6 +111,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         measurement: new MeasurementSettingsService(em, auth.tenantId, now),
         impact: new PlaybookImpactService(em, auth.tenantId, now),
         actions: new TriggerActionService(em, auth.tenantId, now),
+        kpis: new ActionKpisService(em, auth.tenantId),
       },
       stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };

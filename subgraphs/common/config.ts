@@ -270,6 +270,12 @@ export interface Config {
      */
     sweepMaxProfiles: number;
   };
+  kpis: {
+    /** The `track` event a survey answer arrives as, for the NPS part of `kpis` (`KPI_NPS_EVENT`). Default `NPS Submitted`. */
+    npsEvent: string;
+    /** Its property holding the 0–10 answer (`KPI_NPS_PROPERTY`). Default `score`. */
+    npsProperty: string;
+  };
   channels: {
     /**
      * Hosts an outbound webhook, SMS or push request may reach even though they resolve to a
@@ -374,6 +380,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       FRICTION_SWEEP_MAX_PROFILES: num({ default: 10_000 }),
       FORESIGHT_PRETTY_LOGS: bool({ default: false }),
       WEBHOOK_ALLOWED_HOSTS: str({ default: '' }),
+      KPI_NPS_EVENT: str({ default: 'NPS Submitted' }),
+      KPI_NPS_PROPERTY: str({ default: 'score' }),
       CHANNEL_TIMEOUT_MS: num({ default: 15_000 }),
       TRACKING_TOKEN_TTL_SECONDS: num({ default: 365 * 86_400 }),
       WEBHOOK_RETRY_SCHEDULE_MS: str({ default: '5000,300000,1800000,7200000,18000000,36000000,36000000' }),
@@ -458,6 +466,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     .filter((v) => v.length > 0)
     .map(Number);
   if (retrySchedule.some((v) => !Number.isFinite(v) || v < 0)) problems.push('WEBHOOK_RETRY_SCHEDULE_MS: must be comma-separated delays in ms, each zero or more');
+  if (!e.KPI_NPS_EVENT.trim()) problems.push('KPI_NPS_EVENT: must not be empty');
+  if (!/^[A-Za-z0-9_$ -]{1,100}$/.test(e.KPI_NPS_PROPERTY)) problems.push('KPI_NPS_PROPERTY: must be a top-level property name (letters, digits, space, _ - $; up to 100)');
   if (e.PUBLIC_URL && !isHttpUrl(e.PUBLIC_URL)) problems.push('PUBLIC_URL: must be an http(s) URL, e.g. https://cx.example.com');
   if (problems.length) {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -549,6 +559,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       scoreDebounceMs: e.FRICTION_SCORE_DEBOUNCE_MS,
       sweepMaxProfiles: e.FRICTION_SWEEP_MAX_PROFILES,
     },
+    kpis: { npsEvent: e.KPI_NPS_EVENT.trim(), npsProperty: e.KPI_NPS_PROPERTY },
     channels: {
       allowedHosts: Object.freeze(
         e.WEBHOOK_ALLOWED_HOSTS.split(',')

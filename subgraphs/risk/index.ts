@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 
 import { buildFederatedSchema } from '../common/build-subgraph-schema';
+import { kpiReportReferenceResolver } from '../common/kpi-period';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
@@ -11,9 +12,11 @@ import { RISK_MIGRATIONS } from './migrations';
 import { ProfileRiskResolver } from './resolvers/profile-risk.resolver';
 import { JourneyDropOffResolver } from './resolvers/journey-drop-off.resolver';
 import { JourneyInstance } from './resolvers/journey-instance.type';
+import { KpisResolver } from './resolvers/kpis.resolver';
 import { ModelResolver } from './resolvers/model.resolver';
 import { RiskChangedResolver } from './resolvers/risk-changed.resolver';
 import type { RiskContext } from './resolvers/risk.context';
+import { BaseKpisService } from './services/base-kpis.service';
 import { ModelService } from './services/model.service';
 import { riskServiceFor } from './services/risk-service-factory';
 import type { RiskService } from './services/risk.service';
@@ -29,8 +32,8 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
   orm: { name: 'risk', entities: RISK_ENTITIES, migrations: RISK_MIGRATIONS, migrationsDir: 'subgraphs/risk/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [ProfileRiskResolver, RiskChangedResolver, ModelResolver, JourneyDropOffResolver],
-      referenceResolvers: { ...profileReferenceResolver, JourneyInstance: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) } },
+      resolvers: [ProfileRiskResolver, RiskChangedResolver, ModelResolver, JourneyDropOffResolver, KpisResolver],
+      referenceResolvers: { ...profileReferenceResolver, ...kpiReportReferenceResolver, JourneyInstance: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) } },
       entityTypes: [Profile, JourneyInstance],
       pubSub,
     }),
@@ -39,7 +42,9 @@ export const riskSubgraph: SubgraphDefinition<RiskContext> = {
     tenantId: auth.tenantId,
     requestId,
     pubSub: deps.pubSub,
-    services: { risk: createRiskService(deps, auth.tenantId), models: new ModelService(forkForTenant(deps.orm, auth.tenantId), auth.tenantId, deps.queues) },
+    services: { risk: createRiskService(deps, auth.tenantId), models: new ModelService(forkForTenant(deps.orm, auth.tenantId), auth.tenantId, deps.queues),
+      kpis: new BaseKpisService(forkForTenant(deps.orm, auth.tenantId), auth.tenantId),
+    },
     minClassExamples: deps.config.risk.minClassExamples,
   }),
   startWorkers: async (deps) => {

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 
 import { buildFederatedSchema } from '../common/build-subgraph-schema';
+import { kpiReportReferenceResolver } from '../common/kpi-period';
 import { profileReferenceResolver } from '../common/profile-reference';
 import { Profile } from './resolvers/profile.type';
 import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph';
@@ -13,6 +14,8 @@ import { FrictionSettingsResolver } from './resolvers/friction-settings.resolver
 import { IngestResolver } from './resolvers/ingest.resolver';
 import { JourneyDefinitionResolver } from './resolvers/journey-definition.resolver';
 import { JourneyResolver } from './resolvers/journey.resolver';
+import { KpiNpsResolver } from './resolvers/kpi-nps.resolver';
+import { KpiReport } from './resolvers/kpi-report.type';
 import { PipelineStatusResolver } from './resolvers/pipeline-status.resolver';
 import { ProfileEventsResolver } from './resolvers/profile-events.resolver';
 import { ProfileJourneysResolver } from './resolvers/profile-journeys.resolver';
@@ -25,6 +28,7 @@ import { FrictionSettingsService } from './services/friction-settings.service';
 import { ingestGuardFor } from './services/ingest-guard.service';
 import { IngestService } from './services/ingest.service';
 import { JourneyService } from './services/journey.service';
+import { NpsKpisService } from './services/nps-kpis.service';
 import { PipelineStatusService } from './services/pipeline-status.service';
 import { SignalService } from './services/signal.service';
 import { startActivityRecordedWorker } from './workers/activity-recorded.worker';
@@ -41,14 +45,15 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
   orm: { name: 'signals', entities: SIGNALS_ENTITIES, migrations: SIGNALS_MIGRATIONS, migrationsDir: 'subgraphs/signals/migrations' },
   buildSchema: ({ pubSub }) =>
     buildFederatedSchema({
-      resolvers: [ProfileSignalsResolver, SignalsResolver, SignalDetectedResolver, FrictionSettingsResolver, ProfileEventsResolver, IngestResolver, JourneyDefinitionResolver, JourneyResolver, ProfileJourneysResolver, PipelineStatusResolver],
+      resolvers: [ProfileSignalsResolver, SignalsResolver, SignalDetectedResolver, FrictionSettingsResolver, ProfileEventsResolver, IngestResolver, JourneyDefinitionResolver, JourneyResolver, ProfileJourneysResolver, PipelineStatusResolver, KpiNpsResolver],
       referenceResolvers: {
         ...profileReferenceResolver,
+        ...kpiReportReferenceResolver,
         JourneyInstance: {
           __resolveReference: (ref: { id: string }, ctx: SignalsContext) => ctx.services.journeys.instance(ref.id),
         },
       },
-      entityTypes: [Profile],
+      entityTypes: [Profile, KpiReport],
       pubSub,
     }),
   createContext: (deps, auth, requestId) => {
@@ -65,6 +70,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
         ingest: new IngestService(em, auth, deps, ingestGuardFor(deps)),
         journeys: new JourneyService(em, auth.tenantId),
         pipeline: new PipelineStatusService(em, deps),
+        nps: new NpsKpisService(em, auth.tenantId, deps.config.kpis),
       },
     };
   },

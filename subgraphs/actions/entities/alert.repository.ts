@@ -1,7 +1,9 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import { raw, type FilterQuery } from '@mikro-orm/core';
 
 import type { EntityManager } from '../../common/orm';
-import { Alert, type AlertSeverity, type AlertStatus } from './alert.entity';
+import { Alert, AlertOutcome, AlertStatus, NO_PROFILE, type AlertSeverity } from './alert.entity';
+import { PlaybookRun } from './playbook-run.entity';
+import { StepDelivery } from './step-delivery.entity';
 
 /** Which alerts to list; every field given must hold. */
 export interface AlertListFilter {
@@ -18,6 +20,60 @@ export class AlertRepository {
     private readonly em: EntityManager,
     private readonly tenantId: string,
   ) {}
+
+  /**
+   * Alerts about a customer raised in [from, to), less those resolved as false positives, and of
+   * those the ones resolved with outcome SAVED (as they stand now). One aggregate.
+   */
+  async resolutionCounts(from: Date, to: Date): Promise<{ alerts: number; saved: number }> {
+    const [row]: { alerts: number | string; saved: number | string | null }[] = await this.em
+      .createQueryBuilder(Alert, 'a')
+      .select([
+        raw('count(*) as alerts'),
+        raw(`sum(case when a.status = '${AlertStatus.RESOLVED}' and a.outcome = '${AlertOutcome.SAVED}' then 1 else 0 end) as saved`),
+      ])
+      .where({
+        tenantId: this.tenantId,
+        createdAt: { $gte: from, $lt: to },
+        profileId: { $ne: NO_PROFILE },
+        $or: [{ outcome: null }, { outcome: { $ne: AlertOutcome.FALSE_POSITIVE } }],
+      })
+      .execute('all', false);
+    return { alerts: Number(row?.alerts ?? 0), saved: Number(row?.saved ?? 0) };
+  }
+
+  /**
+   * For each alert about a customer raised in [from, to) that enrolled a run (`enrolledBy` =
+   * `alert:<id>`) which sent a message: when it was raised and when the first message was sent.
+   * One aggregate joining alerts, their runs and the runs' sent deliveries.
+   */
+  async firstActions(from: Date, to: Date): Promise<{ raisedAt: Date; firstSentAt: Date }[]> {
+    const alerts = this.em
+      .createQueryBuilder(Alert, 'a')
+      // the run's `enrolledBy` key; ids are uuids on PostgreSQL, so cast to text first
+      .select([raw(`'alert:' || cast(a.id as text) as alert_key`), raw('a.created_at as raised_at')])
+      .where({ tenantId: this.tenantId, createdAt: { $gte: from, $lt: to }, profileId: { $ne: NO_PROFILE } })
+      .getKnexQuery();
+    const runs = this.em
+      .createQueryBuilder(PlaybookRun, 'r')
+      .select([raw('r.id as run_id'), raw('r.enrolled_by as enrolled_by')])
+      .where({ tenantId: this.tenantId, enrolledBy: { $like: 'alert:%' } })
+      .getKnexQuery();
+    const sent = this.em
+      .createQueryBuilder(StepDelivery, 'd')
+      .select([raw('d.run_id as run_id'), raw('d.finished_at as sent_at')])
+      .where({ tenantId: this.tenantId, status: 'sent', finishedAt: { $ne: null } })
+      .getKnexQuery();
+    const knex = this.em.getKnex();
+    const query = knex
+      .select('x.raised_at', knex.raw('min(s.sent_at) as first_sent_at'))
+      .from(alerts.as('x'))
+      .join(runs.as('r'), 'r.enrolled_by', 'x.alert_key')
+      .join(sent.as('s'), 's.run_id', 'r.run_id')
+      .groupBy('x.alert_key', 'x.raised_at');
+    const rows = (await this.em.getConnection().execute(query)) as { raised_at: Date | number | string; first_sent_at: Date | number | string }[];
+    return rows.map((r) => ({ raisedAt: new Date(r.raised_at), firstSentAt: new Date(r.first_sent_at) }));
+  }
 
   /**
    * One multi-row INSERT that skips rows whose (tenant, source key) is stored already, then one

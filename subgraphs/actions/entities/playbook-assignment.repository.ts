@@ -3,6 +3,7 @@ import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '../../common/orm';
 import type { AssignedArm } from '../domain/plan-assignments';
 import { PlaybookAssignment } from './playbook-assignment.entity';
+import { PlaybookOutcome } from './playbook-outcome.entity';
 
 /** The assignment log of one tenant. */
 export class PlaybookAssignmentRepository {
@@ -45,5 +46,41 @@ export class PlaybookAssignmentRepository {
       .groupBy('a.arm')
       .execute('all', false);
     return new Map(rows.map((r) => [r.arm, { customers: Number(r.customers), clvSum: Number(r.clv_sum ?? 0), clvKnown: Number(r.clv_known) }]));
+  }
+
+  /**
+   * Per arm (treatment, control) over every playbook, for the assignments made in [from, to):
+   * customers, and those whose goal happened — no outcome event for a CHURNED outcome, one for
+   * CONVERTED and REVENUE (outcomes are only recorded inside their window). Three aggregates.
+   */
+  async goalCounts(from: Date, to: Date): Promise<Map<AssignedArm, { customers: number; goalsMet: number }>> {
+    const where = { tenantId: this.tenantId, arm: { $in: ['treatment', 'control'] as AssignedArm[] }, assignedAt: { $gte: from, $lt: to } };
+    const assigned: { arm: AssignedArm; customers: number | string; to_avoid: number | string | null }[] = await this.em
+      .createQueryBuilder(PlaybookAssignment, 'a')
+      .select(['a.arm', raw('count(*) as customers'), raw("sum(case when a.outcome_kind = 'churned' then 1 else 0 end) as to_avoid")])
+      .where(where)
+      .groupBy('a.arm')
+      .execute('all', false);
+    // customers with an outcome event, among assignments whose outcome is to avoid (churned) and the others
+    const withOutcome = async (toAvoid: boolean) => {
+      const ids = this.em
+        .createQueryBuilder(PlaybookAssignment, 'i')
+        .select('i.id')
+        .where({ ...where, outcomeKind: toAvoid ? 'churned' : { $ne: 'churned' } });
+      const rows: { arm: AssignedArm; customers: number | string }[] = await this.em
+        .createQueryBuilder(PlaybookOutcome, 'o')
+        .select(['o.arm', raw('count(distinct o.assignment_id) as customers')])
+        .where({ tenantId: this.tenantId, kind: 'outcome', assignmentId: { $in: ids.getKnexQuery() } })
+        .groupBy('o.arm')
+        .execute('all', false);
+      return new Map(rows.map((r) => [r.arm, Number(r.customers)]));
+    };
+    const [avoidedNot, reached] = await Promise.all([withOutcome(true), withOutcome(false)]);
+    return new Map(
+      assigned.map((r) => [
+        r.arm,
+        { customers: Number(r.customers), goalsMet: Number(r.to_avoid ?? 0) - (avoidedNot.get(r.arm) ?? 0) + (reached.get(r.arm) ?? 0) },
+      ]),
+    );
   }
 }

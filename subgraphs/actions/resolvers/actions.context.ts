@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { FsPubSub } from '../../common/pubsub';
 import type { PlaybookStepJob } from '../../common/queues';
 import type { RequestContext } from '../../common/request-context';
+import type { ActionKpisService } from '../services/action-kpis.service';
 import type { AlertRuleService } from '../services/alert-rule.service';
 import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
@@ -31,6 +32,7 @@ export interface ActionsContext extends RequestContext {
     measurement: MeasurementSettingsService;
     impact: PlaybookImpactService;
     actions: TriggerActionService;
+    kpis: ActionKpisService;
   };
   /** Where enrolments queue their first step. */
   stepQueue: Pick<Queue<PlaybookStepJob>, 'addBulk'>;

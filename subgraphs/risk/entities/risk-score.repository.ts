@@ -2,6 +2,7 @@ import { raw } from '@mikro-orm/core';
 
 import type { EntityManager } from '../../common/orm';
 import type { ScoreFollowUpConsumer } from '../../common/queues';
+import type { BaseSnapshot } from '../domain/base-kpis';
 import { headsBySubject } from '../domain/score-history';
 import { RiskScore } from './risk-score.entity';
 
@@ -32,6 +33,42 @@ export class RiskScoreRepository {
    */
   async journeyHeadsOf(profileIds: readonly string[], kind: string): Promise<Map<string, RiskScore>> {
     return headsBySubject(await this.unfollowed(profileIds, kind, 'journey'), (row) => row.journeyInstanceId!);
+  }
+
+  /**
+   * Sums over the latest profile-level churn score of every profile as the base stood at `at`
+   * (scored before it: a score at `at` belongs to the period that opens there; ties broken by
+   * id): one set-based query, a window function picking each profile's head.
+   */
+  async baseAt(at: Date): Promise<BaseSnapshot> {
+    const latest = this.em
+      .createQueryBuilder(RiskScore, 'r')
+      .select([
+        raw('r.probability as probability'),
+        raw('r.clv as clv'),
+        raw('r.revenue_at_risk as revenue_at_risk'),
+        raw('row_number() over (partition by r.profile_id order by r.scored_at desc, r.id desc) as rn'),
+      ])
+      .where({ tenantId: this.tenantId, kind: 'churn', journeyInstanceId: null, scoredAt: { $lt: at } })
+      .getKnexQuery();
+    const knex = this.em.getKnex();
+    const query = knex
+      .select(
+        knex.raw(
+          'count(*) as profiles, sum(h.probability) as probability_sum, count(h.clv) as clv_known, sum(h.clv) as clv_sum, count(h.revenue_at_risk) as rar_known, sum(h.revenue_at_risk) as rar_sum',
+        ),
+      )
+      .from(latest.as('h'))
+      .where('h.rn', 1);
+    const [row] = (await this.em.getConnection().execute(query)) as Record<string, number | string | null>[];
+    return {
+      profiles: Number(row?.profiles ?? 0),
+      probabilitySum: Number(row?.probability_sum ?? 0),
+      clvKnown: Number(row?.clv_known ?? 0),
+      clvSum: Number(row?.clv_sum ?? 0),
+      revenueAtRiskKnown: Number(row?.rar_known ?? 0),
+      revenueAtRiskSum: Number(row?.rar_sum ?? 0),
+    };
   }
 
   /** Rows of the profiles' `kind` histories (profile-level or per journey instance) that nobody follows. */

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+
+import { createActionsSubgraph } from '../../../subgraphs/actions';
+import { nextBestActionKpi, proactiveResolutionKpi } from '../../../subgraphs/actions/domain/action-kpis';
+import { newcombeInterval } from '../../../subgraphs/actions/domain/uplift/newcombe';
+import { wilsonInterval } from '../../../subgraphs/actions/domain/uplift/wilson';
+import { AlertOutcome, AlertStatus, NO_PROFILE } from '../../../subgraphs/actions/entities/alert.entity';
+import { ActionKpisService } from '../../../subgraphs/actions/services/action-kpis.service';
+import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
+import { ActionKpiSeed } from '../../fixtures/action-kpi-seed';
+import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+const FROM = new Date('2026-06-01T00:00:00Z');
+const TO = new Date('2026-07-01T00:00:00Z');
+const PERIOD = { from: FROM, to: TO };
+const at = (days: number) => new Date(FROM.getTime() + days * DAY);
+
+/**
+ * The actions part of `kpis` from seeded alerts, runs, deliveries, assignments and outcomes,
+ * against hand-computed numbers; another tenant's rows never count.
+ */
+describe('ActionKpisService', () => {
+  let env: TestEnv;
+  let actions: RunningSubgraph;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    actions = await runSubgraph(createActionsSubgraph({ reconcileIntervalMs: 3_600_000 }), env.config, { port: 0, workers: false });
+  }, 60_000);
+  afterAll(async () => {
+    await actions?.close();
+    await env?.cleanup();
+  });
+
+  const em = (tenantId: string) => forkForTenant(actions.deps.orm, tenantId);
+  const kpis = (tenantId: string) => new ActionKpisService(em(tenantId), tenantId);
+
+  it('counts the alerts resolved SAVED among the period’s alerts, false positives and playbook alerts left out', async () => {
+    const t = 'ak-resolve';
+    const seed = new ActionKpiSeed(em(t), t);
+    const resolved = (outcome: AlertOutcome) => ({ status: AlertStatus.RESOLVED, outcome });
+    for (let i = 0; i < 44; i++) {
+      const outcome = i < 15 ? AlertOutcome.SAVED : i < 20 ? AlertOutcome.CHURNED : i < 24 ? AlertOutcome.FALSE_POSITIVE : i < 27 ? AlertOutcome.NO_ACTION : null;
+      seed.alert(i, at(1 + (i % 20)), outcome ? resolved(outcome) : i % 2 ? { status: AlertStatus.ACKNOWLEDGED } : {});
+    }
+    seed.alert(100, at(-1), resolved(AlertOutcome.SAVED)); // before the period
+    seed.alert(101, TO, resolved(AlertOutcome.SAVED)); // at its end: outside
+    seed.alert(0, at(3), { profileId: NO_PROFILE }); // a guardrail alert is about no customer
+    await seed.flush();
+    const rival = new ActionKpiSeed(em('ak-rival'), 'ak-rival');
+    for (let i = 0; i < 50; i++) rival.alert(i, at(2), resolved(AlertOutcome.SAVED));
+    await rival.flush();
+
+    // 44 − 4 false positives = 40 alerts, 15 saved
+    const k = await kpis(t).proactiveResolution(PERIOD);
+    expect(k).toEqual({ alerts: 40, resolvedProactively: 15, rate: { value: 15 / 40, ...wilsonInterval(15, 40) }, sampleNote: null });
+    expect(await kpis('ak-rival').proactiveResolution(PERIOD)).toMatchObject({ alerts: 50, resolvedProactively: 50 });
+    expect(proactiveResolutionKpi(29, 10)).toEqual({ alerts: 29, resolvedProactively: 10, rate: null, sampleNote: '29 alerts; at least 30 are needed' });
+  });
+
+  it('compares the goal rate of treated customers with the holdout’s over every playbook', async () => {
+    const t = 'ak-nba';
+    const seed = new ActionKpiSeed(em(t), t);
+    const churn = randomUUID();
+    const buy = randomUUID();
+    // churn playbook: 40 treated, 8 churn (one twice, one with a guardrail event too); 30 control, 15 churn
+    for (let i = 0; i < 40; i++) seed.assignment(churn, i, 'treatment', 'churned', at(2), i < 8 ? (i === 0 ? 2 : 1) : 0, i === 9 ? 1 : 0);
+    for (let i = 40; i < 70; i++) seed.assignment(churn, i, 'control', 'churned', at(3), i < 55 ? 1 : 0);
+    // purchase playbook: 10 treated, 6 buy; 10 control, 2 buy
+    for (let i = 100; i < 110; i++) seed.assignment(buy, i, 'treatment', 'converted', at(4), i < 106 ? 1 : 0);
+    for (let i = 110; i < 120; i++) seed.assignment(buy, i, 'control', 'converted', at(4), i < 112 ? 1 : 0);
+    // not counted: the global control, and assignments outside the period
+    for (let i = 200; i < 210; i++) seed.assignment(churn, i, 'global_control', 'churned', at(5), 0);
+    for (let i = 300; i < 310; i++) seed.assignment(buy, i, 'treatment', 'converted', at(-3), 1);
+    await seed.flush();
+    const rival = new ActionKpiSeed(em('ak-rival2'), 'ak-rival2');
+    for (let i = 0; i < 40; i++) rival.assignment(churn, i, 'control', 'churned', at(2), 1);
+    await rival.flush();
+
+    // treated: 32 kept + 6 bought = 38 of 50; control: 15 kept + 2 bought = 17 of 40
+    const k = await kpis(t).nextBestActionAccuracy(PERIOD);
+    expect(k.treated).toEqual({ customers: 50, goalsMet: 38, rate: { value: 38 / 50, ...wilsonInterval(38, 50) } });
+    expect(k.control).toEqual({ customers: 40, goalsMet: 17, rate: { value: 17 / 40, ...wilsonInterval(17, 40) } });
+    const interval = newcombeInterval({ successes: 38, trials: 50 }, { successes: 17, trials: 40 });
+    expect(k.difference?.value).toBeCloseTo(38 / 50 - 17 / 40, 12);
+    expect(k.difference).toMatchObject(interval);
+    expect(k.sampleNote).toBeNull();
+    expect(await kpis('ak-rival2').nextBestActionAccuracy(PERIOD)).toMatchObject({ treated: { customers: 0, rate: null }, control: { customers: 40, goalsMet: 0 }, difference: null, sampleNote: 'treated has 0 customers; at least 30 per arm are needed' });
+    expect(nextBestActionKpi({ customers: 30, goalsMet: 3 }, { customers: 12, goalsMet: 1 }).sampleNote).toBe('control has 12 customers; at least 30 per arm are needed');
+  });
+
+  it('measures the wait from alert to first message sent (p50, p90)', async () => {
+    const t = 'ak-latency';
+    const seed = new ActionKpiSeed(em(t), t);
+    // alert i waits (i + 1) minutes for its first sent message: a failed try before, another send after
+    for (let i = 0; i < 30; i++) {
+      const alert = seed.alert(i, at(1 + i / 10));
+      seed.run(alert, [
+        { status: 'failed', afterMs: 10_000 },
+        { status: 'sent', afterMs: (i + 1) * MINUTE },
+        { status: 'sent', afterMs: (i + 1) * MINUTE + DAY },
+      ]);
+    }
+    // no message sent, no run, an alert outside the period: not counted
+    seed.run(seed.alert(50, at(2)), [{ status: 'skipped', afterMs: MINUTE }]);
+    seed.alert(51, at(2));
+    seed.run(seed.alert(52, at(-2)), [{ status: 'sent', afterMs: MINUTE }]);
+    await seed.flush();
+    const rival = new ActionKpiSeed(em('ak-rival3'), 'ak-rival3');
+    for (let i = 0; i < 5; i++) rival.run(rival.alert(i, at(2)), [{ status: 'sent', afterMs: 1000 }]);
+    await rival.flush();
+
+    // waits 1…30 min: nearest rank ⌈0.5·30⌉ = 15th, ⌈0.9·30⌉ = 27th
+    expect(await kpis(t).signalToFirstAction(PERIOD)).toEqual({ count: 30, p50Ms: 15 * MINUTE, p90Ms: 27 * MINUTE, sampleNote: null });
+    expect(await kpis('ak-rival3').signalToFirstAction(PERIOD)).toEqual({ count: 5, p50Ms: null, p90Ms: null, sampleNote: '5 alerts with a first action; at least 30 are needed' });
+  });
+});
