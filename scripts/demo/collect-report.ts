@@ -53,7 +53,9 @@ export interface DemoReport {
   funnel: { stage: string; count: number }[];
   impact: ImpactSection;
   truth: GroundTruthReport;
-  /** Whether the measured uplift's interval contains the true effect on the treated; null without impact. */
+  /** The true effect on the treated arm as assigned (see trueEffectOnArm); null without impact. */
+  trueEffectOnArm: number | null;
+  /** Whether the measured uplift's interval contains `trueEffectOnArm`; null without a measurement. */
   intervalContainsTruth: boolean | null;
 }
 
@@ -161,9 +163,22 @@ export function lifetimeModelSection(model: TrainedModel): DemoReport['models'][
 }
 
 /** Whether the measured uplift's interval holds the simulator's true effect (null when not measured). */
+/**
+ * The true effect the measurement estimates. `playbookImpact` compares the arms as assigned
+ * (intention to treat): a customer of the treated arm whom the email never reached (a guardrail
+ * skipped the send, the run ended first) got no effect but counts in the arm. So the comparator
+ * is the simulator's effect on those reached, times the share of the arm they are. On a quiet
+ * machine every enrolled customer is reached and the two agree; on a loaded one they do not.
+ */
+export function trueEffectOnArm(impact: ImpactSection, truth: GroundTruthReport): number | null {
+  if (!impact.available || impact.treated.customers === 0) return null;
+  return truth.averageEffectOnTreated * Math.min(1, truth.treated / impact.treated.customers);
+}
+
 export function containsTruth(impact: ImpactSection, truth: GroundTruthReport): boolean | null {
-  if (!impact.available || impact.status !== 'MEASURED' || !impact.uplift) return null;
-  return impact.uplift.low <= truth.averageEffectOnTreated && truth.averageEffectOnTreated <= impact.uplift.high;
+  const target = trueEffectOnArm(impact, truth);
+  if (!impact.available || impact.status !== 'MEASURED' || !impact.uplift || target === null) return null;
+  return impact.uplift.low <= target && target <= impact.uplift.high;
 }
 
 function numberOr(value: unknown): number | null {

@@ -58,14 +58,15 @@ Foresight's <code>playbookImpact</code>: <b>${impactText}</b>${report.intervalCo
 function upliftChart(report: DemoReport): string {
   const { impact, truth } = report;
   const measured = impact.available && impact.status === 'MEASURED' && impact.uplift ? impact.uplift : null;
-  const lo = Math.min(0, truth.averageEffectOnTreated, measured?.low ?? 0) - 0.02;
-  const hi = Math.max(0.05, truth.averageEffectOnTreated, measured?.high ?? 0) + 0.02;
+  const target = report.trueEffectOnArm ?? truth.averageEffectOnTreated;
+  const lo = Math.min(0, target, measured?.low ?? 0) - 0.02;
+  const hi = Math.max(0.05, target, measured?.high ?? 0) + 0.02;
   const x = (v: number) => 40 + ((v - lo) / (hi - lo)) * 260;
   const rows = [
     measured
       ? `<line x1="${x(measured.low)}" x2="${x(measured.high)}" y1="50" y2="50" stroke="#2f6fb5" stroke-width="2"/><line x1="${x(measured.low)}" x2="${x(measured.low)}" y1="42" y2="58" stroke="#2f6fb5" stroke-width="2"/><line x1="${x(measured.high)}" x2="${x(measured.high)}" y1="42" y2="58" stroke="#2f6fb5" stroke-width="2"/><circle cx="${x(measured.value)}" cy="50" r="5" fill="#2f6fb5"/><text x="${x(measured.value)}" y="34" text-anchor="middle">measured ${pct(measured.value)}</text>`
       : `<text x="170" y="54" text-anchor="middle" class="muted">measured: not available</text>`,
-    `<rect x="${x(truth.averageEffectOnTreated) - 5}" y="95" width="10" height="10" fill="#c2410c"/><text x="${x(truth.averageEffectOnTreated)}" y="88" text-anchor="middle">true ${pct(truth.averageEffectOnTreated)}</text>`,
+    `<rect x="${x(target) - 5}" y="95" width="10" height="10" fill="#c2410c"/><text x="${x(target)}" y="88" text-anchor="middle">true ${pct(target)}</text>`,
   ];
   return `<svg viewBox="0 0 340 140" width="340" height="140" role="img" aria-label="uplift with error bars">
 <line x1="${x(0)}" x2="${x(0)}" y1="20" y2="115" stroke="#aab4bf" stroke-dasharray="3 3"/><text x="${x(0)}" y="130" text-anchor="middle">0</text>

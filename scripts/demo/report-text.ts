@@ -32,6 +32,9 @@ export function renderReportText(report: DemoReport): string[] {
   lines.push(
     `truth       the playbook cut closures by ${pct(truth.averageEffectOnTreated)} on average for the ${truth.treated} customers it reached (${Object.entries(truth.effectBySegment).map(([s, e]) => `${s} ${pct(e.averageEffect)}`).join(', ')})`,
   );
+  if (report.trueEffectOnArm !== null && report.impact.available) {
+    lines.push(`            on the treated arm as assigned (${truth.treated} of ${report.impact.treated.customers} reached): ${pct(report.trueEffectOnArm)}, what the uplift estimates`);
+  }
   if (report.intervalContainsTruth !== null) lines.push(`            the measured interval ${report.intervalContainsTruth ? 'contains' : 'misses'} the true effect`);
   return lines;
 }

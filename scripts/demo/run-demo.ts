@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ensureLocalRedis, type LocalRedis } from '../embedded-redis';
-import { churnModelSection, containsTruth, countActions, countSignals, lifetimeModelSection, readImpact, type DemoReport, type PostedCounts } from './collect-report';
+import { churnModelSection, containsTruth, countActions, trueEffectOnArm, countSignals, lifetimeModelSection, readImpact, type DemoReport, type PostedCounts } from './collect-report';
 import { DemoApi, type PostOutcome } from './demo-api';
 import { activate, fitLifetimeModel, trainChurnModel, waitForModel } from './models';
 import { pendingStages, waitForPipeline, waitForRunsToSettle } from './pipeline-wait';
@@ -171,6 +171,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         ],
         impact,
         truth,
+        trueEffectOnArm: trueEffectOnArm(impact, truth),
         intervalContainsTruth: containsTruth(impact, truth),
       };
       bar.finish();

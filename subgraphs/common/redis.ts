@@ -20,9 +20,12 @@ export const REDIS_DOWN_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Longest an API request's Redis command may take before it fails, in ms: the enqueue of a
- * mutation or an admission check answers `UNAVAILABLE` (503 on `/v1`) rather than waiting.
+ * mutation or an admission check answers `UNAVAILABLE` (503 on `/v1`) rather than waiting. This
+ * is for a Redis that is connected but stopped answering; one that is down fails at once (no
+ * offline queue). Not 1 s: a busy process reads Redis's answers late (its event loop runs SQL
+ * between them), and on a loaded 2-core runner 1 s refused requests to a Redis that was fine.
  */
-export const PRODUCER_COMMAND_TIMEOUT_MS = 1000;
+export const PRODUCER_COMMAND_TIMEOUT_MS = 5000;
 
 /**
  * The connection of API request paths (queue producers, admission checks), which must answer

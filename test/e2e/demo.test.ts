@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import type { DemoReport } from '../../scripts/demo/collect-report';
 import type { SubgraphLauncher } from '../../scripts/demo/platform';
+import { renderReportText } from '../../scripts/demo/report-text';
 import { runDemo } from '../../scripts/demo/run-demo';
 import { forkSubgraph } from '../fixtures/subgraph-process';
 
@@ -34,6 +35,8 @@ describe('runDemo', () => {
       progress: { write: (text: string) => (progress += text), isTTY: false },
       launchSubgraph: launch,
     });
+    // the report as `npm run demo` prints it, in the CI log
+    console.log(renderReportText(report).join('\n'));
   }, 900_000);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
