@@ -180,7 +180,10 @@ export interface EscalateTaskJob {
 /**
  * actions → actions: record the outcome of one playbook send (`MessageOutcomeJob`) in the tenant's
  * event stream as `Message Sent` / `Message Failed`, through the signals Segment API. Job id
- * `<tenantId>-message-<deliveryId>-<status>`; the event's messageId names the same, so a repeat is a duplicate.
+ * `<tenantId>-message-<deliveryId>-<status>[-<resend>]` (see `messageOutcomeJobId`); the event's messageId
+ * names the row and outcome, so a repeat is a duplicate. The outbox row keeps
+ * `outcomeEventPendingSince` until the worker recorded the event, and actions' `reconcile-runs`
+ * queues it again while it is pending past `SWEEP_GRACE_MS`.
  */
 export const RECORD_MESSAGE_OUTCOME = 'record-message-outcome';
 
