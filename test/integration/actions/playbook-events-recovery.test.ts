@@ -113,4 +113,31 @@ describe('applyPlaybookEvents after a lost playbook-events job', () => {
     expect((await runOf(tenantId, run.id))!.history).toEqual(moved.history);
     expect(provider.of('sms').filter((r) => r.message.profileId === profileId)).toHaveLength(0);
   });
+
+  it('does not move a run twice when the re-sent event matches the wait it moved on to', async () => {
+    const tenantId = 'pb-twice';
+    const profileId = uuidv7();
+    const em = forkForTenant(actions.deps.orm, tenantId);
+    const playbook = await createTreatingEveryone(em, tenantId, {
+      name: 'Two opens',
+      steps: [
+        { id: 'first', type: 'waitForEvent', event: 'Email Opened', where: [], timeoutSeconds: 24 * 3600, onEvent: 'second', onTimeout: 'done' },
+        { id: 'second', type: 'waitForEvent', event: 'Email Opened', where: [], timeoutSeconds: 24 * 3600, onEvent: 'done', onTimeout: 'done' },
+        { id: 'done', type: 'exit' },
+      ],
+    });
+    const run = await new PlaybookRunService(em, tenantId, () => clock).enrolOne(actions.deps.queues.get(PLAYBOOK_STEP), playbook.playbookId, profileId, 'test');
+    await waitFor(async () => (await runOf(tenantId, run.id))?.stepId === 'first');
+    clock = new Date(clock.getTime() + HOUR);
+    const batch = { tenantId, events: [{ eventId: uuidv7(), profileId, name: 'Email Opened', properties: {}, occurredAt: clock.toISOString() }] };
+    // matched a second later, as the worker would
+    clock = new Date(clock.getTime() + 1000);
+    expect(await applyPlaybookEvents({ id: 'first', data: batch }, actions.deps, () => clock)).toBe(1);
+    await waitFor(async () => (await runOf(tenantId, run.id))?.stepId === 'second');
+    const moved = (await runOf(tenantId, run.id))!;
+    // the sweeper's re-send of the same batch: the event happened before the run began its second wait
+    clock = new Date(clock.getTime() + GRACE_MS);
+    expect(await applyPlaybookEvents({ id: 'first-swept', data: batch }, actions.deps, () => clock)).toBe(0);
+    expect(await runOf(tenantId, run.id)).toMatchObject({ status: 'waiting', stepId: 'second', visit: moved.visit });
+  });
 });
