@@ -123,10 +123,18 @@ export const PROFILE_MERGED_ACTIONS = 'profile-merged-actions';
 export const PLAYBOOK_STEP = 'playbook-step';
 /**
  * signals → actions: events of one tenant that playbook runs may be waiting for
- * (`PlaybookEventsBatch`, one job per detect pass). Job id `<tenantId>-events-<first eventId>-<last eventId>`.
- * No producer yet (issue #12): signals will queue it from its event-resolved pass.
+ * (`PlaybookEventsBatch`, one job per detect pass). Job id `<tenantId>-events-<first eventId>-<last eventId>[-<resend>]`
+ * (see `playbookEventsJobId`). Each event keeps `playbookEventsPendingSince` until actions
+ * acknowledges (`playbook-events-done`), and signals' `sweep-events` sends it again while it is
+ * pending past `SWEEP_GRACE_MS`.
  */
 export const PLAYBOOK_EVENTS = 'playbook-events';
+/**
+ * actions → signals: `playbook-events` matched these events against the waiting runs (its
+ * transaction committed); signals clears their `playbookEventsPendingSince` where it is not newer
+ * than `upTo` (`PlaybookEventsDoneJob`). Job id `<playbook-events job id>-done`.
+ */
+export const PLAYBOOK_EVENTS_DONE = 'playbook-events-done';
 /**
  * signals → actions: friction signals of one tenant that a detect pass (or the friction sweep)
  * stored, for the tenant's FRICTION_SIGNAL alert rules (`SignalAlertsBatch`, one job per pass).
@@ -172,7 +180,10 @@ export interface EscalateTaskJob {
 /**
  * actions → actions: record the outcome of one playbook send (`MessageOutcomeJob`) in the tenant's
  * event stream as `Message Sent` / `Message Failed`, through the signals Segment API. Job id
- * `<tenantId>-message-<deliveryId>-<status>`; the event's messageId names the same, so a repeat is a duplicate.
+ * `<tenantId>-message-<deliveryId>-<status>[-<resend>]` (see `messageOutcomeJobId`); the event's messageId
+ * names the row and outcome, so a repeat is a duplicate. The outbox row keeps
+ * `outcomeEventPendingSince` until the worker recorded the event, and actions' `reconcile-runs`
+ * queues it again while it is pending past `SWEEP_GRACE_MS`.
  */
 export const RECORD_MESSAGE_OUTCOME = 'record-message-outcome';
 
@@ -483,6 +494,7 @@ export interface JobPayloads {
   [ESCALATE_TASK]: EscalateTaskJob;
   [RECORD_MESSAGE_OUTCOME]: MessageOutcomeJob;
   [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
+  [PLAYBOOK_EVENTS_DONE]: PlaybookEventsDoneJob;
   [SIGNAL_ALERTS]: SignalAlertsBatch;
   [SIGNAL_ALERTS_DONE]: SignalAlertsDoneJob;
   [SEGMENT_ALERTS_DONE]: SegmentAlertsDoneJob;
@@ -596,6 +608,28 @@ export interface PlaybookEventRef {
 export interface PlaybookEventsBatch {
   tenantId: string;
   events: PlaybookEventRef[];
+  /**
+   * ISO time of the newest hand-off marker (`playbookEventsPendingSince`) among the events, as
+   * signals read them; the acknowledgement clears markers up to it. Absent (a batch not queued
+   * by signals): the acknowledgement clears markers up to the time actions processed it.
+   */
+  pendingSince?: string;
+}
+
+/** actions → signals: the events of one `playbook-events` job were matched (see `PLAYBOOK_EVENTS_DONE`). */
+export interface PlaybookEventsDoneJob {
+  tenantId: string;
+  eventIds: string[];
+  /** ISO time: markers set after it belong to a later hand-off of the event and stay. */
+  upTo: string;
+}
+
+/**
+ * The deterministic id of a `playbook-events` job: a retried pass queues nothing new; a sweeper's
+ * re-send (`resend`, one per grace period) is a new job even while the first is kept as completed.
+ */
+export function playbookEventsJobId(tenantId: string, eventIds: readonly string[], resend?: string): string {
+  return `${tenantId}-events-${eventIds[0]}-${eventIds[eventIds.length - 1]}${resend ? `-${resend}` : ''}`;
 }
 
 /** The deterministic id of a step's job: one job per visit, so queueing it twice is a no-op. */

@@ -35,6 +35,7 @@ import { startActivityRecordedWorker } from './workers/activity-recorded.worker'
 import { signalFollowUps, startDetectFrictionWorker } from './workers/detect-friction.worker';
 import { startEventResolvedWorker } from './workers/event-resolved.worker';
 import { startJourneyAlertsDoneWorker } from './workers/journey-alerts-done.worker';
+import { startPlaybookEventsDoneWorker } from './workers/playbook-events-done.worker';
 import { startProfileMergedWorker } from './workers/profile-merged.worker';
 import { startSignalAlertsDoneWorker } from './workers/signal-alerts-done.worker';
 import { startSweepEventsWorker } from './workers/sweep-events.worker';
@@ -81,6 +82,7 @@ export const signalsSubgraph: SubgraphDefinition<SignalsContext> = {
     startProfileMergedWorker(deps);
     startSignalAlertsDoneWorker(deps);
     startJourneyAlertsDoneWorker(deps);
+    startPlaybookEventsDoneWorker(deps);
     await startSweepFrictionWorker(deps);
     await startSweepEventsWorker(deps);
   },

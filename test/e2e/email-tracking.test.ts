@@ -200,9 +200,9 @@ describe('email open and click tracking through the gateway', () => {
       at: new Date().toISOString(),
     };
     const log = { warn: () => undefined } as never;
-    expect(await recordMessageOutcome({ id: 'replay-1', data: replay }, sender, { log })).toBe('stored');
-    expect(await recordMessageOutcome({ id: 'replay-2', data: replay }, sender, { log })).toBe('stored');
-    await recordMessageOutcome({ id: 'sentinel', data: { ...replay, deliveryId: randomUUID(), stepId: 'sentinel' } }, sender, { log });
+    expect(await recordMessageOutcome({ id: 'replay-1', data: replay }, sender, { log, orm: stack.subgraphs.actions.deps.orm })).toBe('stored');
+    expect(await recordMessageOutcome({ id: 'replay-2', data: replay }, sender, { log, orm: stack.subgraphs.actions.deps.orm })).toBe('stored');
+    await recordMessageOutcome({ id: 'sentinel', data: { ...replay, deliveryId: randomUUID(), stepId: 'sentinel' } }, sender, { log, orm: stack.subgraphs.actions.deps.orm });
     await waitFor(async () => (await outcomesOf(bob.profileId)).some((e) => e.properties.stepId === 'sentinel'));
     expect((await outcomesOf(bob.profileId)).map((e) => e.properties.stepId)).toEqual(['ghost', 'hello', 'sentinel']);
   });

@@ -15,6 +15,11 @@ export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'skipped';
 @Entity({ tableName: 'step_delivery' })
 @Unique({ properties: ['runId', 'stepId', 'visit'] })
 @Index({ properties: ['tenantId', 'profileId', 'id'] })
+// the reconciler's scan for outcomes not yet in the event stream: partial, only the rows in flight
+@Index({
+  name: 'step_delivery_outcome_event_pending_since_index',
+  expression: (table, columns, name) => `create index "${name}" on ${table} ("${columns.outcomeEventPendingSince}") where "${columns.outcomeEventPendingSince}" is not null`,
+})
 export class StepDelivery extends TenantEntity {
   @Field(() => ID)
   @Property({ type: 'uuid' })
@@ -57,4 +62,13 @@ export class StepDelivery extends TenantEntity {
   @Field(() => Date, { nullable: true })
   @Property({ type: 'datetime', nullable: true })
   finishedAt: Opt<Date> | null = null;
+
+  /**
+   * When a playbook send's final outcome was stored and its `Message Sent` / `Message Failed`
+   * event not yet recorded in the tenant's stream (`record-message-outcome`); null once recorded,
+   * and for webhook steps (no message event). Set by the UPDATE that stores the outcome; the run
+   * reconciler re-queues the event of a row pending past `SWEEP_GRACE_MS`.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  outcomeEventPendingSince: Opt<Date> | null = null;
 }

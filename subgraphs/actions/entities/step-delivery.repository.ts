@@ -28,13 +28,30 @@ export class StepDeliveryRepository {
     return (await this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status: 'claimed', attempts }, { attempts: attempts + 1, updatedAt: now })) === 1;
   }
 
-  /** Records the outcome (final, or `claimed` with the error of a try to be retried). */
-  async record(id: string, status: DeliveryStatus, fields: { providerId?: string | null; error?: string | null }, now: Date): Promise<void> {
+  /**
+   * Records the outcome (final, or `claimed` with the error of a try to be retried). A final
+   * outcome with `outcomeEvent` (a playbook send) also marks its message event pending, in the
+   * same UPDATE: the outbox of `record-message-outcome`.
+   */
+  async record(id: string, status: DeliveryStatus, fields: { providerId?: string | null; error?: string | null; outcomeEvent?: boolean }, now: Date): Promise<void> {
+    const final = status !== 'claimed';
     await this.em.nativeUpdate(
       StepDelivery,
       { tenantId: this.tenantId, id },
-      { status, providerId: fields.providerId ?? null, error: fields.error ?? null, finishedAt: status === 'claimed' ? null : now, updatedAt: now },
+      {
+        status,
+        providerId: fields.providerId ?? null,
+        error: fields.error ?? null,
+        finishedAt: final ? now : null,
+        ...(final && fields.outcomeEvent ? { outcomeEventPendingSince: now } : {}),
+        updatedAt: now,
+      },
     );
+  }
+
+  /** The message event of this row's `status` is in the tenant's stream: clears its marker. One UPDATE. */
+  async outcomeEventRecorded(id: string, status: DeliveryStatus): Promise<number> {
+    return this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status, outcomeEventPendingSince: { $ne: null } }, { outcomeEventPendingSince: null });
   }
 
   /**
@@ -72,4 +89,25 @@ export class StepDeliveryRepository {
       .execute('all', false);
     return new Map(rows.map((r) => [r.channel, Number(r.sends)]));
   }
+}
+
+/** A send whose message event is still pending, with the run it belongs to (see `pendingOutcomeEventsAcrossTenants`). */
+export type PendingOutcomeEvent = Pick<StepDelivery, 'id' | 'tenantId' | 'profileId' | 'runId' | 'stepId' | 'channel' | 'status' | 'providerId' | 'error' | 'finishedAt' | 'outcomeEventPendingSince'>;
+
+/**
+ * Every tenant's sends whose message event has been pending since before `cutoff` (its
+ * `record-message-outcome` job was lost, or never queued), in id order after `after`, at most
+ * `limit`. The reconciler's read: it crosses tenants on purpose.
+ */
+export function pendingOutcomeEventsAcrossTenants(em: EntityManager, cutoff: Date, limit: number, after: string | null): Promise<PendingOutcomeEvent[]> {
+  return em.find(
+    StepDelivery,
+    { outcomeEventPendingSince: { $lt: cutoff }, ...(after ? { id: { $gt: after } } : {}) },
+    {
+      orderBy: { id: 'asc' },
+      limit,
+      fields: ['id', 'tenantId', 'profileId', 'runId', 'stepId', 'channel', 'status', 'providerId', 'error', 'finishedAt', 'outcomeEventPendingSince'],
+      disableIdentityMap: true,
+    },
+  );
 }

@@ -14,6 +14,7 @@ import { PlaybookRepository } from '../entities/playbook.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 import { Task } from '../entities/task.entity';
 import { TaskRepository } from '../entities/task.repository';
+import { messageOutcomeJob, messageOutcomeJobId } from './message-outcome-handoff';
 import type { PlaybookCollaborators } from './playbook-collaborators';
 import { publishTaskAssigned } from './publish-task';
 import { queueTaskEscalations } from './queue-task-escalations';
@@ -120,7 +121,8 @@ export class RunStepService {
     const row = await deliveries.claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
     if (row.status !== 'claimed') return { status: row.status, deliveryId: row.id, providerId: row.providerId, reason: row.error, at: row.finishedAt ?? now };
     const finish = async (status: SendOutcome['status'], fields: { providerId?: string | null; error?: string }): Promise<SendOutcome> => {
-      await deliveries.record(row.id, status, fields, now);
+      // a send's outcome becomes a message event: pending from this UPDATE until it is recorded
+      await deliveries.record(row.id, status, { ...fields, outcomeEvent: step.type === 'send' }, now);
       return { status, deliveryId: row.id, providerId: fields.providerId ?? null, reason: fields.error ?? null, at: now };
     };
     // a retry of a call already made (attempts > 0) is the same send: the cap counted it already
@@ -144,27 +146,16 @@ export class RunStepService {
 
   /**
    * Queues the `Message Sent` / `Message Failed` event of a send's outcome (`record-message-outcome`),
-   * one job id per outbox row and outcome. Without queues (callers that take no hand-offs) nothing is recorded.
+   * one job id per outbox row and outcome. The row stays marked (`outcomeEventPendingSince`) until
+   * the event is recorded, so a lost job is re-queued by the run reconciler; without queues
+   * (callers that take no hand-offs) only the reconciler queues it.
    */
   private async queueMessageOutcome(job: PlaybookStepJob, profileId: string, playbook: { id: string; name: string | null } | null, channel: string, sent: SendOutcome): Promise<void> {
     if (!this.queues) return;
     await this.queues.get(RECORD_MESSAGE_OUTCOME).add(
       RECORD_MESSAGE_OUTCOME,
-      {
-        tenantId: this.tenantId,
-        profileId,
-        deliveryId: sent.deliveryId,
-        runId: job.runId,
-        stepId: job.stepId,
-        channel,
-        playbookId: playbook?.id ?? null,
-        playbook: playbook?.name ?? null,
-        status: sent.status,
-        providerId: sent.providerId,
-        reason: sent.reason,
-        at: sent.at.toISOString(),
-      },
-      { jobId: `${this.tenantId}-message-${sent.deliveryId}-${sent.status}` },
+      messageOutcomeJob(this.tenantId, { id: sent.deliveryId, profileId, runId: job.runId, stepId: job.stepId, channel, status: sent.status, providerId: sent.providerId, reason: sent.reason, at: sent.at }, playbook),
+      { jobId: messageOutcomeJobId(this.tenantId, sent.deliveryId, sent.status) },
     );
   }
 

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
-import { PLAYBOOK_EVENTS, PLAYBOOK_STEP, workerOptions, type PlaybookEventsBatch } from '../../common/queues';
+import { isUuid } from '../../common/ids';
+import { PLAYBOOK_EVENTS, PLAYBOOK_EVENTS_DONE, PLAYBOOK_STEP, workerOptions, type PlaybookEventsBatch } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { GuardrailService } from '../services/guardrail.service';
@@ -26,8 +27,9 @@ function readEvents(data: PlaybookEventsBatch): { eventId: string; profileId: st
  * Matches a batch of events against the runs waiting for one (see `PlaybookRunService.applyEvents`)
  * and records the outcomes and guardrail events of assigned customers (see
  * `RecordObservationsService`), in one transaction; then checks the guardrails of the playbooks
- * that got guardrail events (see `GuardrailService`: may pause one) and queues the steps that follow. Safe to
- * run twice; a malformed payload fails without retries.
+ * that got guardrail events (see `GuardrailService`: may pause one), queues the steps that follow
+ * and acknowledges the events to signals (`playbook-events-done`, which clears their hand-off
+ * marker). Safe to run twice; a malformed payload fails without retries.
  */
 export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log'>, now: () => Date = () => new Date()): Promise<number> {
   let events;
@@ -47,6 +49,13 @@ export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'd
   const paused = guarded.length ? await forkForTenant(deps.orm, tenantId).transactional((tx) => new GuardrailService(tx, tenantId).check(guarded, at)) : [];
   for (const p of paused) deps.log.warn({ tenantId, jobId: job.id, playbookId: p.playbookId, version: p.version, pValue: p.verdict.pValue, runsEnded: p.runsEnded }, 'playbook paused by a guardrail');
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, at);
+  // committed and the steps queued: signals may clear the hand-off marker of these events (one
+  // ack per job). A crash before this leaves them pending; the re-send matches nothing twice
+  // (a run that moved on no longer waits for an event older than its wait)
+  const eventIds = [...new Set(events.map((e) => e.eventId).filter(isUuid))];
+  if (eventIds.length) {
+    await deps.queues.get(PLAYBOOK_EVENTS_DONE).add(PLAYBOOK_EVENTS_DONE, { tenantId, eventIds, upTo: job.data.pendingSince ?? at.toISOString() }, { jobId: `${String(job.id)}-done` });
+  }
   if (steps.length) deps.log.info({ tenantId, jobId: job.id, runs: steps.length }, 'playbook runs moved on by events');
   return steps.length;
 }

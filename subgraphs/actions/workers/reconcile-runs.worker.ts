@@ -6,6 +6,7 @@ import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { dueAcrossTenants, type DueRun } from '../entities/playbook-run.repository';
 import { overdueAcrossTenants, type OverdueTask } from '../entities/task.repository';
+import { resendPendingMessageOutcomes } from '../services/message-outcome-handoff';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
 import { queueTaskEscalations } from '../services/queue-task-escalations';
 
@@ -63,12 +64,27 @@ export async function reconcileTaskEscalations(deps: Pick<SubgraphDeps, 'orm' | 
   return total;
 }
 
+/**
+ * Queues again the `Message Sent` / `Message Failed` event of every send whose event has been
+ * pending for longer than `SWEEP_GRACE_MS` (see `resendPendingMessageOutcomes`). Returns how many.
+ */
+export async function reconcileMessageOutcomes(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>, now = new Date()): Promise<number> {
+  // crosses tenants on purpose, like the run reconciler
+  const count = await resendPendingMessageOutcomes(forkAcrossTenants(deps.orm), deps.queues, deps.config.ingest.sweepGraceMs, now);
+  if (count > 0) deps.log.warn({ count }, 'reconciler re-queued message outcomes not yet in the event stream');
+  return count;
+}
+
 /** The reconciler: RECONCILE_RUNS every `intervalMs`, self-healing (see `startScheduledSweeper`). */
 export function startReconcileRunsWorker(deps: SubgraphDeps, now: () => Date = () => new Date(), intervalMs = RECONCILE_INTERVAL_MS): Promise<Worker<ReconcileRunsJob>> {
   return startScheduledSweeper(deps, {
     queue: RECONCILE_RUNS,
     schedulerId: RECONCILE_RUNS_SCHEDULER,
     everyMs: intervalMs,
-    run: async () => ({ steps: await reconcileRuns(deps, now()), escalations: await reconcileTaskEscalations(deps, now()) }),
+    run: async () => ({
+      steps: await reconcileRuns(deps, now()),
+      escalations: await reconcileTaskEscalations(deps, now()),
+      messageOutcomes: await reconcileMessageOutcomes(deps, now()),
+    }),
   });
 }

@@ -3,20 +3,26 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ProfileEventSender, type SendOutcome } from '../../common/profile-event-sender';
 import { RECORD_MESSAGE_OUTCOME, workerOptions, type MessageOutcomeJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
+import { forkForTenant } from '../../common/tenant-filter';
 import { messageOutcomeEvent, messageOutcomeProblems } from '../domain/message-outcome-event';
+import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 
 /**
- * Sends a send's outcome into the tenant's event stream as `Message Sent` / `Message Failed`.
- * Safe to run twice: the event's messageId names the outbox row and outcome, and signals stores it once. An
- * unreachable signals or profiles service throws and the job retries with backoff.
+ * Sends a send's outcome into the tenant's event stream as `Message Sent` / `Message Failed`, then
+ * clears the outbox row's `outcomeEventPendingSince` (one UPDATE); until then the run reconciler
+ * re-queues the job once the marker is older than `SWEEP_GRACE_MS`. Safe to run twice: the
+ * event's messageId names the outbox row and outcome, and signals stores it once. An unreachable
+ * signals or profiles service throws and the job retries with backoff.
  */
-export async function recordMessageOutcome(job: Pick<Job<MessageOutcomeJob>, 'data' | 'id'>, sender: Pick<ProfileEventSender, 'send'>, deps: Pick<SubgraphDeps, 'log'>): Promise<SendOutcome> {
+export async function recordMessageOutcome(job: Pick<Job<MessageOutcomeJob>, 'data' | 'id'>, sender: Pick<ProfileEventSender, 'send'>, deps: Pick<SubgraphDeps, 'log' | 'orm'>): Promise<SendOutcome> {
   const problems = messageOutcomeProblems(job.data);
   if (problems.length) throw new UnrecoverableError(`record-message-outcome: malformed job ${job.id}: ${problems.join('; ')}`);
   const { tenantId, profileId, deliveryId } = job.data;
   const outcome = await sender.send(tenantId, profileId, [messageOutcomeEvent(job.data)]);
   // a profile deleted since the send: nothing to record it on, and a retry would not change that
   if (outcome === 'unknown-profile') deps.log.warn({ tenantId, profileId, deliveryId }, 'message outcome of an unknown profile not recorded');
+  // stored (or never storable): the outbox row's hand-off is done
+  await new StepDeliveryRepository(forkForTenant(deps.orm, tenantId), tenantId).outcomeEventRecorded(deliveryId, job.data.status);
   return outcome;
 }
 

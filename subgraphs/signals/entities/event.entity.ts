@@ -19,6 +19,11 @@ import { EventRepository } from './event.repository';
 @Index({ properties: ['processedAt', 'enqueuedAt'] })
 // the hand-off sweep: processed rows whose batch never reached the risk stage
 @Index({ properties: ['handOffPendingSince'] })
+// the playbook-events sweep: partial, so the hottest table's index holds only the few rows in flight
+@Index({
+  name: 'event_playbook_events_pending_since_index',
+  expression: (table, columns, name) => `create index "${name}" on ${table} ("${columns.playbookEventsPendingSince}") where "${columns.playbookEventsPendingSince}" is not null`,
+})
 export class Event extends TenantEntity {
   [EntityRepositoryType]?: EventRepository;
 
@@ -97,4 +102,14 @@ export class Event extends TenantEntity {
    */
   @Property({ type: 'datetime', nullable: true })
   handOffPendingSince: Date | null = null;
+
+  /**
+   * When the signals stage handed this named, attributed event to the actions stage
+   * (`playbook-events`, the runs waiting for it) and actions has not yet acknowledged it
+   * (`playbook-events-done`); null once acknowledged, and for events never handed over. The
+   * sweeper re-sends events pending past the grace period, so a lost job never lets a waiting
+   * run follow its timeout branch.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  playbookEventsPendingSince: Date | null = null;
 }

@@ -8,6 +8,7 @@ import { Migration20261202023626 } from './Migration20261202023626';
 import { Migration20261202031405 } from './Migration20261202031405';
 import { Migration20261203065422 } from './Migration20261203065422';
 import { Migration20261203071315 } from './Migration20261203071315';
+import { Migration20261203073750 } from './Migration20261203073750';
 
 export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -17,4 +18,5 @@ export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202031405', class: Migration20261202031405 },
   { name: 'Migration20261203065422', class: Migration20261203065422 },
   { name: 'Migration20261203071315', class: Migration20261203071315 },
+  { name: 'Migration20261203073750', class: Migration20261203073750 },
 ];

@@ -6,7 +6,6 @@ import { JOURNEY_ALERTS, PLAYBOOK_EVENTS, RECORD_ACTIVITY, SIGNAL_ALERTS, STAGE_
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { eventActivity, signalActivity, signalDetected, uniqueBy } from '../domain/events/activity-items';
-import { playbookEventRefs } from '../domain/events/playbook-events';
 import { batchReads, detectBatch, uniqueFindings, type BatchTrigger } from '../domain/friction/detect-batch';
 import type { FrictionFinding } from '../domain/friction/finding';
 import { Event } from '../entities/event.entity';
@@ -17,6 +16,7 @@ import { InFlightEvents } from './in-flight-events.service';
 import { JourneyAlertsCollector } from './journey-alerts-handoff';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
+import { playbookEventsJobs } from './playbook-events-handoff';
 import { queueSignalAlerts } from './signal-alerts-handoff';
 
 export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log' | 'redis' | 'config'>;
@@ -44,7 +44,8 @@ export interface ResolvedBatchOutcome {
  * new signals (one multi-row insert, one read back), then hands the risk stage ONE
  * `record-activity` job (every event with a profile, including identify/group traits, the
  * signals and the journey snapshots), hands the actions stage ONE `signal-alerts` job (its
- * FRICTION_SIGNAL alert rules) and ONE `journey-alerts` job (its JOURNEY rules) and announces the new signals. The hand-off of the events
+ * FRICTION_SIGNAL alert rules), ONE `journey-alerts` job (its JOURNEY rules) and ONE `playbook-events`
+ * job (the runs waiting for one of its named events), and announces the new signals. The hand-off of the events
  * that went to risk stays pending until risk acknowledges them (`activity-recorded`).
  *
  * Safe to run twice: writes are keyed (dedupe keys, job ids), and a job that dies before the
@@ -117,13 +118,10 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
     await addFairly(deps.queues.get(RECORD_ACTIVITY), fairShareFor(deps), jobs, (b) => b.tenantId, batch.lane);
     handedOn = { jobId: jobs[0].opts.jobId, data: jobs[0].data };
   }
-  if (named.length) {
-    // the actions stage moves on the playbook runs waiting for one of these events (one job per
-    // batch; a run whose event never arrives follows its timeout branch)
-    const data = { tenantId, events: playbookEventRefs(named.map((e) => ({ id: e.id, profileId: e.profileId, name: e.name!, properties: e.properties, timestamp: e.timestamp }))) };
-    const jobId = `${tenantId}-events-${refs[0].eventId}-${refs[refs.length - 1].eventId}${resend}`;
-    await addFairly(deps.queues.get(PLAYBOOK_EVENTS), fairShareFor(deps), [{ name: PLAYBOOK_EVENTS, data, opts: { jobId } }], (b) => b.tenantId, batch.lane);
-  }
+  // the actions stage moves on the playbook runs waiting for one of these events (one job per
+  // batch; a run whose event never arrives follows its timeout branch). The take-over marked them
+  // pending (`playbookEventsPendingSince`) until actions acknowledges, so a lost job is swept again
+  await addFairly(deps.queues.get(PLAYBOOK_EVENTS), fairShareFor(deps), playbookEventsJobs(tenantId, named, batch.resend), (b) => b.tenantId, batch.lane);
   // the actions stage evaluates its FRICTION_SIGNAL rules against the pass's signals (one job);
   // each keeps `alertsPendingSince` until actions acknowledges, so a lost job is swept again
   await queueSignalAlerts(deps.queues.get(SIGNAL_ALERTS), tenantId, stored, batch.resend);

@@ -8,6 +8,7 @@ import { EventOutbox } from '../services/event-outbox.service';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
 import { InFlightEvents } from '../services/in-flight-events.service';
 import { resendPendingJourneyAlerts } from '../services/journey-alerts-sweep';
+import { resendPendingPlaybookEvents } from '../services/playbook-events-sweep';
 import { resendPendingSignalAlerts } from '../services/signal-alerts-sweep';
 
 type SweepEventsJob = JobPayloads[typeof SWEEP_EVENTS];
@@ -19,7 +20,8 @@ export const SWEEP_EVENTS_SCHEDULER = 'sweep-events-every';
  * Queues again the stored events whose resolve job was lost, and the processed events whose
  * hand-off to the risk stage was lost (as `event-resolved` batches), and the signals whose
  * hand-off to the actions stage's alert rules was lost (`signal-alerts`), and likewise the journey
- * instances (`journey-alerts`), then publishes every
+ * instances (`journey-alerts`) and the named events whose hand-off to the playbook runs waiting
+ * for them was lost (`playbook-events`), then publishes every
  * tenant's handed-on watermark (training waits for it) and lowers the admission counters of
  * events in flight to what the same SQL read counts (`InFlightEvents.reconcile`). Returns how many
  * it queued.
@@ -34,12 +36,14 @@ export async function sweepEvents(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'c
   if (signalAlerts > 0) deps.log.warn({ count: signalAlerts }, 'sweeper resent signals whose alert rules were not evaluated');
   const journeyAlerts = await resendPendingJourneyAlerts(forkAcrossTenants(deps.orm), deps.queues, deps.config.ingest.sweepGraceMs, now);
   if (journeyAlerts > 0) deps.log.warn({ count: journeyAlerts }, 'sweeper resent journey instances whose alert rules have not seen their latest state');
+  const playbookEvents = await resendPendingPlaybookEvents(forkAcrossTenants(deps.orm), deps.queues, deps.config.ingest.sweepGraceMs, now);
+  if (playbookEvents > 0) deps.log.warn({ count: playbookEvents }, 'sweeper resent events whose playbook runs have not matched them');
   const inFlight = new InFlightEvents(deps.redis, deps.config.queuePrefix);
   // read before the SQL count, so what changes meanwhile is carried over rather than lost
   const before = await inFlight.readMany(await inFlight.tenants());
   const pending = await publishHandedOnWatermark(forkAcrossTenants(deps.orm), deps, null);
   await inFlight.reconcile(before, pending);
-  return count + handOffs + signalAlerts + journeyAlerts;
+  return count + handOffs + signalAlerts + journeyAlerts + playbookEvents;
 }
 
 /** The sweeper: SWEEP_EVENTS every `sweepIntervalMs`, self-healing (see `startScheduledSweeper`). */

@@ -10,6 +10,7 @@ import { recordActivity } from '../../../subgraphs/risk/workers/record-activity.
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { eventResolved } from '../../../subgraphs/signals/workers/event-resolved.worker';
+import { playbookEventsDone } from '../../../subgraphs/signals/workers/playbook-events-done.worker';
 import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
@@ -74,8 +75,9 @@ describe('activity-recorded', () => {
     await queued.remove();
     expect(await tenantJobs(tenantId)).toEqual([]);
 
-    // the sweeper sends the batch again, as a job of its own; risk stores it and acknowledges
-    expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBe(12);
+    // the sweeper sends the batch again, as a job of its own; risk stores it and acknowledges (the
+    // same 12 named events are also owed to the playbook runs: no actions stage here acknowledges them)
+    expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBe(24);
     await waitFor(async () => (await tenantJobs(tenantId)).length === 1);
     const [again] = await tenantJobs(tenantId);
     expect(again.id).not.toBe(queued.id);
@@ -83,6 +85,8 @@ describe('activity-recorded', () => {
     await waitFor(async () => (await pending(tenantId)) === 0);
     const stored = await riskCounts(tenantId);
     expect(stored).toEqual({ events: 12, scores: 3, alerts: 3 });
+    // actions matched them against its waiting runs
+    await playbookEventsDone({ id: 'ack-runs', data: { tenantId, eventIds: events.map((e) => e.id), upTo: new Date().toISOString() } }, signals.deps);
     expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBe(0);
 
     // risk running the batch twice (the lost job had run after all) stores nothing twice, scores

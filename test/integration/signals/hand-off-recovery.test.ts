@@ -9,6 +9,7 @@ import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
 import { activityRecorded } from '../../../subgraphs/signals/workers/activity-recorded.worker';
 import { eventResolved } from '../../../subgraphs/signals/workers/event-resolved.worker';
+import { playbookEventsDone } from '../../../subgraphs/signals/workers/playbook-events-done.worker';
 import { signalAlertsDone } from '../../../subgraphs/signals/workers/signal-alerts-done.worker';
 import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -64,8 +65,10 @@ describe('the signals → risk hand-off after a crash', () => {
     expect((await activity.getJobs()).filter((j) => j.data.tenantId === tenantId)).toEqual([]);
 
     // the sweeper finds them in SQL and queues an event-resolved batch; the running worker takes it
-    // (the two events, and the stored signal's hand-off to actions' alert rules, never queued either)
-    expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBe(3);
+    // (the two events, the stored signal's hand-off to actions' alert rules and the named event's
+    // hand-off to the playbook runs waiting for it, never queued either; with no grace the scheduled
+    // tick may have re-driven the batch already, re-marking that hand-off a moment ago)
+    expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBeGreaterThanOrEqual(3);
     await waitFor(async () => (await activity.getJobs()).some((j) => j.data.tenantId === tenantId));
     const jobs = (await activity.getJobs()).filter((j) => j.data.tenantId === tenantId);
     // a re-sent batch is a job of its own (with no grace the scheduled tick may have sent it too:
@@ -93,6 +96,8 @@ describe('the signals → risk hand-off after a crash', () => {
     expect((await reload()).every((e) => e.handOffPendingSince === null)).toBe(true);
     // and actions evaluated the signal's alert rules: nothing is outstanding
     await signalAlertsDone({ id: 'ack-alerts', data: { tenantId, signalIds: [signal.id] } }, signals.deps);
+    // and matched the named event against its waiting runs
+    await playbookEventsDone({ id: 'ack-runs', data: { tenantId, eventIds: [events[1].id], upTo: new Date().toISOString() } }, signals.deps);
     expect(await sweepEvents(signals.deps, new Date(Date.now() + 1))).toBe(0);
   });
 });

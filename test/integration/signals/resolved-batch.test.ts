@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { PLAYBOOK_EVENTS, queueOptions, RECORD_ACTIVITY, SCORE_PROFILE, type PlaybookEventsBatch, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
+import { PLAYBOOK_EVENTS, playbookEventsJobId, queueOptions, RECORD_ACTIVITY, SCORE_PROFILE, type PlaybookEventsBatch, type RecordActivityBatch, type RecordActivityJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { signalsSubgraph } from '../../../subgraphs/signals';
@@ -131,8 +131,8 @@ describe('event-resolved batch (set-based signals stage)', () => {
     // one playbook-events job for the actions stage: the named events, in order, with their profiles
     const playbookEvents = new Queue<PlaybookEventsBatch>(PLAYBOOK_EVENTS, queueOptions(signals.deps.redis, env.config.queuePrefix));
     try {
-      const forRuns = await playbookEvents.getJob(`batch-events-${events[0].id}-${events[events.length - 1].id}`);
       const named = events.filter((e) => e.name !== null);
+      const forRuns = await playbookEvents.getJob(playbookEventsJobId('batch', [named[0].id, named[named.length - 1].id]));
       expect(named.length).toBeGreaterThan(0);
       expect(forRuns?.data.events.map((e) => [e.eventId, e.profileId, e.name, e.occurredAt])).toEqual(named.map((e) => [e.id, owner(e), e.name, e.timestamp.toISOString()]));
     } finally {

@@ -1,0 +1,90 @@
+import type { EntityManager } from '../../common/orm';
+import { RECORD_MESSAGE_OUTCOME, type MessageOutcomeJob, type Queues } from '../../common/queues';
+import { PlaybookRun } from '../entities/playbook-run.entity';
+import { PlaybookVersion } from '../entities/playbook-version.entity';
+import { versionKey } from '../entities/playbook.repository';
+import { pendingOutcomeEventsAcrossTenants, type PendingOutcomeEvent } from '../entities/step-delivery.repository';
+
+/** Sends per page, and pages per pass: a pass re-queues at most 10,000 message events. */
+const PAGE_SIZE = 500;
+const MAX_PAGES = 20;
+
+/**
+ * The deterministic id of a `record-message-outcome` job: one per outbox row and outcome, so a
+ * replayed step queues nothing new; a re-send (`resend`, one per grace period) is a new job even
+ * while the first is kept as completed.
+ */
+export function messageOutcomeJobId(tenantId: string, deliveryId: string, status: string, resend?: string): string {
+  return `${tenantId}-message-${deliveryId}-${status}${resend ? `-${resend}` : ''}`;
+}
+
+/** The `record-message-outcome` payload of a send's final outcome, as its outbox row holds it. */
+export function messageOutcomeJob(
+  tenantId: string,
+  delivery: Pick<PendingOutcomeEvent, 'id' | 'profileId' | 'runId' | 'stepId' | 'channel' | 'providerId'> & { status: MessageOutcomeJob['status']; reason: string | null; at: Date },
+  playbook: { id: string; name: string | null } | null,
+): MessageOutcomeJob {
+  return {
+    tenantId,
+    profileId: delivery.profileId,
+    deliveryId: delivery.id,
+    runId: delivery.runId,
+    stepId: delivery.stepId,
+    channel: delivery.channel,
+    playbookId: playbook?.id ?? null,
+    playbook: playbook?.name ?? null,
+    status: delivery.status,
+    providerId: delivery.providerId ?? null,
+    reason: delivery.reason,
+    at: delivery.at.toISOString(),
+  };
+}
+
+/**
+ * Queues `record-message-outcome` again for every send whose message event has been pending for
+ * longer than `graceMs` (the job was lost: a Redis flush; or never queued: a crash between the
+ * outcome's commit and the queueing), in pages of one `addBulk`. Job ids carry `swept<period>`
+ * (one per grace period); the event's messageId names the row and outcome, so signals stores it
+ * once however often it is sent. The marker is cleared by the worker once the event is recorded,
+ * never here. `em` crosses tenants on purpose. Returns how many it re-queued.
+ */
+export async function resendPendingMessageOutcomes(em: EntityManager, queues: Pick<Queues, 'get'>, graceMs: number, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - graceMs);
+  const resend = `swept${graceMs > 0 ? Math.floor(now.getTime() / graceMs) : now.getTime()}`;
+  let after: string | null = null;
+  let total = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const rows: PendingOutcomeEvent[] = await pendingOutcomeEventsAcrossTenants(em, cutoff, PAGE_SIZE, after);
+    // a row put back to claimed (a replayed send) has no final outcome to record yet
+    const pending = rows.filter((d) => d.status !== 'claimed');
+    const playbooks = await playbooksOf(em, pending);
+    const jobs = pending.map((d) => ({
+      name: RECORD_MESSAGE_OUTCOME,
+      data: messageOutcomeJob(d.tenantId, { ...d, status: d.status as MessageOutcomeJob['status'], reason: d.error ?? null, at: d.finishedAt ?? d.outcomeEventPendingSince! }, playbooks.get(d.runId) ?? null),
+      opts: { jobId: messageOutcomeJobId(d.tenantId, d.id, d.status, resend) },
+    }));
+    if (jobs.length) await queues.get(RECORD_MESSAGE_OUTCOME).addBulk(jobs);
+    total += jobs.length;
+    if (rows.length < PAGE_SIZE) break;
+    after = rows[rows.length - 1].id;
+  }
+  return total;
+}
+
+/** The playbook (id and version name) of each send's run; a one-off action's run has none. Two queries. */
+async function playbooksOf(em: EntityManager, sends: readonly PendingOutcomeEvent[]): Promise<Map<string, { id: string; name: string | null }>> {
+  const out = new Map<string, { id: string; name: string | null }>();
+  if (!sends.length) return out;
+  const runs = await em.find(
+    PlaybookRun,
+    { id: { $in: [...new Set(sends.map((s) => s.runId))] } },
+    { fields: ['id', 'tenantId', 'playbookId', 'playbookVersion', 'definition'], disableIdentityMap: true },
+  );
+  const ofPlaybooks = runs.filter((r) => r.definition === null);
+  const versions = ofPlaybooks.length
+    ? await em.find(PlaybookVersion, { $or: ofPlaybooks.map((r) => ({ tenantId: r.tenantId, playbookId: r.playbookId, version: r.playbookVersion })) }, { fields: ['tenantId', 'playbookId', 'version', 'name'], disableIdentityMap: true })
+    : [];
+  const names = new Map(versions.map((v) => [`${v.tenantId}/${versionKey(v.playbookId, v.version)}`, v.name]));
+  for (const r of ofPlaybooks) out.set(r.id, { id: r.playbookId, name: names.get(`${r.tenantId}/${versionKey(r.playbookId, r.playbookVersion)}`) ?? null });
+  return out;
+}
