@@ -1,7 +1,7 @@
 import { containsTruth, trueEffectOnArm, type ImpactSection } from '../../../../scripts/demo/collect-report';
 import type { GroundTruthReport } from '../../../../scripts/demo/simulator/bank-simulator';
 
-const measured = (treatedCustomers: number, uplift: { value: number; low: number; high: number }): ImpactSection => ({
+const measured = (treatedCustomers: number, uplift: { value: number; low: number; high: number }): Extract<ImpactSection, { available: true }> => ({
   available: true,
   status: 'MEASURED',
   reason: null,
