@@ -193,6 +193,16 @@ export interface Config {
     trainingMaxWaitMs: number;
     /** How often a waiting training looks again whether its data has arrived, ms (`RISK_TRAINING_POLL_MS`). Default 1000. */
     trainingPollMs: number;
+    /**
+     * Worker threads a risk process fits models on (`RISK_TRAINING_THREADS`), and so the trainings
+     * it runs at once (of different tenants: one tenant trains one model at a time). Default 1.
+     */
+    trainingThreads: number;
+    /**
+     * Longest one fit may run on its thread, ms (`RISK_TRAINING_TIMEOUT_MS`); past it the thread is
+     * terminated and the version FAILED with the reason. Default 600000 (10 minutes).
+     */
+    trainingTimeoutMs: number;
   };
   segments: {
     /**
@@ -364,6 +374,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       RISK_MIN_CLASS_EXAMPLES: num({ default: 20 }),
       RISK_TRAINING_MAX_WAIT_MS: num({ default: 600_000 }),
       RISK_TRAINING_POLL_MS: num({ default: 1_000 }),
+      RISK_TRAINING_THREADS: num({ default: 1 }),
+      RISK_TRAINING_TIMEOUT_MS: num({ default: 600_000 }),
       SEGMENT_RECHECK_INTERVAL_MS: num({ default: 300_000 }),
       IDENTITY_JUNK_VALUES: str({ default: '' }),
       INGEST_RATE_LIMIT_PER_SECOND: num({ default: 5000 }),
@@ -435,11 +447,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'RISK_RESCORE_MAX_PROFILES',
     'RISK_MIN_CLASS_EXAMPLES',
     'RISK_TRAINING_POLL_MS',
+    'RISK_TRAINING_THREADS',
+    'RISK_TRAINING_TIMEOUT_MS',
   ] as const;
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
-  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY'] as const) {
+  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY', 'RISK_TRAINING_THREADS'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
   if (e.GRAPHQL_MAX_BODY_BYTES > e.SUBGRAPH_MAX_BODY_BYTES) {
@@ -541,6 +555,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       minClassExamples: e.RISK_MIN_CLASS_EXAMPLES,
       trainingMaxWaitMs: e.RISK_TRAINING_MAX_WAIT_MS,
       trainingPollMs: e.RISK_TRAINING_POLL_MS,
+      trainingThreads: e.RISK_TRAINING_THREADS,
+      trainingTimeoutMs: e.RISK_TRAINING_TIMEOUT_MS,
     },
     segments: { recheckIntervalMs: e.SEGMENT_RECHECK_INTERVAL_MS },
     ingest: {

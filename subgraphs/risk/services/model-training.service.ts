@@ -1,18 +1,16 @@
 import type { EntityManager } from '../../common/orm';
 import { featureSpec, type FeatureOptions, type TraitFeature } from '../domain/churn/features';
 import type { ProfileHistory } from '../domain/churn/history';
-import { fitWithHoldout, type HoldoutFit } from '../domain/churn/fit-with-holdout';
 import type { FeatureSpec, TrainingExample } from '../domain/churn/logistic-regression';
-import { assessModelQuality } from '../domain/churn/model-quality';
 import { buildDropOffTrainingSet, DROP_OFF_FEATURES, typicalStepTimes } from '../domain/dropoff/journey-features';
 import { buildTrainingSet, snapshotDates, type LabelDefinition, type TrainingRow } from '../domain/churn/training-set';
-import { expectedPurchases, fitBgNbd } from '../domain/lifetime/bg-nbd';
-import { fitGammaGamma } from '../domain/lifetime/gamma-gamma';
 import type { LifetimeModelParams } from '../domain/lifetime/profile-value';
 import { buildRfm, type TimeUnit } from '../domain/lifetime/rfm';
+import type { ClassifierFitResult, FitResult, FitTask } from '../domain/training/fit-task';
 import { ActivityEvent } from '../entities/activity-event.entity';
 import { ModelKind, ModelStatus, ModelVersion } from '../entities/model-version.entity';
 import { ActivityService } from './activity.service';
+import { FitThreadError } from './fit-thread-pool';
 import type { ChurnModelParams, DropOffModelParams } from './scoring.service';
 
 /** `trainModel` settings of a churn model, as stored on the version. */
@@ -46,13 +44,20 @@ const PAGE = 500;
 
 export type ProgressReporter = (fraction: number) => Promise<void>;
 
-/** Fits one model version from risk's copy of the tenant's history and stores params and quality. */
+/** Runs the CPU-heavy fit (`runFitTask`) somewhere else than the event loop: a `FitThreadPool`. */
+export type Fitter = (task: FitTask) => Promise<FitResult>;
+
+/**
+ * Fits one model version from risk's copy of the tenant's history and stores params and quality.
+ * SQL reads and writes happen here, on the main thread; the fit itself goes to `fitter` as plain data.
+ */
 export class ModelTrainingService {
   private readonly activity: ActivityService;
 
   constructor(
     private readonly em: EntityManager,
     private readonly tenantId: string,
+    private readonly fitter: Fitter,
     /** Fewest examples of each class a classifier must be trained on to count as informative. */
     private readonly minClassExamples = 20,
   ) {
@@ -80,8 +85,11 @@ export class ModelTrainingService {
       );
       await progress(1);
     } catch (err) {
-      if (!(err instanceof TrainingDataError)) throw err; // a crash: the job retries
-      await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.FAILED, error: err.message, ...(dataWait ? { metrics: waitMetrics } : {}) });
+      // a fit is deterministic (same rows, same seed): one that threw, crashed its thread or timed
+      // out would do the same again, so it fails the version rather than retrying the job
+      const reason = err instanceof TrainingDataError ? err.message : err instanceof FitThreadError ? fitFailure(err) : null;
+      if (reason === null) throw err; // a crash of the main side (SQL): the job retries
+      await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.FAILED, error: reason, ...(dataWait ? { metrics: waitMetrics } : {}) });
     }
     return this.em.findOneOrFail(ModelVersion, { id: model.id }, { refresh: true });
   }
@@ -108,7 +116,10 @@ export class ModelTrainingService {
       );
     }
     const spec = featureSpec(featureOptions);
-    const { model: fitted, report } = this.fit(rows, (r) => r.profileId, spec, settings, model.version);
+    const {
+      fit: { model: fitted, report },
+      quality,
+    } = await this.fitClassifier(rows, 'profileId', spec, settings, model.version);
     await progress(0.9);
     const params: ChurnModelParams = { model: fitted, featureOptions };
     return {
@@ -121,7 +132,7 @@ export class ModelTrainingService {
         eventsUsed: await this.countEvents(dataEnd),
         snapshots: snapshots.map((s) => s.toISOString()),
         dataEnd: dataEnd.toISOString(),
-        quality: this.quality({ model: fitted, report }),
+        quality,
       }),
     };
   }
@@ -141,27 +152,36 @@ export class ModelTrainingService {
     if (positives === 0 || negatives === 0) {
       throw new TrainingDataError(`finished journeys give ${positives} abandoned and ${negatives} completed examples; both are needed`);
     }
-    const { model: fitted, report } = this.fit(rows, (r) => r.instanceId, DROP_OFF_FEATURES, settings, model.version);
+    const {
+      fit: { model: fitted, report },
+      quality,
+    } = await this.fitClassifier(rows, 'instanceId', DROP_OFF_FEATURES, settings, model.version);
     await progress(0.9);
     const params: DropOffModelParams = { model: fitted, typicalStepMs: Object.fromEntries(typical) };
     return {
       params: params as unknown as Record<string, unknown>,
       features: [...DROP_OFF_FEATURES.numeric, ...DROP_OFF_FEATURES.categorical],
-      metrics: jsonSafe({ ...report, instances: report.groups, quality: this.quality({ model: fitted, report }) }),
+      metrics: jsonSafe({ ...report, instances: report.groups, quality }),
     };
   }
 
-  /** Whether the fitted classifier learned anything (stored with its metrics; `activateModel` reads it). */
-  private quality({ model, report }: HoldoutFit) {
-    return assessModelQuality(model, report, report.holdout, { minClassExamples: this.minClassExamples });
-  }
-
-  /** `fitWithHoldout`, its data problems turned into a failed version rather than a retried job. */
-  private fit<R extends TrainingExample>(rows: R[], groupOf: (row: R) => string, spec: FeatureSpec, settings: { holdoutFraction: number; l2: number }, seed: number): HoldoutFit {
+  /**
+   * `fitWithHoldout` and whether the model learned anything (stored with its metrics;
+   * `activateModel` reads it), on the fitter; its data problems (a RangeError) turned into a
+   * failed version with the reason.
+   */
+  private async fitClassifier<R extends TrainingExample>(
+    rows: R[],
+    groupBy: keyof R & string,
+    spec: FeatureSpec,
+    settings: { holdoutFraction: number; l2: number },
+    seed: number,
+  ): Promise<ClassifierFitResult> {
     try {
-      return fitWithHoldout(rows, groupOf, spec, { holdoutFraction: settings.holdoutFraction, l2: settings.l2, seed });
+      const options = { holdoutFraction: settings.holdoutFraction, l2: settings.l2, seed };
+      return expectKind(await this.fitter({ kind: 'classifier', rows, groupBy, spec, options, minClassExamples: this.minClassExamples }), 'classifier');
     } catch (err) {
-      if (err instanceof RangeError) throw new TrainingDataError(`training split: ${err.message}`);
+      if (err instanceof FitThreadError && err.thrownName === 'RangeError') throw new TrainingDataError(`training split: ${err.message}`);
       throw err;
     }
   }
@@ -210,10 +230,9 @@ export class ModelTrainingService {
     const rfm = buildRfm(transactions, { calibrationEnd, timeUnit: settings.timeUnit });
     if (rfm.length < 10) throw new TrainingDataError(`${rfm.length} customers bought by ${settings.calibrationEnd}; at least 10 are needed to fit BG/NBD`);
     await progress(0.2);
-    const bg = fitBgNbd(rfm);
-    await progress(0.6);
-    const spenders = rfm.filter((r) => r.x > 0 && r.monetary > 0).map((r) => ({ x: r.x, monetary: r.monetary }));
-    const gg = spenders.length >= MIN_REPEAT_BUYERS ? fitGammaGamma(spenders) : null;
+    const later = transactions.filter((t) => t.at.getTime() > calibrationEnd.getTime()).map(({ customerId, at }) => ({ customerId, at }));
+    const task = { kind: 'lifetime', rfm, later, calibrationEnd, timeUnit: settings.timeUnit, minRepeatBuyers: MIN_REPEAT_BUYERS } as const;
+    const { bgNbd: bg, gammaGamma: gg, holdout } = expectKind(await this.fitter(task), 'lifetime');
     await progress(0.9);
     const params: LifetimeModelParams = {
       bgNbd: bg.params,
@@ -233,7 +252,7 @@ export class ModelTrainingService {
         repeatBuyers: rfm.filter((r) => r.x > 0).length,
         bgNbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, iterations: bg.iterations },
         gammaGamma: gg ? { ...gg.params, logLikelihood: gg.logLikelihood, converged: gg.converged, customers: gg.customers } : null,
-        holdout: holdoutCheck(transactions, rfm, bg.params, calibrationEnd, settings.timeUnit),
+        holdout,
       }),
     };
   }
@@ -248,27 +267,15 @@ interface TrainedParams {
 /** A dataset that cannot give a model: the version fails with this message instead of retrying. */
 export class TrainingDataError extends Error {}
 
-/**
- * When purchases after the calibration end exist: repeat purchase days predicted for that period
- * (Σ E[Y(t) | x, tx, T]) against those observed, the literature's validation of BG/NBD.
- */
-function holdoutCheck(
-  transactions: { customerId: string; at: Date }[],
-  rfm: ReturnType<typeof buildRfm>,
-  params: Parameters<typeof expectedPurchases>[0],
-  calibrationEnd: Date,
-  timeUnit: TimeUnit,
-) {
-  const later = transactions.filter((t) => t.at.getTime() > calibrationEnd.getTime());
-  if (later.length === 0) return null;
-  const end = Math.max(...later.map((t) => t.at.getTime()));
-  const unitMs = (timeUnit === 'weeks' ? 7 : 1) * 86_400_000;
-  const t = (end - calibrationEnd.getTime()) / unitMs;
-  const days = new Set(later.map((x) => `${x.customerId}|${Math.floor(x.at.getTime() / 86_400_000)}`));
-  const known = new Set(rfm.map((r) => r.customerId));
-  const actual = [...days].filter((k) => known.has(k.split('|')[0])).length;
-  const expected = rfm.reduce((sum, r) => sum + expectedPurchases(params, t, r), 0);
-  return { periodLength: t, expectedRepeatPurchases: expected, actualRepeatPurchases: actual };
+/** The version's error when its fit gave no result. */
+function fitFailure(err: FitThreadError): string {
+  return err.reason === 'threw' ? `the fit failed: ${err.thrownName ?? 'Error'}: ${err.message}` : err.message;
+}
+
+/** The fitter's result for the task kind it was given (a mismatch is a bug, and the job retries). */
+function expectKind<K extends FitResult['kind']>(result: FitResult, kind: K): Extract<FitResult, { kind: K }> {
+  if (result.kind !== kind) throw new Error(`fitter returned a ${result.kind} result for a ${kind} task`);
+  return result as Extract<FitResult, { kind: K }>;
 }
 
 /** Metrics with NaN/Infinity (e.g. AUC of a one-class holdout) as null, so they survive JSON. */

@@ -7,19 +7,26 @@ import { safeErrorMessage } from '../../common/safe-error';
 import { forkForTenant } from '../../common/tenant-filter';
 import { decideDataWait, type DataWaitReport } from '../domain/training/data-wait';
 import { ModelStatus, ModelVersion } from '../entities/model-version.entity';
+import { fitPoolFor, type FitPoolDeps } from '../services/fit-thread-pool';
 import { readDataArrival, requestWatermark } from '../services/training-data-arrival';
 import { ModelTrainingService } from '../services/model-training.service';
+import { TenantTrainingLock } from '../services/tenant-training-lock';
 
 export type TrainModelJob = JobPayloads[typeof TRAIN_MODEL];
 
+/** What a training needs: the ORM and log, and where to fit (`fitPoolFor`: `fitPool`, else config and shutdown). */
+export type TrainModelDeps = Pick<SubgraphDeps, 'orm' | 'log'> & Partial<Pick<SubgraphDeps, 'config' | 'shutdown'>> & FitPoolDeps;
+
 /**
  * Fits one model version, reporting progress on the job and on the version row (`model(id) {
- * progress }`). A worker killed mid-fit leaves the job to BullMQ's stalled-job recovery, which
- * runs it again from the start: training only writes the version row at the end.
+ * progress }`). The data is read here and the fit runs on a thread of the fit pool, so this
+ * process keeps serving (and renewing the job's lock) meanwhile. A worker killed mid-fit leaves
+ * the job to BullMQ's stalled-job recovery, which runs it again from the start: training only
+ * writes the version row at the end.
  */
 export async function trainModel(
   job: Pick<Job<TrainModelJob>, 'data' | 'id'> & Partial<Pick<Job, 'updateProgress' | 'attemptsMade' | 'opts'>>,
-  deps: Pick<SubgraphDeps, 'orm' | 'log'> & Partial<Pick<SubgraphDeps, 'config'>>,
+  deps: TrainModelDeps,
   /** How the wait for data went (`trainWhenDataArrived`), kept in the metrics as `dataWait`. */
   dataWait?: DataWaitReport,
 ): Promise<ModelVersion> {
@@ -38,7 +45,9 @@ export async function trainModel(
   };
   let trained: ModelVersion;
   try {
-    trained = await new ModelTrainingService(em, tenantId, deps.config?.risk.minClassExamples).train(model, progress, dataWait);
+    const pool = fitPoolFor(deps);
+    const fitter = (task: Parameters<typeof pool.run>[0]) => pool.run(task, { tenantId, modelId });
+    trained = await new ModelTrainingService(em, tenantId, fitter, deps.config?.risk.minClassExamples).train(model, progress, dataWait);
   } catch (err) {
     // the last attempt: say so on the version instead of leaving it TRAINING for ever
     if ((job.attemptsMade ?? 0) + 1 >= (job.opts?.attempts ?? 1)) {
@@ -56,11 +65,13 @@ export async function trainModel(
  * version is WAITING_FOR_DATA with what is missing in `metrics.waitingForData`, and the job
  * re-delays itself every `trainingPollMs` (freeing the worker meanwhile) after asking signals
  * for a fresh watermark. A version already trained or failed (a replayed job) is left alone.
+ * One training per tenant at a time (`TenantTrainingLock`): while another job of the tenant
+ * trains, this one re-delays itself the same way.
  */
 export async function trainWhenDataArrived(
   job: Pick<Job<TrainModelJob>, 'data' | 'id' | 'moveToDelayed'> & Partial<Pick<Job, 'updateProgress' | 'attemptsMade' | 'opts'>>,
   token: string | undefined,
-  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'config' | 'redis' | 'queues'>,
+  deps: Pick<SubgraphDeps, 'orm' | 'log' | 'config' | 'redis' | 'queues'> & Partial<Pick<SubgraphDeps, 'shutdown'>> & FitPoolDeps,
 ): Promise<ModelVersion> {
   const { tenantId, modelId } = job.data ?? ({} as TrainModelJob);
   if (typeof tenantId !== 'string' || !tenantId || !isUuid(modelId)) throw new UnrecoverableError(`train-model: malformed job ${job.id}`);
@@ -72,8 +83,19 @@ export async function trainWhenDataArrived(
   const now = Date.now();
   const decision = decideDataWait(await readDataArrival(deps, tenantId), requestedAt, now, deps.config.risk.trainingMaxWaitMs);
   if (decision.action === 'train') {
-    if (!decision.report.caughtUp) deps.log.warn({ tenantId, modelId, reasons: decision.report.reasons }, 'train-model: waited long enough, training without all data');
-    return trainModel(job, deps, decision.report);
+    const lock = await new TenantTrainingLock(deps.redis, deps.config.queuePrefix, deps.config.queues.lockDurationMs).acquire(tenantId, String(job.id));
+    if (lock) {
+      try {
+        if (!decision.report.caughtUp) deps.log.warn({ tenantId, modelId, reasons: decision.report.reasons }, 'train-model: waited long enough, training without all data');
+        return await trainModel(job, deps, decision.report);
+      } finally {
+        await lock.release();
+      }
+    }
+    // another training of the tenant is fitting: wait for it without holding a worker slot
+    deps.log.debug({ tenantId, modelId }, 'train-model: another training of the tenant runs, waiting');
+    await job.moveToDelayed(now + deps.config.risk.trainingPollMs, token);
+    throw new DelayedError();
   }
   await em.nativeUpdate(
     ModelVersion,
@@ -88,10 +110,12 @@ export async function trainWhenDataArrived(
   throw new DelayedError();
 }
 
-export function startTrainModelWorker(deps: SubgraphDeps): Worker<TrainModelJob> {
-  // one fit at a time per process: fits are CPU-bound and would only slow scoring down
+export function startTrainModelWorker(deps: SubgraphDeps & FitPoolDeps): Worker<TrainModelJob> {
+  // the pool first, so that shutdown closes the worker (letting its fits finish) before the threads
+  fitPoolFor(deps);
+  // as many trainings at once as fit threads: fits are CPU-bound and more would only queue for a thread
   const worker = new Worker<TrainModelJob>(TRAIN_MODEL, async (job, token) => void (await trainWhenDataArrived(job, token, deps)), {
-    ...workerOptions(deps.redis, deps.config.queuePrefix, 1),
+    ...workerOptions(deps.redis, deps.config.queuePrefix, deps.config.risk.trainingThreads),
   });
   worker.on('error', (err) => deps.log.error({ err }, 'train-model worker error'));
   deps.shutdown.defer(() => worker.close());
