@@ -19,19 +19,11 @@ export function createRedis(url: string, shutdown?: Shutdown, name = 'foresight'
 export const REDIS_DOWN_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Longest an API request's Redis command may take before it fails, in ms: the enqueue of a
- * mutation or an admission check answers `UNAVAILABLE` (503 on `/v1`) rather than waiting. This
- * is for a Redis that is connected but stopped answering; one that is down fails at once (no
- * offline queue). Not 1 s: a busy process reads Redis's answers late (its event loop runs SQL
- * between them), and on a loaded 2-core runner 1 s refused requests to a Redis that was fine.
- */
-export const PRODUCER_COMMAND_TIMEOUT_MS = 5000;
-
-/**
  * The connection of API request paths (queue producers, admission checks), which must answer
  * while Redis is down instead of waiting for it: a command fails at once while the connection is
- * down (no offline queue), is retried once across a reconnect, and fails after
- * `PRODUCER_COMMAND_TIMEOUT_MS` when Redis stops answering. Workers and pub/sub keep
+ * down (no offline queue) and is retried once across a reconnect. No command timeout: a busy
+ * process reads Redis's answers late (its event loop runs SQL between them), and on a loaded CI
+ * runner both 1 s and 5 s timeouts failed requests to a Redis that was fine. Workers and pub/sub keep
  * `createRedis` (BullMQ workers need `maxRetriesPerRequest: null`); what a request could not
  * enqueue is recovered by the sweepers from SQL.
  */
@@ -39,7 +31,6 @@ export function createProducerRedis(url: string, shutdown?: Shutdown, name = 'fo
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
     connectionName: name,
     lazyConnect: false,
   });
