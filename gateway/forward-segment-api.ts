@@ -122,7 +122,25 @@ interface UpstreamAnswer {
   body: Buffer;
 }
 
-function post(url: string, body: Buffer, headers: Record<string, string>): Promise<UpstreamAnswer> {
+/**
+ * Posts to signals, once more when a reused keep-alive connection turned out closed (the request
+ * never reached signals, or did and its events are deduplicated by messageId: a retry is safe).
+ */
+async function post(url: string, body: Buffer, headers: Record<string, string>): Promise<UpstreamAnswer> {
+  try {
+    return await postOnce(url, body, headers);
+  } catch (err) {
+    if (!isStaleConnection(err)) throw err;
+    return postOnce(url, body, headers);
+  }
+}
+
+function isStaleConnection(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || (err as Error | undefined)?.message === 'socket hang up';
+}
+
+function postOnce(url: string, body: Buffer, headers: Record<string, string>): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', agent: upstreamAgent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
       const chunks: Buffer[] = [];

@@ -125,6 +125,11 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
     }),
   );
 
+  // The gateway keeps connections to subgraphs open between requests; with node's 5 s default a
+  // subgraph could close one just as the gateway sent on it ("socket hang up" on /v1 under load).
+  // The subgraph outlasts its clients instead; node closes idle connections when it stops.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
