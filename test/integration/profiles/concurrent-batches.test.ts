@@ -101,7 +101,8 @@ describe('resolveIdentity, concurrent jobs of the same customers', () => {
   const reportedBy = (events: EventToResolve[], outcomes: (ResolveOutcome | null)[]) =>
     new Map(events.map((e, i) => [e.eventId, outcomes[i]!.profileId]));
 
-  it.each([1, 2, 3, 4])('lands every event of a user on one surviving profile, whatever the interleaving (round %i)', async (round) => {
+  // two rounds: each takes ~20 s of SQLITE_BUSY retries on a loaded runner, and the interleavings vary run to run
+  it.each([1, 2])('lands every event of a user on one surviving profile, whatever the interleaving (round %i)', async (round) => {
     const tenantId = `overlap-${round}`;
     const sent = stream(tenantId, 140);
     const events = sent.map((s) => s.event);
