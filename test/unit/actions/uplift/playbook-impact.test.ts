@@ -156,8 +156,8 @@ describe('playbookImpact', () => {
     it('protects difference × treated customers of revenue, the interval scaled, and takes ROI from it', () => {
       const result = measured(playbookImpact(revenueInput(), small));
       // 9.65 × 10 = 96.5 (−16.49479…, 209.49479…); ROI (96.5 − 20)/20 = 3.825
-      expect(result.revenueProtected).toEqual({ value: expect.closeTo(96.5, 9), lower: expect.closeTo(-16.49479371403844, 7), upper: expect.closeTo(209.49479371403847, 7) });
-      expect(result.roi).toEqual({ value: expect.closeTo(3.825, 9), lower: expect.closeTo(-1.824739685701922, 7), upper: expect.closeTo(9.474739685701924, 7) });
+      expect(result.revenueProtected).toEqual({ value: expect.closeTo(96.5, 9), lower: expect.closeTo(-16.4947937140384, 7), upper: expect.closeTo(209.4947937140385, 7) });
+      expect(result.roi).toEqual({ value: expect.closeTo(3.825, 9), lower: expect.closeTo(-1.82473968570192, 7), upper: expect.closeTo(9.47473968570192, 7) });
       // the rate fields still say who bought at all: 50 % vs 33 %
       expect(result.uplift.value).toBeCloseTo(0.5 - 3 / 9, 12);
     });
