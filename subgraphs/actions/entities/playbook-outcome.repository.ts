@@ -30,4 +30,26 @@ export class PlaybookOutcomeRepository {
       .execute('all', false);
     return new Map(rows.map((r) => [`${r.arm}|${r.kind}` as const, { customers: Number(r.customers), valueSum: Number(r.value_sum ?? 0) }]));
   }
+
+  /**
+   * Per arm, for a REVENUE playbook's assignments made in [from, to): Σ and Σ² over customers of
+   * their revenue in the window (each customer's outcome amounts summed first), for Welch's test.
+   * Customers without revenue add 0 to both, so the arm sizes come from the assignments. One
+   * aggregate over a per-customer aggregate.
+   */
+  async revenueMoments(playbookId: string, from: Date, to: Date): Promise<Map<AssignedArm, { sum: number; sumSquares: number }>> {
+    const perCustomer = this.em
+      .createQueryBuilder(PlaybookOutcome, 'o')
+      .select(['o.arm', raw('coalesce(sum(o.value), 0) as revenue')])
+      .where({ tenantId: this.tenantId, playbookId, kind: 'outcome', assignedAt: { $gte: from, $lt: to } })
+      .groupBy(['o.arm', 'o.assignmentId'])
+      .getKnexQuery();
+    const knex = this.em.getKnex();
+    const query = knex
+      .select('c.arm', knex.raw('sum(c.revenue) as revenue_sum'), knex.raw('sum(c.revenue * c.revenue) as revenue_squares'))
+      .from(perCustomer.as('c'))
+      .groupBy('c.arm');
+    const rows = (await this.em.getConnection().execute(query)) as { arm: AssignedArm; revenue_sum: number | string | null; revenue_squares: number | string | null }[];
+    return new Map(rows.map((r) => [r.arm, { sum: Number(r.revenue_sum ?? 0), sumSquares: Number(r.revenue_squares ?? 0) }]));
+  }
 }

@@ -49,6 +49,9 @@ export class ImpactArm {
 
   @Field(() => ImpactEstimate, { nullable: true, description: 'Null when the arm has no customers.' })
   rate!: ImpactEstimate | null;
+
+  @Field(() => Float, { nullable: true, description: 'REVENUE outcome only: mean revenue per customer in the window (customers without the event count as 0); null otherwise or when the arm has no customers.' })
+  meanRevenue!: number | null;
 }
 
 @ObjectType({ description: 'Sample-ratio-mismatch check (χ²) of the treated/control split against the holdout.' })
@@ -89,8 +92,14 @@ export class PlaybookImpact {
   @Field(() => ImpactEstimate, { nullable: true, description: 'Uplift relative to control; null when an arm has no outcomes.' })
   relativeLift!: ImpactEstimate | null;
 
-  @Field(() => Float, { nullable: true, description: 'Two-sided pooled z-test, valid read once at the end of a period fixed in advance.' })
+  @Field(() => Float, { nullable: true, description: 'Two-sided pooled z-test of the rates (REVENUE: Welch t-test of mean revenue per customer), valid read once at the end of a period fixed in advance.' })
   pValue!: number | null;
+
+  @Field(() => ImpactEstimate, { nullable: true, description: 'REVENUE outcome only: mean revenue per customer, treated − control, with a Welch–Satterthwaite t interval.' })
+  meanDifference!: ImpactEstimate | null;
+
+  @Field(() => Float, { nullable: true, description: 'REVENUE outcome only: the Welch–Satterthwaite degrees of freedom of meanDifference and pValue.' })
+  degreesOfFreedom!: number | null;
 
   @Field(() => ImpactEstimate, { nullable: true, description: 'uplift × treated customers.' })
   customersRetained!: ImpactEstimate | null;
@@ -98,7 +107,7 @@ export class PlaybookImpact {
   @Field(() => Float, { nullable: true, description: 'Mean CLV of the treated at assignment (customers without a known CLV are taken at this mean); null when none was known.' })
   meanClv!: number | null;
 
-  @Field(() => ImpactEstimate, { nullable: true, description: 'uplift × treated × mean CLV.' })
+  @Field(() => ImpactEstimate, { nullable: true, description: 'uplift × treated × mean CLV (REVENUE: meanDifference × treated customers).' })
   revenueProtected!: ImpactEstimate | null;
 
   @Field(() => Float, { nullable: true, description: 'Messages sent to the treated × each channel’s costPerMessage.' })
@@ -115,12 +124,14 @@ export class PlaybookImpact {
 }
 
 const estimate = (e: { value: number; lower: number; upper: number } | null): ImpactEstimate | null => (e ? { value: e.value, low: e.lower, high: e.upper } : null);
-const armOf = (a: ArmReport): ImpactArm => ({ customers: a.customers, outcomes: a.outcomes, rate: estimate(a.rate) });
+const armOf = (a: ArmReport): ImpactArm => ({ customers: a.customers, outcomes: a.outcomes, rate: estimate(a.rate), meanRevenue: a.meanRevenue });
 
 /** The API view of an impact report. */
 export function playbookImpactOf(r: ImpactReport): PlaybookImpact {
   const i = r.impact;
   const measured = i.status === 'measured' ? i : null;
+  // REVENUE measures revenue directly; the other kinds need a known CLV to turn customers into money
+  const money = measured && (measured.meanDifference !== null || r.meanClv !== null) ? measured : null;
   return {
     playbookId: r.playbookId,
     outcome: r.outcome as PlaybookOutcomeKind,
@@ -132,11 +143,13 @@ export function playbookImpactOf(r: ImpactReport): PlaybookImpact {
     uplift: estimate(measured?.uplift ?? null),
     relativeLift: estimate(measured?.relativeLift ?? null),
     pValue: measured?.pValue ?? null,
+    meanDifference: estimate(measured?.meanDifference?.difference ?? null),
+    degreesOfFreedom: measured?.meanDifference?.degreesOfFreedom ?? null,
     customersRetained: estimate(measured?.customersRetained ?? null),
     meanClv: r.meanClv,
-    revenueProtected: estimate(measured && r.meanClv !== null ? measured.revenueProtected : null),
+    revenueProtected: estimate(money?.revenueProtected ?? null),
     cost: r.cost,
-    roi: estimate(measured && r.meanClv !== null ? measured.roi : null),
+    roi: estimate(money?.roi ?? null),
     sampleRatio: i.sampleRatio ? { pValue: i.sampleRatio.pValue, flagged: i.sampleRatio.mismatch } : null,
     globalControl: r.globalControl ? armOf(r.globalControl) : null,
   };

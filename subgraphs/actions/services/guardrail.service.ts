@@ -4,12 +4,14 @@ import type { EntityManager } from '../../common/orm';
 import { measurementOf } from '../domain/playbook-measurement';
 import { guardrailWorse, type GuardrailVerdict } from '../domain/uplift/guardrail-test';
 import { Alert, AlertSeverity, NO_PROFILE } from '../entities/alert.entity';
-import { AlertRepository } from '../entities/alert.repository';
+import { ChannelRepository } from '../entities/channel.repository';
 import { PlaybookAssignmentRepository } from '../entities/playbook-assignment.repository';
 import { PlaybookOutcomeRepository } from '../entities/playbook-outcome.repository';
 import type { PlaybookVersion } from '../entities/playbook-version.entity';
 import { PlaybookRepository } from '../entities/playbook.repository';
 import { PlaybookRunRepository } from '../entities/playbook-run.repository';
+import type { WebhookDelivery } from '../entities/webhook-delivery.entity';
+import { storeAlerts } from './store-alerts';
 
 /** The team a guardrail alert goes to. */
 export const GUARDRAIL_TEAM = 'cx';
@@ -22,7 +24,10 @@ export interface GuardrailPause {
   version: number;
   verdict: GuardrailVerdict;
   runsEnded: number;
+  /** The alert this check inserted (null on a replay that found it stored): to publish after the commit. */
   alert: Alert | null;
+  /** Its webhook outbox rows, one per channel subscribed to `alert.raised`: to queue after the commit. */
+  deliveries: WebhookDelivery[];
 }
 
 /**
@@ -33,7 +38,10 @@ export interface GuardrailPause {
  * version is paused by compare-and-set (so it happens once however many jobs race), the
  * playbook's live runs are ended (one UPDATE; ending, not holding, because a paused playbook's
  * message is the harm), and one alert is raised for the team, keyed on
- * `guardrail-<playbookId>-<version>[-<guardrailsFrom>]`, so a replay raises nothing new.
+ * `guardrail-<playbookId>-<version>[-<guardrailsFrom>]`, so a replay raises nothing new. The alert
+ * is stored through `storeAlerts`, the write every alert-raising path shares, so it gets its
+ * `alert.raised` webhook outbox rows in the same transaction; the caller publishes `alertRaised`
+ * and queues the delivery tries after the commit.
  */
 export class GuardrailService {
   constructor(
@@ -49,8 +57,10 @@ export class GuardrailService {
       const verdict = await this.verdictOf(version, now);
       if (!verdict.worse || !(await playbooks.pause(version.id, verdict.reason, now))) continue;
       const runsEnded = await new PlaybookRunRepository(this.em, this.tenantId).endLiveOf(version.playbookId, GUARDRAIL_END_REASON, now);
-      const [alert] = await new AlertRepository(this.em, this.tenantId).insertIgnoring([this.alertOf(version, verdict, now)]);
-      paused.push({ playbookId: version.playbookId, version: version.version, verdict, runsEnded, alert: alert ?? null });
+      const endpoints = await new ChannelRepository(this.em, this.tenantId).subscribedTo('alert.raised');
+      // no rule state moves and a guardrail alert enrols nobody: only the alert and its outbox rows
+      const { alerts, deliveries } = await storeAlerts(this.em, this.tenantId, { rows: [this.alertOf(version, verdict, now)], states: [], endpoints, enrolmentOf: () => null }, now);
+      paused.push({ playbookId: version.playbookId, version: version.version, verdict, runsEnded, alert: alerts[0] ?? null, deliveries });
     }
     return paused;
   }

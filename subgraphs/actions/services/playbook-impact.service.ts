@@ -3,7 +3,7 @@ import type { EntityManager } from '../../common/orm';
 import { directionOf, measurementOf, type OutcomeKind } from '../domain/playbook-measurement';
 import type { AssignedArm } from '../domain/plan-assignments';
 import { DEFAULT_CONFIDENCE } from '../domain/uplift/confidence';
-import { playbookImpact, type ArmOutcomes, type PlaybookImpact } from '../domain/uplift/playbook-impact';
+import { playbookImpact, type ArmOutcomes, type ArmRevenue, type PlaybookImpact } from '../domain/uplift/playbook-impact';
 import { wilsonInterval } from '../domain/uplift/wilson';
 import type { ChannelCost } from '../domain/validate-channel';
 import { ChannelRepository } from '../entities/channel.repository';
@@ -15,6 +15,8 @@ import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 /** One arm with its outcome rate (Wilson interval), when it has customers. */
 export interface ArmReport extends ArmOutcomes {
   rate: { value: number; lower: number; upper: number } | null;
+  /** REVENUE outcome only: mean revenue per customer (customers without revenue count as 0); else null. */
+  meanRevenue: number | null;
 }
 
 /** What `playbookImpact` answers: the pure report plus what only the platform knows. */
@@ -39,7 +41,8 @@ export interface ImpactReport {
  * assigned in [from, to) — whether their outcome window has closed or is still open: both arms
  * are assigned alike, so open windows lower both rates alike and the comparison stays fair —
  * per arm with SQL aggregates (never loading the rows), then hands them to the pure
- * `playbookImpact`. Reads: the playbook, two aggregates, one per-channel count of sends, the channels.
+ * `playbookImpact`. Reads: the playbook, two aggregates, one per-channel count of sends, the channels;
+ * for a REVENUE outcome also the per-arm Σ and Σ² of revenue per customer (Welch's test).
  */
 export class PlaybookImpactService {
   constructor(
@@ -55,11 +58,13 @@ export class PlaybookImpactService {
     const playbook = await new PlaybookRepository(this.em, this.tenantId).findCurrent(playbookId);
     if (!playbook) throw new AppError('NOT_FOUND', `playbook ${playbookId} not found`, { field: 'id' });
     const m = measurementOf(playbook.measurement);
-    const [arms, observed, sends, channels] = await Promise.all([
+    const outcomes = new PlaybookOutcomeRepository(this.em, this.tenantId);
+    const [arms, observed, sends, channels, moments] = await Promise.all([
       new PlaybookAssignmentRepository(this.em, this.tenantId).armCounts(playbookId, start, end),
-      new PlaybookOutcomeRepository(this.em, this.tenantId).armCounts(playbookId, start, end),
+      outcomes.armCounts(playbookId, start, end),
       new StepDeliveryRepository(this.em, this.tenantId).sentByChannel(playbookId, start, end),
       new ChannelRepository(this.em, this.tenantId).list(),
+      m.outcome.kind === 'revenue' ? outcomes.revenueMoments(playbookId, start, end) : null,
     ]);
     const arm = (name: AssignedArm): ArmOutcomes => ({ customers: arms.get(name)?.customers ?? 0, outcomes: observed.get(`${name}|outcome`)?.customers ?? 0 });
     const treated = arm('treatment');
@@ -70,7 +75,9 @@ export class PlaybookImpactService {
     const costOf = new Map(channels.map((c) => [c.name, (c.config as ChannelCost).costPerMessage ?? 0]));
     let cost = 0;
     for (const [channel, n] of sends) cost += n * (costOf.get(channel) ?? 0);
-    const impact = playbookImpact({ treated, control, direction: directionOf(m.outcome.kind), treatedClvSum: (meanClv ?? 0) * treated.customers, cost, holdoutFraction: m.holdoutFraction });
+    const revenueOf = (name: AssignedArm): ArmRevenue => moments?.get(name) ?? { sum: 0, sumSquares: 0 };
+    const revenue = moments ? { treated: revenueOf('treatment'), control: revenueOf('control') } : null;
+    const impact = playbookImpact({ treated, control, direction: directionOf(m.outcome.kind), treatedClvSum: (meanClv ?? 0) * treated.customers, cost, holdoutFraction: m.holdoutFraction, revenue });
     const confidence = impact.status === 'measured' ? impact.confidence : DEFAULT_CONFIDENCE;
     const global = arm('global_control');
     return {
@@ -79,9 +86,9 @@ export class PlaybookImpactService {
       from: start,
       to: end,
       confidence,
-      treatedArm: withRate(treated, confidence),
-      controlArm: withRate(control, confidence),
-      globalControl: global.customers > 0 ? withRate(global, confidence) : null,
+      treatedArm: withRate(treated, confidence, moments && revenueOf('treatment')),
+      controlArm: withRate(control, confidence, moments && revenueOf('control')),
+      globalControl: global.customers > 0 ? withRate(global, confidence, moments && revenueOf('global_control')) : null,
       cost,
       meanClv,
       impact,
@@ -89,7 +96,8 @@ export class PlaybookImpactService {
   }
 }
 
-function withRate(arm: ArmOutcomes, confidence: number): ArmReport {
-  if (arm.customers === 0) return { ...arm, rate: null };
-  return { ...arm, rate: { value: arm.outcomes / arm.customers, ...wilsonInterval(arm.outcomes, arm.customers, confidence) } };
+function withRate(arm: ArmOutcomes, confidence: number, revenue: ArmRevenue | null): ArmReport {
+  if (arm.customers === 0) return { ...arm, rate: null, meanRevenue: null };
+  const meanRevenue = revenue ? revenue.sum / arm.customers : null;
+  return { ...arm, rate: { value: arm.outcomes / arm.customers, ...wilsonInterval(arm.outcomes, arm.customers, confidence) }, meanRevenue };
 }

@@ -1,13 +1,16 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
+import { ALERT_RAISED } from '../../common/pubsub';
 import { PLAYBOOK_EVENTS, PLAYBOOK_EVENTS_DONE, PLAYBOOK_STEP, workerOptions, type PlaybookEventsBatch } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
+import { alertRaisedEvent } from '../services/alert-event';
 import { GuardrailService } from '../services/guardrail.service';
 import { PlaybookRunService } from '../services/playbook-runs.service';
 import { RecordObservationsService } from '../services/record-observations.service';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
+import { queueDeliveryTries } from '../services/webhook-delivery.service';
 
 /** Checked events of a batch; a malformed one is named by its index. */
 function readEvents(data: PlaybookEventsBatch): { eventId: string; profileId: string; name: string; properties: Record<string, unknown>; occurredAt: Date }[] {
@@ -27,11 +30,12 @@ function readEvents(data: PlaybookEventsBatch): { eventId: string; profileId: st
  * Matches a batch of events against the runs waiting for one (see `PlaybookRunService.applyEvents`)
  * and records the outcomes and guardrail events of assigned customers (see
  * `RecordObservationsService`), in one transaction; then checks the guardrails of the playbooks
- * that got guardrail events (see `GuardrailService`: may pause one), queues the steps that follow
+ * that got guardrail events (see `GuardrailService`: may pause one, and then publishes its alert on
+ * `alertRaised` and queues its webhook tries, as every raised alert is), queues the steps that follow
  * and acknowledges the events to signals (`playbook-events-done`, which clears their hand-off
  * marker). Safe to run twice; a malformed payload fails without retries.
  */
-export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log'>, now: () => Date = () => new Date()): Promise<number> {
+export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'data' | 'id'>, deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'pubSub'>, now: () => Date = () => new Date()): Promise<number> {
   let events;
   try {
     events = readEvents(job.data);
@@ -47,7 +51,13 @@ export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'd
   // after the commit, so the counts include this batch; a retry records nothing new but names
   // the same playbooks again, so a crash here is recovered by the job's retry
   const paused = guarded.length ? await forkForTenant(deps.orm, tenantId).transactional((tx) => new GuardrailService(tx, tenantId).check(guarded, at)) : [];
-  for (const p of paused) deps.log.warn({ tenantId, jobId: job.id, playbookId: p.playbookId, version: p.version, pValue: p.verdict.pValue, runsEnded: p.runsEnded }, 'playbook paused by a guardrail');
+  for (const p of paused) {
+    deps.log.warn({ tenantId, jobId: job.id, playbookId: p.playbookId, version: p.version, pValue: p.verdict.pValue, runsEnded: p.runsEnded }, 'playbook paused by a guardrail');
+    // committed, and only an alert this check inserted: a replay publishes nothing
+    if (p.alert) deps.pubSub.publish(ALERT_RAISED, tenantId, alertRaisedEvent(p.alert));
+    // the outbox rows are committed: a crash before this line leaves them to the delivery sweeper
+    await queueDeliveryTries(deps.queues, p.deliveries);
+  }
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, at);
   // committed and the steps queued: signals may clear the hand-off marker of these events (one
   // ack per job). A crash before this leaves them pending; the re-send matches nothing twice

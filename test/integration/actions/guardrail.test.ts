@@ -1,8 +1,10 @@
 import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { Alert, NO_PROFILE } from '../../../subgraphs/actions/entities/alert.entity';
+import { Channel } from '../../../subgraphs/actions/entities/channel.entity';
 import { PlaybookAssignment } from '../../../subgraphs/actions/entities/playbook-assignment.entity';
 import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
 import { PlaybookVersion } from '../../../subgraphs/actions/entities/playbook-version.entity';
+import { WebhookDelivery } from '../../../subgraphs/actions/entities/webhook-delivery.entity';
 import { playbookOf } from '../../../subgraphs/actions/resolvers/playbook.type';
 import { GUARDRAIL_END_REASON } from '../../../subgraphs/actions/services/guardrail.service';
 import { MeasurementSettingsService } from '../../../subgraphs/actions/services/measurement-settings.service';
@@ -10,10 +12,13 @@ import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
 import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { applyPlaybookEvents } from '../../../subgraphs/actions/workers/playbook-events.worker';
+import { ALERT_RAISED, type FsPubSub } from '../../../subgraphs/common/pubsub';
 import { PLAYBOOK_EVENTS, PLAYBOOK_STEP, type PlaybookEventsBatch } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { FakeChannelProvider } from '../../fixtures/fake-channel-provider';
+import { listenTo, readyRedisPubSub } from '../../fixtures/pubsub-listener';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -23,6 +28,8 @@ const profile = (n: number) => `01a21226-0000-7000-9000-${String(n).padStart(12,
 describe('GuardrailService (auto-pause)', () => {
   let env: TestEnv;
   let actions: RunningSubgraph;
+  let listener: FsPubSub;
+  const shutdown = new Shutdown();
   const provider = new FakeChannelProvider();
   const clock = new Date('2026-03-10T08:00:00Z');
   const collaborators: PlaybookCollaborators = {
@@ -36,8 +43,10 @@ describe('GuardrailService (auto-pause)', () => {
     await provider.start();
     env = await createTestEnv();
     actions = await runSubgraph(createActionsSubgraph({ collaborators, reconcileIntervalMs: 3_600_000 }), env.config, { port: 0 });
+    listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
   });
   afterAll(async () => {
+    await shutdown.run();
     await actions?.close();
     await env?.cleanup();
     await provider.stop();
@@ -69,6 +78,10 @@ describe('GuardrailService (auto-pause)', () => {
     expect(treated.length).toBeGreaterThanOrEqual(70);
     expect(control.length).toBeGreaterThanOrEqual(70);
     expect(await em(t).count(PlaybookRun, { playbookId, status: 'waiting' })).toBe(treated.length);
+    // the team hears of the pause as of any alert: on alertRaised and on its alert.raised webhook
+    const sub = await listenTo(listener, actions.deps.redis, ALERT_RAISED, t, env.config.queuePrefix);
+    const hook = em(t).create(Channel, { tenantId: t, name: 'ops', kind: 'webhook', config: { url: 'https://hooks.example.com/g', subscribe: ['alert.raised'], allowedHosts: [] }, secrets: [] });
+    await em(t).persistAndFlush(hook);
 
     // a third of treated unsubscribe, two of control: through the real queue and worker
     const batch = unsubscribes(t, [...treated.filter((_, i) => i % 3 === 0), ...control.slice(0, 2)], 'u');
@@ -88,6 +101,11 @@ describe('GuardrailService (auto-pause)', () => {
     expect(alerts[0]).toMatchObject({ type: 'guardrail', profileId: NO_PROFILE, team: 'cx', severity: 'high', sourceKey: `guardrail-${playbookId}-1` });
     expect(alerts[0].message).toContain(`Playbook "Winback ${t}" paused: guardrail events significantly more frequent`);
     expect(await em('g-other').count(Alert, {})).toBe(0);
+    await waitFor(() => sub.events.length > 0);
+    expect(sub.events).toEqual([expect.objectContaining({ tenantId: t, alertId: alerts[0].id, type: 'guardrail', team: 'cx', severity: 'high', profileId: NO_PROFILE })]);
+    const deliveries = await em(t).find(WebhookDelivery, {});
+    expect(deliveries).toEqual([expect.objectContaining({ channelId: hook.id, sourceId: alerts[0].id, eventType: 'alert.raised', idempotencyKey: `alert-${alerts[0].id}-${hook.id}` })]);
+    expect(deliveries[0].payload).toMatchObject({ alertId: alerts[0].id, type: 'guardrail', message: alerts[0].message });
 
     // every treated run ended at once; the held-out runs are untouched
     const runs = await em(t).find(PlaybookRun, { playbookId });
@@ -111,6 +129,10 @@ describe('GuardrailService (auto-pause)', () => {
     await applyPlaybookEvents({ id: 'after-resume', data: unsubscribes(t, treated.filter((_, i) => i % 3 === 2), 'w') }, actions.deps, () => resumedAt);
     expect((await current(t, playbookId)).pausedAt).toBeNull();
     expect(await em(t).count(Alert, {})).toBe(1);
+    // the replays published and delivered nothing twice
+    expect(sub.events).toHaveLength(1);
+    expect(await em(t).count(WebhookDelivery, {})).toBe(1);
+    await sub.stop();
   }, 120_000);
 
   it('does not pause a playbook whose arms unsubscribe alike', async () => {

@@ -3,6 +3,7 @@ import { newcombeInterval, type BinomialCount } from './newcombe';
 import { rateRatioInterval } from './relative-lift';
 import { checkSampleRatio, type SampleRatioCheck } from './sample-ratio';
 import { twoProportionPValue } from './two-proportion-test';
+import { welchTest } from './welch';
 import { wilsonInterval } from './wilson';
 
 /**
@@ -18,6 +19,14 @@ export interface ArmOutcomes {
   outcomes: number;
 }
 
+/** Revenue of one arm summed per customer over the window (customers without the event count as 0). */
+export interface ArmRevenue {
+  /** Σ over the arm's customers of their revenue */
+  sum: number;
+  /** Σ over the arm's customers of their revenue squared */
+  sumSquares: number;
+}
+
 export interface PlaybookImpactInput {
   treated: ArmOutcomes;
   control: ArmOutcomes;
@@ -28,6 +37,11 @@ export interface PlaybookImpactInput {
   cost: number;
   /** The configured holdout share; when given, the split is checked for sample-ratio mismatch. */
   holdoutFraction?: number;
+  /**
+   * For a REVENUE outcome: the arms' revenue per customer. When given, the impact is the
+   * difference in mean revenue per customer (Welch), not the rate uplift times CLV.
+   */
+  revenue?: { treated: ArmRevenue; control: ArmRevenue } | null;
 }
 
 /** Options of {@link playbookImpact}. */
@@ -83,18 +97,30 @@ export interface MeasuredImpact {
    * delta-method interval; null when an arm has no outcomes and the ratio has no finite interval
    */
   relativeLift: Estimate | null;
-  /** two-sided pooled z-test of equal rates (fixed horizon) */
+  /** two-sided pooled z-test of equal rates (fixed horizon); for REVENUE, Welch's t test of equal means */
   pValue: number;
+  /** for REVENUE only (else null): mean revenue per customer per arm and the difference */
+  meanDifference: MeanDifference | null;
   /** uplift × treated customers: customers retained (or converted) because of the playbook */
   customersRetained: Estimate;
   /** mean CLV of the treated, taken as known (its own uncertainty is not propagated) */
   meanClv: number;
-  /** uplift × treated × mean CLV */
+  /** uplift × treated × mean CLV; for REVENUE, mean difference × treated customers */
   revenueProtected: Estimate;
   cost: number;
   /** (revenue protected − cost) / cost; null when the cost is 0 */
   roi: Estimate | null;
   sampleRatio: SampleRatioCheck | null;
+}
+
+/** A REVENUE outcome's comparison: mean revenue per customer per arm and their difference. */
+export interface MeanDifference {
+  treatedMean: number;
+  controlMean: number;
+  /** treated − control mean revenue per customer, Welch–Satterthwaite t interval */
+  difference: Estimate;
+  /** Welch–Satterthwaite degrees of freedom of the interval and the test */
+  degreesOfFreedom: number;
 }
 
 export type PlaybookImpact = InsufficientSample | MeasuredImpact;
@@ -105,6 +131,11 @@ export type PlaybookImpact = InsufficientSample | MeasuredImpact;
  * Newcombe's hybrid score interval, relative lift with a log-ratio interval, a p-value, customers
  * retained = uplift × treated and revenue protected = uplift × treated × mean CLV of the treated,
  * both with the uplift's interval scaled, then cost and ROI = (revenue protected − cost)/cost.
+ *
+ * A REVENUE outcome (`input.revenue`) is compared on mean revenue per customer instead: the
+ * difference treated − control with a Welch–Satterthwaite t interval and Welch's t-test p-value,
+ * and revenue protected = difference × treated customers with the interval scaled (the rate
+ * fields still describe who bought at all).
  *
  * Below the minimum sample it returns `insufficientSample` with the reason instead of numbers:
  * a figure with an interval as wide as the scale misleads more than none. Throws a RangeError for
@@ -143,7 +174,14 @@ export function playbookImpact(
           { arm: 'control', observed: control.customers, expectedFraction: holdout },
         ]);
 
-  const reason = insufficiency(treated, control, minCustomersPerArm, minOutcomes);
+  const revenue = input.revenue ?? null;
+  if (revenue) {
+    assertRevenue('treated', revenue.treated);
+    assertRevenue('control', revenue.control);
+  }
+  const reason = revenue
+    ? revenueInsufficiency(treated, control, revenue, minCustomersPerArm, minOutcomes)
+    : insufficiency(treated, control, minCustomersPerArm, minOutcomes);
   if (reason !== null) {
     return { status: 'insufficientSample', reason, treated, control, sampleRatio };
   }
@@ -169,7 +207,20 @@ export function playbookImpact(
 
   const meanClv = treatedClvSum / treated.customers;
   const customersRetained = scale(uplift, treated.customers);
-  const revenueProtected = scale(uplift, treated.customers * meanClv);
+  let meanDifference: MeanDifference | null = null;
+  let pValue = twoProportionPValue(t, c);
+  let revenueProtected = scale(uplift, treated.customers * meanClv);
+  if (revenue) {
+    const welch = welchTest(
+      { n: treated.customers, ...revenue.treated },
+      { n: control.customers, ...revenue.control },
+      confidence,
+    );
+    const difference = { value: welch.difference, lower: welch.lower, upper: welch.upper };
+    meanDifference = { treatedMean: welch.meanA, controlMean: welch.meanB, difference, degreesOfFreedom: welch.degreesOfFreedom };
+    pValue = welch.pValue;
+    revenueProtected = scale(difference, treated.customers);
+  }
   const roi =
     cost === 0
       ? null
@@ -187,7 +238,8 @@ export function playbookImpact(
     control: armRate(control, confidence),
     uplift,
     relativeLift,
-    pValue: twoProportionPValue(t, c),
+    pValue,
+    meanDifference,
     customersRetained,
     meanClv,
     revenueProtected,
@@ -206,6 +258,41 @@ function assertArm(name: string, arm: ArmOutcomes): void {
         `(customers=${customers}, outcomes=${outcomes})`,
     );
   }
+}
+
+function assertRevenue(name: string, arm: ArmRevenue): void {
+  const { sum, sumSquares } = arm;
+  if (!Number.isFinite(sum) || !Number.isFinite(sumSquares) || !(sumSquares >= 0)) {
+    throw new RangeError(`playbookImpact: ${name} revenue needs finite sums with sumSquares >= 0 (sum=${sum}, sumSquares=${sumSquares})`);
+  }
+}
+
+/**
+ * The first reason a REVENUE sample is too small, in words; null when it is large enough: customers
+ * per arm, customers with any revenue across both arms, and some spread (a difference of two
+ * constant arms has no interval).
+ */
+function revenueInsufficiency(
+  treated: ArmOutcomes,
+  control: ArmOutcomes,
+  revenue: { treated: ArmRevenue; control: ArmRevenue },
+  minCustomersPerArm: number,
+  minOutcomes: number,
+): string | null {
+  for (const [name, arm] of [['treated', treated], ['control', control]] as const) {
+    if (arm.customers < minCustomersPerArm) {
+      return `${name} has ${arm.customers} customers; at least ${minCustomersPerArm} per arm are needed`;
+    }
+  }
+  const withRevenue = treated.outcomes + control.outcomes;
+  if (withRevenue < minOutcomes) {
+    return `${withRevenue} customers had revenue; at least ${minOutcomes} across both arms are needed`;
+  }
+  const spread = (arm: ArmOutcomes, r: ArmRevenue) => r.sumSquares - (r.sum * r.sum) / arm.customers > 1e-9 * Math.max(1, r.sumSquares);
+  if (!spread(treated, revenue.treated) && !spread(control, revenue.control)) {
+    return 'revenue per customer is the same for every customer of both arms; there is no spread to measure against';
+  }
+  return null;
 }
 
 /** The first reason the sample is too small, in words; null when it is large enough. */

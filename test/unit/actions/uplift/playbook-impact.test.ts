@@ -126,4 +126,56 @@ describe('playbookImpact', () => {
     expect(covered / 2000).toBeGreaterThanOrEqual(0.93);
     expect(covered / 2000).toBeLessThanOrEqual(0.97);
   });
+
+  describe('a REVENUE outcome', () => {
+    // the welchTest example: 10 treated, revenue [12, 0, 0, 35.5, 8, 0, 20, 0, 0, 41] (5 bought),
+    // 9 control, [0, 5, 0, 0, 10, 0, 0, 3, 0] (3 bought); cost 20. scipy.stats.ttest_ind(equal_var=False):
+    // difference 9.65, 95 % CI (-1.649479371403844, 20.949479371403847), p 0.0862113186191415
+    const revenueInput = (extra: Partial<PlaybookImpactInput> = {}): PlaybookImpactInput => ({
+      treated: { customers: 10, outcomes: 5 },
+      control: { customers: 9, outcomes: 3 },
+      direction: 'increase',
+      treatedClvSum: 0,
+      cost: 20,
+      revenue: { treated: { sum: 116.5, sumSquares: 3549.25 }, control: { sum: 18, sumSquares: 134 } },
+      ...extra,
+    });
+    const small = { minCustomersPerArm: 5 };
+
+    it('measures the difference in mean revenue per customer with a Welch interval and p-value', () => {
+      const result = measured(playbookImpact(revenueInput(), small));
+      expect(result.meanDifference).toEqual({
+        treatedMean: expect.closeTo(11.65, 10),
+        controlMean: expect.closeTo(2, 10),
+        difference: { value: expect.closeTo(9.65, 10), lower: expect.closeTo(-1.649479371403844, 8), upper: expect.closeTo(20.949479371403847, 8) },
+        degreesOfFreedom: expect.closeTo(9.998896163939499, 8),
+      });
+      expect(result.pValue).toBeCloseTo(0.0862113186191415, 10);
+    });
+
+    it('protects difference × treated customers of revenue, the interval scaled, and takes ROI from it', () => {
+      const result = measured(playbookImpact(revenueInput(), small));
+      // 9.65 × 10 = 96.5 (−16.49479…, 209.49479…); ROI (96.5 − 20)/20 = 3.825
+      expect(result.revenueProtected).toEqual({ value: expect.closeTo(96.5, 9), lower: expect.closeTo(-16.4947937140384, 7), upper: expect.closeTo(209.4947937140385, 7) });
+      expect(result.roi).toEqual({ value: expect.closeTo(3.825, 9), lower: expect.closeTo(-1.82473968570192, 7), upper: expect.closeTo(9.47473968570192, 7) });
+      // the rate fields still say who bought at all: 50 % vs 33 %
+      expect(result.uplift.value).toBeCloseTo(0.5 - 3 / 9, 12);
+    });
+
+    it('has no mean difference for the other kinds', () => {
+      expect(measured(playbookImpact(churn([1000, 120], [1000, 160]))).meanDifference).toBeNull();
+    });
+
+    it.each([
+      ['too few customers', revenueInput(), {}, 'treated has 10 customers; at least 30 per arm are needed'],
+      ['too few customers with revenue', revenueInput({ treated: { customers: 10, outcomes: 1 }, control: { customers: 9, outcomes: 1 }, revenue: { treated: { sum: 40, sumSquares: 1600 }, control: { sum: 10, sumSquares: 100 } } }), small, '2 customers had revenue; at least 5 across both arms are needed'],
+      ['no spread', revenueInput({ treated: { customers: 10, outcomes: 10 }, control: { customers: 9, outcomes: 9 }, revenue: { treated: { sum: 50, sumSquares: 250 }, control: { sum: 45, sumSquares: 225 } } }), small, 'revenue per customer is the same for every customer of both arms; there is no spread to measure against'],
+    ])('says the sample is insufficient: %s', (_name, input, options, reason) => {
+      expect(playbookImpact(input, options)).toMatchObject({ status: 'insufficientSample', reason });
+    });
+
+    it('refuses revenue sums that no sample can have', () => {
+      expect(() => playbookImpact(revenueInput({ revenue: { treated: { sum: 1, sumSquares: -1 }, control: { sum: 0, sumSquares: 0 } } }), small)).toThrow(RangeError);
+    });
+  });
 });
