@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { CONTEXT_HEADER } from '../subgraphs/common/auth-context';
 import { SUBGRAPH_NAMES, type Config } from '../subgraphs/common/config';
 import type { Logger } from '../subgraphs/common/logger';
+import { outlastClientKeepAlive } from '../subgraphs/common/keep-alive';
 import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
 import { ProfileEventSender } from '../subgraphs/common/profile-event-sender';
@@ -205,12 +206,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
     wss,
   );
 
-  // Clients (SDKs, fetch, load balancers) keep connections open for a few seconds and may send on
-  // one just as a server with node's 5 s default closes it: the request dies with ECONNRESET. The
-  // server outlasts them instead (65 s, past the usual 60 s of load balancers); node closes idle
-  // connections itself when the server stops.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  outlastClientKeepAlive(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? config.ports.gateway, config.host, () => resolve());

@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 
 import { CONTEXT_HEADER, verifyContext, type TenantContext } from './auth-context';
 import { AppError } from './errors';
+import { outlastClientKeepAlive } from './keep-alive';
 import type { Logger } from './logger';
 import { isRedisUnavailable, REDIS_DOWN_RETRY_AFTER_SECONDS } from './redis';
 import type { RequestContext } from './request-context';
@@ -125,11 +126,7 @@ export async function serveSubgraph<C extends RequestContext>(opts: ServeSubgrap
     }),
   );
 
-  // The gateway keeps connections to subgraphs open between requests; with node's 5 s default a
-  // subgraph could close one just as the gateway sent on it ("socket hang up" on /v1 under load).
-  // The subgraph outlasts its clients instead; node closes idle connections when it stops.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  outlastClientKeepAlive(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
