@@ -121,11 +121,15 @@ describe('stage workers meter waits of every job they take (real Redis, real Bul
       ]);
     await waitFor(async () => (await read())[0].jobs === 4);
     const [stage, acme, beta] = await read();
+    // no job can have waited longer than the time since it was created (how long the worker took to
+    // start depends on the machine's load); a reading is exact to within its histogram bucket, whose
+    // upper bound is at most 1.6x its lower bound
+    const longestPossibleWaitMs = (Date.now() - createdAt) * 1.6;
     expect(acme.jobs).toBe(3);
     expect(beta.jobs).toBe(1);
     for (const reading of [stage, acme, beta]) {
       expect(reading.waitP50Ms).toBeGreaterThan(3_400);
-      expect(reading.waitP99Ms).toBeLessThanOrEqual(7_500);
+      expect(reading.waitP99Ms).toBeLessThanOrEqual(longestPossibleWaitMs);
       expect(reading.runP50Ms).not.toBeNull();
     }
   });
