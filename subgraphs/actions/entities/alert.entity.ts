@@ -141,6 +141,14 @@ export class Alert extends TenantEntity {
   @Property({ type: 'string', length: 32, nullable: true })
   outcome: Opt<AlertOutcome> | null = null;
 
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the customer first contacted support or churned after this alert was raised (the tenant’s `supportEvents` and `churnEvents`); an alert resolved SAVED before it, or with none, was resolved proactively.',
+  })
+  @Property({ type: 'datetime', nullable: true })
+  customerActedAt: Opt<Date> | null = null;
+
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   note: Opt<string> | null = null;
