@@ -53,6 +53,8 @@ export const NO_PROFILE = '00000000-0000-0000-0000-000000000000';
 @Entity({ tableName: 'alert' })
 @Index({ properties: ['tenantId', 'profileId', 'createdAt'] })
 @Index({ properties: ['tenantId', 'status'] })
+// the KPI report's reads: a tenant's alerts raised in a period
+@Index({ properties: ['tenantId', 'createdAt'] })
 @Unique({ properties: ['tenantId', 'sourceKey'] })
 export class Alert extends TenantEntity {
   @Field(() => ID)

@@ -15,6 +15,7 @@ import { Migration20261203065422 } from './Migration20261203065422';
 import { Migration20261203071818 } from './Migration20261203071818';
 import { Migration20261203074508 } from './Migration20261203074508';
 import { Migration20261203120116 } from './Migration20261203120116';
+import { Migration20261203122223 } from './Migration20261203122223';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -31,4 +32,5 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203071818', class: Migration20261203071818 },
   { name: 'Migration20261203074508', class: Migration20261203074508 },
   { name: 'Migration20261203120116', class: Migration20261203120116 },
+  { name: 'Migration20261203122223', class: Migration20261203122223 },
 ];
