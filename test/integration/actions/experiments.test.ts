@@ -17,7 +17,8 @@ import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook
 import { PlaybookService } from '../../../subgraphs/actions/services/playbook.service';
 import { queuePlaybookSteps } from '../../../subgraphs/actions/services/queue-playbook-steps';
 import { applyPlaybookEvents } from '../../../subgraphs/actions/workers/playbook-events.worker';
-import { PLAYBOOK_STEP } from '../../../subgraphs/common/queues';
+import { profileMergedInActions } from '../../../subgraphs/actions/workers/profile-merged.worker';
+import { PLAYBOOK_STEP, PROFILE_MERGED_ACTIONS } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { FakeChannelProvider } from '../../fixtures/fake-channel-provider';
@@ -174,5 +175,25 @@ describe('experiment step', () => {
     expect(after[0].experiment).toMatchObject({ id: before.experiment.id, playbookVersion: 2 });
     expect(after[0].results.arms.map((a) => a.arm)).toEqual(['control', 'short', 'long', 'emoji']);
     expect(after[0].results.comparisons.every((c) => c.status === 'insufficientSample')).toBe(true);
+  });
+
+  it('moves an assignment to the survivor of a merge and counts a conversion sent under the merged-away id for it, once', async () => {
+    const t3 = 'x3';
+    await new MeasurementSettingsService(em(t3), t3).update({ globalControlFraction: 0 });
+    const playbook = await new PlaybookService(em(t3), t3).create({
+      name: 'Merge',
+      holdoutFraction: 0,
+      steps: [{ id: 'exp', type: 'experiment', key: 'merge', control: { next: null }, variants: [{ name: 'a', next: null }, { name: 'b', next: null }], goal: { event: 'Order Completed', windowSeconds: 3600 } }],
+    });
+    const { steps } = await em(t3).transactional((tx) => new PlaybookRunService(tx, t3, () => clock).enrol([{ playbookId: playbook.playbookId, profileId: profile(5001), enrolledBy: 'test' }]));
+    await queuePlaybookSteps(actions.deps.queues.get(PLAYBOOK_STEP), steps, clock);
+    await waitFor(async () => (await em(t3).count(ExperimentAssignment, {})) === 1, 30_000);
+    await profileMergedInActions({ id: `${t3}-merge`, name: PROFILE_MERGED_ACTIONS, data: { tenantId: t3, profileId: profile(5002), mergedProfileId: profile(5001) } }, actions.deps);
+    const batch = { tenantId: t3, events: [{ eventId: 'order-1', profileId: profile(5001), name: 'Order Completed', properties: {}, occurredAt: new Date(clock.getTime() + 60_000).toISOString() }] };
+    await applyPlaybookEvents({ id: 'm1', data: batch }, actions.deps, () => clock);
+    await applyPlaybookEvents({ id: 'm1', data: batch }, actions.deps, () => clock);
+    const assignment = (await em(t3).findOne(ExperimentAssignment, {}))!;
+    expect(assignment.profileId).toBe(profile(5002));
+    expect(await em(t3).find(ExperimentConversion, {})).toMatchObject([{ assignmentId: assignment.id, profileId: profile(5002), arm: assignment.arm, eventId: 'order-1' }]);
   });
 });
