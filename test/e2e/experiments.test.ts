@@ -23,7 +23,7 @@ const RESULT_FIELDS = /* GraphQL */ `
   sequential { variant looks pValue low high }
   winner { arm pValue }
 `;
-const EXPERIMENT = `query($id: ID!) { experiment(id: $id) { ${RESULT_FIELDS} } }`;
+const EXPERIMENT = `query($id: ID!, $from: DateTimeISO, $to: DateTimeISO) { experiment(id: $id, from: $from, to: $to) { ${RESULT_FIELDS} } }`;
 const LIST = `query($playbookId: ID!) { experiments(playbookId: $playbookId) { id key } }`;
 const profile = (n: number) => `01a21228-0000-7000-8000-${String(n).padStart(12, '0')}`;
 
@@ -111,6 +111,16 @@ describe('experiment(id) through the gateway', () => {
     const short = e.comparisons.find((c: { variant: string }) => c.variant === 'short');
     expect(short).toMatchObject({ status: 'MEASURED', relativeLift: null });
     expect(e.sampleRatio).toMatchObject({ degreesOfFreedom: 2, srmFlag: false });
+
+    // a period before anyone was assigned: no customers, so no numbers, and the reason
+    const before = (await gql(stack.gateway.url, EXPERIMENT, { id, from: '2020-01-01T00:00:00Z', to: '2020-02-01T00:00:00Z' }, bearer(reader))).data?.experiment;
+    expect(before.arms.map((a: { assigned: number; rate: unknown }) => [a.assigned, a.rate])).toEqual([[0, null], [0, null], [0, null]]);
+    expect(before.comparisons[0]).toMatchObject({ status: 'INSUFFICIENT_SAMPLE', reason: 'short has 0 customers; at least 30 per arm are needed', difference: null, pValue: null });
+    expect(before.sampleRatio).toMatchObject({ pValue: 1, srmFlag: false });
+    const sinceStart = (await gql(stack.gateway.url, EXPERIMENT, { id, from: '2020-01-01T00:00:00Z' }, bearer(reader))).data?.experiment;
+    expect(sinceStart.arms).toEqual(e.arms);
+    const backwards = await gql(stack.gateway.url, EXPERIMENT, { id, from: '2030-01-01T00:00:00Z', to: '2020-01-01T00:00:00Z' }, bearer(reader));
+    expect(backwards.errors?.[0]).toMatchObject({ message: 'to: must be after from', extensions: { code: 'BAD_USER_INPUT' } });
 
     expect((await gql(stack.gateway.url, LIST, { playbookId }, bearer(reader))).data?.experiments).toEqual([{ id, key: 'subject' }]);
     // another tenant's key sees neither the experiment nor the list

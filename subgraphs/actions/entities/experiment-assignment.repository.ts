@@ -40,12 +40,12 @@ export class ExperimentAssignmentRepository {
     await this.em.upsertMany(ExperimentConversion, rows as ExperimentConversion[], { onConflictFields: ['assignmentId', 'eventId'], onConflictAction: 'ignore' });
   }
 
-  /** Customers assigned per arm, before and after the winner was decided. One aggregate. */
-  async armCounts(experimentId: string): Promise<PhasedArmCount[]> {
+  /** Customers assigned in [from, to) per arm, before and after the winner was decided. One aggregate. */
+  async armCounts(experimentId: string, from: Date, to: Date): Promise<PhasedArmCount[]> {
     const rows: { arm: string; after_winner: boolean | number | string; customers: number | string }[] = await this.em
       .createQueryBuilder(ExperimentAssignment, 'a')
       .select(['a.arm', 'a.after_winner', raw('count(*) as customers')])
-      .where({ tenantId: this.tenantId, experimentId })
+      .where({ tenantId: this.tenantId, experimentId, assignedAt: { $gte: from, $lt: to } })
       .groupBy(['a.arm', 'a.afterWinner'])
       .execute('all', false);
     const byArm = new Map<string, PhasedArmCount>();
@@ -59,12 +59,12 @@ export class ExperimentAssignmentRepository {
     return [...byArm.values()];
   }
 
-  /** Customers with at least one conversion, per arm. One aggregate. */
-  async convertedByArm(experimentId: string): Promise<Map<string, number>> {
+  /** Customers assigned in [from, to) with at least one conversion, per arm. One aggregate. */
+  async convertedByArm(experimentId: string, from: Date, to: Date): Promise<Map<string, number>> {
     const rows: { arm: string; customers: number | string }[] = await this.em
       .createQueryBuilder(ExperimentConversion, 'c')
       .select(['c.arm', raw('count(distinct c.assignment_id) as customers')])
-      .where({ tenantId: this.tenantId, experimentId })
+      .where({ tenantId: this.tenantId, experimentId, assignedAt: { $gte: from, $lt: to } })
       .groupBy('c.arm')
       .execute('all', false);
     return new Map(rows.map((r) => [r.arm, Number(r.customers)]));

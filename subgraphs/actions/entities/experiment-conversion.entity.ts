@@ -4,8 +4,8 @@ import { TenantEntity } from '../../common/base.entity';
 
 /**
  * A goal event of an assigned customer inside the window: a conversion. Keyed on (assignment,
- * event id), so a replayed `playbook-events` job converts nobody twice; the arm is copied from the
- * assignment, so conversions per arm are one aggregate.
+ * event id), so a replayed `playbook-events` job converts nobody twice; the arm and assignment time
+ * are copied from the assignment, so conversions per arm are one aggregate.
  */
 @Entity({ tableName: 'experiment_conversion' })
 @Unique({ properties: ['assignmentId', 'eventId'] })
@@ -28,4 +28,8 @@ export class ExperimentConversion extends TenantEntity {
 
   @Property({ type: 'datetime' })
   occurredAt!: Date;
+
+  /** Copied from the assignment, so conversions of the customers assigned in a period are one aggregate. */
+  @Property({ type: 'datetime' })
+  assignedAt!: Date;
 }

@@ -8,9 +8,17 @@ import { Playbook } from './playbook.type';
 @Resolver()
 export class ExperimentResolver {
   @RequireScope('risk:read')
-  @Query(() => Experiment, { description: 'One experiment step with its results: arms, comparisons with control, the SRM check, the sequential test and the automatic winner. NOT_FOUND for an unknown id (or another tenant’s).' })
-  async experiment(@Arg('id', () => ID) id: string, @Ctx() ctx: ActionsContext): Promise<Experiment> {
-    return experimentOf(await ctx.services.experiments.report(id));
+  @Query(() => Experiment, {
+    description:
+      'One experiment step with its results for the customers assigned in [from, to) (default: all): arms, comparisons with control, the SRM check, the sequential test and the automatic winner (those two always over every assignment). NOT_FOUND for an unknown id (or another tenant’s).',
+  })
+  async experiment(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ActionsContext,
+    @Arg('from', () => Date, { nullable: true, description: 'Customers assigned from this time on (default: the beginning).' }) from?: Date | null,
+    @Arg('to', () => Date, { nullable: true, description: 'Customers assigned before this time (default: all).' }) to?: Date | null,
+  ): Promise<Experiment> {
+    return experimentOf(await ctx.services.experiments.report(id, from, to));
   }
 
   @RequireScope('risk:read')

@@ -10,6 +10,9 @@ import { ExperimentAssignmentRepository } from '../entities/experiment-assignmen
 import type { Experiment } from '../entities/experiment.entity';
 import { ExperimentRepository } from '../entities/experiment.repository';
 
+/** The default period: every assignment (the sequential test always looks at all of them). */
+const ALL_TIME = { from: new Date(0), to: new Date('9999-12-31T00:00:00Z') };
+
 /** What `experiment(id)` answers: the stored experiment and its results now. */
 export interface ExperimentReport {
   experiment: Experiment;
@@ -40,12 +43,16 @@ export class ExperimentService {
     private readonly tenantId: string,
   ) {}
 
-  /** One experiment with its results; NOT_FOUND for an unknown id or another tenant's. */
-  async report(id: string): Promise<ExperimentReport> {
+  /**
+   * One experiment with its results for the customers assigned in [from, to) (default: all of
+   * them); NOT_FOUND for an unknown id or another tenant's.
+   */
+  async report(id: string, from?: Date | null, to?: Date | null): Promise<ExperimentReport> {
     if (!isUuid(id)) throw new AppError('BAD_USER_INPUT', 'id: must be an experiment id (a UUID)', { field: 'id' });
+    if (from && to && !(from < to)) throw new AppError('BAD_USER_INPUT', 'to: must be after from', { field: 'to' });
     const experiment = await new ExperimentRepository(this.em, this.tenantId).find(id);
     if (!experiment) throw new AppError('NOT_FOUND', `experiment ${id} not found`, { field: 'id' });
-    return this.reportOf(experiment);
+    return this.reportOf(experiment, from ?? ALL_TIME.from, to ?? ALL_TIME.to);
   }
 
   /** The experiments of a playbook, in the order they were first defined, with their results. */
@@ -76,9 +83,9 @@ export class ExperimentService {
     return decided;
   }
 
-  private async reportOf(experiment: Experiment): Promise<ExperimentReport> {
+  private async reportOf(experiment: Experiment, from = ALL_TIME.from, to = ALL_TIME.to): Promise<ExperimentReport> {
     const repo = new ExperimentAssignmentRepository(this.em, this.tenantId);
-    const [assigned, converted] = await Promise.all([repo.armCounts(experiment.id), repo.convertedByArm(experiment.id)]);
+    const [assigned, converted] = await Promise.all([repo.armCounts(experiment.id, from, to), repo.convertedByArm(experiment.id, from, to)]);
     const arms = armsOf(experiment);
     const known = new Set(arms.map((a) => a.arm));
     // the customers of an arm a later version removed are left out: the split is checked over today's arms

@@ -32,7 +32,7 @@ export class RecordConversionsService {
     const rows = conversions.map(({ assignment: a, event }) =>
       this.em.create(
         ExperimentConversion,
-        { tenantId: this.tenantId, assignmentId: a.id, experimentId: a.experimentId, profileId: a.profileId, arm: a.arm, eventId: event.eventId.slice(0, 128), occurredAt: event.occurredAt, createdAt: now, updatedAt: now },
+        { tenantId: this.tenantId, assignmentId: a.id, experimentId: a.experimentId, profileId: a.profileId, arm: a.arm, eventId: event.eventId.slice(0, 128), occurredAt: event.occurredAt, assignedAt: a.assignedAt, createdAt: now, updatedAt: now },
         { persist: false },
       ),
     );
