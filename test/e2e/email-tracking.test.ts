@@ -70,7 +70,7 @@ describe('email open and click tracking through the gateway', () => {
     );
     expect(channel.errors).toBeUndefined();
     const steps = [
-      { id: 'offer', type: 'send', channel: 'mail', subject: 'For you', html: `<p>Hi {{profile.traits.firstName}}, <a href="${OFFER.replace('&', '&amp;')}">your offer</a> or <a href="mailto:help@shop.example.com">write to us</a>.</p>`, next: 'opened' },
+      { id: 'offer', type: 'send', channel: 'mail', subject: 'For you', html: `<p>Hi {{profile.traits.firstName}}, <a href="${OFFER.replace('&', '&amp;')}">your offer</a> or <a href="mailto:help@shop.example.com">write to us</a>.</p>`, body: `Hi {{profile.traits.firstName}},\n\n  your offer (${OFFER}).\nWrite to help@shop.example.com.`, next: 'opened' },
       { id: 'opened', type: 'waitForEvent', event: 'Email Opened', where: [], timeoutSeconds: 86400, onEvent: 'call', onTimeout: null },
       { id: 'call', type: 'createTask', team: 'cs', title: 'Follow up the opened offer', priority: 'high', dueInSeconds: 3600, next: null },
     ];
@@ -94,6 +94,9 @@ describe('email open and click tracking through the gateway', () => {
     expect(link).toBeDefined();
     expect(html).toContain('<a href="mailto:help@shop.example.com">');
     expect(html).not.toContain('shop.example.com/offer');
+    // the text part tracks the same link through the same route, its line breaks, indent and
+    // brackets kept
+    expect(html).toMatch(new RegExp(`Hi Ada,\\r?\\n\\r?\\n  your offer \\(${link!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\\.\\r?\\nWrite to help@shop\\.example\\.com\\.`));
 
     // a forged pixel still answers a GIF (mail clients must not retry) and a forged link is refused
     const forgedToken = pixel!.slice(0, -3) + (pixel!.endsWith('AAA') ? 'BBB' : 'AAA');
