@@ -17,6 +17,7 @@ import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
 import { ProfileEventSender } from '../subgraphs/common/profile-event-sender';
 import { createEmailTracking, TRACKING_PATH_PREFIX } from './email-tracking';
+import { CHANNEL_CALLBACK_PATH_PREFIX, createDeliveryStatusForwarder } from './forward-delivery-status';
 import { createTrackingThrottle } from './tracking-throttle';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { CLOSE_TOO_MANY_CONNECTIONS, KeySockets } from './key-sockets';
@@ -147,9 +148,20 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         : null,
   });
 
+  // providers report deliveries, bounces and complaints to the actions service, signed per channel
+  const deliveryStatus = createDeliveryStatusForwarder({ actionsBaseUrl: urls.actions ? urls.actions.replace(/\/graphql$/, '') : null, log });
+
   const readiness = createReadiness(deps.redis, urls);
   const server = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+    // before the Segment API, whose prefix (/v1/) contains this one
+    if (req.url?.toLowerCase().startsWith(CHANNEL_CALLBACK_PATH_PREFIX)) {
+      return void deliveryStatus(req, res).catch((err: unknown) => {
+        log.error({ err }, 'delivery callback forwarding failed');
+        if (!res.headersSent) sendJson(res, 500, { accepted: false, code: 'INTERNAL_SERVER_ERROR', message: 'internal server error' });
+        else res.destroy();
+      });
+    }
     if (req.url?.startsWith(SEGMENT_PATH_PREFIX)) {
       return void segmentApi(req, res).catch((err: unknown) => {
         log.error({ err }, 'segment api forwarding failed');
