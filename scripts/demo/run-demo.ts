@@ -79,6 +79,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
     const setup = await phase('defining the tenant', 1, async (bar) => {
       const s = await setUpDemoTenant(api, { smtpPort: smtp.port, smsBaseUrl: sms.baseUrl });
+      // the SMS sink plays the provider's side too: it reports every message delivered
+      sms.reportDeliveriesTo(`${api.baseUrl}/v1/channels/${s.smsChannel.id}/delivery-status`, s.smsChannel.secret);
       bar.finish(`journey, email + SMS channels, churn playbook${s.measured ? ` (holdout ${s.holdoutFraction})` : ' (no outcome/holdout in this API)'}`);
       return s;
     });
