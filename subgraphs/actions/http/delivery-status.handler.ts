@@ -10,7 +10,11 @@ import { DeliveryCallbackService, type CallbackAnswer } from '../services/delive
 /** Largest callback body read, in bytes: a report is a few hundred. */
 export const CALLBACK_BODY_LIMIT = 64 * 1024;
 
-/** `/v1/channels/<channel id>/delivery-status`, any case, one optional trailing slash, no query. */
+/**
+ * `/v1/channels/<channel id>/delivery-status`, any case, one optional trailing slash, a query
+ * ignored. The id is taken as sent, not decoded: a channel id is a UUID, which needs no escaping,
+ * and a malformed escape (`%zz`) is a 404 like any other unknown id, never a decoding error.
+ */
 const PATH = /^\/v1\/channels\/([^/?]+)\/delivery-status\/?(?:\?.*)?$/i;
 
 /**
@@ -24,7 +28,7 @@ export function deliveryStatusHandler(deps: SubgraphDeps, box: SecretBox, now?: 
   return (req, res) => {
     const match = req.method === 'POST' ? PATH.exec(req.url ?? '') : null;
     if (!match) return false;
-    handle(decodeURIComponent(match[1]), req, res, service).catch((err: unknown) => {
+    handle(match[1], req, res, service).catch((err: unknown) => {
       if (isRedisUnavailable(err) && !res.headersSent) {
         // the job could not be queued: a 503 makes the provider send the report again
         deps.log.warn({ err }, 'redis unreachable during a delivery callback');

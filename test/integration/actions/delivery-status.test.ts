@@ -135,6 +135,7 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     expect(await unknown.json()).toMatchObject({ code: 'UNKNOWN_MESSAGE' });
     expect((await post({}, good, `${base}/v1/channels/01a21227-0000-7000-8000-000000000000/delivery-status`)).status).toBe(404);
     expect((await post({}, good, `${base}/v1/channels/not-an-id/delivery-status`)).status).toBe(404);
+    expect((await post({}, good, `${base}/v1/channels/%zz%/delivery-status`)).status).toBe(404);
 
     const jobs = (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
     expect(jobs).toEqual([]);
