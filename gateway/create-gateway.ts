@@ -17,6 +17,8 @@ import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
 import { ProfileEventSender } from '../subgraphs/common/profile-event-sender';
 import { createEmailTracking, TRACKING_PATH_PREFIX } from './email-tracking';
+import { CHANNEL_CALLBACK_PATH_PREFIX, createDeliveryStatusForwarder } from './forward-delivery-status';
+import { createTrackingThrottle } from './tracking-throttle';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { CLOSE_TOO_MANY_CONNECTIONS, KeySockets } from './key-sockets';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
@@ -129,9 +131,11 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   });
 
   // email opens and clicks come back as events through the same Segment API of signals
+  const trackingThrottle = createTrackingThrottle(deps.redis, { requests: config.trackingRequestsPerMinute, prefix: config.queuePrefix }, log);
   const emailTracking = createEmailTracking({
     secret: config.secret,
     log,
+    throttle: (req) => trackingThrottle.take(requestClientAddress(req, trustedProxies)),
     sender:
       urls.signals && urls.profiles
         ? new ProfileEventSender({
@@ -144,9 +148,20 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         : null,
   });
 
+  // providers report deliveries, bounces and complaints to the actions service, signed per channel
+  const deliveryStatus = createDeliveryStatusForwarder({ actionsBaseUrl: urls.actions ? urls.actions.replace(/\/graphql$/, '') : null, log });
+
   const readiness = createReadiness(deps.redis, urls);
   const server = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+    // before the Segment API, whose prefix (/v1/) contains this one
+    if (req.url?.toLowerCase().startsWith(CHANNEL_CALLBACK_PATH_PREFIX)) {
+      return void deliveryStatus(req, res).catch((err: unknown) => {
+        log.error({ err }, 'delivery callback forwarding failed');
+        if (!res.headersSent) sendJson(res, 500, { accepted: false, code: 'INTERNAL_SERVER_ERROR', message: 'internal server error' });
+        else res.destroy();
+      });
+    }
     if (req.url?.startsWith(SEGMENT_PATH_PREFIX)) {
       return void segmentApi(req, res).catch((err: unknown) => {
         log.error({ err }, 'segment api forwarding failed');
@@ -154,7 +169,13 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
         else res.destroy();
       });
     }
-    if (req.url?.startsWith(TRACKING_PATH_PREFIX)) return emailTracking(req, res);
+    if (req.url?.startsWith(TRACKING_PATH_PREFIX)) {
+      return void emailTracking(req, res).catch((err: unknown) => {
+        log.error({ err }, 'email tracking failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('internal server error\n');
+        else res.destroy();
+      });
+    }
     if (req.method === 'POST' && req.url?.split('?')[0] === GRAPHQL_PATH) {
       const refusal = bodyRefusal(req, config.limits.graphqlBodyBytes);
       if (refusal) return sendJson(res.setHeader('connection', 'close'), refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });

@@ -12,9 +12,15 @@ export const TRACKING_PATH_PREFIX = '/t/';
 
 /** A transparent 1×1 GIF (42 bytes). */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const PIXEL_HEADERS = { 'content-type': 'image/gif', 'content-length': PIXEL.length, 'cache-control': 'no-store, no-cache, must-revalidate, max-age=0', pragma: 'no-cache' };
 
 export interface EmailTrackingOptions {
   secret: string;
+  /**
+   * Counts the request against its client address's budget (see `TrackingThrottle`): seconds to
+   * wait when over it, else null. Absent: no limit.
+   */
+  throttle?: (req: IncomingMessage) => Promise<number | null>;
   /** Records the `Email Opened` / `Email Link Clicked` event; null when the stages are not configured. */
   sender: Pick<ProfileEventSender, 'send'> | null;
   log: Logger;
@@ -32,22 +38,34 @@ export interface EmailTrackingOptions {
  * The event's messageId is derived from the token's send (its outbox row) and kind, and for a
  * click its URL: the first open of an email is recorded and later opens are duplicates; each
  * link of an email records its first click.
+ *
+ * Over the client address's budget (`throttle`) a request is 429 with `Retry-After`, checks no
+ * token and records nothing: the pixel still carries the GIF as its body (browsers draw an image
+ * whatever the status, so the reader sees no broken image), a click has no `Location` (a throttled
+ * click is never a redirect, let alone an unchecked one).
  */
-export function createEmailTracking(opts: EmailTrackingOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createEmailTracking(opts: EmailTrackingOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const now = opts.now ?? (() => new Date());
   // messageIds this instance recorded lately: a mail client reloading the pixel costs no lookup
   const recorded = new LRUCache<string, true>({ max: 10_000 });
-  return (req, res) => {
+  return async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     const kind = path.startsWith('/t/o/') ? 'o' : path.startsWith('/t/c/') ? 'c' : null;
     if (!kind) return plain(res, 404, 'not found');
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'use GET', { allow: 'GET, HEAD' });
+    const retryAfter = opts.throttle ? await opts.throttle(req) : null;
+    if (retryAfter !== null) {
+      const headers = { 'retry-after': String(retryAfter) };
+      if (kind === 'c') return plain(res, 429, `too many requests from this address: retry in ${retryAfter} s`, headers);
+      res.writeHead(429, { ...PIXEL_HEADERS, ...headers });
+      return void res.end(req.method === 'HEAD' ? undefined : PIXEL);
+    }
     const at = now();
     const verified = verifyTrackingToken(path.slice(5), opts.secret, at.getTime());
     const claims = verified && verified.claims.kind === kind ? verified.claims : null;
 
     if (kind === 'o') {
-      res.writeHead(200, { 'content-type': 'image/gif', 'content-length': PIXEL.length, 'cache-control': 'no-store, no-cache, must-revalidate, max-age=0', pragma: 'no-cache' });
+      res.writeHead(200, PIXEL_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : PIXEL);
     } else {
       // checked again here: the redirect target is only ever a signed http(s) URL

@@ -79,6 +79,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
     const setup = await phase('defining the tenant', 1, async (bar) => {
       const s = await setUpDemoTenant(api, { smtpPort: smtp.port, smsBaseUrl: sms.baseUrl });
+      // the SMS sink can play the provider's side too (`FORESIGHT_DEMO_DELIVERY_REPORTS=1`): it then
+      // reports every message delivered. Off by default: the extra events feed the risk features
+      // and move the demo's fixed-seed figures
+      if (opts.env.FORESIGHT_DEMO_DELIVERY_REPORTS === '1') sms.reportDeliveriesTo(`${api.baseUrl}/v1/channels/${s.smsChannel.id}/delivery-status`, s.smsChannel.secret);
       bar.finish(`journey, email + SMS channels, churn playbook${s.measured ? ` (holdout ${s.holdoutFraction})` : ' (no outcome/holdout in this API)'}`);
       return s;
     });

@@ -14,6 +14,8 @@ export interface DemoTenantSetup {
   measured: boolean;
   /** The holdout the playbook asked for (0 when the API has none: everyone is treated). */
   holdoutFraction: number;
+  /** The SMS channel: the sink reports deliveries to its delivery-status callback. */
+  smsChannel: { id: string; secret: string };
 }
 
 /** Holdout of the demo's playbook: half, so that a few hundred enrolments give a readable interval. */
@@ -61,6 +63,9 @@ export function churnPlaybook(): Record<string, unknown> {
  * Closed` within 30 days) and holdout. When the API does not take `outcome`/`holdoutFraction` yet,
  * the playbook is created without them and the report says impact is not measured.
  */
+/** The demo SMS channel's auth token, which also signs the sink's delivery reports. */
+const SMS_SECRET = 'demo-sms-token';
+
 export async function setUpDemoTenant(api: DemoApi, sinks: SinkAddresses): Promise<DemoTenantSetup> {
   const journey = await api.gql<{ createJourney: { id: string } }>(
     `mutation($input: CreateJourneyInput!) { createJourney(input: $input) { id } }`,
@@ -69,19 +74,20 @@ export async function setUpDemoTenant(api: DemoApi, sinks: SinkAddresses): Promi
   await api.gql(`mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }`, {
     input: { name: 'email', kind: 'EMAIL', config: { host: '127.0.0.1', port: sinks.smtpPort, secure: false, from: 'Demo Bank <care@demo-bank.test>' } },
   });
-  await api.gql(`mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }`, {
-    input: { name: 'sms', kind: 'SMS', config: { baseUrl: sinks.smsBaseUrl, accountSid: 'ACdemo', from: 'DemoBank', allowedHosts: ['127.0.0.1'] }, secret: 'demo-sms-token' },
+  const sms = await api.gql<{ createChannel: { id: string } }>(`mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }`, {
+    input: { name: 'sms', kind: 'SMS', config: { baseUrl: sinks.smsBaseUrl, accountSid: 'ACdemo', from: 'DemoBank', allowedHosts: ['127.0.0.1'] }, secret: SMS_SECRET },
   });
+  const smsChannel = { id: sms.createChannel.id, secret: SMS_SECRET };
   const create = `mutation($input: PlaybookInput!) { createPlaybook(input: $input) { id } }`;
   const measuredInput = { ...churnPlaybook(), holdoutFraction: DEMO_HOLDOUT, outcome: { kind: 'CHURNED', event: 'Account Closed', windowDays: 30 } };
   try {
     const created = await api.gql<{ createPlaybook: { id: string } }>(create, { input: measuredInput });
-    return { journeyId: journey.createJourney.id, playbookId: created.createPlaybook.id, measured: true, holdoutFraction: DEMO_HOLDOUT };
+    return { journeyId: journey.createJourney.id, playbookId: created.createPlaybook.id, measured: true, holdoutFraction: DEMO_HOLDOUT, smsChannel };
   } catch (err) {
     // an API without the measurement fields refuses them as unknown input fields
     if (!(err instanceof DemoApiError) || !/holdoutFraction|outcome/.test(err.message)) throw err;
     const created = await api.gql<{ createPlaybook: { id: string } }>(create, { input: churnPlaybook() });
-    return { journeyId: journey.createJourney.id, playbookId: created.createPlaybook.id, measured: false, holdoutFraction: 0 };
+    return { journeyId: journey.createJourney.id, playbookId: created.createPlaybook.id, measured: false, holdoutFraction: 0, smsChannel };
   }
 }
 

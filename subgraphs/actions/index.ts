@@ -9,6 +9,7 @@ import { runSubgraphMain, type SubgraphDefinition } from '../common/run-subgraph
 import { forkForTenant } from '../common/tenant-filter';
 import { ACTIONS_ENTITIES } from './entities';
 import { ACTIONS_MIGRATIONS } from './migrations';
+import { deliveryStatusHandler } from './http/delivery-status.handler';
 import type { ActionsContext } from './resolvers/actions.context';
 import { AlertRaisedResolver } from './resolvers/alert-raised.resolver';
 import { AlertRuleResolver } from './resolvers/alert-rule.resolver';
@@ -121,6 +122,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
       stepQueue: deps.queues.get(PLAYBOOK_STEP),
     };
   },
+  httpHandler: (deps) => deliveryStatusHandler(deps, secretBoxOf(deps.config.secret), now),
   startWorkers: async (deps) => {
     startRaiseAlertsWorker(deps);
     startRaiseSignalAlertsWorker(deps);

@@ -3,6 +3,7 @@ import {
   EVALUATE_SEGMENTS,
   EVENT_RESOLVED,
   JOURNEY_ALERTS,
+  PLAYBOOK_EVENTS,
   RAISE_ALERTS,
   RECORD_ACTIVITY,
   RESOLVE_IDENTITY,
@@ -24,8 +25,10 @@ export const PIPELINE_STAGES: readonly PipelineStage[] = ['resolve', 'detect', '
 /**
  * The queues whose jobs make up each stage: `resolve` = identity resolution (profiles),
  * `detect` = marking resolved events and friction detection (signals), `risk` = recording
- * activity and scoring (risk), `alerts` = raising alerts on risk crossings, friction signals and
- * journey states (actions; a job of the last two counts its signals or states),
+ * activity and scoring (risk), `alerts` = the actions stage: raising alerts on risk crossings,
+ * friction signals and journey states, and matching named events against the playbook runs
+ * waiting for them (a job of the last three counts its signals, states or events: the events whose
+ * `playbookEventsPendingSince` marker the job carries until actions acknowledges it),
  * `traits` = storing computed traits other stages push (profiles), `segments` = re-evaluating
  * segment membership of the profiles a batch touched (profiles). The last two count profiles,
  * not events.
@@ -34,7 +37,7 @@ export const STAGE_QUEUES: Readonly<Record<PipelineStage, readonly QueueName[]>>
   resolve: [RESOLVE_IDENTITY],
   detect: [EVENT_RESOLVED, DETECT_FRICTION],
   risk: [RECORD_ACTIVITY, SCORE_PROFILE],
-  alerts: [RAISE_ALERTS, SIGNAL_ALERTS, JOURNEY_ALERTS],
+  alerts: [RAISE_ALERTS, SIGNAL_ALERTS, JOURNEY_ALERTS, PLAYBOOK_EVENTS],
   traits: [SET_COMPUTED_TRAITS],
   segments: [EVALUATE_SEGMENTS],
 };

@@ -179,7 +179,9 @@ export interface EscalateTaskJob {
 
 /**
  * actions → actions: record the outcome of one playbook send (`MessageOutcomeJob`) in the tenant's
- * event stream as `Message Sent` / `Message Failed`, through the signals Segment API. Job id
+ * event stream as `Message Sent` / `Message Failed`, through the signals Segment API; also what the
+ * provider reported back later on the delivery-status callback (`Message Delivered` / `Message
+ * Bounced` / `Message Complained`, queued by the callback, no outbox marker). Job id
  * `<tenantId>-message-<deliveryId>-<status>[-<resend>]` (see `messageOutcomeJobId`); the event's messageId
  * names the row and outcome, so a repeat is a duplicate. The outbox row keeps
  * `outcomeEventPendingSince` until the worker recorded the event, and actions' `reconcile-runs`
@@ -187,7 +189,7 @@ export interface EscalateTaskJob {
  */
 export const RECORD_MESSAGE_OUTCOME = 'record-message-outcome';
 
-/** The final outcome of one send (one outbox row, `step_delivery`). JSON-safe. */
+/** The final outcome of one send (one outbox row, `step_delivery`), or a provider's report on it. JSON-safe. */
 export interface MessageOutcomeJob {
   tenantId: string;
   profileId: string;
@@ -201,8 +203,11 @@ export interface MessageOutcomeJob {
   playbookId: string | null;
   /** The playbook's name, or null. */
   playbook: string | null;
-  /** `skipped`: a guardrail (consent, opt-out, frequency cap) kept it from going out. */
-  status: 'sent' | 'failed' | 'skipped';
+  /**
+   * `skipped`: a guardrail (consent, opt-out, frequency cap) kept it from going out. `delivered`,
+   * `bounced`, `complained`: the provider's report on a sent message (delivery-status callback).
+   */
+  status: 'sent' | 'failed' | 'skipped' | 'delivered' | 'bounced' | 'complained';
   providerId: string | null;
   /** Why it failed or was skipped; null when sent. */
   reason: string | null;

@@ -5,6 +5,7 @@ import { SMTPServer } from 'smtp-server';
 
 import { actionsEventSender, recordMessageOutcome } from '../../subgraphs/actions/workers/record-message-outcome.worker';
 import type { MessageOutcomeJob } from '../../subgraphs/common/queues';
+import { reportDelivery } from '../fixtures/fake-channel-provider';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait-for';
 
@@ -70,7 +71,7 @@ describe('email open and click tracking through the gateway', () => {
     );
     expect(channel.errors).toBeUndefined();
     const steps = [
-      { id: 'offer', type: 'send', channel: 'mail', subject: 'For you', html: `<p>Hi {{profile.traits.firstName}}, <a href="${OFFER.replace('&', '&amp;')}">your offer</a> or <a href="mailto:help@shop.example.com">write to us</a>.</p>`, next: 'opened' },
+      { id: 'offer', type: 'send', channel: 'mail', subject: 'For you', html: `<p>Hi {{profile.traits.firstName}}, <a href="${OFFER.replace('&', '&amp;')}">your offer</a> or <a href="mailto:help@shop.example.com">write to us</a>.</p>`, body: `Hi {{profile.traits.firstName}},\n\n  your offer (${OFFER}).\nWrite to help@shop.example.com.`, next: 'opened' },
       { id: 'opened', type: 'waitForEvent', event: 'Email Opened', where: [], timeoutSeconds: 86400, onEvent: 'call', onTimeout: null },
       { id: 'call', type: 'createTask', team: 'cs', title: 'Follow up the opened offer', priority: 'high', dueInSeconds: 3600, next: null },
     ];
@@ -94,6 +95,9 @@ describe('email open and click tracking through the gateway', () => {
     expect(link).toBeDefined();
     expect(html).toContain('<a href="mailto:help@shop.example.com">');
     expect(html).not.toContain('shop.example.com/offer');
+    // the text part tracks the same link through the same route, its line breaks, indent and
+    // brackets kept
+    expect(html).toMatch(new RegExp(`Hi Ada,\\r?\\n\\r?\\n  your offer \\(${link!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\\.\\r?\\nWrite to help@shop\\.example\\.com\\.`));
 
     // a forged pixel still answers a GIF (mail clients must not retry) and a forged link is refused
     const forgedToken = pixel!.slice(0, -3) + (pixel!.endsWith('AAA') ? 'BBB' : 'AAA');
@@ -205,5 +209,50 @@ describe('email open and click tracking through the gateway', () => {
     await recordMessageOutcome({ id: 'sentinel', data: { ...replay, deliveryId: randomUUID(), stepId: 'sentinel' } }, sender, { log, orm: stack.subgraphs.actions.deps.orm });
     await waitFor(async () => (await outcomesOf(bob.profileId)).some((e) => e.properties.stepId === 'sentinel'));
     expect((await outcomesOf(bob.profileId)).map((e) => e.properties.stepId)).toEqual(['ghost', 'hello', 'sentinel']);
+  });
+
+  it('records a provider’s complaint, posted to the gateway and signed with the channel secret, as Message Complained once', async () => {
+    const channels = await gql(stack.gateway.url, `{ channels { id name } }`, {}, bearer(admin));
+    const channelId = (channels.data?.channels as { id: string; name: string }[]).find((c) => c.name === 'mail')!.id;
+    const secret = 'whsec_' + Buffer.from('the mail provider callback secret').toString('base64');
+    const rotated = await gql(stack.gateway.url, `mutation($id: ID!, $s: String!) { rotateChannelSecret(id: $id, secret: $s) { id } }`, { id: channelId, s: secret }, bearer(admin));
+    expect(rotated.errors).toBeUndefined();
+
+    const steps = [{ id: 'hello', type: 'send', channel: 'mail', subject: 'Hello', body: 'Hello', next: null }];
+    const created = await gql(stack.gateway.url, `mutation($input: PlaybookInput!) { createPlaybook(input: $input) { id } }`, { input: { name: 'Complained', holdoutFraction: 0, steps } }, bearer(admin));
+    const profile = await gql(stack.gateway.url, `mutation { upsertProfile(input: { identities: [{ type: USER_ID, value: "u-dee" }] }) { id } }`, {}, bearer(admin));
+    const profileId = profile.data?.upsertProfile.id as string;
+    const run = await gql(stack.gateway.url, `mutation($p: ID!, $f: ID!, $t: JSONObject) { enrollInPlaybook(playbookId: $p, profileId: $f, traits: $t) { id } }`, { p: created.data?.createPlaybook.id, f: profileId, t: { email: 'dee@example.com' } }, bearer(agent));
+    expect(run.errors).toBeUndefined();
+
+    type Outcome = { name: string; messageId: string; properties: Record<string, unknown> };
+    const messagesOf = async () =>
+      (((await gql(stack.gateway.url, `query($f: ID!) { profile(id: $f) { events(types: ["track"]) { name messageId properties } } }`, { f: profileId }, bearer(agent))).data?.profile?.events ?? []) as Outcome[]).filter((e) =>
+        e.name.startsWith('Message '),
+      );
+    await waitFor(async () => (await messagesOf()).some((e) => e.name === 'Message Sent'));
+    const sent = (await messagesOf()).find((e) => e.name === 'Message Sent')!.properties;
+    const url = `${gatewayBase}/v1/channels/${channelId}/delivery-status`;
+    const messageId = String(sent.providerId);
+
+    // a forged report is refused at the gateway's door; the provider's report, sent twice, is taken twice
+    expect((await reportDelivery(url, 'whsec_' + Buffer.from('not the channel secret at all').toString('base64'), { messageId, status: 'complained' })).status).toBe(401);
+    for (let i = 0; i < 2; i++) {
+      expect(await reportDelivery(url, secret, { messageId, status: 'complained', reason: 'abuse' }, { id: `evt-${i}` })).toMatchObject({ status: 202, body: { deliveryId: sent.deliveryId } });
+    }
+    expect((await reportDelivery(url, secret, { messageId, status: 'delivered' })).status).toBe(202);
+    // both reports recorded (their jobs run side by side); the complaint's second report added nothing
+    await waitFor(async () => {
+      const names = (await messagesOf()).map((e) => e.name);
+      return names.includes('Message Delivered') && names.includes('Message Complained');
+    });
+    const complaints = (await messagesOf()).filter((e) => e.name === 'Message Complained');
+    expect(complaints).toEqual([
+      {
+        name: 'Message Complained',
+        messageId: `message-complained-${sent.deliveryId}`,
+        properties: expect.objectContaining({ channel: 'mail', runId: run.data?.enrollInPlaybook.id, stepId: 'hello', status: 'complained', providerId: messageId, reason: 'abuse' }),
+      },
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
+import { PLAYBOOK_EVENTS, RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
 import { meterFinishedJobs } from '../../subgraphs/common/stage-meter';
 import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
@@ -25,7 +25,7 @@ const PARKED = 3_600_000;
 describe('pipelineStatus through the gateway', () => {
   let stack: Stack;
   let admin: string;
-  const jobIds: { queue: typeof RECORD_ACTIVITY | typeof RAISE_ALERTS; id: string }[] = [];
+  const jobIds: { queue: typeof RECORD_ACTIVITY | typeof RAISE_ALERTS | typeof PLAYBOOK_EVENTS; id: string }[] = [];
   let eventId: string;
 
   beforeAll(async () => {
@@ -55,6 +55,12 @@ describe('pipelineStatus through the gateway', () => {
     const alerts = deps.queues.get(RAISE_ALERTS) as unknown as import('bullmq').Queue;
     await alerts.add(RAISE_ALERTS, { tenantId: 'someone-else', profileId: 'p' }, { jobId: 'someone-else-test', delay: PARKED, timestamp: now - 10_000 });
     jobIds.push({ queue: RAISE_ALERTS, id: 'someone-else-test' });
+    // two events handed to actions for the playbook runs waiting on them, not yet matched (their
+    // playbook_events_pending_since markers set), 20 s ago
+    const playbookEvents = deps.queues.get(PLAYBOOK_EVENTS) as unknown as import('bullmq').Queue;
+    const named = (n: number) => ({ eventId: `e${n}`, profileId: 'p', name: 'Email Opened', properties: {}, occurredAt: new Date(now).toISOString() });
+    await playbookEvents.add(PLAYBOOK_EVENTS, { tenantId: 'lagging', events: [named(1), named(2)], pendingSince: new Date(now).toISOString() }, { jobId: 'lagging-test-events', delay: PARKED, timestamp: now - 20_000 });
+    jobIds.push({ queue: PLAYBOOK_EVENTS, id: 'lagging-test-events' });
     // 120 events through risk in the last minute: 2 per second
     await meterFinishedJobs(deps.redis, deps.config.queuePrefix, 'risk', [{ tenantId: 'lagging', events: 120, waitMs: null, runMs: null }]);
     // risk jobs that waited 4 s each in the last minute, one of them another tenant's of 60 s
@@ -80,7 +86,7 @@ describe('pipelineStatus through the gateway', () => {
     expect(stage('RISK')).toMatchObject({ delayed: 1, eventsPerSecond: 2, caughtUp: false });
     expect(stage('RISK').oldestWaitingAgeMs).toBeGreaterThanOrEqual(30_000);
     expect(stage('RISK').oldestWaitingAgeMs).toBeLessThan(90_000);
-    expect(stage('ALERTS')).toMatchObject({ delayed: 1, caughtUp: false });
+    expect(stage('ALERTS')).toMatchObject({ delayed: 2, caughtUp: false });
     expect(stage('DETECT')).toMatchObject({ unprocessedEvents: null, oldestWaitingAgeMs: null, caughtUp: true });
   });
 
@@ -108,8 +114,10 @@ describe('pipelineStatus through the gateway', () => {
     const byStage = Object.fromEntries(own.stages.map((x: { stage: string; pendingEvents: number }) => [x.stage, x]));
     expect(byStage.RESOLVE).toMatchObject({ pendingEvents: 1, caughtUp: false, partial: false });
     expect(byStage.RISK).toMatchObject({ pendingEvents: 3, eventsPerSecond: 2, caughtUp: false });
-    // the other tenant's alert job is not this tenant's backlog
-    expect(byStage.ALERTS).toMatchObject({ pendingEvents: 0, oldestWaitingAgeMs: null, caughtUp: true });
+    // the events waiting to be matched against playbook runs count in the actions stage; the other
+    // tenant's alert job is not this tenant's backlog
+    expect(byStage.ALERTS).toMatchObject({ pendingEvents: 2, caughtUp: false, partial: false });
+    expect(byStage.ALERTS.oldestWaitingAgeMs).toBeGreaterThanOrEqual(20_000);
   });
 
   it('needs admin', async () => {

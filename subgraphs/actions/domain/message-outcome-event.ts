@@ -1,22 +1,33 @@
 import type { MessageOutcomeJob } from '../../common/queues';
+import { DELIVERY_REPORTS, type DeliveryReport } from './delivery-callback';
 
 /** A `track` event of the platform's own about a profile (see `ProfileTrackEvent`). */
 export interface MessageOutcomeEvent {
-  event: 'Message Sent' | 'Message Failed';
+  event: 'Message Sent' | 'Message Failed' | 'Message Delivered' | 'Message Bounced' | 'Message Complained';
   messageId: string;
   properties: Record<string, unknown>;
   timestamp: Date;
 }
 
+/** The event name of each provider report. */
+const REPORT_EVENTS: Record<DeliveryReport, MessageOutcomeEvent['event']> = {
+  delivered: 'Message Delivered',
+  bounced: 'Message Bounced',
+  complained: 'Message Complained',
+};
+
 /**
  * The event a send's outcome becomes in the tenant's stream: `Message Sent`, or `Message Failed`
  * for a failed send and for one a guardrail skipped (`status: "skipped"`, the guardrail in
- * `reason`). The messageId names the outbox row and its outcome: one event per send (an outcome is
- * final), and should a row ever be sent again after a failure, its success would still be recorded.
+ * `reason`); a provider's later report is `Message Delivered`, `Message Bounced` or `Message
+ * Complained`. The messageId names the outbox row and its outcome: one event per send and status
+ * (an outcome is final, a provider re-sending a report is a duplicate), and should a row ever be
+ * sent again after a failure, its success would still be recorded.
  */
 export function messageOutcomeEvent(outcome: MessageOutcomeJob): MessageOutcomeEvent {
+  const report = (DELIVERY_REPORTS as readonly string[]).includes(outcome.status) ? REPORT_EVENTS[outcome.status as DeliveryReport] : null;
   return {
-    event: outcome.status === 'sent' ? 'Message Sent' : 'Message Failed',
+    event: report ?? (outcome.status === 'sent' ? 'Message Sent' : 'Message Failed'),
     messageId: `message-${outcome.status}-${outcome.deliveryId}`,
     properties: {
       channel: outcome.channel,
@@ -41,7 +52,9 @@ export function messageOutcomeProblems(data: unknown): string[] {
   for (const key of ['tenantId', 'profileId', 'deliveryId', 'runId', 'stepId', 'channel', 'at'] as const) {
     if (typeof d[key] !== 'string' || d[key] === '') problems.push(`${key} must be a non-empty string`);
   }
-  if (d.status !== 'sent' && d.status !== 'failed' && d.status !== 'skipped') problems.push('status must be sent, failed or skipped');
+  if (d.status !== 'sent' && d.status !== 'failed' && d.status !== 'skipped' && !(DELIVERY_REPORTS as readonly unknown[]).includes(d.status)) {
+    problems.push('status must be sent, failed, skipped, delivered, bounced or complained');
+  }
   if (typeof d.at === 'string' && !Number.isFinite(Date.parse(d.at))) problems.push('at must be an ISO date-time');
   return problems;
 }

@@ -33,7 +33,7 @@ export const DEFAULT_HOLDOUT = 0.1;
 export const MAX_HOLDOUT = 0.5;
 export const MAX_WINDOW_DAYS = 365;
 export const MAX_GUARDRAILS = 10;
-export const DEFAULT_GUARDRAILS: readonly string[] = ['Unsubscribed', 'Complaint', 'Opted Out'];
+export const DEFAULT_GUARDRAILS: readonly string[] = ['Unsubscribed', 'Complaint', 'Opted Out', 'Message Complained'];
 /** Outcome of a playbook that names none: churn, read as the `Account Closed` event within 30 days. */
 export const DEFAULT_OUTCOME: OutcomeDefinition = { kind: 'churned', event: 'Account Closed', windowDays: 30, revenueProperty: null };
 

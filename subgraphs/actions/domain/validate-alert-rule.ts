@@ -77,6 +77,14 @@ export function validateAlertRule(draft: AlertRuleDraft): { rule: ValidAlertRule
   }
   const trigger = validateTrigger(draft.trigger, problem);
   const conditions = validateConditions(draft.conditions ?? {}, problem);
+  // only a risk change carries the profile's CLV and revenue at risk (risk hands them over with the
+  // score); a signal, segment change or journey state carries neither, so such a condition could
+  // never hold: refused rather than a rule that silently never fires
+  if (trigger && trigger.type !== 'risk_crossing') {
+    for (const field of ['clvAbove', 'revenueAtRiskAbove'] as const) {
+      if (conditions[field] != null) problem(`conditions.${field}`, `applies only to a RISK_CROSSING trigger: a ${trigger.type.toUpperCase()} trigger carries no CLV or revenue at risk`);
+    }
+  }
   const playbookId = draft.playbookId ?? null;
   if (playbookId !== null && !UUID.test(playbookId)) problem('playbookId', 'must be a playbook id');
   if (problems.length || !trigger) return { rule: null, problems };

@@ -1,4 +1,5 @@
-import type { EntityManager } from '../../common/orm';
+import type { EntityManager, Orm } from '../../common/orm';
+import { forkAcrossTenants } from '../../common/tenant-filter';
 import type { WebhookEventType, WebhookChannelConfig } from '../domain/validate-channel';
 import { Channel } from './channel.entity';
 
@@ -26,4 +27,13 @@ export class ChannelRepository {
     const rows = await this.em.find(Channel, { tenantId: this.tenantId, kind: 'webhook', enabled: true }, { orderBy: { id: 'asc' } });
     return rows.filter((c) => (c.config as WebhookChannelConfig).subscribe?.includes(eventType));
   }
+}
+
+/**
+ * The channel with this id in whichever tenant has it: a provider's delivery-status callback names
+ * only the channel (its URL is per channel), and the channel's own secret then proves the caller.
+ * The one read of channels across tenants.
+ */
+export function channelAcrossTenants(orm: Orm, id: string): Promise<Channel | null> {
+  return forkAcrossTenants(orm).findOne(Channel, { id }, { disableIdentityMap: true });
 }

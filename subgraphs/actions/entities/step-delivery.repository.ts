@@ -49,6 +49,14 @@ export class StepDeliveryRepository {
     );
   }
 
+  /**
+   * The sent message a provider knows as `providerId` on `channel` (the id its answer to the send
+   * returned), or null. One SELECT down the (tenant, channel, provider id) index.
+   */
+  sentByProviderId(channel: string, providerId: string): Promise<StepDelivery | null> {
+    return this.em.findOne(StepDelivery, { tenantId: this.tenantId, channel, providerId, status: 'sent' }, { disableIdentityMap: true });
+  }
+
   /** The message event of this row's `status` is in the tenant's stream: clears its marker. One UPDATE. */
   async outcomeEventRecorded(id: string, status: DeliveryStatus): Promise<number> {
     return this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status, outcomeEventPendingSince: { $ne: null } }, { outcomeEventPendingSince: null });

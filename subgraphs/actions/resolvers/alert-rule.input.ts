@@ -45,10 +45,10 @@ export class AlertTriggerInput {
 
 @InputType({ description: 'Facts that must also hold when the trigger fires (AND); omit what you do not need.' })
 export class AlertConditionsInput {
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RISK_CROSSING only (the score change carries it): revenue at risk strictly above this amount.' })
   revenueAtRiskAbove?: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RISK_CROSSING only (the score change carries it): CLV strictly above this amount.' })
   clvAbove?: number | null;
 
   @Field(() => [ID], { nullable: true, description: 'The profile must be in at least one of these segments.' })

@@ -47,7 +47,7 @@ export class PlaybookInput {
   @Field(() => PlaybookOutcomeInput, { nullable: true, description: 'Default: CHURNED, event `Account Closed`, 30 days.' })
   outcome?: PlaybookOutcomeInput | null;
 
-  @Field(() => [String], { nullable: true, description: 'Guardrail events. Default `Unsubscribed`, `Complaint`, `Opted Out`.' })
+  @Field(() => [String], { nullable: true, description: 'Guardrail events. Default `Unsubscribed`, `Complaint`, `Opted Out`, `Message Complained` (a provider complaint report, see the delivery-status callback).' })
   guardrails?: string[] | null;
 }
 

@@ -72,7 +72,7 @@ export async function resendPendingMessageOutcomes(em: EntityManager, queues: Pi
 }
 
 /** The playbook (id and version name) of each send's run; a one-off action's run has none. Two queries. */
-async function playbooksOf(em: EntityManager, sends: readonly PendingOutcomeEvent[]): Promise<Map<string, { id: string; name: string | null }>> {
+export async function playbooksOf(em: EntityManager, sends: readonly PendingOutcomeEvent[]): Promise<Map<string, { id: string; name: string | null }>> {
   const out = new Map<string, { id: string; name: string | null }>();
   if (!sends.length) return out;
   const runs = await em.find(

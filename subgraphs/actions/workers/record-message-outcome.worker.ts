@@ -21,8 +21,12 @@ export async function recordMessageOutcome(job: Pick<Job<MessageOutcomeJob>, 'da
   const outcome = await sender.send(tenantId, profileId, [messageOutcomeEvent(job.data)]);
   // a profile deleted since the send: nothing to record it on, and a retry would not change that
   if (outcome === 'unknown-profile') deps.log.warn({ tenantId, profileId, deliveryId }, 'message outcome of an unknown profile not recorded');
-  // stored (or never storable): the outbox row's hand-off is done
-  await new StepDeliveryRepository(forkForTenant(deps.orm, tenantId), tenantId).outcomeEventRecorded(deliveryId, job.data.status);
+  // stored (or never storable): the outbox row's hand-off is done. A provider's report has no
+  // marker: the callback queued it and answers the provider, who re-sends it until then
+  const { status } = job.data;
+  if (status === 'sent' || status === 'failed' || status === 'skipped') {
+    await new StepDeliveryRepository(forkForTenant(deps.orm, tenantId), tenantId).outcomeEventRecorded(deliveryId, status);
+  }
   return outcome;
 }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONTEXT_HEADER, hasScope, verifyContext, type TenantContext } from '../../common/auth-context';
 import type { Lane } from '../../common/fair-share';
 import { isRedisUnavailable, REDIS_DOWN_RETRY_AFTER_SECONDS } from '../../common/redis';
+import { BodyError, readTextBody } from '../../common/request-body';
 import { AppError } from '../../common/errors';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { SEGMENT_ENDPOINTS, segmentBodyLimit, type SegmentEndpoint } from '../../common/segment-api';
@@ -11,7 +12,6 @@ import { forkForTenant } from '../../common/tenant-filter';
 import { readSegmentBody } from '../domain/events/segment-body';
 import { ingestGuardFor } from '../services/ingest-guard.service';
 import { IngestService } from '../services/ingest.service';
-import { BodyError, readTextBody } from './request-body';
 
 /** The JSON answer of a refused request: Segment answers errors with a status and a reason. */
 interface Refusal {

@@ -16,7 +16,7 @@ registerEnumType(PipelineStageName, {
     RESOLVE: { description: 'Identity resolution (queue resolve-identity).' },
     DETECT: { description: 'Marking resolved events and friction detection (event-resolved, detect-friction).' },
     RISK: { description: 'Recording activity and scoring (record-activity, score-profile).' },
-    ALERTS: { description: 'Raising alerts on bucket crossings (raise-alerts).' },
+    ALERTS: { description: 'The actions stage: raising alerts on risk crossings, friction signals and journey states (raise-alerts, signal-alerts, journey-alerts) and matching events against the playbook runs waiting for them (playbook-events); the last three count signals, states and events.' },
     TRAITS: { description: 'Storing computed traits other stages push, e.g. the risk bucket (set-computed-traits); counts profiles.' },
     SEGMENTS: { description: 'Re-evaluating segment membership of the profiles a batch touched (evaluate-segments); counts profiles.' },
   },

@@ -135,6 +135,15 @@ describe('GuardrailService (auto-pause)', () => {
     await sub.stop();
   }, 120_000);
 
+  it('pauses on the providers’ complaint reports too: Message Complained is a default guardrail event', async () => {
+    const t = 'g-complaints';
+    const { playbookId, treated, control } = await enrolled(t, 1, 200);
+    const complaints = unsubscribes(t, [...treated.filter((_, i) => i % 3 === 0), ...control.slice(0, 2)], 'c');
+    for (const e of complaints.events) e.name = 'Message Complained';
+    await applyPlaybookEvents({ id: 'complaints', data: complaints }, actions.deps, () => clock);
+    expect((await current(t, playbookId)).pauseReason).toMatch(/^guardrail events significantly more frequent in treated than in control/);
+  });
+
   it('does not pause a playbook whose arms unsubscribe alike', async () => {
     const t = 'g2';
     const { playbookId, treated, control } = await enrolled(t, 5000, 200);

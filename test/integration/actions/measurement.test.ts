@@ -125,7 +125,7 @@ describe('holdout and global control assignment', () => {
     expect((await em(t).find(PlaybookAssignment, {})).every((a) => a.arm === 'treatment')).toBe(true);
     expect((await service.list({ status: 'held_out' }, 10)).length).toBe(0);
     expect(playbookOf(playbook).warnings).toEqual([expect.stringContaining('holdoutFraction is 0')]);
-    expect(playbookOf(await new PlaybookService(em(t), t).create({ name: 'Measured', steps: [{ id: 'x', type: 'exit' }] }))).toMatchObject({ holdoutFraction: 0.1, warnings: [], guardrails: ['Unsubscribed', 'Complaint', 'Opted Out'] });
+    expect(playbookOf(await new PlaybookService(em(t), t).create({ name: 'Measured', steps: [{ id: 'x', type: 'exit' }] }))).toMatchObject({ holdoutFraction: 0.1, warnings: [], guardrails: ['Unsubscribed', 'Complaint', 'Opted Out', 'Message Complained'] });
   });
 
   it('counts an outcome sent under the survivor of a merge for the merged profile’s assignment, once', async () => {

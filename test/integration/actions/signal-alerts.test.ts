@@ -146,11 +146,14 @@ describe('raiseSignalAlerts', () => {
     expect(await alertsOf('sig-a')).toEqual([]);
   });
 
-  it('applies segment conditions from the segment changes actions has heard of; a CLV condition never holds', async () => {
+  it('applies segment conditions from the segment changes actions has heard of; refuses a CLV condition, which a signal cannot meet', async () => {
     const tenantId = 'sig-conditions';
     const vip = uuidv7();
     await rules(tenantId).create(frictionRule({ conditions: { segmentIds: [vip] } }));
-    await rules(tenantId).create(frictionRule({ name: 'Valuable', conditions: { clvAbove: 100 } }));
+    await expect(rules(tenantId).create(frictionRule({ name: 'Valuable', conditions: { clvAbove: 100 } }))).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('input.conditions.clvAbove: applies only to a RISK_CROSSING trigger'),
+    });
     const [inside, left, outside] = [uuidv7(), uuidv7(), uuidv7()];
     const stay = (profileId: string, change: 'entered' | 'exited', membershipId: string): SegmentMembershipChangedEvent => ({
       tenantId,

@@ -20,4 +20,13 @@ describe('loadConfig: email tracking', () => {
   it('refuses a token lifetime that is not positive', () => {
     expect(() => loadConfig({ ...base, TRACKING_TOKEN_TTL_SECONDS: '0' })).toThrow(/TRACKING_TOKEN_TTL_SECONDS/);
   });
+
+  it('limits the tracking routes to 600 requests per address per minute unless told otherwise', () => {
+    expect(loadConfig(base).trackingRequestsPerMinute).toBe(600);
+    expect(loadConfig({ ...base, TRACKING_REQUESTS_PER_MINUTE: '30' }).trackingRequestsPerMinute).toBe(30);
+  });
+
+  it.each(['0', '-5', '2.5'])('refuses a tracking rate limit of %p, naming it', (value) => {
+    expect(() => loadConfig({ ...base, TRACKING_REQUESTS_PER_MINUTE: value })).toThrow(/TRACKING_REQUESTS_PER_MINUTE: must be/);
+  });
 });

@@ -2,14 +2,15 @@ import { createTransport, type Transporter } from 'nodemailer';
 
 import type { ChannelAdapter, DeliveryResult, OutboundMessage } from '../../domain/channel';
 import type { EmailChannelConfig } from '../../domain/validate-channel';
+import type { TrackedParts } from './email-tracker';
 
 export interface EmailAdapterOptions {
   config: EmailChannelConfig;
   /** SMTP password; null without authentication. */
   password: string | null;
   timeoutMs: number;
-  /** The HTML part with open and click tracking added (see `emailTracker`); absent: sent as rendered. */
-  track?: (message: OutboundMessage) => string | undefined;
+  /** The HTML and text parts with open and click tracking added (see `emailTracker`); absent: sent as rendered. */
+  track?: (message: OutboundMessage) => TrackedParts;
 }
 
 /** SMTP reply codes of a temporary failure (RFC 5321 §4.2.1: 4yz), and errors without a reply (network). */
@@ -44,13 +45,14 @@ export class EmailAdapter implements ChannelAdapter {
     if (!message.to) return { ok: false, retryable: false, error: 'email: no recipient address' };
     if (signal?.aborted) return { ok: false, retryable: true, error: 'email: aborted before sending' };
     const domain = this.opts.config.from.replace(/^.*<(.+)>\s*$/, '$1').split('@')[1] ?? 'foresight.local';
+    const parts = this.opts.track ? this.opts.track(message) : { html: message.html, text: message.body };
     try {
       const info = await this.transport.sendMail({
         from: this.opts.config.from,
         to: message.to,
         subject: message.subject ?? '',
-        text: message.body,
-        html: this.opts.track ? this.opts.track(message) : message.html,
+        text: parts.text,
+        html: parts.html,
         messageId: `<${message.idempotencyKey.replace(/[^A-Za-z0-9._-]/g, '-')}@${domain}>`,
       });
       return { ok: true, providerId: info.messageId ?? null };

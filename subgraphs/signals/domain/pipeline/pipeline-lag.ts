@@ -234,7 +234,7 @@ function minOf(values: readonly (number | null)[]): number | null {
 }
 
 /**
- * A scanned job from its payload: batch jobs carry `events` (resolve, event-resolved), `items`
+ * A scanned job from its payload: batch jobs carry `events` (resolve, event-resolved, playbook-events), `items`
  * (record-activity, set-computed-traits), `profileIds` (evaluate-segments), `signals` (signal-alerts)
  * or `states` (journey-alerts), counted by length;
  * any other job counts as one event.

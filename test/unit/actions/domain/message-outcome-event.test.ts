@@ -21,6 +21,9 @@ describe('messageOutcomeEvent', () => {
     ['sent', 'Message Sent'],
     ['failed', 'Message Failed'],
     ['skipped', 'Message Failed'],
+    ['delivered', 'Message Delivered'],
+    ['bounced', 'Message Bounced'],
+    ['complained', 'Message Complained'],
   ] as const)('names a %s outcome %s', (status, name) => {
     expect(messageOutcomeEvent({ ...sent, status }).event).toBe(name);
   });
@@ -36,6 +39,8 @@ describe('messageOutcomeEvent', () => {
     expect(messageOutcomeEvent({ ...sent, at: '2026-01-16T00:00:00.000Z', providerId: null }).messageId).toBe('message-sent-d-1');
     expect(messageOutcomeEvent({ ...sent, deliveryId: 'd-2' }).messageId).toBe('message-sent-d-2');
     expect(messageOutcomeEvent({ ...sent, status: 'failed' }).messageId).toBe('message-failed-d-1');
+    // one event per row and provider report, however often the provider re-sends it
+    expect(messageOutcomeEvent({ ...sent, status: 'complained' }).messageId).toBe('message-complained-d-1');
   });
 });
 
@@ -47,7 +52,7 @@ describe('messageOutcomeProblems', () => {
   it.each([
     ['no payload', null, 'the payload must be an object'],
     ['an empty tenant', { ...sent, tenantId: '' }, 'tenantId must be a non-empty string'],
-    ['an unknown status', { ...sent, status: 'bounced' }, 'status must be sent, failed or skipped'],
+    ['an unknown status', { ...sent, status: 'opened' }, 'status must be sent, failed, skipped, delivered, bounced or complained'],
     ['a bad time', { ...sent, at: 'yesterday' }, 'at must be an ISO date-time'],
   ])('names the problem of %s', (_name, data, problem) => {
     expect(messageOutcomeProblems(data)).toContain(problem);

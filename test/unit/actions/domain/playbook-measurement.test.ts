@@ -20,7 +20,7 @@ describe('validateMeasurement', () => {
   });
 
   it('fills in the defaults', () => {
-    expect(validateMeasurement({})).toEqual({ measurement: { holdoutFraction: 0.1, outcome: { kind: 'churned', event: 'Account Closed', windowDays: 30, revenueProperty: null }, guardrails: ['Unsubscribed', 'Complaint', 'Opted Out'] }, problems: [] });
+    expect(validateMeasurement({})).toEqual({ measurement: { holdoutFraction: 0.1, outcome: { kind: 'churned', event: 'Account Closed', windowDays: 30, revenueProperty: null }, guardrails: ['Unsubscribed', 'Complaint', 'Opted Out', 'Message Complained'] }, problems: [] });
   });
 });
 

@@ -53,6 +53,9 @@ describe('validateAlertRule', () => {
     ['an unknown trigger type', { ...draft(), trigger: { type: 'weather' } }, ['trigger.type']],
     ['a friction severity above 1', { ...draft(), trigger: { type: 'friction_signal', signalType: 'retry_loop', minSeverity: 2 } }, ['trigger.minSeverity']],
     ['a segment trigger without a segment id', { ...draft(), trigger: { type: 'segment', segmentId: 'nope' } }, ['trigger.segmentId']],
+    ['a CLV condition on a friction trigger', { ...draft({ conditions: { clvAbove: 100 } }), trigger: { type: 'friction_signal', signalType: 'retry_loop' } }, ['conditions.clvAbove']],
+    ['revenue at risk and CLV conditions on a journey trigger', { ...draft({ conditions: { revenueAtRiskAbove: 1, clvAbove: 2 } }), trigger: { type: 'journey', journeyState: 'stalled' } }, ['conditions.clvAbove', 'conditions.revenueAtRiskAbove']],
+    ['a revenue-at-risk condition on a segment trigger', { ...draft({ conditions: { revenueAtRiskAbove: 0 } }), trigger: { type: 'segment', segmentId: SEG } }, ['conditions.revenueAtRiskAbove']],
     ['bad conditions, by index', draft({ conditions: { revenueAtRiskAbove: -5, segmentIds: [SEG, 'x'] } }), ['conditions.revenueAtRiskAbove', 'conditions.segmentIds[1]']],
   ])('names the field of %s', (_name, input, fields) => {
     const { rule, problems } = validateAlertRule(input);

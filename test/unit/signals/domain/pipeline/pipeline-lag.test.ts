@@ -132,6 +132,7 @@ describe('scannedJobOf', () => {
     ['a record-activity or set-computed-traits batch', { tenantId: 't', items: [{}, {}] }, { tenantId: 't', events: 2 }],
     ['an evaluate-segments batch (profiles)', { tenantId: 't', profileIds: ['a', 'b', 'c', 'd'] }, { tenantId: 't', events: 4 }],
     ['a signal-alerts batch (signals)', { tenantId: 't', signals: [{}, {}] }, { tenantId: 't', events: 2 }],
+    ['a playbook-events batch (events for waiting runs)', { tenantId: 't', events: [{}, {}], pendingSince: '2026-12-03T10:00:00.000Z' }, { tenantId: 't', events: 2 }],
     ['a journey-alerts batch (journey states)', { tenantId: 't', states: [{}, {}, {}], pending: [] }, { tenantId: 't', events: 3 }],
     ['a per-event job', { tenantId: 't', profileId: 'p' }, { tenantId: 't', events: 1 }],
     ['a scheduler tick', {}, { tenantId: null, events: 1 }],

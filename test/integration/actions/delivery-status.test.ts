@@ -1,0 +1,143 @@
+import type { Queue } from 'bullmq';
+
+import { createActionsSubgraph } from '../../../subgraphs/actions';
+import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
+import { ChannelService } from '../../../subgraphs/actions/services/channel.service';
+import { signCallback } from '../../../subgraphs/actions/services/channels/callback-signature';
+import { SecretBox } from '../../../subgraphs/actions/services/channels/secret-box';
+import { messageOutcomeJobId } from '../../../subgraphs/actions/services/message-outcome-handoff';
+import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
+import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
+import { recordMessageOutcome } from '../../../subgraphs/actions/workers/record-message-outcome.worker';
+import type { ProfileEventSender, ProfileTrackEvent } from '../../../subgraphs/common/profile-event-sender';
+import { PLAYBOOK_STEP, RECORD_MESSAGE_OUTCOME, type MessageOutcomeJob } from '../../../subgraphs/common/queues';
+import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
+import { FakeChannelProvider, reportDelivery } from '../../fixtures/fake-channel-provider';
+import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { createTreatingEveryone } from '../../fixtures/treat-everyone';
+import { waitFor } from '../../fixtures/wait-for';
+
+const SECRET = 'whsec_' + Buffer.from('a provider signing secret of 32 bytes!').toString('base64');
+const profile = (n: number) => `01a21227-0000-7000-8000-${String(n).padStart(12, '0')}`;
+
+/**
+ * A provider's delivery-status callback on the actions service with real Redis and real SQL: a
+ * playbook sends an SMS through a local fake provider (which answers with its message id), the
+ * provider reports on it, signed with the channel's secret, and the report becomes one
+ * `record-message-outcome` job, recorded as `Message Delivered` / `Bounced` / `Complained`.
+ */
+describe('POST /v1/channels/:channelId/delivery-status', () => {
+  let env: TestEnv;
+  let actions: RunningSubgraph;
+  let outcomes: Queue<MessageOutcomeJob>;
+  let base: string;
+  const provider = new FakeChannelProvider();
+  const clock = new Date('2026-03-10T08:00:00Z');
+  const collaborators: PlaybookCollaborators = {
+    channels: provider.resolver({ text: 'sms' }),
+    traits: { traitsOf: () => Promise.resolve({ firstName: 'Ann', phone: '+447700900123' }) },
+    now: () => clock,
+    maxSendAttempts: 3,
+  };
+  const stored: ProfileTrackEvent[] = [];
+  const sender: Pick<ProfileEventSender, 'send'> = {
+    send: (_tenantId, _profileId, events) => {
+      stored.push(...events);
+      return Promise.resolve('stored');
+    },
+  };
+
+  beforeAll(async () => {
+    await provider.start();
+    env = await createTestEnv();
+    actions = await runSubgraph(createActionsSubgraph({ collaborators, reconcileIntervalMs: 3_600_000 }), env.config, { port: 0 });
+    base = actions.url.replace(/\/graphql$/, '');
+    outcomes = actions.deps.queues.get(RECORD_MESSAGE_OUTCOME);
+    // the outcome worker is held back: the test plays it, with a sender it can watch
+    await outcomes.pause();
+  }, 60_000);
+  afterAll(async () => {
+    await actions?.close();
+    await env?.cleanup();
+    await provider.stop();
+  });
+
+  /** A tenant with an SMS channel `text` (secret SECRET) and one message sent on it: the row and the callback URL. */
+  async function sentMessage(tenantId: string) {
+    const em = forkForTenant(actions.deps.orm, tenantId);
+    const channel = await new ChannelService(em, tenantId, new SecretBox(env.config.secret), 0).create({
+      name: 'text',
+      kind: 'sms',
+      config: { baseUrl: 'https://sms.example.com', accountSid: 'AC1', from: '+15005550006' },
+      secret: SECRET,
+    });
+    const playbook = await createTreatingEveryone(em, tenantId, { name: 'Nudge', steps: [{ id: 'sms', type: 'send', channel: 'text', body: 'Hi', next: null }] });
+    const run = await new PlaybookRunService(em, tenantId, () => clock).enrolOne(actions.deps.queues.get(PLAYBOOK_STEP), playbook.playbookId, profile(1), 'test');
+    const deliveryOf = () => em.fork().findOne(StepDelivery, { runId: run.id }, { disableIdentityMap: true });
+    await waitFor(async () => (await deliveryOf())?.status === 'sent');
+    const delivery = (await deliveryOf())!;
+    expect(delivery.providerId).toMatch(/^msg-\d+$/);
+    return { delivery, playbookId: playbook.playbookId, url: `${base}/v1/channels/${channel.id}/delivery-status` };
+  }
+
+  // the send's own `Message Sent` job is queued too; the tests look at the reports only
+  it('records a delivery, a bounce and a complaint once each, however often the provider reports them', async () => {
+    const tenantId = 'callback-ok';
+    const { delivery, playbookId, url } = await sentMessage(tenantId);
+    const messageId = delivery.providerId!;
+    for (const status of ['delivered', 'delivered', 'complained', 'bounced', 'complained'] as const) {
+      const answer = await reportDelivery(url, SECRET, { messageId, status, ...(status === 'bounced' ? { reason: '550 mailbox full', occurredAt: '2026-03-10T08:01:00Z' } : {}) }, { now: clock });
+      expect(answer).toEqual({ status: 202, body: { accepted: true, code: 'ACCEPTED', message: `${status} recorded`, deliveryId: delivery.id } });
+    }
+    const jobs = (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
+    expect(jobs.map((j) => j.id).sort()).toEqual(['bounced', 'complained', 'delivered'].map((s) => messageOutcomeJobId(tenantId, delivery.id, s)).sort());
+    const bounced = jobs.find((j) => j.data.status === 'bounced')!;
+    expect(bounced.data).toEqual({ tenantId, profileId: profile(1), deliveryId: delivery.id, runId: delivery.runId, stepId: 'sms', channel: 'text', playbookId, playbook: 'Nudge', status: 'bounced', providerId: messageId, reason: '550 mailbox full', at: '2026-03-10T08:01:00.000Z' });
+
+    for (const job of jobs) await recordMessageOutcome(job, sender, actions.deps);
+    expect(stored.map((e) => [e.event, e.messageId]).sort()).toEqual([
+      ['Message Bounced', `message-bounced-${delivery.id}`],
+      ['Message Complained', `message-complained-${delivery.id}`],
+      ['Message Delivered', `message-delivered-${delivery.id}`],
+    ]);
+    // a report leaves the send's own outcome alone
+    const row = await forkForTenant(actions.deps.orm, tenantId).findOneOrFail(StepDelivery, { id: delivery.id }, { disableIdentityMap: true });
+    expect(row.status).toBe('sent');
+  });
+
+  it('refuses a bad signature (401), bad input (400 naming the field) and an unknown message or channel (404), queueing nothing', async () => {
+    const tenantId = 'callback-refused';
+    const { delivery, url } = await sentMessage(tenantId);
+    const messageId = delivery.providerId!;
+    const post = (headers: Record<string, string>, body: string, to = url) => fetch(to, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const signed = (body: string, secret = SECRET, at = clock) => post(signCallback(secret, 'evt-1', body, at) as unknown as Record<string, string>, body);
+    const good = JSON.stringify({ messageId, status: 'delivered' });
+
+    // another secret, no signature, a body changed after signing, a stale timestamp (replay)
+    expect((await signed(good, 'whsec_' + Buffer.from('someone else entirely, 32 bytes').toString('base64'))).status).toBe(401);
+    expect((await post({}, good)).status).toBe(401);
+    const headers = signCallback(SECRET, 'evt-1', good, clock) as unknown as Record<string, string>;
+    expect((await post(headers, JSON.stringify({ messageId, status: 'complained' }))).status).toBe(401);
+    const stale = await signed(good, SECRET, new Date(clock.getTime() - 10 * 60_000));
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ accepted: false, code: 'BAD_SIGNATURE' });
+
+    const bad = await signed(JSON.stringify({ messageId: '', status: 'opened', occurredAt: 'soon' }));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ field: 'messageId' }, { field: 'status' }, { field: 'occurredAt' }] });
+    const notJson = await signed('{"messageId":');
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ code: 'INVALID_JSON' });
+
+    const unknown = await signed(JSON.stringify({ messageId: 'msg-never-sent', status: 'delivered' }));
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'UNKNOWN_MESSAGE' });
+    expect((await post({}, good, `${base}/v1/channels/01a21227-0000-7000-8000-000000000000/delivery-status`)).status).toBe(404);
+    expect((await post({}, good, `${base}/v1/channels/not-an-id/delivery-status`)).status).toBe(404);
+    expect((await post({}, good, `${base}/v1/channels/%zz%/delivery-status`)).status).toBe(404);
+
+    const jobs = (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
+    expect(jobs).toEqual([]);
+  });
+});
