@@ -155,6 +155,12 @@ describe('FitThreadPool', () => {
     expect(await lock.holder(TENANT_A)).toBe(`${TENANT_A}-${fittingA.id}`);
     expect(started(waitingA.id)).toBe(0);
     expect((await version(waitingA.id)).status).toBe(ModelStatus.QUEUED);
+    // the waiting version says what it waits for, through the API too
+    const waitingFor = `waiting for training ${fittingA.id} of this tenant to finish`;
+    await waitFor(async () => (await version(waitingA.id)).statusReason === waitingFor);
+    const answer = await gql(risk.url, 'query ($id: ID!) { model(id: $id) { status statusReason } }', { id: waitingA.id }, as(TENANT_A));
+    expect(answer.data!.model).toEqual({ status: 'QUEUED', statusReason: waitingFor });
+    expect((await version(fittingA.id)).statusReason).toBeNull();
 
     release();
     await waitFor(async () => (await Promise.all([a1, a2, b1].map((v) => version(v.id)))).every((v) => v.status === ModelStatus.READY), 60_000);
@@ -163,6 +169,8 @@ describe('FitThreadPool', () => {
     const first = firstSeen(a1.id) < firstSeen(a2.id) ? a1 : a2;
     const second = first === a1 ? a2 : a1;
     expect(tenantA).toEqual([`start ${first.id}`, `end ${first.id}`, `start ${second.id}`, `end ${second.id}`]);
+    // cleared once it started
+    expect((await Promise.all([a1, a2, b1].map((v) => version(v.id)))).map((v) => v.statusReason)).toEqual([null, null, null]);
     // the same data gives the same fit, whichever ran first
     expect((await version(a1.id)).params).toEqual((await version(a2.id)).params);
     // the job lets the tenant's lock go after it stored the version
