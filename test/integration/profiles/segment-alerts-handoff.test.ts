@@ -1,9 +1,6 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { actionsSubgraph } from '../../../subgraphs/actions';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import type { SegmentMembershipChangedEvent } from '../../../subgraphs/common/pubsub';
 import { queueOptions, SEGMENT_ALERTS_DONE, SEGMENT_MEMBERSHIP_CHANGED, segmentChangeJobId, type SegmentAlertsDoneJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
@@ -16,6 +13,7 @@ import { createSegmentService } from '../../../subgraphs/profiles/services/segme
 import { evaluateSegments } from '../../../subgraphs/profiles/workers/evaluate-segments.worker';
 import { segmentAlertsDone } from '../../../subgraphs/profiles/workers/segment-alerts-done.worker';
 import { sweepProfiles } from '../../../subgraphs/profiles/workers/sweep-profiles.worker';
+import { openActions } from '../../fixtures/actions-harness';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -101,9 +99,9 @@ describe('the segment-alerts hand-off', () => {
   it('raises the SEGMENT alert through the actions worker, whose acknowledgement clears the marker', async () => {
     const tenantId = 'through';
     const segment = await createSegmentService(profiles.deps, tenantId).create({ name: 'Pro', condition: PRO });
-    const actions = await runSubgraph(actionsSubgraph, env.config, { port: 0 });
+    const actions = await openActions(env);
     try {
-      const rule = await new AlertRuleService(forkAcrossTenants(actions.deps.orm), tenantId).create({
+      const rule = await actions.rules(tenantId).create({
         name: 'Upgraded',
         severity: 'medium',
         team: 'sales',
@@ -111,7 +109,7 @@ describe('the segment-alerts hand-off', () => {
       });
       const profile = await withPlan(tenantId, 'u1', 'pro');
       const stay = await stayOf(tenantId, profile.id);
-      const alertsOf = () => forkAcrossTenants(actions.deps.orm).find(Alert, { tenantId });
+      const alertsOf = () => actions.alertsOf(tenantId);
       await waitFor(async () => (await alertsOf()).length === 1);
       expect((await alertsOf())[0]).toMatchObject({ profileId: profile.id, ruleId: rule.ruleId, type: 'segment_entered', triggerId: stay.id, team: 'sales' });
       // the acknowledgement actions queued, run as profiles' worker would

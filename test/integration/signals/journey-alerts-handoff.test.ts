@@ -1,9 +1,6 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { actionsSubgraph } from '../../../subgraphs/actions';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { JOURNEY_ALERTS, JOURNEY_ALERTS_DONE, queueOptions, type JourneyAlertsBatch, type JourneyAlertsDoneJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
@@ -15,6 +12,7 @@ import { detectFriction } from '../../../subgraphs/signals/workers/detect-fricti
 import { journeyAlertsDone } from '../../../subgraphs/signals/workers/journey-alerts-done.worker';
 import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
 import { sweepFriction } from '../../../subgraphs/signals/workers/sweep-friction.worker';
+import { openActions } from '../../fixtures/actions-harness';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -131,9 +129,9 @@ describe('the journey-alerts hand-off', () => {
   it('raises the JOURNEY alert through the actions worker, whose acknowledgement clears the marker', async () => {
     const tenantId = 'j-through';
     const def = await define(tenantId);
-    const actions = await runSubgraph(actionsSubgraph, env.config, { port: 0 });
+    const actions = await openActions(env);
     try {
-      const rule = await new AlertRuleService(forkAcrossTenants(actions.deps.orm), tenantId).create({
+      const rule = await actions.rules(tenantId).create({
         name: 'Onboarding started',
         severity: 'low',
         team: 'onboarding',
@@ -143,7 +141,7 @@ describe('the journey-alerts hand-off', () => {
       await step(tenantId, p, 'Account Opening Started', 10);
       await step(tenantId, p, 'ID Uploaded', 5);
       const instance = await instanceOf(tenantId, p);
-      const alertsOf = () => forkAcrossTenants(actions.deps.orm).find(Alert, { tenantId });
+      const alertsOf = () => actions.alertsOf(tenantId);
       // both passes are evaluated (acknowledged); the start raised one alert, the next step none
       await waitFor(async () => (await acks.getJobs(['waiting', 'completed'])).filter((j) => j.data.tenantId === tenantId).length === 2);
       expect(await alertsOf()).toEqual([expect.objectContaining({ profileId: p, ruleId: rule.ruleId, type: 'journey_active', triggerId: instance.id })]);

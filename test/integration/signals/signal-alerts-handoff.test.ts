@@ -1,9 +1,6 @@
 import { Queue, UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { actionsSubgraph } from '../../../subgraphs/actions';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { queueOptions, SIGNAL_ALERTS, SIGNAL_ALERTS_DONE, signalAlertsJobId, type SignalAlertsBatch, type SignalAlertsDoneJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
@@ -13,6 +10,7 @@ import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
 import { eventResolved } from '../../../subgraphs/signals/workers/event-resolved.worker';
 import { signalAlertsDone } from '../../../subgraphs/signals/workers/signal-alerts-done.worker';
 import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
+import { openActions } from '../../fixtures/actions-harness';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -98,9 +96,9 @@ describe('the signal-alerts hand-off', () => {
 
   it('raises the FRICTION_SIGNAL alert through the actions worker, whose acknowledgement clears the marker', async () => {
     const tenantId = 'through';
-    const actions = await runSubgraph(actionsSubgraph, env.config, { port: 0 });
+    const actions = await openActions(env);
     try {
-      const rule = await new AlertRuleService(forkAcrossTenants(actions.deps.orm), tenantId).create({
+      const rule = await actions.rules(tenantId).create({
         name: 'Detractors',
         severity: 'high',
         team: 'cx',
@@ -109,7 +107,7 @@ describe('the signal-alerts hand-off', () => {
       const profileId = uuidv7();
       await detractor(tenantId, profileId);
       const signal = await signalOf(tenantId);
-      const alertsOf = () => forkAcrossTenants(actions.deps.orm).find(Alert, { tenantId });
+      const alertsOf = () => actions.alertsOf(tenantId);
       await waitFor(async () => (await alertsOf()).length === 1);
       expect((await alertsOf())[0]).toMatchObject({ profileId, ruleId: rule.ruleId, type: 'signal_negative_feedback', triggerId: signal.id });
       // the acknowledgement actions queued, run as signals' worker would
