@@ -14,6 +14,7 @@ import { FitThreadPool, type FitLabel } from '../../../subgraphs/risk/services/f
 import { ModelService } from '../../../subgraphs/risk/services/model.service';
 import { TenantTrainingLock } from '../../../subgraphs/risk/services/tenant-training-lock';
 import { startTrainModelWorker, trainModel } from '../../../subgraphs/risk/workers/train-model.worker';
+import { hookedFitThread } from '../../fixtures/hooked-fit-thread';
 import { gql } from '../../fixtures/stack';
 import { syntheticId } from '../../fixtures/synthetic-tenant';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -38,7 +39,7 @@ function readSample(): { customer: number; at: Date; amount: number }[] {
 
 /**
  * Fits run on worker threads (`FitThreadPool`) while the risk process keeps serving. A fit is made
- * as long as a test needs with the pool's `hold` hook: the thread blocks in `Atomics.wait` (as
+ * as long as a test needs with the `hold` hook of its threads (test/fixtures/hooked-fit-thread.ts): the thread blocks in `Atomics.wait` (as
  * busy as a long fit, for the process's event loop) until the test releases it, so "answered
  * before the fit completed" is a fact, not a timing. Real Redis, real SQLite / PostgreSQL.
  */
@@ -84,7 +85,7 @@ describe('FitThreadPool', () => {
       );
       for (let i = 0; i < rows.length; i += 2000) await em.insertMany(ActivityEvent, rows.slice(i, i + 2000));
     }
-    pool = new FitThreadPool({ size: 2, timeoutMs: 120_000, inject: { hold: gate.buffer as SharedArrayBuffer } });
+    pool = new FitThreadPool({ size: 2, timeoutMs: 120_000, thread: hookedFitThread({ hold: gate.buffer as SharedArrayBuffer }) });
     pool.on('fit-started', (label: FitLabel) => log.push({ event: 'start', label }));
     pool.on('fit-finished', (label: FitLabel) => log.push({ event: 'end', label }));
     worker = startTrainModelWorker({ ...risk.deps, fitPool: pool });
@@ -183,7 +184,7 @@ describe('FitThreadPool', () => {
     ['runs past the timeout', { hold: new SharedArrayBuffer(4) }, 300, /^the fit ran longer than RISK_TRAINING_TIMEOUT_MS \(300 ms\) and was stopped$/],
   ])('marks the version FAILED with the reason when the fit %s, without a retry', async (_name, inject, timeoutMs, reason) => {
     await worker.pause(); // the versions below are trained here, on a pool of their own, not by the worker
-    const failing = new FitThreadPool({ size: 1, timeoutMs, inject });
+    const failing = new FitThreadPool({ size: 1, timeoutMs, thread: hookedFitThread(inject) });
     try {
       const requested = await request(TENANT_B);
       const job = { id: `${TENANT_B}-${requested.id}`, data: { tenantId: TENANT_B, modelId: requested.id }, attemptsMade: 0, opts: { attempts: 2 } };
