@@ -1,6 +1,7 @@
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { startTcpProxy, type TcpProxy } from '../fixtures/tcp-proxy';
+import { profileResolved, trackThrough } from '../fixtures/track-probe';
 import { waitFor } from '../fixtures/wait-for';
 
 const REDIS = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -18,15 +19,8 @@ describe('a hung Redis is a bounded, honest answer', () => {
   let key: string;
   let admin: string;
 
-  const track = (userId: string) =>
-    fetch(`${stack.gateway.url.replace(/\/graphql$/, '')}/v1/track`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer(key) },
-      body: JSON.stringify({ userId, event: 'Hang Probe', messageId: `msg-${userId}` }),
-    });
-  const resolved = async (userId: string) =>
-    (await gql(stack.gateway.url, 'query($v: String!) { profileByIdentity(type: USER_ID, value: $v) { id } }', { v: userId }, bearer(key))).data
-      ?.profileByIdentity != null;
+  const track = (userId: string) => trackThrough(stack, key, userId, 'Hang Probe');
+  const resolved = (userId: string) => profileResolved(stack, key, userId);
   const stored = (messageId: string) => stack.subgraphs.signals.deps.orm.em.fork().count(Event, { messageId }, { filters: { tenant: false } });
   const CREATE = 'mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id } }';
   const segmentInput = (name: string) => ({ input: { name, condition: { path: 'traits.plan', op: 'eq', value: 'pro' } } });

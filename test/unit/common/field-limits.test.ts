@@ -7,19 +7,14 @@ import { validatePlaybook, type PlaybookDraft } from '../../../subgraphs/actions
 import { FIELD_LIMITS, type FieldLimits } from '../../../subgraphs/common/limits';
 import { parseSegmentCondition, SegmentConditionError } from '../../../subgraphs/profiles/domain/segments/validate-condition';
 import { validateEvent } from '../../../subgraphs/signals/domain/events/validate-event';
+import { ruleDraft } from '../actions/domain/alert-rule-fixtures';
 import { CHURN_PLAYBOOK } from '../actions/domain/playbook-fixtures';
 
 const x = (n: number) => 'x'.repeat(n);
 const a = (n: number) => 'a'.repeat(n);
 const uuid = (i: number) => `01a21226-0000-7000-8000-${String(i).padStart(12, '0')}`;
 
-const rule = (over: Partial<AlertRuleDraft> = {}, trigger: Partial<AlertRuleDraft['trigger']> = {}): AlertRuleDraft => ({
-  name: 'Churn',
-  severity: 'HIGH',
-  team: 'retention',
-  trigger: { type: 'risk_crossing', riskKind: 'churn', threshold: 70, direction: 'up', hysteresis: 5, ...trigger },
-  ...over,
-});
+const rule = ruleDraft;
 const ruleRefuses = (draft: AlertRuleDraft, field: string) => validateAlertRule(draft).problems.some((p) => p.field === field);
 
 const withStep = (i: number, over: object): PlaybookDraft => ({ ...CHURN_PLAYBOOK, steps: CHURN_PLAYBOOK.steps.map((s, j) => (j === i ? { ...s, ...over } : s)) });
