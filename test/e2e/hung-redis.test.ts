@@ -60,7 +60,7 @@ describe('a hung Redis is a bounded, honest answer', () => {
     expect(await during.json()).toMatchObject({ success: false, code: 'UNAVAILABLE' });
     // bounded by the timeout (a few commands in a row at most), not by Redis coming back
     expect(waitedMs).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS);
-    expect(waitedMs).toBeLessThan(20 * COMMAND_TIMEOUT_MS);
+    expect(waitedMs).toBeLessThan(30 * COMMAND_TIMEOUT_MS);
 
     // refused at admission, before the commit: no row for a sweeper to queue later
     expect(await stored('msg-during')).toBe(0);
