@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { PipelineStage } from './pipeline-stages';
 import { workerOptions, type QueueName } from './queues';
 import type { SubgraphDeps } from './run-subgraph';
+import { SharedStageTracker } from './shared-stage';
 import { meterCompletedJobs, meterTakenJobs } from './stage-meter';
 
 /**
@@ -29,6 +30,12 @@ export interface CoalescingLimits<T> {
   /** Most items (events) in one pass; the job that would go past it is still taken, then taking stops. */
   maxItems: number;
   itemsOf: (data: T) => number;
+  /**
+   * Most items in one pass while the stage is shared by more than one tenant or lane
+   * (`SharedStageTracker`); `maxItems` when absent. A running pass cannot be interrupted, so its
+   * length bounds how long another tenant's job waits in this stage.
+   */
+  sharedMaxItems?: number;
 }
 
 /** Takes the jobs waiting behind `first`, up to the limits; none when the queue is empty. */
@@ -177,10 +184,15 @@ export interface CoalescingWorker<T extends { tenantId: string }, B> {
  */
 export function startCoalescingWorker<T extends { tenantId: string }, B>(deps: SubgraphDeps, spec: CoalescingWorker<T, B>): Worker<T> {
   const { queue, concurrency, limits, pass, meter } = spec;
+  const tenants = new SharedStageTracker();
   const worker: Worker<T> = new Worker<T>(
     queue,
     async (job, token) => {
-      const extra = token ? await takeWaitingJobs(worker, token, job, limits) : [];
+      tenants.saw(laneKeyOf(job.data), Date.now());
+      const shared = limits.sharedMaxItems !== undefined && tenants.isShared(Date.now());
+      const passLimits = shared ? { ...limits, maxItems: Math.min(limits.maxItems, limits.sharedMaxItems!) } : limits;
+      const extra = token ? await takeWaitingJobs(worker, token, job, passLimits) : [];
+      for (const taken of extra) tenants.saw(laneKeyOf(taken.data), Date.now());
       const done = await runCoalescedPass(job, extra, token ?? '', pass, limits.itemsOf);
       // jobs completed by hand emit no 'completed' event: meter them here (units, wait and run)
       if (meter) await meterTakenJobs(deps, meter.stage, done, meter.unitsOf);
@@ -191,4 +203,10 @@ export function startCoalescingWorker<T extends { tenantId: string }, B>(deps: S
   if (meter) meterCompletedJobs(worker, deps, meter.stage, meter.unitsOf);
   deps.shutdown.defer(() => worker.close());
   return worker;
+}
+
+/** The tenant and lane a stage job belongs to (a job without a lane is live). */
+function laneKeyOf(data: { tenantId: string }): string {
+  const lane = (data as { lane?: unknown }).lane;
+  return `${String(data.tenantId)}\u0000${lane === 'history' ? 'history' : 'live'}`;
 }

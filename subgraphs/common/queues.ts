@@ -449,6 +449,13 @@ export const RESOLVE_CONCURRENCY = STAGE_CONCURRENCY;
 /** Most items in one batch job between stages (`event-resolved`, `record-activity`). */
 export const STAGE_BATCH_MAX = 500;
 
+/**
+ * Most items in one coalesced pass of a batch stage while more than one tenant (or lane) has work
+ * in it (`CoalescingLimits.sharedMaxItems`): about one upstream request's events, so another
+ * tenant's job waits for a short pass, not a 500-event one. Alone, a tenant's passes stay large.
+ */
+export const SHARED_PASS_MAX_ITEMS = 100;
+
 export interface JobPayloads {
   /** A batch; a lone observation (queued before batches existed) is still accepted. */
   [RECORD_ACTIVITY]: RecordActivityBatch | RecordActivityJob;

@@ -53,6 +53,8 @@ export const NO_PROFILE = '00000000-0000-0000-0000-000000000000';
 @Entity({ tableName: 'alert' })
 @Index({ properties: ['tenantId', 'profileId', 'createdAt'] })
 @Index({ properties: ['tenantId', 'status'] })
+// the KPI report's reads: a tenant's alerts raised in a period
+@Index({ properties: ['tenantId', 'createdAt'] })
 @Unique({ properties: ['tenantId', 'sourceKey'] })
 export class Alert extends TenantEntity {
   @Field(() => ID)
@@ -140,6 +142,14 @@ export class Alert extends TenantEntity {
   @Field(() => AlertOutcome, { nullable: true })
   @Property({ type: 'string', length: 32, nullable: true })
   outcome: Opt<AlertOutcome> | null = null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the customer first contacted support or churned after this alert was raised (the tenant’s `supportEvents` and `churnEvents`); an alert resolved SAVED before it, or with none, was resolved proactively.',
+  })
+  @Property({ type: 'datetime', nullable: true })
+  customerActedAt: Opt<Date> | null = null;
 
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })

@@ -23,14 +23,17 @@ export class AlertRepository {
 
   /**
    * Alerts about a customer raised in [from, to), less those resolved as false positives, and of
-   * those the ones resolved with outcome SAVED (as they stand now). One aggregate.
+   * those the ones resolved proactively: outcome SAVED, resolved before the customer contacted
+   * support or churned (`customerActedAt`), or with no such moment. One aggregate.
    */
   async resolutionCounts(from: Date, to: Date): Promise<{ alerts: number; saved: number }> {
     const [row]: { alerts: number | string; saved: number | string | null }[] = await this.em
       .createQueryBuilder(Alert, 'a')
       .select([
         raw('count(*) as alerts'),
-        raw(`sum(case when a.status = '${AlertStatus.RESOLVED}' and a.outcome = '${AlertOutcome.SAVED}' then 1 else 0 end) as saved`),
+        raw(
+          `sum(case when a.status = '${AlertStatus.RESOLVED}' and a.outcome = '${AlertOutcome.SAVED}' and (a.customer_acted_at is null or a.resolved_at < a.customer_acted_at) then 1 else 0 end) as saved`,
+        ),
       ])
       .where({
         tenantId: this.tenantId,
@@ -73,6 +76,45 @@ export class AlertRepository {
       .groupBy('x.alert_key', 'x.raised_at');
     const rows = (await this.em.getConnection().execute(query)) as { raised_at: Date | number | string; first_sent_at: Date | number | string }[];
     return rows.map((r) => ({ raisedAt: new Date(r.raised_at), firstSentAt: new Date(r.first_sent_at) }));
+  }
+
+  /**
+   * The alerts of these customers raised at or before `upTo` that have no contact moment yet, or
+   * a later one than `since` (the batch's earliest contact event could be earlier). One read.
+   */
+  async awaitingContact(profileIds: readonly string[], since: Date, upTo: Date): Promise<{ id: string; profileId: string; createdAt: Date; customerActedAt: Date | null }[]> {
+    if (profileIds.length === 0) return [];
+    const rows = await this.em.find(
+      Alert,
+      {
+        tenantId: this.tenantId,
+        profileId: { $in: [...profileIds] },
+        createdAt: { $lte: upTo },
+        $or: [{ customerActedAt: null }, { customerActedAt: { $gt: since } }],
+      },
+      { fields: ['id', 'profileId', 'createdAt', 'customerActedAt'], disableIdentityMap: true },
+    );
+    return rows.map((r) => ({ id: r.id, profileId: r.profileId, createdAt: r.createdAt, customerActedAt: r.customerActedAt ?? null }));
+  }
+
+  /**
+   * Stores each alert's contact moment where none is stored or the stored one is later (so a
+   * replay, or events handled out of order, keep the earliest): one UPDATE per distinct moment,
+   * and a batch rarely holds more than a few support or churn events.
+   */
+  async recordCustomerActed(moments: ReadonlyMap<string, Date>): Promise<number> {
+    const byMoment = new Map<number, string[]>();
+    for (const [id, at] of moments) byMoment.set(at.getTime(), [...(byMoment.get(at.getTime()) ?? []), id]);
+    let updated = 0;
+    for (const [ms, ids] of byMoment) {
+      const at = new Date(ms);
+      updated += await this.em.nativeUpdate(
+        Alert,
+        { tenantId: this.tenantId, id: { $in: ids }, $or: [{ customerActedAt: null }, { customerActedAt: { $gt: at } }] },
+        { customerActedAt: at },
+      );
+    }
+    return updated;
   }
 
   /**

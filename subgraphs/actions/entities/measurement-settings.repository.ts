@@ -17,7 +17,7 @@ export class MeasurementSettingsRepository {
     return insertOnce(this.em, MeasurementSettings, { tenantId: this.tenantId, salt: randomBytes(24).toString('base64url') }, ['tenantId']);
   }
 
-  async update(fields: { globalControlFraction?: number; globalControlPeriodDays?: number }, now: Date): Promise<MeasurementSettings> {
+  async update(fields: { globalControlFraction?: number; globalControlPeriodDays?: number; supportEvents?: string[]; churnEvents?: string[] }, now: Date): Promise<MeasurementSettings> {
     await this.get();
     await this.em.nativeUpdate(MeasurementSettings, { tenantId: this.tenantId }, { ...fields, updatedAt: now });
     return (await this.em.findOne(MeasurementSettings, { tenantId: this.tenantId }, { disableIdentityMap: true }))!;

@@ -14,6 +14,8 @@ import { Migration20261202173033 } from './Migration20261202173033';
 import { Migration20261203065422 } from './Migration20261203065422';
 import { Migration20261203071818 } from './Migration20261203071818';
 import { Migration20261203074508 } from './Migration20261203074508';
+import { Migration20261203120116 } from './Migration20261203120116';
+import { Migration20261203122223 } from './Migration20261203122223';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -29,4 +31,6 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203065422', class: Migration20261203065422 },
   { name: 'Migration20261203071818', class: Migration20261203071818 },
   { name: 'Migration20261203074508', class: Migration20261203074508 },
+  { name: 'Migration20261203120116', class: Migration20261203120116 },
+  { name: 'Migration20261203122223', class: Migration20261203122223 },
 ];

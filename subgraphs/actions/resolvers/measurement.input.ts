@@ -8,6 +8,12 @@ export class MeasurementSettingsInput {
 
   @Field(() => Int, { nullable: true, description: '1–365 days.' })
   globalControlPeriodDays?: number | null;
+
+  @Field(() => [String], { nullable: true, description: 'Event names that mean the customer contacted support (replaces the list; at most 20).' })
+  supportEvents?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Event names that mean the customer churned (replaces the list; at most 20).' })
+  churnEvents?: string[] | null;
 }
 
 @ArgsType()

@@ -4,7 +4,7 @@ import type { MeasurementSettings } from '../entities/measurement-settings.entit
 import type { ArmReport, ImpactReport } from '../services/playbook-impact.service';
 import { PlaybookOutcomeKind } from './playbook.type';
 
-@ObjectType('MeasurementSettings', { description: 'Your tenant’s global control group: customers who get no playbook at all, to measure the programme as a whole.' })
+@ObjectType('MeasurementSettings', { description: 'Your tenant’s global control group (customers who get no playbook at all, to measure the programme as a whole) and the events the KPI report reads.' })
 export class MeasurementSettingsType {
   @Field(() => Float, { description: 'Share of customers in the global control group (default 0.05).' })
   globalControlFraction!: number;
@@ -12,13 +12,25 @@ export class MeasurementSettingsType {
   @Field(() => Int, { description: 'Days before the group is redrawn (default 30), so nobody is held out of everything for ever.' })
   globalControlPeriodDays!: number;
 
+  @Field(() => [String], { description: 'Event names that mean the customer contacted support: the proactive resolution KPI counts alerts resolved before the first of them.' })
+  supportEvents!: string[];
+
+  @Field(() => [String], { description: 'Event names that mean the customer churned, likewise.' })
+  churnEvents!: string[];
+
   @Field(() => Date)
   updatedAt!: Date;
 }
 
 /** The API view of the settings: the salt never leaves the subgraph. */
 export function measurementSettingsOf(row: MeasurementSettings): MeasurementSettingsType {
-  return { globalControlFraction: row.globalControlFraction, globalControlPeriodDays: row.globalControlPeriodDays, updatedAt: row.updatedAt };
+  return {
+    globalControlFraction: row.globalControlFraction,
+    globalControlPeriodDays: row.globalControlPeriodDays,
+    supportEvents: row.supportEvents,
+    churnEvents: row.churnEvents,
+    updatedAt: row.updatedAt,
+  };
 }
 
 export enum ImpactStatus {

@@ -4,7 +4,7 @@ import { validateMeasurementSettings, type MeasurementSettingsDraft } from '../d
 import type { MeasurementSettings } from '../entities/measurement-settings.entity';
 import { MeasurementSettingsRepository } from '../entities/measurement-settings.repository';
 
-/** A tenant's global control group settings (the salt stays inside). */
+/** A tenant's global control group and KPI event settings (the salt stays inside). */
 export class MeasurementSettingsService {
   constructor(
     private readonly em: EntityManager,
@@ -26,7 +26,14 @@ export class MeasurementSettingsService {
     const fields = {
       ...(draft.globalControlFraction != null ? { globalControlFraction: draft.globalControlFraction } : {}),
       ...(draft.globalControlPeriodDays != null ? { globalControlPeriodDays: draft.globalControlPeriodDays } : {}),
+      ...(draft.supportEvents != null ? { supportEvents: uniqueNames(draft.supportEvents) } : {}),
+      ...(draft.churnEvents != null ? { churnEvents: uniqueNames(draft.churnEvents) } : {}),
     };
     return new MeasurementSettingsRepository(this.em, this.tenantId).update(fields, this.now());
   }
+}
+
+/** The names trimmed, each once, in the order given. */
+function uniqueNames(names: readonly string[]): string[] {
+  return [...new Set(names.map((n) => n.trim()))];
 }

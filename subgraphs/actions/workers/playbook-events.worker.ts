@@ -6,6 +6,7 @@ import { PLAYBOOK_EVENTS, PLAYBOOK_EVENTS_DONE, PLAYBOOK_STEP, workerOptions, ty
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { alertRaisedEvent } from '../services/alert-event';
+import { CustomerContactService } from '../services/customer-contact.service';
 import { GuardrailService } from '../services/guardrail.service';
 import { PlaybookRunService } from '../services/playbook-runs.service';
 import { RecordObservationsService } from '../services/record-observations.service';
@@ -29,7 +30,8 @@ function readEvents(data: PlaybookEventsBatch): { eventId: string; profileId: st
 /**
  * Matches a batch of events against the runs waiting for one (see `PlaybookRunService.applyEvents`)
  * and records the outcomes and guardrail events of assigned customers (see
- * `RecordObservationsService`), in one transaction; then checks the guardrails of the playbooks
+ * `RecordObservationsService`) and when customers with alerts contacted support or churned
+ * (`CustomerContactService`), in one transaction; then checks the guardrails of the playbooks
  * that got guardrail events (see `GuardrailService`: may pause one, and then publishes its alert on
  * `alertRaised` and queues its webhook tries, as every raised alert is), queues the steps that follow
  * and acknowledges the events to signals (`playbook-events-done`, which clears their hand-off
@@ -46,6 +48,7 @@ export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'd
   const at = now();
   const { steps, guarded } = await forkForTenant(deps.orm, tenantId).transactional(async (tx) => {
     const guarded = await new RecordObservationsService(tx, tenantId).record(events, at);
+    await new CustomerContactService(tx, tenantId).record(events);
     return { steps: await new PlaybookRunService(tx, tenantId).applyEvents(events, at), guarded };
   });
   // after the commit, so the counts include this batch; a retry records nothing new but names

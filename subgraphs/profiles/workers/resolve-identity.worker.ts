@@ -9,6 +9,7 @@ import {
   RESOLVE_BATCH_MAX,
   RESOLVE_IDENTITY,
   RESOLVE_CONCURRENCY,
+  SHARED_PASS_MAX_ITEMS,
   type EventToResolve,
   type EventsResolvedBatch,
   type EventType,
@@ -213,7 +214,7 @@ export function startResolveIdentityWorker(deps: SubgraphDeps): Worker<ResolveId
   const worker = startCoalescingWorker(deps, {
     queue: RESOLVE_IDENTITY,
     concurrency: RESOLVE_CONCURRENCY,
-    limits: { maxJobs: RESOLVE_PASS_MAX_JOBS, maxItems: RESOLVE_PASS_MAX_EVENTS, itemsOf: eventsOf },
+    limits: { maxJobs: RESOLVE_PASS_MAX_JOBS, maxItems: RESOLVE_PASS_MAX_EVENTS, sharedMaxItems: SHARED_PASS_MAX_ITEMS, itemsOf: eventsOf },
     pass: resolveIdentityPass(deps),
     meter: { stage: 'resolve', unitsOf: eventsOf },
   });

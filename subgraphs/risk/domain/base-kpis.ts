@@ -6,9 +6,33 @@
 /** Fewest profiles (with the value in question) a mean or total is shown for. Default 30. */
 export const KPI_MIN_PROFILES = 30;
 
+/**
+ * Who counts as churned at an instant, by the active churn model's label, so the active base
+ * leaves them out: those who performed the churn `event` before it, or (an inactivity label) had
+ * no activity (`events` null) or none of `events` in the `days` before it.
+ */
+export type ChurnedBy = { kind: 'event'; event: string } | { kind: 'inactive'; days: number; events: string[] | null };
+
+/**
+ * The `ChurnedBy` of a churn model from its stored settings (`label`) and parameters
+ * (`featureOptions.purchaseEvent`, for a no-purchase label); null when it names none (no model, or
+ * settings it cannot read), and then nobody is left out.
+ */
+export function churnedByLabel(settings: Record<string, unknown> | null | undefined, params: Record<string, unknown> | null | undefined): ChurnedBy | null {
+  const label = settings?.label as { kind?: unknown; event?: unknown; days?: unknown; activity?: unknown } | undefined;
+  if (!label || typeof label !== 'object') return null;
+  if (label.kind === 'event' && typeof label.event === 'string' && label.event.trim()) return { kind: 'event', event: label.event };
+  if (label.kind === 'inactivity' && typeof label.days === 'number' && label.days > 0) {
+    if (label.activity !== 'purchase') return { kind: 'inactive', days: label.days, events: null };
+    const purchase = (params?.featureOptions as { purchaseEvent?: unknown } | undefined)?.purchaseEvent;
+    return typeof purchase === 'string' && purchase ? { kind: 'inactive', days: label.days, events: [purchase] } : null;
+  }
+  return null;
+}
+
 /** Sums over the latest churn score per profile at one instant. */
 export interface BaseSnapshot {
-  /** Profiles with a churn score at or before the instant: the active base. */
+  /** Profiles with a churn score before the instant who had not churned by it: the active base. */
   profiles: number;
   probabilitySum: number;
   /** Of those, profiles whose latest score carries a CLV, and the sum of those CLVs. */

@@ -1,9 +1,11 @@
 import { raw } from '@mikro-orm/core';
+import type { Knex } from '@mikro-orm/knex';
 
 import type { EntityManager } from '../../common/orm';
 import type { ScoreFollowUpConsumer } from '../../common/queues';
-import type { BaseSnapshot } from '../domain/base-kpis';
+import type { BaseSnapshot, ChurnedBy } from '../domain/base-kpis';
 import { headsBySubject } from '../domain/score-history';
+import { ActivityEvent } from './activity-event.entity';
 import { RiskScore } from './risk-score.entity';
 
 /** Ids per `IN` list, well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -36,14 +38,34 @@ export class RiskScoreRepository {
   }
 
   /**
-   * Sums over the latest profile-level churn score of every profile as the base stood at `at`
+   * A subquery over `activity_event` (alias `e`, tenant/profile/timestamp index) correlated with
+   * the base row `h`: for an event label, the churn event before `at` (the customer is left out
+   * when it exists); for an inactivity label, any (or any named) activity in the label's window
+   * before `at` (left out when it does not).
+   */
+  private churnEvidence(churned: ChurnedBy, at: Date): Knex.QueryBuilder {
+    const where =
+      churned.kind === 'event'
+        ? { tenantId: this.tenantId, name: churned.event, timestamp: { $lt: at } }
+        : {
+            tenantId: this.tenantId,
+            timestamp: { $gte: new Date(at.getTime() - churned.days * 86_400_000), $lt: at },
+            ...(churned.events ? { name: { $in: churned.events } } : {}),
+          };
+    return this.em.createQueryBuilder(ActivityEvent, 'e').select(raw('1')).where(where).getKnexQuery().whereRaw('e.profile_id = h.profile_id');
+  }
+
+  /**
+   * Sums over the latest profile-level churn score of every profile as the base stood at `at`,
+   * less the customers `churned` says had churned by then (see `churnEvidence`)
    * (scored before it: a score at `at` belongs to the period that opens there; ties broken by
    * id): one set-based query, a window function picking each profile's head.
    */
-  async baseAt(at: Date): Promise<BaseSnapshot> {
+  async baseAt(at: Date, churned: ChurnedBy | null = null): Promise<BaseSnapshot> {
     const latest = this.em
       .createQueryBuilder(RiskScore, 'r')
       .select([
+        raw('r.profile_id as profile_id'),
         raw('r.probability as probability'),
         raw('r.clv as clv'),
         raw('r.revenue_at_risk as revenue_at_risk'),
@@ -60,6 +82,8 @@ export class RiskScoreRepository {
       )
       .from(latest.as('h'))
       .where('h.rn', 1);
+    if (churned?.kind === 'event') query.whereNotExists(this.churnEvidence(churned, at));
+    if (churned?.kind === 'inactive') query.whereExists(this.churnEvidence(churned, at));
     const [row] = (await this.em.getConnection().execute(query)) as Record<string, number | string | null>[];
     return {
       profiles: Number(row?.profiles ?? 0),

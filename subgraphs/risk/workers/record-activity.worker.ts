@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
-import { RECORD_ACTIVITY, SCORE_PROFILE, STAGE_BATCH_MAX, STAGE_CONCURRENCY, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
+import { RECORD_ACTIVITY, SCORE_PROFILE, SHARED_PASS_MAX_ITEMS, STAGE_BATCH_MAX, STAGE_CONCURRENCY, type JobPayloads, type RecordActivityBatch, type RecordActivityJob } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { startCoalescingWorker, type CoalescedPass } from '../../common/job-coalescing';
 import { forkForTenant } from '../../common/tenant-filter';
@@ -130,7 +130,7 @@ export function startRecordActivityWorker(deps: SubgraphDeps): Worker<RecordActi
   return startCoalescingWorker(deps, {
     queue: RECORD_ACTIVITY,
     concurrency: STAGE_CONCURRENCY,
-    limits: { maxJobs: RISK_PASS_MAX_JOBS, maxItems: RISK_PASS_MAX_ITEMS, itemsOf },
+    limits: { maxJobs: RISK_PASS_MAX_JOBS, maxItems: RISK_PASS_MAX_ITEMS, sharedMaxItems: SHARED_PASS_MAX_ITEMS, itemsOf },
     pass: recordActivityPass(deps),
     meter: { stage: 'risk', unitsOf: eventsOf },
   });

@@ -31,6 +31,16 @@ export function tenantLimits(ingest: SubgraphDeps['config']['ingest'], tenantId:
   };
 }
 
+/**
+ * Points one request of `eventCount` events costs at the shared per-tenant limiter, for a tenant
+ * allowed `ratePerSecond` events a second; a request larger than the whole budget takes all of it
+ * rather than being refused forever.
+ */
+function tenantPoints(eventCount: number, ratePerSecond: number): number {
+  const perEvent = TENANT_RATE_POINTS / ratePerSecond;
+  return Math.max(1, Math.min(TENANT_RATE_POINTS, Math.ceil(eventCount * perEvent)));
+}
+
 /** A value read from Redis, shared by the requests of one period (`LAG_READ_TTL_MS`). */
 interface CachedRead {
   value: Promise<number>;
@@ -88,7 +98,13 @@ export class IngestGuard {
 
   /**
    * Admits `eventCount` events of one API key (of `tenant`, when given, in its lane), or throws
-   * `RATE_LIMITED`.
+   * `RATE_LIMITED`. The checks that only read (queue depth, the tenant's backlog and lag) go to
+   * Redis together, then the two rate limiters are charged together: two round trips whatever
+   * the number of checks. Under load each round trip waits for a turn of the event loop the
+   * process shares with its stage workers, so a request that asked one check after another
+   * waited five turns. Charging both limiters at once means a request refused by one still spends
+   * its points at the other: it sends again after `Retry-After`, and its key or tenant loses at
+   * most one request's worth of its second.
    */
   async admit(keyId: string, eventCount: number, tenant?: { tenantId: string; lane: Lane }): Promise<void> {
     const { maxQueueDepth, rateLimitPerSecond } = this.deps.config.ingest;
@@ -97,43 +113,50 @@ export class IngestGuard {
     if (this.deps.redis.status !== 'ready') {
       throw new AppError('UNAVAILABLE', 'the queue (Redis) is unreachable: retry later', { retryAfterSeconds: REDIS_DOWN_RETRY_AFTER_SECONDS });
     }
-    const waiting = await this.waitingCount();
+    const limits = tenant ? tenantLimits(this.deps.config.ingest, tenant.tenantId) : null;
+    const [waiting, tenantReads] = await Promise.all([
+      this.waitingCount(),
+      tenant && limits
+        ? Promise.all([
+            fairShareFor(this.deps).backlog(RESOLVE_IDENTITY, tenant.tenantId, tenant.lane),
+            this.admitByLag(tenant.tenantId, tenant.lane, limits.maxInFlight).then(
+              () => null,
+              (refusal: unknown) => refusal,
+            ),
+          ])
+        : null,
+    ]);
     if (waiting > maxQueueDepth) {
       throw new AppError('RATE_LIMITED', `ingestion is backed up (${waiting} requests waiting): retry later`, {
         retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
       });
     }
-    if (tenant) await this.admitTenant(tenant.tenantId, tenant.lane, eventCount);
+    if (tenant && limits && tenantReads) {
+      const [backlog, lagRefusal] = tenantReads;
+      if (backlog > limits.maxBacklog) {
+        throw new AppError('RATE_LIMITED', `tenant ${tenant.tenantId} has ${backlog} requests waiting (its share is ${limits.maxBacklog}): retry later`, {
+          retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
+        });
+      }
+      if (lagRefusal !== null) throw lagRefusal;
+    }
     // a request larger than the whole budget takes all of it rather than being refused forever
-    const points = Math.max(1, Math.min(eventCount, rateLimitPerSecond));
-    try {
-      await this.limiter.consume(keyId, points);
-    } catch (rejection) {
+    const keyPoints = Math.max(1, Math.min(eventCount, rateLimitPerSecond));
+    const [tenantCharge, keyCharge] = await Promise.allSettled([
+      tenant && limits ? this.tenantLimiter.consume(tenant.tenantId, tenantPoints(eventCount, limits.ratePerSecond)) : Promise.resolve(null),
+      this.limiter.consume(keyId, keyPoints),
+    ]);
+    if (tenantCharge.status === 'rejected') {
+      const rejection: unknown = tenantCharge.reason;
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw new AppError('RATE_LIMITED', `over ${rateLimitPerSecond} events per second for this key`, {
+      throw new AppError('RATE_LIMITED', `over ${limits!.ratePerSecond} events per second for tenant ${tenant!.tenantId}`, {
         retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
       });
     }
-  }
-
-  /** The tenant's own backlog and event rate, against its limits (`tenantLimits`). */
-  private async admitTenant(tenantId: string, lane: Lane, eventCount: number): Promise<void> {
-    const limits = tenantLimits(this.deps.config.ingest, tenantId);
-    const backlog = await fairShareFor(this.deps).backlog(RESOLVE_IDENTITY, tenantId, lane);
-    if (backlog > limits.maxBacklog) {
-      throw new AppError('RATE_LIMITED', `tenant ${tenantId} has ${backlog} requests waiting (its share is ${limits.maxBacklog}): retry later`, {
-        retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
-      });
-    }
-    await this.admitByLag(tenantId, lane, limits.maxInFlight);
-    const perEvent = TENANT_RATE_POINTS / limits.ratePerSecond;
-    // a request larger than the whole budget takes all of it rather than being refused forever
-    const points = Math.max(1, Math.min(TENANT_RATE_POINTS, Math.ceil(eventCount * perEvent)));
-    try {
-      await this.tenantLimiter.consume(tenantId, points);
-    } catch (rejection) {
+    if (keyCharge.status === 'rejected') {
+      const rejection: unknown = keyCharge.reason;
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw new AppError('RATE_LIMITED', `over ${limits.ratePerSecond} events per second for tenant ${tenantId}`, {
+      throw new AppError('RATE_LIMITED', `over ${rateLimitPerSecond} events per second for this key`, {
         retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
       });
     }

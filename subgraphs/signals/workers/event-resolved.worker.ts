@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 
 import { isUuid } from '../../common/ids';
 import { startCoalescingWorker, type CoalescedPass } from '../../common/job-coalescing';
-import { EVENT_RESOLVED, STAGE_BATCH_MAX, STAGE_CONCURRENCY, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
+import { EVENT_RESOLVED, SHARED_PASS_MAX_ITEMS, STAGE_BATCH_MAX, STAGE_CONCURRENCY, type EventsResolvedBatch, type JobPayloads } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { publishHandedOnWatermark } from '../services/handed-on-watermark.service';
@@ -95,7 +95,7 @@ export function startEventResolvedWorker(deps: SubgraphDeps): Worker<EventResolv
   return startCoalescingWorker(deps, {
     queue: EVENT_RESOLVED,
     concurrency: STAGE_CONCURRENCY,
-    limits: { maxJobs: DETECT_PASS_MAX_JOBS, maxItems: DETECT_PASS_MAX_EVENTS, itemsOf: eventsOf },
+    limits: { maxJobs: DETECT_PASS_MAX_JOBS, maxItems: DETECT_PASS_MAX_EVENTS, sharedMaxItems: SHARED_PASS_MAX_ITEMS, itemsOf: eventsOf },
     pass: eventResolvedPass(deps),
     meter: { stage: 'detect', unitsOf: eventsOf },
   });

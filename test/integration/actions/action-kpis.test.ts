@@ -4,8 +4,10 @@ import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { nextBestActionKpi, proactiveResolutionKpi } from '../../../subgraphs/actions/domain/action-kpis';
 import { newcombeInterval } from '../../../subgraphs/actions/domain/uplift/newcombe';
 import { wilsonInterval } from '../../../subgraphs/actions/domain/uplift/wilson';
-import { AlertOutcome, AlertStatus, NO_PROFILE } from '../../../subgraphs/actions/entities/alert.entity';
+import { Alert, AlertOutcome, AlertStatus, NO_PROFILE } from '../../../subgraphs/actions/entities/alert.entity';
 import { ActionKpisService } from '../../../subgraphs/actions/services/action-kpis.service';
+import { MeasurementSettingsService } from '../../../subgraphs/actions/services/measurement-settings.service';
+import { applyPlaybookEvents } from '../../../subgraphs/actions/workers/playbook-events.worker';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { ActionKpiSeed } from '../../fixtures/action-kpi-seed';
@@ -59,6 +61,46 @@ describe('ActionKpisService', () => {
     expect(k).toEqual({ alerts: 40, resolvedProactively: 15, rate: { value: 15 / 40, ...wilsonInterval(15, 40) }, sampleNote: null });
     expect(await kpis('ak-rival').proactiveResolution(PERIOD)).toMatchObject({ alerts: 50, resolvedProactively: 50 });
     expect(proactiveResolutionKpi(29, 10)).toEqual({ alerts: 29, resolvedProactively: 10, rate: null, sampleNote: '29 alerts; at least 30 are needed' });
+  });
+
+  it('counts an alert as resolved proactively only when it was resolved before its customer contacted support or churned', async () => {
+    const t = 'ak-contact';
+    const seed = new ActionKpiSeed(em(t), t);
+    const alerts = Array.from({ length: 40 }, (_, i) => seed.alert(i, at(1 + (i % 10)), { status: AlertStatus.RESOLVED, outcome: AlertOutcome.SAVED, resolvedAt: at(3 + (i % 10)) }));
+    await seed.flush();
+    const after = (i: number, days: number) => new Date(alerts[i].createdAt.getTime() + days * DAY);
+    const event = (i: number, name: string, occurredAt: Date) => ({ eventId: randomUUID(), profileId: alerts[i].profileId, name, properties: {}, occurredAt: occurredAt.toISOString() });
+    const batch = [
+      // a ticket one day after the alert, a day before it was resolved: not proactive (10 alerts)
+      ...Array.from({ length: 10 }, (_, i) => event(i, 'Ticket Created', after(i, 1))),
+      // churned three days after, once resolved: still proactive
+      ...Array.from({ length: 5 }, (_, i) => event(10 + i, 'Account Closed', after(10 + i, 3))),
+      // a ticket before the alert was raised, and an event that is no contact: no effect
+      event(15, 'Ticket Created', after(15, -1)),
+      event(16, 'Page Viewed', after(16, 1)),
+    ];
+    const job = (id: string, events: typeof batch) => ({ id, data: { tenantId: t, events, pendingSince: new Date().toISOString() } });
+    await applyPlaybookEvents(job('contact-1', batch), actions.deps);
+    expect((await kpis(t).proactiveResolution(PERIOD)).resolvedProactively).toBe(30);
+    // the same batch again changes nothing
+    await applyPlaybookEvents(job('contact-1-again', batch), actions.deps);
+    expect((await kpis(t).proactiveResolution(PERIOD)).resolvedProactively).toBe(30);
+    // a support call the help desk logged earlier arrives late, under a name the tenant adds:
+    // profile 10 contacted support before its alert was resolved after all
+    await new MeasurementSettingsService(em(t), t).update({ supportEvents: ['Ticket Created', 'Call Logged'] });
+    await applyPlaybookEvents(job('contact-2', [event(10, 'Call Logged', after(10, 1))]), actions.deps);
+    const k = await kpis(t).proactiveResolution(PERIOD);
+    expect(k).toMatchObject({ alerts: 40, resolvedProactively: 29 });
+    // the moment kept is the earliest contact after the alert
+    const stored = await em(t).findOneOrFail(Alert, { id: alerts[10].id }, { disableIdentityMap: true });
+    expect(stored.customerActedAt?.toISOString()).toBe(after(10, 1).toISOString());
+  });
+
+  it('refuses contact event lists that are too long or hold blank names, naming the field', async () => {
+    const service = new MeasurementSettingsService(em('ak-contact-bad'), 'ak-contact-bad');
+    await expect(service.update({ churnEvents: Array.from({ length: 21 }, (_, i) => `e${i}`) })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('input.churnEvents') });
+    await expect(service.update({ supportEvents: ['Ticket Created', ' '] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('input.supportEvents[1]') });
+    expect((await service.get()).supportEvents).toEqual(['Ticket Created', 'Support Ticket Created', 'Support Contacted']);
   });
 
   it('compares the goal rate of treated customers with the holdout’s over every playbook', async () => {

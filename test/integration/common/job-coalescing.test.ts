@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
-import { runCoalescedPass, takeWaitingJobs, type CoalescedPass } from '../../../subgraphs/common/job-coalescing';
-import { queuePrefix } from '../../../subgraphs/common/queues';
+import { runCoalescedPass, startCoalescingWorker, takeWaitingJobs, type CoalescedPass } from '../../../subgraphs/common/job-coalescing';
+import { queuePrefix, type QueueName } from '../../../subgraphs/common/queues';
+import type { SubgraphDeps } from '../../../subgraphs/common/run-subgraph';
 import { waitFor } from '../../fixtures/wait-for';
 
 interface StageJob {
@@ -108,5 +109,66 @@ describe('runCoalescedPass (real Redis, real BullMQ)', () => {
     ]);
     expect(ran).toEqual(['broken', 'ok']);
     expect(settled.map((j) => j?.failedReason ?? null)).toEqual(['broken failed', null]);
+  });
+});
+
+/**
+ * `startCoalescingWorker` with `sharedMaxItems`: alone, a tenant's waiting jobs run as one large
+ * pass; once another tenant has had work in the stage, passes stop near `sharedMaxItems`, so that
+ * tenant's next job waits for a short pass.
+ */
+describe('startCoalescingWorker passes while the stage is shared (real Redis, real BullMQ)', () => {
+  const prefix = `fs-test-shared-${randomBytes(6).toString('hex')}`;
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const deferred: (() => Promise<unknown>)[] = [];
+  const deps = {
+    redis,
+    config: { queuePrefix: prefix },
+    log: { error: () => undefined, warn: () => undefined },
+    shutdown: { defer: (fn: () => Promise<unknown>) => deferred.push(fn) },
+  } as unknown as SubgraphDeps;
+  const name = 'shared-stage';
+  const queue = new Queue<StageJob>(name, { connection: redis, prefix: queuePrefix(prefix) });
+  /** items of each pass, in the order the passes ran */
+  const passes: number[] = [];
+
+  afterAll(async () => {
+    for (const fn of deferred) await fn();
+    await queue.close();
+    const keys = await redis.keys(`${queuePrefix(prefix)}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  const itemsOf = (d: StageJob) => d.items;
+  const allDone = async (count: number) => (await queue.getJobCounts('completed')).completed === count;
+
+  it('takes every waiting job of a lone tenant, then short passes once a second tenant has had work', async () => {
+    await queue.addBulk(Array.from({ length: 6 }, () => ({ name: 'j', data: { tenantId: 'acme', items: 40 } })));
+    startCoalescingWorker<StageJob, StageJob[]>(deps, {
+      queue: name as QueueName,
+      concurrency: 1,
+      limits: { maxJobs: 50, maxItems: 1_000, sharedMaxItems: 60, itemsOf },
+      pass: {
+        parse: (job) => [job.data],
+        groupKey: (batch) => batch[0].tenantId,
+        runGroup: async (batches) => void passes.push(batches.flat().reduce((n, b) => n + b.items, 0)),
+        runAlone: async (job) => void passes.push(job.data.items),
+      },
+    });
+    await waitFor(() => allDone(6));
+    // alone: the job it was given and the five waiting behind it, one pass
+    expect(passes).toEqual([240]);
+
+    // a second tenant's job runs; then the first tenant floods again
+    await queue.add('j', { tenantId: 'beta', items: 1 });
+    await waitFor(() => allDone(7));
+    passes.length = 0;
+    await queue.addBulk(Array.from({ length: 6 }, () => ({ name: 'j', data: { tenantId: 'acme', items: 40 } })));
+    await waitFor(() => allDone(13));
+    expect(passes.reduce((a, b) => a + b, 0)).toBe(240);
+    // shared: a pass stops once it holds 60 items (the job that crosses the line still comes along)
+    for (const items of passes) expect(items).toBeLessThanOrEqual(80);
+    expect(passes.length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { riskSubgraph } from '../../../subgraphs/risk';
+import { ActivityEvent } from '../../../subgraphs/risk/entities/activity-event.entity';
+import { ModelKind, ModelStatus, ModelVersion } from '../../../subgraphs/risk/entities/model-version.entity';
 import { RiskBucket, RiskScore } from '../../../subgraphs/risk/entities/risk-score.entity';
+import { forgetActiveModels } from '../../../subgraphs/risk/services/active-models';
 import { BaseKpisService } from '../../../subgraphs/risk/services/base-kpis.service';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 
@@ -86,6 +91,42 @@ describe('BaseKpisService', () => {
     expect(b.churn).toMatchObject({ activeProfiles: 60, activeProfilesAtStart: 0, meanProbabilityAtStart: null, change: null });
     expect(b.churn.meanProbability).toBeCloseTo(0.9, 12);
     expect(b.churn.sampleNote).toBe('0 scored profiles at the start; at least 30 are needed');
+  });
+
+  it('leaves out of the base the customers the active churn model’s label calls churned by then', async () => {
+    const t = 'kpi-churned';
+    // 50 profiles scored before the period (p 0.2), rescored in it (p 0.4)
+    await seed(t, [...range(1, 50).map((n) => ({ n, p: 0.2, clv: 100, at: at(-5) })), ...range(1, 50).map((n) => ({ n, p: 0.4, clv: 100, at: at(5) }))]);
+    const fork = em(t);
+    const activity = (n: number, name: string, when: Date) =>
+      fork.create(ActivityEvent, { tenantId: t, profileId: profile(n), eventId: randomUUID(), type: 'track', name, timestamp: when, revenue: null });
+    // 1–5 closed their account before the period, 6–15 during it; 16 closed after it; 17–20 only browsed
+    for (const n of range(1, 5)) activity(n, 'Account Closed', at(-2));
+    for (const n of range(6, 15)) activity(n, 'Account Closed', at(12));
+    activity(16, 'Account Closed', at(40));
+    for (const n of range(17, 20)) activity(n, 'Page Viewed', at(-2));
+    fork.create(ModelVersion, {
+      tenantId: t,
+      kind: ModelKind.CHURN,
+      version: 1,
+      status: ModelStatus.READY,
+      active: true,
+      settings: { label: { kind: 'event', event: 'Account Closed', withinDays: 28 } },
+    });
+    await fork.flush();
+    forgetActiveModels(t);
+    const kpis = await new BaseKpisService(em(t), t).of({ from: FROM, to: TO });
+    // start: 50 − 5 closed = 45 at p 0.2; end: 50 − 15 = 35 at p 0.4
+    expect(kpis.churn).toMatchObject({ activeProfilesAtStart: 45, activeProfiles: 35 });
+    expect(kpis.churn.meanProbability).toBeCloseTo(0.4, 12);
+    expect(kpis.clv).toMatchObject({ totalAtStart: 4500, totalAtEnd: 3500 });
+
+    // an inactivity label: churned = nothing done in the 30 days before; only 17–20 did anything
+    await em(t).nativeUpdate(ModelVersion, { tenantId: t, kind: ModelKind.CHURN }, { settings: { label: { kind: 'inactivity', days: 30, activity: 'any' } } });
+    forgetActiveModels(t);
+    const inactive = await new BaseKpisService(em(t), t).of({ from: FROM, to: TO });
+    // at the start, 1–5 (closing is activity too) and 17–20 were active in the 30 days before it; at the end, 6–15
+    expect(inactive.churn).toMatchObject({ activeProfilesAtStart: 9, activeProfiles: 10 });
   });
 
   it('says the sample is too small instead of printing a number', async () => {
