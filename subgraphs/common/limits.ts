@@ -92,6 +92,8 @@ export const FIELD_LIMITS = Object.freeze({
   accountSidLength: 64,
   /** An event name or property a playbook's `waitForEvent` step matches. */
   waitEventNameLength: 200,
+  /** A support or churn event name of the measurement settings (`supportEvents`, `churnEvents`). */
+  contactEventNameLength: 200,
   /** A fact path a playbook branch condition reads (`profile.traits.plan`). */
   factFieldLength: 200,
   /** An event's ids and names (messageId, userId, anonymousId, event/page name; Segment's stored width). */
@@ -109,6 +111,8 @@ export const FIELD_LIMITS = Object.freeze({
   armConditions: 20,
   /** Keys of a webhook step's `data` or of a `setTraits` step. */
   stepKeys: 50,
+  /** Names in `supportEvents` or in `churnEvents`. */
+  contactEventNames: 20,
   /** Sends a contact policy's frequency cap may allow per window. */
   contactCapCount: 1000,
   /** The largest `atLeast` of a segment's `performed` leaf. */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { validateAlertRule, type AlertRuleDraft } from '../../../subgraphs/actions/domain/validate-alert-rule';
 import { validateChannel } from '../../../subgraphs/actions/domain/validate-channel';
 import { validateContactPolicy } from '../../../subgraphs/actions/domain/validate-contact-policy';
+import { validateMeasurementSettings } from '../../../subgraphs/actions/domain/validate-measurement-settings';
 import { validatePlaybook, type PlaybookDraft } from '../../../subgraphs/actions/domain/validate-playbook';
 import { FIELD_LIMITS, type FieldLimits } from '../../../subgraphs/common/limits';
 import { parseSegmentCondition, SegmentConditionError } from '../../../subgraphs/profiles/domain/segments/validate-condition';
@@ -26,6 +27,8 @@ const cond = (field = 'profile.traits.plan') => ({ field, op: 'exists' });
 
 const channelRefuses = (draft: Parameters<typeof validateChannel>[0], field: string) => validateChannel(draft, { secretRequired: true }).problems.some((p) => p.field === field);
 const policyRefuses = (draft: Parameters<typeof validateContactPolicy>[0], field: string) => validateContactPolicy(draft).problems.some((p) => p.field === `input.${field}`);
+
+const settingsRefuse = (draft: Parameters<typeof validateMeasurementSettings>[0], field: string) => validateMeasurementSettings(draft).some((p) => p.field === field);
 
 /** Whether the condition is refused at a path ending in `suffix`. */
 const conditionRefuses = (input: unknown, suffix: string) => {
@@ -80,6 +83,8 @@ const PROBES: Record<keyof FieldLimits, (n: number) => boolean> = {
   stepKeys: (n) =>
     playbookRefuses(webhook(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))), 'steps[0].data') &&
     playbookRefuses(only({ type: 'updateTraits', traits: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1])) }), 'steps[0].traits'),
+  contactEventNames: (n) => settingsRefuse({ supportEvents: Array.from({ length: n }, (_, i) => `e${i}`) }, 'supportEvents'),
+  contactEventNameLength: (n) => settingsRefuse({ churnEvents: [x(n)] }, 'churnEvents[0]'),
   contactCapCount: (n) => policyRefuses({ channel: 'sms', capCount: n, capWindowSeconds: 3600 }, 'capCount'),
   segmentPerformedAtLeast: (n) => conditionRefuses(performed('Order Completed', n), 'performed.atLeast'),
   segmentConditionDepth: (n) => conditionRefuses(nested(n), ''),
