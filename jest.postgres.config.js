@@ -12,6 +12,7 @@
 const base = require('./jest.config.js');
 
 const e2eOnPostgres = [
+  'experiments',
   'history-import',
   'hostile-input',
   'ingestion-durability',

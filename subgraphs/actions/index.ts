@@ -30,6 +30,8 @@ import { PlaybookImpactService } from './services/playbook-impact.service';
 import { KpiActionsResolver } from './resolvers/kpi-actions.resolver';
 import { KpiReport } from './resolvers/kpi-report.type';
 import { MeasurementResolver } from './resolvers/measurement.resolver';
+import { ExperimentResolver, PlaybookExperimentsResolver } from './resolvers/experiment.resolver';
+import { ExperimentService } from './services/experiment.service';
 import { PlaybookRunService } from './services/playbook-runs.service';
 import { PlaybookService } from './services/playbook.service';
 import { TaskService } from './services/task.service';
@@ -77,6 +79,8 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         ContactPolicyResolver,
         WebhookDeliveryResolver,
         PlaybookResolver,
+        PlaybookExperimentsResolver,
+        ExperimentResolver,
         PlaybookRunResolver,
         TaskResolver,
         StepDeliveryResolver,
@@ -110,6 +114,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         ledger: new DeliveryLedgerService(em, auth.tenantId),
         measurement: new MeasurementSettingsService(em, auth.tenantId, now),
         impact: new PlaybookImpactService(em, auth.tenantId, now),
+        experiments: new ExperimentService(em, auth.tenantId),
         actions: new TriggerActionService(em, auth.tenantId, now),
         kpis: new ActionKpisService(em, auth.tenantId),
       },

@@ -250,6 +250,13 @@ export interface Config {
      */
     tenantMaxInFlight: number;
     /**
+     * A tenant's ingest requests one signals process works on at once (`INGEST_TENANT_CONCURRENCY`);
+     * its further requests wait their turn (at most 64 each; past that 429), so a tenant sending
+     * many requests in parallel does not put its chains of awaits ahead of every other tenant's on
+     * the event loop. 0: no bound. Default 2.
+     */
+    tenantConcurrency: number;
+    /**
      * Per-tenant overrides of the three limits above (`INGEST_TENANT_LIMITS`, JSON:
      * `{"acme": {"ratePerSecond": 20000, "maxBacklog": 5000, "maxInFlight": 50000}}`). Default none.
      */
@@ -392,6 +399,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       INGEST_TENANT_RATE_LIMIT_PER_SECOND: num({ default: 10_000 }),
       INGEST_TENANT_MAX_BACKLOG: num({ default: 2_000 }),
       INGEST_TENANT_MAX_IN_FLIGHT: num({ default: 10_000 }),
+      INGEST_TENANT_CONCURRENCY: num({ default: 2 }),
       INGEST_TENANT_LIMITS: str({ default: '' }),
       SWEEP_INTERVAL_MS: num({ default: 30_000 }),
       SWEEP_GRACE_MS: num({ default: 300_000 }),
@@ -463,6 +471,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
+  if (!(Number.isInteger(e.INGEST_TENANT_CONCURRENCY) && e.INGEST_TENANT_CONCURRENCY >= 0)) problems.push('INGEST_TENANT_CONCURRENCY: must be a whole number, 0 or more');
   for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY', 'RISK_TRAINING_THREADS'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
@@ -576,6 +585,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       tenantRatePerSecond: e.INGEST_TENANT_RATE_LIMIT_PER_SECOND,
       tenantMaxBacklog: e.INGEST_TENANT_MAX_BACKLOG,
       tenantMaxInFlight: e.INGEST_TENANT_MAX_IN_FLIGHT,
+      tenantConcurrency: e.INGEST_TENANT_CONCURRENCY,
       tenantLimits,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       sweepGraceMs: e.SWEEP_GRACE_MS,

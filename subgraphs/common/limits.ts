@@ -84,13 +84,15 @@ export const FIELD_LIMITS = Object.freeze({
   kindLength: 64,
   /** A playbook step's id. */
   stepIdLength: 64,
+  /** A variant's name in an experiment step. */
+  variantNameLength: 32,
   /** A key of a webhook step's `data` or a `setTraits` step's traits. */
   stepKeyLength: 64,
   /** An IANA time zone name (contact policy). */
   timezoneLength: 64,
   /** A Twilio account SID (SMS channel config). */
   accountSidLength: 64,
-  /** An event name or property a playbook's `waitForEvent` step matches. */
+  /** An event name or property a playbook's `waitForEvent` step (or an experiment's goal) matches. */
   waitEventNameLength: 200,
   /** A support or churn event name of the measurement settings (`supportEvents`, `churnEvents`). */
   contactEventNameLength: 200,
@@ -107,7 +109,7 @@ export const FIELD_LIMITS = Object.freeze({
   playbookSteps: 50,
   /** Arms of a branch step. */
   branchArms: 20,
-  /** Conditions of one branch arm. */
+  /** Conditions of one branch arm (and of a `waitForEvent` or experiment goal's `where`). */
   armConditions: 20,
   /** Keys of a webhook step's `data` or of a `setTraits` step. */
   stepKeys: 50,

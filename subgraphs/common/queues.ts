@@ -660,6 +660,8 @@ export interface RiskChangeForAlerts {
   reasons: { factor: string; contribution: number; description: string; evidence: string[] }[];
   /** Segments the profile was in when scored. */
   segmentIds: string[];
+  /** ISO time the score was computed (absent in jobs queued before it was sent). */
+  scoredAt?: string;
 }
 
 /**

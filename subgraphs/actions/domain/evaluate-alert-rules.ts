@@ -24,6 +24,8 @@ export interface RiskChangeFacts {
   reasons: ScoreReason[];
   /** Segments the profile was in when scored. */
   segmentIds: string[];
+  /** When the score was computed; absent for a job that did not say. */
+  scoredAt?: Date | null;
 }
 
 /** What a rule remembers per profile. */

@@ -33,6 +33,8 @@ export interface TriggerAlert {
 export interface TriggerFiring extends TriggerAlert {
   rule: AlertRuleSpec;
   profileId: string;
+  /** When the fact happened. */
+  at: Date;
 }
 
 /** The alert a rule raises for a fact, or null when the rule's trigger does not match it. */
@@ -71,7 +73,7 @@ export function evaluateTriggers<F extends TriggerFacts>(
       const lastFiredAt = before?.lastFiredAt && before.lastFiredAt > fact.at ? before.lastFiredAt : fact.at;
       current.set(key, { ruleId: rule.id, profileId: fact.profileId, active: false, lastTriggerId: alert.triggerId, lastFiredAt });
       touched.add(key);
-      firings.push({ ...alert, rule, profileId: fact.profileId });
+      firings.push({ ...alert, rule, profileId: fact.profileId, at: fact.at });
     }
   }
   return { firings, states: [...touched].map((key) => current.get(key)!) };

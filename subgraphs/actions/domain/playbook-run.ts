@@ -1,6 +1,7 @@
 import { nextLocalTime, parseLocalTime } from './local-time';
 import { assertNever, stepOf, type FactCondition, type PlaybookDefinition, type PlaybookStep, type PropertyEquals } from './playbook';
 import { lookup } from './playbook-template';
+import { CONTROL_ARM } from './uplift/assignment';
 
 /**
  * The playbook engine as a pure state machine: `startRun` and `advanceRun` take a definition, the
@@ -18,7 +19,7 @@ export const RUN_STATUSES: readonly RunStatus[] = ['active', 'waiting', 'complet
 export const LIVE_STATUSES: readonly RunStatus[] = ['active', 'waiting'];
 
 /** How one visit of a step ended, as `branch` conditions see it under `steps.<id>`. */
-export type StepOutcome = 'sent' | 'skipped' | 'failed' | 'created' | 'updated' | 'waited' | 'event' | 'timeout' | 'branched' | 'exited';
+export type StepOutcome = 'sent' | 'skipped' | 'failed' | 'created' | 'updated' | 'waited' | 'event' | 'timeout' | 'branched' | 'assigned' | 'exited';
 
 export interface StepRecord {
   stepId: string;
@@ -56,7 +57,7 @@ export interface RunFacts {
 /** Something that moves a run on. */
 export type RunInput =
   /** The job of (stepId, visit) ran; `outcome` is the effect's result for `send` (sent/skipped/failed). */
-  | { type: 'stepRan'; stepId: string; visit: number; outcome?: 'sent' | 'skipped' | 'failed' | 'created' }
+  | { type: 'stepRan'; stepId: string; visit: number; outcome?: 'sent' | 'skipped' | 'failed' | 'created'; arm?: string }
   /** An event of the profile happened. */
   | { type: 'event'; name: string; properties: Record<string, unknown>; occurredAt: Date }
   /** End the run now (an exit condition, or cancelRun). */
@@ -103,10 +104,10 @@ export function advanceRun(def: PlaybookDefinition, state: RunState, input: RunI
   if (input.stepId !== state.stepId || input.visit !== state.visit) return ignored;
   // a wait's job never runs before its time (a promoted or early job is put back by the worker)
   if (state.nextDueAt && now < state.nextDueAt) return ignored;
-  return afterStep(def, state, step, input.outcome, facts, now);
+  return afterStep(def, state, step, input.outcome, facts, now, input.arm);
 }
 
-function afterStep(def: PlaybookDefinition, state: RunState, step: PlaybookStep, outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined, facts: RunFacts, now: Date): Advance {
+function afterStep(def: PlaybookDefinition, state: RunState, step: PlaybookStep, outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined, facts: RunFacts, now: Date, arm?: string): Advance {
   switch (step.type) {
     case 'send':
     case 'webhook':
@@ -128,6 +129,13 @@ function afterStep(def: PlaybookDefinition, state: RunState, step: PlaybookStep,
       const all = factsWithSteps(facts, state.history);
       const arm = step.arms.find((a) => a.when.every((c) => conditionHolds(c, all)));
       return enter(def, record(state, 'branched', now), arm ? arm.next : step.otherwise, facts, now);
+    }
+    case 'experiment': {
+      // the arm comes from the assignment (a salted hash, logged); the engine only routes it
+      if (arm === CONTROL_ARM) return enter(def, record(state, 'assigned', now), step.control.next, facts, now);
+      const variant = step.variants.find((v) => v.name === arm);
+      if (!variant) throw new RangeError(`advanceRun: experiment step ${step.id} needs the arm control or a variant (got ${arm})`);
+      return enter(def, record(state, 'assigned', now), variant.next, facts, now);
     }
     case 'exit':
       return { state: { ...state, status: 'completed', nextDueAt: null, endReason: 'completed' }, schedule: null, accepted: true };

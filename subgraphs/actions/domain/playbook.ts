@@ -122,14 +122,60 @@ export interface UpdateTraitsStep extends StepBase {
   next: string | null;
 }
 
+/** One treated arm of an experiment step: a name and the step its customers continue at. */
+export interface ExperimentVariant {
+  /** `[a-z0-9_]`, 1–32 characters, not `control`; unique in the step. */
+  name: string;
+  /** Relative traffic weight (normalised over control + variants). Default 1. */
+  weight: number;
+  /** The step the variant's customers continue at (null: their run completes). */
+  next: string | null;
+}
+
+/** An experiment's conversion goal: an event (with property conditions) within a window after assignment. */
+export interface ExperimentGoal {
+  event: string;
+  where: PropertyEquals[];
+  /** Seconds after assignment a goal event still counts. */
+  windowSeconds: number;
+}
+
+/** Optional automatic winner: an anytime-valid mSPRT per variant against control (see uplift/msprt.ts). */
+export interface AutoWinnerSettings {
+  /** Customers every arm needs before a look counts. Default 100. */
+  minSamplePerArm: number;
+  /** False-positive bound over all looks and all variants (Bonferroni: α/k per variant). Default 0.05. */
+  alpha: number;
+  /** τ of the normal mixing distribution, in conversion-rate units. Default 0.02. */
+  mixingSd: number;
+}
+
+/**
+ * A/B/n experiment (issue #13): the customer is assigned, by a salted hash of (experiment,
+ * profile), to control or one of 2–4 variants in proportion to the weights, and continues at that
+ * arm's step. Control continues at `control.next` like any other arm, so what control gets is
+ * whatever that step leads to (typically the run's end or the steps after the experiment, without
+ * the variant's message). Conversions are the goal event within the window after assignment.
+ */
+export interface ExperimentStep extends StepBase {
+  type: 'experiment';
+  /** Names the experiment within the playbook, stable across versions: `[a-z0-9_]`, 1–64. */
+  key: string;
+  name: string;
+  control: { weight: number; next: string | null };
+  variants: ExperimentVariant[];
+  goal: ExperimentGoal;
+  autoWinner: AutoWinnerSettings | null;
+}
+
 /** End the run (completed). */
 export interface ExitStep extends StepBase {
   type: 'exit';
 }
 
-export type PlaybookStep = SendStep | WaitStep | WaitForEventStep | BranchStep | CreateTaskStep | WebhookStep | UpdateTraitsStep | ExitStep;
+export type PlaybookStep = SendStep | WaitStep | WaitForEventStep | BranchStep | CreateTaskStep | WebhookStep | UpdateTraitsStep | ExperimentStep | ExitStep;
 export type PlaybookStepType = PlaybookStep['type'];
-export const STEP_TYPES: readonly PlaybookStepType[] = ['send', 'wait', 'waitForEvent', 'branch', 'createTask', 'webhook', 'updateTraits', 'exit'];
+export const STEP_TYPES: readonly PlaybookStepType[] = ['send', 'wait', 'waitForEvent', 'branch', 'createTask', 'webhook', 'updateTraits', 'experiment', 'exit'];
 
 /** When a run ends before its last step. */
 export interface ExitConditions {
@@ -159,6 +205,8 @@ export function successorsOf(step: PlaybookStep): (string | null)[] {
       return [step.onEvent, step.onTimeout];
     case 'branch':
       return [...step.arms.map((a) => a.next), step.otherwise];
+    case 'experiment':
+      return [step.control.next, ...step.variants.map((v) => v.next)];
     case 'exit':
       return [];
     default:

@@ -60,6 +60,8 @@ function readChange(raw: unknown): RiskChangeFacts | string {
   if (c.revenueAtRisk !== undefined && !isAmount(c.revenueAtRisk)) return 'revenueAtRisk must be a number or null';
   if (c.reasons !== undefined && !Array.isArray(c.reasons)) return 'reasons must be a list';
   if (c.segmentIds !== undefined && !(Array.isArray(c.segmentIds) && c.segmentIds.every(isText))) return 'segmentIds must be a list of ids';
+  const scoredAt = c.scoredAt === undefined || c.scoredAt === null ? null : typeof c.scoredAt === 'string' ? new Date(c.scoredAt) : new Date(Number.NaN);
+  if (scoredAt && Number.isNaN(scoredAt.getTime())) return 'scoredAt must be an ISO time';
   return {
     profileId: c.profileId,
     scoreId: c.scoreId,
@@ -72,6 +74,7 @@ function readChange(raw: unknown): RiskChangeFacts | string {
     revenueAtRisk: (c.revenueAtRisk as number | null | undefined) ?? null,
     reasons: ((c.reasons as ScoreReason[] | undefined) ?? []).filter((r) => r && typeof r === 'object'),
     segmentIds: (c.segmentIds as string[] | undefined) ?? [],
+    ...(scoredAt && { scoredAt }),
   };
 }
 

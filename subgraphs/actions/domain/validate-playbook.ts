@@ -13,9 +13,12 @@ import {
   type PlaybookStep,
   type PropertyEquals,
   type TaskPriorityName,
+  type ExperimentVariant,
 } from './playbook';
 import { validateMeasurement, type MeasurementDraft, type PlaybookMeasurement } from './playbook-measurement';
 import { templateProblems } from './playbook-template';
+import { CONTROL_ARM, MAX_VARIANTS } from './uplift/assignment';
+import { MSPRT_DEFAULTS } from './uplift/msprt';
 
 type Scalar = string | number | boolean;
 
@@ -47,6 +50,12 @@ export interface PlaybookStepDraft {
   escalateToTeam?: string | null;
   data?: Record<string, unknown> | null;
   traits?: Record<string, unknown> | null;
+  key?: string | null;
+  name?: string | null;
+  control?: { weight?: number | null; next?: string | null } | null;
+  variants?: { name: string; weight?: number | null; next?: string | null }[] | null;
+  goal?: { event?: string | null; where?: { property: string; equals: Scalar }[] | null; windowSeconds?: number | null } | null;
+  autoWinner?: { minSamplePerArm?: number | null; alpha?: number | null; mixingSd?: number | null } | null;
 }
 
 /** A playbook as an admin sends it (with how it is measured: holdout, outcome, guardrails). */
@@ -80,6 +89,9 @@ const NAME = new RegExp(`^[A-Za-z0-9_.:\\- ]{1,${FIELD_LIMITS.channelRefLength}}
 const FACT_ROOTS = ['profile.', 'risk.', 'alert.', 'steps.'];
 /** Keys of a webhook's `data` and of `updateTraits`. */
 const KEY = new RegExp(`^[A-Za-z0-9_]{1,${FIELD_LIMITS.stepKeyLength}}$`);
+const VARIANT_NAME = new RegExp(`^[a-z0-9_]{1,${FIELD_LIMITS.variantNameLength}}$`);
+/** Largest relative traffic weight of an experiment arm (a value, not a size: it stays here). */
+const MAX_WEIGHT = 1000;
 
 /**
  * Checks a draft playbook and normalises it (trimmed text, defaults filled in). Returns every
@@ -107,6 +119,12 @@ export function validatePlaybook(draft: PlaybookDraft): { playbook: ValidPlayboo
     if (step) steps.push(step);
   });
 
+  const keys = new Set<string>();
+  steps.forEach((s) => {
+    if (s.type !== 'experiment') return;
+    if (keys.has(s.key)) problem(`steps[${drafts.findIndex((d) => String(d.id ?? '').trim() === s.id)}].key`, `duplicates experiment ${s.key}`);
+    keys.add(s.key);
+  });
   const ids = new Set(steps.map((s) => s.id));
   const entry = (draft.entry ?? drafts[0]?.id ?? '').trim();
   if (drafts.length > 0 && !ids.has(entry)) problem('entry', `no step has the id ${entry || '(empty)'}`);
@@ -133,6 +151,8 @@ function referencesOf(step: PlaybookStep): [string, string | null][] {
       return [['onEvent', step.onEvent], ['onTimeout', step.onTimeout]];
     case 'branch':
       return [...step.arms.map((a, j): [string, string | null] => [`arms[${j}].next`, a.next]), ['otherwise', step.otherwise]];
+    case 'experiment':
+      return [['control.next', step.control.next], ...step.variants.map((v, j): [string, string | null] => [`variants[${j}].next`, v.next])];
     default:
       return successorsOf(step).map((s): [string, string | null] => ['next', s]);
   }
@@ -240,12 +260,64 @@ function validateStep(d: PlaybookStepDraft, id: string, at: string, problem: (fi
       }
       return { id, type: 'updateTraits', traits, next: ref(d.next) };
     }
+    case 'experiment':
+      return validateExperiment(d, id, at, problem);
     case 'exit':
       return { id, type: 'exit' };
     default:
       problem(`${at}.type`, `must be one of ${STEP_TYPES.join(', ')}`);
       return null;
   }
+}
+
+function validateExperiment(d: PlaybookStepDraft, id: string, at: string, problem: (field: string, message: string) => void): PlaybookStep {
+  const ref = (v: string | null | undefined) => (v == null || v.trim() === '' ? null : v.trim());
+  const weight = (field: string, v: number | null | undefined): number => {
+    if (v == null) return 1;
+    if (typeof v !== 'number' || !(v > 0 && v <= MAX_WEIGHT)) problem(`${at}.${field}`, `must be a number above 0 and at most ${MAX_WEIGHT}`);
+    return v;
+  };
+  const key = String(d.key ?? id).trim();
+  if (!STEP_ID.test(key)) problem(`${at}.key`, `must be 1–${FIELD_LIMITS.stepIdLength} characters of a-z, 0-9 and _`);
+  const name = (d.name ?? key).trim();
+  if (name.length < 1 || name.length > FIELD_LIMITS.nameLength) problem(`${at}.name`, `must be 1–${FIELD_LIMITS.nameLength} characters`);
+  if (d.control != null && !isPlainObject(d.control)) problem(`${at}.control`, 'must be an object { weight?, next }');
+  const control = { weight: weight('control.weight', d.control?.weight), next: ref(d.control?.next) };
+  const drafts = Array.isArray(d.variants) ? d.variants : [];
+  if (drafts.length < 2 || drafts.length > MAX_VARIANTS) problem(`${at}.variants`, `must have 2–${MAX_VARIANTS} variants (besides control)`);
+  const variants: ExperimentVariant[] = [];
+  drafts.forEach((v, j) => {
+    const vName = String(v?.name ?? '').trim();
+    if (!VARIANT_NAME.test(vName) || vName === CONTROL_ARM) problem(`${at}.variants[${j}].name`, `must be 1–${FIELD_LIMITS.variantNameLength} characters of a-z, 0-9 and _, other than ${CONTROL_ARM}`);
+    else if (variants.some((x) => x.name === vName)) problem(`${at}.variants[${j}].name`, `duplicates variant ${vName}`);
+    variants.push({ name: vName, weight: weight(`variants[${j}].weight`, v?.weight), next: ref(v?.next) });
+  });
+  const g = d.goal;
+  if (!isPlainObject(g)) problem(`${at}.goal`, 'is required: { event, where?, windowSeconds }');
+  const event = String(g?.event ?? '').trim();
+  if (event.length < 1 || event.length > FIELD_LIMITS.waitEventNameLength) problem(`${at}.goal.event`, `must be an event name of 1–${FIELD_LIMITS.waitEventNameLength} characters`);
+  const where: PropertyEquals[] = [];
+  (g?.where ?? []).forEach((w, j) => {
+    const property = (w?.property ?? '').trim();
+    if (property.length < 1 || property.length > FIELD_LIMITS.waitEventNameLength) problem(`${at}.goal.where[${j}].property`, `must be a property name of 1–${FIELD_LIMITS.waitEventNameLength} characters`);
+    if (!isScalar(w?.equals)) problem(`${at}.goal.where[${j}].equals`, 'must be a string, number or boolean');
+    where.push({ property, equals: w?.equals });
+  });
+  if (where.length > FIELD_LIMITS.armConditions) problem(`${at}.goal.where`, `at most ${FIELD_LIMITS.armConditions} conditions`);
+  const windowSeconds = g?.windowSeconds;
+  if (windowSeconds == null || !Number.isInteger(windowSeconds) || windowSeconds <= 0 || windowSeconds > MAX_DURATION_SECONDS) problem(`${at}.goal.windowSeconds`, `must be a positive duration in whole seconds, at most ${MAX_DURATION_SECONDS}`);
+  let autoWinner = null;
+  if (d.autoWinner != null) {
+    const a = d.autoWinner;
+    const minSamplePerArm = a.minSamplePerArm ?? MSPRT_DEFAULTS.minSamplePerArm;
+    if (!Number.isInteger(minSamplePerArm) || minSamplePerArm < 30 || minSamplePerArm > 1_000_000) problem(`${at}.autoWinner.minSamplePerArm`, 'must be a whole number from 30 to 1000000');
+    const alpha = a.alpha ?? MSPRT_DEFAULTS.alpha;
+    if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 0.2)) problem(`${at}.autoWinner.alpha`, 'must be a number above 0 and at most 0.2');
+    const mixingSd = a.mixingSd ?? MSPRT_DEFAULTS.mixingSd;
+    if (typeof mixingSd !== 'number' || !(mixingSd > 0 && mixingSd <= 1)) problem(`${at}.autoWinner.mixingSd`, 'must be a number above 0 and at most 1');
+    autoWinner = { minSamplePerArm, alpha, mixingSd };
+  }
+  return { id, type: 'experiment', key, name, control, variants, goal: { event, where, windowSeconds: windowSeconds ?? 0 }, autoWinner };
 }
 
 function validateCondition(c: { field: string; op: string; value?: Scalar | Scalar[] | null } | undefined, at: string, problem: (field: string, message: string) => void): FactCondition | null {

@@ -146,6 +146,14 @@ export class Alert extends TenantEntity {
   @Field(() => Date, {
     nullable: true,
     description:
+      'When the fact behind the alert happened: the score that crossed was computed, the friction signal was detected, the customer entered or left the segment, the journey reached its state. Null for alerts raised before it was kept, and for guardrail alerts.',
+  })
+  @Property({ type: 'datetime', nullable: true })
+  signalAt: Opt<Date> | null = null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
       'When the customer first contacted support or churned after this alert was raised (the tenant’s `supportEvents` and `churnEvents`); an alert resolved SAVED before it, or with none, was resolved proactively.',
   })
   @Property({ type: 'datetime', nullable: true })

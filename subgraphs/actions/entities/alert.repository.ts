@@ -47,14 +47,16 @@ export class AlertRepository {
 
   /**
    * For each alert about a customer raised in [from, to) that enrolled a run (`enrolledBy` =
-   * `alert:<id>`) which sent a message: when it was raised and when the first message was sent.
+   * `alert:<id>`) which sent a message: when the fact behind it happened (`signalAt`; when it was
+   * raised for alerts from before that was kept) and when the first message was sent.
    * One aggregate joining alerts, their runs and the runs' sent deliveries.
    */
   async firstActions(from: Date, to: Date): Promise<{ raisedAt: Date; firstSentAt: Date }[]> {
     const alerts = this.em
       .createQueryBuilder(Alert, 'a')
       // the run's `enrolledBy` key; ids are uuids on PostgreSQL, so cast to text first
-      .select([raw(`'alert:' || cast(a.id as text) as alert_key`), raw('a.created_at as raised_at')])
+      // from the fact behind the alert where it is known, else from the alert's raising
+      .select([raw(`'alert:' || cast(a.id as text) as alert_key`), raw('coalesce(a.signal_at, a.created_at) as raised_at')])
       .where({ tenantId: this.tenantId, createdAt: { $gte: from, $lt: to }, profileId: { $ne: NO_PROFILE } })
       .getKnexQuery();
     const runs = this.em

@@ -2,6 +2,9 @@ import { Alert } from './alert.entity';
 import { AlertRuleState } from './alert-rule-state.entity';
 import { AlertRuleVersion } from './alert-rule-version.entity';
 import { Channel } from './channel.entity';
+import { Experiment } from './experiment.entity';
+import { ExperimentAssignment } from './experiment-assignment.entity';
+import { ExperimentConversion } from './experiment-conversion.entity';
 import { MeasurementSettings } from './measurement-settings.entity';
 import { PlaybookAssignment } from './playbook-assignment.entity';
 import { PlaybookOutcome } from './playbook-outcome.entity';
@@ -14,4 +17,4 @@ import { StepDelivery } from './step-delivery.entity';
 import { Task } from './task.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 
-export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery, PlaybookVersion, PlaybookRun, StepDelivery, Task, MeasurementSettings, PlaybookAssignment, PlaybookOutcome, ContactPolicyRow, SegmentStay];
+export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery, PlaybookVersion, PlaybookRun, StepDelivery, Task, MeasurementSettings, PlaybookAssignment, PlaybookOutcome, ContactPolicyRow, SegmentStay, Experiment, ExperimentAssignment, ExperimentConversion];

@@ -1,5 +1,7 @@
 import type { EntityManager } from '../../common/orm';
 import { Alert } from './alert.entity';
+import { ExperimentAssignment } from './experiment-assignment.entity';
+import { ExperimentConversion } from './experiment-conversion.entity';
 import { PlaybookAssignment } from './playbook-assignment.entity';
 import { PlaybookOutcome } from './playbook-outcome.entity';
 
@@ -17,7 +19,16 @@ export class ProfileMergeRepository {
    */
   async repoint(mergedProfileId: string, survivorProfileId: string): Promise<number> {
     const alerts = await this.em.nativeUpdate(Alert, { tenantId: this.tenantId, profileId: mergedProfileId }, { profileId: survivorProfileId });
-    return alerts + (await this.repointAssignments(mergedProfileId, survivorProfileId));
+    return alerts + (await this.repointAssignments(mergedProfileId, survivorProfileId)) + (await this.repointExperimentAssignments(mergedProfileId, survivorProfileId));
+  }
+
+  /** As playbook assignments, per experiment: the survivor's own assignment wins; conversions follow theirs. One read and two UPDATEs. */
+  private async repointExperimentAssignments(mergedProfileId: string, survivorProfileId: string): Promise<number> {
+    const taken = (await this.em.find(ExperimentAssignment, { tenantId: this.tenantId, profileId: survivorProfileId }, { fields: ['experimentId'], disableIdentityMap: true })).map((a) => a.experimentId);
+    const free = taken.length ? { experimentId: { $nin: taken } } : {};
+    const moved = await this.em.nativeUpdate(ExperimentAssignment, { tenantId: this.tenantId, profileId: mergedProfileId, ...free }, { profileId: survivorProfileId });
+    await this.em.nativeUpdate(ExperimentConversion, { tenantId: this.tenantId, profileId: mergedProfileId, ...free }, { profileId: survivorProfileId });
+    return moved;
   }
 
   /**

@@ -16,6 +16,8 @@ import { Migration20261203071818 } from './Migration20261203071818';
 import { Migration20261203074508 } from './Migration20261203074508';
 import { Migration20261203120116 } from './Migration20261203120116';
 import { Migration20261203122223 } from './Migration20261203122223';
+import { Migration20261203122638 } from './Migration20261203122638';
+import { Migration20261203122808 } from './Migration20261203122808';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -33,4 +35,6 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203074508', class: Migration20261203074508 },
   { name: 'Migration20261203120116', class: Migration20261203120116 },
   { name: 'Migration20261203122223', class: Migration20261203122223 },
+  { name: 'Migration20261203122638', class: Migration20261203122638 },
+  { name: 'Migration20261203122808', class: Migration20261203122808 },
 ];

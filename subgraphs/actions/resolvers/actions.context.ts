@@ -9,6 +9,7 @@ import type { AlertService } from '../services/alert.service';
 import type { ChannelService } from '../services/channel.service';
 import type { ContactPolicyService } from '../services/contact-policy.service';
 import type { DeliveryLedgerService } from '../services/delivery-ledger.service';
+import type { ExperimentService } from '../services/experiment.service';
 import type { MeasurementSettingsService } from '../services/measurement-settings.service';
 import type { PlaybookImpactService } from '../services/playbook-impact.service';
 import type { PlaybookRunService } from '../services/playbook-runs.service';
@@ -31,6 +32,7 @@ export interface ActionsContext extends RequestContext {
     ledger: DeliveryLedgerService;
     measurement: MeasurementSettingsService;
     impact: PlaybookImpactService;
+    experiments: ExperimentService;
     actions: TriggerActionService;
     kpis: ActionKpisService;
   };

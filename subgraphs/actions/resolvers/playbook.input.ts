@@ -37,7 +37,7 @@ export class PlaybookInput {
 
   @Field(() => [GraphQLJSONObject], {
     description:
-      'Steps, each `{ id, type, … }`: send `{ channel, to?, subject?, body?, html?, next, onFailure? }`; wait `{ seconds | untilLocalTime "HH:MM", fallbackTimezone?, next }`; waitForEvent `{ event, where: [{ property, equals }], timeoutSeconds, onEvent, onTimeout }`; branch `{ arms: [{ when: [{ field, op, value }], next }], otherwise }`; createTask `{ team, title, priority, dueInSeconds, escalateToTeam?, next }`; webhook `{ channel, data: { key: template }, next, onFailure? }`; updateTraits `{ traits: { key: value or template }, next }`; exit `{}`. Templates use {{profile.traits.x}}, {{risk.x}}, {{alert.x}}. Errors name the field, e.g. `input.steps[2].timeoutSeconds`.',
+      'Steps, each `{ id, type, … }`: send `{ channel, to?, subject?, body?, html?, next, onFailure? }`; wait `{ seconds | untilLocalTime "HH:MM", fallbackTimezone?, next }`; waitForEvent `{ event, where: [{ property, equals }], timeoutSeconds, onEvent, onTimeout }`; branch `{ arms: [{ when: [{ field, op, value }], next }], otherwise }`; createTask `{ team, title, priority, dueInSeconds, escalateToTeam?, next }`; webhook `{ channel, data: { key: template }, next, onFailure? }`; updateTraits `{ traits: { key: value or template }, next }`; experiment `{ key, name?, control: { weight?, next }, variants: [{ name, weight?, next }] (2–4), goal: { event, where?: [{ property, equals }], windowSeconds }, autoWinner?: { minSamplePerArm?, alpha?, mixingSd? } }`; exit `{}`. Templates use {{profile.traits.x}}, {{risk.x}}, {{alert.x}}. Errors name the field, e.g. `input.steps[2].timeoutSeconds`.',
   })
   steps!: PlaybookStepDraft[];
 

@@ -46,7 +46,7 @@ export class Playbook {
   @Field(() => Boolean, { description: 'Archived playbooks enrol nobody; runs going on continue.' })
   archived!: boolean;
 
-  @Field(() => GraphQLJSONObject, { description: 'The definition: `entry`, `steps` (each with `id` and `type`: send, wait, waitForEvent, branch, createTask, webhook, updateTraits, exit) and `exitWhen`.' })
+  @Field(() => GraphQLJSONObject, { description: 'The definition: `entry`, `steps` (each with `id` and `type`: send, wait, waitForEvent, branch, createTask, webhook, updateTraits, experiment, exit) and `exitWhen`.' })
   definition!: Record<string, unknown>;
 
   @Field(() => Date, { description: 'When this version was stored.' })

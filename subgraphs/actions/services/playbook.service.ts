@@ -3,7 +3,9 @@ import { uuidv7 } from 'uuidv7';
 
 import { AppError } from '../../common/errors';
 import type { EntityManager } from '../../common/orm';
+import type { ExperimentStep } from '../domain/playbook';
 import { validatePlaybook, type PlaybookDraft, type ValidPlaybook } from '../domain/validate-playbook';
+import { ExperimentRepository } from '../entities/experiment.repository';
 import { PlaybookVersion } from '../entities/playbook-version.entity';
 import { PlaybookRepository } from '../entities/playbook.repository';
 
@@ -22,12 +24,15 @@ export class PlaybookService {
     return new PlaybookRepository(this.em, this.tenantId).findCurrent(playbookId);
   }
 
-  /** Stores version 1 of a new playbook. */
+  /** Stores version 1 of a new playbook, and its experiments, in one transaction. */
   async create(draft: PlaybookDraft): Promise<PlaybookVersion> {
     const p = checked(draft);
-    const row = this.em.create(PlaybookVersion, { tenantId: this.tenantId, playbookId: uuidv7(), version: 1, name: p.name, description: p.description, definition: p.definition, measurement: p.measurement });
-    await this.em.flush();
-    return row;
+    return this.em.transactional(async (tx) => {
+      const row = tx.create(PlaybookVersion, { tenantId: this.tenantId, playbookId: uuidv7(), version: 1, name: p.name, description: p.description, definition: p.definition, measurement: p.measurement });
+      await tx.flush();
+      await syncExperiments(tx, this.tenantId, row);
+      return row;
+    });
   }
 
   /**
@@ -43,6 +48,7 @@ export class PlaybookService {
         current.current = false;
         const next = tx.create(PlaybookVersion, { tenantId: this.tenantId, playbookId, version: current.version + 1, name: p.name, description: p.description, definition: p.definition, measurement: p.measurement, pausedAt: current.pausedAt, pauseReason: current.pauseReason, guardrailsFrom: current.guardrailsFrom });
         await tx.flush();
+        await syncExperiments(tx, this.tenantId, next);
         return next;
       });
     } catch (err) {
@@ -82,6 +88,12 @@ export class PlaybookService {
     if (!row) throw new AppError('NOT_FOUND', `playbook ${playbookId} not found`, { field: 'id' });
     return row;
   }
+}
+
+/** Records the experiment steps of a version (ids stable across versions: keyed on the step's `key`). */
+async function syncExperiments(em: EntityManager, tenantId: string, row: PlaybookVersion): Promise<void> {
+  const steps = row.definition.steps.filter((s): s is ExperimentStep => s.type === 'experiment');
+  await new ExperimentRepository(em, tenantId).sync(row.playbookId, row.version, steps, row.createdAt);
 }
 
 /** The validated playbook, or BAD_USER_INPUT naming every field in error (`input.<path>`). */

@@ -71,6 +71,7 @@ export class RaiseAlertsService {
           bucket: change.bucket,
           previousBucket: change.previousBucket,
           reasons: change.reasons,
+          signalAt: change.scoredAt ?? null,
           sourceKey,
           createdAt: now,
           updatedAt: now,

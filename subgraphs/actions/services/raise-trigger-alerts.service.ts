@@ -62,7 +62,7 @@ export class RaiseTriggerAlertsService {
     );
     const plan = evaluateTriggers(rules, followed, describe, before, raised, now);
     if (plan.firings.length === 0) return none;
-    const rows = plan.firings.map(({ rule, profileId, triggerId, sourceKey, type, message, score, reasons }) =>
+    const rows = plan.firings.map(({ rule, profileId, triggerId, sourceKey, type, message, score, reasons, at }) =>
       this.em.create(
         Alert,
         {
@@ -78,6 +78,7 @@ export class RaiseTriggerAlertsService {
           ruleVersion: rule.version,
           triggerId,
           reasons,
+          signalAt: at,
           sourceKey,
           createdAt: now,
           updatedAt: now,

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { uuidv7 } from 'uuidv7';
 
 import type { EntityManager } from '../../common/orm';
@@ -5,10 +7,17 @@ import type { FsPubSub } from '../../common/pubsub';
 import { ESCALATE_TASK, RECORD_MESSAGE_OUTCOME, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
 import type { OutboundMessage } from '../domain/channel';
 import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
-import { stepOf, type CreateTaskStep, type SendStep, type UpdateTraitsStep, type WebhookStep } from '../domain/playbook';
+import { stepOf, type CreateTaskStep, type ExperimentStep, type SendStep, type UpdateTraitsStep, type WebhookStep } from '../domain/playbook';
 import { advanceRun, type RunFacts } from '../domain/playbook-run';
 import { renderTemplate } from '../domain/playbook-template';
+import { CONTROL_ARM, type Sha256 } from '../domain/uplift/assignment';
+import { assignExperimentArm } from '../domain/uplift/experiment-assignment';
 import { ContactPolicyRepository } from '../entities/contact-policy.repository';
+import { ExperimentAssignment } from '../entities/experiment-assignment.entity';
+import { ExperimentAssignmentRepository } from '../entities/experiment-assignment.repository';
+import { ExperimentRepository } from '../entities/experiment.repository';
+import { MeasurementSettingsRepository } from '../entities/measurement-settings.repository';
+import type { PlaybookRun } from '../entities/playbook-run.entity';
 import { PlaybookRunRepository } from '../entities/playbook-run.repository';
 import { PlaybookRepository } from '../entities/playbook.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
@@ -91,11 +100,14 @@ export class RunStepService {
       // handed on before the run's commit: a replayed step finds the row finished and queues the same job id
       await this.queueMessageOutcome(job, run.profileId, run.definition ? null : { id: run.playbookId, name: version?.name ?? null }, step.channel, sent);
     }
-    const advance = advanceRun(def, { status: run.status, stepId: run.stepId, visit: run.visit, nextDueAt: run.nextDueAt, enteredAt: run.enteredAt, waitingFor: run.waitingFor, history: run.history ?? [], endReason: run.endReason }, { type: 'stepRan', stepId: job.stepId, visit: job.visit, outcome }, facts, now);
+    const assigned = step?.type === 'experiment' ? await this.assignExperiment(run, step, now) : null;
+    const advance = advanceRun(def, { status: run.status, stepId: run.stepId, visit: run.visit, nextDueAt: run.nextDueAt, enteredAt: run.enteredAt, waitingFor: run.waitingFor, history: run.history ?? [], endReason: run.endReason }, { type: 'stepRan', stepId: job.stepId, visit: job.visit, outcome, arm: assigned?.arm }, facts, now);
     if (!advance.accepted) return { kind: 'stale' };
 
     const saved = await this.em.transactional(async (tx) => {
       if (step?.type === 'createTask') await new TaskRepository(tx, this.tenantId).insertIgnoring(this.taskOf(job, run.profileId, step, facts, now));
+      // logged with the move past the step: a lost compare-and-set rolls the assignment back too
+      if (assigned?.row) await new ExperimentAssignmentRepository(tx, this.tenantId).insertIgnoring([assigned.row]);
       const ok = await new PlaybookRunRepository(tx, this.tenantId).saveState(run.id, run.visit, advance.state, now);
       // a lost compare-and-set rolls the task back with it: the run had moved on without this step
       if (!ok) throw new StaleRun();
@@ -109,6 +121,52 @@ export class RunStepService {
     if (step?.type === 'createTask' && this.queues) await this.queueEscalation(job);
     const s = advance.schedule;
     return { kind: 'advanced', next: s ? { tenantId: this.tenantId, runId: run.id, stepId: s.stepId, visit: s.visit, dueAt: s.dueAt } : null };
+  }
+
+  /**
+   * The arm of the run's customer at an experiment step: the logged arm when the customer was
+   * assigned before (sticky across re-entry, and across a winner decided since), else the salted
+   * hash of (experiment, profile) over the step's weights, or over control and the winner once one
+   * is decided. A new assignment comes with its log row, for the caller's transaction. No race
+   * between two runs: a profile has at most one live run of a playbook. Reads: the experiment,
+   * the logged arm, the tenant's salt.
+   */
+  private async assignExperiment(run: PlaybookRun, step: ExperimentStep, now: Date): Promise<{ arm: string; row: ExperimentAssignment | null }> {
+    const experiments = new ExperimentRepository(this.em, this.tenantId);
+    let experiment = await experiments.byKey(run.playbookId, step.key);
+    if (!experiment) {
+      // a version stored without its experiment row (e.g. before experiments existed): record it now
+      await experiments.sync(run.playbookId, run.playbookVersion, [step], now);
+      experiment = (await experiments.byKey(run.playbookId, step.key))!;
+    }
+    const arms = [CONTROL_ARM, ...step.variants.map((v) => v.name)];
+    const logged = await new ExperimentAssignmentRepository(this.em, this.tenantId).armOf(experiment.id, run.profileId);
+    const winner = experiment.winnerArm && arms.includes(experiment.winnerArm) ? experiment.winnerArm : null;
+    const { salt } = await new MeasurementSettingsRepository(this.em, this.tenantId).get();
+    const hashed = assignExperimentArm(sha256, salt, experiment.id, run.profileId, [{ arm: CONTROL_ARM, weight: step.control.weight }, ...step.variants.map((v) => ({ arm: v.name, weight: v.weight }))], winner);
+    // a logged arm this version no longer has (a variant removed) cannot be routed: the hash decides, the log keeps its first row
+    if (logged !== null) return { arm: arms.includes(logged) ? logged : hashed, row: null };
+    const row = this.em.create(
+      ExperimentAssignment,
+      {
+        tenantId: this.tenantId,
+        experimentId: experiment.id,
+        playbookId: run.playbookId,
+        playbookVersion: run.playbookVersion,
+        profileId: run.profileId,
+        arm: hashed,
+        afterWinner: winner !== null,
+        runId: run.id,
+        assignedAt: now,
+        windowEndsAt: new Date(now.getTime() + step.goal.windowSeconds * 1000),
+        goalEvent: step.goal.event,
+        goalWhere: step.goal.where,
+        createdAt: now,
+        updatedAt: now,
+      },
+      { persist: false },
+    );
+    return { arm: hashed, row };
   }
 
   /**
@@ -200,6 +258,8 @@ export class RunStepService {
 }
 
 class StaleRun extends Error {}
+
+const sha256: Sha256 = (m) => createHash('sha256').update(m).digest();
 
 /** The idempotency key of the task a step visit creates. */
 function taskSourceKey(job: PlaybookStepJob): string {

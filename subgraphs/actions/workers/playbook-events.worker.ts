@@ -7,8 +7,10 @@ import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { alertRaisedEvent } from '../services/alert-event';
 import { CustomerContactService } from '../services/customer-contact.service';
+import { ExperimentService } from '../services/experiment.service';
 import { GuardrailService } from '../services/guardrail.service';
 import { PlaybookRunService } from '../services/playbook-runs.service';
+import { RecordConversionsService } from '../services/record-conversions.service';
 import { RecordObservationsService } from '../services/record-observations.service';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
 import { queueDeliveryTries } from '../services/webhook-delivery.service';
@@ -30,8 +32,9 @@ function readEvents(data: PlaybookEventsBatch): { eventId: string; profileId: st
 /**
  * Matches a batch of events against the runs waiting for one (see `PlaybookRunService.applyEvents`)
  * and records the outcomes and guardrail events of assigned customers (see
- * `RecordObservationsService`) and when customers with alerts contacted support or churned
- * (`CustomerContactService`), in one transaction; then checks the guardrails of the playbooks
+ * `RecordObservationsService`), experiment conversions (`RecordConversionsService`) and when
+ * customers with alerts contacted support or churned (`CustomerContactService`), in one
+ * transaction; looks for the automatic winner of the experiments that converted; then checks the guardrails of the playbooks
  * that got guardrail events (see `GuardrailService`: may pause one, and then publishes its alert on
  * `alertRaised` and queues its webhook tries, as every raised alert is), queues the steps that follow
  * and acknowledges the events to signals (`playbook-events-done`, which clears their hand-off
@@ -46,11 +49,16 @@ export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'd
   }
   const { tenantId } = job.data;
   const at = now();
-  const { steps, guarded } = await forkForTenant(deps.orm, tenantId).transactional(async (tx) => {
+  const { steps, guarded, converted } = await forkForTenant(deps.orm, tenantId).transactional(async (tx) => {
     const guarded = await new RecordObservationsService(tx, tenantId).record(events, at);
+    const converted = await new RecordConversionsService(tx, tenantId).record(events, at);
     await new CustomerContactService(tx, tenantId).record(events);
-    return { steps: await new PlaybookRunService(tx, tenantId).applyEvents(events, at), guarded };
+    return { steps: await new PlaybookRunService(tx, tenantId).applyEvents(events, at), guarded, converted };
   });
+  // a look of the automatic winner after each batch of conversions (anytime-valid, so looking this
+  // often costs no false positives); a retry looks again, and the decision is recorded once
+  const winners = converted.length ? await forkForTenant(deps.orm, tenantId).transactional((tx) => new ExperimentService(tx, tenantId).look(converted, at)) : [];
+  for (const w of winners) deps.log.info({ tenantId, jobId: job.id, experimentId: w.experimentId, arm: w.decision.arm, pValue: w.decision.pValue }, 'experiment winner decided');
   // after the commit, so the counts include this batch; a retry records nothing new but names
   // the same playbooks again, so a crash here is recovered by the job's retry
   const paused = guarded.length ? await forkForTenant(deps.orm, tenantId).transactional((tx) => new GuardrailService(tx, tenantId).check(guarded, at)) : [];

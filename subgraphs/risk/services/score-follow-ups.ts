@@ -24,6 +24,7 @@ export function alertChangeOf({ score, previous, segmentIds }: ScoreNews): RiskC
     revenueAtRisk: score.revenueAtRisk ?? null,
     reasons: score.reasons,
     segmentIds,
+    scoredAt: score.scoredAt.toISOString(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 import { AppError } from '../../common/errors';
+import { GateFullError, KeyedConcurrencyGate } from '../../common/keyed-concurrency-gate';
 import { fairShareFor, type Lane } from '../../common/fair-share';
 import { RESOLVE_IDENTITY } from '../../common/queues';
 import { REDIS_DOWN_RETRY_AFTER_SECONDS } from '../../common/redis';
@@ -11,6 +12,8 @@ import { InFlightEvents } from './in-flight-events.service';
 
 /** Seconds a client is told to wait when the pipeline is backed up (the queue drains, not a window). */
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+/** A tenant's requests that may wait for a slot in one process before it gets 429. */
+const TENANT_MAX_WAITING_REQUESTS = 64;
 /** Points of the shared per-tenant limiter per second (see the constructor). */
 const TENANT_RATE_POINTS = 1_000_000;
 
@@ -66,6 +69,8 @@ export class IngestGuard {
   /** The queue-depth read in flight, shared by the requests that arrive meanwhile. */
   private waiting: Promise<number> | null = null;
   private readonly inFlight: InFlightEvents;
+  /** A tenant's ingest requests worked on at once in this process (`INGEST_TENANT_CONCURRENCY`). */
+  private readonly perTenant: KeyedConcurrencyGate;
   /** Per tenant and lane, the last in-flight read; per tenant, the last drain-rate read. */
   private readonly lagReads = new Map<string, CachedRead>();
   private readonly drainReads = new Map<string, CachedRead>();
@@ -77,6 +82,7 @@ export class IngestGuard {
   ) {
     const { rateLimitPerSecond } = deps.config.ingest;
     this.inFlight = new InFlightEvents(deps.redis, deps.config.queuePrefix);
+    this.perTenant = new KeyedConcurrencyGate(deps.config.ingest.tenantConcurrency, TENANT_MAX_WAITING_REQUESTS);
     // one limiter for every tenant: a tenant's quota q is applied by charging each event
     // TENANT_RATE_POINTS / q points against TENANT_RATE_POINTS per second
     this.tenantLimiter = new RateLimiterRedis({
@@ -159,6 +165,20 @@ export class IngestGuard {
       throw new AppError('RATE_LIMITED', `over ${rateLimitPerSecond} events per second for this key`, {
         retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
       });
+    }
+  }
+
+  /**
+   * Runs an admitted request's work once its tenant has a free slot in this process (see
+   * `KeyedConcurrencyGate`): a tenant's requests beyond `INGEST_TENANT_CONCURRENCY` wait their
+   * turn in order; past `TENANT_MAX_WAITING_REQUESTS` waiting, `RATE_LIMITED` at once.
+   */
+  async inTurn<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.perTenant.run(tenantId, work);
+    } catch (err) {
+      if (!(err instanceof GateFullError)) throw err;
+      throw new AppError('RATE_LIMITED', `tenant ${tenantId} already has ${err.waiting} requests waiting in this process: retry later`, { retryAfterSeconds: 1 });
     }
   }
 

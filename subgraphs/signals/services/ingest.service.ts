@@ -69,6 +69,11 @@ export class IngestService {
 
   async ingest(events: readonly unknown[], options: IngestOptions): Promise<IngestOutcome> {
     await this.guard.admit(this.auth.keyId, events.length, { tenantId: this.auth.tenantId, lane: options.lane ?? 'live' });
+    return this.guard.inTurn(this.auth.tenantId, () => this.admitted(events, options));
+  }
+
+  /** Validates, stores and hands on an admitted request (in its tenant's turn, see `IngestGuard.inTurn`). */
+  private async admitted(events: readonly unknown[], options: IngestOptions): Promise<IngestOutcome> {
     const errors: IngestOutcome['errors'] = [];
     const notices: NonNullable<IngestOutcome['notices']> = [];
     let errorCount = 0;

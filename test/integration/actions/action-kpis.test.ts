@@ -134,12 +134,14 @@ describe('ActionKpisService', () => {
     expect(nextBestActionKpi({ customers: 30, goalsMet: 3 }, { customers: 12, goalsMet: 1 }).sampleNote).toBe('control has 12 customers; at least 30 per arm are needed');
   });
 
-  it('measures the wait from alert to first message sent (p50, p90)', async () => {
+  it('measures the wait from the fact behind each alert to its first message sent (p50, p90)', async () => {
     const t = 'ak-latency';
     const seed = new ActionKpiSeed(em(t), t);
-    // alert i waits (i + 1) minutes for its first sent message: a failed try before, another send after
+    // alert i waits (i + 1) minutes for its first sent message: a failed try before, another send
+    // after. Alerts 0–9 know their fact: it happened 30 minutes before they were raised
     for (let i = 0; i < 30; i++) {
       const alert = seed.alert(i, at(1 + i / 10));
+      if (i < 10) alert.signalAt = new Date(alert.createdAt.getTime() - 30 * MINUTE);
       seed.run(alert, [
         { status: 'failed', afterMs: 10_000 },
         { status: 'sent', afterMs: (i + 1) * MINUTE },
@@ -155,8 +157,9 @@ describe('ActionKpisService', () => {
     for (let i = 0; i < 5; i++) rival.run(rival.alert(i, at(2)), [{ status: 'sent', afterMs: 1000 }]);
     await rival.flush();
 
-    // waits 1…30 min: nearest rank ⌈0.5·30⌉ = 15th, ⌈0.9·30⌉ = 27th
-    expect(await kpis(t).signalToFirstAction(PERIOD)).toEqual({ count: 30, p50Ms: 15 * MINUTE, p90Ms: 27 * MINUTE, sampleNote: null });
+    // waits 11…30 min from raising, and 31…40 from the facts of 0–9: sorted 11…40, nearest rank
+    // ⌈0.5·30⌉ = 15th (25 min), ⌈0.9·30⌉ = 27th (37 min)
+    expect(await kpis(t).signalToFirstAction(PERIOD)).toEqual({ count: 30, p50Ms: 25 * MINUTE, p90Ms: 37 * MINUTE, sampleNote: null });
     expect(await kpis('ak-rival3').signalToFirstAction(PERIOD)).toEqual({ count: 5, p50Ms: null, p90Ms: null, sampleNote: '5 alerts with a first action; at least 30 are needed' });
   });
 });

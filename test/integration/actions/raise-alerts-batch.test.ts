@@ -44,12 +44,15 @@ describe('raiseAlerts (batches)', () => {
   it('creates the default rule once, even when batches and readers ask for it at the same time', async () => {
     const tenantId = 'fresh';
     const p = uuidv7();
-    await Promise.all([run({ tenantId, changes: [change(p, 80, 40)] }), run({ tenantId, changes: [change(uuidv7(), 20, null)] }), rules(tenantId).list(false)]);
+    const scoredAt = '2026-11-30T10:00:00.000Z';
+    await Promise.all([run({ tenantId, changes: [change(p, 80, 40, { scoredAt })] }), run({ tenantId, changes: [change(uuidv7(), 20, null)] }), rules(tenantId).list(false)]);
     const stored = await em().find(AlertRuleVersion, { tenantId });
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ builtIn: true, version: 1, name: 'Entered High risk', team: 'cx', severity: 'high' });
     const [alert] = await alertsOf(tenantId);
     expect(alert).toMatchObject({ profileId: p, type: 'risk_high', ruleId: stored[0].ruleId, ruleVersion: 1, status: 'open', severity: 'high', team: 'cx' });
+    // the moment the score behind it was computed, for the KPI's signal-to-first-action time
+    expect(alert.signalAt?.toISOString()).toBe(scoredAt);
     expect(await rules(tenantId).list(false)).toHaveLength(1);
   });
 

@@ -60,6 +60,7 @@ describe('raiseSignalAlerts', () => {
       profileId: p,
       type: 'signal_retry_loop',
       triggerId: s.signalId,
+      signalAt: new Date(s.detectedAt),
       ruleId: rule.ruleId,
       ruleVersion: 1,
       severity: 'high',

@@ -23,6 +23,14 @@ const only = (step: object): PlaybookDraft => ({ name: 'p', steps: [{ id: 's', n
 const playbookRefuses = (draft: PlaybookDraft, field: string) => validatePlaybook(draft).problems.some((p) => p.field === field);
 const webhook = (data: Record<string, string>) => only({ type: 'webhook', channel: 'hooks', data });
 const branch = (arms: object[]) => only({ type: 'branch', arms, otherwise: null });
+/** An experiment step whose first variant is named `name`, with the steps its arms lead to. */
+const experiment = (name: string): PlaybookDraft => ({
+  name: 'p',
+  steps: [
+    { id: 'x', type: 'experiment', key: 'k', name: 'Test', control: { next: null }, variants: [{ name, next: 'a' }, { name: 'b', next: 'a' }], goal: { event: 'Order Completed', windowSeconds: 86400 } },
+    { id: 'a', type: 'exit' },
+  ] as PlaybookDraft['steps'],
+});
 const cond = (field = 'profile.traits.plan') => ({ field, op: 'exists' });
 
 const channelRefuses = (draft: Parameters<typeof validateChannel>[0], field: string) => validateChannel(draft, { secretRequired: true }).problems.some((p) => p.field === field);
@@ -66,6 +74,7 @@ const PROBES: Record<keyof FieldLimits, (n: number) => boolean> = {
   channelRefLength: (n) => playbookRefuses(withStep(0, { channel: a(n) }), 'steps[0].channel') && policyRefuses({ channel: a(n) }, 'channel'),
   kindLength: (n) => ruleRefuses(rule({}, { riskKind: a(n) }), 'trigger.riskKind'),
   stepIdLength: (n) => playbookRefuses(only({ id: a(n), type: 'exit' }), 'steps[0].id'),
+  variantNameLength: (n) => playbookRefuses(experiment(a(n)), 'steps[0].variants[0].name'),
   stepKeyLength: (n) => playbookRefuses(webhook({ [a(n)]: 'v' }), `steps[0].data.${a(n)}`),
   // no IANA zone is 64 characters long: at the cap, the longest real one passes
   timezoneLength: (n) => policyRefuses({ channel: 'sms', timezone: n > FIELD_LIMITS.timezoneLength ? `Europe/${x(n - 7)}` : 'America/Argentina/ComodRivadavia' }, 'timezone'),
