@@ -39,6 +39,11 @@ export interface GatewayDeps {
   log: Logger;
   shutdown: Shutdown;
   keys: KeyStore;
+  /**
+   * Rate limits, the auth throttle and `/readyz`: a producer connection (`createProducerRedis`),
+   * so a Redis that is down or hangs fails their commands (they fall back to memory or skip the
+   * throttle) instead of holding requests.
+   */
   redis: Redis;
 }
 

@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { loadConfig } from '../subgraphs/common/config';
 import { createLogger } from '../subgraphs/common/logger';
 import { initOrm } from '../subgraphs/common/orm';
-import { assertRedisReachable, createRedis } from '../subgraphs/common/redis';
+import { assertRedisReachable, createProducerRedis, redisReady } from '../subgraphs/common/redis';
 import { Shutdown } from '../subgraphs/common/shutdown';
 import { createGateway } from './create-gateway';
 import { GATEWAY_ORM, KeyStore } from './keys/key-store';
@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   shutdown.installSignalHandlers();
   const orm = await initOrm(config, GATEWAY_ORM, shutdown);
   const keys = new KeyStore(orm, config.secret);
-  const redis = createRedis(config.redisUrl, shutdown, 'foresight-gateway');
+  // rate limits and the auth throttle answer requests: a hung Redis must not hold them (producer connection)
+  const redis = createProducerRedis(config.redisUrl, config.redisCommandTimeoutMs, shutdown, 'foresight-gateway');
+  await redisReady(redis);
   const gateway = await createGateway({ config, log, shutdown, keys, redis });
 
   if (config.devAdminKey && (await keys.count()) === 0) {

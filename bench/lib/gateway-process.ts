@@ -9,7 +9,7 @@ import { GATEWAY_ORM, KeyStore } from '../../gateway/keys/key-store';
 import { readSupergraph } from '../../gateway/supergraph-file';
 import { createLogger } from '../../subgraphs/common/logger';
 import { initOrm } from '../../subgraphs/common/orm';
-import { createRedis } from '../../subgraphs/common/redis';
+import { createProducerRedis, redisReady } from '../../subgraphs/common/redis';
 import { Shutdown } from '../../subgraphs/common/shutdown';
 import { startApolloBaseline } from './apollo-baseline';
 import { benchConfigFromParent } from './bench-env';
@@ -38,7 +38,8 @@ serveParent({
     const supergraph = readSupergraph();
     if (kind === 'ours') {
       const log = createLogger('gateway', config.logLevel);
-      const redis = createRedis(config.redisUrl, shutdown);
+      const redis = createProducerRedis(config.redisUrl, config.redisCommandTimeoutMs, shutdown, 'foresight-gateway');
+      await redisReady(redis);
       const gw = await createGateway({ config, log, shutdown, keys, redis }, { port: 0, supergraphSdl: supergraph, subgraphUrls });
       return gw.url;
     }

@@ -8,7 +8,7 @@ import { GATEWAY_ORM, KeyStore } from '../../gateway/keys/key-store';
 import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/common/config';
 import { createLogger } from '../../subgraphs/common/logger';
 import { initOrm } from '../../subgraphs/common/orm';
-import { createRedis } from '../../subgraphs/common/redis';
+import { createProducerRedis, redisReady } from '../../subgraphs/common/redis';
 import { Shutdown } from '../../subgraphs/common/shutdown';
 
 /** Foresight as the demo runs it: the gateway's base URL, a way to make API keys, and a stop. */
@@ -87,7 +87,8 @@ export async function startPlatform(env: Record<string, string>, launch: Subgrap
     children.push(...(await Promise.all(SUBGRAPH_NAMES.map((name) => launch(name, fullEnv)))));
     const orm = await initOrm(config, GATEWAY_ORM, shutdown);
     const keys = new KeyStore(orm, config.secret);
-    const redis = createRedis(config.redisUrl, shutdown, 'foresight-demo-gateway');
+    const redis = createProducerRedis(config.redisUrl, config.redisCommandTimeoutMs, shutdown, 'foresight-demo-gateway');
+    await redisReady(redis);
     const log = createLogger('gateway', config.logLevel);
     const gateway = await createGateway({ config, log, shutdown, keys, redis }, { port: 0 });
     return {

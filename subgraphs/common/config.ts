@@ -7,6 +7,7 @@ import { bool, cleanEnv, num, port, str, url, EnvError, EnvMissingError } from '
 
 import { INPUT_STRING_LIMITS, type InputStringLimits } from './limits';
 import { JOB_ATTEMPTS } from './queues';
+import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis';
 
 /**
  * The one place that reads `process.env`. `loadConfig(env)` checks every key in one pass,
@@ -33,6 +34,13 @@ export interface Config {
   logLevel: string;
   /** Redis for BullMQ and pub/sub. Default `redis://127.0.0.1:6379`. */
   redisUrl: string;
+  /**
+   * Longest an API request waits for one Redis command on a producer connection, in ms
+   * (`REDIS_COMMAND_TIMEOUT_MS`): past it a Redis that is connected but not answering is treated
+   * as down (`UNAVAILABLE`, 503 on `/v1`). Long enough for a loaded process that reads Redis's
+   * answers late (1 s and 5 s refused requests to a healthy Redis on a loaded CI runner). Default 15000.
+   */
+  redisCommandTimeoutMs: number;
   /**
    * PostgreSQL connection string; when empty every subgraph uses its own SQLite file. A production
    * start refuses empty unless `ALLOW_SQLITE_IN_PRODUCTION=true` (default false).
@@ -342,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       DEV_ADMIN_KEY: str({ choices: ['true', 'false', ''], default: '' }),
       LOG_LEVEL: str({ default: '' }),
       REDIS_URL: url({ default: 'redis://127.0.0.1:6379' }),
+      REDIS_COMMAND_TIMEOUT_MS: num({ default: DEFAULT_REDIS_COMMAND_TIMEOUT_MS }),
       DATABASE_URL: str({ default: '' }),
       ALLOW_SQLITE_IN_PRODUCTION: str({ choices: ['true', 'false', ''], default: '' }),
       DATA_DIR: str({ default: '.data' }),
@@ -465,6 +474,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'RISK_TRAINING_POLL_MS',
     'RISK_TRAINING_THREADS',
     'RISK_TRAINING_TIMEOUT_MS',
+    'REDIS_COMMAND_TIMEOUT_MS',
   ] as const;
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
@@ -523,6 +533,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     devAdminKey: e.DEV_ADMIN_KEY === '' ? !production : e.DEV_ADMIN_KEY === 'true',
     logLevel: e.LOG_LEVEL || (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     redisUrl: e.REDIS_URL,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL || null,
     dataDir,
     host,

@@ -18,23 +18,30 @@ export function createRedis(url: string, shutdown?: Shutdown, name = 'foresight'
 /** Seconds a client is told to wait while Redis is unreachable (ioredis retries its connection meanwhile). */
 export const REDIS_DOWN_RETRY_AFTER_SECONDS = 5;
 
+/** Default of `REDIS_COMMAND_TIMEOUT_MS` (see config.ts), in ms. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 15_000;
+
 /**
  * The connection of API request paths (queue producers, admission checks), which must answer
  * while Redis is down instead of waiting for it: a command fails at once while the connection is
- * down (no offline queue) and is retried once across a reconnect. No command timeout: a busy
- * process reads Redis's answers late (its event loop runs SQL between them), and on a loaded CI
- * runner both 1 s and 5 s timeouts failed requests to a Redis that was fine. Workers and pub/sub keep
- * `createRedis` (BullMQ workers need `maxRetriesPerRequest: null`); what a request could not
- * enqueue is recovered by the sweepers from SQL.
+ * down (no offline queue) and is retried once across a reconnect. A command to a Redis that is
+ * connected but hangs fails after `commandTimeoutMs` ("Command timed out", answered
+ * `UNAVAILABLE`). That deadline is generous on purpose: a busy process reads Redis's answers late
+ * (its event loop runs SQL between them), and on a loaded CI runner 1 s and 5 s timeouts failed
+ * requests to a Redis that was fine. Workers and pub/sub keep `createRedis` (BullMQ workers need
+ * `maxRetriesPerRequest: null` and block on purpose); what a request could not enqueue is
+ * recovered by the sweepers from SQL.
  */
-export function createProducerRedis(url: string, shutdown?: Shutdown, name = 'foresight-producer'): Redis {
+export function createProducerRedis(url: string, commandTimeoutMs: number, shutdown?: Shutdown, name = 'foresight-producer'): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
     connectionName: name,
     lazyConnect: false,
   });
   redis.on('error', () => undefined);
+  // QUIT to a hung Redis times out too, and then the socket is dropped
   shutdown?.defer(() => redis.quit().catch(() => redis.disconnect()));
   return redis;
 }

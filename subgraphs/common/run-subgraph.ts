@@ -80,7 +80,7 @@ export async function runSubgraph<C extends RequestContext>(
     const deps: SubgraphDeps = { config, log, shutdown, orm, redis, pubSub, queues };
     // API requests enqueue and check admission on a connection of their own that fails fast
     // while Redis is down (answered UNAVAILABLE / 503), where workers wait for it
-    const apiRedis = createProducerRedis(config.redisUrl, shutdown, `foresight-${def.name}-producer`);
+    const apiRedis = createProducerRedis(config.redisUrl, config.redisCommandTimeoutMs, shutdown, `foresight-${def.name}-producer`);
     setJobAttempts(apiRedis, config.queues.jobAttempts);
     const apiQueues = new Queues(apiRedis, config.queuePrefix, true);
     shutdown.defer(() => apiQueues.close());

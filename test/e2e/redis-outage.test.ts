@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 
 import { bearer, freePort, gql, startStack, type Stack } from '../fixtures/stack';
+import { profileResolved, trackThrough } from '../fixtures/track-probe';
 import { waitFor } from '../fixtures/wait-for';
 
 /** A Redis of this test's own on `port` (never the shared one on 6379), nothing persisted. */
@@ -30,15 +31,8 @@ describe('Redis down is a fast, honest answer', () => {
   let key: string;
   let admin: string;
 
-  const track = (userId: string) =>
-    fetch(`${stack.gateway.url.replace(/\/graphql$/, '')}/v1/track`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer(key) },
-      body: JSON.stringify({ userId, event: 'Outage Probe', messageId: `msg-${userId}` }),
-    });
-  const resolved = async (userId: string) =>
-    (await gql(stack.gateway.url, 'query($v: String!) { profileByIdentity(type: USER_ID, value: $v) { id } }', { v: userId }, bearer(key))).data
-      ?.profileByIdentity != null;
+  const track = (userId: string) => trackThrough(stack, key, userId, 'Outage Probe');
+  const resolved = (userId: string) => profileResolved(stack, key, userId);
 
   beforeAll(async () => {
     port = await freePort();

@@ -1,3 +1,5 @@
+import { FIELD_LIMITS } from '../../common/limits';
+
 /**
  * When a customer "acted" after an alert: contacted support or churned. The proactive resolution
  * KPI counts an alert as resolved proactively when the team resolved it (SAVED) before that
@@ -9,9 +11,9 @@ export const DEFAULT_SUPPORT_EVENTS: readonly string[] = ['Ticket Created', 'Sup
 /** Churn event names a new tenant starts with. */
 export const DEFAULT_CHURN_EVENTS: readonly string[] = ['Account Closed', 'Subscription Cancelled'];
 
-/** Most names in either list, and the longest name. */
-export const MAX_CONTACT_EVENT_NAMES = 20;
-export const MAX_CONTACT_EVENT_NAME_LENGTH = 200;
+/** Most names in either list, and the longest name (the one table: `FIELD_LIMITS`). */
+export const MAX_CONTACT_EVENT_NAMES = FIELD_LIMITS.contactEventNames;
+export const MAX_CONTACT_EVENT_NAME_LENGTH = FIELD_LIMITS.contactEventNameLength;
 
 export interface ContactEvent {
   profileId: string;

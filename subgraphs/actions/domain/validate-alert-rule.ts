@@ -1,3 +1,5 @@
+import { FIELD_LIMITS } from '../../common/limits';
+
 import {
   ALERT_SEVERITIES,
   RISK_BUCKETS,
@@ -53,8 +55,7 @@ export interface RuleProblem {
 
 /** A cool-down longer than this (30 days, in seconds) is almost surely a unit mistake. */
 export const MAX_COOLDOWN_SECONDS = 30 * 24 * 3600;
-const MAX_SEGMENTS = 50;
-const KIND = /^[a-z][a-z0-9_]{0,63}$/;
+const KIND = new RegExp(`^[a-z][a-z0-9_]{0,${FIELD_LIMITS.kindLength - 1}}$`);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const JOURNEY_STATES = ['active', 'stalled', 'completed', 'abandoned'] as const;
 
@@ -66,9 +67,9 @@ export function validateAlertRule(draft: AlertRuleDraft): { rule: ValidAlertRule
   const problems: RuleProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field, message });
   const name = (draft.name ?? '').trim();
-  if (name.length < 1 || name.length > 200) problem('name', 'must be 1–200 characters');
+  if (name.length < 1 || name.length > FIELD_LIMITS.nameLength) problem('name', `must be 1–${FIELD_LIMITS.nameLength} characters`);
   const team = (draft.team ?? '').trim();
-  if (team.length < 1 || team.length > 100) problem('team', 'must be 1–100 characters');
+  if (team.length < 1 || team.length > FIELD_LIMITS.teamLength) problem('team', `must be 1–${FIELD_LIMITS.teamLength} characters`);
   const severity = String(draft.severity ?? '').toLowerCase() as AlertSeverityName;
   if (!ALERT_SEVERITIES.includes(severity)) problem('severity', `must be one of ${ALERT_SEVERITIES.join(', ')}`);
   const cooldownSeconds = draft.cooldownSeconds ?? 0;
@@ -160,7 +161,7 @@ function validateConditions(c: AlertConditions, problem: (field: string, message
     out.clvAbove = c.clvAbove;
   }
   if (c.segmentIds != null && c.segmentIds.length > 0) {
-    if (c.segmentIds.length > MAX_SEGMENTS) problem('conditions.segmentIds', `at most ${MAX_SEGMENTS} segments`);
+    if (c.segmentIds.length > FIELD_LIMITS.alertRuleSegments) problem('conditions.segmentIds', `at most ${FIELD_LIMITS.alertRuleSegments} segments`);
     c.segmentIds.forEach((id, i) => {
       if (!UUID.test(id)) problem(`conditions.segmentIds[${i}]`, 'must be a segment id');
     });

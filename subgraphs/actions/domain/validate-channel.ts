@@ -1,3 +1,5 @@
+import { FIELD_LIMITS } from '../../common/limits';
+
 import { CHANNEL_KINDS, type ChannelKind } from './channel';
 
 /** Event types a webhook channel can subscribe to. */
@@ -76,7 +78,7 @@ export interface ChannelProblem {
   message: string;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,${FIELD_LIMITS.channelNameLength - 1}}$`);
 const ENV_REF = /^env:[A-Z_][A-Z0-9_]*$/;
 /** `whsec_` and base64 of 24 to 64 bytes (the Standard Webhooks secret format). */
 const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
@@ -96,7 +98,7 @@ export function isEnvSecretRef(secret: string): boolean {
 export function validateChannel(draft: ChannelDraft, opts: { secretRequired: boolean }): { channel: ValidChannel | null; problems: ChannelProblem[] } {
   const problems: ChannelProblem[] = [];
   const add = (field: string, message: string) => problems.push({ field, message });
-  if (typeof draft.name !== 'string' || !NAME.test(draft.name)) add('name', 'must be 1–64 letters, digits, `_`, `.` or `-`, starting with a letter or digit');
+  if (typeof draft.name !== 'string' || !NAME.test(draft.name)) add('name', `must be 1–${FIELD_LIMITS.channelNameLength} letters, digits, \`_\`, \`.\` or \`-\`, starting with a letter or digit`);
   const kind = CHANNEL_KINDS.find((k) => k === draft.kind) ?? null;
   if (!kind) add('kind', `must be one of ${CHANNEL_KINDS.join(', ')}`);
   const raw = draft.config && typeof draft.config === 'object' && !Array.isArray(draft.config) ? draft.config : null;
@@ -153,7 +155,9 @@ function configOf(kind: ChannelKind, raw: Record<string, unknown>, add: (field: 
       };
     }
     case 'sms':
-      if (typeof raw.accountSid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(raw.accountSid)) add('config.accountSid', 'must be 1–64 letters, digits, `_` or `-`');
+      if (typeof raw.accountSid !== 'string' || !new RegExp(`^[A-Za-z0-9_-]{1,${FIELD_LIMITS.accountSidLength}}$`).test(raw.accountSid)) {
+        add('config.accountSid', `must be 1–${FIELD_LIMITS.accountSidLength} letters, digits, \`_\` or \`-\``);
+      }
       if (typeof raw.from !== 'string' || raw.from.length === 0 || raw.from.length > 64) add('config.from', 'must be the sender number or id (1–64 characters)');
       return {
         baseUrl: httpUrl(raw.baseUrl ?? 'https://api.twilio.com', 'config.baseUrl', add).replace(/\/+$/, ''),

@@ -1,3 +1,5 @@
+import { FIELD_LIMITS } from '../../common/limits';
+
 import { MAX_CAP_WINDOW_SECONDS, MAX_QUIET_MINUTES, quietMinutes } from './contact-policy';
 import { isTimeZone, parseLocalTime } from './local-time';
 
@@ -30,14 +32,14 @@ export interface ContactPolicyProblem {
   message: string;
 }
 
-const NAME = /^[A-Za-z0-9_.:\- ]{1,100}$/;
+const NAME = new RegExp(`^[A-Za-z0-9_.:\\- ]{1,${FIELD_LIMITS.channelRefLength}}$`);
 
 /** Checks a draft contact policy; returns every problem at once, each naming its field. */
 export function validateContactPolicy(draft: ContactPolicyDraft): { policy: ValidContactPolicy; problems: [] } | { policy: null; problems: ContactPolicyProblem[] } {
   const problems: ContactPolicyProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field: `input.${field}`, message });
   const channel = (draft.channel ?? '').trim();
-  if (!NAME.test(channel)) problem('channel', 'must name one of your channels (1–100 characters)');
+  if (!NAME.test(channel)) problem('channel', `must name one of your channels (1–${FIELD_LIMITS.channelRefLength} characters)`);
   const start = draft.quietHoursStart?.trim() || null;
   const end = draft.quietHoursEnd?.trim() || null;
   if ((start === null) !== (end === null)) problem(start === null ? 'quietHoursStart' : 'quietHoursEnd', 'give both quietHoursStart and quietHoursEnd, or neither');
@@ -47,11 +49,11 @@ export function validateContactPolicy(draft: ContactPolicyDraft): { policy: Vali
   if (start !== null && start === end) problem('quietHoursEnd', 'must differ from quietHoursStart');
   else if (quiet?.start && quiet.end && quietMinutes({ start: quiet.start, end: quiet.end }) > MAX_QUIET_MINUTES) problem('quietHoursEnd', `the quiet window must be at most ${MAX_QUIET_MINUTES / 60} hours`);
   const timezone = draft.timezone?.trim() || 'UTC';
-  if (!isTimeZone(timezone) || timezone.length > 64) problem('timezone', 'must be an IANA time zone such as Europe/Paris');
+  if (!isTimeZone(timezone) || timezone.length > FIELD_LIMITS.timezoneLength) problem('timezone', 'must be an IANA time zone such as Europe/Paris');
   const capCount = draft.capCount ?? null;
   const capWindowSeconds = draft.capWindowSeconds ?? null;
   if ((capCount === null) !== (capWindowSeconds === null)) problem(capCount === null ? 'capCount' : 'capWindowSeconds', 'give both capCount and capWindowSeconds, or neither');
-  if (capCount !== null && (!Number.isInteger(capCount) || capCount < 1 || capCount > 1000)) problem('capCount', 'must be a whole number of sends, 1–1000');
+  if (capCount !== null && (!Number.isInteger(capCount) || capCount < 1 || capCount > FIELD_LIMITS.contactCapCount)) problem('capCount', `must be a whole number of sends, 1–${FIELD_LIMITS.contactCapCount}`);
   if (capWindowSeconds !== null && (!Number.isInteger(capWindowSeconds) || capWindowSeconds < 60 || capWindowSeconds > MAX_CAP_WINDOW_SECONDS)) {
     problem('capWindowSeconds', `must be whole seconds, 60–${MAX_CAP_WINDOW_SECONDS}`);
   }

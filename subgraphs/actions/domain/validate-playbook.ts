@@ -1,3 +1,5 @@
+import { FIELD_LIMITS } from '../../common/limits';
+
 import { parseLocalTime, isTimeZone } from './local-time';
 import {
   CONDITION_OPS,
@@ -80,19 +82,15 @@ export interface PlaybookProblem {
   message: string;
 }
 
-export const MAX_STEPS = 50;
 /** Longest wait, timeout or due time: 90 days, in seconds. */
 export const MAX_DURATION_SECONDS = 90 * 24 * 3600;
-const MAX_ARMS = 20;
-const MAX_CONDITIONS = 20;
-const STEP_ID = /^[a-z0-9_]{1,64}$/;
-const NAME = /^[A-Za-z0-9_.:\- ]{1,100}$/;
+const STEP_ID = new RegExp(`^[a-z0-9_]{1,${FIELD_LIMITS.stepIdLength}}$`);
+const NAME = new RegExp(`^[A-Za-z0-9_.:\\- ]{1,${FIELD_LIMITS.channelRefLength}}$`);
 const FACT_ROOTS = ['profile.', 'risk.', 'alert.', 'steps.'];
 /** Keys of a webhook's `data` and of `updateTraits`. */
-const KEY = /^[A-Za-z0-9_]{1,64}$/;
-const MAX_KEYS = 50;
-const VARIANT_NAME = /^[a-z0-9_]{1,32}$/;
-/** Largest relative traffic weight of an experiment arm. */
+const KEY = new RegExp(`^[A-Za-z0-9_]{1,${FIELD_LIMITS.stepKeyLength}}$`);
+const VARIANT_NAME = new RegExp(`^[a-z0-9_]{1,${FIELD_LIMITS.variantNameLength}}$`);
+/** Largest relative traffic weight of an experiment arm (a value, not a size: it stays here). */
 const MAX_WEIGHT = 1000;
 
 /**
@@ -103,18 +101,18 @@ export function validatePlaybook(draft: PlaybookDraft): { playbook: ValidPlayboo
   const problems: PlaybookProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field, message });
   const name = (draft.name ?? '').trim();
-  if (name.length < 1 || name.length > 200) problem('name', 'must be 1–200 characters');
+  if (name.length < 1 || name.length > FIELD_LIMITS.nameLength) problem('name', `must be 1–${FIELD_LIMITS.nameLength} characters`);
   const description = draft.description?.trim() || null;
-  if (description && description.length > 2000) problem('description', 'must be at most 2000 characters');
+  if (description && description.length > FIELD_LIMITS.descriptionLength) problem('description', `must be at most ${FIELD_LIMITS.descriptionLength} characters`);
   const drafts = Array.isArray(draft.steps) ? draft.steps : [];
-  if (drafts.length < 1 || drafts.length > MAX_STEPS) problem('steps', `must have 1–${MAX_STEPS} steps`);
+  if (drafts.length < 1 || drafts.length > FIELD_LIMITS.playbookSteps) problem('steps', `must have 1–${FIELD_LIMITS.playbookSteps} steps`);
 
   const steps: PlaybookStep[] = [];
   const seen = new Set<string>();
   drafts.forEach((d, i) => {
     const at = `steps[${i}]`;
     const id = String(d.id ?? '').trim();
-    if (!STEP_ID.test(id)) problem(`${at}.id`, 'must be 1–64 characters of a-z, 0-9 and _');
+    if (!STEP_ID.test(id)) problem(`${at}.id`, `must be 1–${FIELD_LIMITS.stepIdLength} characters of a-z, 0-9 and _`);
     else if (seen.has(id)) problem(`${at}.id`, `duplicates step ${id}`);
     seen.add(id);
     const step = validateStep(d, id, at, problem);
@@ -175,11 +173,11 @@ function validateStep(d: PlaybookStepDraft, id: string, at: string, problem: (fi
   switch (d.type) {
     case 'send': {
       const channel = (d.channel ?? '').trim();
-      if (!NAME.test(channel)) problem(`${at}.channel`, 'must name one of your channels (1–100 characters)');
-      const subject = template('subject', d.subject, 500);
-      const body = template('body', d.body, 10_000);
-      const html = template('html', d.html, 100_000);
-      const to = template('to', d.to, 500);
+      if (!NAME.test(channel)) problem(`${at}.channel`, `must name one of your channels (1–${FIELD_LIMITS.channelRefLength} characters)`);
+      const subject = template('subject', d.subject, FIELD_LIMITS.subjectLength);
+      const body = template('body', d.body, FIELD_LIMITS.bodyLength);
+      const html = template('html', d.html, FIELD_LIMITS.htmlLength);
+      const to = template('to', d.to, FIELD_LIMITS.toLength);
       if (!body && !html && !subject) problem(`${at}.body`, 'a send needs a body, an html part or a subject');
       return { id, type: 'send', channel, to, subject, body, html, next: ref(d.next), onFailure: ref(d.onFailure) };
     }
@@ -198,25 +196,25 @@ function validateStep(d: PlaybookStepDraft, id: string, at: string, problem: (fi
     }
     case 'waitForEvent': {
       const event = (d.event ?? '').trim();
-      if (event.length < 1 || event.length > 200) problem(`${at}.event`, 'must be an event name of 1–200 characters');
+      if (event.length < 1 || event.length > FIELD_LIMITS.waitEventNameLength) problem(`${at}.event`, `must be an event name of 1–${FIELD_LIMITS.waitEventNameLength} characters`);
       const where: PropertyEquals[] = [];
       (d.where ?? []).forEach((w, j) => {
         const property = (w?.property ?? '').trim();
-        if (property.length < 1 || property.length > 200) problem(`${at}.where[${j}].property`, 'must be a property name of 1–200 characters');
+        if (property.length < 1 || property.length > FIELD_LIMITS.waitEventNameLength) problem(`${at}.where[${j}].property`, `must be a property name of 1–${FIELD_LIMITS.waitEventNameLength} characters`);
         if (!isScalar(w?.equals)) problem(`${at}.where[${j}].equals`, 'must be a string, number or boolean');
         where.push({ property, equals: w?.equals });
       });
-      if (where.length > MAX_CONDITIONS) problem(`${at}.where`, `at most ${MAX_CONDITIONS} conditions`);
+      if (where.length > FIELD_LIMITS.armConditions) problem(`${at}.where`, `at most ${FIELD_LIMITS.armConditions} conditions`);
       const timeoutSeconds = duration('timeoutSeconds', d.timeoutSeconds);
       return { id, type: 'waitForEvent', event, where, timeoutSeconds, onEvent: ref(d.onEvent), onTimeout: ref(d.onTimeout) };
     }
     case 'branch': {
       const arms: BranchArm[] = [];
       const drafts = d.arms ?? [];
-      if (drafts.length < 1 || drafts.length > MAX_ARMS) problem(`${at}.arms`, `must have 1–${MAX_ARMS} arms`);
+      if (drafts.length < 1 || drafts.length > FIELD_LIMITS.branchArms) problem(`${at}.arms`, `must have 1–${FIELD_LIMITS.branchArms} arms`);
       drafts.forEach((a, j) => {
         const when: FactCondition[] = [];
-        if (!a?.when?.length || a.when.length > MAX_CONDITIONS) problem(`${at}.arms[${j}].when`, `must have 1–${MAX_CONDITIONS} conditions`);
+        if (!a?.when?.length || a.when.length > FIELD_LIMITS.armConditions) problem(`${at}.arms[${j}].when`, `must have 1–${FIELD_LIMITS.armConditions} conditions`);
         (a?.when ?? []).forEach((c, k) => {
           const cond = validateCondition(c, `${at}.arms[${j}].when[${k}]`, problem);
           if (cond) when.push(cond);
@@ -227,38 +225,38 @@ function validateStep(d: PlaybookStepDraft, id: string, at: string, problem: (fi
     }
     case 'createTask': {
       const team = (d.team ?? '').trim();
-      if (team.length < 1 || team.length > 100) problem(`${at}.team`, 'must be 1–100 characters');
-      const title = template('title', d.title, 500)?.trim() ?? '';
-      if (!title) problem(`${at}.title`, 'must be 1–500 characters');
+      if (team.length < 1 || team.length > FIELD_LIMITS.teamLength) problem(`${at}.team`, `must be 1–${FIELD_LIMITS.teamLength} characters`);
+      const title = template('title', d.title, FIELD_LIMITS.titleLength)?.trim() ?? '';
+      if (!title) problem(`${at}.title`, `must be 1–${FIELD_LIMITS.titleLength} characters`);
       const priority = String(d.priority ?? 'normal').toLowerCase() as TaskPriorityName;
       if (!TASK_PRIORITIES.includes(priority)) problem(`${at}.priority`, `must be one of ${TASK_PRIORITIES.join(', ')}`);
       const dueInSeconds = duration('dueInSeconds', d.dueInSeconds);
       const escalateToTeam = d.escalateToTeam?.trim() || null;
-      if (escalateToTeam && escalateToTeam.length > 100) problem(`${at}.escalateToTeam`, 'must be 1–100 characters');
+      if (escalateToTeam && escalateToTeam.length > FIELD_LIMITS.teamLength) problem(`${at}.escalateToTeam`, `must be 1–${FIELD_LIMITS.teamLength} characters`);
       return { id, type: 'createTask', team, title, priority, dueInSeconds, ...(escalateToTeam ? { escalateToTeam } : {}), next: ref(d.next) };
     }
     case 'webhook': {
       const channel = (d.channel ?? '').trim();
-      if (!NAME.test(channel)) problem(`${at}.channel`, 'must name one of your webhook channels (1–100 characters)');
+      if (!NAME.test(channel)) problem(`${at}.channel`, `must name one of your webhook channels (1–${FIELD_LIMITS.channelRefLength} characters)`);
       const data: Record<string, string> = {};
       const entries = isPlainObject(d.data) ? Object.entries(d.data) : [];
       if (d.data != null && !isPlainObject(d.data)) problem(`${at}.data`, 'must be an object of templates');
-      if (entries.length > MAX_KEYS) problem(`${at}.data`, `at most ${MAX_KEYS} keys`);
+      if (entries.length > FIELD_LIMITS.stepKeys) problem(`${at}.data`, `at most ${FIELD_LIMITS.stepKeys} keys`);
       for (const [key, value] of entries) {
-        if (!KEY.test(key)) problem(`${at}.data.${key}`, 'keys must be 1–64 characters of letters, digits and _');
+        if (!KEY.test(key)) problem(`${at}.data.${key}`, `keys must be 1–${FIELD_LIMITS.stepKeyLength} characters of letters, digits and _`);
         else if (typeof value !== 'string') problem(`${at}.data.${key}`, 'must be a template string');
-        else data[key] = template(`data.${key}`, value, 10_000) ?? '';
+        else data[key] = template(`data.${key}`, value, FIELD_LIMITS.webhookDataValueLength) ?? '';
       }
       return { id, type: 'webhook', channel, data, next: ref(d.next), onFailure: ref(d.onFailure) };
     }
     case 'updateTraits': {
       const traits: Record<string, string | number | boolean | null> = {};
       const entries = isPlainObject(d.traits) ? Object.entries(d.traits) : [];
-      if (entries.length < 1 || entries.length > MAX_KEYS) problem(`${at}.traits`, `must be an object of 1–${MAX_KEYS} traits`);
+      if (entries.length < 1 || entries.length > FIELD_LIMITS.stepKeys) problem(`${at}.traits`, `must be an object of 1–${FIELD_LIMITS.stepKeys} traits`);
       for (const [key, value] of entries) {
-        if (!KEY.test(key)) problem(`${at}.traits.${key}`, 'keys must be 1–64 characters of letters, digits and _');
+        if (!KEY.test(key)) problem(`${at}.traits.${key}`, `keys must be 1–${FIELD_LIMITS.stepKeyLength} characters of letters, digits and _`);
         else if (value !== null && !isScalar(value)) problem(`${at}.traits.${key}`, 'must be a string (a template), number, boolean or null');
-        else traits[key] = typeof value === 'string' ? (template(`traits.${key}`, value, 1000) ?? '') : value;
+        else traits[key] = typeof value === 'string' ? (template(`traits.${key}`, value, FIELD_LIMITS.traitValueLength) ?? '') : value;
       }
       return { id, type: 'updateTraits', traits, next: ref(d.next) };
     }
@@ -280,9 +278,9 @@ function validateExperiment(d: PlaybookStepDraft, id: string, at: string, proble
     return v;
   };
   const key = String(d.key ?? id).trim();
-  if (!STEP_ID.test(key)) problem(`${at}.key`, 'must be 1–64 characters of a-z, 0-9 and _');
+  if (!STEP_ID.test(key)) problem(`${at}.key`, `must be 1–${FIELD_LIMITS.stepIdLength} characters of a-z, 0-9 and _`);
   const name = (d.name ?? key).trim();
-  if (name.length < 1 || name.length > 200) problem(`${at}.name`, 'must be 1–200 characters');
+  if (name.length < 1 || name.length > FIELD_LIMITS.nameLength) problem(`${at}.name`, `must be 1–${FIELD_LIMITS.nameLength} characters`);
   if (d.control != null && !isPlainObject(d.control)) problem(`${at}.control`, 'must be an object { weight?, next }');
   const control = { weight: weight('control.weight', d.control?.weight), next: ref(d.control?.next) };
   const drafts = Array.isArray(d.variants) ? d.variants : [];
@@ -290,22 +288,22 @@ function validateExperiment(d: PlaybookStepDraft, id: string, at: string, proble
   const variants: ExperimentVariant[] = [];
   drafts.forEach((v, j) => {
     const vName = String(v?.name ?? '').trim();
-    if (!VARIANT_NAME.test(vName) || vName === CONTROL_ARM) problem(`${at}.variants[${j}].name`, `must be 1–32 characters of a-z, 0-9 and _, other than ${CONTROL_ARM}`);
+    if (!VARIANT_NAME.test(vName) || vName === CONTROL_ARM) problem(`${at}.variants[${j}].name`, `must be 1–${FIELD_LIMITS.variantNameLength} characters of a-z, 0-9 and _, other than ${CONTROL_ARM}`);
     else if (variants.some((x) => x.name === vName)) problem(`${at}.variants[${j}].name`, `duplicates variant ${vName}`);
     variants.push({ name: vName, weight: weight(`variants[${j}].weight`, v?.weight), next: ref(v?.next) });
   });
   const g = d.goal;
   if (!isPlainObject(g)) problem(`${at}.goal`, 'is required: { event, where?, windowSeconds }');
   const event = String(g?.event ?? '').trim();
-  if (event.length < 1 || event.length > 200) problem(`${at}.goal.event`, 'must be an event name of 1–200 characters');
+  if (event.length < 1 || event.length > FIELD_LIMITS.waitEventNameLength) problem(`${at}.goal.event`, `must be an event name of 1–${FIELD_LIMITS.waitEventNameLength} characters`);
   const where: PropertyEquals[] = [];
   (g?.where ?? []).forEach((w, j) => {
     const property = (w?.property ?? '').trim();
-    if (property.length < 1 || property.length > 200) problem(`${at}.goal.where[${j}].property`, 'must be a property name of 1–200 characters');
+    if (property.length < 1 || property.length > FIELD_LIMITS.waitEventNameLength) problem(`${at}.goal.where[${j}].property`, `must be a property name of 1–${FIELD_LIMITS.waitEventNameLength} characters`);
     if (!isScalar(w?.equals)) problem(`${at}.goal.where[${j}].equals`, 'must be a string, number or boolean');
     where.push({ property, equals: w?.equals });
   });
-  if (where.length > MAX_CONDITIONS) problem(`${at}.goal.where`, `at most ${MAX_CONDITIONS} conditions`);
+  if (where.length > FIELD_LIMITS.armConditions) problem(`${at}.goal.where`, `at most ${FIELD_LIMITS.armConditions} conditions`);
   const windowSeconds = g?.windowSeconds;
   if (windowSeconds == null || !Number.isInteger(windowSeconds) || windowSeconds <= 0 || windowSeconds > MAX_DURATION_SECONDS) problem(`${at}.goal.windowSeconds`, `must be a positive duration in whole seconds, at most ${MAX_DURATION_SECONDS}`);
   let autoWinner = null;
@@ -324,7 +322,7 @@ function validateExperiment(d: PlaybookStepDraft, id: string, at: string, proble
 
 function validateCondition(c: { field: string; op: string; value?: Scalar | Scalar[] | null } | undefined, at: string, problem: (field: string, message: string) => void): FactCondition | null {
   const field = (c?.field ?? '').trim();
-  if (!FACT_ROOTS.some((r) => field.startsWith(r)) || field.length > 200) problem(`${at}.field`, `must start with ${FACT_ROOTS.join(', ')}`);
+  if (!FACT_ROOTS.some((r) => field.startsWith(r)) || field.length > FIELD_LIMITS.factFieldLength) problem(`${at}.field`, `must start with ${FACT_ROOTS.join(', ')}`);
   const op = String(c?.op ?? '').toLowerCase() as ConditionOp;
   if (!CONDITION_OPS.includes(op)) {
     problem(`${at}.op`, `must be one of ${CONDITION_OPS.join(', ')}`);

@@ -1,18 +1,12 @@
-import { Directive, Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
 
+import { KpiReportEntity, KpiReportKey } from '../../common/kpi-report.type';
 import type { RateEstimate } from '../domain/action-kpis';
 import { ImpactEstimate } from './measurement.type';
 
-/** The `KpiReport` entity (owned by `risk`) as actions sees it: its key, extended with the actions KPIs. */
-@ObjectType('KpiReport')
-@Directive('@key(fields: "from to")')
-export class KpiReport {
-  @Field(() => Date)
-  from!: Date;
-
-  @Field(() => Date)
-  to!: Date;
-}
+/** The `KpiReport` entity as actions sees it (fields, key and description: common/kpi-report.type.ts). */
+@KpiReportEntity()
+export class KpiReport extends KpiReportKey {}
 
 @ObjectType({ description: 'Alerts about a customer raised in the period (less false positives) and the share resolved SAVED: the customer kept before churning or having to contact support.' })
 export class KpiProactiveResolution {

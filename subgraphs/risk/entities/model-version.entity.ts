@@ -49,6 +49,14 @@ export class ModelVersion extends TenantEntity {
   @Property({ type: 'string', length: 16 })
   status: Opt<ModelStatus> = ModelStatus.QUEUED;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the version is not training yet, while it waits (e.g. "waiting for training <model id> of this tenant to finish": one training per tenant at a time); null once it starts.',
+  })
+  @Property({ type: 'string', length: 255, nullable: true })
+  statusReason: Opt<string> | null = null;
+
   @Field(() => Boolean, { description: 'Whether this version scores now (one per kind).' })
   @Property({ type: 'boolean' })
   active: Opt<boolean> = false;

@@ -8,6 +8,7 @@ import { Migration20261125135958 } from './Migration20261125135958';
 import { Migration20261202100050 } from './Migration20261202100050';
 import { Migration20261202100853 } from './Migration20261202100853';
 import { Migration20261202130517 } from './Migration20261202130517';
+import { Migration20261203114435 } from './Migration20261203114435';
 
 export const RISK_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -17,4 +18,5 @@ export const RISK_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202100050', class: Migration20261202100050 },
   { name: 'Migration20261202100853', class: Migration20261202100853 },
   { name: 'Migration20261202130517', class: Migration20261202130517 },
+  { name: 'Migration20261203114435', class: Migration20261203114435 },
 ];

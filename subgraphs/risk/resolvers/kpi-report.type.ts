@@ -1,19 +1,10 @@
-import { Directive, Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-/**
- * The KPI report of the caller's tenant over [from, to) (issue #13), owned here (`kpis` is risk's
- * query) and extended by actions and signals through entity resolution. The key is the period
- * only: the tenant comes from the signed context of every subgraph request, never from the key.
- */
-@ObjectType('KpiReport', { description: 'KPIs of your tenant over [from, to): each part is computed by the subgraph that owns its data.' })
-@Directive('@key(fields: "from to")')
-export class KpiReport {
-  @Field(() => Date)
-  from!: Date;
+import { KpiReportEntity, KpiReportKey } from '../../common/kpi-report.type';
 
-  @Field(() => Date)
-  to!: Date;
-}
+/** The `KpiReport` entity as risk (its owner) sees it (fields, key and description: common/kpi-report.type.ts). */
+@KpiReportEntity()
+export class KpiReport extends KpiReportKey {}
 
 @ObjectType({ description: 'Mean churn probability of the active base (every profile with a churn score by then, latest score each) at the start and the end of the period.' })
 export class KpiChurn {

@@ -5,21 +5,24 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../../common/config';
 import type { Shutdown } from '../../common/shutdown';
 import type { FitResult, FitTask } from '../domain/training/fit-task';
-import type { FitInjection, FitReply, FitRequest } from '../workers/fit-thread';
+import type { FitReply, FitRequest } from '../workers/fit-thread-protocol';
+
+/** The module a fit thread runs by default: `workers/fit-thread` (no extension). */
+export const FIT_THREAD_MODULE = join(__dirname, '..', 'workers', 'fit-thread');
 
 /**
- * The thread's entry. From the build (`npm start` runs dist/…/*.js) this module is a .js file and
- * the thread runs the compiled `workers/fit-thread.js`. From the TypeScript sources (jest,
- * test/fixtures/ts-child.cjs) this module is a .ts file; a new thread starts with a bare module
- * system that cannot load .ts, so it starts in test/fixtures/ts-child.cjs, which registers the
- * same transpile-on-load hook as the test children and then requires its argv[2], `fit-thread.ts`.
- * Deciding on this module's own extension (not on whether a dist build exists) means sources
- * never run a stale build's thread, and the build never needs the test tree or TypeScript.
+ * How a thread starts `module` (a path without extension). From the build (`npm start` runs
+ * dist/…/*.js) this module is a .js file and the thread runs the compiled `<module>.js`. From the
+ * TypeScript sources (jest, test/fixtures/ts-child.cjs) this module is a .ts file; a new thread
+ * starts with a bare module system that cannot load .ts, so it starts in
+ * test/fixtures/ts-child.cjs, which registers the same transpile-on-load hook as the test children
+ * and then requires its argv[2], `<module>.ts`. Deciding on this module's own extension (not on
+ * whether a dist build exists) means sources never run a stale build's thread, and the build never
+ * needs the test tree or TypeScript.
  */
-function threadEntry(): { file: string; argv: string[] } {
-  const workers = join(__dirname, '..', 'workers');
-  if (__filename.endsWith('.js')) return { file: join(workers, 'fit-thread.js'), argv: [] };
-  return { file: join(__dirname, '..', '..', '..', 'test', 'fixtures', 'ts-child.cjs'), argv: [join(workers, 'fit-thread.ts')] };
+function threadEntry(module: string): { file: string; argv: string[] } {
+  if (__filename.endsWith('.js')) return { file: `${module}.js`, argv: [] };
+  return { file: join(__dirname, '..', '..', '..', 'test', 'fixtures', 'ts-child.cjs'), argv: [`${module}.ts`] };
 }
 
 export interface FitPoolOptions {
@@ -27,8 +30,12 @@ export interface FitPoolOptions {
   size: number;
   /** A fit running longer has its thread terminated and fails (`RISK_TRAINING_TIMEOUT_MS`), ms. */
   timeoutMs: number;
-  /** Test hooks posted with every request (see `FitInjection`). */
-  inject?: FitInjection;
+  /**
+   * The module each thread runs, a path without extension, and the `workerData` it starts with.
+   * Default `FIT_THREAD_MODULE` (`serveFitRequests` with `runFitTask`); another entry serving the
+   * same protocol (fit-thread-protocol.ts) may run a different fit.
+   */
+  thread?: { module: string; workerData?: unknown };
 }
 
 /** Who a fit is for, in the pool's events and errors. */
@@ -114,13 +121,13 @@ export class FitThreadPool extends EventEmitter {
     }, this.options.timeoutMs);
     thread.current = { ...pending, timer };
     thread.worker.ref(); // a running fit keeps the process alive until its result is in
-    const request: FitRequest = { id: pending.id, task: pending.task, ...(this.options.inject && { inject: this.options.inject }) };
+    const request: FitRequest = { id: pending.id, task: pending.task };
     thread.worker.postMessage(request);
   }
 
   private spawn(): Thread {
-    const entry = threadEntry();
-    const worker = new Worker(entry.file, { argv: entry.argv });
+    const entry = threadEntry(this.options.thread?.module ?? FIT_THREAD_MODULE);
+    const worker = new Worker(entry.file, { argv: entry.argv, workerData: this.options.thread?.workerData });
     const thread: Thread = { worker, current: null };
     worker.on('message', (reply: FitReply) => {
       if (!thread.current || reply.id !== thread.current.id) return;

@@ -70,7 +70,7 @@ export class ModelTrainingService {
    */
   async train(model: ModelVersion, progress: ProgressReporter, dataWait?: object): Promise<ModelVersion> {
     const waitMetrics = dataWait ? { dataWait: { ...dataWait } } : {};
-    await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, progress: 0, error: null, metrics: null });
+    await this.em.nativeUpdate(ModelVersion, { id: model.id }, { status: ModelStatus.TRAINING, statusReason: null, progress: 0, error: null, metrics: null });
     try {
       const result =
         model.kind === ModelKind.LIFETIME

@@ -6,6 +6,7 @@ import type { SubgraphDeps } from '../../common/run-subgraph';
 import { safeErrorMessage } from '../../common/safe-error';
 import { forkForTenant } from '../../common/tenant-filter';
 import { decideDataWait, type DataWaitReport } from '../domain/training/data-wait';
+import { WAITING_FOR_DATA_REASON, waitingForTrainingReason } from '../domain/training/status-reason';
 import { ModelStatus, ModelVersion } from '../entities/model-version.entity';
 import { fitPoolFor, type FitPoolDeps } from '../services/fit-thread-pool';
 import { readDataArrival, requestWatermark } from '../services/training-data-arrival';
@@ -83,7 +84,8 @@ export async function trainWhenDataArrived(
   const now = Date.now();
   const decision = decideDataWait(await readDataArrival(deps, tenantId), requestedAt, now, deps.config.risk.trainingMaxWaitMs);
   if (decision.action === 'train') {
-    const lock = await new TenantTrainingLock(deps.redis, deps.config.queuePrefix, deps.config.queues.lockDurationMs).acquire(tenantId, String(job.id));
+    const tenantLock = new TenantTrainingLock(deps.redis, deps.config.queuePrefix, deps.config.queues.lockDurationMs);
+    const lock = await tenantLock.acquire(tenantId, String(job.id));
     if (lock) {
       try {
         if (!decision.report.caughtUp) deps.log.warn({ tenantId, modelId, reasons: decision.report.reasons }, 'train-model: waited long enough, training without all data');
@@ -92,8 +94,13 @@ export async function trainWhenDataArrived(
         await lock.release();
       }
     }
-    // another training of the tenant is fitting: wait for it without holding a worker slot
-    deps.log.debug({ tenantId, modelId }, 'train-model: another training of the tenant runs, waiting');
+    // another training of the tenant is fitting: wait for it without holding a worker slot, and
+    // say so on the version (QUEUED alone reads as stuck)
+    // train-model job ids are `<tenantId>-<modelId>` (model.service.ts)
+    const holderJob = await tenantLock.holder(tenantId);
+    const holder = holderJob?.startsWith(`${tenantId}-`) ? holderJob.slice(tenantId.length + 1) : holderJob;
+    deps.log.debug({ tenantId, modelId, holder }, 'train-model: another training of the tenant runs, waiting');
+    await em.nativeUpdate(ModelVersion, { id: modelId }, { statusReason: waitingForTrainingReason(holder) });
     await job.moveToDelayed(now + deps.config.risk.trainingPollMs, token);
     throw new DelayedError();
   }
@@ -102,6 +109,7 @@ export async function trainWhenDataArrived(
     { id: modelId },
     {
       status: ModelStatus.WAITING_FOR_DATA,
+      statusReason: WAITING_FOR_DATA_REASON,
       metrics: { waitingForData: { reasons: decision.reasons, waitedMs: decision.waitedMs, maxWaitMs: deps.config.risk.trainingMaxWaitMs } },
     },
   );

@@ -1,15 +1,10 @@
-import { Directive, Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-/** The `KpiReport` entity (owned by `risk`) as signals sees it: its key, extended with `nps`. */
-@ObjectType('KpiReport')
-@Directive('@key(fields: "from to")')
-export class KpiReport {
-  @Field(() => Date)
-  from!: Date;
+import { KpiReportEntity, KpiReportKey } from '../../common/kpi-report.type';
 
-  @Field(() => Date)
-  to!: Date;
-}
+/** The `KpiReport` entity as signals sees it (fields, key and description: common/kpi-report.type.ts). */
+@KpiReportEntity()
+export class KpiReport extends KpiReportKey {}
 
 @ObjectType({ description: 'NPS of one week of the period (weeks counted from `from`).' })
 export class KpiNpsWeek {

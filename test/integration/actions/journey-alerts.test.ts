@@ -1,15 +1,10 @@
 import { UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { actionsSubgraph } from '../../../subgraphs/actions';
 import type { AlertRuleDraft } from '../../../subgraphs/actions/domain/validate-alert-rule';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { raiseJourneyAlerts } from '../../../subgraphs/actions/workers/raise-journey-alerts.worker';
 import { JOURNEY_ALERTS_DONE, type JourneyAlertsBatch, type JourneyStateForAlerts } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { useActionsHarness } from '../../fixtures/actions-harness';
 
 const JOURNEY = uuidv7();
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -42,22 +37,9 @@ const journeyRule = (journeyState: string, over: Partial<AlertRuleDraft> = {}): 
 
 /** JOURNEY alert rules against real SQL (SQLite, or PostgreSQL under FORESIGHT_TEST_DB=postgres) and real Redis. */
 describe('raiseJourneyAlerts', () => {
-  let env: TestEnv;
-  let actions: RunningSubgraph;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    actions = await runSubgraph(actionsSubgraph, env.config, { port: 0, workers: false });
-  }, 60_000);
-  afterAll(async () => {
-    await actions?.close();
-    await env?.cleanup();
-  });
-
-  const em = () => forkAcrossTenants(actions.deps.orm);
-  const run = (data: JourneyAlertsBatch, id = `job-${uuidv7()}`) => raiseJourneyAlerts({ id, data }, actions.deps);
-  const alertsOf = (tenantId: string) => em().find(Alert, { tenantId }, { orderBy: { id: 'asc' } });
-  const rules = (tenantId: string) => new AlertRuleService(em(), tenantId);
+  const h = useActionsHarness();
+  const { alertsOf, rules } = h;
+  const run = (data: JourneyAlertsBatch, id = `job-${uuidv7()}`) => raiseJourneyAlerts({ id, data }, h.actions.deps);
 
   it('raises exactly one alert when a journey starts, however often its states are delivered, and none for later steps', async () => {
     const tenantId = 'jr-once';
@@ -113,7 +95,7 @@ describe('raiseJourneyAlerts', () => {
   it('acknowledges the markers it evaluated, and fails a malformed payload for good', async () => {
     const data = batch('jr-ack', [state(uuidv7(), uuidv7(), 'active', 0)]);
     await run(data, 'ack-job');
-    expect((await actions.deps.queues.get(JOURNEY_ALERTS_DONE).getJob('ack-job-done'))?.data).toEqual({ tenantId: 'jr-ack', pending: data.pending });
+    expect((await h.actions.deps.queues.get(JOURNEY_ALERTS_DONE).getJob('ack-job-done'))?.data).toEqual({ tenantId: 'jr-ack', pending: data.pending });
     await expect(run({ tenantId: 'jr-bad', states: [], pending: [{ instanceId: 'x', since: 'never' }] })).rejects.toBeInstanceOf(UnrecoverableError);
   });
 });

@@ -1,21 +1,15 @@
 import { Queue } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { actionsSubgraph } from '../../../subgraphs/actions';
 import type { AlertRuleDraft } from '../../../subgraphs/actions/domain/validate-alert-rule';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
 import { AlertRuleState } from '../../../subgraphs/actions/entities/alert-rule-state.entity';
 import { AlertRuleVersion } from '../../../subgraphs/actions/entities/alert-rule-version.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { raiseAlerts, startRaiseAlertsWorker } from '../../../subgraphs/actions/workers/raise-alerts.worker';
-import { ALERT_RAISED, type AlertRaisedEvent, type FsPubSub } from '../../../subgraphs/common/pubsub';
+import { ALERT_RAISED, type AlertRaisedEvent } from '../../../subgraphs/common/pubsub';
 import { queueOptions, RAISE_ALERTS, type RaiseAlertsBatch, type RiskChangeForAlerts } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { Shutdown } from '../../../subgraphs/common/shutdown';
-import { listenTo, readyRedisPubSub } from '../../fixtures/pubsub-listener';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { useActionsHarness } from '../../fixtures/actions-harness';
+import { listenTo } from '../../fixtures/pubsub-listener';
 import { waitFor } from '../../fixtures/wait-for';
-import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 
 const bucketOf = (score: number) => (score >= 75 ? 'high' : score >= 50 ? 'medium' : 'low');
 /** A change of `profileId` from `previous` to `score`, with a fresh (time-ordered) score id. */
@@ -43,26 +37,9 @@ const thresholdRule = (over: Partial<AlertRuleDraft> = {}): AlertRuleDraft => ({
 
 /** The batch stage of alerting against real SQL (SQLite, or PostgreSQL under FORESIGHT_TEST_DB=postgres) and real Redis. */
 describe('raiseAlerts (batches)', () => {
-  const shutdown = new Shutdown();
-  let env: TestEnv;
-  let actions: RunningSubgraph;
-  let listener: FsPubSub;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    actions = await runSubgraph(actionsSubgraph, env.config, { port: 0, workers: false });
-    listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
-  }, 60_000);
-  afterAll(async () => {
-    await shutdown.run();
-    await actions?.close();
-    await env?.cleanup();
-  });
-
-  const em = () => forkAcrossTenants(actions.deps.orm);
-  const run = (data: RaiseAlertsBatch, now?: Date) => raiseAlerts({ id: `job-${data.tenantId}`, data }, actions.deps, now);
-  const alertsOf = (tenantId: string) => em().find(Alert, { tenantId }, { orderBy: { id: 'asc' } });
-  const rules = (tenantId: string) => new AlertRuleService(em(), tenantId);
+  const h = useActionsHarness();
+  const { em, alertsOf, rules } = h;
+  const run = (data: RaiseAlertsBatch, now?: Date) => raiseAlerts({ id: `job-${data.tenantId}`, data }, h.actions.deps, now);
 
   it('creates the default rule once, even when batches and readers ask for it at the same time', async () => {
     const tenantId = 'fresh';
@@ -82,7 +59,7 @@ describe('raiseAlerts (batches)', () => {
   it('raises nothing new when the same batch runs again, and publishes only the new alerts', async () => {
     const tenantId = 'replay';
     await rules(tenantId).create(thresholdRule());
-    const sub = await listenTo(listener, actions.deps.redis, ALERT_RAISED, tenantId, env.config.queuePrefix);
+    const sub = await listenTo(h.listener, h.actions.deps.redis, ALERT_RAISED, tenantId, h.env.config.queuePrefix);
     const [a, b] = [uuidv7(), uuidv7()];
     const batch: RaiseAlertsBatch = { tenantId, changes: [change(a, 72, 60), change(b, 80, 45)] };
     const first = await run(batch);
@@ -167,7 +144,7 @@ describe('raiseAlerts (batches)', () => {
 
   it('accepts the single-crossing payload queued before batches', async () => {
     const p = uuidv7();
-    await raiseAlerts({ id: 'old', data: { tenantId: 'legacy', profileId: p, scoreId: uuidv7(), score: 81, bucket: 'high', previousBucket: 'medium' } }, actions.deps);
+    await raiseAlerts({ id: 'old', data: { tenantId: 'legacy', profileId: p, scoreId: uuidv7(), score: 81, bucket: 'high', previousBucket: 'medium' } }, h.actions.deps);
     expect(await alertsOf('legacy')).toMatchObject([{ profileId: p, type: 'risk_high', message: 'Churn risk rose to 81/100 (medium → high).' }]);
   });
 
@@ -180,8 +157,8 @@ describe('raiseAlerts (batches)', () => {
   });
 
   it('consumes batches from the real queue', async () => {
-    const running = startRaiseAlertsWorker(actions.deps);
-    const queue = new Queue<RaiseAlertsBatch>(RAISE_ALERTS, queueOptions(actions.deps.redis, env.config.queuePrefix));
+    const running = startRaiseAlertsWorker(h.actions.deps);
+    const queue = new Queue<RaiseAlertsBatch>(RAISE_ALERTS, queueOptions(h.actions.deps.redis, h.env.config.queuePrefix));
     try {
       const batch: RaiseAlertsBatch = { tenantId: 'queued', changes: [change(uuidv7(), 80, 40), change(uuidv7(), 90, 30)] };
       await queue.add(RAISE_ALERTS, batch, { jobId: 'queued-alerts-1' });

@@ -3,14 +3,11 @@ import { uuidv7 } from 'uuidv7';
 
 import { actionsSubgraph } from '../../../subgraphs/actions';
 import type { AlertRuleDraft } from '../../../subgraphs/actions/domain/validate-alert-rule';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { segmentMembershipChanged } from '../../../subgraphs/actions/workers/segment-membership-changed.worker';
 import type { SegmentMembershipChangedEvent } from '../../../subgraphs/common/pubsub';
 import { queueOptions, SEGMENT_ALERTS_DONE, SEGMENT_MEMBERSHIP_CHANGED, segmentChangeJobId } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { runSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { useActionsHarness } from '../../fixtures/actions-harness';
 import { waitFor } from '../../fixtures/wait-for';
 
 const SEGMENT = uuidv7();
@@ -35,22 +32,9 @@ const segmentRule = (over: Partial<AlertRuleDraft> = {}): AlertRuleDraft => ({
 
 /** SEGMENT alert rules against real SQL (SQLite, or PostgreSQL under FORESIGHT_TEST_DB=postgres) and real Redis. */
 describe('segmentMembershipChanged', () => {
-  let env: TestEnv;
-  let actions: RunningSubgraph;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    actions = await runSubgraph(actionsSubgraph, env.config, { port: 0, workers: false });
-  }, 60_000);
-  afterAll(async () => {
-    await actions?.close();
-    await env?.cleanup();
-  });
-
-  const em = () => forkAcrossTenants(actions.deps.orm);
-  const run = (data: SegmentMembershipChangedEvent, now?: Date, id = segmentChangeJobId(data)) => segmentMembershipChanged({ id, data }, actions.deps, now);
-  const alertsOf = (tenantId: string) => em().find(Alert, { tenantId }, { orderBy: { id: 'asc' } });
-  const rules = (tenantId: string) => new AlertRuleService(em(), tenantId);
+  const h = useActionsHarness();
+  const { alertsOf, rules } = h;
+  const run = (data: SegmentMembershipChangedEvent, now?: Date, id = segmentChangeJobId(data)) => segmentMembershipChanged({ id, data }, h.actions.deps, now);
 
   it('raises exactly one alert for an entry into the rule’s segment, however often it is delivered', async () => {
     const tenantId = 'seg-once';
@@ -114,7 +98,7 @@ describe('segmentMembershipChanged', () => {
   it('acknowledges the change to profiles once evaluated', async () => {
     const entry = change('seg-ack', uuidv7());
     await run(entry, undefined, 'ack-job');
-    const done = await actions.deps.queues.get(SEGMENT_ALERTS_DONE).getJob('ack-job-done');
+    const done = await h.actions.deps.queues.get(SEGMENT_ALERTS_DONE).getJob('ack-job-done');
     expect(done?.data).toEqual({ tenantId: 'seg-ack', changes: [{ membershipId: entry.membershipId, change: 'entered' }] });
   });
 
@@ -126,12 +110,12 @@ describe('segmentMembershipChanged', () => {
     const tenantId = 'seg-queue';
     await rules(tenantId).create(segmentRule());
     const entries = Array.from({ length: 12 }, () => change(tenantId, uuidv7()));
-    const queue = new Queue<SegmentMembershipChangedEvent>(SEGMENT_MEMBERSHIP_CHANGED, queueOptions(actions.deps.redis, env.config.queuePrefix));
+    const queue = new Queue<SegmentMembershipChangedEvent>(SEGMENT_MEMBERSHIP_CHANGED, queueOptions(h.actions.deps.redis, h.env.config.queuePrefix));
     try {
       // queued before the worker starts, so its first job takes the others with it
       await queue.addBulk(entries.map((data) => ({ name: SEGMENT_MEMBERSHIP_CHANGED, data, opts: { jobId: segmentChangeJobId(data) } })));
       await queue.add(SEGMENT_MEMBERSHIP_CHANGED, entries[0], { jobId: segmentChangeJobId(entries[0]) });
-      const withWorkers = await runSubgraph(actionsSubgraph, env.config, { port: 0 });
+      const withWorkers = await runSubgraph(actionsSubgraph, h.env.config, { port: 0 });
       try {
         await waitFor(async () => (await queue.getJobCounts('completed')).completed === entries.length);
         expect((await alertsOf(tenantId)).map((a) => a.triggerId).sort()).toEqual(entries.map((e) => e.membershipId).sort());

@@ -3,20 +3,16 @@ import { uuidv7 } from 'uuidv7';
 
 import { actionsSubgraph } from '../../../subgraphs/actions';
 import type { AlertRuleDraft } from '../../../subgraphs/actions/domain/validate-alert-rule';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
 import { Channel } from '../../../subgraphs/actions/entities/channel.entity';
 import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
 import { WebhookDelivery } from '../../../subgraphs/actions/entities/webhook-delivery.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
 import { raiseSignalAlerts } from '../../../subgraphs/actions/workers/raise-signal-alerts.worker';
 import { segmentMembershipChanged } from '../../../subgraphs/actions/workers/segment-membership-changed.worker';
-import { ALERT_RAISED, type FsPubSub, type SegmentMembershipChangedEvent } from '../../../subgraphs/common/pubsub';
+import { ALERT_RAISED, type SegmentMembershipChangedEvent } from '../../../subgraphs/common/pubsub';
 import { queueOptions, SIGNAL_ALERTS, SIGNAL_ALERTS_DONE, signalAlertsJobId, type SignalAlertsBatch, type SignalForAlerts } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { Shutdown } from '../../../subgraphs/common/shutdown';
-import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
-import { listenTo, readyRedisPubSub } from '../../fixtures/pubsub-listener';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { runSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { useActionsHarness } from '../../fixtures/actions-harness';
+import { listenTo } from '../../fixtures/pubsub-listener';
 import { createTreatingEveryone } from '../../fixtures/treat-everyone';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -42,31 +38,14 @@ const frictionRule = (over: Partial<AlertRuleDraft> = {}): AlertRuleDraft => ({
 
 /** FRICTION_SIGNAL alert rules against real SQL (SQLite, or PostgreSQL under FORESIGHT_TEST_DB=postgres) and real Redis. */
 describe('raiseSignalAlerts', () => {
-  const shutdown = new Shutdown();
-  let env: TestEnv;
-  let actions: RunningSubgraph;
-  let listener: FsPubSub;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    actions = await runSubgraph(actionsSubgraph, env.config, { port: 0, workers: false });
-    listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
-  }, 60_000);
-  afterAll(async () => {
-    await shutdown.run();
-    await actions?.close();
-    await env?.cleanup();
-  });
-
-  const em = () => forkAcrossTenants(actions.deps.orm);
-  const run = (data: SignalAlertsBatch, now?: Date, id = signalAlertsJobId(data.tenantId, data.signals.map((s) => s.signalId))) => raiseSignalAlerts({ id, data }, actions.deps, now);
-  const alertsOf = (tenantId: string) => em().find(Alert, { tenantId }, { orderBy: { id: 'asc' } });
-  const rules = (tenantId: string) => new AlertRuleService(em(), tenantId);
+  const h = useActionsHarness();
+  const { em, alertsOf, rules } = h;
+  const run = (data: SignalAlertsBatch, now?: Date, id = signalAlertsJobId(data.tenantId, data.signals.map((s) => s.signalId))) => raiseSignalAlerts({ id, data }, h.actions.deps, now);
 
   it('raises exactly one alert for a matching signal, with its evidence, however often the job is delivered', async () => {
     const tenantId = 'sig-once';
     const rule = await rules(tenantId).create(frictionRule());
-    const sub = await listenTo(listener, actions.deps.redis, ALERT_RAISED, tenantId, env.config.queuePrefix);
+    const sub = await listenTo(h.listener, h.actions.deps.redis, ALERT_RAISED, tenantId, h.env.config.queuePrefix);
     const p = uuidv7();
     const s = signal(p, 'retry_loop', 0.5);
     const batch = { tenantId, signals: [s] };
@@ -166,7 +145,7 @@ describe('raiseSignalAlerts', () => {
     });
     const [m1, m2] = [uuidv7(), uuidv7()];
     for (const data of [stay(inside, 'entered', m1), stay(left, 'entered', m2), stay(left, 'exited', m2), stay(left, 'entered', m2)]) {
-      await segmentMembershipChanged({ id: `${data.membershipId}-${data.change}`, data }, actions.deps);
+      await segmentMembershipChanged({ id: `${data.membershipId}-${data.change}`, data }, h.actions.deps);
     }
     const signals = [signal(inside, 'retry_loop', 1), signal(left, 'retry_loop', 1), signal(outside, 'retry_loop', 1)];
     const { raised } = await run({ tenantId, signals });
@@ -196,7 +175,7 @@ describe('raiseSignalAlerts', () => {
     const tenantId = 'sig-ack';
     const batch = { tenantId, signals: [signal(uuidv7(), 'retry_loop', 0.2), signal(uuidv7(), 'stall', 0.9)] };
     await run(batch, undefined, 'ack-job');
-    const done = await actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJob('ack-job-done');
+    const done = await h.actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJob('ack-job-done');
     expect(done?.data).toEqual({ tenantId, signalIds: batch.signals.map((s) => s.signalId) });
   });
 
@@ -212,7 +191,7 @@ describe('raiseSignalAlerts', () => {
       { index: 2, reason: 'severity must be a number from 0 to 1' },
     ]);
     // acknowledged all the same (with a usable id): re-sending it would fail again
-    const done = await actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJob('mixed-done');
+    const done = await h.actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJob('mixed-done');
     expect(done?.data.signalIds).toEqual([good.signalId, mild.signalId]);
     await expect(run({ signals: [] } as unknown as SignalAlertsBatch, undefined, 'bad')).rejects.toBeInstanceOf(UnrecoverableError);
   });
@@ -220,8 +199,8 @@ describe('raiseSignalAlerts', () => {
   it('consumes signal-alerts jobs from the real queue through the worker', async () => {
     const tenantId = 'sig-queue';
     await rules(tenantId).create(frictionRule());
-    const withWorkers = await runSubgraph(actionsSubgraph, env.config, { port: 0 });
-    const queue = new Queue<SignalAlertsBatch>(SIGNAL_ALERTS, queueOptions(actions.deps.redis, env.config.queuePrefix));
+    const withWorkers = await runSubgraph(actionsSubgraph, h.env.config, { port: 0 });
+    const queue = new Queue<SignalAlertsBatch>(SIGNAL_ALERTS, queueOptions(h.actions.deps.redis, h.env.config.queuePrefix));
     try {
       const data = { tenantId, signals: [signal(uuidv7(), 'retry_loop', 0.9)] };
       const jobId = signalAlertsJobId(tenantId, [data.signals[0].signalId]);

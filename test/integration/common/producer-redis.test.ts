@@ -4,7 +4,7 @@ import { AppError } from '../../../subgraphs/common/errors';
 import { formatError } from '../../../subgraphs/common/serve-subgraph';
 import { createLogger } from '../../../subgraphs/common/logger';
 import { EVALUATE_SEGMENTS, Queues } from '../../../subgraphs/common/queues';
-import { createProducerRedis, isRedisUnavailable, redisReady } from '../../../subgraphs/common/redis';
+import { createProducerRedis, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, isRedisUnavailable, redisReady } from '../../../subgraphs/common/redis';
 import { Shutdown } from '../../../subgraphs/common/shutdown';
 import { freePort } from '../../fixtures/stack';
 
@@ -15,7 +15,7 @@ describe('createProducerRedis', () => {
   afterAll(() => shutdown.run());
 
   it('queues jobs while Redis is up', async () => {
-    const redis = createProducerRedis(REDIS_URL, shutdown);
+    const redis = createProducerRedis(REDIS_URL, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, shutdown);
     await redisReady(redis);
     const queues = new Queues(redis, `fs-test-${randomBytes(6).toString('hex')}`, true);
     shutdown.defer(() => queues.close());
@@ -26,7 +26,7 @@ describe('createProducerRedis', () => {
 
   it('fails a command at once while Redis is unreachable, with an error the API answers UNAVAILABLE', async () => {
     // nothing listens on this port: the connection never becomes ready and keeps retrying
-    const redis = createProducerRedis(`redis://127.0.0.1:${await freePort()}`, shutdown);
+    const redis = createProducerRedis(`redis://127.0.0.1:${await freePort()}`, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, shutdown);
     const error = await redis.get('anything').then(
       () => null,
       (err: unknown) => err,
@@ -37,7 +37,7 @@ describe('createProducerRedis', () => {
   });
 
   it('has fail-fast queues refuse to hand out a queue while the connection is not ready', async () => {
-    const redis = createProducerRedis(`redis://127.0.0.1:${await freePort()}`, shutdown);
+    const redis = createProducerRedis(`redis://127.0.0.1:${await freePort()}`, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, shutdown);
     const queues = new Queues(redis, 'fs-test-down', true);
     expect(() => queues.get(EVALUATE_SEGMENTS)).toThrow(AppError);
     expect(() => queues.get(EVALUATE_SEGMENTS)).toThrow(/Redis\) is unreachable/);

@@ -14,6 +14,7 @@ import { FitThreadPool, type FitLabel } from '../../../subgraphs/risk/services/f
 import { ModelService } from '../../../subgraphs/risk/services/model.service';
 import { TenantTrainingLock } from '../../../subgraphs/risk/services/tenant-training-lock';
 import { startTrainModelWorker, trainModel } from '../../../subgraphs/risk/workers/train-model.worker';
+import { hookedFitThread } from '../../fixtures/hooked-fit-thread';
 import { gql } from '../../fixtures/stack';
 import { syntheticId } from '../../fixtures/synthetic-tenant';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -38,7 +39,7 @@ function readSample(): { customer: number; at: Date; amount: number }[] {
 
 /**
  * Fits run on worker threads (`FitThreadPool`) while the risk process keeps serving. A fit is made
- * as long as a test needs with the pool's `hold` hook: the thread blocks in `Atomics.wait` (as
+ * as long as a test needs with the `hold` hook of its threads (test/fixtures/hooked-fit-thread.ts): the thread blocks in `Atomics.wait` (as
  * busy as a long fit, for the process's event loop) until the test releases it, so "answered
  * before the fit completed" is a fact, not a timing. Real Redis, real SQLite / PostgreSQL.
  */
@@ -84,7 +85,7 @@ describe('FitThreadPool', () => {
       );
       for (let i = 0; i < rows.length; i += 2000) await em.insertMany(ActivityEvent, rows.slice(i, i + 2000));
     }
-    pool = new FitThreadPool({ size: 2, timeoutMs: 120_000, inject: { hold: gate.buffer as SharedArrayBuffer } });
+    pool = new FitThreadPool({ size: 2, timeoutMs: 120_000, thread: hookedFitThread({ hold: gate.buffer as SharedArrayBuffer }) });
     pool.on('fit-started', (label: FitLabel) => log.push({ event: 'start', label }));
     pool.on('fit-finished', (label: FitLabel) => log.push({ event: 'end', label }));
     worker = startTrainModelWorker({ ...risk.deps, fitPool: pool });
@@ -155,6 +156,12 @@ describe('FitThreadPool', () => {
     expect(await lock.holder(TENANT_A)).toBe(`${TENANT_A}-${fittingA.id}`);
     expect(started(waitingA.id)).toBe(0);
     expect((await version(waitingA.id)).status).toBe(ModelStatus.QUEUED);
+    // the waiting version says what it waits for, through the API too
+    const waitingFor = `waiting for training ${fittingA.id} of this tenant to finish`;
+    await waitFor(async () => (await version(waitingA.id)).statusReason === waitingFor);
+    const answer = await gql(risk.url, 'query ($id: ID!) { model(id: $id) { status statusReason } }', { id: waitingA.id }, as(TENANT_A));
+    expect(answer.data!.model).toEqual({ status: 'QUEUED', statusReason: waitingFor });
+    expect((await version(fittingA.id)).statusReason).toBeNull();
 
     release();
     await waitFor(async () => (await Promise.all([a1, a2, b1].map((v) => version(v.id)))).every((v) => v.status === ModelStatus.READY), 60_000);
@@ -163,6 +170,8 @@ describe('FitThreadPool', () => {
     const first = firstSeen(a1.id) < firstSeen(a2.id) ? a1 : a2;
     const second = first === a1 ? a2 : a1;
     expect(tenantA).toEqual([`start ${first.id}`, `end ${first.id}`, `start ${second.id}`, `end ${second.id}`]);
+    // cleared once it started
+    expect((await Promise.all([a1, a2, b1].map((v) => version(v.id)))).map((v) => v.statusReason)).toEqual([null, null, null]);
     // the same data gives the same fit, whichever ran first
     expect((await version(a1.id)).params).toEqual((await version(a2.id)).params);
     // the job lets the tenant's lock go after it stored the version
@@ -175,7 +184,7 @@ describe('FitThreadPool', () => {
     ['runs past the timeout', { hold: new SharedArrayBuffer(4) }, 300, /^the fit ran longer than RISK_TRAINING_TIMEOUT_MS \(300 ms\) and was stopped$/],
   ])('marks the version FAILED with the reason when the fit %s, without a retry', async (_name, inject, timeoutMs, reason) => {
     await worker.pause(); // the versions below are trained here, on a pool of their own, not by the worker
-    const failing = new FitThreadPool({ size: 1, timeoutMs, inject });
+    const failing = new FitThreadPool({ size: 1, timeoutMs, thread: hookedFitThread(inject) });
     try {
       const requested = await request(TENANT_B);
       const job = { id: `${TENANT_B}-${requested.id}`, data: { tenantId: TENANT_B, modelId: requested.id }, attemptsMade: 0, opts: { attempts: 2 } };

@@ -83,6 +83,7 @@ describe('training waits for the events sent before it', () => {
     const waiting = await version(requested.id);
     expect((waiting.metrics as { waitingForData: { reasons: string[] } }).waitingForData.reasons.join(' ')).toMatch(/have not reached risk/);
     expect(waiting.trainedAt).toBeNull();
+    expect(waiting.statusReason).toMatch(/^waiting for the events sent before the request to reach risk/);
 
     // the rest arrives, then signals reports everything handed on
     await store(late);
@@ -90,6 +91,7 @@ describe('training waits for the events sent before it', () => {
     await waitFor(async () => (await version(requested.id)).status === ModelStatus.READY, 60_000);
 
     const model = await version(requested.id);
+    expect(model.statusReason).toBeNull();
     const metrics = model.metrics as Record<string, any>;
     expect(metrics.customersUsed).toBe(2357);
     expect(metrics.eventsUsed).toBe(sample.length);

@@ -1,12 +1,7 @@
-import { Queue, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { actionsSubgraph } from '../../../subgraphs/actions';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
-import { JOURNEY_ALERTS, JOURNEY_ALERTS_DONE, queueOptions, type JourneyAlertsBatch, type JourneyAlertsDoneJob } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
+import { JOURNEY_ALERTS, JOURNEY_ALERTS_DONE } from '../../../subgraphs/common/queues';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { JourneyInstance } from '../../../subgraphs/signals/entities/journey-instance.entity';
@@ -15,7 +10,8 @@ import { detectFriction } from '../../../subgraphs/signals/workers/detect-fricti
 import { journeyAlertsDone } from '../../../subgraphs/signals/workers/journey-alerts-done.worker';
 import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
 import { sweepFriction } from '../../../subgraphs/signals/workers/sweep-friction.worker';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { openActions } from '../../fixtures/actions-harness';
+import { useHandoffHarness } from '../../fixtures/handoff-harness';
 import { waitFor } from '../../fixtures/wait-for';
 
 const GRACE_MS = 60_000;
@@ -38,35 +34,18 @@ const ONBOARDING = {
  * of that very marker, and a job lost from Redis re-sent from SQL by the sweeper.
  */
 describe('the journey-alerts hand-off', () => {
-  let env: TestEnv;
-  let signals: RunningSubgraph;
-  let alerts: Queue<JourneyAlertsBatch>;
-  let acks: Queue<JourneyAlertsDoneJob>;
-
-  beforeAll(async () => {
-    env = await createTestEnv({ SWEEP_GRACE_MS: String(GRACE_MS), SWEEP_INTERVAL_MS: '3600000' });
-    signals = await runSubgraph(signalsSubgraph, env.config, { port: 0, workers: false });
-    alerts = new Queue(JOURNEY_ALERTS, queueOptions(signals.deps.redis, env.config.queuePrefix));
-    acks = new Queue(JOURNEY_ALERTS_DONE, queueOptions(signals.deps.redis, env.config.queuePrefix));
-  }, 60_000);
-  afterAll(async () => {
-    await alerts?.close();
-    await acks?.close();
-    await signals?.close();
-    await env?.cleanup();
-  });
-
-  const em = () => forkAcrossTenants(signals.deps.orm);
+  const h = useHandoffHarness({ subgraph: signalsSubgraph, handOff: JOURNEY_ALERTS, acks: JOURNEY_ALERTS_DONE, graceMs: GRACE_MS });
+  const { em } = h;
   const define = (tenantId: string) => new JourneyService(em(), tenantId).createDefinition(ONBOARDING as never);
   /** A resolved event of `profileId`, `minutesAgo` before now, run through one detect pass. */
   const step = async (tenantId: string, profileId: string, name: string, minutesAgo: number) => {
     const at = new Date(Date.now() - minutesAgo * MIN);
     const event = em().create(Event, { tenantId, messageId: uuidv7(), type: 'track', name, properties: {}, timestamp: at, receivedAt: at, profileId, processedAt: at });
     await em().persistAndFlush(event);
-    await detectFriction({ id: `${tenantId}-${event.id}`, data: { tenantId, eventId: event.id, profileId } }, signals.deps);
+    await detectFriction({ id: `${tenantId}-${event.id}`, data: { tenantId, eventId: event.id, profileId } }, h.subgraph.deps);
   };
   const jobsOf = async (tenantId: string) =>
-    (await alerts.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])).filter((j) => j.data.tenantId === tenantId).sort((a, b) => a.timestamp - b.timestamp);
+    (await h.handOff.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])).filter((j) => j.data.tenantId === tenantId).sort((a, b) => a.timestamp - b.timestamp);
   const instanceOf = async (tenantId: string, profileId: string) => (await em().find(JourneyInstance, { tenantId, profileId }, { refresh: true }))[0];
 
   it('hands each pass’s changed instances to actions with their states, and clears only the marker acknowledged', async () => {
@@ -81,13 +60,13 @@ describe('the journey-alerts hand-off', () => {
     expect(job.data.states).toEqual([expect.objectContaining({ instanceId: first.id, profileId: p, journeyId: def.id, state: 'active', stepIndex: 0, started: true })]);
     // the instance moves on before the first job's acknowledgement arrives: the old marker no longer clears it
     await step(tenantId, p, 'ID Uploaded', 5);
-    await journeyAlertsDone({ id: 'ack-old', data: { tenantId, pending: job.data.pending } }, signals.deps);
+    await journeyAlertsDone({ id: 'ack-old', data: { tenantId, pending: job.data.pending } }, h.subgraph.deps);
     const moved = await instanceOf(tenantId, p);
     expect(moved.alertsPendingSince).toBeInstanceOf(Date);
     const jobs = await jobsOf(tenantId);
     expect(jobs).toHaveLength(2);
     expect(jobs[1].data.states.map((s) => `${s.state}-${s.stepIndex}-${s.started}`)).toEqual(['active-0-true', 'active-1-false']);
-    await journeyAlertsDone({ id: 'ack-new', data: { tenantId, pending: jobs[1].data.pending } }, signals.deps);
+    await journeyAlertsDone({ id: 'ack-new', data: { tenantId, pending: jobs[1].data.pending } }, h.subgraph.deps);
     expect((await instanceOf(tenantId, p)).alertsPendingSince).toBeNull();
   });
 
@@ -97,18 +76,18 @@ describe('the journey-alerts hand-off', () => {
     const p = uuidv7();
     await step(tenantId, p, 'Account Opening Started', 10);
     const instance = await instanceOf(tenantId, p);
-    await alerts.obliterate({ force: true });
+    await h.handOff.obliterate({ force: true });
     const since = instance.alertsPendingSince!.getTime();
-    await sweepEvents(signals.deps, new Date(since + GRACE_MS / 2));
+    await sweepEvents(h.subgraph.deps, new Date(since + GRACE_MS / 2));
     expect(await jobsOf(tenantId)).toEqual([]);
-    await sweepEvents(signals.deps, new Date(since + GRACE_MS + 1));
+    await sweepEvents(h.subgraph.deps, new Date(since + GRACE_MS + 1));
     const resent = await jobsOf(tenantId);
     expect(resent).toHaveLength(1);
     expect(resent[0].id).toMatch(new RegExp(`^${tenantId}-journeys-[0-9a-f]{32}-swept\\d+$`));
     expect(resent[0].data.pending).toEqual([{ instanceId: instance.id, since: instance.alertsPendingSince!.toISOString() }]);
-    await journeyAlertsDone({ id: 'ack-lost', data: { tenantId, pending: resent[0].data.pending } }, signals.deps);
-    await alerts.obliterate({ force: true });
-    await sweepEvents(signals.deps, new Date(since + 10 * GRACE_MS));
+    await journeyAlertsDone({ id: 'ack-lost', data: { tenantId, pending: resent[0].data.pending } }, h.subgraph.deps);
+    await h.handOff.obliterate({ force: true });
+    await sweepEvents(h.subgraph.deps, new Date(since + 10 * GRACE_MS));
     expect(await jobsOf(tenantId)).toEqual([]);
   });
 
@@ -117,23 +96,23 @@ describe('the journey-alerts hand-off', () => {
     await define(tenantId);
     const p = uuidv7();
     await step(tenantId, p, 'Account Opening Started', 10);
-    await alerts.obliterate({ force: true });
+    await h.handOff.obliterate({ force: true });
     // past the first step's SLA of two hours
-    await sweepFriction(null, signals.deps, new Date(Date.now() + 3 * HOUR));
+    await sweepFriction(null, h.subgraph.deps, new Date(Date.now() + 3 * HOUR));
     const jobs = await jobsOf(tenantId);
     expect(jobs.flatMap((j) => j.data.states.map((s) => s.state))).toContain('stalled');
   });
 
   it('fails a malformed acknowledgement for good', async () => {
-    await expect(journeyAlertsDone({ id: 'bad', data: { tenantId: 'x', pending: [{ instanceId: 'nope', since: 'never' }] } }, signals.deps)).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(journeyAlertsDone({ id: 'bad', data: { tenantId: 'x', pending: [{ instanceId: 'nope', since: 'never' }] } }, h.subgraph.deps)).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
   it('raises the JOURNEY alert through the actions worker, whose acknowledgement clears the marker', async () => {
     const tenantId = 'j-through';
     const def = await define(tenantId);
-    const actions = await runSubgraph(actionsSubgraph, env.config, { port: 0 });
+    const actions = await openActions(h.env);
     try {
-      const rule = await new AlertRuleService(forkAcrossTenants(actions.deps.orm), tenantId).create({
+      const rule = await actions.rules(tenantId).create({
         name: 'Onboarding started',
         severity: 'low',
         team: 'onboarding',
@@ -143,11 +122,11 @@ describe('the journey-alerts hand-off', () => {
       await step(tenantId, p, 'Account Opening Started', 10);
       await step(tenantId, p, 'ID Uploaded', 5);
       const instance = await instanceOf(tenantId, p);
-      const alertsOf = () => forkAcrossTenants(actions.deps.orm).find(Alert, { tenantId });
+      const alertsOf = () => actions.alertsOf(tenantId);
       // both passes are evaluated (acknowledged); the start raised one alert, the next step none
-      await waitFor(async () => (await acks.getJobs(['waiting', 'completed'])).filter((j) => j.data.tenantId === tenantId).length === 2);
+      await waitFor(async () => (await h.acks.getJobs(['waiting', 'completed'])).filter((j) => j.data.tenantId === tenantId).length === 2);
       expect(await alertsOf()).toEqual([expect.objectContaining({ profileId: p, ruleId: rule.ruleId, type: 'journey_active', triggerId: instance.id })]);
-      for (const ack of (await acks.getJobs(['waiting'])).filter((j) => j.data.tenantId === tenantId)) await journeyAlertsDone(ack, signals.deps);
+      for (const ack of (await h.acks.getJobs(['waiting'])).filter((j) => j.data.tenantId === tenantId)) await journeyAlertsDone(ack, h.subgraph.deps);
       expect((await instanceOf(tenantId, p)).alertsPendingSince).toBeNull();
     } finally {
       await actions.close();

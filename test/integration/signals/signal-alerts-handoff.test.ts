@@ -1,19 +1,15 @@
-import { Queue, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { uuidv7 } from 'uuidv7';
 
-import { actionsSubgraph } from '../../../subgraphs/actions';
-import { Alert } from '../../../subgraphs/actions/entities/alert.entity';
-import { AlertRuleService } from '../../../subgraphs/actions/services/alert-rule.service';
-import { queueOptions, SIGNAL_ALERTS, SIGNAL_ALERTS_DONE, signalAlertsJobId, type SignalAlertsBatch, type SignalAlertsDoneJob } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
+import { SIGNAL_ALERTS, SIGNAL_ALERTS_DONE, signalAlertsJobId } from '../../../subgraphs/common/queues';
 import { signalsSubgraph } from '../../../subgraphs/signals';
 import { Event } from '../../../subgraphs/signals/entities/event.entity';
 import { Signal } from '../../../subgraphs/signals/entities/signal.entity';
 import { eventResolved } from '../../../subgraphs/signals/workers/event-resolved.worker';
 import { signalAlertsDone } from '../../../subgraphs/signals/workers/signal-alerts-done.worker';
 import { sweepEvents } from '../../../subgraphs/signals/workers/sweep-events.worker';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
+import { openActions } from '../../fixtures/actions-harness';
+import { useHandoffHarness } from '../../fixtures/handoff-harness';
 import { waitFor } from '../../fixtures/wait-for';
 
 const GRACE_MS = 60_000;
@@ -24,36 +20,18 @@ const GRACE_MS = 60_000;
  * acknowledgement, and a job lost from Redis re-sent from SQL by the sweeper.
  */
 describe('the signal-alerts hand-off', () => {
-  let env: TestEnv;
-  let signals: RunningSubgraph;
-  let alerts: Queue<SignalAlertsBatch>;
-  let acks: Queue<SignalAlertsDoneJob>;
-
-  beforeAll(async () => {
-    // the scheduled sweeps stay out of the way (the test sweeps, with its own clock)
-    env = await createTestEnv({ SWEEP_GRACE_MS: String(GRACE_MS), SWEEP_INTERVAL_MS: '3600000' });
-    signals = await runSubgraph(signalsSubgraph, env.config, { port: 0, workers: false });
-    alerts = new Queue(SIGNAL_ALERTS, queueOptions(signals.deps.redis, env.config.queuePrefix));
-    acks = new Queue(SIGNAL_ALERTS_DONE, queueOptions(signals.deps.redis, env.config.queuePrefix));
-  }, 60_000);
-  afterAll(async () => {
-    await alerts?.close();
-    await acks?.close();
-    await signals?.close();
-    await env?.cleanup();
-  });
-
-  const em = () => forkAcrossTenants(signals.deps.orm);
+  const h = useHandoffHarness({ subgraph: signalsSubgraph, handOff: SIGNAL_ALERTS, acks: SIGNAL_ALERTS_DONE, graceMs: GRACE_MS });
+  const { em } = h;
   /** A detractor NPS answer, stored and resolved to `profileId` by one event-resolved pass: one negative_feedback signal. */
   const detractor = async (tenantId: string, profileId: string) => {
     const now = Date.now();
     const event = em().create(Event, { tenantId, messageId: uuidv7(), type: 'track', name: 'NPS Submitted', properties: { score: 1 }, userId: 'u', timestamp: new Date(now - 1000), receivedAt: new Date(now) });
     await em().persistAndFlush(event);
     const pass = { id: `pass-${event.id}`, data: { tenantId, events: [{ eventId: event.id, profileId }] } };
-    await eventResolved(pass, signals.deps);
+    await eventResolved(pass, h.subgraph.deps);
     return { event, pass };
   };
-  const jobsOf = async (tenantId: string) => (await alerts.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])).filter((j) => j.data.tenantId === tenantId);
+  const jobsOf = async (tenantId: string) => (await h.handOff.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])).filter((j) => j.data.tenantId === tenantId);
   const signalOf = async (tenantId: string) => (await em().find(Signal, { tenantId }))[0];
 
   it('hands a pass’s signals to actions in one job, keeps them pending until acknowledged, and a replayed pass queues nothing new', async () => {
@@ -62,13 +40,13 @@ describe('the signal-alerts hand-off', () => {
     const { event, pass } = await detractor(tenantId, profileId);
     const signal = await signalOf(tenantId);
     expect(signal).toMatchObject({ type: 'negative_feedback', alertsPendingSince: expect.any(Date) });
-    await eventResolved(pass, signals.deps);
+    await eventResolved(pass, h.subgraph.deps);
     const jobs = await jobsOf(tenantId);
     expect(jobs.map((j) => j.id)).toEqual([signalAlertsJobId(tenantId, [signal.id])]);
     expect(jobs[0].data.signals).toEqual([
       expect.objectContaining({ signalId: signal.id, profileId, type: 'negative_feedback', severity: signal.severity, eventIds: [event.id], summary: signal.evidence.summary }),
     ]);
-    await signalAlertsDone({ id: 'ack', data: { tenantId, signalIds: [signal.id] } }, signals.deps);
+    await signalAlertsDone({ id: 'ack', data: { tenantId, signalIds: [signal.id] } }, h.subgraph.deps);
     expect((await signalOf(tenantId)).alertsPendingSince).toBeNull();
   });
 
@@ -77,30 +55,30 @@ describe('the signal-alerts hand-off', () => {
     await detractor(tenantId, uuidv7());
     const signal = await signalOf(tenantId);
     // Redis loses the job (a flush): only SQL remembers the hand-off
-    await alerts.obliterate({ force: true });
+    await h.handOff.obliterate({ force: true });
     const pendingSince = signal.alertsPendingSince!.getTime();
-    await sweepEvents(signals.deps, new Date(pendingSince + GRACE_MS / 2));
+    await sweepEvents(h.subgraph.deps, new Date(pendingSince + GRACE_MS / 2));
     expect(await jobsOf(tenantId)).toEqual([]);
-    await sweepEvents(signals.deps, new Date(pendingSince + GRACE_MS + 1));
+    await sweepEvents(h.subgraph.deps, new Date(pendingSince + GRACE_MS + 1));
     const resent = await jobsOf(tenantId);
     expect(resent).toHaveLength(1);
     expect(resent[0].id).toMatch(new RegExp(`^${signalAlertsJobId(tenantId, [signal.id])}-swept\\d+$`));
     expect(resent[0].data.signals.map((s) => s.signalId)).toEqual([signal.id]);
-    await signalAlertsDone({ id: 'ack-lost', data: { tenantId, signalIds: [signal.id] } }, signals.deps);
-    await alerts.obliterate({ force: true });
-    await sweepEvents(signals.deps, new Date(pendingSince + 10 * GRACE_MS));
+    await signalAlertsDone({ id: 'ack-lost', data: { tenantId, signalIds: [signal.id] } }, h.subgraph.deps);
+    await h.handOff.obliterate({ force: true });
+    await sweepEvents(h.subgraph.deps, new Date(pendingSince + 10 * GRACE_MS));
     expect(await jobsOf(tenantId)).toEqual([]);
   });
 
   it('fails a malformed acknowledgement for good', async () => {
-    await expect(signalAlertsDone({ id: 'bad', data: { tenantId: 'x', signalIds: ['nope'] } }, signals.deps)).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(signalAlertsDone({ id: 'bad', data: { tenantId: 'x', signalIds: ['nope'] } }, h.subgraph.deps)).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
   it('raises the FRICTION_SIGNAL alert through the actions worker, whose acknowledgement clears the marker', async () => {
     const tenantId = 'through';
-    const actions = await runSubgraph(actionsSubgraph, env.config, { port: 0 });
+    const actions = await openActions(h.env);
     try {
-      const rule = await new AlertRuleService(forkAcrossTenants(actions.deps.orm), tenantId).create({
+      const rule = await actions.rules(tenantId).create({
         name: 'Detractors',
         severity: 'high',
         team: 'cx',
@@ -109,14 +87,14 @@ describe('the signal-alerts hand-off', () => {
       const profileId = uuidv7();
       await detractor(tenantId, profileId);
       const signal = await signalOf(tenantId);
-      const alertsOf = () => forkAcrossTenants(actions.deps.orm).find(Alert, { tenantId });
+      const alertsOf = () => actions.alertsOf(tenantId);
       await waitFor(async () => (await alertsOf()).length === 1);
       expect((await alertsOf())[0]).toMatchObject({ profileId, ruleId: rule.ruleId, type: 'signal_negative_feedback', triggerId: signal.id });
       // the acknowledgement actions queued, run as signals' worker would
       const ackId = `${signalAlertsJobId(tenantId, [signal.id])}-done`;
-      await waitFor(async () => (await acks.getJob(ackId)) !== undefined);
-      const ack = (await acks.getJob(ackId))!;
-      await signalAlertsDone(ack, signals.deps);
+      await waitFor(async () => (await h.acks.getJob(ackId)) !== undefined);
+      const ack = (await h.acks.getJob(ackId))!;
+      await signalAlertsDone(ack, h.subgraph.deps);
       expect((await signalOf(tenantId)).alertsPendingSince).toBeNull();
     } finally {
       await actions.close();

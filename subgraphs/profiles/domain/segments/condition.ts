@@ -1,3 +1,5 @@
+import { FIELD_LIMITS } from '../../../common/limits';
+
 /**
  * The condition tree of a segment, as stored (JSON) and as accepted through GraphQL. A tree is
  * built from groups (`and`, `or`, `not`) and three kinds of leaf:
@@ -82,13 +84,14 @@ export interface SegmentConditionLimits {
   maxStringLength: number;
   maxDays: number;
 }
+/** The defaults, from the one table of caps (`FIELD_LIMITS` in common/limits.ts). */
 export const SEGMENT_CONDITION_LIMITS: Readonly<SegmentConditionLimits> = Object.freeze({
-  maxDepth: 8,
-  maxNodes: 200,
-  maxEventWindows: 20,
-  maxListValues: 1000,
-  maxStringLength: 512,
-  maxDays: 3650,
+  maxDepth: FIELD_LIMITS.segmentConditionDepth,
+  maxNodes: FIELD_LIMITS.segmentConditionNodes,
+  maxEventWindows: FIELD_LIMITS.segmentConditionEventWindows,
+  maxListValues: FIELD_LIMITS.segmentConditionListValues,
+  maxStringLength: FIELD_LIMITS.segmentConditionStringLength,
+  maxDays: FIELD_LIMITS.segmentConditionDays,
 });
 
 /** An event name and a window length in days, as a tree's `performed` leaves need them counted. */

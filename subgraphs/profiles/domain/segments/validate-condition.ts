@@ -1,3 +1,5 @@
+import { FIELD_LIMITS } from '../../../common/limits';
+
 import {
   COMPARISON_OPS,
   IDENTITY_KINDS,
@@ -25,10 +27,9 @@ export class SegmentConditionError extends RangeError {
   }
 }
 
-/** Longest event name a `performed` leaf may use (the stored event name's length). */
-const MAX_EVENT_NAME = 255;
-/** Largest `atLeast` of a `performed` leaf. */
-const MAX_AT_LEAST = 1_000_000;
+// caps of a `performed` leaf: FIELD_LIMITS.segmentEventNameLength and .segmentPerformedAtLeast
+const MAX_EVENT_NAME = FIELD_LIMITS.segmentEventNameLength;
+const MAX_AT_LEAST = FIELD_LIMITS.segmentPerformedAtLeast;
 
 const GROUP_KEYS = ['and', 'or', 'not'] as const;
 const NODE_KINDS = [...GROUP_KEYS, 'path', 'performed', 'notSeenForDays'] as const;

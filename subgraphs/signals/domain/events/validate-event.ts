@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../../../common/limits';
 import type { EventType } from '../../../common/queues';
 import { MAX_EVENT_BYTES } from '../../../common/segment-api';
 import { canonicalJson, utf8ByteLength } from './canonical-json';
@@ -8,7 +9,7 @@ import { jsonShapeProblem } from './json-shape';
 export const EVENT_TYPES: readonly EventType[] = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
 
 /** Longest `messageId`, id (`userId`, `anonymousId`, …) and event/page name, in characters. */
-export const MAX_ID_LENGTH = 255;
+export const MAX_ID_LENGTH = FIELD_LIMITS.eventIdLength;
 
 /** One event, checked and normalized: what the signals stage stores. */
 export interface NormalizedEvent {

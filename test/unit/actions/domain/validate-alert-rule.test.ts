@@ -1,13 +1,8 @@
 import { validateAlertRule, type AlertRuleDraft } from '../../../../subgraphs/actions/domain/validate-alert-rule';
+import { ruleDraft } from './alert-rule-fixtures';
 
 const SEG = '01a21226-0000-7000-8000-00000000000a';
-const draft = (over: Partial<AlertRuleDraft> = {}, trigger: Partial<AlertRuleDraft['trigger']> = {}): AlertRuleDraft => ({
-  name: ' Churn over 70 ',
-  severity: 'HIGH',
-  team: 'retention',
-  trigger: { type: 'risk_crossing', riskKind: 'churn', threshold: 70, direction: 'up', hysteresis: 5, ...trigger },
-  ...over,
-});
+const draft = ruleDraft;
 
 describe('validateAlertRule', () => {
   it('normalises a valid threshold rule', () => {

@@ -2,6 +2,7 @@ import { loadConfig } from '../../../../subgraphs/common/config';
 import type { ClassifierFitTask } from '../../../../subgraphs/risk/domain/training/fit-task';
 import { runFitTask } from '../../../../subgraphs/risk/domain/training/fit-task';
 import { FitThreadError, FitThreadPool, type FitLabel } from '../../../../subgraphs/risk/services/fit-thread-pool';
+import { hookedFitThread } from '../../../fixtures/hooked-fit-thread';
 
 const env = { NODE_ENV: 'test', FORESIGHT_SECRET: 'x'.repeat(32) };
 
@@ -29,7 +30,7 @@ describe('FitThreadPool', () => {
 
   it('queues fits beyond its size, and replaces a thread it stopped at the timeout', async () => {
     const gate = new Int32Array(new SharedArrayBuffer(4));
-    const pool = new FitThreadPool({ size: 1, timeoutMs: 2000, inject: { hold: gate.buffer as SharedArrayBuffer } });
+    const pool = new FitThreadPool({ size: 1, timeoutMs: 2000, thread: hookedFitThread({ hold: gate.buffer as SharedArrayBuffer }) });
     const events: string[] = [];
     pool.on('fit-started', (l: FitLabel) => events.push(`start ${l.modelId}`));
     pool.on('fit-finished', (l: FitLabel) => events.push(`end ${l.modelId}`));
