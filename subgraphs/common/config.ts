@@ -259,7 +259,7 @@ export interface Config {
      * A tenant's ingest requests one signals process works on at once (`INGEST_TENANT_CONCURRENCY`);
      * its further requests wait their turn (at most 64 each; past that 429), so a tenant sending
      * many requests in parallel does not put its chains of awaits ahead of every other tenant's on
-     * the event loop. 0: no bound. Default 2.
+     * the event loop. 0: no bound. Default 4.
      */
     tenantConcurrency: number;
     /**
@@ -406,7 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       INGEST_TENANT_RATE_LIMIT_PER_SECOND: num({ default: 10_000 }),
       INGEST_TENANT_MAX_BACKLOG: num({ default: 2_000 }),
       INGEST_TENANT_MAX_IN_FLIGHT: num({ default: 10_000 }),
-      INGEST_TENANT_CONCURRENCY: num({ default: 2 }),
+      INGEST_TENANT_CONCURRENCY: num({ default: 4 }),
       INGEST_TENANT_LIMITS: str({ default: '' }),
       SWEEP_INTERVAL_MS: num({ default: 30_000 }),
       SWEEP_GRACE_MS: num({ default: 300_000 }),
