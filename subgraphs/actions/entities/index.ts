@@ -13,8 +13,9 @@ import { PlaybookRun } from './playbook-run.entity';
 import { PlaybookVersion } from './playbook-version.entity';
 import { ProfileAlias } from './profile-alias.entity';
 import { SegmentStay } from './segment-stay.entity';
+import { DeliveryReport } from './delivery-report.entity';
 import { StepDelivery } from './step-delivery.entity';
 import { Task } from './task.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 
-export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery, PlaybookVersion, PlaybookRun, StepDelivery, Task, MeasurementSettings, PlaybookAssignment, PlaybookOutcome, ContactPolicyRow, SegmentStay, Experiment, ExperimentAssignment, ExperimentConversion];
+export const ACTIONS_ENTITIES = [Alert, AlertRuleVersion, AlertRuleState, ProfileAlias, Channel, WebhookDelivery, PlaybookVersion, PlaybookRun, StepDelivery, DeliveryReport, Task, MeasurementSettings, PlaybookAssignment, PlaybookOutcome, ContactPolicyRow, SegmentStay, Experiment, ExperimentAssignment, ExperimentConversion];

@@ -19,6 +19,7 @@ import { Migration20261203120116 } from './Migration20261203120116';
 import { Migration20261203122223 } from './Migration20261203122223';
 import { Migration20261203122638 } from './Migration20261203122638';
 import { Migration20261203122808 } from './Migration20261203122808';
+import { Migration20261203131043 } from './Migration20261203131043';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -39,4 +40,5 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203122223', class: Migration20261203122223 },
   { name: 'Migration20261203122638', class: Migration20261203122638 },
   { name: 'Migration20261203122808', class: Migration20261203122808 },
+  { name: 'Migration20261203131043', class: Migration20261203131043 },
 ];

@@ -4,6 +4,7 @@ import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { readDeliveryCallback } from '../domain/delivery-callback';
 import { channelAcrossTenants } from '../entities/channel.repository';
+import { DeliveryReportRepository } from '../entities/delivery-report.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 import { verifyCallback, type CallbackHeaders } from './channels/callback-signature';
 import { activeSecrets } from './channels/channel-resolver';
@@ -30,7 +31,9 @@ const refusal = (status: number, code: string, message: string, errors?: { field
  * `record-message-outcome` job is queued with the id `<tenant>-message-<row>-<status>`, which
  * records `Message Delivered` / `Message Bounced` / `Message Complained` through the normal event
  * path with the messageId `message-<status>-<row>`: a provider re-sending the report queues nothing
- * new, and signals stores the event once. 202 once the job is queued.
+ * new, and signals stores the event once. The report is stored first (`delivery_report`, pending
+ * until the event is in the stream, re-queued by the run reconciler after a Redis flush). 202 once
+ * the job is queued.
  */
 export class DeliveryCallbackService {
   constructor(
@@ -67,8 +70,10 @@ export class DeliveryCallbackService {
     const em = forkForTenant(this.deps.orm, tenantId);
     const row = await new StepDeliveryRepository(em, tenantId).sentByProviderId(channel.name, callback.messageId);
     if (!row) return refusal(404, 'UNKNOWN_MESSAGE', `no message sent on channel ${channel.name} has the provider id ${callback.messageId}`);
+    // stored before the answer: a report whose job Redis loses is queued again from SQL
+    const report = await new DeliveryReportRepository(em, tenantId).recordOnce({ deliveryId: row.id, status: callback.status, reason: callback.reason, occurredAt: callback.occurredAt ?? at }, at);
     const playbook = (await playbooksOf(em, [row])).get(row.runId) ?? null;
-    const job = messageOutcomeJob(tenantId, { ...row, status: callback.status, reason: callback.reason, at: callback.occurredAt ?? at }, playbook);
+    const job = messageOutcomeJob(tenantId, { ...row, status: callback.status, reason: report.reason, at: report.occurredAt }, playbook);
     await this.deps.queues.get(RECORD_MESSAGE_OUTCOME).add(RECORD_MESSAGE_OUTCOME, job, { jobId: messageOutcomeJobId(tenantId, row.id, callback.status) });
     this.deps.log.info({ tenantId, channel: channel.name, deliveryId: row.id, status: callback.status }, 'delivery report received');
     return { status: 202, body: { accepted: true, code: 'ACCEPTED', message: `${callback.status} recorded`, deliveryId: row.id } };

@@ -3,6 +3,8 @@ import { RECORD_MESSAGE_OUTCOME, type MessageOutcomeJob, type Queues } from '../
 import { PlaybookRun } from '../entities/playbook-run.entity';
 import { PlaybookVersion } from '../entities/playbook-version.entity';
 import { versionKey } from '../entities/playbook.repository';
+import { pendingDeliveryReportsAcrossTenants } from '../entities/delivery-report.repository';
+import { StepDelivery } from '../entities/step-delivery.entity';
 import { pendingOutcomeEventsAcrossTenants, type PendingOutcomeEvent } from '../entities/step-delivery.repository';
 
 /** Sends per page, and pages per pass: a pass re-queues at most 10,000 message events. */
@@ -67,6 +69,44 @@ export async function resendPendingMessageOutcomes(em: EntityManager, queues: Pi
     total += jobs.length;
     if (rows.length < PAGE_SIZE) break;
     after = rows[rows.length - 1].id;
+  }
+  return total;
+}
+
+/**
+ * Queues again the `record-message-outcome` job of every provider report whose event has been
+ * pending for longer than `graceMs` (its job lost to a Redis flush, or a crash between the report's
+ * insert and the queueing), from its `delivery_report` row and the message's ledger row, in pages
+ * of one `addBulk`; ids carry `swept<period>`. The event's messageId names the message and status,
+ * so signals stores it once. `em` crosses tenants on purpose. Returns how many it re-queued.
+ */
+export async function resendPendingDeliveryReports(em: EntityManager, queues: Pick<Queues, 'get'>, graceMs: number, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - graceMs);
+  const resend = `swept${graceMs > 0 ? Math.floor(now.getTime() / graceMs) : now.getTime()}`;
+  let after: string | null = null;
+  let total = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const reports = await pendingDeliveryReportsAcrossTenants(em, cutoff, PAGE_SIZE, after);
+    if (reports.length === 0) break;
+    const sends = await em.find(StepDelivery, { id: { $in: [...new Set(reports.map((r) => r.deliveryId))] } }, { disableIdentityMap: true });
+    const sendOf = new Map(sends.map((s) => [s.id, s]));
+    const playbooks = await playbooksOf(em, sends);
+    const jobs = reports.flatMap((r) => {
+      const send = sendOf.get(r.deliveryId);
+      if (!send) return [];
+      const status = r.status as MessageOutcomeJob['status'];
+      return [
+        {
+          name: RECORD_MESSAGE_OUTCOME,
+          data: messageOutcomeJob(r.tenantId, { ...send, status, reason: r.reason, at: r.occurredAt }, playbooks.get(send.runId) ?? null),
+          opts: { jobId: messageOutcomeJobId(r.tenantId, r.deliveryId, r.status, resend) },
+        },
+      ];
+    });
+    if (jobs.length) await queues.get(RECORD_MESSAGE_OUTCOME).addBulk(jobs);
+    total += jobs.length;
+    if (reports.length < PAGE_SIZE) break;
+    after = reports[reports.length - 1].id;
   }
   return total;
 }

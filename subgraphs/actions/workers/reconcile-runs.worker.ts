@@ -6,7 +6,7 @@ import { startScheduledSweeper } from '../../common/scheduled-sweeper';
 import { forkAcrossTenants } from '../../common/tenant-filter';
 import { dueAcrossTenants, type DueRun } from '../entities/playbook-run.repository';
 import { overdueAcrossTenants, type OverdueTask } from '../entities/task.repository';
-import { resendPendingMessageOutcomes } from '../services/message-outcome-handoff';
+import { resendPendingDeliveryReports, resendPendingMessageOutcomes } from '../services/message-outcome-handoff';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
 import { queueTaskEscalations } from '../services/queue-task-escalations';
 
@@ -65,12 +65,16 @@ export async function reconcileTaskEscalations(deps: Pick<SubgraphDeps, 'orm' | 
 }
 
 /**
- * Queues again the `Message Sent` / `Message Failed` event of every send whose event has been
- * pending for longer than `SWEEP_GRACE_MS` (see `resendPendingMessageOutcomes`). Returns how many.
+ * Queues again the `Message Sent` / `Message Failed` event of every send, and the event of every
+ * provider delivery report, whose event has been pending for longer than `SWEEP_GRACE_MS` (see
+ * `resendPendingMessageOutcomes`, `resendPendingDeliveryReports`). Returns how many.
  */
 export async function reconcileMessageOutcomes(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>, now = new Date()): Promise<number> {
   // crosses tenants on purpose, like the run reconciler
-  const count = await resendPendingMessageOutcomes(forkAcrossTenants(deps.orm), deps.queues, deps.config.ingest.sweepGraceMs, now);
+  const em = forkAcrossTenants(deps.orm);
+  const count =
+    (await resendPendingMessageOutcomes(em, deps.queues, deps.config.ingest.sweepGraceMs, now)) +
+    (await resendPendingDeliveryReports(em, deps.queues, deps.config.ingest.sweepGraceMs, now));
   if (count > 0) deps.log.warn({ count }, 'reconciler re-queued message outcomes not yet in the event stream');
   return count;
 }

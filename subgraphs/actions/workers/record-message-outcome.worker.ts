@@ -5,11 +5,13 @@ import { RECORD_MESSAGE_OUTCOME, workerOptions, type MessageOutcomeJob } from '.
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
 import { messageOutcomeEvent, messageOutcomeProblems } from '../domain/message-outcome-event';
+import { DeliveryReportRepository } from '../entities/delivery-report.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 
 /**
- * Sends a send's outcome into the tenant's event stream as `Message Sent` / `Message Failed`, then
- * clears the outbox row's `outcomeEventPendingSince` (one UPDATE); until then the run reconciler
+ * Sends a send's outcome into the tenant's event stream as `Message Sent` / `Message Failed` (or a
+ * provider's report as `Message Delivered` / `Bounced` / `Complained`), then clears the outbox
+ * row's `outcomeEventPendingSince` (the report's `pendingSince`) in one UPDATE; until then the run reconciler
  * re-queues the job once the marker is older than `SWEEP_GRACE_MS`. Safe to run twice: the
  * event's messageId names the outbox row and outcome, and signals stores it once. An unreachable
  * signals or profiles service throws and the job retries with backoff.
@@ -21,12 +23,12 @@ export async function recordMessageOutcome(job: Pick<Job<MessageOutcomeJob>, 'da
   const outcome = await sender.send(tenantId, profileId, [messageOutcomeEvent(job.data)]);
   // a profile deleted since the send: nothing to record it on, and a retry would not change that
   if (outcome === 'unknown-profile') deps.log.warn({ tenantId, profileId, deliveryId }, 'message outcome of an unknown profile not recorded');
-  // stored (or never storable): the outbox row's hand-off is done. A provider's report has no
-  // marker: the callback queued it and answers the provider, who re-sends it until then
+  // stored (or never storable): the hand-off is done, the send's own outcome on its outbox row,
+  // a provider's report on its `delivery_report` row
   const { status } = job.data;
-  if (status === 'sent' || status === 'failed' || status === 'skipped') {
-    await new StepDeliveryRepository(forkForTenant(deps.orm, tenantId), tenantId).outcomeEventRecorded(deliveryId, status);
-  }
+  const em = forkForTenant(deps.orm, tenantId);
+  if (status === 'sent' || status === 'failed' || status === 'skipped') await new StepDeliveryRepository(em, tenantId).outcomeEventRecorded(deliveryId, status);
+  else await new DeliveryReportRepository(em, tenantId).recorded(deliveryId, status);
   return outcome;
 }
 

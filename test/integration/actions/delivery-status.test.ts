@@ -1,18 +1,19 @@
 import type { Queue } from 'bullmq';
 
 import { createActionsSubgraph } from '../../../subgraphs/actions';
+import { DeliveryReport } from '../../../subgraphs/actions/entities/delivery-report.entity';
 import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
 import { ChannelService } from '../../../subgraphs/actions/services/channel.service';
 import { signCallback } from '../../../subgraphs/actions/services/channels/callback-signature';
 import { SecretBox } from '../../../subgraphs/actions/services/channels/secret-box';
-import { messageOutcomeJobId } from '../../../subgraphs/actions/services/message-outcome-handoff';
+import { messageOutcomeJobId, resendPendingDeliveryReports } from '../../../subgraphs/actions/services/message-outcome-handoff';
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
 import { recordMessageOutcome } from '../../../subgraphs/actions/workers/record-message-outcome.worker';
 import type { ProfileEventSender, ProfileTrackEvent } from '../../../subgraphs/common/profile-event-sender';
 import { PLAYBOOK_STEP, RECORD_MESSAGE_OUTCOME, type MessageOutcomeJob } from '../../../subgraphs/common/queues';
 import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
-import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
+import { forkAcrossTenants, forkForTenant } from '../../../subgraphs/common/tenant-filter';
 import { FakeChannelProvider, reportDelivery } from '../../fixtures/fake-channel-provider';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { createTreatingEveryone } from '../../fixtures/treat-everyone';
@@ -104,6 +105,33 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     // a report leaves the send's own outcome alone
     const row = await forkForTenant(actions.deps.orm, tenantId).findOneOrFail(StepDelivery, { id: delivery.id }, { disableIdentityMap: true });
     expect(row.status).toBe('sent');
+  });
+
+  it('queues a report again from SQL when Redis lost its job, and stops once its event is in the stream', async () => {
+    const tenantId = 'callback-lost';
+    const { delivery, url } = await sentMessage(tenantId);
+    const answer = await reportDelivery(url, SECRET, { messageId: delivery.providerId!, status: 'delivered', occurredAt: '2026-03-10T08:02:00Z' }, { now: clock });
+    expect(answer.status).toBe(202);
+    const reportOf = () => forkForTenant(actions.deps.orm, tenantId).findOneOrFail(DeliveryReport, { deliveryId: delivery.id, status: 'delivered' }, { disableIdentityMap: true });
+    expect((await reportOf()).pendingSince).not.toBeNull();
+    // the job is lost (a flush) before the worker took it
+    const first = await outcomes.getJob(messageOutcomeJobId(tenantId, delivery.id, 'delivered'));
+    await first!.remove();
+    const reportJobs = async () => (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status === 'delivered');
+    expect(await reportJobs()).toEqual([]);
+
+    const later = new Date(Date.now() + 1_000);
+    expect(await resendPendingDeliveryReports(forkAcrossTenants(actions.deps.orm), actions.deps.queues, 0, later)).toBeGreaterThanOrEqual(1);
+    const [resent] = await reportJobs();
+    expect(resent.id).toMatch(new RegExp(`^${messageOutcomeJobId(tenantId, delivery.id, 'delivered')}-swept`));
+    expect(resent.data).toMatchObject({ deliveryId: delivery.id, status: 'delivered', at: '2026-03-10T08:02:00.000Z', providerId: delivery.providerId });
+    await recordMessageOutcome(resent, sender, actions.deps);
+    expect(stored.filter((e) => e.messageId === `message-delivered-${delivery.id}`)).toHaveLength(1);
+    expect((await reportOf()).pendingSince).toBeNull();
+    await resent.remove();
+    // recorded: the next pass sends nothing for it
+    await resendPendingDeliveryReports(forkAcrossTenants(actions.deps.orm), actions.deps.queues, 0, new Date(later.getTime() + 60_000));
+    expect(await reportJobs()).toEqual([]);
   });
 
   it('refuses a bad signature (401), bad input (400 naming the field) and an unknown message or channel (404), queueing nothing', async () => {
