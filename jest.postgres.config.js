@@ -27,6 +27,8 @@ const securityOnPostgres = ['input-limits', 'probes', 'property-inputs'];
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
+  // smallest first: see the sequencer for why, beside the SQLite run in CI
+  testSequencer: '<rootDir>/test/fixtures/smallest-first-sequencer.js',
   testMatch: [
     '<rootDir>/test/integration/**/*.test.ts',
     ...e2eOnPostgres.map((name) => `<rootDir>/test/e2e/${name}.test.ts`),

@@ -503,9 +503,9 @@ describe('ingestion durability: every acknowledged event is processed exactly on
     // the sweeper puts its schedule back, then queues the stored events again (generous wait: on a
     // cold CI machine the restarted worker and the in-process risk stage share two cores)
     profiles = await startProfiles();
-    await waitFor(() => allProcessed(tenant, stream.length), 100_000, 100);
+    await waitFor(() => allProcessed(tenant, stream.length), 150_000, 100);
     const sweepQueue = stack.subgraphs.signals.deps.queues.get(SWEEP_EVENTS);
     expect(await sweepQueue.getJobScheduler(SWEEP_EVENTS_SCHEDULER)).toMatchObject({ key: SWEEP_EVENTS_SCHEDULER, every: 1000 });
     await expectExactlyOnce(tenant, stream);
-  }, 150_000);
+  }, 200_000);
 });
