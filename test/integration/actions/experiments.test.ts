@@ -63,7 +63,7 @@ describe('experiment step', () => {
     const { runs, steps } = await em(t).transactional((tx) => new PlaybookRunService(tx, t, () => clock).enrol(Array.from({ length: count }, (_, i) => ({ playbookId, profileId: profile(from + i), enrolledBy: 'test' }))));
     await queuePlaybookSteps(actions.deps.queues.get(PLAYBOOK_STEP), steps, clock);
     const live = runs.filter((r) => r.status !== 'held_out').map((r) => r.id);
-    await waitFor(async () => (await em(t).count(PlaybookRun, { id: { $in: live }, status: 'completed' })) === live.length, 60_000);
+    await waitFor(async () => (await em(t).count(PlaybookRun, { id: { $in: live }, status: 'completed' })) === live.length, 150_000);
     return runs;
   };
 
@@ -161,7 +161,7 @@ describe('experiment step', () => {
     expect((await new ExperimentService(em(t), t).report(experiment.id)).results.sampleRatio.mismatch).toBe(false);
     // another tenant sees none of it
     await expect(new ExperimentService(em('x-other'), 'x-other').report(experiment.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-  }, 180_000);
+  }, 420_000);
 
   it('keeps an experiment’s id across playbook versions and takes the new definition', async () => {
     const t2 = 'x2';
