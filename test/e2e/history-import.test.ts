@@ -62,7 +62,7 @@ describe('npm run import (runImport against a stack)', () => {
     expect(progress.join('')).toMatch(/line 3: track needs event/);
     expect(progress.join('')).toMatch(/done · accepted 3 · processed 3/);
     await waitFor(async () => (await profiles()) === 2, 20_000, 100);
-  });
+  }, 120_000);
 
   it('imports a CSV file through a column mapping, two equal rows staying two purchases', async () => {
     const report = await run({
