@@ -44,6 +44,15 @@ function tenantPoints(eventCount: number, ratePerSecond: number): number {
   return Math.max(1, Math.min(TENANT_RATE_POINTS, Math.ceil(eventCount * perEvent)));
 }
 
+/**
+ * A rate limiter's rejection as the `RATE_LIMITED` answer with its `Retry-After`; anything else
+ * (Redis failing) as it was thrown.
+ */
+function overRate(rejection: unknown, message: string): unknown {
+  if (!(rejection instanceof RateLimiterRes)) return rejection;
+  return new AppError('RATE_LIMITED', message, { retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
+}
+
 /** A value read from Redis, shared by the requests of one period (`LAG_READ_TTL_MS`). */
 interface CachedRead {
   value: Promise<number>;
@@ -152,20 +161,8 @@ export class IngestGuard {
       tenant && limits ? this.tenantLimiter.consume(tenant.tenantId, tenantPoints(eventCount, limits.ratePerSecond)) : Promise.resolve(null),
       this.limiter.consume(keyId, keyPoints),
     ]);
-    if (tenantCharge.status === 'rejected') {
-      const rejection: unknown = tenantCharge.reason;
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw new AppError('RATE_LIMITED', `over ${limits!.ratePerSecond} events per second for tenant ${tenant!.tenantId}`, {
-        retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
-      });
-    }
-    if (keyCharge.status === 'rejected') {
-      const rejection: unknown = keyCharge.reason;
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw new AppError('RATE_LIMITED', `over ${rateLimitPerSecond} events per second for this key`, {
-        retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
-      });
-    }
+    if (tenantCharge.status === 'rejected') throw overRate(tenantCharge.reason, `over ${limits!.ratePerSecond} events per second for tenant ${tenant!.tenantId}`);
+    if (keyCharge.status === 'rejected') throw overRate(keyCharge.reason, `over ${rateLimitPerSecond} events per second for this key`);
   }
 
   /**
