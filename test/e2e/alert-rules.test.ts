@@ -66,7 +66,7 @@ describe('alert rules through the gateway', () => {
       });
       await new Promise((r) => setTimeout(r, 20)); // one pub/sub hop; the loop only ends on a received event
       return sub.results.some((r) => r.data?.alertRaised?.id === WARM_UP);
-    }, 10_000, 50);
+    }, 30_000, 50);
   const churnOf = async (userId: string): Promise<{ id: string; score: number | null } | null> => {
     const res = await gql(stack.gateway.url, `query($v: String!) { profileByIdentity(type: USER_ID, value: $v) { id risk { score } } }`, { v: userId }, bearer(admin));
     const p = res.data?.profileByIdentity;

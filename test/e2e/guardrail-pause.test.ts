@@ -54,7 +54,7 @@ describe('guardrail pause through the gateway', () => {
       });
       await new Promise((r) => setTimeout(r, 20)); // one pub/sub hop; the loop only ends on a received event
       return inbox.results.some((r) => r.data?.alertRaised?.id === WARM_UP);
-    }, 10_000, 50);
+    }, 30_000, 50);
     await em().transactional((tx) => new PlaybookRunService(tx, tenant).enrol(Array.from({ length: 200 }, (_, i) => ({ playbookId, profileId: profile(i + 1), enrolledBy: 'test' }))));
     const log = await em().find(PlaybookAssignment, { playbookId }, { orderBy: { profileId: 'asc' } });
     // half of treated unsubscribe, one of control

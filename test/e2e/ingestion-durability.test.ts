@@ -188,7 +188,7 @@ describe('ingestion durability: every acknowledged event is processed exactly on
     profilesDb = (await MikroORM.init(ormOptions(stack.config, profilesSubgraph.orm))) as unknown as Orm;
     resolveQueue = stack.subgraphs.signals.deps.queues.get(RESOLVE_IDENTITY);
     resolvedQueue = stack.subgraphs.signals.deps.queues.get(EVENT_RESOLVED);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await profiles?.kill('SIGTERM');
@@ -420,7 +420,7 @@ describe('ingestion durability: every acknowledged event is processed exactly on
     profiles = await startProfiles();
     await waitFor(() => allProcessed(tenant, stream.length), 45_000, 100);
     expect((await expectExactlyOnce(tenant, stream)).merges).toBeGreaterThan(0);
-  }, 90_000);
+  }, 120_000);
 
   it('survives Redis losing the record-activity jobs after they were queued (risk gets every event once, every crossing one alert)', async () => {
     const tenant = 'activity';

@@ -45,7 +45,7 @@ describe('Redis down is a fast, honest answer', () => {
   afterAll(async () => {
     await stack?.stop();
     redis?.kill('SIGKILL');
-  }, 60_000);
+  }, 120_000);
 
   it('answers /v1 with 503 and Retry-After within a second while Redis is down, and loses nothing it acknowledged', async () => {
     expect((await track('before')).status).toBe(200);

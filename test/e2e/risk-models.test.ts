@@ -33,7 +33,7 @@ describe('risk models through the gateway: train, activate, score, read', () => 
     reader = await stack.key('shop', ['risk:read', 'profiles:read']);
     otherAdmin = await stack.key('other-shop', ['admin']);
     await seedSyntheticTenant(forkAcrossTenants(stack.subgraphs.risk.deps.orm), 'shop', 300, now);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => stack?.stop());
 
   it('lets only admins train, and refuses a label that says two things', async () => {

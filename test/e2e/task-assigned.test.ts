@@ -31,7 +31,7 @@ describe('taskAssigned through the gateway', () => {
       await mark(tenantId, team, title, assignee);
       await new Promise((r) => setTimeout(r, 20)); // one pub/sub hop; the loop only ends on a received event
       return sub.results.some((r) => r.data?.taskAssigned?.title === title);
-    }, 10_000, 50);
+    }, 30_000, 50);
   const real = (sub: Subscription<Record<string, any>>) => sub.results.filter((r) => r.data?.taskAssigned && r.data.taskAssigned.id !== MARK).map((r) => r.data!.taskAssigned);
 
   it('delivers created and assigned tasks to the team’s subscriber, filtered by assignee, and nothing to another team or tenant', async () => {

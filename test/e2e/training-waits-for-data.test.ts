@@ -24,7 +24,7 @@ describe('fitLifetimeModel right after a history was posted through /v1/batch', 
   beforeAll(async () => {
     stack = await startStack();
     admin = await stack.key('cdnow-e2e', ['events:write', 'admin']);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => stack?.stop());
 
   it('waits for every purchase to reach risk, then fits on every customer', async () => {

@@ -29,7 +29,7 @@ describe('trait features through /v1/batch (a Telco-like tenant)', () => {
     stack = await startStack();
     admin = await stack.key(TENANT, ['admin']);
     writer = await stack.key(TENANT, ['events:write']);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => stack?.stop());
 
   const post = async (batch: unknown[]): Promise<void> => {

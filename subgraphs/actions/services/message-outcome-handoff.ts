@@ -42,29 +42,29 @@ export function messageOutcomeJob(
   };
 }
 
+type OutcomeJob = { name: typeof RECORD_MESSAGE_OUTCOME; data: MessageOutcomeJob; opts: { jobId: string } };
+
 /**
- * Queues `record-message-outcome` again for every send whose message event has been pending for
- * longer than `graceMs` (the job was lost: a Redis flush; or never queued: a crash between the
- * outcome's commit and the queueing), in pages of one `addBulk`. Job ids carry `swept<period>`
- * (one per grace period); the event's messageId names the row and outcome, so signals stores it
- * once however often it is sent. The marker is cleared by the worker once the event is recorded,
- * never here. `em` crosses tenants on purpose. Returns how many it re-queued.
+ * The paging both sweeps share: rows pending since before `now - graceMs`, keyset-paged by id in
+ * pages of `PAGE_SIZE` (at most `MAX_PAGES`), each page queued as one `addBulk`. Job ids carry
+ * `swept<period>` (one per grace period), so a sweep in the next period sends again while the
+ * job of this one is kept as completed. Returns how many jobs it queued.
  */
-export async function resendPendingMessageOutcomes(em: EntityManager, queues: Pick<Queues, 'get'>, graceMs: number, now: Date): Promise<number> {
+async function resendInPages<Row extends { id: string }>(
+  queues: Pick<Queues, 'get'>,
+  graceMs: number,
+  now: Date,
+  pageOf: (cutoff: Date, after: string | null) => Promise<Row[]>,
+  jobsOf: (rows: Row[], resend: string) => Promise<OutcomeJob[]>,
+): Promise<number> {
   const cutoff = new Date(now.getTime() - graceMs);
   const resend = `swept${graceMs > 0 ? Math.floor(now.getTime() / graceMs) : now.getTime()}`;
   let after: string | null = null;
   let total = 0;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const rows: PendingOutcomeEvent[] = await pendingOutcomeEventsAcrossTenants(em, cutoff, PAGE_SIZE, after);
-    // a row put back to claimed (a replayed send) has no final outcome to record yet
-    const pending = rows.filter((d) => d.status !== 'claimed');
-    const playbooks = await playbooksOf(em, pending);
-    const jobs = pending.map((d) => ({
-      name: RECORD_MESSAGE_OUTCOME,
-      data: messageOutcomeJob(d.tenantId, { ...d, status: d.status as MessageOutcomeJob['status'], reason: d.error ?? null, at: d.finishedAt ?? d.outcomeEventPendingSince! }, playbooks.get(d.runId) ?? null),
-      opts: { jobId: messageOutcomeJobId(d.tenantId, d.id, d.status, resend) },
-    }));
+    const rows = await pageOf(cutoff, after);
+    if (rows.length === 0) break;
+    const jobs = await jobsOf(rows, resend);
     if (jobs.length) await queues.get(RECORD_MESSAGE_OUTCOME).addBulk(jobs);
     total += jobs.length;
     if (rows.length < PAGE_SIZE) break;
@@ -74,41 +74,62 @@ export async function resendPendingMessageOutcomes(em: EntityManager, queues: Pi
 }
 
 /**
+ * Queues `record-message-outcome` again for every send whose message event has been pending for
+ * longer than `graceMs` (the job was lost: a Redis flush; or never queued: a crash between the
+ * outcome's commit and the queueing). The event's messageId names the row and outcome, so signals
+ * stores it once however often it is sent. The marker is cleared by the worker once the event is
+ * recorded, never here. `em` crosses tenants on purpose. Returns how many it re-queued.
+ */
+export function resendPendingMessageOutcomes(em: EntityManager, queues: Pick<Queues, 'get'>, graceMs: number, now: Date): Promise<number> {
+  return resendInPages(
+    queues,
+    graceMs,
+    now,
+    (cutoff, after) => pendingOutcomeEventsAcrossTenants(em, cutoff, PAGE_SIZE, after),
+    async (rows, resend) => {
+      // a row put back to claimed (a replayed send) has no final outcome to record yet
+      const pending = rows.filter((d) => d.status !== 'claimed');
+      const playbooks = await playbooksOf(em, pending);
+      return pending.map((d) => ({
+        name: RECORD_MESSAGE_OUTCOME,
+        data: messageOutcomeJob(d.tenantId, { ...d, status: d.status as MessageOutcomeJob['status'], reason: d.error ?? null, at: d.finishedAt ?? d.outcomeEventPendingSince! }, playbooks.get(d.runId) ?? null),
+        opts: { jobId: messageOutcomeJobId(d.tenantId, d.id, d.status, resend) },
+      }));
+    },
+  );
+}
+
+/**
  * Queues again the `record-message-outcome` job of every provider report whose event has been
  * pending for longer than `graceMs` (its job lost to a Redis flush, or a crash between the report's
- * insert and the queueing), from its `delivery_report` row and the message's ledger row, in pages
- * of one `addBulk`; ids carry `swept<period>`. The event's messageId names the message and status,
- * so signals stores it once. `em` crosses tenants on purpose. Returns how many it re-queued.
+ * insert and the queueing), from its `delivery_report` row and the message's ledger row. The
+ * event's messageId names the message and status, so signals stores it once. `em` crosses tenants
+ * on purpose. Returns how many it re-queued.
  */
-export async function resendPendingDeliveryReports(em: EntityManager, queues: Pick<Queues, 'get'>, graceMs: number, now: Date): Promise<number> {
-  const cutoff = new Date(now.getTime() - graceMs);
-  const resend = `swept${graceMs > 0 ? Math.floor(now.getTime() / graceMs) : now.getTime()}`;
-  let after: string | null = null;
-  let total = 0;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const reports = await pendingDeliveryReportsAcrossTenants(em, cutoff, PAGE_SIZE, after);
-    if (reports.length === 0) break;
-    const sends = await em.find(StepDelivery, { id: { $in: [...new Set(reports.map((r) => r.deliveryId))] } }, { disableIdentityMap: true });
-    const sendOf = new Map(sends.map((s) => [s.id, s]));
-    const playbooks = await playbooksOf(em, sends);
-    const jobs = reports.flatMap((r) => {
-      const send = sendOf.get(r.deliveryId);
-      if (!send) return [];
-      const status = r.status as MessageOutcomeJob['status'];
-      return [
-        {
-          name: RECORD_MESSAGE_OUTCOME,
-          data: messageOutcomeJob(r.tenantId, { ...send, status, reason: r.reason, at: r.occurredAt }, playbooks.get(send.runId) ?? null),
-          opts: { jobId: messageOutcomeJobId(r.tenantId, r.deliveryId, r.status, resend) },
-        },
-      ];
-    });
-    if (jobs.length) await queues.get(RECORD_MESSAGE_OUTCOME).addBulk(jobs);
-    total += jobs.length;
-    if (reports.length < PAGE_SIZE) break;
-    after = reports[reports.length - 1].id;
-  }
-  return total;
+export function resendPendingDeliveryReports(em: EntityManager, queues: Pick<Queues, 'get'>, graceMs: number, now: Date): Promise<number> {
+  return resendInPages(
+    queues,
+    graceMs,
+    now,
+    (cutoff, after) => pendingDeliveryReportsAcrossTenants(em, cutoff, PAGE_SIZE, after),
+    async (reports, resend) => {
+      const sends = await em.find(StepDelivery, { id: { $in: [...new Set(reports.map((r) => r.deliveryId))] } }, { disableIdentityMap: true });
+      const sendOf = new Map(sends.map((s) => [s.id, s]));
+      const playbooks = await playbooksOf(em, sends);
+      return reports.flatMap((r) => {
+        const send = sendOf.get(r.deliveryId);
+        if (!send) return [];
+        const status = r.status as MessageOutcomeJob['status'];
+        return [
+          {
+            name: RECORD_MESSAGE_OUTCOME,
+            data: messageOutcomeJob(r.tenantId, { ...send, status, reason: r.reason, at: r.occurredAt }, playbooks.get(send.runId) ?? null),
+            opts: { jobId: messageOutcomeJobId(r.tenantId, r.deliveryId, r.status, resend) },
+          },
+        ];
+      });
+    },
+  );
 }
 
 /** The playbook (id and version name) of each send's run; a one-off action's run has none. Two queries. */

@@ -31,7 +31,7 @@ describe('ActionKpisService', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     actions = await runSubgraph(createActionsSubgraph({ reconcileIntervalMs: 3_600_000 }), env.config, { port: 0, workers: false });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await actions?.close();
     await env?.cleanup();

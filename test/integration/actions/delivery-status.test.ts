@@ -57,7 +57,7 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     outcomes = actions.deps.queues.get(RECORD_MESSAGE_OUTCOME);
     // the outcome worker is held back: the test plays it, with a sender it can watch
     await outcomes.pause();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await actions?.close();
     await env?.cleanup();

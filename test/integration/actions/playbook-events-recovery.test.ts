@@ -46,7 +46,7 @@ describe('applyPlaybookEvents after a lost playbook-events job', () => {
     env = await createTestEnv({ SWEEP_GRACE_MS: String(GRACE_MS), SWEEP_INTERVAL_MS: '3600000' });
     signals = await runSubgraph(signalsSubgraph, env.config, { port: 0, workers: false });
     actions = await runSubgraph(createActionsSubgraph({ collaborators, reconcileIntervalMs: 3_600_000 }), env.config, { port: 0 });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await actions?.close();
     await signals?.close();

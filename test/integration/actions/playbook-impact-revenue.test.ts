@@ -35,7 +35,7 @@ describe('playbookImpact of a REVENUE outcome', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     actions = await runSubgraph(actionsSubgraph, env.config, { port: 0, workers: false });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await actions?.close();
     await env?.cleanup();
@@ -125,5 +125,5 @@ describe('playbookImpact of a REVENUE outcome', () => {
     // another tenant cannot see the playbook
     const other = await query('rev-other', { id: playbookId });
     expect(other.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-  }, 60_000);
+  }, 120_000);
 });

@@ -115,5 +115,5 @@ describe('resolveIdentity, concurrent jobs of the same customers', () => {
     ];
     const reported = await Promise.all(jobs);
     await expectOneProfilePerUser(tenantId, sent, reported);
-  }, 60_000);
+  }, 120_000);
 });

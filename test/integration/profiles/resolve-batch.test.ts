@@ -200,5 +200,5 @@ describe('resolveIdentity, set-based', () => {
       await queue.close();
     }
     expect(await em().count(Profile, { tenantId: t })).toBe(30);
-  }, 90_000);
+  }, 120_000);
 });

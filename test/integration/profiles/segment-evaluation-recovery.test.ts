@@ -40,7 +40,7 @@ describe('sweepProfiles', () => {
     // workers off: the test runs each job itself, or loses it
     profiles = await runSubgraph(profilesSubgraph, env.config, { port: 0, workers: false });
     evaluate = new Queue(EVALUATE_SEGMENTS, queueOptions(profiles.deps.redis, env.config.queuePrefix));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     // only this test's queue prefix is touched
     await evaluate?.obliterate({ force: true });

@@ -27,7 +27,7 @@ describe('BaseKpisService', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await risk?.close();
     await env?.cleanup();

@@ -60,7 +60,7 @@ describe('drop-off model: journey snapshots → train → activate → score ope
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     const em = forkAcrossTenants(risk.deps.orm);
     await em.insertMany(JourneySnapshot, simulateInstances(300).map((r) => em.create(JourneySnapshot, r as JourneySnapshot)));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await risk?.close();
     await env?.cleanup();

@@ -46,7 +46,7 @@ describe('incremental feature state (record-activity and scoring)', () => {
   beforeAll(async () => {
     env = await createTestEnv({ RISK_SCORE_DEBOUNCE_MS: '0' });
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await risk?.close();
     await env?.cleanup();

@@ -48,7 +48,7 @@ describe('lifetime model on CDNOW, through the platform (events → fit job → 
       }),
     );
     for (let i = 0; i < rows.length; i += 2000) await em.insertMany(ActivityEvent, rows.slice(i, i + 2000));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await risk?.close();
     await env?.cleanup();
@@ -88,7 +88,7 @@ describe('lifetime model on CDNOW, through the platform (events → fit job → 
     expect(periodLength).toBeCloseTo(39, 0);
     expect(actualRepeatPurchases).toBe(1882);
     expect(Math.abs(expectedRepeatPurchases - actualRepeatPurchases) / actualRepeatPurchases).toBeLessThan(0.15);
-  }, 60_000);
+  }, 120_000);
 
   it('gives active profiles P(alive), CLV and revenue at risk (churn × CLV) once activated', async () => {
     const model = await fit();
@@ -104,5 +104,5 @@ describe('lifetime model on CDNOW, through the platform (events → fit job → 
     const oneTimer = await forkAcrossTenants(risk.deps.orm).findOneOrFail(ActivityEvent, { tenantId: TENANT, timestamp: { $lt: new Date('1997-01-05') } }, { orderBy: { profileId: 'desc' } });
     const single = await scoreProfile({ id: 's2', data: { tenantId: TENANT, profileId: oneTimer.profileId, reason: 'test' } }, risk.deps, now);
     expect(single.pAlive).not.toBeNull();
-  }, 60_000);
+  }, 120_000);
 });

@@ -40,7 +40,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     listener = await readyRedisPubSub(env.config.redisUrl, env.config.queuePrefix, shutdown);
     alerts = new Queue(RAISE_ALERTS, queueOptions(risk.deps.redis, env.config.queuePrefix));
     traits = new Queue(SET_COMPUTED_TRAITS, queueOptions(risk.deps.redis, env.config.queuePrefix));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await alerts?.close();
     await traits?.close();
@@ -108,7 +108,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     const set = await latest('set');
     expect(set).toHaveLength(scoredProfiles(items('set')).length);
     expect(set).toEqual(await latest('lone'));
-  }, 60_000);
+  }, 120_000);
 
   it('keeps one history per profile when batches touching the same profiles are scored at once', async () => {
     const tenantId = 'concurrent';

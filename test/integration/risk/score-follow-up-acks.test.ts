@@ -54,7 +54,7 @@ describe('score follow-up acknowledgements', () => {
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     actions = await runSubgraph(actionsSubgraph, env.config, { port: 0, workers: false });
     profiles = await runSubgraph(profilesSubgraph, env.config, { port: 0, workers: false });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     // only this test's queue prefix is touched
     for (const q of queues.values()) {

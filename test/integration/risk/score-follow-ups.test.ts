@@ -30,7 +30,7 @@ describe('sweepScores', () => {
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     alerts = new Queue(RAISE_ALERTS, queueOptions(risk.deps.redis, env.config.queuePrefix));
     traits = new Queue(SET_COMPUTED_TRAITS, queueOptions(risk.deps.redis, env.config.queuePrefix));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await alerts?.close();
     await traits?.close();

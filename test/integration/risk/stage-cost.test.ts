@@ -37,7 +37,7 @@ describe('risk stage cost per item', () => {
     env = await createTestEnv({ RISK_SCORE_DEBOUNCE_MS: '60000' });
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     (risk.deps.orm.em.getConnection() as AbstractSqlConnection).getKnex().on('query', () => void statements++);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await shutdown.run();
     await risk?.close();

@@ -92,7 +92,7 @@ describe('FitThreadPool', () => {
     pool.on('fit-finished', (label: FitLabel) => log.push({ event: 'end', label }));
     worker = startTrainModelWorker({ ...risk.deps, fitPool: pool });
     worker.on('stalled', (jobId) => stalled.push(jobId));
-  }, 90_000);
+  }, 120_000);
   afterAll(async () => {
     release();
     await risk?.close(); // closes the worker (registered on its shutdown)
@@ -143,7 +143,7 @@ describe('FitThreadPool', () => {
     expect(stalled).toEqual([]);
     expect(started(requested.id)).toBe(1);
     await waitFor(async () => (await jobOf(TENANT_A, requested.id)).getState().then((s) => s === 'completed'));
-  }, 90_000);
+  }, 120_000);
 
   it('never fits two models of one tenant at once, while another tenant fits beside them', async () => {
     log.length = 0;
@@ -178,7 +178,7 @@ describe('FitThreadPool', () => {
     expect((await version(a1.id)).params).toEqual((await version(a2.id)).params);
     // the job lets the tenant's lock go after it stored the version
     await waitFor(async () => (await lock.holder(TENANT_A)) === null);
-  }, 90_000);
+  }, 120_000);
 
   it.each([
     ['throws', { throwMessage: 'boom in the fit' }, 60_000, /^the fit failed: Error: boom in the fit$/],
@@ -197,5 +197,5 @@ describe('FitThreadPool', () => {
     } finally {
       await failing.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

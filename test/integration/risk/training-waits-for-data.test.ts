@@ -39,7 +39,7 @@ describe('training waits for the events sent before it', () => {
   beforeAll(async () => {
     env = await createTestEnv({ RISK_TRAINING_POLL_MS: '100' });
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0 });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await risk?.close();
     await env?.cleanup();
@@ -97,5 +97,5 @@ describe('training waits for the events sent before it', () => {
     expect(metrics.eventsUsed).toBe(sample.length);
     expect(metrics.dataWait).toMatchObject({ caughtUp: true, reasons: [] });
     expect(metrics.dataWait.waitedMs).toBeGreaterThan(0);
-  }, 90_000);
+  }, 120_000);
 });

@@ -36,7 +36,7 @@ describe('activity-recorded', () => {
     risk = await runSubgraph(riskSubgraph, env.config, { port: 0, workers: false });
     activity = new Queue(RECORD_ACTIVITY, queueOptions(signals.deps.redis, env.config.queuePrefix));
     alerts = new Queue(RAISE_ALERTS, queueOptions(signals.deps.redis, env.config.queuePrefix));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await alerts?.close();
     await activity?.close();
@@ -96,7 +96,7 @@ describe('activity-recorded', () => {
     await recordActivity(again, risk.deps);
     expect(await riskCounts(tenantId)).toEqual(stored);
     expect(await pending(tenantId)).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('clears the markers of every acknowledgement taken into one pass, and fails a malformed one alone', async () => {
     const tenantId = 'acked-together';

@@ -21,7 +21,7 @@ describe('NpsKpisService', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     signals = await runSubgraph(signalsSubgraph, env.config, { port: 0, workers: false });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await signals?.close();
     await env?.cleanup();

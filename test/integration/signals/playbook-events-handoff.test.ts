@@ -28,7 +28,7 @@ describe('the playbook-events hand-off', () => {
     env = await createTestEnv({ SWEEP_GRACE_MS: String(GRACE_MS), SWEEP_INTERVAL_MS: '3600000' });
     signals = await runSubgraph(signalsSubgraph, env.config, { port: 0, workers: false });
     queue = new Queue(PLAYBOOK_EVENTS, queueOptions(signals.deps.redis, env.config.queuePrefix));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await queue?.close();
     await signals?.close();

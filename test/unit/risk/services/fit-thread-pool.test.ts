@@ -26,7 +26,7 @@ describe('FitThreadPool', () => {
     } finally {
       await pool.close();
     }
-  }, 30_000);
+  }, 120_000);
 
   it('queues fits beyond its size, and replaces a thread it stopped at the timeout', async () => {
     const gate = new Int32Array(new SharedArrayBuffer(4));
@@ -47,7 +47,7 @@ describe('FitThreadPool', () => {
     } finally {
       await pool.close();
     }
-  }, 30_000);
+  }, 120_000);
 
   it('reads RISK_TRAINING_THREADS (a positive whole number) and RISK_TRAINING_TIMEOUT_MS', () => {
     expect(loadConfig(env).risk).toMatchObject({ trainingThreads: 1, trainingTimeoutMs: 600_000 });
