@@ -17,8 +17,8 @@ import { createRedis } from '../subgraphs/common/redis';
 import type { Shutdown } from '../subgraphs/common/shutdown';
 import { ProfileEventSender } from '../subgraphs/common/profile-event-sender';
 import { createEmailTracking, TRACKING_PATH_PREFIX } from './email-tracking';
+import { createAddressThrottle } from './address-throttle';
 import { CHANNEL_CALLBACK_PATH_PREFIX, createDeliveryStatusForwarder } from './forward-delivery-status';
-import { createTrackingThrottle } from './tracking-throttle';
 import { createSegmentForwarder, SEGMENT_PATH_PREFIX } from './forward-segment-api';
 import { CLOSE_TOO_MANY_CONNECTIONS, KeySockets } from './key-sockets';
 import { KEY_REVOKED_CHANNEL, type KeyStore } from './keys/key-store';
@@ -136,7 +136,7 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   });
 
   // email opens and clicks come back as events through the same Segment API of signals
-  const trackingThrottle = createTrackingThrottle(deps.redis, { requests: config.trackingRequestsPerMinute, prefix: config.queuePrefix }, log);
+  const trackingThrottle = createAddressThrottle(deps.redis, { route: 'tracking', requests: config.trackingRequestsPerMinute, prefix: config.queuePrefix }, log);
   const emailTracking = createEmailTracking({
     secret: config.secret,
     log,
@@ -154,7 +154,13 @@ export async function createGateway(deps: GatewayDeps, opts: GatewayOptions = {}
   });
 
   // providers report deliveries, bounces and complaints to the actions service, signed per channel
-  const deliveryStatus = createDeliveryStatusForwarder({ actionsBaseUrl: urls.actions ? urls.actions.replace(/\/graphql$/, '') : null, log });
+  // with a budget per client address of their own: they take no API key either
+  const callbackThrottle = createAddressThrottle(deps.redis, { route: 'callback', requests: config.callbackRequestsPerMinute, prefix: config.queuePrefix }, log);
+  const deliveryStatus = createDeliveryStatusForwarder({
+    actionsBaseUrl: urls.actions ? urls.actions.replace(/\/graphql$/, '') : null,
+    log,
+    throttle: (req) => callbackThrottle.take(requestClientAddress(req, trustedProxies)),
+  });
 
   const readiness = createReadiness(deps.redis, urls);
   const server = createServer((req, res) => {

@@ -17,7 +17,7 @@ const PIXEL_HEADERS = { 'content-type': 'image/gif', 'content-length': PIXEL.len
 export interface EmailTrackingOptions {
   secret: string;
   /**
-   * Counts the request against its client address's budget (see `TrackingThrottle`): seconds to
+   * Counts the request against its client address's budget (see `AddressThrottle`): seconds to
    * wait when over it, else null. Absent: no limit.
    */
   throttle?: (req: IncomingMessage) => Promise<number | null>;

@@ -17,6 +17,11 @@ export interface DeliveryStatusForwarderOptions {
   /** Base URL of the actions service (`http://host:port`), or null when it is not configured. */
   actionsBaseUrl: string | null;
   log: Logger;
+  /**
+   * Counts the request against its client address's budget (see `AddressThrottle`): seconds to
+   * wait when it is over, else null. Checked before the body is read or anything is relayed.
+   */
+  throttle?: (req: IncomingMessage) => Promise<number | null>;
 }
 
 /**
@@ -24,12 +29,19 @@ export interface DeliveryStatusForwarderOptions {
  * actions service, which checks the channel's signature and answers; its status and body come back
  * unchanged. No API key: a provider cannot send one, and the channel secret authenticates the
  * call. The raw body is relayed byte for byte (the signature covers it); over 64 KB is a 413.
+ * An address over its budget (`throttle`) gets 429 `RATE_LIMITED` with `Retry-After`, and nothing
+ * reaches actions: a flood of forged reports costs no signature check or channel look-up there.
  */
 export function createDeliveryStatusForwarder(opts: DeliveryStatusForwarderOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     if (!/^\/v1\/channels\/[^/]+\/delivery-status\/?$/i.test(path)) return reply(res, 404, 'NOT_FOUND', `no such endpoint: ${path}`);
     if (req.method !== 'POST') return reply(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST' });
+    const retryAfter = opts.throttle ? await opts.throttle(req) : null;
+    if (retryAfter !== null) {
+      // the body is never read: close the connection rather than drain it
+      return reply(res.setHeader('connection', 'close'), 429, 'RATE_LIMITED', `too many requests from this address: retry in ${retryAfter} s`, { 'retry-after': String(retryAfter) });
+    }
     if (!opts.actionsBaseUrl) return reply(res, 503, 'UNAVAILABLE', 'the actions service is not configured');
     if (Number(req.headers['content-length']) > BODY_LIMIT) return reply(res, 413, 'BODY_TOO_LARGE', `the body is over the limit of ${BODY_LIMIT} bytes`);
     const chunks: Buffer[] = [];
@@ -53,8 +65,8 @@ export function createDeliveryStatusForwarder(opts: DeliveryStatusForwarderOptio
     }
     const body = await answer.text();
     const relayed: Record<string, string> = { 'content-type': answer.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' };
-    const retryAfter = answer.headers.get('retry-after');
-    if (retryAfter) relayed['retry-after'] = retryAfter;
+    const relayedRetryAfter = answer.headers.get('retry-after');
+    if (relayedRetryAfter) relayed['retry-after'] = relayedRetryAfter;
     res.writeHead(answer.status, relayed).end(body);
   };
 }

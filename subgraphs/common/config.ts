@@ -76,6 +76,14 @@ export interface Config {
    */
   trackingRequestsPerMinute: number;
   /**
+   * Requests one client address (see `trustedProxies`) may make per minute to the providers'
+   * delivery-status callbacks (`/v1/channels/:id/delivery-status`) before they get 429 with
+   * `Retry-After` for the rest of the minute (`CALLBACK_REQUESTS_PER_MINUTE`). Default 6,000: a
+   * provider reports every message from a few addresses, so the budget is for a bulk send's
+   * reports, and a provider retries a 429 like any other refusal.
+   */
+  callbackRequestsPerMinute: number;
+  /**
    * Proxies (load balancers) in front of the gateway whose `X-Forwarded-For` is believed
    * (`TRUSTED_PROXIES`, comma-separated IPv4/IPv6 addresses and CIDR ranges). A request from one
    * counts against the right-most forwarded address that is not itself a trusted proxy (see
@@ -369,6 +377,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       CONTEXT_TTL_SECONDS: num({ default: 60 }),
       AUTH_FAILURES_PER_MINUTE: num({ default: 60 }),
       TRACKING_REQUESTS_PER_MINUTE: num({ default: 600 }),
+      CALLBACK_REQUESTS_PER_MINUTE: num({ default: 6000 }),
       TRUSTED_PROXIES: str({ default: '' }),
       QUEUE_PREFIX: str({ default: 'foresight' }),
       QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
@@ -455,6 +464,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     'CONTEXT_TTL_SECONDS',
     'AUTH_FAILURES_PER_MINUTE',
     'TRACKING_REQUESTS_PER_MINUTE',
+    'CALLBACK_REQUESTS_PER_MINUTE',
     'SEGMENT_RECHECK_INTERVAL_MS',
     'INGEST_RATE_LIMIT_PER_SECOND',
     'INGEST_MAX_QUEUE_DEPTH',
@@ -480,7 +490,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
   if (!(Number.isInteger(e.INGEST_TENANT_CONCURRENCY) && e.INGEST_TENANT_CONCURRENCY >= 0)) problems.push('INGEST_TENANT_CONCURRENCY: must be a whole number, 0 or more');
-  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'TRACKING_REQUESTS_PER_MINUTE', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY', 'RISK_TRAINING_THREADS'] as const) {
+  for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'TRACKING_REQUESTS_PER_MINUTE', 'CALLBACK_REQUESTS_PER_MINUTE', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY', 'RISK_TRAINING_THREADS'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
   }
   if (e.GRAPHQL_MAX_BODY_BYTES > e.SUBGRAPH_MAX_BODY_BYTES) {
@@ -549,6 +559,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     trackingRequestsPerMinute: e.TRACKING_REQUESTS_PER_MINUTE,
+    callbackRequestsPerMinute: e.CALLBACK_REQUESTS_PER_MINUTE,
     trustedProxies: Object.freeze(trustedProxies),
     queuePrefix: e.QUEUE_PREFIX,
     queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS },

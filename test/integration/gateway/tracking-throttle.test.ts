@@ -5,7 +5,7 @@ import { uuidv7 } from 'uuidv7';
 
 import { requestClientAddress, trustedProxyList } from '../../../gateway/client-address';
 import { createEmailTracking } from '../../../gateway/email-tracking';
-import { createTrackingThrottle } from '../../../gateway/tracking-throttle';
+import { createAddressThrottle } from '../../../gateway/address-throttle';
 import { createLogger } from '../../../subgraphs/common/logger';
 import type { ProfileTrackEvent } from '../../../subgraphs/common/profile-event-sender';
 import { createRedis } from '../../../subgraphs/common/redis';
@@ -22,7 +22,7 @@ const LIMIT = 3;
  * (this server trusts 127.0.0.1 as its proxy, so `X-Forwarded-For` names the client, as behind a
  * load balancer listed in TRUSTED_PROXIES).
  */
-describe('createTrackingThrottle on the email tracking routes', () => {
+describe('createAddressThrottle on the email tracking routes', () => {
   const shutdown = new Shutdown();
   const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', shutdown);
   const log = createLogger('test', 'silent');
@@ -34,7 +34,7 @@ describe('createTrackingThrottle on the email tracking routes', () => {
     // connected first: the throttle lets requests through while Redis is not ready
     await redis.ping();
     // a fresh prefix per run: budgets left by an earlier run cannot leak in
-    const throttle = createTrackingThrottle(redis, { requests: LIMIT, windowSeconds: 60, prefix: `test-${uuidv7()}` }, log);
+    const throttle = createAddressThrottle(redis, { route: 'tracking', requests: LIMIT, windowSeconds: 60, prefix: `test-${uuidv7()}` }, log);
     const trusted = trustedProxyList(['127.0.0.1']);
     const sender = {
       send: (_tenantId: string, _profileId: string, events: readonly ProfileTrackEvent[]) => {
@@ -85,7 +85,7 @@ describe('createTrackingThrottle on the email tracking routes', () => {
 
   it('counts an untrusted peer by its own address, whatever X-Forwarded-For it sends', async () => {
     // the server trusts 127.0.0.1, so build one that does not: the forwarded header is ignored
-    const throttle = createTrackingThrottle(redis, { requests: 1, windowSeconds: 60, prefix: `test-${uuidv7()}` }, log);
+    const throttle = createAddressThrottle(redis, { route: 'tracking', requests: 1, windowSeconds: 60, prefix: `test-${uuidv7()}` }, log);
     const handler = createEmailTracking({ secret: SECRET, sender: null, log, throttle: (req) => throttle.take(requestClientAddress(req, trustedProxyList([]))) });
     const direct = createServer((req, res) => void handler(req, res));
     await new Promise<void>((resolve) => direct.listen(0, '127.0.0.1', resolve));

@@ -29,4 +29,13 @@ describe('loadConfig: email tracking', () => {
   it.each(['0', '-5', '2.5'])('refuses a tracking rate limit of %p, naming it', (value) => {
     expect(() => loadConfig({ ...base, TRACKING_REQUESTS_PER_MINUTE: value })).toThrow(/TRACKING_REQUESTS_PER_MINUTE: must be/);
   });
+
+  it('limits the delivery-status callbacks to 6,000 requests per address per minute unless told otherwise', () => {
+    expect(loadConfig(base).callbackRequestsPerMinute).toBe(6000);
+    expect(loadConfig({ ...base, CALLBACK_REQUESTS_PER_MINUTE: '120' }).callbackRequestsPerMinute).toBe(120);
+  });
+
+  it.each(['0', '-5', '2.5'])('refuses a callback rate limit of %p, naming it', (value) => {
+    expect(() => loadConfig({ ...base, CALLBACK_REQUESTS_PER_MINUTE: value })).toThrow(/CALLBACK_REQUESTS_PER_MINUTE: must be/);
+  });
 });
