@@ -254,5 +254,11 @@ describe('email open and click tracking through the gateway', () => {
         properties: expect.objectContaining({ channel: 'mail', runId: run.data?.enrollInPlaybook.id, stepId: 'hello', status: 'complained', providerId: messageId, reason: 'abuse' }),
       },
     ]);
+    // the ledger entry keeps the send's own outcome and lists the provider's reports, in the order they happened
+    const ledger = await gql(stack.gateway.url, `query($f: ID!) { profile(id: $f) { actions { id status providerId reports { status reason } } } }`, { f: profileId }, bearer(agent));
+    expect(ledger.errors).toBeUndefined();
+    expect(ledger.data?.profile.actions).toEqual([
+      { id: sent.deliveryId, status: 'sent', providerId: messageId, reports: [{ status: 'complained', reason: 'abuse' }, { status: 'delivered', reason: null }] },
+    ]);
   });
 });

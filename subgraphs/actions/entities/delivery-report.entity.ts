@@ -1,5 +1,7 @@
 import { Entity, Index, Property, Unique, type Opt } from '@mikro-orm/core';
 
+import { Field, ObjectType } from 'type-graphql';
+
 import { TenantEntity } from '../../common/base.entity';
 
 /**
@@ -8,6 +10,7 @@ import { TenantEntity } from '../../common/base.entity';
  * status); `pendingSince` stays set until `record-message-outcome` has put the event in the stream,
  * so a job lost to a Redis flush is queued again by the run reconciler.
  */
+@ObjectType({ description: 'What the message’s provider reported after the send (its delivery-status callback): `createdAt` is when the report arrived.' })
 @Entity({ tableName: 'delivery_report' })
 @Unique({ properties: ['tenantId', 'deliveryId', 'status'] })
 @Index({ properties: ['pendingSince'] })
@@ -17,13 +20,16 @@ export class DeliveryReport extends TenantEntity {
   deliveryId!: string;
 
   /** delivered, bounced or complained. */
+  @Field(() => String, { description: '`delivered`, `bounced` or `complained`.' })
   @Property({ type: 'string', length: 16 })
   status!: string;
 
+  @Field(() => String, { nullable: true, description: 'The provider’s reason (a bounce code, a complaint type), when it gave one.' })
   @Property({ type: 'text', nullable: true })
   reason: string | null = null;
 
   /** When the provider says it happened (else when the report arrived); the first report's is kept. */
+  @Field(() => Date, { description: 'When the provider says it happened (else when the report arrived).' })
   @Property({ type: 'datetime' })
   occurredAt!: Date;
 

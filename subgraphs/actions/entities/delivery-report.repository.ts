@@ -16,6 +16,12 @@ export class DeliveryReportRepository {
     return insertOnce(this.em, DeliveryReport, { tenantId: this.tenantId, ...report, pendingSince: now }, ['tenantId', 'deliveryId', 'status']);
   }
 
+  /** The reports on these ledger rows, oldest first (one SELECT on the (tenant, message, status) key). */
+  forDeliveries(deliveryIds: readonly string[]): Promise<DeliveryReport[]> {
+    if (deliveryIds.length === 0) return Promise.resolve([]);
+    return this.em.find(DeliveryReport, { tenantId: this.tenantId, deliveryId: { $in: [...new Set(deliveryIds)] } }, { orderBy: { occurredAt: 'asc', id: 'asc' } });
+  }
+
   /** The report's event is in the stream: its hand-off is done (one UPDATE). */
   recorded(deliveryId: string, status: string): Promise<number> {
     return this.em.nativeUpdate(DeliveryReport, { tenantId: this.tenantId, deliveryId, status, pendingSince: { $ne: null } }, { pendingSince: null });

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 
 import { RequireScope } from '../../common/require-scope';
 import { encodeAlertCursor } from '../domain/alert-cursor';
+import { DeliveryReport } from '../entities/delivery-report.entity';
 import { PlaybookRun } from '../entities/playbook-run.entity';
 import { StepDelivery } from '../entities/step-delivery.entity';
 import { Task } from '../entities/task.entity';
@@ -113,6 +114,13 @@ export class StepDeliveryResolver {
   @FieldResolver(() => String, { description: 'Opaque position in `Profile.actions`.' })
   cursor(@Root() row: StepDelivery): string {
     return encodeAlertCursor(row.id);
+  }
+
+  @FieldResolver(() => [DeliveryReport], {
+    description: 'What the provider reported after the send (delivered, bounced, complained), oldest first; empty until a report arrives. `status` stays the send’s own outcome.',
+  })
+  reports(@Root() row: StepDelivery, @Ctx() ctx: ActionsContext): Promise<DeliveryReport[]> {
+    return ctx.services.ledger.reportsOn(row.id);
   }
 }
 

@@ -4,6 +4,7 @@ import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { DeliveryReport } from '../../../subgraphs/actions/entities/delivery-report.entity';
 import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
 import { ChannelService } from '../../../subgraphs/actions/services/channel.service';
+import { DeliveryLedgerService } from '../../../subgraphs/actions/services/delivery-ledger.service';
 import { signCallback } from '../../../subgraphs/actions/services/channels/callback-signature';
 import { SecretBox } from '../../../subgraphs/actions/services/channels/secret-box';
 import { messageOutcomeJobId, resendPendingDeliveryReports } from '../../../subgraphs/actions/services/message-outcome-handoff';
@@ -105,6 +106,15 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     // a report leaves the send's own outcome alone
     const row = await forkForTenant(actions.deps.orm, tenantId).findOneOrFail(StepDelivery, { id: delivery.id }, { disableIdentityMap: true });
     expect(row.status).toBe('sent');
+    // the ledger lists each report once, oldest first (the bounce said 08:01; the others arrived at 08:00)
+    const reports = await new DeliveryLedgerService(forkForTenant(actions.deps.orm, tenantId), tenantId).reportsOn(delivery.id);
+    expect(reports.map((r) => [r.status, r.reason])).toEqual([
+      ['delivered', null],
+      ['complained', null],
+      ['bounced', '550 mailbox full'],
+    ]);
+    // another tenant's ledger sees none of them, even asked for this row
+    expect(await new DeliveryLedgerService(forkForTenant(actions.deps.orm, 'callback-other'), 'callback-other').reportsOn(delivery.id)).toEqual([]);
   });
 
   it('queues a report again from SQL when Redis lost its job, and stops once its event is in the stream', async () => {
