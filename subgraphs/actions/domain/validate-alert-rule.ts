@@ -78,14 +78,7 @@ export function validateAlertRule(draft: AlertRuleDraft): { rule: ValidAlertRule
   }
   const trigger = validateTrigger(draft.trigger, problem);
   const conditions = validateConditions(draft.conditions ?? {}, problem);
-  // only a risk change carries the profile's CLV and revenue at risk (risk hands them over with the
-  // score); a signal, segment change or journey state carries neither, so such a condition could
-  // never hold: refused rather than a rule that silently never fires
-  if (trigger && trigger.type !== 'risk_crossing') {
-    for (const field of ['clvAbove', 'revenueAtRiskAbove'] as const) {
-      if (conditions[field] != null) problem(`conditions.${field}`, `applies only to a RISK_CROSSING trigger: a ${trigger.type.toUpperCase()} trigger carries no CLV or revenue at risk`);
-    }
-  }
+  if (trigger) for (const p of conditionsItsTriggerCannotMeet(trigger, conditions)) problem(p.field, p.message);
   const playbookId = draft.playbookId ?? null;
   if (playbookId !== null && !UUID.test(playbookId)) problem('playbookId', 'must be a playbook id');
   if (problems.length || !trigger) return { rule: null, problems };
@@ -168,4 +161,18 @@ function validateConditions(c: AlertConditions, problem: (field: string, message
     out.segmentIds = [...new Set(c.segmentIds)];
   }
   return out;
+}
+
+/**
+ * Conditions a rule with this trigger can never meet: only a risk change carries the profile's CLV
+ * and revenue at risk (risk hands them over with the score); a signal, segment change or journey
+ * state carries neither, so such a condition never holds. A new rule with one is refused rather
+ * than stored as a rule that silently never fires; a rule stored before that refusal shows them as
+ * its `problems`.
+ */
+export function conditionsItsTriggerCannotMeet(trigger: Pick<AlertTrigger, 'type'>, conditions: AlertConditions | null | undefined): { field: string; message: string }[] {
+  if (trigger.type === 'risk_crossing' || !conditions) return [];
+  return (['clvAbove', 'revenueAtRiskAbove'] as const)
+    .filter((field) => conditions[field] != null)
+    .map((field) => ({ field: `conditions.${field}`, message: `applies only to a RISK_CROSSING trigger: a ${trigger.type.toUpperCase()} trigger carries no CLV or revenue at risk` }));
 }

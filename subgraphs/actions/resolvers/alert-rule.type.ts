@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 import type { AlertTrigger } from '../domain/alert-rule';
+import { conditionsItsTriggerCannotMeet } from '../domain/validate-alert-rule';
 import { AlertSeverity } from '../entities/alert.entity';
 import type { AlertRuleVersion } from '../entities/alert-rule-version.entity';
 
@@ -112,6 +113,12 @@ export class AlertRule {
 
   @Field(() => Date, { description: 'When this version was stored.' })
   versionCreatedAt!: Date;
+
+  @Field(() => [String], {
+    description:
+      'Why this version can never fire as written, one `field: reason` each (a CLV or revenue condition on a trigger that carries neither, stored before such rules were refused); empty for a sound rule. `updateAlertRule` without the condition mends it.',
+  })
+  problems!: string[];
 }
 
 /** A stored version as the API shows it. */
@@ -134,6 +141,7 @@ export function alertRuleOf(row: AlertRuleVersion): AlertRule {
     },
     playbookId: row.playbookId,
     versionCreatedAt: row.createdAt,
+    problems: conditionsItsTriggerCannotMeet(row.trigger, row.conditions).map((p) => `${p.field}: ${p.message}`),
   };
 }
 

@@ -3,9 +3,11 @@ import { uuidv7 } from 'uuidv7';
 
 import { actionsSubgraph } from '../../../subgraphs/actions';
 import type { AlertRuleDraft } from '../../../subgraphs/actions/domain/validate-alert-rule';
+import { AlertRuleVersion } from '../../../subgraphs/actions/entities/alert-rule-version.entity';
 import { Channel } from '../../../subgraphs/actions/entities/channel.entity';
 import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
 import { WebhookDelivery } from '../../../subgraphs/actions/entities/webhook-delivery.entity';
+import { alertRuleOf } from '../../../subgraphs/actions/resolvers/alert-rule.type';
 import { raiseSignalAlerts } from '../../../subgraphs/actions/workers/raise-signal-alerts.worker';
 import { segmentMembershipChanged } from '../../../subgraphs/actions/workers/segment-membership-changed.worker';
 import { ALERT_RAISED, type SegmentMembershipChangedEvent } from '../../../subgraphs/common/pubsub';
@@ -151,6 +153,20 @@ describe('raiseSignalAlerts', () => {
     const { raised } = await run({ tenantId, signals });
     // the replayed entry of the stay that ended does not reopen it
     expect(raised.map((a) => [a.profileId, a.team])).toEqual([[inside, 'onboarding']]);
+  });
+
+  it('names a CLV condition stored on a signal rule before such rules were refused as the reason the rule can never fire', async () => {
+    const tenantId = 'sig-stored-before';
+    await rules(tenantId).create(frictionRule({ name: 'Sound' }));
+    const old = await rules(tenantId).create(frictionRule({ name: 'Stored before the refusal' }));
+    // what an earlier version let through: written straight to its stored version, as it was then
+    await em().nativeUpdate(AlertRuleVersion, { tenantId, ruleId: old.ruleId }, { conditions: { clvAbove: 100 } });
+    const listed = new Map((await rules(tenantId).list(false)).map((row) => [row.name, alertRuleOf(row).problems]));
+    expect(listed.get('Sound')).toEqual([]);
+    expect(listed.get('Stored before the refusal')).toEqual(['conditions.clvAbove: applies only to a RISK_CROSSING trigger: a FRICTION_SIGNAL trigger carries no CLV or revenue at risk']);
+    // mended by an update without the condition
+    const mended = await rules(tenantId).update(old.ruleId, frictionRule({ name: 'Stored before the refusal' }));
+    expect(alertRuleOf(mended).problems).toEqual([]);
   });
 
   it('delivers to alert.raised webhooks and enrols in the rule’s playbook, once', async () => {
