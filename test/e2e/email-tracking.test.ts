@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 import { SMTPServer } from 'smtp-server';
 
+import { StepDelivery } from '../../subgraphs/actions/entities/step-delivery.entity';
 import { actionsEventSender, recordMessageOutcome } from '../../subgraphs/actions/workers/record-message-outcome.worker';
+import { forkForTenant } from '../../subgraphs/common/tenant-filter';
 import type { MessageOutcomeJob } from '../../subgraphs/common/queues';
 import { reportDelivery } from '../fixtures/fake-channel-provider';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
@@ -260,5 +262,40 @@ describe('email open and click tracking through the gateway', () => {
     expect(ledger.data?.profile.actions).toEqual([
       { id: sent.deliveryId, status: 'sent', providerId: messageId, reports: [{ status: 'complained', reason: 'abuse' }, { status: 'delivered', reason: null }] },
     ]);
+  });
+
+  it('exports the tenant’s whole ledger page by page, newest first, filtered, and nothing of another tenant', async () => {
+    const stored = await forkForTenant(stack.subgraphs.actions.deps.orm, 'shop').find(StepDelivery, { tenantId: 'shop' }, { orderBy: { id: 'desc' } });
+    expect(stored.length).toBeGreaterThanOrEqual(3);
+    const LEDGER = `query($first: Int!, $after: String, $filter: LedgerFilter) { ledger(first: $first, after: $after, filter: $filter) { id cursor status channel profileId } }`;
+    type Entry = { id: string; cursor: string; status: string; channel: string; profileId: string };
+    const exported: Entry[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await gql(stack.gateway.url, LEDGER, { first: 2, after }, bearer(agent));
+      expect(page.errors).toBeUndefined();
+      const entries = page.data?.ledger as Entry[];
+      if (entries.length === 0) break;
+      exported.push(...entries);
+      after = entries[entries.length - 1].cursor;
+    }
+    expect(exported.map((e) => e.id)).toEqual(stored.map((d) => d.id));
+
+    const one = stored[stored.length - 1];
+    const filtered = await gql(stack.gateway.url, LEDGER, { first: 100, filter: { profileId: one.profileId, channel: one.channel, status: one.status } }, bearer(agent));
+    const expected = stored.filter((d) => d.profileId === one.profileId && d.channel === one.channel && d.status === one.status).map((d) => d.id);
+    expect((filtered.data?.ledger as Entry[]).map((e) => e.id)).toEqual(expected);
+    const future = await gql(stack.gateway.url, LEDGER, { first: 100, filter: { from: new Date(Date.now() + 3_600_000).toISOString() } }, bearer(agent));
+    expect(future.data?.ledger).toEqual([]);
+
+    const rival = await stack.key('rival-ledger', ['profiles:read']);
+    const theirs = await gql(stack.gateway.url, LEDGER, { first: 100 }, bearer(rival));
+    expect(theirs.errors).toBeUndefined();
+    expect(theirs.data?.ledger).toEqual([]);
+
+    const badCursor = await gql(stack.gateway.url, LEDGER, { first: 2, after: 'not-a-cursor' }, bearer(agent));
+    expect(badCursor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const backwards = await gql(stack.gateway.url, LEDGER, { first: 2, filter: { from: '2026-12-02T00:00:00Z', to: '2026-12-01T00:00:00Z' } }, bearer(agent));
+    expect(backwards.errors?.[0]).toMatchObject({ message: expect.stringContaining('filter.to: must be after filter.from'), extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

@@ -15,6 +15,8 @@ export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'skipped';
 @Entity({ tableName: 'step_delivery' })
 @Unique({ properties: ['runId', 'stepId', 'visit'] })
 @Index({ properties: ['tenantId', 'profileId', 'id'] })
+// the tenant's whole ledger, newest first (`ledger`, paged to export it)
+@Index({ properties: ['tenantId', 'id'] })
 // a provider's delivery-status callback names the message by the id the provider gave it
 @Index({ properties: ['tenantId', 'channel', 'providerId'] })
 // the reconciler's scan for outcomes not yet in the event stream: partial, only the rows in flight

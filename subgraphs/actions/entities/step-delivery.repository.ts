@@ -4,6 +4,17 @@ import type { EntityManager } from '../../common/orm';
 import { PlaybookRun } from './playbook-run.entity';
 import { StepDelivery, type DeliveryStatus } from './step-delivery.entity';
 
+/** What `page` filters the tenant's ledger on; every field given must hold. */
+export interface LedgerFilterFields {
+  status?: DeliveryStatus | null;
+  channel?: string | null;
+  profileId?: string | null;
+  /** Claimed at or after. */
+  from?: Date | null;
+  /** Claimed before. */
+  to?: Date | null;
+}
+
 /** The outbox and ledger of playbook sends, for one tenant. */
 export class StepDeliveryRepository {
   constructor(
@@ -84,6 +95,27 @@ export class StepDeliveryRepository {
   /** A page of a profile's ledger, newest first, after the row `afterId`. */
   pageFor(profileId: string, first: number, afterId: string | null): Promise<StepDelivery[]> {
     return this.em.find(StepDelivery, { tenantId: this.tenantId, profileId, ...(afterId ? { id: { $lt: afterId } } : {}) }, { orderBy: { id: 'desc' }, limit: first });
+  }
+
+  /**
+   * A page of the tenant's whole ledger, newest first, after the row `afterId`, filtered (every
+   * field given must hold): down the (tenant, id) index, so paging through it all to export it
+   * costs one indexed range read per page.
+   */
+  page(filter: LedgerFilterFields, first: number, afterId: string | null): Promise<StepDelivery[]> {
+    const createdAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
+    return this.em.find(
+      StepDelivery,
+      {
+        tenantId: this.tenantId,
+        ...(afterId ? { id: { $lt: afterId } } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.channel ? { channel: filter.channel } : {}),
+        ...(filter.profileId ? { profileId: filter.profileId } : {}),
+        ...(Object.keys(createdAt).length ? { createdAt } : {}),
+      },
+      { orderBy: { id: 'desc' }, limit: first },
+    );
   }
 
   /** Messages sent per channel by the runs of a playbook enrolled in [from, to). One aggregate with a sub-select. */

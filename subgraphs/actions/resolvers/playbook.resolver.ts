@@ -7,6 +7,7 @@ import { PlaybookRun } from '../entities/playbook-run.entity';
 import { StepDelivery } from '../entities/step-delivery.entity';
 import { Task } from '../entities/task.entity';
 import type { ActionsContext } from './actions.context';
+import { LedgerArgs } from './ledger.args';
 import { AssignTaskArgs, CompleteTaskArgs, CreateTaskInput, EnrollArgs, PageArgs, PlaybookIdArgs, PlaybookInput, PlaybooksArgs, RunIdArgs, RunsArgs, TasksArgs } from './playbook.input';
 import { Playbook, playbookOf } from './playbook.type';
 import { Profile } from './profile.type';
@@ -111,7 +112,15 @@ export class TaskResolver {
 
 @Resolver(() => StepDelivery)
 export class StepDeliveryResolver {
-  @FieldResolver(() => String, { description: 'Opaque position in `Profile.actions`.' })
+  @RequireScope('profiles:read')
+  @Query(() => [StepDelivery], {
+    description: 'The delivery ledger of your whole tenant, newest first, filtered: every playbook send and one-off action. Page with `after` = the last entry’s `cursor` to export it.',
+  })
+  ledger(@Args() { filter, first, after }: LedgerArgs, @Ctx() ctx: ActionsContext): Promise<StepDelivery[]> {
+    return ctx.services.ledger.listAll(filter ?? {}, first, after);
+  }
+
+  @FieldResolver(() => String, { description: 'Opaque position in `Profile.actions` and `ledger`.' })
   cursor(@Root() row: StepDelivery): string {
     return encodeAlertCursor(row.id);
   }

@@ -6,7 +6,7 @@ import { decodeAlertCursor } from '../domain/alert-cursor';
 import type { DeliveryReport } from '../entities/delivery-report.entity';
 import { DeliveryReportRepository } from '../entities/delivery-report.repository';
 import type { StepDelivery } from '../entities/step-delivery.entity';
-import { StepDeliveryRepository } from '../entities/step-delivery.repository';
+import { StepDeliveryRepository, type LedgerFilterFields } from '../entities/step-delivery.repository';
 
 /**
  * The delivery ledger of a profile (`Profile.actions`), with what each message's provider reported
@@ -26,13 +26,25 @@ export class DeliveryLedgerService {
   }
 
   list(profileId: string, first: number, after?: string | null): Promise<StepDelivery[]> {
-    const afterId = after ? decodeAlertCursor(after) : null;
-    if (after && !afterId) throw new AppError('BAD_USER_INPUT', 'after: not a cursor of this list', { field: 'after' });
-    return new StepDeliveryRepository(this.em, this.tenantId).pageFor(profileId, first, afterId);
+    return new StepDeliveryRepository(this.em, this.tenantId).pageFor(profileId, first, afterIdOf(after));
+  }
+
+  /** A page of the tenant's whole ledger, newest first (`ledger`): paged with `after` to export it. */
+  listAll(filter: LedgerFilterFields, first: number, after?: string | null): Promise<StepDelivery[]> {
+    if (filter.from && filter.to && filter.from >= filter.to) throw new AppError('BAD_USER_INPUT', 'filter.to: must be after filter.from', { field: 'filter.to' });
+    return new StepDeliveryRepository(this.em, this.tenantId).page(filter, first, afterIdOf(after));
   }
 
   /** The provider's reports on one ledger entry (delivered, bounced, complained), oldest first. */
   reportsOn(deliveryId: string): Promise<DeliveryReport[]> {
     return this.reportsLoader.load(deliveryId);
   }
+}
+
+/** The row id a ledger cursor names; BAD_USER_INPUT for a string that is not one. */
+function afterIdOf(after: string | null | undefined): string | null {
+  if (!after) return null;
+  const id = decodeAlertCursor(after);
+  if (!id) throw new AppError('BAD_USER_INPUT', 'after: not a cursor of this list', { field: 'after' });
+  return id;
 }
