@@ -11,7 +11,7 @@ const BODY_LIMIT = 64 * 1024;
 const TIMEOUT_MS = 10_000;
 
 /** The headers a callback's signature covers or needs; nothing else is relayed. */
-const RELAYED = ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
+const RELAYED = ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-twilio-signature'] as const;
 
 export interface DeliveryStatusForwarderOptions {
   /** Base URL of the actions service (`http://host:port`), or null when it is not configured. */

@@ -52,7 +52,12 @@ async function handle(channelId: string, req: IncomingMessage, res: ServerRespon
     const tooLarge = err.reason === 'too-large';
     return answer(res, { status: tooLarge ? 413 : 400, body: { accepted: false, code: tooLarge ? 'BODY_TOO_LARGE' : 'BAD_REQUEST', message: err.message } });
   }
-  const headers = { 'webhook-id': req.headers['webhook-id'], 'webhook-timestamp': req.headers['webhook-timestamp'], 'webhook-signature': req.headers['webhook-signature'] };
+  const headers = {
+    'webhook-id': req.headers['webhook-id'],
+    'webhook-timestamp': req.headers['webhook-timestamp'],
+    'webhook-signature': req.headers['webhook-signature'],
+    'x-twilio-signature': req.headers['x-twilio-signature'],
+  };
   answer(res, await service.receive(channelId, headers, body));
 }
 

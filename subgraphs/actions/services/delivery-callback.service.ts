@@ -2,14 +2,20 @@ import { isUuid } from '../../common/ids';
 import { RECORD_MESSAGE_OUTCOME } from '../../common/queues';
 import type { SubgraphDeps } from '../../common/run-subgraph';
 import { forkForTenant } from '../../common/tenant-filter';
-import { readDeliveryCallback } from '../domain/delivery-callback';
+import { readDeliveryCallback, type DeliveryCallback } from '../domain/delivery-callback';
+import { readTwilioStatus } from '../domain/twilio-status';
 import { channelAcrossTenants } from '../entities/channel.repository';
 import { DeliveryReportRepository } from '../entities/delivery-report.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 import { verifyCallback, type CallbackHeaders } from './channels/callback-signature';
 import { activeSecrets } from './channels/channel-resolver';
+import { verifyTwilioSignature } from './channels/twilio-signature';
+import { deliveryStatusUrl } from './delivery-status-url';
 import type { SecretBox } from './channels/secret-box';
 import { messageOutcomeJob, messageOutcomeJobId, playbooksOf } from './message-outcome-handoff';
+
+/** The request headers a callback is read with: Standard Webhooks', or Twilio's signature. */
+export type CallbackHeaderName = keyof CallbackHeaders | 'x-twilio-signature';
 
 /** The HTTP answer to a callback: a status and a JSON body naming what happened. */
 export interface CallbackAnswer {
@@ -37,12 +43,12 @@ const refusal = (status: number, code: string, message: string, errors?: { field
  */
 export class DeliveryCallbackService {
   constructor(
-    private readonly deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log'>,
+    private readonly deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log'> & { config: Pick<SubgraphDeps['config'], 'publicUrl'> },
     private readonly box: SecretBox,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async receive(channelId: string, headers: Partial<Record<keyof CallbackHeaders, string | string[] | undefined>>, rawBody: string): Promise<CallbackAnswer> {
+  async receive(channelId: string, headers: Partial<Record<CallbackHeaderName, string | string[] | undefined>>, rawBody: string): Promise<CallbackAnswer> {
     const channel = isUuid(channelId) ? await channelAcrossTenants(this.deps.orm, channelId) : null;
     if (!channel) return refusal(404, 'UNKNOWN_CHANNEL', 'no channel with this id');
     const at = this.now();
@@ -54,17 +60,9 @@ export class DeliveryCallbackService {
       this.deps.log.error({ err, tenantId: channel.tenantId, channelId }, 'delivery callback: channel secret cannot be opened');
       return refusal(503, 'UNAVAILABLE', 'the channel secret cannot be read: retry later');
     }
-    if (!secrets.length || !verifyCallback(headers, rawBody, secrets, at)) {
-      return refusal(401, 'BAD_SIGNATURE', 'missing, stale or invalid webhook-signature: sign webhook-id, webhook-timestamp and the body with the channel secret');
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(rawBody);
-    } catch {
-      return refusal(400, 'INVALID_JSON', 'the body is not valid JSON');
-    }
-    const { callback, problems } = readDeliveryCallback(json);
-    if (!callback) return refusal(400, 'BAD_USER_INPUT', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+    const read = headers['x-twilio-signature'] !== undefined ? this.readTwilio(channelId, headers, rawBody, secrets) : this.readSigned(headers, rawBody, secrets, at);
+    if ('status' in read) return read;
+    const { callback } = read;
 
     const { tenantId } = channel;
     const em = forkForTenant(this.deps.orm, tenantId);
@@ -77,5 +75,38 @@ export class DeliveryCallbackService {
     await this.deps.queues.get(RECORD_MESSAGE_OUTCOME).add(RECORD_MESSAGE_OUTCOME, job, { jobId: messageOutcomeJobId(tenantId, row.id, callback.status) });
     this.deps.log.info({ tenantId, channel: channel.name, deliveryId: row.id, status: callback.status }, 'delivery report received');
     return { status: 202, body: { accepted: true, code: 'ACCEPTED', message: `${callback.status} recorded`, deliveryId: row.id } };
+  }
+
+  /** A Standard Webhooks callback: the signature of its id, timestamp and raw JSON body, then the body. */
+  private readSigned(headers: Partial<Record<CallbackHeaderName, string | string[] | undefined>>, rawBody: string, secrets: string[], at: Date): { callback: DeliveryCallback } | CallbackAnswer {
+    if (!secrets.length || !verifyCallback(headers, rawBody, secrets, at)) {
+      return refusal(401, 'BAD_SIGNATURE', 'missing, stale or invalid webhook-signature: sign webhook-id, webhook-timestamp and the body with the channel secret');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody);
+    } catch {
+      return refusal(400, 'INVALID_JSON', 'the body is not valid JSON');
+    }
+    const { callback, problems } = readDeliveryCallback(json);
+    if (!callback) return refusal(400, 'BAD_USER_INPUT', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+    return { callback };
+  }
+
+  /**
+   * A Twilio status callback: a form POST signed with `X-Twilio-Signature` over the URL Twilio was
+   * given (`PUBLIC_URL` + this path, as the SMS channel sends it as `StatusCallback`) and its
+   * parameters, under the channel's secret (the auth token). A status on the way (`queued`, `sent`)
+   * is answered 200 `IGNORED` and records nothing.
+   */
+  private readTwilio(channelId: string, headers: Partial<Record<CallbackHeaderName, string | string[] | undefined>>, rawBody: string, secrets: string[]): { callback: DeliveryCallback } | CallbackAnswer {
+    const params = Object.fromEntries(new URLSearchParams(rawBody));
+    if (!secrets.length || !verifyTwilioSignature(headers['x-twilio-signature'], deliveryStatusUrl(this.deps.config.publicUrl, channelId), params, secrets)) {
+      return refusal(401, 'BAD_SIGNATURE', 'missing or invalid X-Twilio-Signature: it must sign this callback URL under PUBLIC_URL and its parameters with the channel secret (the auth token)');
+    }
+    const read = readTwilioStatus(params);
+    if (read.problems.length) return refusal(400, 'BAD_USER_INPUT', read.problems.map((p) => `${p.field}: ${p.message}`).join('; '), read.problems);
+    if (read.ignored !== null) return { status: 200, body: { accepted: true, code: 'IGNORED', message: `status ${read.ignored} is not a delivery report: nothing recorded` } };
+    return { callback: read.callback! };
   }
 }

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 import type { Queue } from 'bullmq';
 
 import { createActionsSubgraph } from '../../../subgraphs/actions';
@@ -115,6 +117,39 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     ]);
     // another tenant's ledger sees none of them, even asked for this row
     expect(await new DeliveryLedgerService(forkForTenant(actions.deps.orm, 'callback-other'), 'callback-other').reportsOn(delivery.id)).toEqual([]);
+  });
+
+  it('takes Twilio’s own status callback, signed with X-Twilio-Signature over the public callback URL: a bounce recorded once, a status on the way ignored', async () => {
+    const tenantId = 'callback-twilio';
+    const { delivery, url } = await sentMessage(tenantId);
+    const channelId = /\/v1\/channels\/([^/]+)\//.exec(url)![1];
+    // what Twilio was given as StatusCallback, and signs: the public URL, not the service's own
+    const publicUrl = `${env.config.publicUrl}/v1/channels/${channelId}/delivery-status`;
+    // Twilio's algorithm, written here independently of the service's code
+    const sign = (params: Record<string, string>, secret = SECRET) =>
+      createHmac('sha1', secret).update(publicUrl + Object.keys(params).sort().map((k) => k + params[k]).join('')).digest('base64');
+    const post = (params: Record<string, string>, signature = sign(params)) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() });
+    const status = (s: string, extra: Record<string, string> = {}) => ({ AccountSid: 'AC1', MessageSid: delivery.providerId!, MessageStatus: s, To: '+447700900123', ...extra });
+
+    const sent = await post(status('sent'));
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toMatchObject({ accepted: true, code: 'IGNORED' });
+    for (let i = 0; i < 2; i++) {
+      const undelivered = await post(status('undelivered', { ErrorCode: '30003' }));
+      expect(undelivered.status).toBe(202);
+      expect(await undelivered.json()).toMatchObject({ accepted: true, deliveryId: delivery.id });
+    }
+    expect((await post(status('delivered'), sign(status('delivered'), 'another auth token'))).status).toBe(401);
+    expect((await post(status('delivered'), '')).status).toBe(401);
+    const missing = await post({ AccountSid: 'AC1' });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ field: 'MessageSid' }, { field: 'MessageStatus' }] });
+
+    const reports = await new DeliveryLedgerService(forkForTenant(actions.deps.orm, tenantId), tenantId).reportsOn(delivery.id);
+    expect(reports.map((r) => [r.status, r.reason])).toEqual([['bounced', 'undelivered (error 30003)']]);
+    const jobs = (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
+    expect(jobs.map((j) => j.id)).toEqual([messageOutcomeJobId(tenantId, delivery.id, 'bounced')]);
   });
 
   it('queues a report again from SQL when Redis lost its job, and stops once its event is in the stream', async () => {

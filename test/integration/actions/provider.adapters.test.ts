@@ -113,6 +113,14 @@ describe('SmsAdapter and PushAdapter', () => {
     expect(Object.fromEntries(new URLSearchParams(req.body))).toEqual({ To: '+15559999', From: '+15550001', Body: 'Hello Ada, 20% off.' });
   });
 
+  it('asks the provider to report each message’s status to the channel’s delivery-status callback', async () => {
+    nextStatus = 201;
+    const callback = 'https://cx.example.com/v1/channels/01a21227-0000-7000-8000-0000000000aa/delivery-status';
+    const sms = new SmsAdapter({ config: { baseUrl: base, accountSid: 'AC42', from: '+15550001', allowedHosts: [] }, authToken: 'tok', policy, statusCallbackUrl: callback });
+    expect(await sms.send(message({ to: '+15559999' }))).toMatchObject({ ok: true, providerId: 'SM123' });
+    expect(Object.fromEntries(new URLSearchParams(requests.at(-1)!.body))).toEqual({ To: '+15559999', From: '+15550001', Body: 'Hello Ada, 20% off.', StatusCallback: callback });
+  });
+
   it('classifies provider refusals and outages', async () => {
     const sms = new SmsAdapter({ config: { baseUrl: base, accountSid: 'AC42', from: '+1', allowedHosts: [] }, authToken: 'tok', policy });
     nextStatus = 400;

@@ -22,7 +22,7 @@ describe('createDeliveryStatusForwarder with a callback budget per address', () 
   const shutdown = new Shutdown();
   const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', shutdown);
   const log = createLogger('test', 'silent');
-  const relayed: { path: string; body: string }[] = [];
+  const relayed: { path: string; body: string; twilioSignature?: string }[] = [];
   let actions: Server;
   let gateway: Server;
   let url: string;
@@ -41,7 +41,7 @@ describe('createDeliveryStatusForwarder with a callback budget per address', () 
     await redis.ping();
     actions = createServer((req, res) => {
       void readBody(req).then((body) => {
-        relayed.push({ path: req.url ?? '', body });
+        relayed.push({ path: req.url ?? '', body, twilioSignature: req.headers['x-twilio-signature'] as string | undefined });
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}');
       });
     });
@@ -79,6 +79,17 @@ describe('createDeliveryStatusForwarder with a callback budget per address', () 
     expect((await report('198.51.100.9', 'm-other')).status).toBe(202);
     expect(relayed.map((r) => JSON.parse(r.body).messageId)).toEqual(['m-0', 'm-1', 'm-other']);
     expect(relayed.every((r) => r.path === `/v1/channels/${CHANNEL}/delivery-status`)).toBe(true);
+  });
+
+  it('relays a Twilio status callback as posted: its form body and its X-Twilio-Signature', async () => {
+    const body = new URLSearchParams({ MessageSid: 'SM1', MessageStatus: 'delivered' }).toString();
+    const res = await fetch(`${url}/v1/channels/${CHANNEL}/delivery-status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'c2lnbmF0dXJl', 'x-forwarded-for': '192.0.2.77' },
+      body,
+    });
+    expect(res.status).toBe(202);
+    expect(relayed.at(-1)).toEqual({ path: `/v1/channels/${CHANNEL}/delivery-status`, body, twilioSignature: 'c2lnbmF0dXJl' });
   });
 
   it('keeps the callbacks’ budget apart from the tracking routes’ budget for the same address', async () => {

@@ -10,6 +10,7 @@ import { emailTracker } from './email-tracker';
 import { PushAdapter } from './push.adapter';
 import type { OutboundPolicy } from './safe-http';
 import { SecretBox } from './secret-box';
+import { deliveryStatusUrl } from '../delivery-status-url';
 import { SmsAdapter } from './sms.adapter';
 import { WebhookAdapter } from './webhook.adapter';
 
@@ -53,7 +54,7 @@ export class ChannelAdapters {
       }
       case 'sms': {
         const config = channel.config as SmsChannelConfig;
-        return new SmsAdapter({ config, authToken: secrets[0] ?? '', policy: policy(config.allowedHosts) });
+        return new SmsAdapter({ config, authToken: secrets[0] ?? '', policy: policy(config.allowedHosts), statusCallbackUrl: deliveryStatusUrl(this.config.publicUrl, channel.id) });
       }
       case 'push': {
         const config = channel.config as PushChannelConfig;

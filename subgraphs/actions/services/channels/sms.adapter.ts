@@ -8,13 +8,19 @@ export interface SmsAdapterOptions {
   /** The provider's auth token (basic auth password; the account sid is the user). */
   authToken: string;
   policy: OutboundPolicy;
+  /**
+   * Where the provider reports what became of each message (`StatusCallback`): the channel's
+   * delivery-status callback under `PUBLIC_URL`, which reads Twilio's signed form posts.
+   */
+  statusCallbackUrl?: string;
 }
 
 /**
  * Sends an SMS through a Twilio-shaped API: a form POST of `To`, `From`, `Body` to
  * `{baseUrl}/2010-04-01/Accounts/{accountSid}/Messages.json` with basic auth, and the message's
  * idempotency key in `I-Twilio-Idempotency-Token` and `Idempotency-Key` (providers that honour one
- * drop a retried send). The provider's message id is the answer's `sid`.
+ * drop a retried send), and `StatusCallback`: the channel's delivery-status callback, which Twilio
+ * calls with each status, signed with the auth token. The provider's message id is the answer's `sid`.
  */
 export class SmsAdapter implements ChannelAdapter {
   readonly kind = 'sms' as const;
@@ -25,7 +31,9 @@ export class SmsAdapter implements ChannelAdapter {
     if (!message.to) return { ok: false, retryable: false, error: 'sms: no recipient number' };
     const { baseUrl, accountSid, from } = this.opts.config;
     const url = `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
-    const body = new URLSearchParams({ To: message.to, From: from, Body: message.body ?? '' }).toString();
+    const form: Record<string, string> = { To: message.to, From: from, Body: message.body ?? '' };
+    if (this.opts.statusCallbackUrl) form.StatusCallback = this.opts.statusCallbackUrl;
+    const body = new URLSearchParams(form).toString();
     const headers = {
       'content-type': 'application/x-www-form-urlencoded',
       authorization: `Basic ${Buffer.from(`${accountSid}:${this.opts.authToken}`).toString('base64')}`,
