@@ -281,6 +281,8 @@ function summarize(raw: PhaseRaw, subscriber: RiskSubscriber, profileOf: Map<str
 async function runDatabase(database: Database): Promise<DatabaseRun> {
   const vars: Record<string, string> = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' };
   if (SCORE_DEBOUNCE !== undefined && SCORE_DEBOUNCE !== '') vars.RISK_SCORE_DEBOUNCE_MS = SCORE_DEBOUNCE;
+  // the bench environment reads no ambient variables: a tenant's ingest concurrency under test is passed on explicitly
+  if (process.env.INGEST_TENANT_CONCURRENCY) vars.INGEST_TENANT_CONCURRENCY = process.env.INGEST_TENANT_CONCURRENCY;
   const env: BenchEnv = await createBenchEnv({ postgres: database === 'postgres', vars });
   let platform: Platform | null = null;
   let subscriber: RiskSubscriber | null = null;

@@ -9,18 +9,24 @@ export class KeyedConcurrencyGate {
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
 
+  private readonly limitOf: (key: string) => number;
+
   /**
-   * @param limit work items of one key run at once; 0 or less lets every one run.
+   * @param limit work items of one key run at once, or a function giving it per key when an item
+   *   arrives or leaves (a limit may change while items run: a slot above it closes when its item
+   *   leaves); 0 or less lets every one run.
    * @param maxWaiting items of one key that may wait; over it `run` refuses at once (`GateFullError`).
    */
   constructor(
-    private readonly limit: number,
+    limit: number | ((key: string) => number),
     private readonly maxWaiting: number = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.limitOf = typeof limit === 'number' ? () => limit : limit;
+  }
 
   /** Runs `work` once the key has a free slot; a refused item throws `GateFullError` and never runs. */
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    if (this.limit <= 0) return work();
+    if (this.limitOf(key) <= 0) return work();
     await this.enter(key);
     try {
       return await work();
@@ -36,7 +42,7 @@ export class KeyedConcurrencyGate {
 
   private enter(key: string): Promise<void> {
     const active = this.active.get(key) ?? 0;
-    if (active < this.limit) {
+    if (active < this.limitOf(key)) {
       this.active.set(key, active + 1);
       return Promise.resolve();
     }
@@ -48,14 +54,17 @@ export class KeyedConcurrencyGate {
   }
 
   private leave(key: string): void {
+    const running = this.active.get(key) ?? 1;
     const queue = this.waiting.get(key);
-    const next = queue?.shift();
-    if (queue && queue.length === 0) this.waiting.delete(key);
-    if (next) {
+    // within the limit, the slot passes straight to the next waiter; above a limit that fell
+    // meanwhile, the slot closes instead
+    if (queue?.length && running <= this.limitOf(key)) {
+      const next = queue.shift()!;
+      if (queue.length === 0) this.waiting.delete(key);
       next();
       return;
     }
-    const active = (this.active.get(key) ?? 1) - 1;
+    const active = running - 1;
     if (active <= 0) this.active.delete(key);
     else this.active.set(key, active);
   }

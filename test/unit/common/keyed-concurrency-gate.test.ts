@@ -78,4 +78,42 @@ describe('KeyedConcurrencyGate', () => {
     for (const w of works) w.finish();
     await Promise.all(runs);
   });
+
+  it('takes a limit that changes while items run: a slot above a lowered limit closes when its item leaves', async () => {
+    let limit = 2;
+    const gate = new KeyedConcurrencyGate(() => limit);
+    const [a, b, c, d] = [held(), held(), held(), held()];
+    const started: string[] = [];
+    const run = (name: string, w: ReturnType<typeof held>) =>
+      gate.run('acme', async () => {
+        started.push(name);
+        await w.done;
+      });
+    const runs = [run('a', a), run('b', b), run('c', c), run('d', d)];
+    await Promise.resolve();
+    expect(started).toEqual(['a', 'b']);
+    // another tenant arrived: one at a time from now on
+    limit = 1;
+    a.finish();
+    await runs[0];
+    // a's slot closed (two were running, the limit is one): c still waits
+    expect(started).toEqual(['a', 'b']);
+    b.finish();
+    await runs[1];
+    await waitForStart(started, 3);
+    expect(started).toEqual(['a', 'b', 'c']);
+    expect(gate.load('acme')).toEqual({ active: 1, waiting: 1 });
+    limit = 2;
+    c.finish();
+    await runs[2];
+    await waitForStart(started, 4);
+    d.finish();
+    await runs[3];
+    expect(gate.load('acme')).toEqual({ active: 0, waiting: 0 });
+  });
 });
+
+/** Lets the awaiting chains run until `n` items have started (a handed-over slot resumes a promise). */
+async function waitForStart(started: readonly string[], n: number): Promise<void> {
+  for (let i = 0; i < 10 && started.length < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
