@@ -17,6 +17,11 @@ export class SegmentRepository extends EntityRepository<Segment> {
     return this.find({ tenantId }, { orderBy: { id: 'asc' } });
   }
 
+  /** Whether the tenant has any segment (one indexed probe). */
+  async anyOf(tenantId: string): Promise<boolean> {
+    return (await this.findOne({ tenantId }, { fields: ['id'], disableIdentityMap: true })) !== null;
+  }
+
   /** The id of the tenant's segment with this name, or null. */
   async idNamed(tenantId: string, name: string): Promise<string | null> {
     const clash = await this.findOne({ tenantId, name }, { fields: ['id'] });

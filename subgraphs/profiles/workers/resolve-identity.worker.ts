@@ -22,7 +22,7 @@ import { jobFollowUps, type JobFollowUps } from '../domain/follow-ups';
 import { BatchResolutionService } from '../services/batch-resolution.service';
 import { IdentityResolutionService, type ResolveOutcome } from '../services/identity-resolution.service';
 import { sendMergeNotices } from '../services/merge-notices';
-import { queueSegmentEvaluation } from '../services/segment-evaluations';
+import { queueSegmentEvaluationIfSegments } from '../services/segment-evaluations';
 
 type ResolveDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config' | 'redis'>;
 
@@ -133,16 +133,17 @@ export async function resolveEvent(event: EventToResolve, deps: ResolveDeps, job
 /**
  * The follow-ups of a resolve job's resolved events: one `evaluate-segments` job for every profile
  * they touched (fair-ordered in the job's lane, named after the job's first event and the profiles,
- * see `queueSegmentEvaluation`), and each merge to risk and to the other subgraphs.
+ * see `queueSegmentEvaluation`; none for a tenant without segments), and each merge to risk and
+ * to the other subgraphs.
  */
 async function sendJobFollowUps(
-  deps: Pick<SubgraphDeps, 'queues' | 'redis' | 'config'>,
+  deps: Pick<SubgraphDeps, 'queues' | 'redis' | 'config' | 'orm'>,
   job: Pick<ResolveIdentityJob, 'tenantId' | 'events' | 'lane'>,
   { evaluate, merges }: JobFollowUps,
 ): Promise<void> {
   const { queues } = deps;
   const { tenantId } = job;
-  await queueSegmentEvaluation(deps, { tenantId, profileIds: [...evaluate.keys()], ...(job.lane && { lane: job.lane }) }, job.events[0].eventId);
+  await queueSegmentEvaluationIfSegments(deps, { tenantId, profileIds: [...evaluate.keys()], ...(job.lane && { lane: job.lane }) }, job.events[0].eventId);
   if (merges.length) {
     await queues.get(RECORD_ACTIVITY).addBulk(
       merges.map(({ profileId, mergedProfileId }) => ({

@@ -7,7 +7,7 @@ import { forkForTenant } from '../../common/tenant-filter';
 import { meterCompletedJobs } from '../../common/stage-meter';
 import { parseComputedTraitsBatch } from '../domain/profile-batches';
 import { ComputedTraitsService } from '../services/computed-traits.service';
-import { queueSegmentEvaluation } from '../services/segment-evaluations';
+import { queueSegmentEvaluationIfSegments } from '../services/segment-evaluations';
 
 type SetComputedTraitsPayload = JobPayloads[typeof SET_COMPUTED_TRAITS];
 type SetComputedTraitsDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'redis' | 'config'>;
@@ -41,7 +41,7 @@ export async function setComputedTraits(
   // profiles' own segment marker is in SQL already, so a lost evaluate-segments job is swept too.
   await acknowledgeScoreFollowUps(deps.queues, String(job.id), tenantId, 'traits', parsed.batch.scoreIds ?? []);
   if (written.length === 0) throw new UnrecoverableError(`set-computed-traits: no profile of job ${job.id} exists`);
-  await queueSegmentEvaluation(deps, { tenantId, profileIds: written, ...(lane && { lane }) }, `traits-${job.id}`);
+  await queueSegmentEvaluationIfSegments(deps, { tenantId, profileIds: written, ...(lane && { lane }) }, `traits-${job.id}`);
   deps.log.debug({ tenantId, jobId: job.id, profiles: written.length }, 'computed traits set');
   return landed;
 }

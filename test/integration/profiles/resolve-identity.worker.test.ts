@@ -21,6 +21,7 @@ import { ProfileMerge } from '../../../subgraphs/profiles/entities/profile-merge
 import { ProfileEventRepository } from '../../../subgraphs/profiles/entities/profile-event.repository';
 import { IdentityResolutionService } from '../../../subgraphs/profiles/services/identity-resolution.service';
 import { ProfileService } from '../../../subgraphs/profiles/services/profile.service';
+import { createSegmentService } from '../../../subgraphs/profiles/services/segment.service';
 import { resolveIdentity } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
 import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
@@ -41,6 +42,10 @@ describe('resolveIdentity', () => {
   beforeAll(async () => {
     env = await createTestEnv({ IDENTITY_JUNK_VALUES: 'test-user, N/A' });
     profiles = await runSubgraph(profilesSubgraph, env.config, { port: 0 });
+    // segment evaluations are queued only for a tenant that has a segment
+    for (const t of ['replay', 'follow-ups', 'history-lane', 'batch-order', 'poison']) {
+      await createSegmentService(profiles.deps, t).create({ name: 'Pro', condition: { path: 'traits.plan', op: 'eq', value: 'pro' } });
+    }
   });
   afterAll(async () => {
     await Promise.all(Object.values(queues).map((q) => q.close()));
@@ -224,6 +229,14 @@ describe('resolveIdentity', () => {
     // the replay added no second job
     const ids = (await queue(EVENT_RESOLVED).getJobs()).map((j) => j.id).filter((id) => id === `${t}-${link.eventId}-${link.eventId}`);
     expect(ids).toHaveLength(1);
+  });
+
+  it('queues no segment evaluation for a tenant without segments (nothing is owed), but still the event-resolved hand-off', async () => {
+    const t = 'no-segments';
+    const event = ev(t, { userId: 'u-1' });
+    const outcome = await run(event);
+    expect((await resolvedBatch(t, [event]))?.data).toEqual({ tenantId: t, events: [{ eventId: event.eventId, profileId: outcome.profileId }] });
+    expect(await evaluationsOf(t, event)).toHaveLength(0);
   });
 
   it('sends the segment evaluation of a history batch in the history lane', async () => {

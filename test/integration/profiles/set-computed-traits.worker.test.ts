@@ -18,6 +18,7 @@ import { forkAcrossTenants } from '../../../subgraphs/common/tenant-filter';
 import { profilesSubgraph } from '../../../subgraphs/profiles';
 import { Profile } from '../../../subgraphs/profiles/entities/profile.entity';
 import { ProfileMergeRepository } from '../../../subgraphs/profiles/entities/profile-merge.repository';
+import { createSegmentService } from '../../../subgraphs/profiles/services/segment.service';
 import { resolveEvent } from '../../../subgraphs/profiles/workers/resolve-identity.worker';
 import { setComputedTraits } from '../../../subgraphs/profiles/workers/set-computed-traits.worker';
 import { resolveJob } from '../../fixtures/resolve-identity-job';
@@ -38,6 +39,10 @@ describe('setComputedTraits', () => {
     // workers off: the evaluate-segments jobs stay in the queue to be looked at
     profiles = await runSubgraph(profilesSubgraph, env.config, { port: 0, workers: false });
     evaluate = new Queue(EVALUATE_SEGMENTS, queueOptions(profiles.deps.redis, env.config.queuePrefix));
+    // evaluations are queued only for a tenant that has a segment (the last test covers one without)
+    for (const t of ['push', 'merged', 'batch', 'merge-race', 'replay', 'malformed-item', 'queue']) {
+      await createSegmentService(profiles.deps, t).create({ name: 'Risky', condition: { path: 'computedTraits.risk.churnBucket', op: 'eq', value: 'high' } });
+    }
   });
   afterAll(async () => {
     await evaluate?.close();
@@ -164,6 +169,17 @@ describe('setComputedTraits', () => {
       expect(jobs).toHaveLength(1);
       expect((jobs[0].data as EvaluateSegmentsBatch).lane).toBeUndefined();
       expect(jobs[0].opts.priority).toBeLessThan(LANE_SPAN);
+    });
+
+    it('queues no evaluation for a tenant without segments, and one once it has a segment', async () => {
+      const t = 'no-segments';
+      const a = await resolve(track(t, { userId: 'a' }));
+      await push(`${t}-risk-1`, { tenantId: t, items: [{ profileId: a.profileId, source: 'risk', traits: { churnBucket: 'HIGH' } }] });
+      expect(await computedOf(t, a.profileId)).toMatchObject({ risk: { churnBucket: 'HIGH' } });
+      expect(await evaluationsOf(t)).toHaveLength(0);
+      await createSegmentService(profiles.deps, t).create({ name: 'Risky', condition: { path: 'computedTraits.risk.churnBucket', op: 'eq', value: 'high' } });
+      await push(`${t}-risk-2`, { tenantId: t, items: [{ profileId: a.profileId, source: 'risk', traits: { churnBucket: 'LOW' } }] });
+      expect((await evaluationsOf(t)).map(idsOf)).toEqual([[a.profileId]]);
     });
 
     it('leaves out a malformed item, logging its index and reason, and keeps the others', async () => {
