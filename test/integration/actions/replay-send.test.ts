@@ -1,6 +1,5 @@
 import type { Queue } from 'bullmq';
 
-import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { messageOutcomeEvent } from '../../../subgraphs/actions/domain/message-outcome-event';
 import { PlaybookRun } from '../../../subgraphs/actions/entities/playbook-run.entity';
 import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
@@ -11,13 +10,11 @@ import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook
 import { recordMessageOutcome } from '../../../subgraphs/actions/workers/record-message-outcome.worker';
 import { reconcileReplays } from '../../../subgraphs/actions/workers/reconcile-runs.worker';
 import { CONTEXT_HEADER, signContext } from '../../../subgraphs/common/auth-context';
-import type { ProfileEventSender } from '../../../subgraphs/common/profile-event-sender';
-import { PLAYBOOK_STEP, RECORD_MESSAGE_OUTCOME, REPLAY_SEND, replaySendJobId, type MessageOutcomeJob, type ReplaySendJob } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { PLAYBOOK_STEP, REPLAY_SEND, replaySendJobId, type ReplaySendJob } from '../../../subgraphs/common/queues';
 import { forkForTenant } from '../../../subgraphs/common/tenant-filter';
+import { recordingSender, useActionsWithProvider } from '../../fixtures/actions-with-provider';
 import { FakeChannelProvider } from '../../fixtures/fake-channel-provider';
 import { gql } from '../../fixtures/stack';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { createTreatingEveryone } from '../../fixtures/treat-everyone';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -32,10 +29,6 @@ const REPLAY = `mutation($id: ID!) { replaySend(id: $id) { id status replays att
  * again by the run reconciler from the row's marker.
  */
 describe('replaySend', () => {
-  let env: TestEnv;
-  let actions: RunningSubgraph;
-  let outcomes: Queue<MessageOutcomeJob>;
-  let replays: Queue<ReplaySendJob>;
   const provider = new FakeChannelProvider();
   const clock = new Date('2026-03-10T12:00:00Z');
   /** Each profile's current traits, as the profiles stage would give them; a test changes them. */
@@ -47,32 +40,13 @@ describe('replaySend', () => {
     now: () => clock,
     maxSendAttempts: 3,
   };
-  const recorded: string[] = [];
-  const sender: Pick<ProfileEventSender, 'send'> = {
-    send: (_tenantId, _profileId, events) => {
-      recorded.push(...events.map((e) => e.messageId));
-      return Promise.resolve('stored');
-    },
-  };
+  const { sender, events: recorded } = recordingSender();
+  const h = useActionsWithProvider(provider, collaborators, { SWEEP_GRACE_MS: String(GRACE_MS) });
+  const replays = (): Queue<ReplaySendJob> => h.actions.deps.queues.get(REPLAY_SEND);
 
-  beforeAll(async () => {
-    await provider.start();
-    env = await createTestEnv({ SWEEP_GRACE_MS: String(GRACE_MS) });
-    actions = await runSubgraph(createActionsSubgraph({ collaborators, reconcileIntervalMs: 3_600_000 }), env.config, { port: 0 });
-    outcomes = actions.deps.queues.get(RECORD_MESSAGE_OUTCOME);
-    replays = actions.deps.queues.get(REPLAY_SEND);
-    // the outcome worker is held back: the test reads the jobs and plays the worker itself
-    await outcomes.pause();
-  }, 120_000);
-  afterAll(async () => {
-    await actions?.close();
-    await env?.cleanup();
-    await provider.stop();
-  });
-
-  const em = (tenantId: string) => forkForTenant(actions.deps.orm, tenantId);
+  const em = (tenantId: string) => forkForTenant(h.actions.deps.orm, tenantId);
   const replay = (tenantId: string, id: string, scopes = ['actions:write']) =>
-    gql(actions.url, REPLAY, { id }, { [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes }, env.config.secret, 'actions', 60) });
+    gql(h.actions.url, REPLAY, { id }, { [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes }, h.env.config.secret, 'actions', 60) });
   const deliveryOf = (tenantId: string, runId: string) => em(tenantId).findOneOrFail(StepDelivery, { runId }, { disableIdentityMap: true });
   const runOf = (tenantId: string, id: string) => em(tenantId).findOneOrFail(PlaybookRun, { id }, { disableIdentityMap: true });
   const key = (runId: string, replayNo = 0) => `run:${runId}:step:offer:1${replayNo ? `:replay${replayNo}` : ''}`;
@@ -87,7 +61,7 @@ describe('replaySend', () => {
         { id: 'gave_up', type: 'exit' },
       ],
     });
-    const run = await new PlaybookRunService(em(tenantId), tenantId, () => clock).enrolOne(actions.deps.queues.get(PLAYBOOK_STEP), playbook.playbookId, profileId, 'test');
+    const run = await new PlaybookRunService(em(tenantId), tenantId, () => clock).enrolOne(h.actions.deps.queues.get(PLAYBOOK_STEP), playbook.playbookId, profileId, 'test');
     await waitFor(async () => (await runOf(tenantId, run.id)).status === 'completed');
     const delivery = await deliveryOf(tenantId, run.id);
     expect(until).toContain(delivery.status);
@@ -102,7 +76,7 @@ describe('replaySend', () => {
     expect(provider.of('email', key(run.id))).toHaveLength(3);
     expect(run.history.map((h) => `${h.stepId}:${h.outcome}`)).toEqual(['offer:failed', 'gave_up:exited']);
     const failedJobId = messageOutcomeJobId(tenantId, delivery.id, 'failed');
-    await waitFor(async () => (await outcomes.getJob(failedJobId)) !== undefined);
+    await waitFor(async () => (await h.outcomes.getJob(failedJobId)) !== undefined);
 
     provider.respond.delete('email');
     const res = await replay(tenantId, delivery.id);
@@ -123,21 +97,21 @@ describe('replaySend', () => {
     // the replay's outcome is an event of its own, beside the first send's Message Failed
     const sentJobId = messageOutcomeJobId(tenantId, delivery.id, 'sent', undefined, 1);
     expect(sentJobId).not.toBe(failedJobId);
-    await waitFor(async () => (await outcomes.getJob(sentJobId)) !== undefined);
-    const sentJob = (await outcomes.getJob(sentJobId))!;
+    await waitFor(async () => (await h.outcomes.getJob(sentJobId)) !== undefined);
+    const sentJob = (await h.outcomes.getJob(sentJobId))!;
     expect(sentJob.data).toMatchObject({ deliveryId: delivery.id, status: 'sent', replay: 1, providerId: replayed.providerId, playbook: 'Offer' });
-    const failedJob = (await outcomes.getJob(failedJobId))!;
+    const failedJob = (await h.outcomes.getJob(failedJobId))!;
     expect(failedJob.data.replay).toBeUndefined();
     expect([messageOutcomeEvent(failedJob.data), messageOutcomeEvent(sentJob.data)].map((e) => [e.event, e.messageId])).toEqual([
       ['Message Failed', `message-failed-${delivery.id}`],
       ['Message Sent', `message-sent-${delivery.id}-replay1`],
     ]);
     // the late first outcome's event does not clear the replay's marker; the replay's own does
-    await recordMessageOutcome(failedJob, sender, actions.deps);
+    await recordMessageOutcome(failedJob, sender, h.actions.deps);
     expect((await deliveryOf(tenantId, run.id)).outcomeEventPendingSince).toEqual(clock);
-    await recordMessageOutcome(sentJob, sender, actions.deps);
+    await recordMessageOutcome(sentJob, sender, h.actions.deps);
     expect((await deliveryOf(tenantId, run.id)).outcomeEventPendingSince).toBeNull();
-    expect(recorded).toEqual([`message-failed-${delivery.id}`, `message-sent-${delivery.id}-replay1`]);
+    expect(recorded.map((e) => e.messageId)).toEqual([`message-failed-${delivery.id}`, `message-sent-${delivery.id}-replay1`]);
 
     // the run already followed its failure branch: not rewound, not moved
     const after = await runOf(tenantId, run.id);
@@ -148,7 +122,7 @@ describe('replaySend', () => {
     // a sent entry is not replayable; the ledger shows the replay
     const again = await replay(tenantId, delivery.id);
     expect(again.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' } });
-    const ledger = await gql(actions.url, `{ ledger(first: 10) { id status replays } }`, {}, { [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes: ['profiles:read'] }, env.config.secret, 'actions', 60) });
+    const ledger = await gql(h.actions.url, `{ ledger(first: 10) { id status replays } }`, {}, { [CONTEXT_HEADER]: signContext({ tenantId, keyId: 'k', scopes: ['profiles:read'] }, h.env.config.secret, 'actions', 60) });
     expect(ledger.data!.ledger).toEqual([{ id: delivery.id, status: 'sent', replays: 1 }]);
   });
 
@@ -167,7 +141,7 @@ describe('replaySend', () => {
     const forbidden = await replay(tenantId, failed.id, ['profiles:read']);
     expect(forbidden.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
     expect(await deliveryOf(tenantId, failed.runId)).toMatchObject({ status: 'failed', replays: 0, replayRequestedAt: null, attempts: 1 });
-    expect(await replays.getJob(replaySendJobId(tenantId, failed.id, 1))).toBeUndefined();
+    expect(await replays().getJob(replaySendJobId(tenantId, failed.id, 1))).toBeUndefined();
     const notAnId = await replay(tenantId, 'nope');
     expect(notAnId.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
@@ -183,8 +157,8 @@ describe('replaySend', () => {
     expect(await deliveryOf(tenantId, run.id)).toMatchObject({ status: 'skipped', error: 'doNotContact', replays: 1, replayRequestedAt: null });
     expect(provider.of('mail3', key(run.id, 1))).toHaveLength(0);
     const jobId = messageOutcomeJobId(tenantId, delivery.id, 'skipped', undefined, 1);
-    await waitFor(async () => (await outcomes.getJob(jobId)) !== undefined);
-    expect(messageOutcomeEvent((await outcomes.getJob(jobId))!.data)).toMatchObject({ event: 'Message Failed', messageId: `message-skipped-${delivery.id}-replay1` });
+    await waitFor(async () => (await h.outcomes.getJob(jobId)) !== undefined);
+    expect(messageOutcomeEvent((await h.outcomes.getJob(jobId))!.data)).toMatchObject({ event: 'Message Failed', messageId: `message-skipped-${delivery.id}-replay1` });
   });
 
   it('defers a replay that falls in quiet hours to their end', async () => {
@@ -197,11 +171,11 @@ describe('replaySend', () => {
     expect((await replay(tenantId, delivery.id)).errors).toBeUndefined();
     const end = new Date('2026-03-10T13:00:00Z');
     await waitFor(async () => (await deliveryOf(tenantId, run.id)).replayRequestedAt?.getTime() === end.getTime());
-    await waitFor(async () => (await replays.getJob(replaySendJobId(tenantId, delivery.id, 1)))?.isDelayed() ?? false);
+    await waitFor(async () => (await replays().getJob(replaySendJobId(tenantId, delivery.id, 1)))?.isDelayed() ?? false);
     expect(await deliveryOf(tenantId, run.id)).toMatchObject({ status: 'claimed', replays: 1, attempts: 0 });
     expect(provider.of('mail5', key(run.id, 1))).toHaveLength(0);
     // deferred, not lost: the reconciler leaves it alone until its due time has passed the grace period
-    expect(await reconcileReplays(actions.deps, new Date(clock.getTime() + GRACE_MS + 1))).toBe(0);
+    expect(await reconcileReplays(h.actions.deps, new Date(clock.getTime() + GRACE_MS + 1))).toBe(0);
   });
 
   it('re-queues a replay whose job Redis lost, from the row’s marker after the grace period, and sends it exactly once', async () => {
@@ -211,19 +185,19 @@ describe('replaySend', () => {
     provider.respond.delete('mail4');
 
     // the job is lost right after the mutation's commit (a Redis flush)
-    await replays.pause();
+    await replays().pause();
     expect((await replay(tenantId, delivery.id)).errors).toBeUndefined();
-    await replays.obliterate({ force: true });
-    await replays.resume();
+    await replays().obliterate({ force: true });
+    await replays().resume();
     expect(await deliveryOf(tenantId, run.id)).toMatchObject({ status: 'claimed', replays: 1, replayRequestedAt: clock });
 
-    expect(await reconcileReplays(actions.deps, new Date(clock.getTime() + GRACE_MS / 2))).toBe(0);
-    expect(await reconcileReplays(actions.deps, new Date(clock.getTime() + GRACE_MS + 1))).toBe(1);
-    const swept = (await replays.getJobs(['waiting', 'active', 'completed', 'delayed'])).filter((j) => j.data.tenantId === tenantId);
+    expect(await reconcileReplays(h.actions.deps, new Date(clock.getTime() + GRACE_MS / 2))).toBe(0);
+    expect(await reconcileReplays(h.actions.deps, new Date(clock.getTime() + GRACE_MS + 1))).toBe(1);
+    const swept = (await replays().getJobs(['waiting', 'active', 'completed', 'delayed'])).filter((j) => j.data.tenantId === tenantId);
     expect(swept.map((j) => j.id)).toEqual([expect.stringMatching(new RegExp(`^${replaySendJobId(tenantId, delivery.id, 1)}-swept\\d+$`))]);
     await waitFor(async () => (await deliveryOf(tenantId, run.id)).status === 'sent');
     expect(await deliveryOf(tenantId, run.id)).toMatchObject({ replays: 1, replayRequestedAt: null });
-    expect(await reconcileReplays(actions.deps, new Date(clock.getTime() + 10 * GRACE_MS))).toBe(0);
+    expect(await reconcileReplays(h.actions.deps, new Date(clock.getTime() + 10 * GRACE_MS))).toBe(0);
     expect(provider.of('mail4', key(run.id, 1))).toHaveLength(1);
   });
 });
