@@ -26,6 +26,7 @@ import { WebhookDeliveryService } from './services/webhook-delivery.service';
 import { startDeliverWebhookWorker } from './workers/deliver-webhook.worker';
 import { startSweepDeliveriesWorker } from './workers/sweep-deliveries.worker';
 import { DeliveryLedgerService } from './services/delivery-ledger.service';
+import { ReplaySendService } from './services/replay-send.service';
 import { MeasurementSettingsService } from './services/measurement-settings.service';
 import { PlaybookImpactService } from './services/playbook-impact.service';
 import { KpiActionsResolver } from './resolvers/kpi-actions.resolver';
@@ -51,6 +52,7 @@ import { startRaiseAlertsWorker } from './workers/raise-alerts.worker';
 import { startRaiseJourneyAlertsWorker } from './workers/raise-journey-alerts.worker';
 import { startRaiseSignalAlertsWorker } from './workers/raise-signal-alerts.worker';
 import { startRecordMessageOutcomeWorker } from './workers/record-message-outcome.worker';
+import { startReplaySendWorker } from './workers/replay-send.worker';
 import { startSegmentMembershipChangedWorker } from './workers/segment-membership-changed.worker';
 import { startReconcileRunsWorker } from './workers/reconcile-runs.worker';
 
@@ -113,6 +115,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
         runs: new PlaybookRunService(em, auth.tenantId, now),
         tasks: new TaskService(em, auth.tenantId, now, deps.queues.get(ESCALATE_TASK), deps.pubSub),
         ledger: new DeliveryLedgerService(em, auth.tenantId),
+        replays: new ReplaySendService(em, auth.tenantId, deps.queues, now),
         measurement: new MeasurementSettingsService(em, auth.tenantId, now),
         impact: new PlaybookImpactService(em, auth.tenantId, now),
         experiments: new ExperimentService(em, auth.tenantId),
@@ -133,6 +136,7 @@ export function createActionsSubgraph(options: ActionsOptions = {}): SubgraphDef
     await startSweepDeliveriesWorker(deps);
     const collaborators = options.collaborators ?? defaultPlaybookCollaborators(deps);
     startPlaybookStepWorker(deps, collaborators);
+    startReplaySendWorker(deps, collaborators);
     startPlaybookEventsWorker(deps, collaborators.now);
     startEscalateTaskWorker(deps, collaborators.now);
     startRecordMessageOutcomeWorker(deps);

@@ -171,6 +171,29 @@ export const RECONCILE_RUNS = 'reconcile-runs';
  */
 export const ESCALATE_TASK = 'escalate-task';
 
+/**
+ * actions → actions: send a dead-lettered playbook send again (`replaySend`), one job per replay:
+ * id `<tenantId>-replay-<deliveryId>-<replay>[-<resend>]` (see `replaySendJobId`). A queue of its
+ * own rather than `playbook-step` with a flag: a step job moves its run on and is stale once the run
+ * has left the step, while a replay must never touch the run (it already followed its failure
+ * branch) and is keyed on the ledger row and its replay count, not on (run, step, visit). The row
+ * keeps `replayRequestedAt` until the replay's outcome is stored, and `reconcile-runs` queues the
+ * replay again while it is pending past `SWEEP_GRACE_MS`.
+ */
+export const REPLAY_SEND = 'replay-send';
+
+/** One replay of one ledger row; `replay` must equal the row's `replays`, else the job is stale and does nothing. */
+export interface ReplaySendJob {
+  tenantId: string;
+  deliveryId: string;
+  replay: number;
+}
+
+/** The deterministic id of a replay's job: one per (row, replay); a reconciler's re-send (`resend`) is a new job. */
+export function replaySendJobId(tenantId: string, deliveryId: string, replay: number, resend?: string): string {
+  return `${tenantId}-replay-${deliveryId}-${replay}${resend ? `-${resend}` : ''}`;
+}
+
 /** One task to escalate when due. */
 export interface EscalateTaskJob {
   tenantId: string;
@@ -182,7 +205,7 @@ export interface EscalateTaskJob {
  * event stream as `Message Sent` / `Message Failed`, through the signals Segment API; also what the
  * provider reported back later on the delivery-status callback (`Message Delivered` / `Message
  * Bounced` / `Message Complained`, queued by the callback, no outbox marker). Job id
- * `<tenantId>-message-<deliveryId>-<status>[-<resend>]` (see `messageOutcomeJobId`); the event's messageId
+ * `<tenantId>-message-<deliveryId>-<status>[-replay<n>][-<resend>]` (see `messageOutcomeJobId`); the event's messageId
  * names the row and outcome, so a repeat is a duplicate. The outbox row keeps
  * `outcomeEventPendingSince` until the worker recorded the event, and actions' `reconcile-runs`
  * queues it again while it is pending past `SWEEP_GRACE_MS`.
@@ -213,6 +236,11 @@ export interface MessageOutcomeJob {
   reason: string | null;
   /** ISO time the outcome was recorded. */
   at: string;
+  /**
+   * Which replay of the row (`replaySend`) this outcome is: absent (or 0) for the first send. Part
+   * of the job id and the event's messageId, so a replay's outcome is not a duplicate of the first's.
+   */
+  replay?: number;
 }
 export const PROFILE_MERGED_QUEUES = [PROFILE_MERGED_SIGNALS, PROFILE_MERGED_ACTIONS] as const;
 
@@ -505,6 +533,7 @@ export interface JobPayloads {
   [RECONCILE_RUNS]: Record<string, never>;
   [ESCALATE_TASK]: EscalateTaskJob;
   [RECORD_MESSAGE_OUTCOME]: MessageOutcomeJob;
+  [REPLAY_SEND]: ReplaySendJob;
   [PLAYBOOK_EVENTS]: PlaybookEventsBatch;
   [PLAYBOOK_EVENTS_DONE]: PlaybookEventsDoneJob;
   [SIGNAL_ALERTS]: SignalAlertsBatch;

@@ -20,15 +20,16 @@ const REPORT_EVENTS: Record<DeliveryReport, MessageOutcomeEvent['event']> = {
  * The event a send's outcome becomes in the tenant's stream: `Message Sent`, or `Message Failed`
  * for a failed send and for one a guardrail skipped (`status: "skipped"`, the guardrail in
  * `reason`); a provider's later report is `Message Delivered`, `Message Bounced` or `Message
- * Complained`. The messageId names the outbox row and its outcome: one event per send and status
- * (an outcome is final, a provider re-sending a report is a duplicate), and should a row ever be
- * sent again after a failure, its success would still be recorded.
+ * Complained`. The messageId names the outbox row, its replay and its outcome: one event per send
+ * and status (an outcome is final, a provider re-sending a report is a duplicate); a row sent again
+ * after it was dead-lettered (`replaySend`) records each replay's outcome under `-replay<n>`, so a
+ * second replay's failure is not a duplicate of the first's. The first send's ids are unchanged.
  */
 export function messageOutcomeEvent(outcome: MessageOutcomeJob): MessageOutcomeEvent {
   const report = (DELIVERY_REPORTS as readonly string[]).includes(outcome.status) ? REPORT_EVENTS[outcome.status as DeliveryReport] : null;
   return {
     event: report ?? (outcome.status === 'sent' ? 'Message Sent' : 'Message Failed'),
-    messageId: `message-${outcome.status}-${outcome.deliveryId}`,
+    messageId: `message-${outcome.status}-${outcome.deliveryId}${outcome.replay ? `-replay${outcome.replay}` : ''}`,
     properties: {
       channel: outcome.channel,
       playbookId: outcome.playbookId,
@@ -39,6 +40,7 @@ export function messageOutcomeEvent(outcome: MessageOutcomeJob): MessageOutcomeE
       status: outcome.status,
       providerId: outcome.providerId,
       reason: outcome.reason,
+      ...(outcome.replay ? { replay: outcome.replay } : {}),
     },
     timestamp: new Date(outcome.at),
   };
@@ -56,5 +58,6 @@ export function messageOutcomeProblems(data: unknown): string[] {
     problems.push('status must be sent, failed, skipped, delivered, bounced or complained');
   }
   if (typeof d.at === 'string' && !Number.isFinite(Date.parse(d.at))) problems.push('at must be an ISO date-time');
+  if (d.replay !== undefined && !(Number.isInteger(d.replay) && (d.replay as number) >= 0)) problems.push('replay must be a whole number, 0 or more');
   return problems;
 }

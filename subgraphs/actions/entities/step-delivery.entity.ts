@@ -11,7 +11,7 @@ export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'skipped';
  * (run, step, visit) before the channel is called, so a retried job finds it and never sends a
  * second time; its final status, provider id and error are the ledger entry `Profile.actions` lists.
  */
-@ObjectType({ description: 'One entry of the delivery ledger: a playbook send (claimed, sent, failed = dead-lettered, or skipped with its reason).' })
+@ObjectType({ description: 'One entry of the delivery ledger: a playbook send (claimed, sent, failed = dead-lettered and replayable with `replaySend`, or skipped with its reason).' })
 @Entity({ tableName: 'step_delivery' })
 @Unique({ properties: ['runId', 'stepId', 'visit'] })
 @Index({ properties: ['tenantId', 'profileId', 'id'] })
@@ -23,6 +23,11 @@ export type DeliveryStatus = 'claimed' | 'sent' | 'failed' | 'skipped';
 @Index({
   name: 'step_delivery_outcome_event_pending_since_index',
   expression: (table, columns, name) => `create index "${name}" on ${table} ("${columns.outcomeEventPendingSince}") where "${columns.outcomeEventPendingSince}" is not null`,
+})
+// the reconciler's scan for replays (`replaySend`) whose job was lost: partial, only the replays in flight
+@Index({
+  name: 'step_delivery_replay_requested_at_index',
+  expression: (table, columns, name) => `create index "${name}" on ${table} ("${columns.replayRequestedAt}") where "${columns.replayRequestedAt}" is not null`,
 })
 export class StepDelivery extends TenantEntity {
   @Field(() => ID)
@@ -75,4 +80,18 @@ export class StepDelivery extends TenantEntity {
    */
   @Property({ type: 'datetime', nullable: true })
   outcomeEventPendingSince: Opt<Date> | null = null;
+
+  /** Times a dead-lettered send was sent again (`replaySend`); the first send is replay 0. */
+  @Field(() => Int, { description: 'Times this dead-lettered send was sent again with `replaySend` (0: never).' })
+  @Property({ type: 'integer', default: 0 })
+  replays: Opt<number> = 0;
+
+  /**
+   * When the replay in flight (`replays`) was asked for, or when it is due once deferred past
+   * quiet hours; null when no replay is in flight. Set by `replaySend`'s compare-and-set, cleared by
+   * the UPDATE that stores the replay's outcome; the run reconciler queues the replay again while
+   * it is older than `SWEEP_GRACE_MS` (its job lost to a Redis flush or a crash).
+   */
+  @Property({ type: 'datetime', nullable: true })
+  replayRequestedAt: Opt<Date> | null = null;
 }

@@ -34,6 +34,34 @@ export class StepDeliveryRepository {
     return stored;
   }
 
+  /** One row of the tenant's ledger, read fresh (not from the identity map), or null. */
+  byId(id: string): Promise<StepDelivery | null> {
+    return this.em.findOne(StepDelivery, { tenantId: this.tenantId, id }, { disableIdentityMap: true });
+  }
+
+  /**
+   * Puts a dead-lettered send back in flight for a replay (`replaySend`): one UPDATE with a
+   * compare-and-set on `status = 'failed'`, back to claimed with its tries counted from zero, one
+   * more replay, and the replay marked requested at `now` (the reconciler's outbox marker). False
+   * when the row is not failed (any more): two concurrent replays of one row make one replay.
+   */
+  async requestReplay(id: string, now: Date): Promise<boolean> {
+    const changed = await this.em.nativeUpdate(
+      StepDelivery,
+      { tenantId: this.tenantId, id, status: 'failed' },
+      { status: 'claimed', attempts: 0, replays: raw('replays + 1'), replayRequestedAt: now, finishedAt: null, updatedAt: now },
+    );
+    return changed === 1;
+  }
+
+  /**
+   * A replay falls in quiet hours: moves its marker to `until`, when it is due, so the reconciler
+   * does not send it early. Compare-and-set on the replay still in flight; false when it is not.
+   */
+  async deferReplay(id: string, replays: number, until: Date, now: Date): Promise<boolean> {
+    return (await this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status: 'claimed', replays, replayRequestedAt: { $ne: null } }, { replayRequestedAt: until, updatedAt: now })) === 1;
+  }
+
   /** Counts one more provider call, before it is made, if the row is still claimed at `attempts`. */
   async startAttempt(id: string, attempts: number, now: Date): Promise<boolean> {
     return (await this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status: 'claimed', attempts }, { attempts: attempts + 1, updatedAt: now })) === 1;
@@ -42,7 +70,8 @@ export class StepDeliveryRepository {
   /**
    * Records the outcome (final, or `claimed` with the error of a try to be retried). A final
    * outcome with `outcomeEvent` (a playbook send) also marks its message event pending, in the
-   * same UPDATE: the outbox of `record-message-outcome`.
+   * same UPDATE: the outbox of `record-message-outcome`; a final outcome also ends the replay in
+   * flight, if any (its marker cleared in the same UPDATE).
    */
   async record(id: string, status: DeliveryStatus, fields: { providerId?: string | null; error?: string | null; outcomeEvent?: boolean }, now: Date): Promise<void> {
     const final = status !== 'claimed';
@@ -55,6 +84,7 @@ export class StepDeliveryRepository {
         error: fields.error ?? null,
         finishedAt: final ? now : null,
         ...(final && fields.outcomeEvent ? { outcomeEventPendingSince: now } : {}),
+        ...(final ? { replayRequestedAt: null } : {}),
         updatedAt: now,
       },
     );
@@ -68,23 +98,27 @@ export class StepDeliveryRepository {
     return this.em.findOne(StepDelivery, { tenantId: this.tenantId, channel, providerId, status: 'sent' }, { disableIdentityMap: true });
   }
 
-  /** The message event of this row's `status` is in the tenant's stream: clears its marker. One UPDATE. */
-  async outcomeEventRecorded(id: string, status: DeliveryStatus): Promise<number> {
-    return this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status, outcomeEventPendingSince: { $ne: null } }, { outcomeEventPendingSince: null });
+  /**
+   * The message event of this row's `status` after replay `replays` is in the tenant's stream:
+   * clears its marker. One UPDATE; the event of an earlier replay leaves a later one's marker.
+   */
+  async outcomeEventRecorded(id: string, status: DeliveryStatus, replays = 0): Promise<number> {
+    return this.em.nativeUpdate(StepDelivery, { tenantId: this.tenantId, id, status, replays, outcomeEventPendingSince: { $ne: null } }, { outcomeEventPendingSince: null });
   }
 
   /**
    * Sends on `channel` that reached, or may have reached, the profile since `since` and were
-   * claimed before the row `ownId`: sent rows, and claimed rows still in flight (a concurrent
-   * send, or one whose worker died mid-call). One COUNT; the frequency cap compares it with its
-   * limit, and ranking by claim keeps two concurrent sends from both taking the last slot.
+   * claimed before the row `ownId` (or, for a replay, before the id `rankId` of its replay's
+   * time): sent rows, and claimed rows still in flight (a concurrent send, or one whose worker died
+   * mid-call). One COUNT; the frequency cap compares it with its limit, and ranking by claim keeps
+   * two concurrent sends from both taking the last slot.
    */
-  countSentBefore(profileId: string, channel: string, since: Date, ownId: string): Promise<number> {
+  countSentBefore(profileId: string, channel: string, since: Date, ownId: string, rankId = ownId): Promise<number> {
     return this.em.count(StepDelivery, {
       tenantId: this.tenantId,
       profileId,
       channel,
-      id: { $lt: ownId },
+      id: rankId === ownId ? { $lt: ownId } : { $lt: rankId, $ne: ownId },
       $or: [
         { status: 'sent', finishedAt: { $gt: since } },
         { status: 'claimed', createdAt: { $gt: since } },
@@ -132,7 +166,7 @@ export class StepDeliveryRepository {
 }
 
 /** A send whose message event is still pending, with the run it belongs to (see `pendingOutcomeEventsAcrossTenants`). */
-export type PendingOutcomeEvent = Pick<StepDelivery, 'id' | 'tenantId' | 'profileId' | 'runId' | 'stepId' | 'channel' | 'status' | 'providerId' | 'error' | 'finishedAt' | 'outcomeEventPendingSince'>;
+export type PendingOutcomeEvent = Pick<StepDelivery, 'id' | 'tenantId' | 'profileId' | 'runId' | 'stepId' | 'channel' | 'status' | 'providerId' | 'error' | 'finishedAt' | 'outcomeEventPendingSince' | 'replays'>;
 
 /**
  * Every tenant's sends whose message event has been pending since before `cutoff` (its
@@ -146,8 +180,25 @@ export function pendingOutcomeEventsAcrossTenants(em: EntityManager, cutoff: Dat
     {
       orderBy: { id: 'asc' },
       limit,
-      fields: ['id', 'tenantId', 'profileId', 'runId', 'stepId', 'channel', 'status', 'providerId', 'error', 'finishedAt', 'outcomeEventPendingSince'],
+      fields: ['id', 'tenantId', 'profileId', 'runId', 'stepId', 'channel', 'status', 'providerId', 'error', 'finishedAt', 'outcomeEventPendingSince', 'replays'],
       disableIdentityMap: true,
     },
+  );
+}
+
+/** A replay in flight (see `pendingReplaysAcrossTenants`). */
+export type PendingReplay = Pick<StepDelivery, 'id' | 'tenantId' | 'replays'>;
+
+/**
+ * Every tenant's replays (`replaySend`) requested, or due, before `cutoff` and still in flight
+ * (their job lost to a Redis flush, or the worker died), in id order after `after`, at most
+ * `limit`. Down the partial index on `replay_requested_at`. The reconciler's read: it crosses
+ * tenants on purpose.
+ */
+export function pendingReplaysAcrossTenants(em: EntityManager, cutoff: Date, limit: number, after: string | null): Promise<PendingReplay[]> {
+  return em.find(
+    StepDelivery,
+    { replayRequestedAt: { $lt: cutoff }, status: 'claimed', ...(after ? { id: { $gt: after } } : {}) },
+    { orderBy: { id: 'asc' }, limit, fields: ['id', 'tenantId', 'replays'], disableIdentityMap: true },
   );
 }

@@ -21,6 +21,7 @@ import { Migration20261203122638 } from './Migration20261203122638';
 import { Migration20261203122808 } from './Migration20261203122808';
 import { Migration20261203131043 } from './Migration20261203131043';
 import { Migration20261203161818 } from './Migration20261203161818';
+import { Migration20261203181430 } from './Migration20261203181430';
 
 export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -43,4 +44,5 @@ export const ACTIONS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203122808', class: Migration20261203122808 },
   { name: 'Migration20261203131043', class: Migration20261203131043 },
   { name: 'Migration20261203161818', class: Migration20261203161818 },
+  { name: 'Migration20261203181430', class: Migration20261203181430 },
 ];

@@ -14,6 +14,7 @@ import type { MeasurementSettingsService } from '../services/measurement-setting
 import type { PlaybookImpactService } from '../services/playbook-impact.service';
 import type { PlaybookRunService } from '../services/playbook-runs.service';
 import type { PlaybookService } from '../services/playbook.service';
+import type { ReplaySendService } from '../services/replay-send.service';
 import type { TaskService } from '../services/task.service';
 import type { TriggerActionService } from '../services/trigger-action.service';
 import type { WebhookDeliveryService } from '../services/webhook-delivery.service';
@@ -30,6 +31,7 @@ export interface ActionsContext extends RequestContext {
     runs: PlaybookRunService;
     tasks: TaskService;
     ledger: DeliveryLedgerService;
+    replays: ReplaySendService;
     measurement: MeasurementSettingsService;
     impact: PlaybookImpactService;
     experiments: ExperimentService;

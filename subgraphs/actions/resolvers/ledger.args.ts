@@ -35,3 +35,10 @@ export class LedgerArgs extends PageArgs {
   @IsOptional()
   filter?: LedgerFilter | null;
 }
+
+@ArgsType()
+export class StepDeliveryIdArgs {
+  @Field(() => ID, { description: 'The ledger entry’s `id`.' })
+  @IsUUID()
+  id!: string;
+}

@@ -7,7 +7,7 @@ import { PlaybookRun } from '../entities/playbook-run.entity';
 import { StepDelivery } from '../entities/step-delivery.entity';
 import { Task } from '../entities/task.entity';
 import type { ActionsContext } from './actions.context';
-import { LedgerArgs } from './ledger.args';
+import { LedgerArgs, StepDeliveryIdArgs } from './ledger.args';
 import { AssignTaskArgs, CompleteTaskArgs, CreateTaskInput, EnrollArgs, PageArgs, PlaybookIdArgs, PlaybookInput, PlaybooksArgs, RunIdArgs, RunsArgs, TasksArgs } from './playbook.input';
 import { Playbook, playbookOf } from './playbook.type';
 import { Profile } from './profile.type';
@@ -118,6 +118,15 @@ export class StepDeliveryResolver {
   })
   ledger(@Args() { filter, first, after }: LedgerArgs, @Ctx() ctx: ActionsContext): Promise<StepDelivery[]> {
     return ctx.services.ledger.listAll(filter ?? {}, first, after);
+  }
+
+  @RequireScope('actions:write')
+  @Mutation(() => StepDelivery, {
+    description:
+      'Sends a dead-lettered (failed) entry again: a fresh provider call for the same message, rendered from the current traits, recorded on the same entry (`replays` + 1). The run is not rewound. CONFLICT unless the entry is failed.',
+  })
+  replaySend(@Args() { id }: StepDeliveryIdArgs, @Ctx() ctx: ActionsContext): Promise<StepDelivery> {
+    return ctx.services.replays.request(id);
   }
 
   @FieldResolver(() => String, { description: 'Opaque position in `Profile.actions` and `ledger`.' })

@@ -12,19 +12,25 @@ const PAGE_SIZE = 500;
 const MAX_PAGES = 20;
 
 /**
- * The deterministic id of a `record-message-outcome` job: one per outbox row and outcome, so a
- * replayed step queues nothing new; a re-send (`resend`, one per grace period) is a new job even
- * while the first is kept as completed.
+ * The deterministic id of a `record-message-outcome` job: one per outbox row, replay and outcome,
+ * so a retried step queues nothing new while a replay's outcome (`replay` > 0, `replaySend`) is a
+ * job of its own; a re-send (`resend`, one per grace period) is a new job even while the first is
+ * kept as completed. The first send's ids (replay 0) carry no replay part.
  */
-export function messageOutcomeJobId(tenantId: string, deliveryId: string, status: string, resend?: string): string {
-  return `${tenantId}-message-${deliveryId}-${status}${resend ? `-${resend}` : ''}`;
+export function messageOutcomeJobId(tenantId: string, deliveryId: string, status: string, resend?: string, replay = 0): string {
+  return `${tenantId}-message-${deliveryId}-${status}${replay ? `-replay${replay}` : ''}${resend ? `-${resend}` : ''}`;
 }
 
-/** The `record-message-outcome` payload of a send's final outcome, as its outbox row holds it. */
+/**
+ * The `record-message-outcome` payload of a send's final outcome, as its outbox row holds it;
+ * `replay`: the replay (`replaySend`) it is the outcome of, 0 for the first send (left out of the
+ * payload then, as before replays existed). A provider's report passes none: a row is sent once.
+ */
 export function messageOutcomeJob(
   tenantId: string,
   delivery: Pick<PendingOutcomeEvent, 'id' | 'profileId' | 'runId' | 'stepId' | 'channel' | 'providerId'> & { status: MessageOutcomeJob['status']; reason: string | null; at: Date },
   playbook: { id: string; name: string | null } | null,
+  replay = 0,
 ): MessageOutcomeJob {
   return {
     tenantId,
@@ -39,7 +45,45 @@ export function messageOutcomeJob(
     providerId: delivery.providerId ?? null,
     reason: delivery.reason,
     at: delivery.at.toISOString(),
+    ...(replay ? { replay } : {}),
   };
+}
+
+/** The final outcome of one send, as its outbox row holds it (what `queueMessageOutcome` hands on). */
+export interface SendOutcome {
+  status: 'sent' | 'skipped' | 'failed';
+  deliveryId: string;
+  providerId: string | null;
+  /** Why it failed or was skipped. */
+  reason: string | null;
+  at: Date;
+}
+
+/**
+ * Queues the `Message Sent` / `Message Failed` event of a send's outcome (`record-message-outcome`),
+ * one job id per outbox row, replay and outcome. The row stays marked (`outcomeEventPendingSince`)
+ * until the event is recorded, so a lost job is re-queued by the run reconciler.
+ */
+export async function queueMessageOutcome(
+  queues: Pick<Queues, 'get'>,
+  tenantId: string,
+  send: { profileId: string; runId: string; stepId: string; channel: string; replay: number },
+  playbook: { id: string; name: string | null } | null,
+  sent: SendOutcome,
+): Promise<void> {
+  await queues.get(RECORD_MESSAGE_OUTCOME).add(
+    RECORD_MESSAGE_OUTCOME,
+    messageOutcomeJob(tenantId, { ...send, id: sent.deliveryId, status: sent.status, providerId: sent.providerId, reason: sent.reason, at: sent.at }, playbook, send.replay),
+    { jobId: messageOutcomeJobId(tenantId, sent.deliveryId, sent.status, undefined, send.replay) },
+  );
+}
+
+/**
+ * The suffix of a sweep's job ids, `swept<period>` (one period per grace period): a sweep in the
+ * next period queues again while the job of this one is kept as completed.
+ */
+export function sweptSuffix(graceMs: number, now: Date): string {
+  return `swept${graceMs > 0 ? Math.floor(now.getTime() / graceMs) : now.getTime()}`;
 }
 
 type OutcomeJob = { name: typeof RECORD_MESSAGE_OUTCOME; data: MessageOutcomeJob; opts: { jobId: string } };
@@ -58,7 +102,7 @@ async function resendInPages<Row extends { id: string }>(
   jobsOf: (rows: Row[], resend: string) => Promise<OutcomeJob[]>,
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - graceMs);
-  const resend = `swept${graceMs > 0 ? Math.floor(now.getTime() / graceMs) : now.getTime()}`;
+  const resend = sweptSuffix(graceMs, now);
   let after: string | null = null;
   let total = 0;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -92,8 +136,8 @@ export function resendPendingMessageOutcomes(em: EntityManager, queues: Pick<Que
       const playbooks = await playbooksOf(em, pending);
       return pending.map((d) => ({
         name: RECORD_MESSAGE_OUTCOME,
-        data: messageOutcomeJob(d.tenantId, { ...d, status: d.status as MessageOutcomeJob['status'], reason: d.error ?? null, at: d.finishedAt ?? d.outcomeEventPendingSince! }, playbooks.get(d.runId) ?? null),
-        opts: { jobId: messageOutcomeJobId(d.tenantId, d.id, d.status, resend) },
+        data: messageOutcomeJob(d.tenantId, { ...d, status: d.status as MessageOutcomeJob['status'], reason: d.error ?? null, at: d.finishedAt ?? d.outcomeEventPendingSince! }, playbooks.get(d.runId) ?? null, d.replays),
+        opts: { jobId: messageOutcomeJobId(d.tenantId, d.id, d.status, resend, d.replays) },
       }));
     },
   );

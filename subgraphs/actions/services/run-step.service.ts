@@ -4,10 +4,9 @@ import { uuidv7 } from 'uuidv7';
 
 import type { EntityManager } from '../../common/orm';
 import type { FsPubSub } from '../../common/pubsub';
-import { ESCALATE_TASK, RECORD_MESSAGE_OUTCOME, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
-import type { OutboundMessage } from '../domain/channel';
-import { capReason, capWindowStart, deferUntil, type ContactPolicy } from '../domain/contact-policy';
-import { stepOf, type CreateTaskStep, type ExperimentStep, type SendStep, type UpdateTraitsStep, type WebhookStep } from '../domain/playbook';
+import { ESCALATE_TASK, SET_COMPUTED_TRAITS, type PlaybookStepJob, type Queues } from '../../common/queues';
+import { deferUntil, type ContactPolicy } from '../domain/contact-policy';
+import type { CreateTaskStep, ExperimentStep, SendStep, UpdateTraitsStep, WebhookStep } from '../domain/playbook';
 import { advanceRun, type RunFacts } from '../domain/playbook-run';
 import { renderTemplate } from '../domain/playbook-template';
 import { CONTROL_ARM, type Sha256 } from '../domain/uplift/assignment';
@@ -19,15 +18,15 @@ import { ExperimentRepository } from '../entities/experiment.repository';
 import { MeasurementSettingsRepository } from '../entities/measurement-settings.repository';
 import type { PlaybookRun } from '../entities/playbook-run.entity';
 import { PlaybookRunRepository } from '../entities/playbook-run.repository';
-import { PlaybookRepository } from '../entities/playbook.repository';
 import { StepDeliveryRepository } from '../entities/step-delivery.repository';
 import { Task } from '../entities/task.entity';
 import { TaskRepository } from '../entities/task.repository';
-import { messageOutcomeJob, messageOutcomeJobId } from './message-outcome-handoff';
+import { queueMessageOutcome, type SendOutcome } from './message-outcome-handoff';
 import type { PlaybookCollaborators } from './playbook-collaborators';
 import { publishTaskAssigned } from './publish-task';
 import { queueTaskEscalations } from './queue-task-escalations';
 import type { StepToQueue } from './queue-playbook-steps';
+import { stepContextOf, StepSender } from './step-send';
 
 /** What taking a step did. */
 export type StepTaken =
@@ -37,19 +36,6 @@ export type StepTaken =
   | { kind: 'stale' }
   /** The step is not due yet (a job run early): put it back until `dueAt`. */
   | { kind: 'early'; dueAt: Date };
-
-/** The final outcome of one send, as its outbox row holds it. */
-interface SendOutcome {
-  status: 'sent' | 'skipped' | 'failed';
-  deliveryId: string;
-  providerId: string | null;
-  /** Why it failed or was skipped. */
-  reason: string | null;
-  at: Date;
-}
-
-/** A send failed in a way worth another try; the job is retried with backoff (the outbox row stays claimed). */
-export class RetryableSendError extends Error {}
 
 /**
  * Takes one step of one run (one `playbook-step` job), safe to run twice:
@@ -75,13 +61,7 @@ export class RunStepService {
     const run = await runs.find(job.runId);
     if (!run || run.stepId !== job.stepId || run.visit !== job.visit || (run.status !== 'active' && run.status !== 'waiting')) return { kind: 'stale' };
     if (run.nextDueAt && run.nextDueAt > now) return { kind: 'early', dueAt: run.nextDueAt };
-    // a one-off action (`triggerAction`) carries its own one-step definition
-    const version = run.definition ? null : (await new PlaybookRepository(this.em, this.tenantId).versionsOf([{ playbookId: run.playbookId, version: run.playbookVersion }])).values().next().value;
-    const def = run.definition ?? version?.definition;
-    if (!def) throw new Error(`playbook ${run.playbookId} version ${run.playbookVersion} of run ${run.id} is missing`);
-    const step = stepOf(def, job.stepId);
-    const traits = (await this.collaborators.traits.traitsOf(this.tenantId, run.profileId)) ?? run.facts.profile.traits;
-    const facts: RunFacts = { ...run.facts, profile: { id: run.profileId, traits } };
+    const { def, step, traits, facts, playbook } = await stepContextOf(this.em, this.tenantId, this.collaborators, run, job.stepId);
 
     let outcome: 'sent' | 'skipped' | 'failed' | 'created' | undefined;
     if (step?.type === 'webhook') outcome = (await this.send(job, run.profileId, step, facts, now, null)).status;
@@ -97,8 +77,9 @@ export class RunStepService {
       }
       const sent = await this.send(job, run.profileId, step, facts, now, policy);
       outcome = sent.status;
-      // handed on before the run's commit: a replayed step finds the row finished and queues the same job id
-      await this.queueMessageOutcome(job, run.profileId, run.definition ? null : { id: run.playbookId, name: version?.name ?? null }, step.channel, sent);
+      // handed on before the run's commit: a replayed step finds the row finished and queues the same
+      // job id; without queues (callers that take no hand-offs) only the reconciler queues it
+      if (this.queues && !sent.replayed) await queueMessageOutcome(this.queues, this.tenantId, { profileId: run.profileId, runId: job.runId, stepId: job.stepId, channel: step.channel, replay: 0 }, playbook, sent);
     }
     const assigned = step?.type === 'experiment' ? await this.assignExperiment(run, step, now) : null;
     const advance = advanceRun(def, { status: run.status, stepId: run.stepId, visit: run.visit, nextDueAt: run.nextDueAt, enteredAt: run.enteredAt, waitingFor: run.waitingFor, history: run.history ?? [], endReason: run.endReason }, { type: 'stepRan', stepId: job.stepId, visit: job.visit, outcome, arm: assigned?.arm }, facts, now);
@@ -171,50 +152,16 @@ export class RunStepService {
 
   /**
    * At most one delivery per (run, step, visit): the outbox row is claimed first; a row already
-   * finished answers for itself. A retryable failure throws (the job retries) until
-   * `maxSendAttempts` provider calls, then the send is dead-lettered (status failed, error kept).
+   * finished answers for itself (a replay of it, `replaySend`, is not the step's business: the run
+   * moved on). A claimed row is sent by `StepSender` (retries, then the dead letter).
    */
-  private async send(job: PlaybookStepJob, profileId: string, step: SendStep | WebhookStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<SendOutcome> {
-    const deliveries = new StepDeliveryRepository(this.em, this.tenantId);
-    const row = await deliveries.claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
+  private async send(job: PlaybookStepJob, profileId: string, step: SendStep | WebhookStep, facts: RunFacts, now: Date, policy: ContactPolicy | null): Promise<SendOutcome & { replayed?: true }> {
+    const row = await new StepDeliveryRepository(this.em, this.tenantId).claim({ runId: job.runId, profileId, stepId: job.stepId, visit: job.visit, channel: step.channel }, now);
+    // replayed since (a retry of a job that crashed before the run's commit): the step's own outcome
+    // was the dead letter, and the replay hands on its own message event
+    if (row.replays > 0) return { status: 'failed', deliveryId: row.id, providerId: null, reason: 'dead-lettered, since replayed', at: now, replayed: true };
     if (row.status !== 'claimed') return { status: row.status, deliveryId: row.id, providerId: row.providerId, reason: row.error, at: row.finishedAt ?? now };
-    const finish = async (status: SendOutcome['status'], fields: { providerId?: string | null; error?: string }): Promise<SendOutcome> => {
-      // a send's outcome becomes a message event: pending from this UPDATE until it is recorded
-      await deliveries.record(row.id, status, { ...fields, outcomeEvent: step.type === 'send' }, now);
-      return { status, deliveryId: row.id, providerId: fields.providerId ?? null, reason: fields.error ?? null, at: now };
-    };
-    // a retry of a call already made (attempts > 0) is the same send: the cap counted it already
-    const capped = policy?.cap && row.attempts === 0 ? capReason(policy, await deliveries.countSentBefore(profileId, step.channel, capWindowStart(now, policy.cap), row.id)) : null;
-    // a webhook calls a partner system, not the customer: consent traits do not apply
-    const skip = step.type === 'send' ? (skipReason(facts.profile.traits, step.channel) ?? capped) : null;
-    if (skip) return finish('skipped', { error: skip });
-    const adapter = await this.collaborators.channels.resolve(this.tenantId, step.channel);
-    if (!adapter) return finish('failed', { error: `channel ${step.channel} is not configured` });
-    if (step.type === 'webhook' && adapter.kind !== 'webhook') return finish('failed', { error: `channel ${step.channel} is not a webhook channel` });
-    // counted before the call: a crash mid-call still uses up a try (the provider dedupes on the key)
-    if (!(await deliveries.startAttempt(row.id, row.attempts, now))) throw new RetryableSendError(`step delivery ${row.id} was taken by another try`);
-    const result = await adapter.send(step.type === 'send' ? messageOf(job, profileId, step, facts, adapter.kind, row.id) : webhookMessageOf(job, profileId, step, facts));
-    if (result.ok) return finish('sent', { providerId: result.providerId });
-    if (result.retryable && row.attempts + 1 < this.collaborators.maxSendAttempts) {
-      await deliveries.record(row.id, 'claimed', { error: result.error }, now);
-      throw new RetryableSendError(`send ${job.runId}/${job.stepId}/${job.visit} failed (try ${row.attempts + 1}): ${result.error}`);
-    }
-    return finish('failed', { error: result.error });
-  }
-
-  /**
-   * Queues the `Message Sent` / `Message Failed` event of a send's outcome (`record-message-outcome`),
-   * one job id per outbox row and outcome. The row stays marked (`outcomeEventPendingSince`) until
-   * the event is recorded, so a lost job is re-queued by the run reconciler; without queues
-   * (callers that take no hand-offs) only the reconciler queues it.
-   */
-  private async queueMessageOutcome(job: PlaybookStepJob, profileId: string, playbook: { id: string; name: string | null } | null, channel: string, sent: SendOutcome): Promise<void> {
-    if (!this.queues) return;
-    await this.queues.get(RECORD_MESSAGE_OUTCOME).add(
-      RECORD_MESSAGE_OUTCOME,
-      messageOutcomeJob(this.tenantId, { id: sent.deliveryId, profileId, runId: job.runId, stepId: job.stepId, channel, status: sent.status, providerId: sent.providerId, reason: sent.reason, at: sent.at }, playbook),
-      { jobId: messageOutcomeJobId(this.tenantId, sent.deliveryId, sent.status) },
-    );
+    return new StepSender(this.em, this.tenantId, this.collaborators).send(row, step, facts, now, policy);
   }
 
   /** Queues the escalation of the task this step visit created, delayed until its due time. */
@@ -266,43 +213,5 @@ function taskSourceKey(job: PlaybookStepJob): string {
   return `run:${job.runId}:${job.stepId}:${job.visit}`;
 }
 
-/** Why a send must not go out (consent and suppression traits), or null. */
-export function skipReason(traits: Record<string, unknown>, channel: string): string | null {
-  if (traits.doNotContact === true) return 'doNotContact';
-  const optOuts = traits.optOuts;
-  if (Array.isArray(optOuts) && optOuts.includes(channel)) return `opted out of ${channel}`;
-  return null;
-}
-
 /** The `computedTraits` namespace `updateTraits` steps write into. */
 export const PLAYBOOK_TRAITS_SOURCE = 'playbook';
-
-/** A webhook step's call: its data rendered as text, with the run's coordinates. */
-function webhookMessageOf(job: PlaybookStepJob, profileId: string, step: WebhookStep, facts: RunFacts): OutboundMessage {
-  const data = Object.fromEntries(Object.entries(step.data).map(([k, v]) => [k, renderTemplate(v, facts, 'text')]));
-  return {
-    idempotencyKey: `run:${job.runId}:step:${job.stepId}:${job.visit}`,
-    tenantId: job.tenantId,
-    profileId,
-    to: null,
-    type: 'playbook.webhook',
-    payload: { runId: job.runId, stepId: job.stepId, visit: job.visit, profileId, data },
-  };
-}
-
-function messageOf(job: PlaybookStepJob, profileId: string, step: SendStep, facts: RunFacts, kind: string, deliveryId: string): OutboundMessage {
-  const defaultTo = kind === 'email' ? '{{profile.traits.email}}' : kind === 'sms' ? '{{profile.traits.phone}}' : null;
-  const to = step.to ?? defaultTo;
-  return {
-    idempotencyKey: `run:${job.runId}:step:${job.stepId}:${job.visit}`,
-    tenantId: job.tenantId,
-    profileId,
-    to: to ? renderTemplate(to, facts, 'text') : null,
-    ...(step.subject ? { subject: renderTemplate(step.subject, facts, 'text') } : {}),
-    ...(step.body ? { body: renderTemplate(step.body, facts, 'text') } : {}),
-    ...(step.html ? { html: renderTemplate(step.html, facts, 'html') } : {}),
-    type: 'playbook.step',
-    payload: { runId: job.runId, stepId: job.stepId, visit: job.visit },
-    origin: { runId: job.runId, stepId: job.stepId, deliveryId },
-  };
-}

@@ -8,6 +8,7 @@ import { dueAcrossTenants, type DueRun } from '../entities/playbook-run.reposito
 import { overdueAcrossTenants, type OverdueTask } from '../entities/task.repository';
 import { resendPendingDeliveryReports, resendPendingMessageOutcomes } from '../services/message-outcome-handoff';
 import { queuePlaybookSteps } from '../services/queue-playbook-steps';
+import { resendPendingReplays } from '../services/queue-replay-sends';
 import { queueTaskEscalations } from '../services/queue-task-escalations';
 
 type ReconcileRunsJob = JobPayloads[typeof RECONCILE_RUNS];
@@ -79,6 +80,19 @@ export async function reconcileMessageOutcomes(deps: Pick<SubgraphDeps, 'orm' | 
   return count;
 }
 
+/**
+ * Queues again every replay of a dead-lettered send (`replaySend`) still in flight more than
+ * `SWEEP_GRACE_MS` after it was asked for (or came due after quiet hours): its job was lost to a
+ * Redis flush, or a crash came between the mutation's commit and the queueing (see
+ * `resendPendingReplays`). Returns how many.
+ */
+export async function reconcileReplays(deps: Pick<SubgraphDeps, 'orm' | 'queues' | 'log' | 'config'>, now = new Date()): Promise<number> {
+  // crosses tenants on purpose, like the run reconciler
+  const count = await resendPendingReplays(forkAcrossTenants(deps.orm), deps.queues, deps.config.ingest.sweepGraceMs, now);
+  if (count > 0) deps.log.warn({ count }, 'reconciler re-queued replays of dead-lettered sends');
+  return count;
+}
+
 /** The reconciler: RECONCILE_RUNS every `intervalMs`, self-healing (see `startScheduledSweeper`). */
 export function startReconcileRunsWorker(deps: SubgraphDeps, now: () => Date = () => new Date(), intervalMs = RECONCILE_INTERVAL_MS): Promise<Worker<ReconcileRunsJob>> {
   return startScheduledSweeper(deps, {
@@ -89,6 +103,7 @@ export function startReconcileRunsWorker(deps: SubgraphDeps, now: () => Date = (
       steps: await reconcileRuns(deps, now()),
       escalations: await reconcileTaskEscalations(deps, now()),
       messageOutcomes: await reconcileMessageOutcomes(deps, now()),
+      replays: await reconcileReplays(deps, now()),
     }),
   });
 }

@@ -27,7 +27,7 @@ export async function recordMessageOutcome(job: Pick<Job<MessageOutcomeJob>, 'da
   // a provider's report on its `delivery_report` row
   const { status } = job.data;
   const em = forkForTenant(deps.orm, tenantId);
-  if (status === 'sent' || status === 'failed' || status === 'skipped') await new StepDeliveryRepository(em, tenantId).outcomeEventRecorded(deliveryId, status);
+  if (status === 'sent' || status === 'failed' || status === 'skipped') await new StepDeliveryRepository(em, tenantId).outcomeEventRecorded(deliveryId, status, job.data.replay ?? 0);
   else await new DeliveryReportRepository(em, tenantId).recorded(deliveryId, status);
   return outcome;
 }

@@ -1,8 +1,5 @@
 import { createHmac } from 'node:crypto';
 
-import type { Queue } from 'bullmq';
-
-import { createActionsSubgraph } from '../../../subgraphs/actions';
 import { DeliveryReport } from '../../../subgraphs/actions/entities/delivery-report.entity';
 import { StepDelivery } from '../../../subgraphs/actions/entities/step-delivery.entity';
 import { ChannelService } from '../../../subgraphs/actions/services/channel.service';
@@ -13,12 +10,10 @@ import { messageOutcomeJobId, resendPendingDeliveryReports } from '../../../subg
 import type { PlaybookCollaborators } from '../../../subgraphs/actions/services/playbook-collaborators';
 import { PlaybookRunService } from '../../../subgraphs/actions/services/playbook-runs.service';
 import { recordMessageOutcome } from '../../../subgraphs/actions/workers/record-message-outcome.worker';
-import type { ProfileEventSender, ProfileTrackEvent } from '../../../subgraphs/common/profile-event-sender';
-import { PLAYBOOK_STEP, RECORD_MESSAGE_OUTCOME, type MessageOutcomeJob } from '../../../subgraphs/common/queues';
-import { runSubgraph, type RunningSubgraph } from '../../../subgraphs/common/run-subgraph';
+import { PLAYBOOK_STEP } from '../../../subgraphs/common/queues';
 import { forkAcrossTenants, forkForTenant } from '../../../subgraphs/common/tenant-filter';
+import { recordingSender, useActionsWithProvider } from '../../fixtures/actions-with-provider';
 import { FakeChannelProvider, reportDelivery } from '../../fixtures/fake-channel-provider';
-import { createTestEnv, type TestEnv } from '../../fixtures/test-config';
 import { createTreatingEveryone } from '../../fixtures/treat-everyone';
 import { waitFor } from '../../fixtures/wait-for';
 
@@ -32,10 +27,6 @@ const profile = (n: number) => `01a21227-0000-7000-8000-${String(n).padStart(12,
  * `record-message-outcome` job, recorded as `Message Delivered` / `Bounced` / `Complained`.
  */
 describe('POST /v1/channels/:channelId/delivery-status', () => {
-  let env: TestEnv;
-  let actions: RunningSubgraph;
-  let outcomes: Queue<MessageOutcomeJob>;
-  let base: string;
   const provider = new FakeChannelProvider();
   const clock = new Date('2026-03-10T08:00:00Z');
   const collaborators: PlaybookCollaborators = {
@@ -44,45 +35,26 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     now: () => clock,
     maxSendAttempts: 3,
   };
-  const stored: ProfileTrackEvent[] = [];
-  const sender: Pick<ProfileEventSender, 'send'> = {
-    send: (_tenantId, _profileId, events) => {
-      stored.push(...events);
-      return Promise.resolve('stored');
-    },
-  };
-
-  beforeAll(async () => {
-    await provider.start();
-    env = await createTestEnv();
-    actions = await runSubgraph(createActionsSubgraph({ collaborators, reconcileIntervalMs: 3_600_000 }), env.config, { port: 0 });
-    base = actions.url.replace(/\/graphql$/, '');
-    outcomes = actions.deps.queues.get(RECORD_MESSAGE_OUTCOME);
-    // the outcome worker is held back: the test plays it, with a sender it can watch
-    await outcomes.pause();
-  }, 120_000);
-  afterAll(async () => {
-    await actions?.close();
-    await env?.cleanup();
-    await provider.stop();
-  });
+  const { sender, events: stored } = recordingSender();
+  const h = useActionsWithProvider(provider, collaborators);
+  const base = () => h.actions.url.replace(/\/graphql$/, '');
 
   /** A tenant with an SMS channel `text` (secret SECRET) and one message sent on it: the row and the callback URL. */
   async function sentMessage(tenantId: string) {
-    const em = forkForTenant(actions.deps.orm, tenantId);
-    const channel = await new ChannelService(em, tenantId, new SecretBox(env.config.secret), 0).create({
+    const em = forkForTenant(h.actions.deps.orm, tenantId);
+    const channel = await new ChannelService(em, tenantId, new SecretBox(h.env.config.secret), 0).create({
       name: 'text',
       kind: 'sms',
       config: { baseUrl: 'https://sms.example.com', accountSid: 'AC1', from: '+15005550006' },
       secret: SECRET,
     });
     const playbook = await createTreatingEveryone(em, tenantId, { name: 'Nudge', steps: [{ id: 'sms', type: 'send', channel: 'text', body: 'Hi', next: null }] });
-    const run = await new PlaybookRunService(em, tenantId, () => clock).enrolOne(actions.deps.queues.get(PLAYBOOK_STEP), playbook.playbookId, profile(1), 'test');
+    const run = await new PlaybookRunService(em, tenantId, () => clock).enrolOne(h.actions.deps.queues.get(PLAYBOOK_STEP), playbook.playbookId, profile(1), 'test');
     const deliveryOf = () => em.fork().findOne(StepDelivery, { runId: run.id }, { disableIdentityMap: true });
     await waitFor(async () => (await deliveryOf())?.status === 'sent');
     const delivery = (await deliveryOf())!;
     expect(delivery.providerId).toMatch(/^msg-\d+$/);
-    return { delivery, playbookId: playbook.playbookId, url: `${base}/v1/channels/${channel.id}/delivery-status` };
+    return { delivery, playbookId: playbook.playbookId, url: `${base()}/v1/channels/${channel.id}/delivery-status` };
   }
 
   // the send's own `Message Sent` job is queued too; the tests look at the reports only
@@ -94,29 +66,29 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
       const answer = await reportDelivery(url, SECRET, { messageId, status, ...(status === 'bounced' ? { reason: '550 mailbox full', occurredAt: '2026-03-10T08:01:00Z' } : {}) }, { now: clock });
       expect(answer).toEqual({ status: 202, body: { accepted: true, code: 'ACCEPTED', message: `${status} recorded`, deliveryId: delivery.id } });
     }
-    const jobs = (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
+    const jobs = (await h.outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
     expect(jobs.map((j) => j.id).sort()).toEqual(['bounced', 'complained', 'delivered'].map((s) => messageOutcomeJobId(tenantId, delivery.id, s)).sort());
     const bounced = jobs.find((j) => j.data.status === 'bounced')!;
     expect(bounced.data).toEqual({ tenantId, profileId: profile(1), deliveryId: delivery.id, runId: delivery.runId, stepId: 'sms', channel: 'text', playbookId, playbook: 'Nudge', status: 'bounced', providerId: messageId, reason: '550 mailbox full', at: '2026-03-10T08:01:00.000Z' });
 
-    for (const job of jobs) await recordMessageOutcome(job, sender, actions.deps);
+    for (const job of jobs) await recordMessageOutcome(job, sender, h.actions.deps);
     expect(stored.map((e) => [e.event, e.messageId]).sort()).toEqual([
       ['Message Bounced', `message-bounced-${delivery.id}`],
       ['Message Complained', `message-complained-${delivery.id}`],
       ['Message Delivered', `message-delivered-${delivery.id}`],
     ]);
     // a report leaves the send's own outcome alone
-    const row = await forkForTenant(actions.deps.orm, tenantId).findOneOrFail(StepDelivery, { id: delivery.id }, { disableIdentityMap: true });
+    const row = await forkForTenant(h.actions.deps.orm, tenantId).findOneOrFail(StepDelivery, { id: delivery.id }, { disableIdentityMap: true });
     expect(row.status).toBe('sent');
     // the ledger lists each report once, oldest first (the bounce said 08:01; the others arrived at 08:00)
-    const reports = await new DeliveryLedgerService(forkForTenant(actions.deps.orm, tenantId), tenantId).reportsOn(delivery.id);
+    const reports = await new DeliveryLedgerService(forkForTenant(h.actions.deps.orm, tenantId), tenantId).reportsOn(delivery.id);
     expect(reports.map((r) => [r.status, r.reason])).toEqual([
       ['delivered', null],
       ['complained', null],
       ['bounced', '550 mailbox full'],
     ]);
     // another tenant's ledger sees none of them, even asked for this row
-    expect(await new DeliveryLedgerService(forkForTenant(actions.deps.orm, 'callback-other'), 'callback-other').reportsOn(delivery.id)).toEqual([]);
+    expect(await new DeliveryLedgerService(forkForTenant(h.actions.deps.orm, 'callback-other'), 'callback-other').reportsOn(delivery.id)).toEqual([]);
   });
 
   it('takes Twilio’s own status callback, signed with X-Twilio-Signature over the public callback URL: a bounce recorded once, a status on the way ignored', async () => {
@@ -124,7 +96,7 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     const { delivery, url } = await sentMessage(tenantId);
     const channelId = /\/v1\/channels\/([^/]+)\//.exec(url)![1];
     // what Twilio was given as StatusCallback, and signs: the public URL, not the service's own
-    const publicUrl = `${env.config.publicUrl}/v1/channels/${channelId}/delivery-status`;
+    const publicUrl = `${h.env.config.publicUrl}/v1/channels/${channelId}/delivery-status`;
     // Twilio's algorithm, written here independently of the service's code
     const sign = (params: Record<string, string>, secret = SECRET) =>
       createHmac('sha1', secret).update(publicUrl + Object.keys(params).sort().map((k) => k + params[k]).join('')).digest('base64');
@@ -146,9 +118,9 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ field: 'MessageSid' }, { field: 'MessageStatus' }] });
 
-    const reports = await new DeliveryLedgerService(forkForTenant(actions.deps.orm, tenantId), tenantId).reportsOn(delivery.id);
+    const reports = await new DeliveryLedgerService(forkForTenant(h.actions.deps.orm, tenantId), tenantId).reportsOn(delivery.id);
     expect(reports.map((r) => [r.status, r.reason])).toEqual([['bounced', 'undelivered (error 30003)']]);
-    const jobs = (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
+    const jobs = (await h.outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
     expect(jobs.map((j) => j.id)).toEqual([messageOutcomeJobId(tenantId, delivery.id, 'bounced')]);
   });
 
@@ -157,25 +129,25 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     const { delivery, url } = await sentMessage(tenantId);
     const answer = await reportDelivery(url, SECRET, { messageId: delivery.providerId!, status: 'delivered', occurredAt: '2026-03-10T08:02:00Z' }, { now: clock });
     expect(answer.status).toBe(202);
-    const reportOf = () => forkForTenant(actions.deps.orm, tenantId).findOneOrFail(DeliveryReport, { deliveryId: delivery.id, status: 'delivered' }, { disableIdentityMap: true });
+    const reportOf = () => forkForTenant(h.actions.deps.orm, tenantId).findOneOrFail(DeliveryReport, { deliveryId: delivery.id, status: 'delivered' }, { disableIdentityMap: true });
     expect((await reportOf()).pendingSince).not.toBeNull();
     // the job is lost (a flush) before the worker took it
-    const first = await outcomes.getJob(messageOutcomeJobId(tenantId, delivery.id, 'delivered'));
+    const first = await h.outcomes.getJob(messageOutcomeJobId(tenantId, delivery.id, 'delivered'));
     await first!.remove();
-    const reportJobs = async () => (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status === 'delivered');
+    const reportJobs = async () => (await h.outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status === 'delivered');
     expect(await reportJobs()).toEqual([]);
 
     const later = new Date(Date.now() + 1_000);
-    expect(await resendPendingDeliveryReports(forkAcrossTenants(actions.deps.orm), actions.deps.queues, 0, later)).toBeGreaterThanOrEqual(1);
+    expect(await resendPendingDeliveryReports(forkAcrossTenants(h.actions.deps.orm), h.actions.deps.queues, 0, later)).toBeGreaterThanOrEqual(1);
     const [resent] = await reportJobs();
     expect(resent.id).toMatch(new RegExp(`^${messageOutcomeJobId(tenantId, delivery.id, 'delivered')}-swept`));
     expect(resent.data).toMatchObject({ deliveryId: delivery.id, status: 'delivered', at: '2026-03-10T08:02:00.000Z', providerId: delivery.providerId });
-    await recordMessageOutcome(resent, sender, actions.deps);
+    await recordMessageOutcome(resent, sender, h.actions.deps);
     expect(stored.filter((e) => e.messageId === `message-delivered-${delivery.id}`)).toHaveLength(1);
     expect((await reportOf()).pendingSince).toBeNull();
     await resent.remove();
     // recorded: the next pass sends nothing for it
-    await resendPendingDeliveryReports(forkAcrossTenants(actions.deps.orm), actions.deps.queues, 0, new Date(later.getTime() + 60_000));
+    await resendPendingDeliveryReports(forkAcrossTenants(h.actions.deps.orm), h.actions.deps.queues, 0, new Date(later.getTime() + 60_000));
     expect(await reportJobs()).toEqual([]);
   });
 
@@ -206,11 +178,11 @@ describe('POST /v1/channels/:channelId/delivery-status', () => {
     const unknown = await signed(JSON.stringify({ messageId: 'msg-never-sent', status: 'delivered' }));
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'UNKNOWN_MESSAGE' });
-    expect((await post({}, good, `${base}/v1/channels/01a21227-0000-7000-8000-000000000000/delivery-status`)).status).toBe(404);
-    expect((await post({}, good, `${base}/v1/channels/not-an-id/delivery-status`)).status).toBe(404);
-    expect((await post({}, good, `${base}/v1/channels/%zz%/delivery-status`)).status).toBe(404);
+    expect((await post({}, good, `${base()}/v1/channels/01a21227-0000-7000-8000-000000000000/delivery-status`)).status).toBe(404);
+    expect((await post({}, good, `${base()}/v1/channels/not-an-id/delivery-status`)).status).toBe(404);
+    expect((await post({}, good, `${base()}/v1/channels/%zz%/delivery-status`)).status).toBe(404);
 
-    const jobs = (await outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
+    const jobs = (await h.outcomes.getJobs(['waiting', 'prioritized'])).filter((j) => j.data.tenantId === tenantId && j.data.status !== 'sent');
     expect(jobs).toEqual([]);
   });
 });

@@ -42,6 +42,14 @@ describe('messageOutcomeEvent', () => {
     // one event per row and provider report, however often the provider re-sends it
     expect(messageOutcomeEvent({ ...sent, status: 'complained' }).messageId).toBe('message-complained-d-1');
   });
+
+  it('names the replay of a dead-lettered send (replaySend) in the messageId, so each replay’s outcome is an event of its own', () => {
+    expect(messageOutcomeEvent({ ...sent, replay: 0 }).messageId).toBe('message-sent-d-1');
+    expect(messageOutcomeEvent({ ...sent, status: 'failed', replay: 1 }).messageId).toBe('message-failed-d-1-replay1');
+    expect(messageOutcomeEvent({ ...sent, status: 'failed', replay: 2 }).messageId).toBe('message-failed-d-1-replay2');
+    expect(messageOutcomeEvent({ ...sent, replay: 2 }).properties).toMatchObject({ deliveryId: 'd-1', replay: 2 });
+    expect(messageOutcomeEvent(sent).properties).not.toHaveProperty('replay');
+  });
 });
 
 describe('messageOutcomeProblems', () => {
@@ -54,6 +62,7 @@ describe('messageOutcomeProblems', () => {
     ['an empty tenant', { ...sent, tenantId: '' }, 'tenantId must be a non-empty string'],
     ['an unknown status', { ...sent, status: 'opened' }, 'status must be sent, failed, skipped, delivered, bounced or complained'],
     ['a bad time', { ...sent, at: 'yesterday' }, 'at must be an ISO date-time'],
+    ['a bad replay', { ...sent, replay: -1 }, 'replay must be a whole number, 0 or more'],
   ])('names the problem of %s', (_name, data, problem) => {
     expect(messageOutcomeProblems(data)).toContain(problem);
   });
