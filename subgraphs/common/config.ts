@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { bool, cleanEnv, num, port, str, url, EnvError, EnvMissingError } from 'envalid';
 
 import { INPUT_STRING_LIMITS, type InputStringLimits } from './limits';
-import { JOB_ATTEMPTS } from './queues';
+import { ACK_WINDOW_MS, JOB_ATTEMPTS } from './queues';
 import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis';
 
 /**
@@ -117,6 +117,12 @@ export interface Config {
      * out (the sweepers recover those hand-offs from SQL), e.g. in the database-outage test.
      */
     jobAttempts: number;
+    /**
+     * How long a process gathers its acknowledgements (`activity-recorded`, `score-follow-ups-done`)
+     * into one job per tenant before sending them, in ms (`QUEUE_ACK_WINDOW_MS`); 0 sends each at
+     * once. Held acks lost with the process leave their markers to the sweepers. Default 200.
+     */
+    ackWindowMs: number;
   };
   limits: {
     /** Deepest selection allowed. Default 12. */
@@ -383,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       QUEUE_LOCK_DURATION_MS: num({ default: 30_000 }),
       QUEUE_STALLED_INTERVAL_MS: num({ default: 30_000 }),
       QUEUE_JOB_ATTEMPTS: num({ default: JOB_ATTEMPTS }),
+      QUEUE_ACK_WINDOW_MS: num({ default: ACK_WINDOW_MS }),
       MAX_DEPTH: num({ default: 12 }),
       MAX_ALIASES: num({ default: 20 }),
       MAX_TOKENS: num({ default: 2000 }),
@@ -489,6 +496,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const key of positive) {
     if (!(e[key] > 0)) problems.push(`${key}: must be a positive number`);
   }
+  if (!(e.QUEUE_ACK_WINDOW_MS >= 0)) problems.push('QUEUE_ACK_WINDOW_MS: must be 0 or more');
   if (!(Number.isInteger(e.INGEST_TENANT_CONCURRENCY) && e.INGEST_TENANT_CONCURRENCY >= 0)) problems.push('INGEST_TENANT_CONCURRENCY: must be a whole number, 0 or more');
   for (const key of ['INGEST_RATE_LIMIT_PER_SECOND', 'INGEST_MAX_QUEUE_DEPTH', 'QUEUE_JOB_ATTEMPTS', 'TRACKING_REQUESTS_PER_MINUTE', 'CALLBACK_REQUESTS_PER_MINUTE', 'GRAPHQL_RATE_LIMIT_PER_SECOND', 'GRAPHQL_TENANT_RATE_LIMIT_PER_SECOND', 'WS_MAX_PAYLOAD_BYTES', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 'WS_MAX_CONNECTIONS_PER_KEY', 'RISK_TRAINING_THREADS'] as const) {
     if (!Number.isInteger(e[key])) problems.push(`${key}: must be a whole number`);
@@ -562,7 +570,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     callbackRequestsPerMinute: e.CALLBACK_REQUESTS_PER_MINUTE,
     trustedProxies: Object.freeze(trustedProxies),
     queuePrefix: e.QUEUE_PREFIX,
-    queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS },
+    queues: { lockDurationMs: e.QUEUE_LOCK_DURATION_MS, stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS, jobAttempts: e.QUEUE_JOB_ATTEMPTS, ackWindowMs: e.QUEUE_ACK_WINDOW_MS },
     limits: {
       maxDepth: e.MAX_DEPTH,
       maxAliases: e.MAX_ALIASES,

@@ -1,6 +1,7 @@
 import { Queue, type QueueOptions, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
+import { AckBuffer, type AckKind } from './ack-buffer';
 import { AppError } from './errors';
 import type { Lane } from './fair-share';
 import type { SegmentMembershipChangedEvent } from './pubsub';
@@ -826,6 +827,29 @@ export function createQueue<N extends QueueName>(name: N, connection: Redis, pre
   return new Queue<JobPayloads[N]>(name, queueOptions(connection, prefix));
 }
 
+/** Default of `QUEUE_ACK_WINDOW_MS`: how long acknowledgements are gathered before they are sent. */
+export const ACK_WINDOW_MS = 200;
+
+const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
+
+/** The acknowledgement queues whose jobs are gathered per window and key (see `AckBuffer`). */
+const ACK_KINDS: { [N in typeof ACTIVITY_RECORDED | typeof SCORE_FOLLOW_UPS_DONE]: AckKind<JobPayloads[N]> } = {
+  // per tenant and lane: signals takes each lane's events out of its in-flight count
+  [ACTIVITY_RECORDED]: {
+    keyOf: (a) => `${a.tenantId}\u0000${a.lane ?? 'live'}`,
+    merge: (held, more) => ({ ...held, eventIds: union(held.eventIds, more.eventIds) }),
+    size: (a) => a.eventIds.length,
+  },
+  [SCORE_FOLLOW_UPS_DONE]: {
+    keyOf: (a) => `${a.tenantId}\u0000${a.consumer}`,
+    merge: (held, more) => ({ ...held, scoreIds: union(held.scoreIds, more.scoreIds) }),
+    size: (a) => a.scoreIds.length,
+  },
+};
+
+/** A queue whose jobs are acknowledgements, gathered by `Queues.ack`. */
+export type AckQueueName = keyof typeof ACK_KINDS;
+
 /**
  * One `Queue` per name per process, closed on shutdown. `failFast` (the API request paths' queues,
  * on `createProducerRedis`): `get` refuses with `UNAVAILABLE` while the connection is not ready,
@@ -833,12 +857,40 @@ export function createQueue<N extends QueueName>(name: N, connection: Redis, pre
  */
 export class Queues {
   private readonly open = new Map<QueueName, Queue>();
+  private readonly acks = new Map<AckQueueName, AckBuffer<unknown>>();
 
   constructor(
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly failFast = false,
+    /** How long acknowledgements are gathered (`QUEUE_ACK_WINDOW_MS`); 0 sends each at once. */
+    private readonly ackWindowMs = ACK_WINDOW_MS,
+    private readonly onAckError: (err: unknown, queue: AckQueueName, acks: number) => void = () => {},
   ) {}
+
+  /**
+   * Queues an acknowledgement, gathered with the others of its key for `ackWindowMs` into one job
+   * (see `AckBuffer`: a held ack lost with the process leaves its marker to the sweepers). The
+   * promise settles when the ack is handed to the buffer, or sent when the window is 0.
+   */
+  ack<N extends AckQueueName>(name: N, data: JobPayloads[N]): Promise<void> {
+    let buffer = this.acks.get(name) as AckBuffer<JobPayloads[N]> | undefined;
+    if (!buffer) {
+      buffer = new AckBuffer<JobPayloads[N]>(
+        ACK_KINDS[name] as AckKind<JobPayloads[N]>,
+        this.ackWindowMs,
+        async (acks) => void (await this.get(name).addBulk(acks.map((a) => ({ name, data: a })) as never)),
+        (err, count) => this.onAckError(err, name, count),
+      );
+      this.acks.set(name, buffer as unknown as AckBuffer<unknown>);
+    }
+    return buffer.add(data);
+  }
+
+  /** Sends every acknowledgement held now (tests, and shutdown). */
+  async flushAcks(): Promise<void> {
+    await Promise.all([...this.acks.values()].map((b) => b.flush()));
+  }
 
   get<N extends QueueName>(name: N): Queue<JobPayloads[N]> {
     if (this.failFast && this.connection.status !== 'ready') {
@@ -853,6 +905,8 @@ export class Queues {
   }
 
   async close(): Promise<void> {
+    // what is held goes out first: the queues it needs close next
+    await Promise.all([...this.acks.values()].map((b) => b.close()));
     await Promise.all([...this.open.values()].map((q) => q.close()));
     this.open.clear();
   }

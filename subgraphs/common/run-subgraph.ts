@@ -75,7 +75,8 @@ export async function runSubgraph<C extends RequestContext>(
     setJobAttempts(redis, config.queues.jobAttempts);
     const pubSub = await createRedisPubSub(config.redisUrl, config.queuePrefix, shutdown);
     const orm = await initOrm(config, def.orm, shutdown);
-    const queues = new Queues(redis, config.queuePrefix);
+    // acknowledgements a failed send holds for the next window (see AckBuffer)
+    const queues = new Queues(redis, config.queuePrefix, false, config.queues.ackWindowMs, (err, queue, acks) => log.warn({ err, queue, acks }, 'acknowledgements not sent: held for the next window'));
     shutdown.defer(() => queues.close());
     const deps: SubgraphDeps = { config, log, shutdown, orm, redis, pubSub, queues };
     // API requests enqueue and check admission on a connection of their own that fails fast

@@ -3,17 +3,16 @@ import { SCORE_FOLLOW_UPS_DONE, type Queues, type ScoreFollowUpConsumer } from '
 /**
  * Tells risk that this consumer has stored the follow-ups of these scores (its transaction has
  * committed), so risk clears its marker: until then a Redis flush that loses the follow-up job is
- * recovered by risk's score sweeper sending it again (both consumers are idempotent). One small
- * job per consumer job, job id `<consumer job id>-done` (a retried job queues nothing new).
- * Nothing to say for a job that named no score.
+ * recovered by risk's score sweeper sending it again (both consumers are idempotent). Gathered
+ * per tenant and consumer over `QUEUE_ACK_WINDOW_MS` into one small job (`Queues.ack`); a retried
+ * job acknowledges again, which clears nothing twice. Nothing to say for a job that named no score.
  */
 export async function acknowledgeScoreFollowUps(
-  queues: Queues,
-  jobId: string,
+  queues: Pick<Queues, 'ack'>,
   tenantId: string,
   consumer: ScoreFollowUpConsumer,
   scoreIds: readonly string[],
 ): Promise<void> {
   if (scoreIds.length === 0) return;
-  await queues.get(SCORE_FOLLOW_UPS_DONE).add(SCORE_FOLLOW_UPS_DONE, { tenantId, consumer, scoreIds: [...new Set(scoreIds)] }, { jobId: `${jobId}-done` });
+  await queues.ack(SCORE_FOLLOW_UPS_DONE, { tenantId, consumer, scoreIds: [...new Set(scoreIds)] });
 }

@@ -26,7 +26,7 @@ const STAGE: AlertBatchStage<RaiseAlertsJob, RaiseAlertsWork> = {
   count: (work) => work.changes.length,
   raise: (em, { tenantId, changes }, now) => new RaiseAlertsService(em, tenantId).raise(changes, now),
   // risk may clear the hand-off marker of these scores (ids unique per job)
-  acknowledge: (deps, job, { tenantId, changes }) => acknowledgeScoreFollowUps(deps.queues, String(job.id), tenantId, 'alerts', changes.map((c) => c.scoreId)),
+  acknowledge: (deps, job, { tenantId, changes }) => acknowledgeScoreFollowUps(deps.queues, tenantId, 'alerts', changes.map((c) => c.scoreId)),
 };
 
 /**

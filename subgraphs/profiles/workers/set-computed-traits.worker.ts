@@ -39,7 +39,7 @@ export async function setComputedTraits(
   const written = [...new Set(landed.filter((id): id is string => id !== null))];
   // stored (or no such profile, which a resend cannot change): risk may clear its marker. The
   // profiles' own segment marker is in SQL already, so a lost evaluate-segments job is swept too.
-  await acknowledgeScoreFollowUps(deps.queues, String(job.id), tenantId, 'traits', parsed.batch.scoreIds ?? []);
+  await acknowledgeScoreFollowUps(deps.queues, tenantId, 'traits', parsed.batch.scoreIds ?? []);
   if (written.length === 0) throw new UnrecoverableError(`set-computed-traits: no profile of job ${job.id} exists`);
   await queueSegmentEvaluationIfSegments(deps, { tenantId, profileIds: written, ...(lane && { lane }) }, `traits-${job.id}`);
   deps.log.debug({ tenantId, jobId: job.id, profiles: written.length }, 'computed traits set');

@@ -62,18 +62,18 @@ export async function recordActivity(
   now?: Date,
 ): Promise<void> {
   const batch = batchOf(job, deps);
-  await recordBatch(batch, job.id ?? `${batch.tenantId}-${sourceKey(batch.items[0])}-${sourceKey(batch.items.at(-1)!)}`, deps, now);
+  await recordBatch(batch, deps, now);
 }
 
 type RecordActivityDeps = Pick<SubgraphDeps, 'orm' | 'queues' | 'config' | 'pubSub' | 'log' | 'redis'>;
 
-/** `recordActivity` for one batch; `ackId` names its acknowledgement to signals. */
-async function recordBatch({ tenantId, items, lane }: RecordActivityBatch, ackId: string, deps: RecordActivityDeps, now?: Date): Promise<void> {
+/** `recordActivity` for one batch. */
+async function recordBatch({ tenantId, items, lane }: RecordActivityBatch, deps: RecordActivityDeps, now?: Date): Promise<void> {
   const em = forkForTenant(deps.orm, tenantId);
   const touched = await new ActivityService(em, tenantId).recordMany(items);
   // stored and committed: signals may stop watching these events (after the scoring below, which
   // is what a subscriber waits for)
-  const acknowledge = () => acknowledgeActivity(deps.queues, ackId, tenantId, items, lane);
+  const acknowledge = () => acknowledgeActivity(deps.queues, tenantId, items, lane);
   if (touched.length === 0) return acknowledge();
   const debounceMs = deps.config.risk.scoreDebounceMs;
   if (debounceMs > 0) {
@@ -114,9 +114,9 @@ export function recordActivityPass(deps: RecordActivityDeps): CoalescedPass<Reco
       }
     },
     groupKey: (batch) => `${batch.tenantId}\u0000${batch.lane ?? 'live'}`,
-    runGroup: async (batches, id) => {
+    runGroup: async (batches) => {
       const [head] = batches;
-      await recordBatch({ tenantId: head.tenantId, items: batches.flatMap((b) => b.items), ...(head.lane && { lane: head.lane }) }, id, deps);
+      await recordBatch({ tenantId: head.tenantId, items: batches.flatMap((b) => b.items), ...(head.lane && { lane: head.lane }) }, deps);
     },
     runAlone: (job) => recordActivity(job, deps),
   };

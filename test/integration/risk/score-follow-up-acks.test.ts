@@ -87,6 +87,8 @@ describe('score follow-up acknowledgements', () => {
       await setComputedTraits(job, profiles.deps);
       await job.remove();
     }
+    // the consumers gather their acknowledgements over the ack window: sent now
+    await Promise.all([actions.deps.queues.flushAcks(), profiles.deps.queues.flushAcks()]);
     for (const job of await jobsOf(SCORE_FOLLOW_UPS_DONE, tenantId)) {
       await scoreFollowUpsDone(job, risk.deps);
       await job.remove();
