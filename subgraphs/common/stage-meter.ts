@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 import { LATENCY_BUCKET_COUNT, latencyBucketOf, latencyPercentile, mergeLatencyCounts } from './math/latency-histogram';
 import type { PipelineStage } from './pipeline-stages';
@@ -82,7 +82,24 @@ export function timingOf(job: Pick<Job, 'timestamp' | 'processedOn' | 'finishedO
  */
 export async function meterFinishedJobs(redis: Redis, prefix: string, stage: PipelineStage, jobs: readonly FinishedJob[], now: number = Date.now()): Promise<void> {
   if (jobs.length === 0) return;
-  const second = Math.floor(now / 1000);
+  const pipeline = redis.pipeline();
+  appendMeterWrites(pipeline, prefix, [{ stage, jobs, now }]);
+  const replies = (await pipeline.exec()) ?? [];
+  for (const [err] of replies) if (err) throw err;
+}
+
+/** Jobs a stage finished at `now` (ms), as `meterFinishedJobs` takes them. */
+interface MeteredBatch {
+  stage: PipelineStage;
+  jobs: readonly FinishedJob[];
+  now: number;
+}
+
+/**
+ * Adds the meter writes of `batches` to `pipeline`: per key (rate bucket, or timing histogram and
+ * bucket index) one INCRBY / HINCRBY with the counts summed over the batches, and one EXPIRE.
+ */
+function appendMeterWrites(pipeline: ChainableCommander, prefix: string, batches: readonly MeteredBatch[]): void {
   const counts = new Map<string, number>();
   const histograms = new Map<string, Map<number, number>>();
   const bump = (key: string, bucket: number) => {
@@ -90,25 +107,84 @@ export async function meterFinishedJobs(redis: Redis, prefix: string, stage: Pip
     hist.set(bucket, (hist.get(bucket) ?? 0) + 1);
     histograms.set(key, hist);
   };
-  for (const job of jobs) {
-    if (job.events > 0) {
-      for (const key of [meterKey(prefix, stage, null, second), meterKey(prefix, stage, job.tenantId, second)]) counts.set(key, (counts.get(key) ?? 0) + job.events);
-    }
-    for (const [kind, ms] of [['wait', job.waitMs], ['run', job.runMs]] as const) {
-      if (ms === null || !Number.isFinite(ms)) continue;
-      const bucket = latencyBucketOf(ms);
-      bump(timingKey(prefix, kind, stage, null, second), bucket);
-      bump(timingKey(prefix, kind, stage, job.tenantId, second), bucket);
+  for (const { stage, jobs, now } of batches) {
+    const second = Math.floor(now / 1000);
+    for (const job of jobs) {
+      if (job.events > 0) {
+        for (const key of [meterKey(prefix, stage, null, second), meterKey(prefix, stage, job.tenantId, second)]) counts.set(key, (counts.get(key) ?? 0) + job.events);
+      }
+      for (const [kind, ms] of [['wait', job.waitMs], ['run', job.runMs]] as const) {
+        if (ms === null || !Number.isFinite(ms)) continue;
+        const bucket = latencyBucketOf(ms);
+        bump(timingKey(prefix, kind, stage, null, second), bucket);
+        bump(timingKey(prefix, kind, stage, job.tenantId, second), bucket);
+      }
     }
   }
-  const pipeline = redis.pipeline();
   for (const [key, count] of counts) pipeline.incrby(key, count).expire(key, METER_BUCKET_TTL_SECONDS);
   for (const [key, hist] of histograms) {
     for (const [bucket, count] of hist) pipeline.hincrby(key, String(bucket), count);
     pipeline.expire(key, METER_BUCKET_TTL_SECONDS);
   }
-  const replies = (await pipeline.exec()) ?? [];
-  for (const [err] of replies) if (err) throw err;
+}
+
+/** How often a process writes the meters its workers gathered (ms). */
+export const METER_FLUSH_MS = 500;
+
+/**
+ * The meters of one process's stage workers, gathered and written every `METER_FLUSH_MS` in one
+ * pipelined round trip, each job still in the bucket of the second it finished. Written per job,
+ * as it was, every job of a trickle cost a round trip of a dozen commands in every stage process;
+ * gathered, a busy second costs two. The figures are for `pipelineStatus` and the benchmarks, not
+ * a record: what a process dies with (at most one flush period) is not counted, and a failed write
+ * is logged and dropped.
+ */
+class MeterBuffer {
+  private readonly pending: MeteredBatch[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly log: { warn(obj: object, msg: string): void },
+  ) {}
+
+  add(batch: MeteredBatch): void {
+    if (batch.jobs.length === 0) return;
+    this.pending.push(batch);
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), METER_FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = null;
+    const batches = this.pending.splice(0);
+    if (batches.length === 0 || this.redis.status === 'end') return;
+    const pipeline = this.redis.pipeline();
+    appendMeterWrites(pipeline, this.prefix, batches);
+    try {
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+    } catch (err) {
+      this.log.warn({ err, stages: [...new Set(batches.map((b) => b.stage))] }, 'stage meter not updated');
+    }
+  }
+}
+
+/** One buffer per connection and prefix (a process has one of each, tests several). */
+const meterBuffers = new WeakMap<Redis, Map<string, MeterBuffer>>();
+
+function meterBufferOf(deps: { redis: Redis; config: { queuePrefix: string }; log: { warn(obj: object, msg: string): void } }): MeterBuffer {
+  const byPrefix = meterBuffers.get(deps.redis) ?? new Map<string, MeterBuffer>();
+  meterBuffers.set(deps.redis, byPrefix);
+  let buffer = byPrefix.get(deps.config.queuePrefix);
+  if (!buffer) {
+    buffer = new MeterBuffer(deps.redis, deps.config.queuePrefix, deps.log);
+    byPrefix.set(deps.config.queuePrefix, buffer);
+  }
+  return buffer;
 }
 
 /** A stage's wait and run times over the last minute: p50 and p99 in ms (null when no job finished), and the jobs counted. */
@@ -172,8 +248,9 @@ export async function readStageTimings(
 
 /**
  * Meters the jobs a coalesced pass completed by hand (they emit no 'completed' event): their
- * events, and their wait (until `takeWaitingJobs` took them) and run times. A failed meter write is
- * logged, never fails the pass.
+ * events, and their wait (until `takeWaitingJobs` took them) and run times, gathered with the
+ * process's other meters and written within `METER_FLUSH_MS`. A failed meter write is logged,
+ * never fails the pass.
  */
 export async function meterTakenJobs<T extends { tenantId: string }>(
   deps: { redis: Redis; config: { queuePrefix: string }; log: { warn(obj: object, msg: string): void } },
@@ -182,13 +259,12 @@ export async function meterTakenJobs<T extends { tenantId: string }>(
   count: (data: T) => number,
 ): Promise<void> {
   const now = Date.now();
-  const finished = jobs.map((job) => ({ tenantId: job.data.tenantId, events: count(job.data), ...timingOf(job, now) }));
-  await meterFinishedJobs(deps.redis, deps.config.queuePrefix, stage, finished, now).catch((err: unknown) => deps.log.warn({ err, stage }, 'stage meter not updated'));
+  meterBufferOf(deps).add({ stage, jobs: jobs.map((job) => ({ tenantId: job.data.tenantId, events: count(job.data), ...timingOf(job, now) })), now });
 }
 
 /**
  * Meters a stage worker's completed jobs: `count(data)` events each, under the job's tenant, with
- * how long each waited in the queue and ran. The processor stays unaware of it; a failed meter
+ * how long each waited in the queue and ran, written within `METER_FLUSH_MS`. The processor stays unaware of it; a failed meter
  * write is logged, never fails the job (the figures are for `pipelineStatus`, not a record).
  */
 export function meterCompletedJobs<T extends { tenantId: string }>(
@@ -200,8 +276,6 @@ export function meterCompletedJobs<T extends { tenantId: string }>(
   worker.on('completed', (job) => {
     if (!job?.data || typeof job.data.tenantId !== 'string') return;
     const now = Date.now();
-    meterFinishedJobs(deps.redis, deps.config.queuePrefix, stage, [{ tenantId: job.data.tenantId, events: count(job.data), ...timingOf(job, now) }], now).catch((err) =>
-      deps.log.warn({ err, stage }, 'stage meter not updated'),
-    );
+    meterBufferOf(deps).add({ stage, jobs: [{ tenantId: job.data.tenantId, events: count(job.data), ...timingOf(job, now) }], now });
   });
 }
