@@ -833,7 +833,7 @@ export const ACK_WINDOW_MS = 200;
 const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
 
 /** The acknowledgement queues whose jobs are gathered per window and key (see `AckBuffer`). */
-const ACK_KINDS: { [N in typeof ACTIVITY_RECORDED | typeof SCORE_FOLLOW_UPS_DONE]: AckKind<JobPayloads[N]> } = {
+const ACK_KINDS: { [N in typeof ACTIVITY_RECORDED | typeof SCORE_FOLLOW_UPS_DONE | typeof SIGNAL_ALERTS_DONE]: AckKind<JobPayloads[N]> } = {
   // per tenant and lane: signals takes each lane's events out of its in-flight count
   [ACTIVITY_RECORDED]: {
     keyOf: (a) => `${a.tenantId}\u0000${a.lane ?? 'live'}`,
@@ -844,6 +844,11 @@ const ACK_KINDS: { [N in typeof ACTIVITY_RECORDED | typeof SCORE_FOLLOW_UPS_DONE
     keyOf: (a) => `${a.tenantId}\u0000${a.consumer}`,
     merge: (held, more) => ({ ...held, scoreIds: union(held.scoreIds, more.scoreIds) }),
     size: (a) => a.scoreIds.length,
+  },
+  [SIGNAL_ALERTS_DONE]: {
+    keyOf: (a) => a.tenantId,
+    merge: (held, more) => ({ ...held, signalIds: union(held.signalIds, more.signalIds) }),
+    size: (a) => a.signalIds.length,
   },
 };
 

@@ -32,8 +32,8 @@ const STAGE: AlertBatchStage<SignalAlertsBatch, SignalAlertsWork> = {
     // every signal the job named, the malformed ones too: evaluating them again would fail again
     const named = Array.isArray(job.data.signals) ? job.data.signals.map((s) => (s as { signalId?: unknown } | null)?.signalId) : [];
     const signalIds = [...new Set(named.filter((id): id is string => typeof id === 'string' && isUuid(id)))];
-    // one ack per job
-    if (signalIds.length) await deps.queues.get(SIGNAL_ALERTS_DONE).add(SIGNAL_ALERTS_DONE, { tenantId, signalIds }, { jobId: `${String(job.id)}-done` });
+    // gathered per tenant over the ack window (`Queues.ack`): one job per window, not per batch
+    if (signalIds.length) await deps.queues.ack(SIGNAL_ALERTS_DONE, { tenantId, signalIds });
   },
 };
 

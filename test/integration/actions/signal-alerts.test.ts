@@ -187,12 +187,20 @@ describe('raiseSignalAlerts', () => {
     expect(runs).toEqual([expect.objectContaining({ playbookId: playbook.playbookId, profileId: p, enrolledBy: `alert:${alert.id}` })]);
   });
 
-  it('acknowledges the batch’s signals to signals once evaluated, one ack per job', async () => {
+  /** The acknowledgements actions sent for the tenant, once the ones it gathers are sent. */
+  const acksOf = async (tenantId: string) => {
+    await h.actions.deps.queues.flushAcks();
+    return (await h.actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJobs()).filter((j) => j.data.tenantId === tenantId);
+  };
+
+  it('acknowledges the batch’s signals to signals once evaluated, the acks of a window in one job', async () => {
     const tenantId = 'sig-ack';
     const batch = { tenantId, signals: [signal(uuidv7(), 'retry_loop', 0.2), signal(uuidv7(), 'stall', 0.9)] };
+    const next = { tenantId, signals: [signal(uuidv7(), 'stall', 0.3)] };
     await run(batch, undefined, 'ack-job');
-    const done = await h.actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJob('ack-job-done');
-    expect(done?.data).toEqual({ tenantId, signalIds: batch.signals.map((s) => s.signalId) });
+    await run(next, undefined, 'ack-job-2');
+    const acks = await acksOf(tenantId);
+    expect(acks.map((j) => j.data)).toEqual([{ tenantId, signalIds: [...batch.signals, ...next.signals].map((s) => s.signalId) }]);
   });
 
   it('skips a malformed signal by index, and fails a payload without a tenant for good', async () => {
@@ -207,8 +215,7 @@ describe('raiseSignalAlerts', () => {
       { index: 2, reason: 'severity must be a number from 0 to 1' },
     ]);
     // acknowledged all the same (with a usable id): re-sending it would fail again
-    const done = await h.actions.deps.queues.get(SIGNAL_ALERTS_DONE).getJob('mixed-done');
-    expect(done?.data.signalIds).toEqual([good.signalId, mild.signalId]);
+    expect((await acksOf(tenantId)).flatMap((j) => j.data.signalIds)).toEqual([good.signalId, mild.signalId]);
     await expect(run({ signals: [] } as unknown as SignalAlertsBatch, undefined, 'bad')).rejects.toBeInstanceOf(UnrecoverableError);
   });
 

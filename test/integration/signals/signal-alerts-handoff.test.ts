@@ -91,10 +91,9 @@ describe('the signal-alerts hand-off', () => {
       await waitFor(async () => (await alertsOf()).length === 1);
       expect((await alertsOf())[0]).toMatchObject({ profileId, ruleId: rule.ruleId, type: 'signal_negative_feedback', triggerId: signal.id });
       // the acknowledgement actions queued, run as signals' worker would
-      const ackId = `${signalAlertsJobId(tenantId, [signal.id])}-done`;
-      await waitFor(async () => (await h.acks.getJob(ackId)) !== undefined);
-      const ack = (await h.acks.getJob(ackId))!;
-      await signalAlertsDone(ack, h.subgraph.deps);
+      const ackOf = async () => (await h.acks.getJobs()).find((j) => j.data.tenantId === tenantId && j.data.signalIds.includes(signal.id));
+      await waitFor(async () => (await ackOf()) !== undefined);
+      await signalAlertsDone((await ackOf())!, h.subgraph.deps);
       expect((await signalOf(tenantId)).alertsPendingSince).toBeNull();
     } finally {
       await actions.close();
