@@ -664,6 +664,12 @@ export interface PlaybookEventsDoneJob {
   eventIds: string[];
   /** ISO time: markers set after it belong to a later hand-off of the event and stay. */
   upTo: string;
+  /**
+   * The acknowledgements of more `playbook-events` jobs gathered into this one over the ack
+   * window (`Queues.ack`), each with its own `upTo`: a union under one time would clear a later
+   * hand-off's marker, or keep an acknowledged one.
+   */
+  also?: { eventIds: string[]; upTo: string }[];
 }
 
 /**
@@ -833,7 +839,7 @@ export const ACK_WINDOW_MS = 200;
 const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
 
 /** The acknowledgement queues whose jobs are gathered per window and key (see `AckBuffer`). */
-const ACK_KINDS: { [N in typeof ACTIVITY_RECORDED | typeof SCORE_FOLLOW_UPS_DONE | typeof SIGNAL_ALERTS_DONE]: AckKind<JobPayloads[N]> } = {
+const ACK_KINDS: { [N in typeof ACTIVITY_RECORDED | typeof SCORE_FOLLOW_UPS_DONE | typeof SIGNAL_ALERTS_DONE | typeof PLAYBOOK_EVENTS_DONE]: AckKind<JobPayloads[N]> } = {
   // per tenant and lane: signals takes each lane's events out of its in-flight count
   [ACTIVITY_RECORDED]: {
     keyOf: (a) => `${a.tenantId}\u0000${a.lane ?? 'live'}`,
@@ -849,6 +855,12 @@ const ACK_KINDS: { [N in typeof ACTIVITY_RECORDED | typeof SCORE_FOLLOW_UPS_DONE
     keyOf: (a) => a.tenantId,
     merge: (held, more) => ({ ...held, signalIds: union(held.signalIds, more.signalIds) }),
     size: (a) => a.signalIds.length,
+  },
+  // each job's events keep their own watermark (`also`)
+  [PLAYBOOK_EVENTS_DONE]: {
+    keyOf: (a) => a.tenantId,
+    merge: (held, more) => ({ ...held, also: [...(held.also ?? []), { eventIds: more.eventIds, upTo: more.upTo }, ...(more.also ?? [])] }),
+    size: (a) => a.eventIds.length + (a.also ?? []).reduce((n, g) => n + g.eventIds.length, 0),
   },
 };
 

@@ -70,12 +70,13 @@ export async function applyPlaybookEvents(job: Pick<Job<PlaybookEventsBatch>, 'd
     await queueDeliveryTries(deps.queues, p.deliveries);
   }
   await queuePlaybookSteps(deps.queues.get(PLAYBOOK_STEP), steps, at);
-  // committed and the steps queued: signals may clear the hand-off marker of these events (one
-  // ack per job). A crash before this leaves them pending; the re-send matches nothing twice
+  // committed and the steps queued: signals may clear the hand-off marker of these events (the
+  // acks of a window gathered per tenant, each with its job's watermark). A crash before this
+  // (or before the window's send) leaves them pending; the re-send matches nothing twice
   // (a run that moved on no longer waits for an event older than its wait)
   const eventIds = [...new Set(events.map((e) => e.eventId).filter(isUuid))];
   if (eventIds.length) {
-    await deps.queues.get(PLAYBOOK_EVENTS_DONE).add(PLAYBOOK_EVENTS_DONE, { tenantId, eventIds, upTo: job.data.pendingSince ?? at.toISOString() }, { jobId: `${String(job.id)}-done` });
+    await deps.queues.ack(PLAYBOOK_EVENTS_DONE, { tenantId, eventIds, upTo: job.data.pendingSince ?? at.toISOString() });
   }
   if (steps.length) deps.log.info({ tenantId, jobId: job.id, runs: steps.length }, 'playbook runs moved on by events');
   return steps.length;

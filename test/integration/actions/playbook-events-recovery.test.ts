@@ -100,7 +100,6 @@ describe('applyPlaybookEvents after a lost playbook-events job', () => {
     const acksOf = async () => (await acks.getJobs(['waiting', 'prioritized', 'delayed'])).filter((j) => j.data.tenantId === tenantId);
     await waitFor(async () => (await acksOf()).length > 0);
     const [ack] = await acksOf();
-    expect(ack.id).toMatch(new RegExp(`^${playbookEventsJobId(tenantId, [event.id])}-swept\\d+-done$`));
     expect(ack.data).toEqual({ tenantId, eventIds: [event.id], upTo: new Date(pendingSince).toISOString() });
     await playbookEventsDone(ack, signals.deps);
     expect(await markerOf(event.id)).toBeNull();

@@ -80,7 +80,11 @@ describe('the playbook-events hand-off', () => {
     // an acknowledgement of an older hand-off leaves a newer marker pending
     await playbookEventsDone({ id: 'old-ack', data: { tenantId, eventIds: [opened.id, viewed.id], upTo: new Date(newest.getTime() - 1).toISOString() } }, signals.deps);
     expect((await markersOf(tenantId)).get(opened.id)).toEqual(newest);
-    expect(await playbookEventsDone({ id: 'ack', data: { tenantId, eventIds: [opened.id, viewed.id], upTo: newest.toISOString() } }, signals.deps)).toBe(2);
+    // acknowledgements gathered into one job keep each job's own watermark: the older one clears
+    // nothing, the newer one (in `also`) clears both
+    const older = new Date(newest.getTime() - 1).toISOString();
+    const gathered = { tenantId, eventIds: [opened.id, viewed.id], upTo: older, also: [{ eventIds: [viewed.id], upTo: older }, { eventIds: [opened.id, viewed.id], upTo: newest.toISOString() }] };
+    expect(await playbookEventsDone({ id: 'ack', data: gathered }, signals.deps)).toBe(2);
     expect([...(await markersOf(tenantId)).values()]).toEqual([null, null, null, null]);
   });
 
@@ -112,5 +116,6 @@ describe('the playbook-events hand-off', () => {
   it('fails a malformed acknowledgement for good', async () => {
     await expect(playbookEventsDone({ id: 'bad', data: { tenantId: 'x', eventIds: ['nope'], upTo: new Date().toISOString() } }, signals.deps)).rejects.toBeInstanceOf(UnrecoverableError);
     await expect(playbookEventsDone({ id: 'bad-time', data: { tenantId: 'x', eventIds: [], upTo: 'soon' } }, signals.deps)).rejects.toThrow('upTo must be an ISO time');
+    await expect(playbookEventsDone({ id: 'bad-also', data: { tenantId: 'x', eventIds: [], upTo: new Date().toISOString(), also: [{ eventIds: ['nope'], upTo: new Date().toISOString() }] } }, signals.deps)).rejects.toThrow('also[0].eventIds[0] must be a UUID');
   });
 });
