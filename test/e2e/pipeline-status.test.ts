@@ -1,6 +1,7 @@
 import { PLAYBOOK_EVENTS, RAISE_ALERTS, RECORD_ACTIVITY } from '../../subgraphs/common/queues';
 import { meterFinishedJobs } from '../../subgraphs/common/stage-meter';
 import { forkAcrossTenants } from '../../subgraphs/common/tenant-filter';
+import { createSegmentService } from '../../subgraphs/profiles/services/segment.service';
 import { Event } from '../../subgraphs/signals/entities/event.entity';
 import { bearer, gql, startStack, type Stack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait-for';
@@ -150,6 +151,8 @@ describe('pipelineStatus: events per second from the stage workers themselves', 
   it('counts every event that went through resolve, detect and risk in the last minute, and the profiles of the traits and segments stages', async () => {
     const admin = await stack.key('flowing', ['admin']);
     const writer = await stack.key('flowing', ['events:write']);
+    // a tenant with a segment: only then are its profiles evaluated (and metered) by the segments stage
+    await createSegmentService(stack.subgraphs.profiles.deps, 'flowing').create({ name: 'Power users', condition: { path: 'traits.plan', op: 'eq', value: 'pro' } });
     const batch = Array.from({ length: 6 }, (_, i) => ({ type: 'track', event: 'Feature Used', userId: `meter-${i % 2}`, messageId: `meter-${i}` }));
     const res = await fetch(stack.gateway.url.replace(/\/graphql$/, '/v1/batch'), {
       method: 'POST',
