@@ -6,6 +6,8 @@ export interface AckKind<T> {
   merge(held: T, more: T): T;
   /** Ids an ack carries: a merged ack that reaches `maxIds` is sent at once instead of waiting. */
   size(ack: T): number;
+  /** The cap `size` is held to (default `ACK_MAX_IDS`). */
+  maxIds?: number;
 }
 
 /** Most ids one merged acknowledgement job carries before it is sent without waiting for the window. */
@@ -44,7 +46,7 @@ export class AckBuffer<T> {
     const merged = held === undefined ? ack : this.kind.merge(held, ack);
     this.pending.set(key, merged);
     if (this.windowMs <= 0 || this.closed) return this.flush();
-    if (this.kind.size(merged) >= ACK_MAX_IDS) {
+    if (this.kind.size(merged) >= (this.kind.maxIds ?? ACK_MAX_IDS)) {
       this.pending.delete(key);
       return this.enqueueSend([merged]);
     }

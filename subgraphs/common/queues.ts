@@ -874,7 +874,7 @@ export type AckQueueName = keyof typeof ACK_KINDS;
  */
 export class Queues {
   private readonly open = new Map<QueueName, Queue>();
-  private readonly acks = new Map<AckQueueName, AckBuffer<unknown>>();
+  private readonly acks = new Map<string, AckBuffer<unknown>>();
 
   constructor(
     private readonly connection: Redis,
@@ -882,7 +882,7 @@ export class Queues {
     private readonly failFast = false,
     /** How long acknowledgements are gathered (`QUEUE_ACK_WINDOW_MS`); 0 sends each at once. */
     private readonly ackWindowMs = ACK_WINDOW_MS,
-    private readonly onAckError: (err: unknown, queue: AckQueueName, acks: number) => void = () => {},
+    private readonly onAckError: (err: unknown, buffer: string, acks: number) => void = () => {},
   ) {}
 
   /**
@@ -891,17 +891,22 @@ export class Queues {
    * promise settles when the ack is handed to the buffer, or sent when the window is 0.
    */
   ack<N extends AckQueueName>(name: N, data: JobPayloads[N]): Promise<void> {
-    let buffer = this.acks.get(name) as AckBuffer<JobPayloads[N]> | undefined;
+    return this.held(name, ACK_KINDS[name] as AckKind<JobPayloads[N]>, async (acks) => void (await this.get(name).addBulk(acks.map((a) => ({ name, data: a })) as never))).add(data);
+  }
+
+  /**
+   * The process's buffer `id` of hand-offs held for the ack window and sent together by `send`
+   * (built on first use; flushed by `flushAcks` and on close). For hand-offs whose receiving stage
+   * is idempotent and whose sending stage keeps a marker its sweeper re-sends from, like the
+   * acknowledgements (see `AckBuffer`).
+   */
+  held<T>(id: string, kind: AckKind<T>, send: (items: T[]) => Promise<void>): AckBuffer<T> {
+    let buffer = this.acks.get(id) as AckBuffer<T> | undefined;
     if (!buffer) {
-      buffer = new AckBuffer<JobPayloads[N]>(
-        ACK_KINDS[name] as AckKind<JobPayloads[N]>,
-        this.ackWindowMs,
-        async (acks) => void (await this.get(name).addBulk(acks.map((a) => ({ name, data: a })) as never)),
-        (err, count) => this.onAckError(err, name, count),
-      );
-      this.acks.set(name, buffer as unknown as AckBuffer<unknown>);
+      buffer = new AckBuffer<T>(kind, this.ackWindowMs, send, (err, count) => this.onAckError(err, id, count));
+      this.acks.set(id, buffer as unknown as AckBuffer<unknown>);
     }
-    return buffer.add(data);
+    return buffer;
   }
 
   /** Sends every acknowledgement held now (tests, and shutdown). */

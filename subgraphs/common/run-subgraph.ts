@@ -76,7 +76,7 @@ export async function runSubgraph<C extends RequestContext>(
     const pubSub = await createRedisPubSub(config.redisUrl, config.queuePrefix, shutdown);
     const orm = await initOrm(config, def.orm, shutdown);
     // acknowledgements a failed send holds for the next window (see AckBuffer)
-    const queues = new Queues(redis, config.queuePrefix, false, config.queues.ackWindowMs, (err, queue, acks) => log.warn({ err, queue, acks }, 'acknowledgements not sent: held for the next window'));
+    const queues = new Queues(redis, config.queuePrefix, false, config.queues.ackWindowMs, (err, buffer, acks) => log.warn({ err, buffer, acks }, 'held hand-offs not sent: held for the next window'));
     shutdown.defer(() => queues.close());
     const deps: SubgraphDeps = { config, log, shutdown, orm, redis, pubSub, queues };
     // API requests enqueue and check admission on a connection of their own that fails fast

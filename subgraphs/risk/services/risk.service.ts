@@ -11,7 +11,7 @@ import { firstRowKey, isSameAssessment, planHistory } from '../domain/score-hist
 import { ActivityRepository } from '../entities/activity.repository';
 import { RiskBucket, RiskScore, type RiskModelRef, type RiskReason } from '../entities/risk-score.entity';
 import { RiskScoreRepository } from '../entities/risk-score.repository';
-import { queueScoreFollowUps, setsRiskTrait } from './score-follow-ups';
+import { holdScoreFollowUps, setsRiskTrait } from './score-follow-ups';
 
 export interface RiskServiceEnv {
   pubSub: FsPubSub;
@@ -252,14 +252,15 @@ export class RiskService {
   }
 
   /**
-   * Queues the follow-ups of the news (see `queueScoreFollowUps`). Their markers stay set until
+   * Queues the follow-ups of the news, held for the ack window with the process's other news
+   * (see `holdScoreFollowUps`). Their markers stay set until
    * each consumer acknowledges (`score-follow-ups-done`): a crash before queueing, or a job lost
    * from Redis after, is recovered by the score sweeper (actions alerts once per rule and score,
    * and the risk trait is the same value written again).
    */
   private async followUp(news: readonly { score: RiskScore; previous: RiskScore | null }[], segments: Map<string, string[]>): Promise<void> {
     if (news.length === 0) return;
-    await queueScoreFollowUps(
+    await holdScoreFollowUps(
       this.env.queues,
       this.env.fair,
       this.tenantId,

@@ -1,5 +1,6 @@
+import type { AckKind } from '../../common/ack-buffer';
 import { addFairly, type FairShare, type Lane } from '../../common/fair-share';
-import { RAISE_ALERTS, SET_COMPUTED_TRAITS, type Queues, type RaiseAlertsBatch, type RiskChangeForAlerts } from '../../common/queues';
+import { RAISE_ALERTS, SET_COMPUTED_TRAITS, STAGE_BATCH_MAX, type Queues, type RaiseAlertsBatch, type RiskChangeForAlerts } from '../../common/queues';
 import type { RiskScore } from '../entities/risk-score.entity';
 
 /** A stored score that was news (see `isRiskChange`), with the score it follows (null: the first). */
@@ -49,6 +50,38 @@ export async function queueScoreFollowUps(queues: Queues, fair: FairShare, tenan
     news.filter((n) => setsRiskTrait(n.score, n.previous)).map((n) => n.score),
     { lane },
   );
+}
+
+/** The news of scored batches, held per tenant and lane over the ack window. */
+interface HeldNews {
+  tenantId: string;
+  lane?: Lane;
+  news: ScoreNews[];
+}
+
+const HELD_NEWS: AckKind<HeldNews> = {
+  keyOf: (h) => `${h.tenantId}\u0000${h.lane ?? 'live'}`,
+  // in scoring order: the traits batch applies a profile's crossings in the order they happened
+  merge: (held, more) => ({ ...held, news: [...held.news, ...more.news] }),
+  size: (h) => h.news.length,
+  maxIds: STAGE_BATCH_MAX,
+};
+
+/**
+ * `queueScoreFollowUps` for the live path, with the news of the process's scored batches held
+ * per tenant and lane for `QUEUE_ACK_WINDOW_MS` and queued together (`Queues.held`): under a
+ * trickle of one-customer requests every scored batch cost a `raise-alerts` and a
+ * `set-computed-traits` job, and their acknowledgements; held, they cost one of each per window.
+ * Nothing is lost by holding them: the scores are stored with their follow-up markers set, so news
+ * the process dies with is re-sent by `sweep-scores` after the grace period, and both consumers are
+ * idempotent. A full window (`STAGE_BATCH_MAX` changes) is queued at once.
+ */
+export function holdScoreFollowUps(queues: Queues, fair: FairShare, tenantId: string, news: readonly ScoreNews[], lane?: Lane): Promise<void> {
+  if (news.length === 0) return Promise.resolve();
+  const buffer = queues.held('score-follow-ups', HELD_NEWS, async (held) => {
+    for (const h of held) await queueScoreFollowUps(queues, fair, h.tenantId, h.news, h.lane);
+  });
+  return buffer.add({ tenantId, news: [...news], ...(lane && { lane }) });
 }
 
 /** Where a follow-up batch goes and why: its lane, and `resend` (e.g. `swept<period>`) for the sweeper's copy. */

@@ -89,6 +89,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     expect(await count(RiskScore, tenantId)).toBe(profiles.length + 1); // nothing moved: nothing stored
     expect(sub.events.filter((e) => e.profileId !== sentinelId).map((e) => e.profileId).sort()).toEqual([...profiles].sort());
     // the replay queued nothing new: the batch's job and the sentinel's
+    await risk.deps.queues.flushAcks();
     expect((await alertJobs(tenantId)).length).toBe(2);
     expect((await alertChanges(tenantId)).map((c) => c.profileId).sort()).toEqual([...profiles, sentinelId].sort());
     await sub.stop();
@@ -145,6 +146,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
     const profiles = scoredProfiles(items);
     const job = { id: 'history-1', data: { tenantId, lane: 'history' as const, items } };
     await recordActivity(job, risk.deps, new Date(NOW));
+    await risk.deps.queues.flushAcks();
     const pushed = async () => (await traits.getJobs(['prioritized', 'waiting'])).filter((j) => j.data.tenantId === tenantId);
     // every first score is a crossing: all of them in one job
     const [batch, ...more] = await pushed();
@@ -173,6 +175,7 @@ describe('record-activity batches: stored set-based, scored once per profile', (
       const [job] = (await scoring.getJobs(['delayed'])).filter((j) => j.data.tenantId === tenantId);
       expect(job.data.lane).toBe('history');
       await scoreProfiles(job, risk.deps, new Date(NOW));
+      await risk.deps.queues.flushAcks();
       await job.remove();
     } finally {
       await scoring.close();

@@ -117,6 +117,7 @@ describe('score follow-up acknowledgements', () => {
     const t = tenant('acked');
     const { items } = await setUp(t, 1);
     await recordActivity({ id: `${t}-1`, data: { tenantId: t, items } }, risk.deps, new Date(NOW));
+    await risk.deps.queues.flushAcks();
     const stored = await scores(t);
     expect(stored).toHaveLength(5);
     // queued, not yet stored by the consumers: still owed
@@ -132,6 +133,7 @@ describe('score follow-up acknowledgements', () => {
     const t = tenant('lost');
     const { items, profileIds } = await setUp(t, 2);
     await recordActivity({ id: `${t}-1`, data: { tenantId: t, items } }, risk.deps, new Date(NOW));
+    await risk.deps.queues.flushAcks();
     await loseFollowUps(t);
     const stored = await scores(t);
 
@@ -168,6 +170,7 @@ describe('score follow-up acknowledgements', () => {
     const t = tenant('ghost');
     // no profiles and no rule: raise-alerts evaluates the default rule, set-computed-traits finds no profile
     await recordActivity({ id: `${t}-1`, data: { tenantId: t, items: activityBatch(t, 2, 4, NOW, 3) } }, risk.deps, new Date(NOW));
+    await risk.deps.queues.flushAcks();
     const [traitsJob] = await jobsOf(SET_COMPUTED_TRAITS, t);
     await expect(setComputedTraits(traitsJob, profiles.deps)).rejects.toThrow('no profile');
     await traitsJob.remove();

@@ -39,8 +39,12 @@ describe('sweepScores', () => {
   });
 
   const scores = (tenantId: string) => forkAcrossTenants(risk.deps.orm).find(RiskScore, { tenantId }, { orderBy: { id: 'asc' } });
-  /** The process dies when it queues the crossings' alerts: everything before is committed. */
+  /** The process dies when it queues (holds) the crossings' alerts: everything before is committed. */
   const dyingQueues = {
+    // the news is held for the ack window: the process dies holding it
+    held: () => {
+      throw new Error('process killed');
+    },
     get: (name: Parameters<Queues['get']>[0]) => {
       const killed = () => Promise.reject(new Error('process killed'));
       if (name === RAISE_ALERTS) return { name, add: killed, addBulk: killed };
@@ -57,6 +61,7 @@ describe('sweepScores', () => {
   it('queues the follow-ups and keeps the markers until the consumers acknowledge them', async () => {
     const tenantId = 'healthy';
     await recordActivity({ id: 'h-1', data: { tenantId, items: activityBatch(tenantId, 5, 4, NOW) } }, risk.deps, new Date(NOW));
+    await risk.deps.queues.flushAcks();
     const stored = await scores(tenantId);
     // every profile's first score is a crossing
     expect(stored).toHaveLength(5);
@@ -84,6 +89,7 @@ describe('sweepScores', () => {
 
     // BullMQ retries the job: the scores are there and unchanged, so the retry announces nothing
     await recordActivity(job, risk.deps, new Date(NOW));
+    await risk.deps.queues.flushAcks();
     expect(await scores(tenantId)).toHaveLength(5);
     expect(await alerted(tenantId)).toEqual([]);
 
