@@ -17,7 +17,7 @@ import { JourneyAlertsCollector } from './journey-alerts-handoff';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
 import { playbookEventsJobs } from './playbook-events-handoff';
-import { queueSignalAlerts } from './signal-alerts-handoff';
+import { holdSignalAlerts, queueSignalAlerts } from './signal-alerts-handoff';
 
 export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log' | 'redis' | 'config'>;
 
@@ -122,9 +122,11 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
   // batch; a run whose event never arrives follows its timeout branch). The take-over marked them
   // pending (`playbookEventsPendingSince`) until actions acknowledges, so a lost job is swept again
   await addFairly(deps.queues.get(PLAYBOOK_EVENTS), fairShareFor(deps), playbookEventsJobs(tenantId, named, batch.resend), (b) => b.tenantId, batch.lane);
-  // the actions stage evaluates its FRICTION_SIGNAL rules against the pass's signals (one job);
+  // the actions stage evaluates its FRICTION_SIGNAL rules against the pass's signals (held with
+  // the process's other passes for the ack window, then one job; a sweeper's re-send goes at once);
   // each keeps `alertsPendingSince` until actions acknowledges, so a lost job is swept again
-  await queueSignalAlerts(deps.queues.get(SIGNAL_ALERTS), tenantId, stored, batch.resend);
+  if (batch.resend) await queueSignalAlerts(deps.queues.get(SIGNAL_ALERTS), tenantId, stored, batch.resend);
+  else await holdSignalAlerts(deps.queues, tenantId, stored);
   await journeyAlerts.flush(deps.queues.get(JOURNEY_ALERTS), tenantId, batch.resend);
   // events that went to risk stay pending until risk acknowledges them (`activity-recorded`);
   // an event without a profile goes nowhere, its hand-off is done

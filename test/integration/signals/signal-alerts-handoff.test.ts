@@ -23,12 +23,14 @@ describe('the signal-alerts hand-off', () => {
   const h = useHandoffHarness({ subgraph: signalsSubgraph, handOff: SIGNAL_ALERTS, acks: SIGNAL_ALERTS_DONE, graceMs: GRACE_MS });
   const { em } = h;
   /** A detractor NPS answer, stored and resolved to `profileId` by one event-resolved pass: one negative_feedback signal. */
-  const detractor = async (tenantId: string, profileId: string) => {
+  const detractor = async (tenantId: string, profileId: string, flush = true) => {
     const now = Date.now();
     const event = em().create(Event, { tenantId, messageId: uuidv7(), type: 'track', name: 'NPS Submitted', properties: { score: 1 }, userId: 'u', timestamp: new Date(now - 1000), receivedAt: new Date(now) });
     await em().persistAndFlush(event);
     const pass = { id: `pass-${event.id}`, data: { tenantId, events: [{ eventId: event.id, profileId }] } };
     await eventResolved(pass, h.subgraph.deps);
+    // the pass's signals are held for the ack window: sent now
+    if (flush) await h.subgraph.deps.queues.flushAcks();
     return { event, pass };
   };
   const jobsOf = async (tenantId: string) => (await h.handOff.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])).filter((j) => j.data.tenantId === tenantId);
@@ -41,6 +43,7 @@ describe('the signal-alerts hand-off', () => {
     const signal = await signalOf(tenantId);
     expect(signal).toMatchObject({ type: 'negative_feedback', alertsPendingSince: expect.any(Date) });
     await eventResolved(pass, h.subgraph.deps);
+    await h.subgraph.deps.queues.flushAcks();
     const jobs = await jobsOf(tenantId);
     expect(jobs.map((j) => j.id)).toEqual([signalAlertsJobId(tenantId, [signal.id])]);
     expect(jobs[0].data.signals).toEqual([
@@ -48,6 +51,19 @@ describe('the signal-alerts hand-off', () => {
     ]);
     await signalAlertsDone({ id: 'ack', data: { tenantId, signalIds: [signal.id] } }, h.subgraph.deps);
     expect((await signalOf(tenantId)).alertsPendingSince).toBeNull();
+  });
+
+  it('gathers the signals of the passes of one window into one job', async () => {
+    const tenantId = 'gathered';
+    await detractor(tenantId, uuidv7(), false);
+    await detractor(tenantId, uuidv7(), false);
+    expect(await jobsOf(tenantId)).toEqual([]);
+    await h.subgraph.deps.queues.flushAcks();
+    const ids = (await em().find(Signal, { tenantId }, { orderBy: { id: 'asc' } })).map((s) => s.id);
+    expect(ids).toHaveLength(2);
+    const jobs = await jobsOf(tenantId);
+    expect(jobs.map((j) => j.id)).toEqual([signalAlertsJobId(tenantId, ids)]);
+    expect(jobs[0].data.signals.map((s) => s.signalId)).toEqual(ids);
   });
 
   it('re-sends a signal whose job Redis lost once the grace period is over, and stops once actions acknowledged it', async () => {
