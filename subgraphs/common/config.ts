@@ -119,7 +119,8 @@ export interface Config {
     jobAttempts: number;
     /**
      * How long a process gathers its acknowledgements (`activity-recorded`, `score-follow-ups-done`,
-     * `signal-alerts-done`, `playbook-events-done`) into one job per tenant before sending them, in ms (`QUEUE_ACK_WINDOW_MS`); 0 sends each at
+     * `signal-alerts-done`, `playbook-events-done`) and side hand-offs (`raise-alerts`,
+     * `set-computed-traits`, `signal-alerts`) into one job per tenant before sending them, in ms (`QUEUE_ACK_WINDOW_MS`); 0 sends each at
      * once. Held acks lost with the process leave their markers to the sweepers. Default 200.
      */
     ackWindowMs: number;
