@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 
 import { loadConfig } from '../../../subgraphs/common/config';
-import { JOB_ATTEMPTS, queueOptions, setJobAttempts, setWorkerTiming, workerOptions } from '../../../subgraphs/common/queues';
+import { ACK_WINDOW_MS, JOB_ATTEMPTS, queueOptions, setJobAttempts, setWorkerTiming, workerOptions } from '../../../subgraphs/common/queues';
 
 const env = { NODE_ENV: 'test', FORESIGHT_SECRET: 'x'.repeat(32) };
 
 describe('worker lock and stalled-check timing', () => {
   it('defaults to BullMQ’s own values (30 s each)', () => {
-    expect(loadConfig(env).queues).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000, jobAttempts: JOB_ATTEMPTS });
+    expect(loadConfig(env).queues).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000, jobAttempts: JOB_ATTEMPTS, ackWindowMs: ACK_WINDOW_MS });
   });
 
   it('reads QUEUE_LOCK_DURATION_MS and QUEUE_STALLED_INTERVAL_MS', () => {
@@ -15,7 +15,14 @@ describe('worker lock and stalled-check timing', () => {
       lockDurationMs: 3000,
       stalledIntervalMs: 1000,
       jobAttempts: JOB_ATTEMPTS,
+      ackWindowMs: ACK_WINDOW_MS,
     });
+  });
+
+  it('reads QUEUE_ACK_WINDOW_MS, 0 or more (0: acknowledgements are sent at once)', () => {
+    expect(loadConfig({ ...env, QUEUE_ACK_WINDOW_MS: '0' }).queues.ackWindowMs).toBe(0);
+    expect(loadConfig({ ...env, QUEUE_ACK_WINDOW_MS: '50' }).queues.ackWindowMs).toBe(50);
+    expect(() => loadConfig({ ...env, QUEUE_ACK_WINDOW_MS: '-1' })).toThrow('QUEUE_ACK_WINDOW_MS: must be 0 or more');
   });
 
   it.each(['QUEUE_LOCK_DURATION_MS', 'QUEUE_STALLED_INTERVAL_MS', 'QUEUE_JOB_ATTEMPTS'])('refuses a %s that is not positive', (key) => {
