@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 
 import { TenantEntity } from '../../common/base.entity';
@@ -18,6 +18,9 @@ registerEnumType(IdentityType, { name: 'IdentityType', description: 'Kinds of id
 @ObjectType()
 @Entity({ tableName: 'identity', repository: () => IdentityRepository })
 @Unique({ properties: ['tenantId', 'type', 'value'] })
+// a profile's identities (`userIdsOf`, a merge moving them, the cascade on delete): without it each
+// resolve batch walked every user id of the tenant, a cost that grew with the tenant, not the batch
+@Index({ properties: ['tenantId', 'profile'] })
 export class Identity extends TenantEntity {
   [EntityRepositoryType]?: IdentityRepository;
 

@@ -6,6 +6,7 @@ import { Migration20261125102648 } from './Migration20261125102648';
 import { Migration20261125110517 } from './Migration20261125110517';
 import { Migration20261202130513 } from './Migration20261202130513';
 import { Migration20261203070527 } from './Migration20261203070527';
+import { Migration20261203191843 } from './Migration20261203191843';
 
 export const PROFILES_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -13,4 +14,5 @@ export const PROFILES_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125110517', class: Migration20261125110517 },
   { name: 'Migration20261202130513', class: Migration20261202130513 },
   { name: 'Migration20261203070527', class: Migration20261203070527 },
+  { name: 'Migration20261203191843', class: Migration20261203191843 },
 ];
