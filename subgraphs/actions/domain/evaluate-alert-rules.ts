@@ -34,7 +34,7 @@ export interface RuleState {
   profileId: string;
   /** The trigger's output after the last score seen: for a threshold, the Schmitt trigger's side; for a bucket, being in it. */
   active: boolean;
-  /** The last score evaluated; an older or equal one (a replayed batch) is skipped. */
+  /** The last score evaluated; an older or equal one (a replay, or a late change) moves nothing, and only a bucket entry still fires. */
   lastTriggerId: string | null;
   /** When this rule last raised an alert for the profile, for the cool-down. */
   lastFiredAt: Date | null;
@@ -77,7 +77,17 @@ export function evaluateRiskChanges(
       if (trigger.type !== 'risk_crossing' || (trigger.kind !== null && trigger.kind !== change.kind)) continue;
       const key = stateKey(rule.id, change.profileId);
       const before = current.get(key) ?? null;
-      if (before?.lastTriggerId != null && change.scoreId <= before.lastTriggerId) continue;
+      if (before?.lastTriggerId != null && change.scoreId <= before.lastTriggerId) {
+        // older than the last score seen: a replay, or a change that arrives late (its job ran
+        // after a newer one, e.g. retried after its worker died). A bucket entry is a fact of the
+        // change itself (its previous bucket), so it still fires, once (alerts are keyed on rule +
+        // score), and the state, which holds newer news, stays. A threshold's side depends on the
+        // scores before it (hysteresis): a late one is skipped rather than fire a suppressed flap.
+        if (trigger.bucket !== undefined && enteredBucket(change, trigger.bucket) && meetsConditions(rule.conditions, change) && !coolingDown(rule, before, now)) {
+          firings.push(firingOf(rule, trigger, change));
+        }
+        continue;
+      }
       const { triggered, active } = stepTrigger(trigger, before, change);
       const fires = triggered && meetsConditions(rule.conditions, change) && !coolingDown(rule, before, now);
       current.set(key, {

@@ -88,6 +88,30 @@ describe('evaluateRiskChanges', () => {
     expect(replay).toEqual({ firings: [], states: [] });
   });
 
+  it('fires a bucket entry that arrives after a newer score (its job ran late), once, and leaves the newer state', () => {
+    const r = rule({ type: 'risk_crossing', kind: 'churn', bucket: 'high' });
+    // 60 → 80 enters High; 80 → 85 stays in it. The second job runs first (the first one's worker died)
+    const [entry, stay] = series([60, 80, 85]).slice(1);
+    const early = evaluateRiskChanges([r], [stay], new Map(), NOW);
+    expect(early.firings).toEqual([]);
+    const states = new Map(early.states.map((s) => [stateKey(s.ruleId, s.profileId), s]));
+    const late = evaluateRiskChanges([r], [entry], states, NOW);
+    expect(late.firings.map((f) => f.change.scoreId)).toEqual([entry.scoreId]);
+    expect(late.states).toEqual([]);
+    // the same sent again (a replay) fires the same alert, which its key (rule + score) stores once
+    expect(evaluateRiskChanges([r], [entry], states, NOW).firings.map((f) => f.sourceKey)).toEqual(late.firings.map((f) => f.sourceKey));
+  });
+
+  it('skips a late threshold crossing: its side depends on the scores before it (hysteresis)', () => {
+    const r = rule(threshold(70, 'up', 5));
+    // 60 → 71 fires, 71 → 69 stays on (hysteresis), 69 → 72 must not fire again, even when evaluated late
+    const changes = series([60, 71, 69, 72]);
+    const first = evaluateRiskChanges([r], changes, new Map(), NOW);
+    expect(first.firings.map((f) => f.change.score)).toEqual([71]);
+    const states = new Map(first.states.map((s) => [stateKey(s.ruleId, s.profileId), s]));
+    expect(evaluateRiskChanges([r], [changes[3]], states, NOW)).toEqual({ firings: [], states: [] });
+  });
+
   it('honours the cool-down per profile: a crossing inside it raises nothing, one after it does', () => {
     const r = rule({ type: 'risk_crossing', kind: 'churn', bucket: 'high' }, { cooldownSeconds: 3600 });
     const [a, b, c, d] = series([80, 60, 80, 60]);
