@@ -75,6 +75,31 @@ export class EventBacklogRepository {
   }
 }
 
+/**
+ * The oldest receipt among one tenant's events not yet handed on to risk (unprocessed, or
+ * processed with the hand-off pending), or null when it has none: the per-tenant watermark
+ * refresh, after every batch. Two `order by received_at limit 1` reads down the partial indexes
+ * of the events in flight (`event_unprocessed_index`, `event_hand_off_pending_index`): whatever
+ * the planner's statistics say about the markers, the first entry of an index that holds the
+ * order is the cheapest plan, so the read never walks the tenant's history.
+ */
+export async function oldestNotHandedOn(em: EntityManager, tenantId: string): Promise<Date | null> {
+  let oldest: Date | null = null;
+  for (const where of [{ processedAt: null }, { handOffPendingSince: { $ne: null } }]) {
+    const [row] = (await em
+      .createQueryBuilder(Event, 'e')
+      .select(['e.receivedAt'])
+      .where({ tenantId, ...where })
+      .orderBy({ receivedAt: 'asc' })
+      .limit(1)
+      .execute('all', false)) as Record<string, unknown>[];
+    if (!row) continue;
+    const at = toDate(row.received_at);
+    if (!oldest || at < oldest) oldest = at;
+  }
+  return oldest;
+}
+
 function toDate(value: unknown): Date {
   if (value instanceof Date) return value;
   return new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number));

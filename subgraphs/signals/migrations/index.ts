@@ -9,6 +9,7 @@ import { Migration20261202031405 } from './Migration20261202031405';
 import { Migration20261203065422 } from './Migration20261203065422';
 import { Migration20261203071315 } from './Migration20261203071315';
 import { Migration20261203073750 } from './Migration20261203073750';
+import { Migration20261203194044 } from './Migration20261203194044';
 
 export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -19,4 +20,5 @@ export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203065422', class: Migration20261203065422 },
   { name: 'Migration20261203071315', class: Migration20261203071315 },
   { name: 'Migration20261203073750', class: Migration20261203073750 },
+  { name: 'Migration20261203194044', class: Migration20261203194044 },
 ];
