@@ -58,13 +58,23 @@ export async function takeWaitingJobs<T>(
 
 /**
  * Completes (no `error`) or fails the jobs taken by hand. A failure is retried per the job's own
- * attempts, unless it is an `UnrecoverableError`.
+ * attempts, unless it is an `UnrecoverableError`. A job that cannot be settled (its lock ran out
+ * during a long pass and BullMQ's stalled check put it back, or Redis failed the call) is left to
+ * BullMQ: it runs again, which every stage's idempotence makes harmless, and it must not fail the
+ * pass, whose own first job would be retried with another job's error. Returns the jobs settled.
  */
-export async function settleTakenJobs<T>(jobs: readonly Job<T>[], token: string, error?: Error): Promise<void> {
+export async function settleTakenJobs<T>(jobs: readonly Job<T>[], token: string, error?: Error): Promise<Job<T>[]> {
+  const settled: Job<T>[] = [];
   for (const job of jobs) {
-    if (error) await job.moveToFailed(error, token, false);
-    else await job.moveToCompleted(undefined, token, false);
+    try {
+      if (error) await job.moveToFailed(error, token, false);
+      else await job.moveToCompleted(undefined, token, false);
+      settled.push(job);
+    } catch {
+      // left to BullMQ (see above)
+    }
   }
+  return settled;
 }
 
 /** Fails one taken job for good (its payload cannot be processed). */
@@ -157,8 +167,7 @@ export async function runCoalescedPass<T, B>(
       if (group.holdsFirst) firstGroupError = err;
       continue;
     }
-    await settleTakenJobs(taken, token);
-    completed.push(...taken);
+    completed.push(...(await settleTakenJobs(taken, token)));
   }
   if (firstGroupError !== null) throw firstGroupError;
   return completed;

@@ -34,7 +34,7 @@ describe('runCoalescedPass (real Redis, real BullMQ)', () => {
   });
 
   /** Runs one pass over `jobs` (the first is the one the worker is given); returns what happened. */
-  async function onePass(name: string, jobs: StageJob[]) {
+  async function onePass(name: string, jobs: StageJob[], during?: (added: Job<StageJob>[]) => Promise<void>, leftActive = 0) {
     const queue = new Queue<StageJob>(name, { connection: redis, prefix: queuePrefix(prefix) });
     queues.push(queue);
     const added = await queue.addBulk(jobs.map((data) => ({ name: 'j', data, opts: { attempts: 1 } })));
@@ -49,6 +49,7 @@ describe('runCoalescedPass (real Redis, real BullMQ)', () => {
         const states = await Promise.all(added.map(async (j) => [j.id!, await Job.fromId(queue, j.id!)] as const));
         finishedWhenStarted.set(tenant, states.filter(([, j]) => j?.finishedOn).map(([id]) => id));
         ran.push(tenant);
+        await during?.(added);
         if (batches.some((b) => b.fail)) throw new Error(`${tenant} failed`);
       },
       runAlone: async () => undefined,
@@ -67,7 +68,7 @@ describe('runCoalescedPass (real Redis, real BullMQ)', () => {
       { connection: redis, prefix: queuePrefix(prefix), concurrency: 1 },
     );
     workers.push(w);
-    await waitFor(async () => passDone && (await queue.getJobCounts('active')).active === 0);
+    await waitFor(async () => passDone && (await queue.getJobCounts('active')).active === leftActive);
     await w.close();
     const settled = await Promise.all(added.map((j) => Job.fromId(queue, j.id!)));
     return { added, ran, finishedWhenStarted, settled };
@@ -98,6 +99,19 @@ describe('runCoalescedPass (real Redis, real BullMQ)', () => {
       { failed: null, done: true },
       { failed: 'broken failed', done: true },
       { failed: null, done: true },
+      { failed: null, done: true },
+    ]);
+  });
+
+  it('leaves a taken job whose lock ran out to BullMQ, and still completes the others and the job it was given', async () => {
+    // the pass outlives the lock of one taken job (BullMQ's stalled check would put it back)
+    const lockOf = (job: Job<StageJob>) => `${queuePrefix(prefix)}:${job.queueName}:${job.id}:lock`;
+    const { settled } = await onePass('lock-lost', [{ tenantId: 'a', items: 1 }, { tenantId: 'a', items: 1 }, { tenantId: 'a', items: 1 }], async (added) => {
+      await redis.del(lockOf(added[1]));
+    }, 1);
+    expect(settled.map((j) => ({ failed: j?.failedReason ?? null, done: Boolean(j?.finishedOn) }))).toEqual([
+      { failed: null, done: true },
+      { failed: null, done: false },
       { failed: null, done: true },
     ]);
   });
