@@ -28,6 +28,10 @@ const refusal = (status: number, code: string, message: string, errors?: { field
   body: { accepted: false, code, message, ...(errors ? { errors } : {}) },
 });
 
+/** 400 BAD_USER_INPUT naming every field that is wrong, as both callback readers answer. */
+const badInput = (problems: { field: string; message: string }[]): CallbackAnswer =>
+  refusal(400, 'BAD_USER_INPUT', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+
 /**
  * A provider's delivery-status callback for one channel (`POST /v1/channels/:channelId/delivery-status`):
  * the channel is looked up by id, the request must carry a Standard Webhooks signature of its raw
@@ -89,7 +93,7 @@ export class DeliveryCallbackService {
       return refusal(400, 'INVALID_JSON', 'the body is not valid JSON');
     }
     const { callback, problems } = readDeliveryCallback(json);
-    if (!callback) return refusal(400, 'BAD_USER_INPUT', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+    if (!callback) return badInput(problems);
     return { callback };
   }
 
@@ -105,7 +109,7 @@ export class DeliveryCallbackService {
       return refusal(401, 'BAD_SIGNATURE', 'missing or invalid X-Twilio-Signature: it must sign this callback URL under PUBLIC_URL and its parameters with the channel secret (the auth token)');
     }
     const read = readTwilioStatus(params);
-    if (read.problems.length) return refusal(400, 'BAD_USER_INPUT', read.problems.map((p) => `${p.field}: ${p.message}`).join('; '), read.problems);
+    if (read.problems.length) return badInput(read.problems);
     if (read.ignored !== null) return { status: 200, body: { accepted: true, code: 'IGNORED', message: `status ${read.ignored} is not a delivery report: nothing recorded` } };
     return { callback: read.callback! };
   }
