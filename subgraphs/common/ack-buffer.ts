@@ -41,20 +41,30 @@ export class AckBuffer<T> {
 
   /** Holds `ack` until the window ends (or its merged ack is full); a window of 0 sends it at once. */
   add(ack: T): Promise<void> {
-    const key = this.kind.keyOf(ack);
-    const held = this.pending.get(key);
-    const merged = held === undefined ? ack : this.kind.merge(held, ack);
-    this.pending.set(key, merged);
+    const { key, merged } = this.hold(ack);
     if (this.windowMs <= 0 || this.closed) return this.flush();
     if (this.kind.size(merged) >= (this.kind.maxIds ?? ACK_MAX_IDS)) {
       this.pending.delete(key);
       return this.enqueueSend([merged]);
     }
-    if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.windowMs);
-      this.timer.unref();
-    }
+    this.flushIn(this.windowMs);
     return Promise.resolve();
+  }
+
+  /** Merges `ack` into what its key holds. */
+  private hold(ack: T): { key: string; merged: T } {
+    const key = this.kind.keyOf(ack);
+    const held = this.pending.get(key);
+    const merged = held === undefined ? ack : this.kind.merge(held, ack);
+    this.pending.set(key, merged);
+    return { key, merged };
+  }
+
+  /** Flushes in `ms`, unless a flush is already due. */
+  private flushIn(ms: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.flush(), ms);
+    this.timer.unref();
   }
 
   /** Sends everything held now. */
@@ -81,15 +91,8 @@ export class AckBuffer<T> {
       this.send(acks).catch((err: unknown) => {
         this.onError(err, acks.length);
         if (this.closed) return;
-        for (const ack of acks) {
-          const key = this.kind.keyOf(ack);
-          const held = this.pending.get(key);
-          this.pending.set(key, held === undefined ? ack : this.kind.merge(held, ack));
-        }
-        if (!this.timer) {
-          this.timer = setTimeout(() => void this.flush(), Math.max(this.windowMs, 1000));
-          this.timer.unref();
-        }
+        for (const ack of acks) this.hold(ack);
+        this.flushIn(Math.max(this.windowMs, 1000));
       }),
     );
     return this.sending;

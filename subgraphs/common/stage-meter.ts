@@ -82,8 +82,13 @@ export function timingOf(job: Pick<Job, 'timestamp' | 'processedOn' | 'finishedO
  */
 export async function meterFinishedJobs(redis: Redis, prefix: string, stage: PipelineStage, jobs: readonly FinishedJob[], now: number = Date.now()): Promise<void> {
   if (jobs.length === 0) return;
+  await writeMeters(redis, prefix, [{ stage, jobs, now }]);
+}
+
+/** The meter writes of `batches` in one pipelined round trip; throws the first error. */
+async function writeMeters(redis: Redis, prefix: string, batches: readonly MeteredBatch[]): Promise<void> {
   const pipeline = redis.pipeline();
-  appendMeterWrites(pipeline, prefix, [{ stage, jobs, now }]);
+  appendMeterWrites(pipeline, prefix, batches);
   const replies = (await pipeline.exec()) ?? [];
   for (const [err] of replies) if (err) throw err;
 }
@@ -162,11 +167,8 @@ class MeterBuffer {
     this.timer = null;
     const batches = this.pending.splice(0);
     if (batches.length === 0 || this.redis.status === 'end') return;
-    const pipeline = this.redis.pipeline();
-    appendMeterWrites(pipeline, this.prefix, batches);
     try {
-      const replies = (await pipeline.exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
+      await writeMeters(this.redis, this.prefix, batches);
     } catch (err) {
       this.log.warn({ err, stages: [...new Set(batches.map((b) => b.stage))] }, 'stage meter not updated');
     }
