@@ -16,7 +16,7 @@ import { InFlightEvents } from './in-flight-events.service';
 import { JourneyAlertsCollector } from './journey-alerts-handoff';
 import { journeySnapshotJobId, type JourneySnapshotJob, type JourneySnapshotQueue } from './journey-snapshot';
 import { JourneyService } from './journey.service';
-import { playbookEventsJobs } from './playbook-events-handoff';
+import { holdPlaybookEvents, playbookEventsJobs } from './playbook-events-handoff';
 import { holdSignalAlerts, queueSignalAlerts } from './signal-alerts-handoff';
 
 export type ResolvedBatchDeps = Pick<SubgraphDeps, 'orm' | 'pubSub' | 'queues' | 'log' | 'redis' | 'config'>;
@@ -118,10 +118,12 @@ export async function processResolvedBatch(batch: EventsResolvedBatch, deps: Res
     await addFairly(deps.queues.get(RECORD_ACTIVITY), fairShareFor(deps), jobs, (b) => b.tenantId, batch.lane);
     handedOn = { jobId: jobs[0].opts.jobId, data: jobs[0].data };
   }
-  // the actions stage moves on the playbook runs waiting for one of these events (one job per
-  // batch; a run whose event never arrives follows its timeout branch). The take-over marked them
-  // pending (`playbookEventsPendingSince`) until actions acknowledges, so a lost job is swept again
-  await addFairly(deps.queues.get(PLAYBOOK_EVENTS), fairShareFor(deps), playbookEventsJobs(tenantId, named, batch.resend), (b) => b.tenantId, batch.lane);
+  // the actions stage moves on the playbook runs waiting for one of these events (held with the
+  // process's other passes for the ack window, then one job; a sweeper's re-send goes at once; a
+  // run whose event never arrives follows its timeout branch). The take-over marked them pending
+  // (`playbookEventsPendingSince`) until actions acknowledges, so a lost job is swept again
+  if (batch.resend) await addFairly(deps.queues.get(PLAYBOOK_EVENTS), fairShareFor(deps), playbookEventsJobs(tenantId, named, batch.resend), (b) => b.tenantId, batch.lane);
+  else await holdPlaybookEvents(deps.queues, fairShareFor(deps), tenantId, named, batch.lane);
   // the actions stage evaluates its FRICTION_SIGNAL rules against the pass's signals (held with
   // the process's other passes for the ack window, then one job; a sweeper's re-send goes at once);
   // each keeps `alertsPendingSince` until actions acknowledges, so a lost job is swept again

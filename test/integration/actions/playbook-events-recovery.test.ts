@@ -81,6 +81,7 @@ describe('applyPlaybookEvents after a lost playbook-events job', () => {
     });
     await forkAcrossTenants(signals.deps.orm).persistAndFlush(event);
     await eventResolved({ id: `pass-${event.id}`, data: { tenantId, events: [{ eventId: event.id, profileId }] } }, signals.deps);
+    await signals.deps.queues.flushAcks(); // the hand-off is held for the ack window
     expect(await queue.getJob(playbookEventsJobId(tenantId, [event.id]))).toBeDefined();
     await queue.obliterate({ force: true });
     await queue.resume();

@@ -17,6 +17,8 @@ const GRACE_MS = 60_000;
  * The signals → actions hand-off of named events to the playbook runs waiting for them, with real
  * Redis and real SQL: the take-over marks the events, one `playbook-events` job per pass, the
  * marker cleared only by actions' acknowledgement, and a job lost from Redis re-sent from SQL.
+ * The live path holds a pass's events for the ack window: the window here is an hour, so nothing
+ * is sent until the test flushes (`flushAcks`), as the window's end would.
  */
 describe('the playbook-events hand-off', () => {
   let env: TestEnv;
@@ -25,7 +27,7 @@ describe('the playbook-events hand-off', () => {
 
   beforeAll(async () => {
     // the scheduled sweeps stay out of the way (the test sweeps, with its own clock)
-    env = await createTestEnv({ SWEEP_GRACE_MS: String(GRACE_MS), SWEEP_INTERVAL_MS: '3600000' });
+    env = await createTestEnv({ SWEEP_GRACE_MS: String(GRACE_MS), SWEEP_INTERVAL_MS: '3600000', QUEUE_ACK_WINDOW_MS: '3600000' });
     signals = await runSubgraph(signalsSubgraph, env.config, { port: 0, workers: false });
     queue = new Queue(PLAYBOOK_EVENTS, queueOptions(signals.deps.redis, env.config.queuePrefix));
   }, 120_000);
@@ -36,8 +38,11 @@ describe('the playbook-events hand-off', () => {
   });
 
   const em = () => forkAcrossTenants(signals.deps.orm);
-  /** Stores events (name null: an identify) and resolves them in one event-resolved pass; `profileId` null leaves one unattributed. */
-  const pass = async (tenantId: string, specs: { name: string | null; profileId: string | null }[]) => {
+  /**
+   * Stores events (name null: an identify) and resolves them in one event-resolved pass; `profileId`
+   * null leaves one unattributed. The held hand-off is sent unless `hold` (as at a window's end).
+   */
+  const pass = async (tenantId: string, specs: { name: string | null; profileId: string | null }[], hold = false) => {
     const now = Date.now();
     const events = specs.map((s) =>
       em().create(Event, { tenantId, messageId: uuidv7(), type: s.name ? 'track' : 'identify', name: s.name, properties: { step: 'email' }, userId: 'u', timestamp: new Date(now - 1000), receivedAt: new Date(now) }),
@@ -45,6 +50,7 @@ describe('the playbook-events hand-off', () => {
     await em().persistAndFlush(events);
     const job = { id: `pass-${events[0].id}`, data: { tenantId, events: events.map((e, i) => ({ eventId: e.id, profileId: specs[i].profileId })) } };
     await eventResolved(job, signals.deps);
+    if (!hold) await signals.deps.queues.flushAcks();
     return { events, job };
   };
   const jobsOf = async (tenantId: string) => (await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'])).filter((j) => j.data.tenantId === tenantId);
@@ -67,6 +73,7 @@ describe('the playbook-events hand-off', () => {
     expect(markers.get(unattributed.id)).toBeNull();
 
     await eventResolved(job, signals.deps);
+    await signals.deps.queues.flushAcks();
     const jobs = await jobsOf(tenantId);
     expect(jobs.map((j) => j.id)).toEqual([playbookEventsJobId(tenantId, [opened.id, viewed.id])]);
     expect(jobs[0].data.events.map((e) => [e.eventId, e.profileId, e.name])).toEqual([
@@ -86,6 +93,32 @@ describe('the playbook-events hand-off', () => {
     const gathered = { tenantId, eventIds: [opened.id, viewed.id], upTo: older, also: [{ eventIds: [viewed.id], upTo: older }, { eventIds: [opened.id, viewed.id], upTo: newest.toISOString() }] };
     expect(await playbookEventsDone({ id: 'ack', data: gathered }, signals.deps)).toBe(2);
     expect([...(await markersOf(tenantId)).values()]).toEqual([null, null, null, null]);
+  });
+
+  it('sends the passes of one window as one job per tenant, each event once, nothing before the window ends', async () => {
+    const profileId = uuidv7();
+    const first = await pass('pb-window', [{ name: 'Email Opened', profileId }], true);
+    const second = await pass('pb-window', [{ name: 'Offer Viewed', profileId }, { name: 'Email Link Clicked', profileId }], true);
+    const other = await pass('pb-window-other', [{ name: 'Email Opened', profileId: uuidv7() }], true);
+    // a replay of the first pass within the window holds nothing twice
+    await eventResolved(first.job, signals.deps);
+    expect(await jobsOf('pb-window')).toEqual([]);
+    expect(await jobsOf('pb-window-other')).toEqual([]);
+
+    await signals.deps.queues.flushAcks();
+    const ids = [...first.events, ...second.events].map((e) => e.id);
+    const [job, ...more] = await jobsOf('pb-window');
+    expect(more).toEqual([]);
+    expect(job.id).toBe(playbookEventsJobId('pb-window', [ids[0], ids[ids.length - 1]]));
+    expect(job.data.events.map((e) => [e.eventId, e.name])).toEqual([
+      [ids[0], 'Email Opened'],
+      [ids[1], 'Offer Viewed'],
+      [ids[2], 'Email Link Clicked'],
+    ]);
+    // the job's watermark covers every marker it hands over, the replayed pass's newer one included
+    const markers = await markersOf('pb-window');
+    expect(new Date(job.data.pendingSince!).getTime()).toBe(Math.max(...ids.map((id) => markers.get(id)!.getTime())));
+    expect((await jobsOf('pb-window-other')).map((j) => j.id)).toEqual([playbookEventsJobId('pb-window-other', [other.events[0].id])]);
   });
 
   it('re-sends events whose job Redis lost once the grace period is over, and stops once actions acknowledged them', async () => {

@@ -107,6 +107,7 @@ describe('event-resolved batch (set-based signals stage)', () => {
     const owner = profileOf();
     const refs = events.map((e) => ({ eventId: e.id, profileId: owner(e) }));
     const batch = await countStatements(() => eventResolved({ id: 'batch-1', data: { tenantId: 'batch', events: refs } }, signals.deps));
+    await signals.deps.queues.flushAcks(); // the playbook-events hand-off is held for the ack window
 
     const expected = await signalsOf('per-event');
     expect(expected.map((s) => s.type).sort()).toEqual(
