@@ -21,11 +21,21 @@ const ROWS_PER_TENANT = ASSUMED_ROWS / 10;
 /** How much any other indexed column narrows the rows matched so far. */
 const OTHER_COLUMN_NARROWING = 100;
 
+/**
+ * How much smaller than its table a partial index is assumed to be. Ours hold only the rows in
+ * flight (`where processed_at is null`, `where … is not null` on a hand-off marker); counted as
+ * big as their table, a sweep that crosses tenants looked no cheaper through them than a walk of
+ * the whole table in primary key order.
+ */
+const PARTIAL_INDEX_NARROWING = 1000;
+
 export interface IndexShape {
   name: string;
   table: string;
   columns: string[];
   unique: boolean;
+  /** A partial index (`create index … where …`): it holds a small part of the table. */
+  partial?: boolean;
 }
 
 /**
@@ -33,8 +43,8 @@ export interface IndexShape {
  * equality on the first 1, 2, … columns.
  */
 export function indexStat(index: IndexShape): string {
-  const figures = [ASSUMED_ROWS];
-  let rows = ASSUMED_ROWS;
+  let rows = index.partial ? ASSUMED_ROWS / PARTIAL_INDEX_NARROWING : ASSUMED_ROWS;
+  const figures = [rows];
   index.columns.forEach((column, i) => {
     const last = i === index.columns.length - 1;
     if (last && index.unique) rows = 1;
@@ -69,12 +79,12 @@ export async function seedPlannerStats(db: SqlRunner): Promise<number> {
       await db.execute('insert into sqlite_stat1 (tbl, idx, stat) values (?, null, ?)', [table, String(ASSUMED_ROWS)]);
       written++;
     }
-    const indexes = (await db.execute(`select name, "unique" as u from pragma_index_list(?)`, [table])) as { name: string; u: number }[];
-    for (const { name, u } of indexes) {
+    const indexes = (await db.execute(`select name, "unique" as u, partial from pragma_index_list(?)`, [table])) as { name: string; u: number; partial: number }[];
+    for (const { name, u, partial } of indexes) {
       if (existing.has(`${table}/${name}`)) continue;
       const columns = ((await db.execute('select name from pragma_index_info(?) order by seqno', [name])) as { name: string }[]).map((c) => c.name);
       if (columns.length === 0) continue;
-      await db.execute('insert into sqlite_stat1 (tbl, idx, stat) values (?, ?, ?)', [table, name, indexStat({ name, table, columns, unique: u === 1 })]);
+      await db.execute('insert into sqlite_stat1 (tbl, idx, stat) values (?, ?, ?)', [table, name, indexStat({ name, table, columns, unique: u === 1, partial: partial === 1 })]);
       written++;
     }
   }

@@ -21,8 +21,8 @@ export class EventBacklogRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Unprocessed events per tenant, in one grouped query over the `(processedAt, enqueuedAt)`
-   * index: every tenant with a backlog (`tenantId` null, for operators and `npm start`), or only
+   * Unprocessed events per tenant, in one grouped query over the partial index of unprocessed
+   * events (`event_unprocessed_index`): every tenant with a backlog (`tenantId` null, for operators and `npm start`), or only
    * the one named (absent from the result when it has none).
    */
   async unprocessedByTenant(tenantId: string | null): Promise<TenantEventBacklog[]> {

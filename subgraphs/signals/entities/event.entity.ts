@@ -15,10 +15,6 @@ import { EventRepository } from './event.repository';
 @Entity({ tableName: 'event', repository: () => EventRepository })
 @Unique({ properties: ['tenantId', 'messageId'] })
 @Index({ properties: ['tenantId', 'profileId', 'timestamp'] })
-// the sweeper's scan: unprocessed rows (processedAt null) ordered by when they were queued
-@Index({ properties: ['processedAt', 'enqueuedAt'] })
-// the hand-off sweep: processed rows whose batch never reached the risk stage
-@Index({ properties: ['handOffPendingSince'] })
 // the playbook-events sweep: partial, so the hottest table's index holds only the few rows in flight
 @Index({
   name: 'event_playbook_events_pending_since_index',
@@ -27,7 +23,12 @@ import { EventRepository } from './event.repository';
 // the handed-on watermark's reads (`notHandedOn`: per tenant, the oldest receipt and the count of
 // events not yet handed on to risk), after every batch: partial, so they walk only the events in
 // flight. Through the tenant index they walked the tenant's whole history each time (PostgreSQL:
-// 9.7 million rows read in the pipeline bench, a cost that grew with the tenant, not the backlog)
+// 9.7 million rows read in the pipeline bench, a cost that grew with the tenant, not the backlog).
+// They also serve the sweeps that cross tenants (the outbox's unprocessed rows, the hand-offs
+// never acknowledged). There is no full index on `processedAt` or a marker: every event is
+// updated three times on its way (taken over, then each hand-off acknowledged), and PostgreSQL
+// adds an entry to every full index at each update (a changed indexed column rules out a HOT
+// update), so two full indexes were a third of the detect and acknowledgement UPDATEs' cost
 @Index({
   name: 'event_unprocessed_index',
   expression: (table, columns, name) => `create index "${name}" on ${table} ("${columns.tenantId}", "${columns.receivedAt}") where "${columns.processedAt}" is null`,

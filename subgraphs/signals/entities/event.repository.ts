@@ -128,14 +128,21 @@ export class EventRepository extends EntityRepository<Event> {
     return rows.map((r) => String(r.tenant_id)).sort();
   }
 
+  /** The tenants with events whose hand-off to risk has been pending since before `cutoff`. One query, across tenants on purpose. */
+  async tenantsWithPendingHandOff(cutoff: Date): Promise<string[]> {
+    const rows = (await this.createQueryBuilder('e').select('e.tenant_id').distinct().where({ handOffPendingSince: { $lt: cutoff } }).execute('all', false)) as { tenant_id: string }[];
+    return rows.map((r) => String(r.tenant_id)).sort();
+  }
+
   /**
-   * Every tenant's events whose hand-off has been pending since before `cutoff` (their job died
-   * between taking them over and handing them on), by id after `after`, at most `limit`. The
-   * sweeper's read: it crosses tenants on purpose.
+   * A tenant's events whose hand-off has been pending since before `cutoff` (their job died
+   * between taking them over and handing them on), by id after `after`, at most `limit`. Keyed on
+   * the tenant so both databases read the partial index of pending hand-offs: across tenants,
+   * SQLite walked the primary key from `after` through every newer event.
    */
-  pendingHandOff(cutoff: Date, after: string | null, limit: number): Promise<Pick<Event, 'id' | 'tenantId' | 'profileId'>[]> {
+  pendingHandOff(tenantId: string, cutoff: Date, after: string | null, limit: number): Promise<Pick<Event, 'id' | 'tenantId' | 'profileId'>[]> {
     return this.find(
-      { handOffPendingSince: { $lt: cutoff }, ...(after ? { id: { $gt: after } } : {}) },
+      { tenantId, handOffPendingSince: { $lt: cutoff }, ...(after ? { id: { $gt: after } } : {}) },
       { orderBy: { id: 'asc' }, limit, fields: ['id', 'tenantId', 'profileId'], disableIdentityMap: true },
     );
   }

@@ -10,6 +10,7 @@ import { Migration20261203065422 } from './Migration20261203065422';
 import { Migration20261203071315 } from './Migration20261203071315';
 import { Migration20261203073750 } from './Migration20261203073750';
 import { Migration20261203194044 } from './Migration20261203194044';
+import { Migration20261203213213 } from './Migration20261203213213';
 
 export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125100316', class: Migration20261125100316 },
@@ -21,4 +22,5 @@ export const SIGNALS_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203071315', class: Migration20261203071315 },
   { name: 'Migration20261203073750', class: Migration20261203073750 },
   { name: 'Migration20261203194044', class: Migration20261203194044 },
+  { name: 'Migration20261203213213', class: Migration20261203213213 },
 ];

@@ -1,3 +1,4 @@
+import { chunks } from '../../common/chunks';
 import { addFairly, fairShareFor, type Lane } from '../../common/fair-share';
 import type { EntityManager } from '../../common/orm';
 import { EVENT_RESOLVED, RESOLVE_IDENTITY, STAGE_BATCH_MAX, type EventsResolvedBatch } from '../../common/queues';
@@ -8,7 +9,7 @@ import { Event } from '../entities/event.entity';
 /** A stored event on its way to the profiles stage. */
 export type OutboxEvent = StoredResolvableEvent;
 
-/** Rows per sweeper page, and pages per sweep: a sweep touches at most 10,000 events. */
+/** Rows per sweeper page, and pages per sweep (per tenant, for the hand-off sweep): at most 10,000 events each. */
 const SWEEP_PAGE_SIZE = 500;
 const SWEEP_MAX_PAGES = 20;
 /** Ids per UPDATE, well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -114,7 +115,8 @@ export class EventOutbox {
    * stored it. Risk stores insert-or-ignore, so re-sending a batch it did store is harmless. Queues them again as `event-resolved` batches (per tenant, in id order, at most
    * `STAGE_BATCH_MAX` events each; job id `<tenantId>-swept<period>-<first>-<last>`, one per grace
    * period, so a sweep repeated inside one period queues nothing new while a later one tries
-   * again). Bounded pages; returns how many events it queued.
+   * again). Per tenant (one read of the tenants with such events, then the tenant's pages), at
+   * most `SWEEP_MAX_PAGES` bounded pages a tenant; returns how many events it queued.
    */
   async sweepHandOffs(now = new Date()): Promise<number> {
     const grace = this.deps.config.ingest.sweepGraceMs;
@@ -122,29 +124,22 @@ export class EventOutbox {
     const period = grace > 0 ? Math.floor(now.getTime() / grace) : now.getTime();
     const repo = this.em.getRepository(Event);
     let total = 0;
-    let after: string | null = null;
-    for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
-      const rows = await repo.pendingHandOff(cutoff, after, SWEEP_PAGE_SIZE);
-      if (!rows.length) break;
-      after = rows[rows.length - 1].id;
-      const byTenant = new Map<string, EventsResolvedBatch['events']>();
-      for (const row of rows) {
-        const refs = byTenant.get(row.tenantId) ?? [];
-        refs.push({ eventId: row.id, profileId: row.profileId });
-        byTenant.set(row.tenantId, refs);
+    for (const tenantId of await repo.tenantsWithPendingHandOff(cutoff)) {
+      let after: string | null = null;
+      for (let page = 0; page < SWEEP_MAX_PAGES; page++) {
+        const rows = await repo.pendingHandOff(tenantId, cutoff, after, SWEEP_PAGE_SIZE);
+        if (!rows.length) break;
+        after = rows[rows.length - 1].id;
+        const refs: EventsResolvedBatch['events'] = rows.map((row) => ({ eventId: row.id, profileId: row.profileId }));
+        const jobs = chunks(refs, STAGE_BATCH_MAX).map((events) => ({
+          name: EVENT_RESOLVED,
+          data: { tenantId, events, resend: `swept${period}` },
+          opts: { jobId: `${tenantId}-swept${period}-${events[0].eventId}-${events[events.length - 1].eventId}` },
+        }));
+        await addFairly(this.deps.queues.get(EVENT_RESOLVED), fairShareFor(this.deps), jobs, (d) => d.tenantId);
+        total += rows.length;
+        if (rows.length < SWEEP_PAGE_SIZE) break;
       }
-      const jobs = [...byTenant].flatMap(([tenantId, refs]) => {
-        const out = [];
-        for (let i = 0; i < refs.length; i += STAGE_BATCH_MAX) {
-          const events = refs.slice(i, i + STAGE_BATCH_MAX);
-          const jobId = `${tenantId}-swept${period}-${events[0].eventId}-${events[events.length - 1].eventId}`;
-          out.push({ name: EVENT_RESOLVED, data: { tenantId, events, resend: `swept${period}` }, opts: { jobId } });
-        }
-        return out;
-      });
-      await addFairly(this.deps.queues.get(EVENT_RESOLVED), fairShareFor(this.deps), jobs, (d) => d.tenantId);
-      total += rows.length;
-      if (rows.length < SWEEP_PAGE_SIZE) break;
     }
     return total;
   }

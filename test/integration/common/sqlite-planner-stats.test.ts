@@ -11,6 +11,10 @@ describe('indexStat', () => {
     expect(indexStat({ name: 'i', table: 't', columns: ['tenant_id', 'dedupe_key'], unique: true })).toBe('1000000 100000 1');
     expect(indexStat({ name: 'i', table: 't', columns: ['id'], unique: true })).toBe('1000000 1');
   });
+
+  it('counts a partial index as a small part of its table', () => {
+    expect(indexStat({ name: 'i', table: 't', columns: ['tenant_id', 'received_at'], unique: false, partial: true })).toBe('1000 1000 10');
+  });
 });
 
 // the planner statistics are SQLite's own; PostgreSQL keeps real ones with autovacuum
@@ -35,8 +39,24 @@ describe('indexStat', () => {
     // the detect stage's hand-off UPDATE: without statistics SQLite chose the tenant_id index
     const update = await plan(orm, `update event set processed_at = 1 where tenant_id = 't' and id in (${tenIds}) and processed_at is null`);
     expect(update).toMatch(/USING (INDEX|PRIMARY KEY) sqlite_autoindex_event_1 \(id=\?\)/);
+    // the handed-on watermark's probe: the partial index of unprocessed events, not the tenant's history
     const handedOn = await plan(orm, `select tenant_id, min(received_at) from event where tenant_id = 't' and processed_at is null group by tenant_id`);
-    expect(handedOn).not.toMatch(/\(tenant_id=\?\)$/);
+    expect(handedOn).toMatch(/USING (COVERING )?INDEX event_unprocessed_index/);
+  });
+
+  it('sends the sweeps that cross tenants through the partial indexes of events in flight, not through every event', async () => {
+    const orm = await initOrm(env.config, signalsSubgraph.orm);
+    orms.push(orm);
+    // the outbox sweep (unprocessed events whose job may be lost) and the hand-off sweep (batches
+    // risk never acknowledged): there is no full index on either column any more
+    const outbox = await plan(orm, `select * from event where processed_at is null and (enqueued_at is null or enqueued_at < 5) order by id asc limit 500`);
+    expect(outbox).toMatch(/USING INDEX event_unprocessed_index/);
+    const tenants = await plan(orm, `select distinct tenant_id from event where hand_off_pending_since < 5`);
+    expect(tenants).toMatch(/USING (COVERING )?INDEX event_hand_off_pending_index/);
+    const handOff = await plan(orm, `select id, tenant_id, profile_id from event where tenant_id = 't' and hand_off_pending_since < 5 and id > 'a' order by id asc limit 500`);
+    expect(handOff).toMatch(/USING INDEX event_hand_off_pending_index \(tenant_id=\?\)/);
+    const backlog = await plan(orm, `select tenant_id, count(*), min(received_at) from event where processed_at is null group by tenant_id`);
+    expect(backlog).toMatch(/event_unprocessed_index/);
   });
 
   it('covers every subgraph and keeps what is there on the next start', async () => {
