@@ -16,9 +16,10 @@ export function isFarBehind(lag: PipelineLag): boolean {
  */
 export function formatPipelineLag(lag: PipelineLag): string {
   const stages = lag.stages.map((s) => {
-    if (s.caughtUp && (s.oldestWaitingAgeMs ?? 0) === 0 && s.waiting + s.delayed + s.active === 0 && !s.unprocessedEvents) return `${s.stage} ok`;
+    if (s.caughtUp && (s.oldestWaitingAgeMs ?? 0) === 0 && s.waiting + s.delayed + s.active === 0 && !s.unprocessedEvents && !s.handedOnEvents) return `${s.stage} ok`;
     const details = [
       ...(s.unprocessedEvents ? [`${formatCount(s.unprocessedEvents)} unprocessed`] : []),
+      ...(s.handedOnEvents ? [`${formatCount(s.handedOnEvents)} handed on`] : []),
       ...(s.waiting ? [`${formatCount(s.waiting)} waiting`] : []),
       ...(s.delayed ? [`${formatCount(s.delayed)} delayed`] : []),
       ...(s.failed ? [`${formatCount(s.failed)} failed`] : []),

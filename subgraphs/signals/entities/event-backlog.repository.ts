@@ -1,6 +1,7 @@
 import { raw } from '@mikro-orm/core';
 
 import type { EntityManager } from '../../common/orm';
+import type { StoredHandOff } from '../domain/pipeline/pipeline-lag';
 import { Event } from './event.entity';
 
 /** One tenant's stored events not yet processed by the pipeline's first stage. */
@@ -34,6 +35,30 @@ export class EventBacklogRepository {
     const rows = (await qb.execute('all', false)) as Record<string, unknown>[];
     // PostgreSQL returns count(*) as a string; SQLite stores dates as epoch ms
     return rows.map((row) => ({ tenantId: String(row.tenant_id), unprocessed: Number(row.unprocessed), oldestReceivedAt: toDate(row.oldest) }));
+  }
+
+  /**
+   * Every tenant's events handed on and not yet acknowledged, per stage (`StoredHandOff`): to risk
+   * (`handOffPendingSince` set) and to actions' playbook runs (`playbookEventsPendingSince` set).
+   * Two grouped queries, each over its partial index of the rows in flight.
+   */
+  async handOffsByTenant(): Promise<StoredHandOff[]> {
+    const handOffs: StoredHandOff[] = [];
+    const markers = [
+      { stage: 'risk', column: 'hand_off_pending_since', where: { handOffPendingSince: { $ne: null } } },
+      { stage: 'alerts', column: 'playbook_events_pending_since', where: { playbookEventsPendingSince: { $ne: null } } },
+    ] as const;
+    for (const { stage, column, where } of markers) {
+      const rows = (await this.em
+        .createQueryBuilder(Event, 'e')
+        .select(['e.tenantId', raw('count(*) as ??', ['pending']), raw('min(??) as ??', [`e.${column}`, 'oldest'])])
+        .where(where)
+        .groupBy('e.tenantId')
+        .execute('all', false)) as Record<string, unknown>[];
+      // PostgreSQL returns count(*) as a string; SQLite stores dates as epoch ms
+      for (const row of rows) handOffs.push({ stage, tenantId: String(row.tenant_id), pending: Number(row.pending), oldestPendingSince: toDate(row.oldest).getTime() });
+    }
+    return handOffs;
   }
 
   /**

@@ -42,7 +42,14 @@ export class PipelineStageStatus {
   @Field(() => Int, { nullable: true, description: 'RESOLVE only: stored events not yet processed (read from the database, so it survives a Redis flush).' })
   unprocessedEvents!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Age in ms of the oldest job waiting, delayed or running (for RESOLVE, also of the oldest unprocessed stored event); null when the stage is empty.' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'RISK and ALERTS only: events handed on to the stage and not yet acknowledged by it (RISK: taken over by detection, not yet recorded and scored; ALERTS: handed to the playbook runs waiting on them, not yet matched). Read from the database, so it survives a Redis flush.',
+  })
+  handedOnEvents!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Age in ms of the oldest job waiting, delayed or running (for RESOLVE, also of the oldest unprocessed stored event; for RISK and ALERTS, also of the oldest hand-off not acknowledged); null when the stage is empty.' })
   oldestWaitingAgeMs!: number | null;
 
   @Field(() => Float, { description: 'Events the stage processed per second over the last minute.' })
@@ -69,7 +76,7 @@ export class TenantStageLag {
   @Field(() => PipelineStageName)
   stage!: PipelineStageName;
 
-  @Field(() => Int, { description: 'The tenant’s events in the stage: for RESOLVE its unprocessed stored events, else the events of its queued and running jobs.' })
+  @Field(() => Int, { description: 'The tenant’s events in the stage: for RESOLVE its unprocessed stored events; for RISK and ALERTS the larger of its queued and running jobs’ events and its hand-offs not acknowledged (from the database); else the events of its queued and running jobs.' })
   pendingEvents!: number;
 
   @Field(() => Float, { nullable: true, description: 'Age in ms of the tenant’s oldest pending work in the stage; null when none.' })

@@ -26,7 +26,8 @@ export interface PipelineStatusReading extends PipelineLag {
 /**
  * How far behind the pipeline is. Reads BullMQ's counts and a bounded scan of every stage's
  * queues (all subgraphs share Redis and the queue prefix, so the signals service sees them all),
- * the events table's unprocessed rows (the outbox, which survives a Redis flush), and the stage
+ * the events table's unprocessed rows (the outbox) and its hand-off markers not yet acknowledged
+ * (to risk, to actions' playbook runs), which survive a Redis flush, and the stage
  * meter's per-second counters and wait/run histograms; `summarizePipelineLag` makes the figures.
  */
 export class PipelineStatusService {
@@ -43,9 +44,11 @@ export class PipelineStatusService {
       ...(tenants === 'all' ? [] : tenants.map((tenantId) => ({ stage, tenantId }))),
     ]);
     // every tenant's backlog even for one tenant's view: the stage totals are platform-wide
-    const [queues, backlog, perSecond, timings, inFlight] = await Promise.all([
+    const backlogRepo = new EventBacklogRepository(this.em);
+    const [queues, backlog, handOffs, perSecond, timings, inFlight] = await Promise.all([
       Promise.all(queueReads),
-      new EventBacklogRepository(this.em).unprocessedByTenant(null),
+      backlogRepo.unprocessedByTenant(null),
+      backlogRepo.handOffsByTenant(),
       readStageRates(this.deps.redis, this.deps.config.queuePrefix, series, now),
       readStageTimings(this.deps.redis, this.deps.config.queuePrefix, series, now),
       this.readInFlight(tenants),
@@ -54,6 +57,7 @@ export class PipelineStatusService {
       stages: PIPELINE_STAGES,
       queues,
       backlog: backlog.map((b) => ({ tenantId: b.tenantId, unprocessed: b.unprocessed, oldestReceivedAt: b.oldestReceivedAt.getTime() })),
+      handOffs,
       rates: series.map((s, i) => ({ ...s, perSecond: perSecond[i] })),
       timings: series.map((s, i) => ({ ...s, ...timings[i] })),
       inFlight,

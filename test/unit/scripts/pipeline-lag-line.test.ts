@@ -7,6 +7,7 @@ const stage = (over: Partial<StageLag> & Pick<StageLag, 'stage'>): StageLag => (
   delayed: 0,
   failed: 0,
   unprocessedEvents: null,
+  handedOnEvents: null,
   oldestWaitingAgeMs: null,
   eventsPerSecond: 0,
   waitP50Ms: null,
@@ -24,11 +25,16 @@ describe('formatPipelineLag', () => {
       lag([
         stage({ stage: 'resolve', unprocessedEvents: 1234, waiting: 3, oldestWaitingAgeMs: 65_000, eventsPerSecond: 210.4, caughtUp: false }),
         stage({ stage: 'detect', unprocessedEvents: null }),
-        stage({ stage: 'risk', waiting: 12, failed: 1, oldestWaitingAgeMs: 45_000, eventsPerSecond: 80, caughtUp: false }),
-        stage({ stage: 'alerts' }),
+        stage({ stage: 'risk', waiting: 12, failed: 1, handedOnEvents: 0, oldestWaitingAgeMs: 45_000, eventsPerSecond: 80, caughtUp: false }),
+        stage({ stage: 'alerts', handedOnEvents: 0 }),
       ]),
     );
     expect(line).toBe('pipeline behind: resolve 1:05 (1,234 unprocessed, 3 waiting, 210/s) · detect ok · risk 0:45 (12 waiting, 1 failed, 80/s) · alerts ok');
+  });
+
+  it('shows hand-offs a stage has not acknowledged, with its queues empty (their jobs lost to a Redis flush)', () => {
+    const line = formatPipelineLag(lag([stage({ stage: 'alerts', handedOnEvents: 2500, oldestWaitingAgeMs: 400_000, caughtUp: false })]));
+    expect(line).toBe('pipeline behind: alerts 6:40 (2,500 handed on, 0/s)');
   });
 });
 

@@ -34,6 +34,20 @@ export interface StoredBacklog {
   oldestReceivedAt: number;
 }
 
+/**
+ * One tenant's events handed on to a stage and not yet acknowledged by it, as marked in the events
+ * table (so it survives a Redis flush): `risk` = taken over by detect, not yet recorded and scored
+ * (`hand_off_pending_since`); `alerts` = handed to actions for the playbook runs waiting on them,
+ * not yet matched (`playbook_events_pending_since`).
+ */
+export interface StoredHandOff {
+  stage: PipelineStage;
+  tenantId: string;
+  pending: number;
+  /** When the oldest of them was handed on (its marker), ms since the epoch. */
+  oldestPendingSince: number;
+}
+
 /** A metered rate: events per second over the last minute of a stage, overall (`tenantId` null) or of one tenant. */
 export interface StageRate {
   stage: PipelineStage;
@@ -69,7 +83,9 @@ export interface StageLag extends WaitFigures {
   failed: number;
   /** `resolve` only: stored events not yet processed (from SQL, so it survives a Redis flush); null for the other stages. */
   unprocessedEvents: number | null;
-  /** Age in ms of the oldest job waiting, delayed or running (for `resolve`, also of the oldest unprocessed stored event); null when there is none. */
+  /** `risk` and `alerts`: events handed on to the stage and not yet acknowledged by it (from SQL, see `StoredHandOff`); null for the other stages. */
+  handedOnEvents: number | null;
+  /** Age in ms of the oldest job waiting, delayed or running (for `resolve`, also of the oldest unprocessed stored event; for `risk` and `alerts`, of the oldest hand-off not acknowledged); null when there is none. */
   oldestWaitingAgeMs: number | null;
   eventsPerSecond: number;
   /** Nothing in the stage older than the threshold. */
@@ -78,7 +94,7 @@ export interface StageLag extends WaitFigures {
 
 export interface TenantStageLag extends WaitFigures {
   stage: PipelineStage;
-  /** The tenant's events in the stage: for `resolve` the unprocessed stored events, else the events of its scanned jobs. */
+  /** The tenant's events in the stage: for `resolve` the unprocessed stored events; for `risk` and `alerts` the larger of its scanned jobs' events and its hand-offs not acknowledged (SQL); else the events of its scanned jobs. */
   pendingEvents: number;
   oldestWaitingAgeMs: number | null;
   eventsPerSecond: number;
@@ -119,6 +135,8 @@ export interface PipelineLagInput {
   queues: readonly QueueReading[];
   /** Every tenant's stored backlog (not only the listed tenants': the stage totals need them all). */
   backlog: readonly StoredBacklog[];
+  /** Every tenant's hand-offs not acknowledged, per stage (SQL markers); none given reads as none. */
+  handOffs?: readonly StoredHandOff[];
   rates: readonly StageRate[];
   /** Metered wait and run times; a series not given reads as no job finished. */
   timings?: readonly StageTiming[];
@@ -148,6 +166,8 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
     return { waitP50Ms: t?.waitP50Ms ?? null, waitP99Ms: t?.waitP99Ms ?? null, runP50Ms: t?.runP50Ms ?? null, runP99Ms: t?.runP99Ms ?? null };
   };
 
+  const handOffsOf = (stage: PipelineStage) => (input.handOffs ?? []).filter((h) => h.stage === stage);
+
   const stages: StageLag[] = input.stages.map((stage) => {
     const queues = input.queues.filter((q) => q.stage === stage);
     const sum = (key: 'waiting' | 'active' | 'delayed' | 'failed') => queues.reduce((acc, q) => acc + q[key], 0);
@@ -157,6 +177,13 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
       unprocessedEvents = input.backlog.reduce((acc, b) => acc + b.unprocessed, 0);
       oldest = minOf([oldest, ...input.backlog.map((b) => b.oldestReceivedAt)]);
     }
+    let handedOnEvents: number | null = null;
+    if (HAND_OFF_STAGES.includes(stage)) {
+      // a hand-off whose job Redis lost is still marked: the stage is behind until it is acknowledged
+      const handOffs = handOffsOf(stage);
+      handedOnEvents = handOffs.reduce((acc, h) => acc + h.pending, 0);
+      oldest = minOf([oldest, ...handOffs.map((h) => h.oldestPendingSince)]);
+    }
     const oldestWaitingAgeMs = ageOf(oldest);
     return {
       stage,
@@ -165,6 +192,7 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
       delayed: sum('delayed'),
       failed: sum('failed'),
       unprocessedEvents,
+      handedOnEvents,
       oldestWaitingAgeMs,
       eventsPerSecond: rateOf(stage, null),
       ...timingOf(stage, null),
@@ -177,6 +205,7 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
       ? [
           ...new Set([
             ...input.backlog.map((b) => b.tenantId),
+            ...(input.handOffs ?? []).map((h) => h.tenantId),
             ...input.queues.flatMap((q) => q.scanned.map((j) => j.tenantId)).filter((t): t is string => t !== null),
             ...(input.inFlight ?? []).filter((f) => f.live + f.history > 0).map((f) => f.tenantId),
           ]),
@@ -202,10 +231,13 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
       const queues = input.queues.filter((q) => q.stage === stage);
       const jobs = queues.flatMap((q) => q.scanned.filter((j) => j.tenantId === tenantId));
       const partial = queues.some((q) => !q.complete);
-      const age = ageOf(minOf(jobs.map((j) => j.createdAt)));
+      // the marked hand-offs include the events of the tenant's queued jobs (each keeps its marker
+      // until acknowledged) and those of jobs Redis lost: the larger count and the older age
+      const handOff = handOffsOf(stage).find((h) => h.tenantId === tenantId);
+      const age = ageOf(minOf([...jobs.map((j) => j.createdAt), handOff?.oldestPendingSince ?? null]));
       return {
         stage,
-        pendingEvents: jobs.reduce((acc, j) => acc + j.events, 0),
+        pendingEvents: Math.max(jobs.reduce((acc, j) => acc + j.events, 0), handOff?.pending ?? 0),
         oldestWaitingAgeMs: age,
         eventsPerSecond: rateOf(stage, tenantId),
         ...timingOf(stage, tenantId),
@@ -226,6 +258,9 @@ export function summarizePipelineLag(input: PipelineLagInput): PipelineLag {
 
   return { caughtUp: stages.every((s) => s.caughtUp), stages, tenants };
 }
+
+/** The stages whose hand-offs are marked in the events table (see `StoredHandOff`). */
+const HAND_OFF_STAGES: readonly PipelineStage[] = ['risk', 'alerts'];
 
 function minOf(values: readonly (number | null)[]): number | null {
   let min: number | null = null;

@@ -18,13 +18,13 @@ describe('summarizePipelineLag', () => {
   it('is caught up with empty queues and no stored backlog, and still lists the tenant asked for', () => {
     const lag = summarizePipelineLag(input());
     expect(lag.caughtUp).toBe(true);
-    expect(lag.stages.map((s) => [s.stage, s.oldestWaitingAgeMs, s.unprocessedEvents])).toEqual([
-      ['resolve', null, 0],
-      ['detect', null, null],
-      ['risk', null, null],
-      ['alerts', null, null],
-      ['traits', null, null],
-      ['segments', null, null],
+    expect(lag.stages.map((s) => [s.stage, s.oldestWaitingAgeMs, s.unprocessedEvents, s.handedOnEvents])).toEqual([
+      ['resolve', null, 0, null],
+      ['detect', null, null, null],
+      ['risk', null, null, 0],
+      ['alerts', null, null, 0],
+      ['traits', null, null, null],
+      ['segments', null, null, null],
     ]);
     expect(lag.tenants).toEqual([
       {
@@ -55,6 +55,29 @@ describe('summarizePipelineLag', () => {
     expect(lag.stages[0]).toMatchObject({ stage: 'resolve', waiting: 0, unprocessedEvents: 42, oldestWaitingAgeMs: 60_000, caughtUp: false });
     expect(lag.tenants).toHaveLength(1);
     expect(lag.tenants[0].stages[0]).toMatchObject({ pendingEvents: 40, oldestWaitingAgeMs: 60_000, caughtUp: false });
+  });
+
+  it('counts hand-offs marked in SQL into risk and alerts, even with their queues empty (a Redis flush), as the larger count and the older age', () => {
+    const lag = summarizePipelineLag(
+      input({
+        queues: [queue('risk', { waiting: 1, scanned: [{ tenantId: 'acme', events: 30, createdAt: NOW - 500 }] }), queue('alerts')],
+        handOffs: [
+          { stage: 'risk', tenantId: 'acme', pending: 12, oldestPendingSince: NOW - 1000 },
+          { stage: 'alerts', tenantId: 'acme', pending: 7, oldestPendingSince: NOW - 300_000 },
+          { stage: 'alerts', tenantId: 'other', pending: 3, oldestPendingSince: NOW - 1000 },
+        ],
+      }),
+    );
+    const stage = (name: string) => lag.stages.find((s) => s.stage === name)!;
+    expect(stage('risk')).toMatchObject({ handedOnEvents: 12, oldestWaitingAgeMs: 1000, caughtUp: true });
+    expect(stage('alerts')).toMatchObject({ waiting: 0, handedOnEvents: 10, oldestWaitingAgeMs: 300_000, caughtUp: false });
+    expect(lag.caughtUp).toBe(false);
+    const own = (name: string) => lag.tenants[0].stages.find((s) => s.stage === name)!;
+    // the queued job carries more than the markers counted when they were read: the larger count
+    expect(own('risk')).toMatchObject({ pendingEvents: 30, oldestWaitingAgeMs: 1000, caughtUp: true });
+    expect(own('alerts')).toMatchObject({ pendingEvents: 7, oldestWaitingAgeMs: 300_000, caughtUp: false });
+    // operators see every tenant with a hand-off pending
+    expect(summarizePipelineLag(input({ tenants: 'all', handOffs: [{ stage: 'alerts', tenantId: 'other', pending: 3, oldestPendingSince: NOW - 1000 }] })).tenants.map((t) => t.tenantId)).toEqual(['other']);
   });
 
   it('sums counts over a stage’s queues and takes the oldest job of any of them', () => {
