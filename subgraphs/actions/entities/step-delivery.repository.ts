@@ -43,12 +43,14 @@ export class StepDeliveryRepository {
    * Puts a dead-lettered send back in flight for a replay (`replaySend`): one UPDATE with a
    * compare-and-set on `status = 'failed'`, back to claimed with its tries counted from zero, one
    * more replay, and the replay marked requested at `now` (the reconciler's outbox marker). False
-   * when the row is not failed (any more): two concurrent replays of one row make one replay.
+   * when the row is not failed (any more), so two concurrent replays of one row make one replay, or
+   * when its failure's message event is still owed (`outcomeEventPendingSince`).
    */
   async requestReplay(id: string, now: Date): Promise<boolean> {
     const changed = await this.em.nativeUpdate(
       StepDelivery,
-      { tenantId: this.tenantId, id, status: 'failed' },
+      // not while the failure's message event is owed: the reconciler rebuilds it from this row
+      { tenantId: this.tenantId, id, status: 'failed', outcomeEventPendingSince: null },
       { status: 'claimed', attempts: 0, replays: raw('replays + 1'), replayRequestedAt: now, finishedAt: null, updatedAt: now },
     );
     return changed === 1;

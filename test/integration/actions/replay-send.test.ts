@@ -35,7 +35,7 @@ describe('replaySend', () => {
   const traits = new Map<string, Record<string, unknown>>();
   const collaborators: PlaybookCollaborators = {
     // one provider path per test, so one test's failures do not leak into another's
-    channels: provider.resolver({ email: 'email', mail2: 'email', mail3: 'email', mail4: 'email', mail5: 'email' }),
+    channels: provider.resolver({ email: 'email', mail2: 'email', mail3: 'email', mail4: 'email', mail5: 'email', mail6: 'email', hook: 'webhook' }),
     traits: { traitsOf: (_tenantId, profileId) => Promise.resolve(traits.get(profileId) ?? { firstName: 'Ann', email: 'ann@example.com' }) },
     now: () => clock,
     maxSendAttempts: 3,
@@ -50,6 +50,17 @@ describe('replaySend', () => {
   const deliveryOf = (tenantId: string, runId: string) => em(tenantId).findOneOrFail(StepDelivery, { runId }, { disableIdentityMap: true });
   const runOf = (tenantId: string, id: string) => em(tenantId).findOneOrFail(PlaybookRun, { id }, { disableIdentityMap: true });
   const key = (runId: string, replayNo = 0) => `run:${runId}:step:offer:1${replayNo ? `:replay${replayNo}` : ''}`;
+
+  /**
+   * Signals takes the dead-lettered send's `Message Failed` (its `record-message-outcome` job, run
+   * here by hand: the harness runs no outcome worker), which clears the row's outcome marker.
+   */
+  async function failureRecorded(tenantId: string, delivery: StepDelivery) {
+    const jobId = messageOutcomeJobId(tenantId, delivery.id, 'failed');
+    await waitFor(async () => (await h.outcomes.getJob(jobId)) !== undefined);
+    await recordMessageOutcome((await h.outcomes.getJob(jobId))!, sender, h.actions.deps);
+    expect((await deliveryOf(tenantId, delivery.runId)).outcomeEventPendingSince).toBeNull();
+  }
 
   /** Enrols `profileId` in a one-send playbook on `channel` (failure branch: `gave_up`) and waits for the send's outcome. */
   async function sendOnce(tenantId: string, channel: string, profileId: string, until: StepDelivery['status'][]) {
@@ -79,6 +90,12 @@ describe('replaySend', () => {
     await waitFor(async () => (await h.outcomes.getJob(failedJobId)) !== undefined);
 
     provider.respond.delete('email');
+    // its Message Failed is not recorded yet: a replay now would rewrite the row that event is
+    // rebuilt from if its job were lost, so it is refused, to be tried again in a moment
+    const early = await replay(tenantId, delivery.id);
+    expect(early.errors?.[0]).toMatchObject({ message: expect.stringContaining('still being recorded'), extensions: { code: 'CONFLICT', retryAfterSeconds: 5 } });
+    expect(await deliveryOf(tenantId, run.id)).toMatchObject({ status: 'failed', replays: 0, replayRequestedAt: null });
+    await failureRecorded(tenantId, delivery);
     const res = await replay(tenantId, delivery.id);
     expect(res.errors).toBeUndefined();
     expect(res.data!.replaySend).toEqual({ id: delivery.id, status: 'claimed', replays: 1, attempts: 0 });
@@ -106,12 +123,12 @@ describe('replaySend', () => {
       ['Message Failed', `message-failed-${delivery.id}`],
       ['Message Sent', `message-sent-${delivery.id}-replay1`],
     ]);
-    // the late first outcome's event does not clear the replay's marker; the replay's own does
+    // a late copy of the first outcome's job (a retry) does not clear the replay's marker; the replay's own does
     await recordMessageOutcome(failedJob, sender, h.actions.deps);
     expect((await deliveryOf(tenantId, run.id)).outcomeEventPendingSince).toEqual(clock);
     await recordMessageOutcome(sentJob, sender, h.actions.deps);
     expect((await deliveryOf(tenantId, run.id)).outcomeEventPendingSince).toBeNull();
-    expect(recorded.map((e) => e.messageId)).toEqual([`message-failed-${delivery.id}`, `message-sent-${delivery.id}-replay1`]);
+    expect(recorded.map((e) => e.messageId)).toEqual([`message-failed-${delivery.id}`, `message-failed-${delivery.id}`, `message-sent-${delivery.id}-replay1`]);
 
     // the run already followed its failure branch: not rewound, not moved
     const after = await runOf(tenantId, run.id);
@@ -150,6 +167,7 @@ describe('replaySend', () => {
     const tenantId = 'replay-consent';
     provider.respond.set('mail3', 400);
     const { run, delivery } = await sendOnce(tenantId, 'mail3', profile(4), ['failed']);
+    await failureRecorded(tenantId, delivery);
     provider.respond.delete('mail3');
     traits.set(profile(4), { firstName: 'Cy', email: 'cy@example.com', doNotContact: true });
     expect((await replay(tenantId, delivery.id)).errors).toBeUndefined();
@@ -165,6 +183,7 @@ describe('replaySend', () => {
     const tenantId = 'replay-quiet';
     provider.respond.set('mail5', 400);
     const { run, delivery } = await sendOnce(tenantId, 'mail5', profile(6), ['failed']);
+    await failureRecorded(tenantId, delivery);
     provider.respond.delete('mail5');
     // 12:00 UTC falls in 11:00–13:00 quiet hours
     await new ContactPolicyService(em(tenantId), tenantId, () => clock).set({ channel: 'mail5', quietHoursStart: '11:00', quietHoursEnd: '13:00', timezone: 'UTC' });
@@ -182,6 +201,7 @@ describe('replaySend', () => {
     const tenantId = 'replay-lost';
     provider.respond.set('mail4', 400);
     const { run, delivery } = await sendOnce(tenantId, 'mail4', profile(5), ['failed']);
+    await failureRecorded(tenantId, delivery);
     provider.respond.delete('mail4');
 
     // the job is lost right after the mutation's commit (a Redis flush)
@@ -199,5 +219,52 @@ describe('replaySend', () => {
     expect(await deliveryOf(tenantId, run.id)).toMatchObject({ replays: 1, replayRequestedAt: null });
     expect(await reconcileReplays(h.actions.deps, new Date(clock.getTime() + 10 * GRACE_MS))).toBe(0);
     expect(provider.of('mail4', key(run.id, 1))).toHaveLength(1);
+  });
+  it('makes one replay of several sent at once: one is accepted, the others are refused, and the provider is called once', async () => {
+    const tenantId = 'replay-concurrent';
+    provider.respond.set('mail6', 400);
+    const { run, delivery } = await sendOnce(tenantId, 'mail6', profile(7), ['failed']);
+    await failureRecorded(tenantId, delivery);
+    provider.respond.delete('mail6');
+    const answers = await Promise.all([1, 2, 3, 4].map(() => replay(tenantId, delivery.id)));
+    const accepted = answers.filter((a) => !a.errors);
+    expect(accepted.map((a) => a.data!.replaySend)).toEqual([{ id: delivery.id, status: 'claimed', replays: 1, attempts: 0 }]);
+    expect(answers.filter((a) => a.errors).map((a) => a.errors![0].extensions?.code)).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT']);
+    await waitFor(async () => (await deliveryOf(tenantId, run.id)).status === 'sent');
+    expect(await deliveryOf(tenantId, run.id)).toMatchObject({ status: 'sent', replays: 1, attempts: 1 });
+    expect(provider.of('mail6', key(run.id, 1))).toHaveLength(1);
+    expect(await replays().getJob(replaySendJobId(tenantId, delivery.id, 2))).toBeUndefined();
+  });
+
+  it('replays a dead-lettered webhook step too: the partner system gets the call once, under a new key, and the run is not moved', async () => {
+    const tenantId = 'replay-webhook';
+    provider.respond.set('hook', 503);
+    const playbook = await createTreatingEveryone(em(tenantId), tenantId, {
+      name: 'Tell the CRM',
+      steps: [
+        { id: 'offer', type: 'webhook', channel: 'hook', data: { note: 'at risk: {{profile.traits.firstName}}' }, next: 'done', onFailure: 'gave_up' },
+        { id: 'done', type: 'exit' },
+        { id: 'gave_up', type: 'exit' },
+      ],
+    });
+    const enrolled = await new PlaybookRunService(em(tenantId), tenantId, () => clock).enrolOne(h.actions.deps.queues.get(PLAYBOOK_STEP), playbook.playbookId, profile(8), 'test');
+    await waitFor(async () => (await runOf(tenantId, enrolled.id)).status === 'completed');
+    const run = await runOf(tenantId, enrolled.id);
+    expect(run.history.map((x) => `${x.stepId}:${x.outcome}`)).toEqual(['offer:failed', 'gave_up:exited']);
+    const delivery = await deliveryOf(tenantId, run.id);
+    expect(delivery).toMatchObject({ status: 'failed', channel: 'hook', attempts: 3, error: 'status 503' });
+    expect(provider.of('hook', key(run.id))).toHaveLength(3);
+
+    provider.respond.delete('hook');
+    const res = await replay(tenantId, delivery.id);
+    expect(res.errors).toBeUndefined();
+    await waitFor(async () => (await deliveryOf(tenantId, run.id)).status === 'sent');
+    const calls = provider.of('hook', key(run.id, 1));
+    expect(calls).toHaveLength(1);
+    expect(calls[0].message).toMatchObject({ type: 'playbook.webhook', payload: { data: { note: 'at risk: Ann' }, runId: run.id, stepId: 'offer' } });
+    expect(calls[0].idempotencyKey).toBe(key(run.id, 1));
+    expect(await deliveryOf(tenantId, run.id)).toMatchObject({ status: 'sent', replays: 1, attempts: 1, replayRequestedAt: null });
+    const after = await runOf(tenantId, run.id);
+    expect({ status: after.status, history: after.history }).toEqual({ status: run.status, history: run.history });
   });
 });
