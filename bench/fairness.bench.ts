@@ -30,6 +30,7 @@ import { readStageTimings, type StageTimings } from '../subgraphs/common/stage-m
 
 import { benchDatabases, createBenchEnv, type BenchDatabase, type BenchEnv } from './lib/bench-env';
 import { runBench, type Cleanup } from './lib/bench-main';
+import type { LoopDelay } from './lib/child';
 import { createApiKey } from './lib/keys';
 import { LoadGenerator, type SendOutcome } from './lib/load-generator';
 import { startPlatform, type Platform } from './lib/platform';
@@ -106,6 +107,12 @@ interface DatabaseRun {
    * from the stage meter's histograms over each phase: where B waits during A's flood.
    */
   waitsB: { stage: PipelineStage; idle: StageTimings; flood: StageTimings }[];
+  /**
+   * Per process, its event-loop delay (p99 and max, ms) over B's idle trickle and over B's trickle
+   * during the flood: every await of B's work in a process waits for a turn of that loop, so a
+   * loop held by another tenant's work is B's wait however the queues order the jobs.
+   */
+  loopDelayMs: { process: string; idle: LoopDelay; flood: LoopDelay }[];
   /** B's flood p99 ÷ idle p99 (null: a phase had no answer). */
   ratio: number | null;
   met: boolean;
@@ -186,8 +193,12 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
     await warmUp(loadA, subA);
 
     say(`${env.database}: idle, B alone: ${TRICKLE_RATE} customers/s for ${PHASE_SECONDS}s…`);
+    const children = Object.values(platform.processes);
+    const loopDelays = () => Promise.all(children.map((c) => c.loopDelay()));
+    await Promise.all(children.map((c) => c.resetLoopDelay()));
     const idleStartedAt = Date.now();
     const idleSent = await trickle(loadB, subB, 'idle');
+    const idleLoops = await loopDelays();
     const idleWaits = await tenantWaits(env, TENANT_B, idleStartedAt);
     await probe.waitEmpty(performance.now(), WAIT_SECONDS * 1000);
 
@@ -197,6 +208,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
     const startedAt = performance.now();
     const floodDone = loadA.flood(floodCustomers, PER_POST, CONCURRENCY);
     await sleep(LEAD_SECONDS * 1000);
+    await Promise.all(children.map((c) => c.resetLoopDelay()));
     const trickleStartedAt = Date.now();
     let maxBacklog = 0;
     const maxPerQueue: Record<string, number> = {};
@@ -214,6 +226,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
         .finally(() => (sampling = null));
     }, 1000);
     let backlogAtTrickleEnd: BacklogSample | null = null;
+    let floodLoops: LoopDelay[] | null = null;
     let floodSent: SendOutcome;
     let floodTrickleSent: SendOutcome;
     try {
@@ -225,6 +238,7 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
       say(`  flood: A ${floodSent.eventsAccepted} events accepted in ${floodSent.acceptSeconds.toFixed(1)}s (${floodSent.acceptedPerSecond} ev/s), ${floodSent.retried429} 429s waited out`);
       floodTrickleSent = await trickleDone;
     } finally {
+      floodLoops = await loopDelays().catch(() => null);
       clearInterval(timer);
       await sampling;
     }
@@ -267,6 +281,11 @@ async function runDatabase(database: BenchDatabase): Promise<DatabaseRun> {
         maxBacklogPerQueue: Object.fromEntries(Object.entries(maxPerQueue).filter(([, n]) => n > 0)),
       },
       waitsB: PIPELINE_STAGES.map((stage, i) => ({ stage, idle: idleWaits[i], flood: floodWaits[i] })),
+      loopDelayMs: children.map((c, i) => ({
+        process: c.label,
+        idle: { p99: round2(idleLoops[i].p99), max: round2(idleLoops[i].max) },
+        flood: floodLoops ? { p99: round2(floodLoops[i].p99), max: round2(floodLoops[i].max) } : { p99: NaN, max: NaN },
+      })),
       ratio,
       met: ratio !== null && ratio <= TARGET_RATIO && flood.answered === flood.customersAccepted && idle.answered === idle.customersAccepted,
       subscriberErrors: [...subB.errors, ...subA.errors].slice(0, 10),
@@ -348,6 +367,13 @@ function print(run: DatabaseRun): void {
         opt(flood.runP50Ms, 0),
         opt(flood.runP99Ms, 0),
       ]),
+    ]),
+  );
+  console.log(`Event-loop delay per process while B trickled, ms (every await of B's work waits for a turn of its process's loop):`);
+  console.log(
+    table([
+      ['process', 'idle p99', 'idle max', 'flood p99', 'flood max'],
+      ...run.loopDelayMs.map((l) => [l.process, opt(l.idle.p99), opt(l.idle.max), opt(l.flood.p99), opt(l.flood.max)]),
     ]),
   );
   const perQueue = Object.entries(a.maxBacklogPerQueue).map(([q, n]) => `${q} ${n}`).join(', ');

@@ -79,6 +79,15 @@ describe('replaySend', () => {
     return { run: await runOf(tenantId, run.id), delivery };
   }
 
+  /** A send on `channel` dead-lettered at once (a final 400), its Message Failed recorded, the provider healed. */
+  async function deadLettered(tenantId: string, channel: string, profileId: string) {
+    provider.respond.set(channel, 400);
+    const sent = await sendOnce(tenantId, channel, profileId, ['failed']);
+    await failureRecorded(tenantId, sent.delivery);
+    provider.respond.delete(channel);
+    return sent;
+  }
+
   it('sends a send dead-lettered on retryable errors again once the provider is healed: same row, new key, its own Message Sent, the run untouched', async () => {
     const tenantId = 'replay-healed';
     provider.respond.set('email', 503);
@@ -165,10 +174,7 @@ describe('replaySend', () => {
 
   it('honours consent traits set since the first send: the replay is skipped with the reason, as a Message Failed of its own', async () => {
     const tenantId = 'replay-consent';
-    provider.respond.set('mail3', 400);
-    const { run, delivery } = await sendOnce(tenantId, 'mail3', profile(4), ['failed']);
-    await failureRecorded(tenantId, delivery);
-    provider.respond.delete('mail3');
+    const { run, delivery } = await deadLettered(tenantId, 'mail3', profile(4));
     traits.set(profile(4), { firstName: 'Cy', email: 'cy@example.com', doNotContact: true });
     expect((await replay(tenantId, delivery.id)).errors).toBeUndefined();
     await waitFor(async () => (await deliveryOf(tenantId, run.id)).status === 'skipped');
@@ -181,10 +187,7 @@ describe('replaySend', () => {
 
   it('defers a replay that falls in quiet hours to their end', async () => {
     const tenantId = 'replay-quiet';
-    provider.respond.set('mail5', 400);
-    const { run, delivery } = await sendOnce(tenantId, 'mail5', profile(6), ['failed']);
-    await failureRecorded(tenantId, delivery);
-    provider.respond.delete('mail5');
+    const { run, delivery } = await deadLettered(tenantId, 'mail5', profile(6));
     // 12:00 UTC falls in 11:00–13:00 quiet hours
     await new ContactPolicyService(em(tenantId), tenantId, () => clock).set({ channel: 'mail5', quietHoursStart: '11:00', quietHoursEnd: '13:00', timezone: 'UTC' });
     expect((await replay(tenantId, delivery.id)).errors).toBeUndefined();
@@ -199,10 +202,7 @@ describe('replaySend', () => {
 
   it('re-queues a replay whose job Redis lost, from the row’s marker after the grace period, and sends it exactly once', async () => {
     const tenantId = 'replay-lost';
-    provider.respond.set('mail4', 400);
-    const { run, delivery } = await sendOnce(tenantId, 'mail4', profile(5), ['failed']);
-    await failureRecorded(tenantId, delivery);
-    provider.respond.delete('mail4');
+    const { run, delivery } = await deadLettered(tenantId, 'mail4', profile(5));
 
     // the job is lost right after the mutation's commit (a Redis flush)
     await replays().pause();
@@ -220,12 +220,10 @@ describe('replaySend', () => {
     expect(await reconcileReplays(h.actions.deps, new Date(clock.getTime() + 10 * GRACE_MS))).toBe(0);
     expect(provider.of('mail4', key(run.id, 1))).toHaveLength(1);
   });
+
   it('makes one replay of several sent at once: one is accepted, the others are refused, and the provider is called once', async () => {
     const tenantId = 'replay-concurrent';
-    provider.respond.set('mail6', 400);
-    const { run, delivery } = await sendOnce(tenantId, 'mail6', profile(7), ['failed']);
-    await failureRecorded(tenantId, delivery);
-    provider.respond.delete('mail6');
+    const { run, delivery } = await deadLettered(tenantId, 'mail6', profile(7));
     const answers = await Promise.all([1, 2, 3, 4].map(() => replay(tenantId, delivery.id)));
     const accepted = answers.filter((a) => !a.errors);
     expect(accepted.map((a) => a.data!.replaySend)).toEqual([{ id: delivery.id, status: 'claimed', replays: 1, attempts: 0 }]);
