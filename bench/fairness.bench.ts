@@ -53,7 +53,7 @@ const MAX_IN_FLIGHT = 64;
 const TENANT_A = 'bench-flood';
 const TENANT_B = 'bench-trickle';
 /** Ingestion limits passed on to the platform when set in this command's environment. */
-const INGEST_LIMIT_VARS = ['INGEST_TENANT_RATE_LIMIT_PER_SECOND', 'INGEST_TENANT_MAX_BACKLOG', 'INGEST_TENANT_LIMITS', 'INGEST_TENANT_CONCURRENCY'];
+const INGEST_LIMIT_VARS = ['INGEST_TENANT_RATE_LIMIT_PER_SECOND', 'INGEST_TENANT_MAX_BACKLOG', 'INGEST_TENANT_MAX_IN_FLIGHT', 'INGEST_TENANT_LIMITS', 'INGEST_TENANT_CONCURRENCY'];
 /** B's p99 during A's flood ÷ B's idle p99 at most. */
 const TARGET_RATIO = 2;
 
